@@ -1,0 +1,26 @@
+"""django-unfold: the admin theme, its sidebar (filtered by role) and dashboard."""
+
+from django.templatetags.static import static
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+from crm.core.admin_nav import navigation
+
+# https://unfoldadmin.com/docs/configuration/settings/
+UNFOLD = {
+    "SITE_TITLE": _("Broker Back Office"),
+    "SITE_HEADER": _("Back Office"),
+    "SITE_SYMBOL": "candlestick_chart",
+    "SITE_URL": "/admin/",
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": False,
+    "DASHBOARD_CALLBACK": "crm.core.dashboard.dashboard_callback",
+    "ENVIRONMENT": "crm.core.dashboard.environment_callback",
+    "STYLES": [lambda request: static("core/admin.css")],
+    "LOGIN": {"redirect_after": lambda request: reverse_lazy("admin:index")},
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": navigation,
+    },
+}

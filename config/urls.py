@@ -1,0 +1,33 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from crm.core.api import routers
+from crm.core.api.views import health
+
+# Importing an app's api.urls registers its viewsets on the audience routers.
+API_URL_MODULES = ["crm.users.api.urls", "crm.customers.api.urls"]
+for module in API_URL_MODULES:
+    __import__(module)
+
+api_v1 = [
+    path("backoffice/", include((routers.backoffice.urls, "backoffice"))),
+    path("portal/", include((routers.portal.urls, "portal"))),
+    path("affiliate/", include((routers.affiliate.urls, "affiliate"))),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/health/", health, name="health"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("", include("crm.core.urls")),
+]
+
+if settings.DEBUG:
+    from django.views.generic import RedirectView
+
+    urlpatterns.append(path("", RedirectView.as_view(url="/admin/", permanent=False)))

@@ -1,0 +1,90 @@
+"""The admin sidebar: one section per job, each link shown only to roles holding its permission."""
+
+from collections.abc import Callable
+
+from django.http import HttpRequest
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+
+def has_perm(*perms: str) -> Callable[[HttpRequest], bool]:
+    def check(request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.has_perms(perms)
+
+    return check
+
+
+def link(title, icon: str, url_name: str, perm: str) -> dict:
+    return {"title": title, "icon": icon, "link": reverse_lazy(url_name), "permission": has_perm(perm)}
+
+
+navigation = [
+    {
+        "title": _("Overview"),
+        "separator": False,
+        "items": [
+            {"title": _("Dashboard"), "icon": "dashboard", "link": reverse_lazy("admin:index")},
+        ],
+    },
+    {
+        "title": _("Clients"),
+        "separator": True,
+        "collapsible": False,
+        "items": [
+            link(_("Clients"), "group", "admin:customers_customer_changelist", "customers.view_customer"),
+            link(_("KYC documents"), "badge", "admin:customers_document_changelist", "customers.view_document"),
+            link(_("Comments"), "comment", "admin:customers_comment_changelist", "customers.view_comment"),
+            link(_("Sales statuses"), "label", "admin:customers_salesstatus_changelist", "customers.view_salesstatus"),
+        ],
+    },
+    {
+        "title": _("Configuration"),
+        "separator": True,
+        "collapsible": True,
+        "items": [
+            link(_("Countries"), "public", "admin:customers_country_changelist", "customers.view_country"),
+            link(_("Client types"), "category", "admin:customers_clienttype_changelist", "customers.view_clienttype"),
+            link(
+                _("Verification levels"),
+                "verified_user",
+                "admin:customers_verificationlevel_changelist",
+                "customers.view_verificationlevel",
+            ),
+            link(_("Client groups"), "sell", "admin:customers_clientgroup_changelist", "customers.view_clientgroup"),
+            link(_("Settings"), "tune", "admin:core_setting_changelist", "core.view_setting"),
+        ],
+    },
+    {
+        "title": _("Staff and access"),
+        "separator": True,
+        "collapsible": True,
+        "items": [
+            link(_("Staff"), "badge", "admin:users_user_changelist", "users.view_user"),
+            link(_("Roles"), "shield_person", "admin:auth_group_changelist", "auth.view_group"),
+            link(_("API tokens"), "key", "admin:users_apitoken_changelist", "users.view_apitoken"),
+            link(
+                _("Two-factor devices"),
+                "phonelink_lock",
+                "admin:otp_totp_totpdevice_changelist",
+                "otp_totp.view_totpdevice",
+            ),
+            link(_("Login failures"), "lock", "admin:axes_accessattempt_changelist", "axes.view_accessattempt"),
+        ],
+    },
+    {
+        "title": _("System"),
+        "separator": True,
+        "collapsible": True,
+        "items": [
+            link(_("Activity log"), "history", "admin:core_activity_changelist", "core.view_activity"),
+            link(_("Exports"), "download", "admin:core_exportjob_changelist", "core.view_exportjob"),
+            link(_("Event outbox"), "outbox", "admin:core_outboxevent_changelist", "core.view_outboxevent"),
+            link(
+                _("Periodic tasks"),
+                "schedule",
+                "admin:django_celery_beat_periodictask_changelist",
+                "django_celery_beat.view_periodictask",
+            ),
+        ],
+    },
+]

@@ -1,0 +1,73 @@
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+
+def _check_database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return "ok"
+
+
+def _check_cache() -> str:
+    cache.set("health:probe", "1", timeout=5)
+    return "ok" if cache.get("health:probe") == "1" else "error"
+
+
+def _check_broker() -> str:
+    if settings.CELERY_TASK_ALWAYS_EAGER and not settings.REDIS_URL:
+        return "in-process"
+    from config.celery_app import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+    return "ok"
+
+
+CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+
+
+@extend_schema(
+    summary="Service health",
+    description="Status of the database, the cache and the Celery broker. 503 when any is down.",
+    responses={
+        (200, "application/json"): inline_serializer(
+            "Health",
+            {
+                "status": serializers.CharField(),
+                "database": serializers.CharField(),
+                "cache": serializers.CharField(),
+                "broker": serializers.CharField(),
+            },
+        ),
+        (503, "application/json"): inline_serializer(
+            "HealthDown",
+            {
+                "status": serializers.CharField(),
+                "database": serializers.CharField(),
+                "cache": serializers.CharField(),
+                "broker": serializers.CharField(),
+            },
+        ),
+    },
+    tags=["health"],
+)
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([])
+@throttle_classes([])
+def health(request: Request) -> Response:
+    """Reports each dependency as ok, or as `error: <reason>`; never raises."""
+    body: dict[str, str] = {}
+    for name, check in CHECKS.items():
+        try:
+            body[name] = check()
+        except Exception as exc:  # any failure of a dependency is a health answer, not a 500
+            body[name] = f"error: {exc.__class__.__name__}"
+    healthy = all(not value.startswith("error") for value in body.values())
+    return Response({"status": "ok" if healthy else "degraded", **body}, status=200 if healthy else 503)

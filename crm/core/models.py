@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from crm.core import crypto
+
+
+class TimeStampedModel(models.Model):
+    """Base for every model: when a row was created and last changed."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Setting(TimeStampedModel):
+    """A typed key-value setting; secret values are stored encrypted and never shown again."""
+
+    class Type(models.TextChoices):
+        STRING = "string", _("Text")
+        INTEGER = "integer", _("Integer")
+        DECIMAL = "decimal", _("Decimal")
+        BOOLEAN = "boolean", _("Yes/no")
+        JSON = "json", _("JSON")
+
+    key = models.SlugField(
+        max_length=100, unique=True, help_text=_("Dotted or snake_case name, e.g. sumsub.app_token")
+    )
+    value_type = models.CharField(max_length=10, choices=Type.choices, default=Type.STRING)
+    # Plain text for ordinary settings, a Fernet token for secrets.
+    stored_value = models.TextField(blank=True)
+    is_secret = models.BooleanField(default=False, help_text=_("Encrypted at rest and never displayed again."))
+    description = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.key
+
+    @property
+    def value(self) -> object:
+        """The typed value (decrypted when secret)."""
+        raw = crypto.decrypt(self.stored_value) if self.is_secret and self.stored_value else self.stored_value
+        return parse_setting_value(raw, self.value_type)
+
+
+def parse_setting_value(raw: str, value_type: str) -> object:
+    """Turn the stored text into the setting's type; ValidationError when it does not fit."""
+    try:
+        if value_type == Setting.Type.INTEGER:
+            return int(raw)
+        if value_type == Setting.Type.DECIMAL:
+            return Decimal(raw)
+        if value_type == Setting.Type.BOOLEAN:
+            if raw.lower() not in {"true", "false", "1", "0", "yes", "no"}:
+                raise ValueError(raw)
+            return raw.lower() in {"true", "1", "yes"}
+        if value_type == Setting.Type.JSON:
+            return json.loads(raw)
+    except (ValueError, InvalidOperation) as exc:
+        raise ValidationError({"value": _("Not a valid %(type)s.") % {"type": value_type}}) from exc
+    return raw
+
+
+class ActivityQuerySet(models.QuerySet):
+    def for_target(self, obj: models.Model) -> ActivityQuerySet:
+        """Everything that happened to one object, newest first."""
+        return self.filter(target_type=ContentType.objects.get_for_model(obj), target_id=str(obj.pk))
+
+    def for_list(self) -> ActivityQuerySet:
+        return self.select_related("actor", "target_type")
+
+
+class Activity(models.Model):
+    """One thing a person or process did: who, what, when, on which object, from where, what changed."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept when the user is deleted, and names processes ("task:export_task") that have no user.
+    actor_repr = models.CharField(max_length=255, blank=True)
+    channel = models.CharField(max_length=60, blank=True, help_text=_("admin, api, portal, task:<name>, ..."))
+    action = models.CharField(max_length=100, db_index=True)
+    target_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    target_id = models.CharField(max_length=64, blank=True)
+    target_repr = models.CharField(max_length=255, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # {"field": [old, new]} for updates
+    changes = models.JSONField(default=dict, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "activities"
+        indexes = [models.Index(fields=["target_type", "target_id", "-created_at"], name="activity_target_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_repr}"
+
+
+class OutboxEvent(models.Model):
+    """A domain event written in the transaction of the change it reports, dispatched later by Celery."""
+
+    name = models.CharField(max_length=100, db_index=True)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["id"], name="outbox_pending_idx", condition=models.Q(dispatched_at__isnull=True))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} #{self.pk}"
+
+
+class HandledEvent(models.Model):
+    """One handler ran for one event; the unique pair makes each handler run once per event."""
+
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="handled")
+    handler = models.CharField(max_length=200)
+    handled_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "handler"], name="handled_event_once")]
+
+    def __str__(self) -> str:
+        return f"{self.handler} <- {self.event_id}"

@@ -1,0 +1,106 @@
+"""Money helpers: Decimal only, amounts rounded to the currency's minor units in one place.
+
+Rounding rules:
+- stored amounts are rounded half-even (banker's rounding), so rounding errors do not
+  drift in one direction over millions of postings;
+- amounts charged to the client (fees) round up, amounts paid to the client round down,
+  so the broker never pays out a fraction it did not receive (`round_money(..., rounding=...)`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_UP, Decimal, InvalidOperation
+
+# ISO 4217 minor units for the currencies brokers commonly hold, plus common crypto.
+# Currencies the wallets domain stores carry their own minor units; this table is the
+# fallback for code that only has a currency code.
+MINOR_UNITS: dict[str, int] = {
+    "USD": 2, "EUR": 2, "GBP": 2, "CHF": 2, "AUD": 2, "CAD": 2, "NZD": 2, "SGD": 2, "HKD": 2,
+    "SEK": 2, "NOK": 2, "DKK": 2, "PLN": 2, "CZK": 2, "HUF": 2, "ZAR": 2, "TRY": 2, "MXN": 2,
+    "BRL": 2, "CNY": 2, "INR": 2, "AED": 2, "SAR": 2, "ILS": 2, "THB": 2, "MYR": 2, "PHP": 2,
+    "IDR": 2, "RUB": 2, "UAH": 2, "NGN": 2, "KES": 2, "EGP": 2,
+    "JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0,
+    "KWD": 3, "BHD": 3, "OMR": 3, "JOD": 3, "TND": 3,
+    "BTC": 8, "ETH": 8, "LTC": 8, "BCH": 8, "XRP": 6, "USDT": 6, "USDC": 6, "SOL": 8, "TRX": 6,
+}  # fmt: skip
+DEFAULT_MINOR_UNITS = 2
+
+ROUNDING_STORE = ROUND_HALF_EVEN
+ROUNDING_CHARGE = ROUND_UP
+ROUNDING_PAYOUT = ROUND_DOWN
+
+
+class MoneyError(ValueError):
+    pass
+
+
+def minor_units(currency: str) -> int:
+    return MINOR_UNITS.get(currency.upper(), DEFAULT_MINOR_UNITS)
+
+
+def quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_units(currency))
+
+
+def to_decimal(value: Decimal | int | str) -> Decimal:
+    """Parse an amount; floats are refused because they cannot hold money exactly."""
+    if isinstance(value, float):
+        raise MoneyError("Amounts must not be floats; pass a Decimal or a string.")
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError) as exc:
+        raise MoneyError(f"Not an amount: {value!r}") from exc
+    if not amount.is_finite():
+        raise MoneyError(f"Not a finite amount: {value!r}")
+    return amount
+
+
+def round_money(value: Decimal | int | str, currency: str, *, rounding: str = ROUNDING_STORE) -> Decimal:
+    """Round an amount to the currency's minor units (half-even unless told otherwise)."""
+    return to_decimal(value).quantize(quantum(currency), rounding=rounding)
+
+
+def to_minor(value: Decimal | int | str, currency: str) -> int:
+    """Amount in minor units (cents): 12.34 USD -> 1234. Refuses amounts finer than a minor unit."""
+    amount = to_decimal(value)
+    if amount != amount.quantize(quantum(currency)):
+        raise MoneyError(f"{amount} has more decimals than {currency} allows.")
+    return int(amount.scaleb(minor_units(currency)))
+
+
+def from_minor(value: int, currency: str) -> Decimal:
+    return Decimal(value).scaleb(-minor_units(currency))
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount with its currency. Arithmetic only between the same currency."""
+
+    amount: Decimal
+    currency: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "amount", to_decimal(self.amount))
+        object.__setattr__(self, "currency", self.currency.upper())
+
+    def _same(self, other: Money) -> None:
+        if not isinstance(other, Money) or other.currency != self.currency:
+            raise MoneyError(f"Cannot combine {self.currency} with {getattr(other, 'currency', other)!r}.")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount, self.currency)
+
+    def rounded(self, *, rounding: str = ROUNDING_STORE) -> Money:
+        return Money(round_money(self.amount, self.currency, rounding=rounding), self.currency)
+
+    def __str__(self) -> str:
+        return f"{self.rounded().amount} {self.currency}"

@@ -1,0 +1,72 @@
+"""Staff roles: Django groups (created by migration core.0002) and the permissions each gets.
+
+Each domain app lists what its models grant to each role in its own `roles.py`:
+
+    GRANTS = {Role.SALES_AGENT: ["customers.view_customer", "customers.change_customer"]}
+
+After every `migrate`, `sync_role_permissions` adds the listed permissions to the groups.
+It only adds: permissions an admin gave a group by hand stay.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from django.apps import apps
+from django.db.models import TextChoices
+
+logger = logging.getLogger(__name__)
+
+
+class Role(TextChoices):
+    ADMIN = "Admin"
+    SALES_MANAGER = "Sales Manager"
+    SALES_AGENT = "Sales Agent"
+    RETENTION_AGENT = "Retention Agent"
+    COMPLIANCE = "Compliance"
+    FINANCE = "Finance"
+    AFFILIATE_MANAGER = "Affiliate Manager"
+    DEALER = "Dealer"
+    SUPPORT = "Support"
+
+
+def collected_grants() -> dict[str, set[str]]:
+    """Role name -> {"app_label.codename"} from every installed app's `roles.py`."""
+    grants: dict[str, set[str]] = {role.value: set() for role in Role}
+    for config in apps.get_app_configs():
+        if not config.name.startswith("crm."):
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.roles")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.roles":
+                raise
+            continue
+        for role, perms in getattr(module, "GRANTS", {}).items():
+            grants[str(role)].update(perms)
+    return grants
+
+
+def sync_role_permissions() -> None:
+    """Give each role group the permissions its apps grant; the Admin group gets every permission."""
+    from django.contrib.auth.models import Group, Permission
+
+    all_permissions = Permission.objects.select_related("content_type")
+    by_name = {f"{p.content_type.app_label}.{p.codename}": p for p in all_permissions}
+    for role, perms in collected_grants().items():
+        group, _ = Group.objects.get_or_create(name=role)
+        if role == Role.ADMIN:
+            wanted = list(by_name.values())
+        else:
+            missing = sorted(perms - by_name.keys())
+            if missing:
+                logger.warning("Role %s grants unknown permissions: %s", role, ", ".join(missing))
+            wanted = [by_name[p] for p in perms if p in by_name]
+        group.permissions.add(*wanted)
+
+
+def sync_role_permissions_on_migrate(sender, **kwargs) -> None:
+    # Once per migrate run, after every app's permissions exist.
+    if sender.name == "crm.core":
+        sync_role_permissions()

@@ -1,0 +1,3 @@
+"""Core URLs outside the API routers (signed file downloads)."""
+
+urlpatterns: list = []

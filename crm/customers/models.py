@@ -1,0 +1,390 @@
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from phonenumber_field.modelfields import PhoneNumberField
+
+from crm.core.models import TimeStampedModel
+
+
+class Country(TimeStampedModel):
+    """A country the broker serves; disabled countries are refused at sign-up."""
+
+    code = CountryField(unique=True)
+    is_enabled = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = _("countries")
+
+    def __str__(self) -> str:
+        return f"{self.code.name} ({self.code.code})"
+
+
+class ClientType(TimeStampedModel):
+    """Individual or corporate client type (004 Client Type); the default one is given at sign-up."""
+
+    class Group(models.TextChoices):
+        INDIVIDUAL = "individual", _("Individual")
+        CORPORATIVE = "corporative", _("Corporate")
+
+    name = models.CharField(max_length=100, unique=True)
+    group = models.CharField(max_length=20, choices=Group.choices, default=Group.INDIVIDUAL)
+    is_default = models.BooleanField(default=False)
+    is_enabled = models.BooleanField(default=True)
+    has_wizard = models.BooleanField(default=False, help_text=_("Show the onboarding wizard to clients of this type."))
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_client_type"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VerificationLevel(TimeStampedModel):
+    """A KYC tier that grants operations and limits (004 Verification Level), not a yes/no flag."""
+
+    class Operation(models.TextChoices):
+        DEPOSIT = "deposit", _("Deposit")
+        WITHDRAW = "withdraw", _("Withdraw")
+        TRANSFER = "transfer", _("Internal transfer")
+        TRADE = "trade", _("Trade")
+        OPEN_LIVE_ACCOUNT = "open_live_account", _("Open live account")
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    rank = models.PositiveSmallIntegerField(default=0, help_text=_("Higher ranks are further along."))
+    next_level = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    is_default = models.BooleanField(default=False, help_text=_("Given to every new client."))
+    is_visible = models.BooleanField(default=True)
+    allowed_operations = models.JSONField(
+        default=list, blank=True, help_text=_("Operations a client at this level may do.")
+    )
+    required_document_groups = models.JSONField(
+        default=list, blank=True, help_text=_("Document types that must be approved to reach this level.")
+    )
+
+    class Meta:
+        ordering = ["rank", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_level")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def allows(self, operation: str) -> bool:
+        return operation in self.allowed_operations
+
+
+class VerificationLimit(models.Model):
+    """Per-currency limits of a verification level; an empty limit means no limit."""
+
+    level = models.ForeignKey(VerificationLevel, on_delete=models.CASCADE, related_name="limits")
+    currency = models.CharField(max_length=10)
+    daily_deposit = models.DecimalField(max_digits=20, decimal_places=8, null=True, blank=True)
+    daily_withdrawal = models.DecimalField(max_digits=20, decimal_places=8, null=True, blank=True)
+    monthly_withdrawal = models.DecimalField(max_digits=20, decimal_places=8, null=True, blank=True)
+    daily_internal_transfer = models.DecimalField(max_digits=20, decimal_places=8, null=True, blank=True)
+    auto_withdrawal = models.DecimalField(
+        max_digits=20, decimal_places=8, null=True, blank=True, help_text=_("Withdrawable without staff approval.")
+    )
+    transfer_min = models.DecimalField(max_digits=20, decimal_places=8, null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["level", "currency"], name="one_limit_per_level_currency")]
+
+    def __str__(self) -> str:
+        return f"{self.currency} limits"
+
+
+class SalesStatus(TimeStampedModel):
+    """A sales status shared by leads and clients (000 Sales Status), shown in its colour."""
+
+    name = models.CharField(max_length=100, unique=True)
+    color = models.CharField(max_length=7, default="#64748b", help_text=_("Hex colour, e.g. #22c55e"))
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name_plural = _("sales statuses")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClientRole(models.Model):
+    """A role a client holds in the product (trader, affiliate, leader, partner)."""
+
+    name = models.SlugField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClientGroup(TimeStampedModel):
+    """A segment staff put clients in (VIP, Islamic, High risk ...)."""
+
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerQuerySet(models.QuerySet):
+    def visible_to(self, user) -> CustomerQuerySet:
+        """Clients this staff user may see: all with `view_all_customers`, otherwise the ones they handle."""
+        if not (user and user.is_authenticated and user.is_staff):
+            return self.none()
+        if user.has_perm("customers.view_all_customers"):
+            return self
+        return self.filter(Q(conversion_agent=user) | Q(retention_agent=user))
+
+    def for_list(self) -> CustomerQuerySet:
+        """Everything a list row shows, in a fixed number of queries."""
+        return self.select_related(
+            "conversion_agent", "retention_agent", "sales_status", "client_type", "verification_level", "introducer"
+        ).prefetch_related("roles", "groups")
+
+    def with_role(self, *names: str) -> CustomerQuerySet:
+        return self.filter(
+            Exists(Customer.roles.through.objects.filter(customer=OuterRef("pk"), clientrole__name__in=names))
+        )
+
+
+class Customer(TimeStampedModel):
+    """A client of the broker (a trader, and possibly an introducer of other clients)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        INACTIVE = "inactive", _("Inactive")
+        BANNED = "banned", _("Banned")
+        DELETED = "deleted", _("Deleted")
+
+    class KycStatus(models.TextChoices):
+        NOT_STARTED = "not_started", _("Not started")
+        PENDING = "pending", _("Pending review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        REVOKED = "revoked", _("Revoked")
+
+    class RiskStatus(models.TextChoices):
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
+        REVIEW = "review", _("Under review")
+
+    # Portal login; empty for a client staff created who has not logged in yet.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="customer"
+    )
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150, blank=True)
+    email = models.EmailField()
+    phone = PhoneNumberField(blank=True, db_index=True)
+    country = CountryField(blank=True, db_index=True)
+    language = models.CharField(max_length=10, default="en", help_text=_("Communication language"))
+    date_of_birth = models.DateField(null=True, blank=True)
+    address_line1 = models.CharField(max_length=255, blank=True)
+    address_line2 = models.CharField(max_length=255, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    currency = models.CharField(max_length=10, default="USD", help_text=_("Base currency of the client"))
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    client_type = models.ForeignKey(ClientType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    roles = models.ManyToManyField(ClientRole, blank=True, related_name="customers")
+    groups = models.ManyToManyField(ClientGroup, blank=True, related_name="customers")
+    kyc_status = models.CharField(
+        max_length=12, choices=KycStatus.choices, default=KycStatus.NOT_STARTED, db_index=True
+    )
+    kyc_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kyc_reviewed_at = models.DateTimeField(null=True, blank=True)
+    verification_level = models.ForeignKey(
+        VerificationLevel, null=True, blank=True, on_delete=models.PROTECT, related_name="customers"
+    )
+    risk_status = models.CharField(max_length=10, choices=RiskStatus.choices, default=RiskStatus.LOW, db_index=True)
+
+    # Where the client came from
+    source = models.CharField(max_length=100, blank=True, db_index=True)
+    utm_source = models.CharField(max_length=255, blank=True)
+    utm_medium = models.CharField(max_length=255, blank=True)
+    utm_campaign = models.CharField(max_length=255, blank=True)
+    utm_term = models.CharField(max_length=255, blank=True)
+    utm_content = models.CharField(max_length=255, blank=True)
+    external_id = models.CharField(max_length=100, blank=True, db_index=True)
+    introducer = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="referrals")
+
+    # Who works the client
+    conversion_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversion_customers"
+    )
+    retention_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="retention_customers"
+    )
+    sales_status = models.ForeignKey(SalesStatus, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    # Dates and counters kept up to date by other domains' events
+    registered_at = models.DateTimeField(default=timezone.now, db_index=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_login_at = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_contact_at = models.DateTimeField(null=True, blank=True)
+    last_comment_at = models.DateTimeField(null=True, blank=True)
+    first_deposit_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_deposit_at = models.DateTimeField(null=True, blank=True)
+    deposit_count = models.PositiveIntegerField(default=0, db_index=True)
+    open_positions_count = models.PositiveIntegerField(default=0)
+    termination_requested_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-registered_at", "-id"]
+        constraints = [models.UniqueConstraint(Lower("email"), name="customer_email_ci_unique")]
+        indexes = [
+            models.Index(fields=["last_name"], name="customer_last_name_idx"),
+            models.Index(fields=["conversion_agent", "-registered_at"], name="customer_conv_agent_idx"),
+            models.Index(fields=["retention_agent", "-registered_at"], name="customer_ret_agent_idx"),
+            models.Index(fields=["updated_at"], name="customer_updated_idx"),
+        ]
+        permissions = [
+            ("view_all_customers", "Can view all clients"),
+            ("view_personal_data", "Can see clients' full email and phone"),
+            ("assign_customer", "Can assign agents to clients"),
+            ("change_customer_status", "Can change a client's status"),
+            ("manage_kyc", "Can approve, revoke and reset KYC"),
+            ("export_customer", "Can export clients"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.first_name} {self.last_name}".strip()
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def has_ftd(self) -> bool:
+        return self.first_deposit_at is not None
+
+
+def document_upload_path(instance: Document, filename: str) -> str:
+    # A random name: the original one may hold personal data and must not be guessable.
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"kyc/{instance.customer_id}/{uuid.uuid4().hex}{suffix}"
+
+
+def private_storage():
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+class DocumentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> DocumentQuerySet:
+        """Documents of the clients this staff user may see."""
+        return self.filter(customer__in=Customer.objects.visible_to(user))
+
+
+class Document(TimeStampedModel):
+    """A KYC document a client or staff uploaded, kept in private storage, reviewed by compliance."""
+
+    class Type(models.TextChoices):
+        PASSPORT = "passport", _("Passport")
+        ID_CARD = "id_card", _("ID card")
+        DRIVING_LICENSE = "driving_license", _("Driving licence")
+        PROOF_OF_ADDRESS = "proof_of_address", _("Proof of address")
+        SELFIE = "selfie", _("Selfie")
+        BANK_STATEMENT = "bank_statement", _("Bank statement")
+        FUNDS_PROOF = "funds_proof", _("Proof of funds")
+        CORPORATE = "corporate", _("Corporate document")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="documents")
+    document_type = models.CharField(max_length=20, choices=Type.choices, default=Type.OTHER)
+    file = models.FileField(upload_to=document_upload_path, storage=private_storage, max_length=255)
+    original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW, db_index=True)
+    rejection_reason = models.CharField(max_length=255, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [("review_document", "Can approve and reject KYC documents")]
+
+    def __str__(self) -> str:
+        return f"{self.get_document_type_display()} #{self.pk}"
+
+
+class CommentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> CommentQuerySet:
+        return self.filter(customer__in=Customer.objects.visible_to(user))
+
+
+class Comment(TimeStampedModel):
+    """A note staff wrote on a client."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField()
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.body[:50]
+
+
+class Bookmark(models.Model):
+    """A client a staff member keeps at hand."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookmarks")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="bookmarks")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "customer"], name="bookmark_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} -> {self.customer_id}"

@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import Group, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.core.models import TimeStampedModel
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def normalize_email(self, email: str | None) -> str:
+        return (email or "").strip().lower()
+
+    def _create_user(self, email: str, password: str | None, **extra) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username: str) -> User:
+        return self.get(email=self.normalize_email(username))
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person or service that logs in: staff (admin), clients (portal) and API-token service accounts."""
+
+    email = models.EmailField(_("email address"), unique=True)
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    is_staff = models.BooleanField(default=False, help_text=_("Can log into the admin."))
+    is_active = models.BooleanField(default=True)
+    is_service_account = models.BooleanField(
+        default=False, help_text=_("Acts for an API token; cannot log in with a password.")
+    )
+    language = models.CharField(max_length=10, blank=True, default="en")
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = User.objects.normalize_email(self.email)
+
+    def save(self, *args, **kwargs) -> None:
+        # Emails are stored lower-case, so the unique index is case-insensitive.
+        self.email = User.objects.normalize_email(self.email)
+        super().save(*args, **kwargs)
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self) -> ApiTokenQuerySet:
+        now = timezone.now()
+        return self.filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now), user__is_active=True)
+
+
+class ApiToken(TimeStampedModel):
+    """A server-to-server identification token: stored hashed, shown once, acting with its role."""
+
+    PREFIX_LENGTH = 8
+
+    name = models.CharField(max_length=100)
+    role = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="api_tokens")
+    # The service account the token acts as; its groups are exactly the token's role.
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_token")
+    key_prefix = models.CharField(max_length=PREFIX_LENGTH, db_index=True, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text=_("Empty: valid until deleted."))
+    allowed_ips = models.JSONField(
+        default=list, blank=True, help_text=_("IP addresses or networks (CIDR); empty: any address.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+    @staticmethod
+    def generate_key() -> str:
+        return secrets.token_urlsafe(32)
+
+    def clean(self) -> None:
+        super().clean()
+        self.allowed_ips = normalize_ip_list(self.allowed_ips)
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    def allows_ip(self, ip: str | None) -> bool:
+        if not self.allowed_ips:
+            return True
+        if not ip:
+            return False
+        address = ipaddress.ip_address(ip)
+        return any(address in ipaddress.ip_network(net, strict=False) for net in self.allowed_ips)
+
+
+def normalize_ip_list(values) -> list[str]:
+    """Validate and normalise an allow-list; accepts a list or a comma/space/newline separated string."""
+    if isinstance(values, str):
+        values = values.replace(",", " ").split()
+    normalized = []
+    for value in values or []:
+        try:
+            normalized.append(str(ipaddress.ip_network(str(value).strip(), strict=False)))
+        except ValueError as exc:
+            raise ValidationError(
+                {"allowed_ips": _("%(value)s is not an IP address or network.") % {"value": value}}
+            ) from exc
+    return normalized

@@ -1,0 +1,8 @@
+"""Staff management rights by role (the Admin role has every permission)."""
+
+from crm.core.roles import Role
+
+GRANTS = {
+    Role.SALES_MANAGER: ["users.view_user"],
+    Role.AFFILIATE_MANAGER: ["users.view_user"],
+}

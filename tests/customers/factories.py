@@ -1,0 +1,75 @@
+import factory
+from factory.django import DjangoModelFactory
+
+from crm.customers.models import ClientGroup, ClientType, Comment, Customer, Document, SalesStatus, VerificationLevel
+
+# Smallest valid PDF header for upload tests.
+PDF_BYTES = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+class ClientTypeFactory(DjangoModelFactory):
+    class Meta:
+        model = ClientType
+        django_get_or_create = ["name"]
+
+    name = "Individual"
+    is_default = True
+
+
+class VerificationLevelFactory(DjangoModelFactory):
+    class Meta:
+        model = VerificationLevel
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Level {n}")
+    rank = factory.Sequence(int)
+    allowed_operations = ["deposit"]
+
+
+class SalesStatusFactory(DjangoModelFactory):
+    class Meta:
+        model = SalesStatus
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Status {n}")
+    color = "#22c55e"
+
+
+class ClientGroupFactory(DjangoModelFactory):
+    class Meta:
+        model = ClientGroup
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Group {n}")
+
+
+class CustomerFactory(DjangoModelFactory):
+    class Meta:
+        model = Customer
+        skip_postgeneration_save = True
+
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.Sequence(lambda n: f"client{n}@example.com")
+    phone = factory.Sequence(lambda n: f"+4477009{n % 100000:05d}")
+    country = "GB"
+    currency = "USD"
+
+
+class DocumentFactory(DjangoModelFactory):
+    class Meta:
+        model = Document
+
+    customer = factory.SubFactory(CustomerFactory)
+    document_type = Document.Type.PASSPORT
+    file = factory.django.FileField(filename="passport.pdf", data=PDF_BYTES)
+    original_name = "passport.pdf"
+    size = len(PDF_BYTES)
+
+
+class CommentFactory(DjangoModelFactory):
+    class Meta:
+        model = Comment
+
+    customer = factory.SubFactory(CustomerFactory)
+    body = factory.Faker("sentence")
