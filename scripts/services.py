@@ -40,9 +40,8 @@ def report() -> None:
     db = os.environ.get("DATABASE_URL") or ""
     broker = os.environ.get("REDIS_URL") or ""
     print(f"Tests run on {'PostgreSQL' if db.startswith('postgres') else 'SQLite (PostgreSQL unreachable)'}", end="")
-    print(
-        f" and {'Redis' if broker else 'no Redis (unreachable)'}; tests needing what is missing are reported as skipped."
-    )
+    print(f" and {'Redis' if broker else 'no Redis (unreachable)'};", end="")
+    print(" tests needing what is missing are reported as skipped.")
 
 
 if __name__ == "__main__":
