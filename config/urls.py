@@ -7,7 +7,7 @@ from crm.core.api import routers
 from crm.core.api.views import health
 
 # Importing an app's api.urls registers its viewsets on the audience routers.
-API_URL_MODULES = ["crm.users.api.urls", "crm.customers.api.urls"]
+API_URL_MODULES = ["crm.core.api.urls", "crm.users.api.urls", "crm.customers.api.urls"]
 for module in API_URL_MODULES:
     __import__(module)
 
