@@ -1,32 +1,41 @@
 # Broker back office. `make run` sets up and serves the embedded default; `make test` runs the suite.
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
+# Where `make test` and `make bench` look for PostgreSQL and Redis unless DATABASE_URL / REDIS_URL are set.
+# pytest-django creates and drops its own test_<name> database; Redis DB 15 is flushed by the tests.
 PG_URL ?= postgres://postgres@127.0.0.1:5432/crm
-REDIS_DEFAULT ?= redis://127.0.0.1:6379/0
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: install run test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed
 
+# The embedded default: SQLite file, tasks in-process, console email, files in ./media.
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	@echo "Serving on http://$(HOST):$(PORT)/admin/ (log in with the admin login above; Ctrl-C stops)"
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-# PostgreSQL and Redis are used when reachable (CI always); otherwise SQLite, and the
-# tests that need them are listed as skipped with the reason.
+# PostgreSQL and Redis are used when reachable (CI always); otherwise SQLite, and the tests
+# that need them are listed as skipped with the reason. REQUIRE_SERVICES=1 fails instead.
 test: install
-	@export DATABASE_URL="$${DATABASE_URL:-$$($(BIN)/python scripts/services.py postgres $(PG_URL))}"; \
-	export REDIS_URL="$${REDIS_URL:-$$($(BIN)/python scripts/services.py redis $(REDIS_DEFAULT))}"; \
+	@set -e; \
+	db="$$($(BIN)/python scripts/services.py postgres "$${DATABASE_URL:-$(PG_URL)}")"; \
+	redis="$$($(BIN)/python scripts/services.py redis "$${REDIS_URL:-$(REDIS_TEST_URL)}")"; \
+	if [ -n "$$db" ]; then export DATABASE_URL="$$db"; else unset DATABASE_URL; fi; \
+	if [ -n "$$redis" ]; then export REDIS_URL="$$redis"; else unset REDIS_URL; fi; \
 	$(BIN)/python scripts/services.py report; \
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -35,6 +44,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# Benchmarks need PostgreSQL: bench/run.py says so and fails when it is unreachable.
 bench: install
 	$(BIN)/python bench/run.py $(NAME)
 
