@@ -67,6 +67,8 @@ def sync_role_permissions() -> None:
 
 
 def sync_role_permissions_on_migrate(sender, **kwargs) -> None:
-    # Once per migrate run, after every app's permissions exist.
-    if sender.name == "crm.core":
+    # Once per migrate run, after every app's permissions exist: post_migrate runs app by app in
+    # INSTALLED_APPS order (only apps with models), and each app's permissions are created in its own turn.
+    last = [config for config in apps.get_app_configs() if config.models_module is not None][-1]
+    if sender.name == last.name:
         sync_role_permissions()

@@ -15,7 +15,17 @@ from django.utils.translation import gettext_lazy as _
 from crm.core.models import TimeStampedModel
 
 
-class UserManager(BaseUserManager):
+class UserQuerySet(models.QuerySet):
+    def people(self) -> UserQuerySet:
+        """Everyone but API-token service accounts."""
+        return self.filter(is_service_account=False)
+
+    def active_staff(self) -> UserQuerySet:
+        """Staff who can be given work: active, with admin access, not a service account."""
+        return self.people().filter(is_active=True, is_staff=True)
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def normalize_email(self, email: str | None) -> str:
@@ -43,7 +53,13 @@ class UserManager(BaseUserManager):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    """A person or service that logs in: staff (admin), clients (portal) and API-token service accounts."""
+    """A person or service that logs in: staff (admin), clients (portal) and API-token service accounts.
+
+    A service account (`is_service_account`) exists only to act for one API token: it has an unusable password,
+    never logs into the admin, and its only group is the token's role, so the token acts with exactly that
+    role's permissions. Row scoping treats it like any staff member of that role: with a "view all" permission
+    it sees everything, without one it sees the rows assigned to it, which is none.
+    """
 
     email = models.EmailField(_("email address"), unique=True)
     first_name = models.CharField(max_length=150, blank=True)
@@ -85,17 +101,28 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 def hash_token(raw: str) -> str:
+    """SHA-256 of a key: keys are 256 random bits, so a fast hash is enough and lookups stay indexed."""
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
 class ApiTokenQuerySet(models.QuerySet):
     def usable(self) -> ApiTokenQuerySet:
+        """Tokens whose key is accepted now (allow-list aside)."""
         now = timezone.now()
         return self.filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now), user__is_active=True)
 
+    def for_list(self) -> ApiTokenQuerySet:
+        """The joins the token list needs."""
+        return self.select_related("role", "created_by")
+
 
 class ApiToken(TimeStampedModel):
-    """A server-to-server identification token: stored hashed, shown once, acting with its role."""
+    """A server-to-server identification token: stored hashed, shown once, acting with its role.
+
+    Only the SHA-256 of the key is stored, with its first characters to tell tokens apart. Name, role and
+    expiry are fixed at creation; the IP allow-list is the one thing that can change; deletion is final.
+    The token authenticates as its service account (`user`), whose permissions are exactly the role's.
+    """
 
     PREFIX_LENGTH = 8
 
@@ -141,7 +168,10 @@ class ApiToken(TimeStampedModel):
             return True
         if not ip:
             return False
-        address = ipaddress.ip_address(ip)
+        try:
+            address = ipaddress.ip_address(ip)
+        except ValueError:
+            return False
         return any(address in ipaddress.ip_network(net, strict=False) for net in self.allowed_ips)
 
 

@@ -1,21 +1,40 @@
-"""Writes for staff users and API tokens."""
+"""Writes for staff users, API tokens and two-factor devices."""
 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
+import uuid
 
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from crm.core.exceptions import DomainError
+from crm.core.exceptions import DomainError, PermissionDenied
+from crm.core.roles import Role
 from crm.core.services import record_activity
 from crm.users.models import ApiToken, User, hash_token, normalize_ip_list
 
+# The last use of a token is written at most this often: a busy integration must not write on every call.
+TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=1)
+
 
 class TokenRefused(DomainError):
+    """An API key that is unknown, expired, deleted or used from an address outside its allow-list."""
+
     code = "token_refused"
     status_code = 401
+
+
+def can_grant_role(actor: User, role: Group) -> bool:
+    """Whether `actor` may create a token with `role`: only with every permission the role carries."""
+    if actor.is_superuser:
+        return True
+    perms = {
+        f"{app}.{codename}" for app, codename in role.permissions.values_list("content_type__app_label", "codename")
+    }
+    return actor.has_perms(perms)
 
 
 @transaction.atomic
@@ -28,6 +47,15 @@ def create_api_token(
     actor: User | None = None,
 ) -> tuple[ApiToken, str]:
     """Create a token and its service account; returns the raw key, which is never available again."""
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("A token needs a name.", code="invalid_name", fields={"name": ["This field is required."]})
+    if role.name not in Role.values:
+        raise DomainError(
+            "A token's role must be one of the staff roles.", code="invalid_role", fields={"role": ["Not a role."]}
+        )
+    if actor is not None and not can_grant_role(actor, role):
+        raise PermissionDenied("You cannot give a token permissions you do not have yourself.")
     if expires_at is not None and expires_at <= timezone.now():
         raise DomainError(
             "The expiry date must be in the future.",
@@ -35,14 +63,13 @@ def create_api_token(
             fields={"expires_at": ["Must be in the future."]},
         )
     raw = ApiToken.generate_key()
+    # create_user with no password stores an unusable one: the account can never log in with a password.
     service_user = User.objects.create_user(
-        email=f"api-token-{hash_token(raw)[:12]}@tokens.invalid",
+        email=f"api-token-{uuid.uuid4().hex}@tokens.invalid",
         first_name=name[:150],
         is_staff=True,
         is_service_account=True,
     )
-    service_user.set_unusable_password()
-    service_user.save(update_fields=["password"])
     service_user.groups.set([role])
     token = ApiToken(
         name=name,
@@ -54,47 +81,112 @@ def create_api_token(
         allowed_ips=normalize_ip_list(allowed_ips),
         created_by=actor,
     )
-    token.full_clean()
+    token.full_clean(exclude=["user", "key_hash"])
     token.save()
-    record_activity(actor=actor, action="api_token.created", target=token, data={"role": role.name})
+    record_activity(
+        actor=actor,
+        action="api_token.created",
+        target=token,
+        data={"role": role.name, "expires_at": expires_at, "allowed_ips": token.allowed_ips},
+    )
     return token, raw
 
 
 @transaction.atomic
 def update_api_token_allowed_ips(token: ApiToken, *, allowed_ips: list[str] | str, actor: User | None) -> ApiToken:
-    """The allow-list is the only part of a token that can change."""
+    """Replace a token's IP allow-list, the only part of a token that can change; other fields stay as created."""
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     old = token.allowed_ips
-    token.allowed_ips = normalize_ip_list(allowed_ips)
+    new = normalize_ip_list(allowed_ips)
+    if new == old:
+        return token
+    token.allowed_ips = new
     token.save(update_fields=["allowed_ips", "updated_at"])
     record_activity(
         actor=actor,
         action="api_token.allowed_ips_changed",
         target=token,
-        changes={"allowed_ips": [old, token.allowed_ips]},
+        changes={"allowed_ips": [old, new]},
     )
     return token
 
 
 @transaction.atomic
 def delete_api_token(token: ApiToken, *, actor: User | None) -> None:
-    """Delete a token for good: its service account goes with it."""
-    record_activity(actor=actor, action="api_token.deleted", target=token)
-    token.user.delete()  # cascades to the token
+    """Delete a token for good: its key stops working at once and cannot be restored.
+
+    The service account stays, deactivated and without its role, so the activity log and any record the token
+    wrote keep pointing at who did it.
+    """
+    token = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
+    record_activity(actor=actor, action="api_token.deleted", target=token, data={"role_id": token.role_id})
+    service_user = token.user
+    token.delete()
+    service_user.is_active = False
+    service_user.save(update_fields=["is_active"])
+    service_user.groups.clear()
+
+
+def _valid_ip(ip: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address(ip)) if ip else None
+    except ValueError:
+        return None
 
 
 def authenticate_api_token(raw: str, *, ip: str | None) -> ApiToken:
-    """The token for a raw key, checked for expiry and IP allow-list; records the use."""
+    """The usable token for a raw key, checked for expiry and IP allow-list; records the use at most once a minute."""
+    ip = _valid_ip(ip)
     token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw)).first()
-    if token is None or not token.user.is_active:
+    if token is None or not token.user.is_active or not token.user.is_service_account:
         raise TokenRefused("Invalid token.")
     if token.is_expired:
         raise TokenRefused("The token has expired.", code="token_expired")
     if not token.allows_ip(ip):
         raise TokenRefused("The token is not allowed from this IP address.", code="token_ip_not_allowed")
     now = timezone.now()
-    # Write the last use at most once a minute: a busy integration must not write on every call.
-    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1) or token.last_used_ip != ip:
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_TOUCH_INTERVAL:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=ip)
         token.last_used_at, token.last_used_ip = now, ip
     return token
+
+
+# Two-factor (TOTP) devices
+# ------------------------------------------------------------------------------
+TOTP_DEVICE_NAME = "Authenticator app"
+
+
+def has_confirmed_totp(user: User) -> bool:
+    """Whether the user must give a one-time code at log-in."""
+    return TOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
+
+
+@transaction.atomic
+def start_totp_setup(user: User) -> TOTPDevice:
+    """The user's unconfirmed device, with a new secret each time set-up starts; confirmed devices stay untouched."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+
+
+@transaction.atomic
+def confirm_totp_device(device: TOTPDevice, *, token: str) -> TOTPDevice:
+    """Confirm a new device with its first code; from then on the user's log-in asks for a code."""
+    device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+    if device.confirmed:
+        return device
+    if not device.verify_token(token):
+        raise DomainError("The code is not valid. Check the time on your phone and try again.", code="invalid_otp")
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user_id=device.user_id).exclude(pk=device.pk).delete()
+    record_activity(actor=device.user, action="two_factor.enabled", target=device.user)
+    return device
+
+
+@transaction.atomic
+def reset_totp_devices(user: User, *, actor: User | None) -> int:
+    """Remove every TOTP device of a user (lost phone): they log in with the password alone until they set one up."""
+    count, _ = TOTPDevice.objects.filter(user=user).delete()
+    if count:
+        record_activity(actor=actor, action="two_factor.reset", target=user)
+    return count
