@@ -1,0 +1,45 @@
+"""The OpenAPI schema validates with no warnings, and its docs need nothing from a CDN."""
+
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+CDN_HOSTS = ("https://cdn", "unpkg", "jsdelivr", "cdnjs", "googleapis")
+
+
+def test_schema_validates_without_warnings(tmp_path):
+    target = tmp_path / "schema.yml"
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+
+    text = target.read_text()
+    assert text.startswith("openapi: 3")
+    assert "/api/v1/backoffice/" in text
+
+
+def test_schema_is_served(client):
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    assert schema["info"]["title"] == "Broker Back Office API"
+    assert any(path.startswith("/api/v1/backoffice/") for path in schema["paths"])
+
+
+@pytest.mark.parametrize("url", ["/api/docs/", "/api/redoc/"])
+def test_docs_use_only_local_static_files(client, url):
+    response = client.get(url)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    for host in CDN_HOSTS:
+        assert host not in html
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', html)
+    assert assets
+    for asset in assets:
+        assert finders.find(asset.removeprefix("/static/")), asset
