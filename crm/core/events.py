@@ -111,3 +111,17 @@ def pending_event_ids(limit: int = 500, max_attempts: int = 20) -> list[int]:
         .order_by("id")
         .values_list("id", flat=True)[:limit]
     )
+
+
+def redispatch(event_ids: list[int]) -> int:
+    """Queue the undispatched events among `event_ids` again (whatever their attempts); returns how many."""
+    from crm.core.tasks import dispatch_event_task
+
+    pending = list(
+        OutboxEvent.objects.filter(pk__in=event_ids, dispatched_at__isnull=True)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    for event_id in pending:
+        transaction.on_commit(lambda event_id=event_id: _enqueue(dispatch_event_task, event_id))
+    return len(pending)

@@ -143,3 +143,82 @@ class HandledEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.handler} <- {self.event_id}"
+
+
+def private_storage():
+    """The storage for files served only through signed links (exports, KYC documents), following STORAGES."""
+    from crm.core.files import StorageAlias
+
+    return StorageAlias("private")
+
+
+def export_upload_path(instance: ExportJob, filename: str) -> str:
+    return f"exports/{instance.owner_id}/{filename}"
+
+
+class ExportJobQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ExportJobQuerySet:
+        """A user's own export jobs; holders of `core.view_all_exportjobs` see everyone's."""
+        if not (user and user.is_authenticated and user.is_active):
+            return self.none()
+        if user.has_perm("core.view_all_exportjobs"):
+            return self
+        return self.filter(owner=user)
+
+    def for_list(self) -> ExportJobQuerySet:
+        return self.select_related("owner")
+
+    def expired(self, now=None) -> ExportJobQuerySet:
+        from django.utils import timezone
+
+        return self.filter(expires_at__lte=now or timezone.now())
+
+
+class ExportJob(TimeStampedModel):
+    """An XLSX export of the rows a user saw in an admin changelist or an API list, built by a task."""
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", _("Admin changelist")
+        API = "api", _("API list")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    # "customers.customer" (admin: app_label.model_name) or "backoffice:customer-list" (API: URL name)
+    target = models.CharField(max_length=200)
+    description = models.CharField(max_length=255, blank=True)
+    # Query parameters of the list as the user saw it: {"name": ["value", ...]}
+    params = models.JSONField(default=dict, blank=True)
+    # Only these rows (admin action "export selected"); empty means every filtered row.
+    selected_ids = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    file = models.FileField(upload_to=export_upload_path, storage=private_storage, max_length=255, blank=True)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    objects = ExportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [("view_all_exportjobs", "Can view every user's export jobs")]
+
+    def __str__(self) -> str:
+        return f"Export #{self.pk} {self.target}"
+
+    @property
+    def percent(self) -> int:
+        """Progress from 0 to 100."""
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, self.rows_done * 100 // self.rows_total)

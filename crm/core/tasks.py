@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from crm.core import events
+from crm.core.exports import services as exports
 
 
 @shared_task(
@@ -26,3 +27,15 @@ def dispatch_pending_events_task() -> int:
             continue
         count += 1
     return count
+
+
+@shared_task(acks_late=True)
+def run_export_task(job_id: int) -> None:
+    """Build the XLSX file of one export job; a job already done or failed is left alone."""
+    exports.run_export(job_id)
+
+
+@shared_task(acks_late=True)
+def delete_expired_exports_task() -> int:
+    """Delete export files past their expiry; scheduled daily by beat."""
+    return exports.delete_expired_exports()

@@ -1,0 +1,234 @@
+"""Admin of the core models: settings store, activity log, event outbox and export jobs."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
+from unfold.contrib.filters.admin import FieldTextFilter, RangeDateTimeFilter
+from unfold.decorators import display
+
+from crm.core import events
+from crm.core.exports.admin import ExportAdminMixin
+from crm.core.files import signed_file_url
+from crm.core.models import Activity, ExportJob, OutboxEvent, Setting, parse_setting_value
+from crm.core.services import set_setting
+
+__all__ = ["ActivityAdmin", "ExportAdminMixin", "ExportJobAdmin", "OutboxEventAdmin", "SettingAdmin"]
+
+HIDDEN_VALUE = "•••"
+_current_request: ContextVar[HttpRequest | None] = ContextVar("export_admin_request", default=None)
+
+
+class SettingForm(forms.ModelForm):
+    """Takes a new value; a secret's current value is never put back into the page."""
+
+    value = forms.CharField(
+        label=_("Value"), required=False, widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"})
+    )
+
+    class Meta:
+        model = Setting
+        fields = ["key", "value_type", "is_secret", "description"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        if instance.pk and instance.is_secret:
+            self.fields["value"].help_text = _("Set. Leave empty to keep the current secret; type to replace it.")
+        elif instance.pk:
+            self.initial["value"] = instance.stored_value
+
+    def clean(self) -> dict:
+        data = super().clean()
+        value, value_type = data.get("value", ""), data.get("value_type") or Setting.Type.STRING
+        keeps_secret = self.instance.pk and self.instance.is_secret and value == ""
+        if keeps_secret:
+            return data
+        try:
+            parse_setting_value(value, value_type)
+        except ValidationError as exc:
+            self.add_error("value", exc.message_dict["value"])
+        return data
+
+
+@admin.register(Setting)
+class SettingAdmin(ModelAdmin):
+    form = SettingForm
+    list_display = ["key", "value_type", "shown_value", "is_secret", "updated_at"]
+    list_filter = ["value_type", "is_secret"]
+    search_fields = ["key", "description"]
+    fields = ["key", "value_type", "is_secret", "value", "description"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Setting | None = None) -> list[str]:
+        return ["key"] if obj else []
+
+    @display(description=_("Value"))
+    def shown_value(self, obj: Setting) -> str:
+        if obj.is_secret:
+            return HIDDEN_VALUE if obj.stored_value else ""
+        return obj.stored_value[:80]
+
+    def save_model(self, request: HttpRequest, obj: Setting, form: SettingForm, change: bool) -> None:
+        value = form.cleaned_data.get("value", "")
+        if change and value == "" and Setting.objects.filter(pk=obj.pk, is_secret=True).exists():
+            value = Setting.objects.get(pk=obj.pk).value  # keep the secret as it is
+        saved = set_setting(
+            obj.key,
+            value,
+            value_type=obj.value_type,
+            is_secret=obj.is_secret,
+            description=obj.description,
+            actor=request.user,
+        )
+        obj.pk, obj.stored_value = saved.pk, saved.stored_value
+
+
+@admin.register(Activity)
+class ActivityAdmin(ExportAdminMixin, ModelAdmin):
+    list_display = ["created_at", "actor_repr", "channel", "action", "target_type", "target_repr", "ip_address"]
+    list_filter = [
+        ("action", FieldTextFilter),
+        ("channel", FieldTextFilter),
+        ("created_at", RangeDateTimeFilter),
+    ]
+    list_filter_submit = True
+    search_fields = ["target_repr", "=target_id", "actor_repr"]
+    list_select_related = ["actor", "target_type"]
+    show_full_result_count = False
+    date_hierarchy = None
+    readonly_fields = [field.name for field in Activity._meta.fields]
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).for_list()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(ModelAdmin):
+    list_display = ["id", "name", "created_at", "dispatched_at", "attempts", "short_error"]
+    list_filter = [("name", FieldTextFilter), ("created_at", RangeDateTimeFilter)]
+    list_filter_submit = True
+    search_fields = ["name"]
+    show_full_result_count = False
+    readonly_fields = ["name", "payload", "created_at", "dispatched_at", "attempts", "last_error"]
+    actions = ["dispatch_again"]
+
+    @display(description=_("Last error"))
+    def short_error(self, obj: OutboxEvent) -> str:
+        return obj.last_error[:80]
+
+    @admin.action(description=_("Dispatch again"), permissions=["view"])
+    def dispatch_again(self, request: HttpRequest, queryset) -> None:
+        count = events.redispatch(list(queryset.values_list("pk", flat=True)))
+        messages.info(request, _("%(count)d undispatched event(s) queued again.") % {"count": count})
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(ModelAdmin):
+    list_display = ["id", "description", "owner", "status", "progress", "created_at", "download"]
+    list_filter = ["status", "source"]
+    search_fields = ["description", "target"]
+    list_select_related = ["owner"]
+    fields = [
+        "owner",
+        "source",
+        "target",
+        "description",
+        "params",
+        "status",
+        "progress",
+        "error",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "expires_at",
+        "download",
+    ]
+    readonly_fields = fields
+    change_form_template = "admin/core/exportjob/change_form.html"
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Every staff member follows their own exports; get_queryset scopes the rows.
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @display(description=_("Progress"))
+    def progress(self, obj: ExportJob) -> str:
+        total = "?" if obj.rows_total is None else f"{obj.rows_total:,}"
+        return format_html(
+            '<div class="export-progress" style="min-width:8rem">'
+            '<div style="background:#e5e7eb;border-radius:4px;height:6px">'
+            '<div style="background:#16a34a;border-radius:4px;height:6px;width:{}%"></div></div>'
+            "<small>{}% · {} / {}</small></div>",
+            obj.percent,
+            obj.percent,
+            f"{obj.rows_done:,}",
+            total,
+        )
+
+    @display(description=_("File"))
+    def download(self, obj: ExportJob) -> str:
+        request = _current_request.get()
+        if obj.status != ExportJob.Status.DONE or not obj.file or request is None:
+            return "-"
+        if request.user.pk != obj.owner_id:
+            return _("ready")
+        return format_html(
+            '<a href="{}" class="text-primary-600">{}</a>', signed_file_url(obj.file, user=request.user), _("Download")
+        )
+
+    # The download link is signed for the viewer; the request reaches display methods through a context
+    # variable rather than `self`, which every thread shares. The response is rendered inside the `with`.
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        token = _current_request.set(request)
+        try:
+            response = super().changelist_view(request, extra_context)
+            return response.render() if hasattr(response, "render") else response
+        finally:
+            _current_request.reset(token)
+
+    def changeform_view(self, request: HttpRequest, object_id=None, form_url="", extra_context=None):
+        token = _current_request.set(request)
+        try:
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            return response.render() if hasattr(response, "render") else response
+        finally:
+            _current_request.reset(token)

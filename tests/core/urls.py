@@ -1,0 +1,10 @@
+from django.urls import include, path
+
+from config.urls import urlpatterns as project_urlpatterns
+from tests.core import exportapp
+
+urlpatterns = [
+    path("exporttest-admin/", exportapp.site.urls),
+    path("exporttest-api/", include((exportapp.router.urls, "exporttestapi"))),
+    *project_urlpatterns,
+]
