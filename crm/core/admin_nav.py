@@ -3,7 +3,7 @@
 from collections.abc import Callable
 
 from django.http import HttpRequest
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -32,6 +32,12 @@ navigation = [
         "collapsible": False,
         "items": [
             link(_("Clients"), "group", "admin:customers_customer_changelist", "customers.view_customer"),
+            {
+                "title": _("My bookmarks"),
+                "icon": "bookmark",
+                "link": lambda request: reverse("admin:customers_customer_changelist") + "?bookmarked=me",
+                "permission": has_perm("customers.view_bookmark"),
+            },
             link(_("KYC documents"), "badge", "admin:customers_document_changelist", "customers.view_document"),
             link(_("Comments"), "comment", "admin:customers_comment_changelist", "customers.view_comment"),
             link(_("Sales statuses"), "label", "admin:customers_salesstatus_changelist", "customers.view_salesstatus"),

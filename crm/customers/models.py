@@ -150,6 +150,11 @@ class ClientGroup(TimeStampedModel):
         return self.name
 
 
+# Search: shorter numbers are ids only; ids fit a signed 64-bit column.
+PHONE_SEARCH_MIN_DIGITS = 5
+MAX_PK = 2**63 - 1
+
+
 class CustomerQuerySet(models.QuerySet):
     def visible_to(self, user) -> CustomerQuerySet:
         """Clients this staff user may see: all with `view_all_customers`, otherwise the ones they handle."""
@@ -164,6 +169,32 @@ class CustomerQuerySet(models.QuerySet):
         return self.select_related(
             "conversion_agent", "retention_agent", "sales_status", "client_type", "verification_level", "introducer"
         ).prefetch_related("roles", "groups")
+
+    def search(self, term: str) -> CustomerQuerySet:
+        """Clients matching a search box term, with index-friendly lookups only (prefixes, exact id).
+
+        A number finds the client with that id or phones starting with it; "+..." a phone prefix;
+        a term with "@" an email prefix; words an email or last-name prefix, or "first last" prefixes.
+        The PostgreSQL pattern-ops indexes of migration 0004 serve every prefix.
+        """
+        term = " ".join((term or "").split())
+        if not term:
+            return self
+        digits = term.lstrip("#+").replace(" ", "")
+        if term.startswith("+") and digits.isdigit():
+            return self.filter(phone__startswith=f"+{digits}")
+        if digits.isdigit():
+            condition = Q(phone__startswith=f"+{digits}") if len(digits) >= PHONE_SEARCH_MIN_DIGITS else Q()
+            if int(digits) <= MAX_PK:
+                condition |= Q(pk=int(digits))
+            return self.filter(condition) if condition else self.none()
+        if "@" in term:
+            return self.filter(email__startswith=term.lower())
+        condition = Q(email__startswith=term.lower()) | Q(last_name__istartswith=term)
+        first, _, rest = term.partition(" ")
+        if rest:
+            condition |= Q(first_name__istartswith=first, last_name__istartswith=rest)
+        return self.filter(condition)
 
     def with_role(self, *names: str) -> CustomerQuerySet:
         return self.filter(

@@ -1,0 +1,24 @@
+"""Clients admin, split by page: clients, documents and comments, configuration tables."""
+
+from crm.customers.admin.config import (
+    ClientGroupAdmin,
+    ClientRoleAdmin,
+    ClientTypeAdmin,
+    CountryAdmin,
+    SalesStatusAdmin,
+    VerificationLevelAdmin,
+)
+from crm.customers.admin.customers import CustomerAdmin
+from crm.customers.admin.documents import CommentAdmin, DocumentAdmin
+
+__all__ = [
+    "ClientGroupAdmin",
+    "ClientRoleAdmin",
+    "ClientTypeAdmin",
+    "CommentAdmin",
+    "CountryAdmin",
+    "CustomerAdmin",
+    "DocumentAdmin",
+    "SalesStatusAdmin",
+    "VerificationLevelAdmin",
+]

@@ -1,0 +1,582 @@
+"""The clients admin: a fast scoped list, bulk actions, and a client page with documents, comments and history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers as admin_helpers
+from django.contrib.contenttypes.admin import GenericInlineModelAdminChecks
+from django.db import transaction
+from django.db.models import BooleanField, QuerySet, Value
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import GenericTabularInline, ModelAdmin, TabularInline
+from unfold.contrib.filters.admin import (
+    AutocompleteSelectFilter,
+    ChoicesDropdownFilter,
+    RelatedDropdownFilter,
+)
+from unfold.decorators import action, display
+
+from crm.core.exceptions import DomainError
+from crm.core.exports.admin import ExportAdminMixin
+from crm.core.files import signed_file_url
+from crm.core.models import Activity
+from crm.customers import services
+from crm.customers.admin import filters
+from crm.customers.admin.helpers import (
+    DOCUMENT_LABELS,
+    KYC_LABELS,
+    STATUS_LABELS,
+    back_to,
+    colour_badge,
+    masked_changes,
+)
+from crm.customers.forms import (
+    AssignAgentsForm,
+    ChangeStatusForm,
+    ConfirmDialogForm,
+    CustomerForm,
+    KycApproveForm,
+    OptionalReasonDialogForm,
+    SetSalesStatusForm,
+)
+from crm.customers.models import Comment, Customer, Document
+from crm.customers.privacy import can_view_personal_data, mask_email, mask_phone
+
+PROFILE_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "date_of_birth",
+    "language",
+    "currency",
+    "country",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+)
+SALES_FIELDS = (
+    "client_type",
+    "roles",
+    "groups",
+    "conversion_agent",
+    "retention_agent",
+    "sales_status",
+    "risk_status",
+    "introducer",
+)
+SOURCE_FIELDS = ("source", "external_id", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+ACCOUNT_FIELDS = ("status", "kyc_status", "verification_level", "kyc_reviewed_by", "kyc_reviewed_at")
+DATE_FIELDS = (
+    "registered_at",
+    "confirmed_at",
+    "last_login_at",
+    "last_activity_at",
+    "last_contact_at",
+    "last_comment_at",
+    "first_deposit_at",
+    "last_deposit_at",
+    "deposit_count",
+    "open_positions_count",
+)
+AGENT_FIELDS = ("conversion_agent", "retention_agent")
+
+
+# Inlines of the client page -------------------------------------------------------------
+
+
+class DocumentInline(TabularInline):
+    """The client's KYC documents with signed download links; review happens on the document page."""
+
+    model = Document
+    tab = True
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ("document_type", "status_label", "download", "original_name", "created_at", "reviewed_by", "review")
+    readonly_fields = fields
+    ordering = ("-created_at",)
+    request: HttpRequest | None = None
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("reviewed_by")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @display(description=_("Status"), label=DOCUMENT_LABELS)
+    def status_label(self, obj: Document) -> tuple[str, str]:
+        return obj.status, obj.get_status_display()
+
+    @display(description=_("File"))
+    def download(self, obj: Document) -> str:
+        if not obj.file or self.request is None:
+            return "-"
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', self._url(obj), _("Download"))
+
+    def _url(self, obj: Document) -> str:
+        return signed_file_url(obj.file, user=self.request.user)
+
+    @display(description=_("Review"))
+    def review(self, obj: Document) -> str:
+        if obj.status != Document.Status.NEW:
+            return obj.rejection_reason or "-"
+        url = reverse("admin:customers_document_change", args=[obj.pk])
+        return format_html('<a class="text-primary-600" href="{}">{}</a>', url, _("Approve or reject"))
+
+
+class CommentInline(TabularInline):
+    """Staff notes, newest first; new notes are added through `services.add_comment`."""
+
+    model = Comment
+    tab = True
+    extra = 1
+    can_delete = False
+    fields = ("body", "author", "created_at")
+    readonly_fields = ("author", "created_at")
+    ordering = ("-created_at",)
+    per_page = 20
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("author")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("customers.add_comment")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("customers.view_comment")
+
+
+class _ActivityTargetChecks(GenericInlineModelAdminChecks):
+    # Activity points at its target by (target_type, target_id) without a GenericForeignKey; the generic
+    # formset only needs those two fields, and this inline never saves.
+    def _check_relation(self, obj, parent_model) -> list:
+        return []
+
+
+class HistoryInline(GenericTabularInline):
+    """What happened to the client, by whom, with old and new values (personal data masked as elsewhere)."""
+
+    checks_class = _ActivityTargetChecks
+    model = Activity
+    ct_field = "target_type"
+    ct_fk_field = "target_id"
+    tab = True
+    extra = 0
+    can_delete = False
+    verbose_name = _("history entry")
+    verbose_name_plural = _("history")
+    fields = ("created_at", "actor_name", "channel", "action", "change_list")
+    readonly_fields = fields
+    per_page = 20
+    request: HttpRequest | None = None
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return Activity.objects.select_related("actor").order_by("-created_at", "-id")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Whoever may open the client may read its history.
+        return request.user.has_perm("customers.view_customer")
+
+    @display(description=_("By"))
+    def actor_name(self, obj: Activity) -> str:
+        return str(obj.actor) if obj.actor else obj.actor_repr
+
+    @display(description=_("Changes"))
+    def change_list(self, obj: Activity) -> str:
+        show = self.request is not None and can_view_personal_data(self.request.user)
+        rows = masked_changes(obj.changes, show_personal=show)
+        if not rows:
+            return ", ".join(f"{key}: {value}" for key, value in (obj.data or {}).items() if value) or "-"
+        return format_html_join(
+            format_html("<br>"), "{}: {} → {}", ((field, "-" if old is None else old, new) for field, old, new in rows)
+        )
+
+
+# The client admin ----------------------------------------------------------------------
+
+
+@admin.register(Customer)
+class CustomerAdmin(ExportAdminMixin, ModelAdmin):
+    form = CustomerForm
+    list_display = (
+        "name",
+        "email_shown",
+        "phone_shown",
+        "country_name",
+        "status_label",
+        "kyc_label",
+        "sales_status_badge",
+        "agents",
+        "registered_at",
+    )
+    list_display_links = ("name",)
+    list_select_related = ("conversion_agent", "retention_agent", "sales_status")
+    show_full_result_count = False
+    list_per_page = 50
+    list_filter_submit = True
+    search_fields = ("email",)  # needed for autocompletes; the real search is get_search_results
+    search_help_text = _("Id, email prefix, last name prefix, or phone prefix (+44...)")
+    autocomplete_fields = ("conversion_agent", "retention_agent", "introducer")
+    ordering = ("-registered_at", "-id")
+    export_permission = "customers.export_customer"
+    export_fields = (
+        "id",
+        "first_name",
+        "last_name",
+        "email_shown",
+        "phone_shown",
+        "country_name",
+        "status",
+        "kyc_status",
+        "sales_status",
+        "conversion_agent",
+        "retention_agent",
+        "registered_at",
+        "first_deposit_at",
+        "deposit_count",
+    )
+    actions = [*ExportAdminMixin.actions, "assign_agents_action", "change_status_action", "set_sales_status_action"]
+    actions_detail = ["approve_kyc", "revoke_kyc", "reset_kyc", "toggle_bookmark"]
+    inlines = (DocumentInline, CommentInline, HistoryInline)
+
+    def get_list_filter(self, request: HttpRequest) -> list:
+        list_filter: list = [
+            ("status", ChoicesDropdownFilter),
+            ("kyc_status", ChoicesDropdownFilter),
+            ("country", ChoicesDropdownFilter),
+            filters.ClientGroupFilter,
+            filters.ClientRoleFilter,
+            filters.SourceFilter,
+            ("sales_status", RelatedDropdownFilter),
+            ("risk_status", ChoicesDropdownFilter),
+        ]
+        # Picking agents needs the staff list (users.view_user); agents only see their own clients anyway.
+        if request.user.has_perm("users.view_user"):
+            list_filter += [
+                ("conversion_agent", AutocompleteSelectFilter),
+                ("retention_agent", AutocompleteSelectFilter),
+            ]
+        list_filter += [
+            ("introducer", AutocompleteSelectFilter),
+            ("registered_at", filters.DayRangeFilter),
+            ("last_activity_at", filters.DayRangeFilter),
+            filters.HasFtdFilter,
+            filters.DepositCountFilter,
+            filters.ActivityFilter,
+            filters.OpenPositionsFilter,
+            filters.BookmarkedFilter,
+        ]
+        return list_filter
+
+    # Scope and search ---------------------------------------------------------------
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        show = can_view_personal_data(request.user)
+        return (
+            Customer.objects.visible_to(request.user)
+            .select_related(*self.list_select_related)
+            .annotate(show_personal_data=Value(show, output_field=BooleanField()))
+        )
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        return queryset.search(search_term), False
+
+    # Columns --------------------------------------------------------------------------
+
+    @display(description=_("Name"), ordering="last_name")
+    def name(self, obj: Customer) -> str:
+        return f"{obj.full_name or '-'} (#{obj.pk})"
+
+    @display(description=_("Email"), ordering="email")
+    def email_shown(self, obj: Customer) -> str:
+        return obj.email if getattr(obj, "show_personal_data", False) else mask_email(obj.email)
+
+    @display(description=_("Phone"))
+    def phone_shown(self, obj: Customer) -> str:
+        phone = str(obj.phone or "")
+        return phone if getattr(obj, "show_personal_data", False) else mask_phone(phone)
+
+    @display(description=_("Country"), ordering="country")
+    def country_name(self, obj: Customer) -> str:
+        return obj.country.name if obj.country else "-"
+
+    @display(description=_("Status"), label=STATUS_LABELS, ordering="status")
+    def status_label(self, obj: Customer) -> tuple[str, str]:
+        return obj.status, obj.get_status_display()
+
+    @display(description=_("KYC"), label=KYC_LABELS, ordering="kyc_status")
+    def kyc_label(self, obj: Customer) -> tuple[str, str]:
+        return obj.kyc_status, obj.get_kyc_status_display()
+
+    @display(description=_("Sales status"), ordering="sales_status__sort_order")
+    def sales_status_badge(self, obj: Customer) -> str:
+        if obj.sales_status is None:
+            return "-"
+        return colour_badge(obj.sales_status.name, obj.sales_status.color)
+
+    @display(description=_("Agents"))
+    def agents(self, obj: Customer) -> str:
+        names = [str(agent) for agent in (obj.conversion_agent, obj.retention_agent) if agent]
+        return " / ".join(names) or "-"
+
+    # Change page ------------------------------------------------------------------------
+
+    def get_fieldsets(self, request: HttpRequest, obj: Customer | None = None) -> list:
+        profile = list(PROFILE_FIELDS)
+        if obj is not None and not can_view_personal_data(request.user):
+            profile[profile.index("email")] = "email_shown"
+            profile[profile.index("phone")] = "phone_shown"
+        sales = list(SALES_FIELDS)
+        if obj is None and not request.user.has_perm("customers.assign_customer"):
+            sales = [name for name in sales if name not in AGENT_FIELDS]
+        fieldsets = [
+            (_("Profile"), {"fields": profile, "classes": ["tab"]}),
+            (_("Sales"), {"fields": sales, "classes": ["tab"]}),
+            (_("Source"), {"fields": SOURCE_FIELDS, "classes": ["tab"]}),
+        ]
+        if obj is not None:
+            fieldsets += [
+                (_("Account and KYC"), {"fields": ACCOUNT_FIELDS, "classes": ["tab"]}),
+                (_("Dates"), {"fields": DATE_FIELDS, "classes": ["tab"]}),
+            ]
+        return fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Customer | None = None) -> list[str]:
+        readonly = ["email_shown", "phone_shown", *ACCOUNT_FIELDS, *DATE_FIELDS]
+        if obj is not None and not request.user.has_perm("customers.assign_customer"):
+            readonly += AGENT_FIELDS
+        return readonly
+
+    def get_inlines(self, request: HttpRequest, obj: Customer | None) -> list:
+        return list(self.inlines) if obj is not None else []
+
+    def get_inline_instances(self, request: HttpRequest, obj: Customer | None = None) -> list:
+        instances = super().get_inline_instances(request, obj)
+        for inline in instances:
+            inline.request = request  # instances are per request: links are signed for this user
+        return instances
+
+    def get_form(self, request: HttpRequest, obj: Customer | None = None, change: bool = False, **kwargs: Any):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        # An agent's new client is theirs, or they could not open it again.
+        default_agent = None if request.user.has_perm("customers.view_all_customers") else request.user
+        return type(form.__name__, (form,), {"actor": request.user, "default_conversion_agent": default_agent})
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs: Any):
+        if db_field.name == "introducer":
+            kwargs["queryset"] = Customer.objects.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Customer, form: CustomerForm, change: bool) -> None:
+        # The form saved through the service while validating (see CustomerForm).
+        return
+
+    def save_related(self, request: HttpRequest, form: CustomerForm, formsets: list, change: bool) -> None:
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request: HttpRequest, form: CustomerForm, formset, change: bool) -> None:
+        if formset.model is not Comment:
+            return
+        for comment_form in formset.extra_forms:
+            body = comment_form.cleaned_data.get("body") if comment_form.has_changed() else None
+            if body:
+                services.add_comment(form.instance, body=body, actor=request.user)
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        # The form saves while it validates; a page shown again with errors must leave nothing behind.
+        with transaction.atomic():
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if request.method == "POST" and response.status_code == 200:
+                transaction.set_rollback(True)
+        return response
+
+    def has_delete_permission(self, request: HttpRequest, obj: Customer | None = None) -> bool:
+        # Clients are never deleted from the admin; their status becomes "deleted".
+        return False
+
+    def has_assign_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("customers.assign_customer")
+
+    def has_change_status_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("customers.change_customer_status")
+
+    # Unfold's checks look dotted permissions up in the database, which fails before the first migrate.
+    def has_manage_kyc_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
+        return request.user.has_perm("customers.manage_kyc")
+
+    def has_bookmark_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
+        return request.user.has_perm("customers.add_bookmark")
+
+    # Bulk actions ----------------------------------------------------------------------
+
+    def _bulk_form_page(self, request: HttpRequest, queryset: QuerySet, form, title: str) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.model._meta,
+            "form": form,
+            "action_name": request.POST.get("action", ""),
+            "select_across": request.POST.get("select_across", "0"),
+            "selected": request.POST.getlist(admin_helpers.ACTION_CHECKBOX_NAME),
+            "count": queryset.count(),
+            "changelist_url": reverse("admin:customers_customer_changelist"),
+        }
+        return TemplateResponse(request, "admin/customers/customer/bulk_action.html", context)
+
+    def _run_bulk(self, request: HttpRequest, form_class, title: str, queryset: QuerySet, run) -> HttpResponse | None:
+        form = form_class(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            try:
+                changed = run(form)
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+                return None
+            self.message_user(request, _("%(count)d client(s) changed.") % {"count": changed}, messages.SUCCESS)
+            return None
+        return self._bulk_form_page(request, queryset, form, title)
+
+    @admin.action(description=_("Assign agent"), permissions=["assign"])
+    def assign_agents_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._run_bulk(
+            request,
+            AssignAgentsForm,
+            _("Assign an agent to the selected clients"),
+            queryset,
+            lambda form: services.assign_agents(queryset, actor=request.user, **form.agent_values()),
+        )
+
+    @admin.action(description=_("Change status"), permissions=["change_status"])
+    def change_status_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._run_bulk(
+            request,
+            ChangeStatusForm,
+            _("Change the status of the selected clients"),
+            queryset,
+            lambda form: services.change_status(queryset, status=form.cleaned_data["status"], actor=request.user),
+        )
+
+    @admin.action(description=_("Set sales status"), permissions=["change"])
+    def set_sales_status_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._run_bulk(
+            request,
+            SetSalesStatusForm,
+            _("Set the sales status of the selected clients"),
+            queryset,
+            lambda form: services.set_sales_status(
+                queryset, sales_status=form.cleaned_data["sales_status"], actor=request.user
+            ),
+        )
+
+    # Detail actions (dialogs: a link never changes anything) ---------------------------------
+
+    def _visible_customer(self, request: HttpRequest, object_id: str) -> Customer:
+        customer = self.get_object(request, object_id)
+        if customer is None:
+            raise Http404
+        return customer
+
+    def _detail(self, request: HttpRequest, object_id: str, work, done: str) -> HttpResponse:
+        customer = self._visible_customer(request, object_id)
+        try:
+            work(customer)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        else:
+            self.message_user(request, done, messages.SUCCESS)
+        return back_to(request, reverse("admin:customers_customer_change", args=[customer.pk]))
+
+    @action(
+        description=_("Approve KYC"),
+        url_path="approve-kyc",
+        icon="verified",
+        permissions=["manage_kyc"],
+        dialog={"title": _("Approve KYC"), "form_class": KycApproveForm, "form_submit_text": _("Approve")},
+    )
+    def approve_kyc(self, request: HttpRequest, form: KycApproveForm, object_id: str) -> HttpResponse:
+        level = form.cleaned_data.get("level")
+        return self._detail(
+            request,
+            object_id,
+            lambda c: services.approve_kyc(c, actor=request.user, level=level),
+            _("KYC approved."),
+        )
+
+    @action(
+        description=_("Revoke KYC"),
+        url_path="revoke-kyc",
+        icon="gpp_bad",
+        permissions=["manage_kyc"],
+        dialog={"title": _("Revoke KYC"), "form_class": OptionalReasonDialogForm, "form_submit_text": _("Revoke")},
+    )
+    def revoke_kyc(self, request: HttpRequest, form: OptionalReasonDialogForm, object_id: str) -> HttpResponse:
+        reason = form.cleaned_data.get("reason", "")
+        return self._detail(
+            request,
+            object_id,
+            lambda c: services.revoke_kyc(c, actor=request.user, reason=reason),
+            _("KYC revoked."),
+        )
+
+    @action(
+        description=_("Reset KYC"),
+        url_path="reset-kyc",
+        icon="restart_alt",
+        permissions=["manage_kyc"],
+        dialog={
+            "title": _("Reset KYC"),
+            "description": _("The client starts KYC over at the default verification level."),
+            "form_class": ConfirmDialogForm,
+            "form_submit_text": _("Reset"),
+        },
+    )
+    def reset_kyc(self, request: HttpRequest, form: ConfirmDialogForm, object_id: str) -> HttpResponse:
+        return self._detail(request, object_id, lambda c: services.reset_kyc(c, actor=request.user), _("KYC reset."))
+
+    @action(
+        description=_("Bookmark"),
+        url_path="bookmark",
+        icon="bookmark",
+        permissions=["bookmark"],
+        dialog={
+            "title": _("Bookmark"),
+            "description": _("Add the client to your bookmarks, or remove it when it is there."),
+            "form_class": ConfirmDialogForm,
+            "form_submit_text": _("Toggle bookmark"),
+        },
+    )
+    def toggle_bookmark(self, request: HttpRequest, form: ConfirmDialogForm, object_id: str) -> HttpResponse:
+        customer = self._visible_customer(request, object_id)
+        if customer.bookmarks.filter(user=request.user).exists():
+            services.remove_bookmark(customer, user=request.user)
+            self.message_user(request, _("Bookmark removed."), messages.SUCCESS)
+        else:
+            services.bookmark_customer(customer, user=request.user)
+            self.message_user(request, _("Bookmarked."), messages.SUCCESS)
+        return back_to(request, reverse("admin:customers_customer_change", args=[customer.pk]))

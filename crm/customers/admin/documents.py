@@ -1,0 +1,275 @@
+"""KYC documents (a review queue, new ones first) and staff comments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
+from unfold.contrib.filters.admin import ChoicesDropdownFilter
+from unfold.decorators import action, display
+
+from crm.core.exceptions import DomainError
+from crm.core.files import signed_file_url
+from crm.customers import services
+from crm.customers.admin.filters import DayRangeFilter
+from crm.customers.admin.helpers import DOCUMENT_LABELS, back_to
+from crm.customers.forms import ConfirmDialogForm, ReasonDialogForm, add_domain_error
+from crm.customers.models import Comment, Customer, Document
+
+
+class _ServiceSavedForm(forms.ModelForm):
+    """A create form whose validation is the service call (in a savepoint), so refusals land on fields."""
+
+    actor = None
+
+    def validate_unique(self) -> None:
+        return
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        if self.errors:
+            return
+        try:
+            with transaction.atomic():
+                self.saved = self.run_service()
+        except DomainError as exc:
+            add_domain_error(self, exc)
+
+    def run_service(self) -> Any:
+        raise NotImplementedError
+
+    def save(self, commit: bool = True) -> Any:
+        return self.saved
+
+    def _save_m2m(self) -> None:
+        return
+
+
+class DocumentUploadForm(_ServiceSavedForm):
+    class Meta:
+        model = Document
+        fields = ("customer", "document_type", "file")
+
+    def run_service(self) -> Document:
+        data = self.cleaned_data
+        return services.upload_document(
+            data["customer"], file=data["file"], document_type=data["document_type"], actor=self.actor
+        )
+
+
+class CommentAddForm(_ServiceSavedForm):
+    class Meta:
+        model = Comment
+        fields = ("customer", "body")
+
+    def run_service(self) -> Comment:
+        return services.add_comment(self.cleaned_data["customer"], body=self.cleaned_data["body"], actor=self.actor)
+
+
+class _ScopedToCustomers:
+    """Rows of clients the user may see; the client picker offers only those clients."""
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs: Any):
+        if db_field.name == "customer":
+            kwargs["queryset"] = Customer.objects.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # Saved by the service while the form validated.
+        return
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        term = search_term.strip().lstrip("#")
+        if not term:
+            return queryset, False
+        if term.isdigit():
+            return queryset.filter(customer_id=int(term)), False
+        return queryset.filter(customer__in=Customer.objects.search(term)), False
+
+
+@admin.register(Document)
+class DocumentAdmin(_ScopedToCustomers, ModelAdmin):
+    form = DocumentUploadForm
+    list_display = ("__str__", "customer", "document_type", "status_label", "created_at", "reviewed_by")
+    list_select_related = ("customer", "reviewed_by")
+    list_filter = (
+        ("status", ChoicesDropdownFilter),
+        ("document_type", ChoicesDropdownFilter),
+        ("created_at", DayRangeFilter),
+    )
+    list_filter_submit = True
+    search_fields = ("customer__email",)
+    search_help_text = _("Client id, email prefix or last name prefix")
+    show_full_result_count = False
+    autocomplete_fields = ("customer",)
+    readonly_fields = (
+        "customer",
+        "document_type",
+        "download",
+        "original_name",
+        "content_type",
+        "size",
+        "status",
+        "rejection_reason",
+        "uploaded_by",
+        "reviewed_by",
+        "reviewed_at",
+        "created_at",
+    )
+    actions = ["approve_selected"]
+    actions_detail = ["approve_document", "reject_document"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # The review queue: new documents first, then newest.
+        return (
+            Document.objects.visible_to(request.user)
+            .select_related("customer", "reviewed_by", "uploaded_by")
+            .annotate(
+                queue=Case(
+                    When(status=Document.Status.NEW, then=Value(0)), default=Value(1), output_field=IntegerField()
+                )
+            )
+            .order_by("queue", "-created_at", "-id")
+        )
+
+    def get_list_display(self, request: HttpRequest) -> list:
+        def download(obj: Document) -> str:
+            if not obj.file:
+                return "-"
+            return format_html('<a href="{}">{}</a>', signed_file_url(obj.file, user=request.user), _("Download"))
+
+        download.short_description = _("File")
+        return [*self.list_display, download]
+
+    def get_fields(self, request: HttpRequest, obj: Document | None = None) -> list:
+        if obj is None:
+            return ["customer", "document_type", "file"]
+        return list(self.readonly_fields)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Document | None = None) -> tuple:
+        return self.readonly_fields if obj is not None else ()
+
+    def has_change_permission(self, request: HttpRequest, obj: Document | None = None) -> bool:
+        # Documents are read-only once uploaded; review goes through the actions.
+        return False
+
+    def has_review_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("customers.review_document")
+
+    @display(description=_("Status"), label=DOCUMENT_LABELS, ordering="status")
+    def status_label(self, obj: Document) -> tuple[str, str]:
+        return obj.status, obj.get_status_display()
+
+    @display(description=_("File"))
+    def download(self, obj: Document) -> str:
+        # The change page renders readonly fields per request; the link is signed for this viewer.
+        request = getattr(self, "_viewer_request", None)
+        if not obj.file or request is None:
+            return "-"
+        return format_html('<a href="{}">{}</a>', signed_file_url(obj.file, user=request.user), _("Download"))
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        admin_copy = _copy_for_request(self, request)
+        return super(DocumentAdmin, admin_copy).change_view(request, object_id, form_url, extra_context)
+
+    @admin.action(description=_("Approve selected documents"), permissions=["review"])
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        approved, refused = 0, []
+        for document in queryset.filter(status=Document.Status.NEW).order_by("pk"):
+            try:
+                services.review_document(document, approve=True, actor=request.user)
+            except DomainError as exc:
+                refused.append(f"#{document.pk}: {exc.message}")
+            else:
+                approved += 1
+        self.message_user(request, _("%(count)d document(s) approved.") % {"count": approved}, messages.SUCCESS)
+        if refused:
+            self.message_user(request, "; ".join(refused), messages.ERROR)
+
+    def _review(self, request: HttpRequest, object_id: str, *, approve: bool, reason: str = "") -> HttpResponse:
+        document = self.get_object(request, object_id)
+        if document is None:
+            raise Http404
+        try:
+            services.review_document(document, approve=approve, actor=request.user, reason=reason)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        else:
+            self.message_user(request, _("Document approved.") if approve else _("Document rejected."))
+        return back_to(request, reverse("admin:customers_document_change", args=[document.pk]))
+
+    @action(
+        description=_("Approve"),
+        url_path="approve",
+        icon="check",
+        permissions=["review"],
+        dialog={"title": _("Approve document"), "form_class": ConfirmDialogForm, "form_submit_text": _("Approve")},
+    )
+    def approve_document(self, request: HttpRequest, form: ConfirmDialogForm, object_id: str) -> HttpResponse:
+        return self._review(request, object_id, approve=True)
+
+    @action(
+        description=_("Reject"),
+        url_path="reject",
+        icon="close",
+        permissions=["review"],
+        dialog={
+            "title": _("Reject document"),
+            "description": _("The client sees the reason."),
+            "form_class": ReasonDialogForm,
+            "form_submit_text": _("Reject"),
+        },
+    )
+    def reject_document(self, request: HttpRequest, form: ReasonDialogForm, object_id: str) -> HttpResponse:
+        return self._review(request, object_id, approve=False, reason=form.cleaned_data["reason"])
+
+
+def _copy_for_request(model_admin: ModelAdmin, request: HttpRequest) -> ModelAdmin:
+    import copy
+
+    admin_copy = copy.copy(model_admin)
+    admin_copy._viewer_request = request
+    return admin_copy
+
+
+@admin.register(Comment)
+class CommentAdmin(_ScopedToCustomers, ModelAdmin):
+    form = CommentAddForm
+    list_display = ("excerpt", "customer", "author", "created_at")
+    list_select_related = ("customer", "author")
+    list_filter = (("created_at", DayRangeFilter),)
+    list_filter_submit = True
+    search_fields = ("customer__email",)
+    search_help_text = _("Client id, email prefix or last name prefix")
+    show_full_result_count = False
+    autocomplete_fields = ("customer",)
+    fields = ("customer", "body")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return Comment.objects.visible_to(request.user).select_related("customer", "author")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Comment | None = None) -> tuple:
+        return ("customer", "body", "author", "created_at") if obj is not None else ()
+
+    def get_fields(self, request: HttpRequest, obj: Comment | None = None) -> tuple:
+        return ("customer", "body", "author", "created_at") if obj is not None else ("customer", "body")
+
+    def has_change_permission(self, request: HttpRequest, obj: Comment | None = None) -> bool:
+        # A note stays as written.
+        return False
+
+    @display(description=_("Comment"))
+    def excerpt(self, obj: Comment) -> str:
+        return obj.body if len(obj.body) <= 80 else f"{obj.body[:79]}…"

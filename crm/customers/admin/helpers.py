@@ -1,0 +1,71 @@
+"""Small pieces shared by the clients admin pages."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from crm.customers.privacy import mask_email, mask_phone
+
+HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+DEFAULT_COLOUR = "#64748b"
+PERSONAL_FIELDS = {"email": mask_email, "phone": mask_phone}
+
+STATUS_LABELS = {"active": "success", "inactive": "info", "banned": "danger", "deleted": "warning"}
+KYC_LABELS = {
+    "not_started": "info",
+    "pending": "warning",
+    "approved": "success",
+    "rejected": "danger",
+    "revoked": "danger",
+}
+DOCUMENT_LABELS = {"new": "warning", "approved": "success", "rejected": "danger"}
+
+
+def safe_colour(value: str | None) -> str:
+    return value if value and HEX_COLOUR.match(value) else DEFAULT_COLOUR
+
+
+def colour_badge(text: str, colour: str | None) -> SafeString:
+    """A pill in the given hex colour (anything that is not a hex colour falls back to grey)."""
+    return format_html(
+        '<span class="inline-block font-semibold leading-normal px-2 py-0.5 rounded-default text-[11px] '
+        'uppercase whitespace-nowrap" style="background-color:{}26;color:{}">{}</span>',
+        safe_colour(colour),
+        safe_colour(colour),
+        text,
+    )
+
+
+def colour_swatch(colour: str | None) -> SafeString:
+    return format_html(
+        '<span class="inline-block rounded-full align-middle" style="width:14px;height:14px;background:{}"></span> '
+        "<code>{}</code>",
+        safe_colour(colour),
+        colour or "",
+    )
+
+
+def back_to(request: HttpRequest, url: str) -> HttpResponse:
+    """Redirect after a dialog action: htmx dialogs need HX-Redirect, plain forms a 302."""
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return HttpResponseRedirect(url)
+
+
+def masked_changes(changes: dict[str, Any], *, show_personal: bool) -> list[tuple[str, Any, Any]]:
+    """(field, old, new) for a history row, with emails and phones masked for staff who may not see them."""
+    rows = []
+    for field, values in (changes or {}).items():
+        old, new = [*values, None, None][:2] if isinstance(values, list | tuple) else (None, values)
+        if not show_personal and field in PERSONAL_FIELDS:
+            mask = PERSONAL_FIELDS[field]
+            old, new = mask(str(old or "")), mask(str(new or ""))
+        rows.append((field, old, new))
+    return rows

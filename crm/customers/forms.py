@@ -1,0 +1,175 @@
+"""Admin forms for clients. The client form saves through `services`, so its rules are the API's rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from unfold.forms import BaseDialogForm
+from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextareaWidget, UnfoldAdminTextInputWidget
+
+from crm.core.exceptions import DomainError
+from crm.customers import services
+from crm.customers.models import Customer, SalesStatus, VerificationLevel
+from crm.users.models import User
+
+CUSTOMER_FORM_FIELDS = [*services.EDITABLE_FIELDS, *services.RELATION_LISTS]
+
+
+def add_domain_error(form: forms.BaseForm, exc: DomainError) -> None:
+    """Show a refused rule on the form: on the fields it names when the form has them, else above the form."""
+    placed = False
+    for name, field_messages in (exc.fields or {}).items():
+        if name in form.fields:
+            for message in field_messages if isinstance(field_messages, list | tuple) else [field_messages]:
+                form.add_error(name, str(message))
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
+
+
+def staff_agents():
+    """Staff who may be assigned to clients (what `services._check_agents` accepts)."""
+    return User.objects.filter(is_staff=True, is_active=True, is_service_account=False).order_by(
+        "first_name", "last_name", "email"
+    )
+
+
+class CustomerForm(forms.ModelForm):
+    """Create or change a client. Validation runs the service in a savepoint, so its refusals become field
+    errors; the admin view rolls the savepoint's work back if anything else on the page is invalid."""
+
+    # Set per request by CustomerAdmin.get_form.
+    actor: User | None = None
+    default_conversion_agent: User | None = None
+
+    class Meta:
+        model = Customer
+        fields = CUSTOMER_FORM_FIELDS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.saved_customer: Customer | None = None
+
+    def validate_unique(self) -> None:
+        # Uniqueness (the case-insensitive email) is the service's rule, reported on the field.
+        return
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        if self.errors:
+            return
+        try:
+            with transaction.atomic():
+                self.saved_customer = self._save_through_service()
+        except DomainError as exc:
+            add_domain_error(self, exc)
+
+    def _service_values(self, names: list[str]) -> dict[str, Any]:
+        values = {}
+        for name in names:
+            value = self.cleaned_data[name]
+            if name in services.RELATION_LISTS:
+                value = [item.name for item in value]
+            values[name] = value
+        return values
+
+    def _save_through_service(self) -> Customer:
+        if self.instance.pk is None:
+            present = [name for name in CUSTOMER_FORM_FIELDS if name in self.cleaned_data]
+            values = self._service_values(present)
+            if "conversion_agent" not in values and self.default_conversion_agent is not None:
+                values["conversion_agent"] = self.default_conversion_agent
+            return services.create_customer(actor=self.actor, **values)
+        changed = [name for name in self.changed_data if name in CUSTOMER_FORM_FIELDS]
+        if not changed:
+            return self.instance
+        return services.update_customer(self.instance, actor=self.actor, **self._service_values(changed))
+
+    def save(self, commit: bool = True) -> Customer:
+        if self.saved_customer is None:
+            raise ValueError("The form is not valid.")
+        return self.saved_customer
+
+    def _save_m2m(self) -> None:
+        # Roles and groups were set by the service.
+        return
+
+
+# Bulk actions (intermediate pages) ------------------------------------------------------
+
+
+class AssignAgentsForm(forms.Form):
+    conversion_agent = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label=_("Conversion agent"),
+        widget=UnfoldAdminSelectWidget,
+        help_text=_("Leave empty to keep each client's conversion agent."),
+    )
+    retention_agent = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label=_("Retention agent"),
+        widget=UnfoldAdminSelectWidget,
+        help_text=_("Leave empty to keep each client's retention agent."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["conversion_agent"].queryset = staff_agents()
+        self.fields["retention_agent"].queryset = staff_agents()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("conversion_agent") and not data.get("retention_agent"):
+            raise forms.ValidationError(_("Choose a conversion or a retention agent."))
+        return data
+
+    def agent_values(self) -> dict[str, User]:
+        return {name: agent for name, agent in self.cleaned_data.items() if agent is not None}
+
+
+class ChangeStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Customer.Status.choices, label=_("Status"), widget=UnfoldAdminSelectWidget)
+
+
+class SetSalesStatusForm(forms.Form):
+    sales_status = forms.ModelChoiceField(
+        queryset=SalesStatus.objects.all(),
+        required=False,
+        label=_("Sales status"),
+        empty_label=_("(none)"),
+        widget=UnfoldAdminSelectWidget,
+    )
+
+
+# Dialogs of detail actions --------------------------------------------------------------
+
+
+class ConfirmDialogForm(BaseDialogForm):
+    """A dialog with no fields: submitting it confirms."""
+
+
+class KycApproveForm(BaseDialogForm):
+    level = forms.ModelChoiceField(
+        queryset=VerificationLevel.objects.all(),
+        required=False,
+        label=_("Verification level"),
+        empty_label=_("The level the approved documents earn"),
+        widget=UnfoldAdminSelectWidget,
+    )
+
+
+class ReasonDialogForm(BaseDialogForm):
+    reason = forms.CharField(max_length=255, label=_("Reason"), widget=UnfoldAdminTextInputWidget, required=True)
+
+
+class OptionalReasonDialogForm(BaseDialogForm):
+    reason = forms.CharField(max_length=255, label=_("Reason"), widget=UnfoldAdminTextInputWidget, required=False)
+
+
+class CommentDialogForm(BaseDialogForm):
+    body = forms.CharField(label=_("Comment"), widget=UnfoldAdminTextareaWidget, required=True)
