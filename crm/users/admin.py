@@ -11,7 +11,6 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.cache import never_cache
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from unfold.admin import ModelAdmin
 from unfold.forms import AdminPasswordChangeForm
@@ -108,9 +107,8 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
     def roles(self, obj: User) -> str:
         return ", ".join(sorted(group.name for group in obj.groups.all()))
 
-    @never_cache
     def two_factor_view(self, request: HttpRequest) -> HttpResponse:
-        """Every staff member sets up their own authenticator app here."""
+        """Every staff member sets up their own authenticator app here (admin_view adds never_cache and CSRF)."""
         return two_factor.setup_view(self.admin_site, request)
 
 
