@@ -68,6 +68,8 @@ navigation = [
             link(_("Staff"), "badge", "admin:users_user_changelist", "users.view_user"),
             link(_("Roles"), "shield_person", "admin:auth_group_changelist", "auth.view_group"),
             link(_("API tokens"), "key", "admin:users_apitoken_changelist", "users.view_apitoken"),
+            # Every staff member sets up their own authenticator app.
+            {"title": _("My two-factor"), "icon": "security", "link": reverse_lazy("admin:users_two_factor")},
             link(
                 _("Two-factor devices"),
                 "phonelink_lock",

@@ -92,3 +92,10 @@ def test_setup_page_needs_an_admin_login(client):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_sidebar_links_every_staff_member_to_their_set_up(agent_client):
+    response = agent_client.get(reverse("admin:index"))
+
+    assert response.status_code == 200
+    assert SETUP_URL in response.content.decode()
