@@ -39,5 +39,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1/",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerStatusEnum": "crm.customers.models.Customer.Status",
+        "DocumentStatusEnum": "crm.customers.models.Document.Status",
+    },
 }

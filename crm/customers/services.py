@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import PurePath
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
@@ -120,15 +121,29 @@ def _set_relation_lists(customer: Customer, values: dict[str, Any]) -> None:
         customer.groups.set(groups)
 
 
+def _default_agent(values: dict[str, Any], actor: User | None) -> None:
+    # An agent who sees only their own clients must not create a client they cannot see.
+    if actor is None or not actor.is_authenticated or actor.is_service_account or not actor.is_staff:
+        return
+    if values.get("conversion_agent") or values.get("retention_agent"):
+        return
+    if not actor.has_perm("customers.view_all_customers"):
+        values["conversion_agent"] = actor
+
+
 @transaction.atomic
 def create_customer(*, actor: User | None, **values: Any) -> Customer:
-    """Create a client with the default client type and verification level; the email must be new."""
+    """Create a client with the default client type and verification level; the email must be new.
+
+    A staff member who sees only their own clients becomes the conversion agent when no agent is named.
+    """
     unknown = set(values) - set(EDITABLE_FIELDS) - set(RELATION_LISTS) - {"registered_at", "status"}
     if unknown:
         raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}", code="unknown_fields")
     values["email"] = normalize_email(values.get("email", ""))
     _check_email_free(values["email"])
     _check_agents(values)
+    _default_agent(values, actor)
     relation_lists = {name: values.pop(name) for name in RELATION_LISTS if name in values}
     customer = Customer(**values)
     if customer.client_type_id is None:
@@ -177,12 +192,22 @@ def bulk_update_customers(updates: Iterable[tuple[Customer, dict[str, Any]]], *,
         try:
             update_customer(customer, actor=actor, **values)
         except DomainError as exc:
-            exc.fields = {
-                f"{index}.{name}": messages for name, messages in (exc.fields or {"": [exc.message]}).items()
-            }
+            exc.fields = _indexed(index, exc.fields or {"": [exc.message]})
             raise
+        except ValidationError as exc:
+            fields = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+            raise DomainError(
+                "The request has invalid fields.", code="validation_error", fields=_indexed(index, fields)
+            ) from exc
         count += 1
     return count
+
+
+def _indexed(index: int, fields: dict[str, Any]) -> dict[str, Any]:
+    """Errors of one row of a batch, named `<row>.<field>` (`<row>` alone for the row as a whole)."""
+    return {
+        f"{index}.{name}" if name and name != NON_FIELD_ERRORS else str(index): msgs for name, msgs in fields.items()
+    }
 
 
 def _locked(customers: QuerySet[Customer] | Iterable[Customer]) -> list[Customer]:
@@ -428,7 +453,7 @@ def add_comment(customer: Customer, *, body: str, actor: User) -> Comment:
     """Add a staff note to a client and stamp the client's last comment time."""
     body = (body or "").strip()
     if not body:
-        raise DomainError("The comment is empty.", code="empty_comment", fields={"comment": ["Required."]})
+        raise DomainError("The comment is empty.", code="empty_comment", fields={"body": ["Required."]})
     comment = Comment.objects.create(customer=customer, author=actor, body=body)
     Customer.objects.filter(pk=customer.pk).update(last_comment_at=comment.created_at)
     record_activity(actor=actor, action="customer.commented", target=customer, data={"comment_id": comment.pk})
@@ -441,4 +466,5 @@ def bookmark_customer(customer: Customer, *, user: User) -> None:
 
 
 def remove_bookmark(customer: Customer, *, user: User) -> None:
+    """Removing a bookmark that is not there changes nothing."""
     customer.bookmarks.filter(user=user).delete()

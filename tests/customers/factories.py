@@ -1,7 +1,17 @@
 import factory
 from factory.django import DjangoModelFactory
 
-from crm.customers.models import ClientGroup, ClientType, Comment, Customer, Document, SalesStatus, VerificationLevel
+from crm.customers.models import (
+    Bookmark,
+    ClientGroup,
+    ClientType,
+    Comment,
+    Customer,
+    Document,
+    SalesStatus,
+    VerificationLevel,
+)
+from tests.users.factories import StaffUserFactory
 
 # Smallest valid PDF header for upload tests.
 PDF_BYTES = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -51,7 +61,7 @@ class CustomerFactory(DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     email = factory.Sequence(lambda n: f"client{n}@example.com")
-    phone = factory.Sequence(lambda n: f"+4477009{n % 100000:05d}")
+    phone = factory.Sequence(lambda n: f"+447911{n % 1000000:06d}")
     country = "GB"
     currency = "USD"
 
@@ -73,3 +83,11 @@ class CommentFactory(DjangoModelFactory):
 
     customer = factory.SubFactory(CustomerFactory)
     body = factory.Faker("sentence")
+
+
+class BookmarkFactory(DjangoModelFactory):
+    class Meta:
+        model = Bookmark
+
+    customer = factory.SubFactory(CustomerFactory)
+    user = factory.SubFactory(StaffUserFactory)

@@ -1,1 +1,8 @@
+"""Registers the clients API on the back-office router."""
+
+from crm.core.api.routers import backoffice
+from crm.customers.api.views import CustomerViewSet
+
+backoffice.register("customers", CustomerViewSet, basename="customer")
+
 urlpatterns: list = []

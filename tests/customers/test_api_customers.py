@@ -1,0 +1,559 @@
+"""Back-office clients API: the route contract, list, create, update, bulk update, masking and authentication."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+
+from crm.core.models import Activity, OutboxEvent
+from crm.core.roles import Role
+from crm.customers.models import Customer
+from crm.users import services as user_services
+from crm.users.models import User
+from tests.customers.factories import (
+    PDF_BYTES,
+    ClientGroupFactory,
+    CommentFactory,
+    CustomerFactory,
+    DocumentFactory,
+    SalesStatusFactory,
+)
+from tests.users.factories import DEFAULT_PASSWORD, StaffUserFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+LIST_URL = reverse_lazy("backoffice:customer-list")
+BULK_URL = reverse_lazy("backoffice:customer-bulk-update")
+
+# (method, url name, takes the client id, body)
+LIST_ROUTES = [
+    ("get", "customer-list", {}),
+    ("post", "customer-list", {"email": "new@example.com"}),
+    ("post", "customer-bulk-update", []),
+    ("get", "customer-ids", {}),
+    ("get", "customer-bookmarks", {}),
+    ("post", "customer-export", {}),
+]
+DETAIL_ROUTES = [
+    ("get", "customer-detail", {}),
+    ("patch", "customer-detail", {"first_name": "Changed"}),
+    ("get", "customer-history", {}),
+    ("post", "customer-assign", {"retention_agent_id": None}),
+    ("post", "customer-change-status", {"status": "banned"}),
+    ("post", "customer-kyc-approve", {}),
+    ("post", "customer-kyc-revoke", {"reason": "Expired passport"}),
+    ("post", "customer-kyc-reset", {}),
+    ("get", "customer-documents", {}),
+    ("post", "customer-documents", {"document_type": "passport"}),
+    ("post", "customer-documents-review", {"decision": "approve"}),
+    ("get", "customer-comments", {}),
+    ("post", "customer-comments", {"body": "Called, no answer"}),
+    ("post", "customer-bookmark", {}),
+    ("delete", "customer-bookmark", {}),
+]
+
+
+def route_url(name, customer=None, document=None):
+    if name == "customer-documents-review":
+        return reverse(f"backoffice:{name}", args=[customer.pk, document.pk])
+    if name in {route[1] for route in LIST_ROUTES}:
+        return reverse(f"backoffice:{name}")
+    return reverse(f"backoffice:{name}", args=[customer.pk])
+
+
+def agent_with_every_customer_permission():
+    """A staff member holding every client permission except seeing all clients."""
+    user = StaffUserFactory()
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="customers").exclude(codename="view_all_customers")
+    )
+    return user
+
+
+def fresh(user):
+    # A new instance: permission caches of an earlier request must not hide queries.
+    return User.objects.get(pk=user.pk)
+
+
+# Contract -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("method", "name", "body"), LIST_ROUTES + DETAIL_ROUTES)
+def test_anonymous_caller_is_refused(api_client, method, name, body):
+    document = DocumentFactory()
+
+    response = getattr(api_client, method)(route_url(name, document.customer, document), body, format="json")
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+    assert response["WWW-Authenticate"] == "Token"
+
+
+@pytest.mark.parametrize(("method", "name", "body"), LIST_ROUTES + DETAIL_ROUTES)
+def test_staff_without_permission_is_refused(api_client, method, name, body):
+    document = DocumentFactory()
+    api_client.force_authenticate(StaffUserFactory())
+
+    response = getattr(api_client, method)(route_url(name, document.customer, document), body, format="json")
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "permission_denied"
+
+
+@pytest.mark.parametrize(("method", "name", "body"), LIST_ROUTES + DETAIL_ROUTES)
+def test_client_portal_user_is_refused(api_client, method, name, body):
+    document = DocumentFactory()
+    api_client.force_authenticate(UserFactory())
+
+    response = getattr(api_client, method)(route_url(name, document.customer, document), body, format="json")
+
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize(("method", "name", "body"), DETAIL_ROUTES)
+def test_other_agents_client_answers_404(api_client, other_sales_agent, method, name, body):
+    agent = agent_with_every_customer_permission()
+    customer = CustomerFactory(conversion_agent=other_sales_agent, first_name="Kept")
+    document = DocumentFactory(customer=customer)
+    api_client.force_authenticate(agent)
+
+    response = getattr(api_client, method)(route_url(name, customer, document), body, format="json")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    customer.refresh_from_db()
+    document.refresh_from_db()
+    assert (customer.first_name, customer.status, customer.kyc_status) == ("Kept", "active", "not_started")
+    assert customer.retention_agent_id is None
+    assert document.status == "new"
+    assert customer.comments.count() == 0
+    assert customer.documents.count() == 1
+    assert not Activity.objects.filter(target_id=str(customer.pk)).exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "method", "name", "body"),
+    [
+        (Role.SUPPORT, "patch", "customer-detail", {"first_name": "Changed"}),
+        (Role.RETENTION_AGENT, "post", "customer-list", {"email": "x@example.com"}),
+        (Role.SALES_AGENT, "post", "customer-kyc-approve", {}),
+        (Role.SALES_AGENT, "post", "customer-assign", {"retention_agent_id": None}),
+        (Role.SALES_AGENT, "post", "customer-change-status", {"status": "banned"}),
+        (Role.SALES_AGENT, "post", "customer-documents", {"document_type": "passport"}),
+        (Role.SALES_AGENT, "post", "customer-documents-review", {"decision": "approve"}),
+        (Role.DEALER, "post", "customer-comments", {"body": "Hello"}),
+        (Role.FINANCE, "post", "customer-bookmark", {}),
+        (Role.SALES_AGENT, "post", "customer-export", {}),
+    ],
+    ids=lambda value: value if isinstance(value, str) and "-" in value else None,
+)
+def test_write_without_the_model_permission_is_refused(api_client, role, method, name, body):
+    user = StaffUserFactory(roles=[role])
+    customer = CustomerFactory(conversion_agent=user, first_name="Kept")
+    document = DocumentFactory(customer=customer)
+    api_client.force_authenticate(user)
+
+    response = getattr(api_client, method)(route_url(name, customer, document), body, format="json")
+
+    assert response.status_code == 403
+    customer.refresh_from_db()
+    assert (customer.first_name, customer.status, customer.kyc_status) == ("Kept", "active", "not_started")
+    assert Customer.objects.count() == 1
+    assert not OutboxEvent.objects.exclude(name="customer.created").exists()
+
+
+def test_agent_lists_only_own_clients(api_client, sales_agent, other_sales_agent):
+    own = CustomerFactory(conversion_agent=sales_agent)
+    kept = CustomerFactory(retention_agent=sales_agent)
+    CustomerFactory(conversion_agent=other_sales_agent)
+    CustomerFactory()
+    api_client.force_authenticate(sales_agent)
+
+    response = api_client.get(LIST_URL)
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 2
+    assert sorted(row["id"] for row in response.json()["results"]) == sorted([own.pk, kept.pk])
+
+
+def test_manager_lists_every_client(api_client, sales_manager, sales_agent):
+    CustomerFactory.create_batch(2, conversion_agent=sales_agent)
+    CustomerFactory()
+    api_client.force_authenticate(sales_manager)
+
+    response = api_client.get(LIST_URL)
+
+    assert response.json()["count"] == 3
+
+
+def _rows_with_relations(count, agent):
+    status = SalesStatusFactory(name="Call back")
+    group = ClientGroupFactory(name="VIP")
+    for customer in CustomerFactory.create_batch(count, conversion_agent=agent, sales_status=status):
+        customer.groups.add(group)
+        customer.roles.add(*customer.roles.model.objects.filter(name="trader"))
+
+
+def test_list_queries_do_not_grow_with_rows(api_client, sales_manager, django_assert_num_queries):
+    # permissions (user + groups), COUNT, page, roles, groups
+    _rows_with_relations(2, sales_manager)
+    api_client.force_authenticate(fresh(sales_manager))
+    with django_assert_num_queries(6):
+        response = api_client.get(LIST_URL)
+    assert response.json()["count"] == 2
+
+    _rows_with_relations(30, sales_manager)
+    api_client.force_authenticate(fresh(sales_manager))
+    with django_assert_num_queries(6):
+        response = api_client.get(LIST_URL, {"limit": 100})
+    assert response.json()["count"] == 32
+
+
+def test_detail_queries_are_fixed(api_client, sales_manager, django_assert_num_queries):
+    customer = CustomerFactory(conversion_agent=sales_manager)
+    CommentFactory.create_batch(3, customer=customer)
+    DocumentFactory.create_batch(2, customer=customer)
+    api_client.force_authenticate(fresh(sales_manager))
+
+    # permissions (user + groups), the annotated row, roles, groups
+    with django_assert_num_queries(5):
+        response = api_client.get(reverse("backoffice:customer-detail", args=[customer.pk]))
+
+    assert response.json()["comments_count"] == 3
+    assert response.json()["documents_count"] == 2
+
+
+# Read -----------------------------------------------------------------------------------
+
+
+def test_detail_shows_counts_agents_level_and_bookmark(api_client, compliance_officer, sales_agent):
+    introducer = CustomerFactory(first_name="Ina", last_name="Troducer")
+    customer = CustomerFactory(
+        first_name="Jane",
+        last_name="Doe",
+        conversion_agent=sales_agent,
+        introducer=introducer,
+        kyc_status=Customer.KycStatus.APPROVED,
+        kyc_reviewed_by=compliance_officer,
+    )
+    CustomerFactory(introducer=customer)
+    CommentFactory(customer=customer)
+    customer.bookmarks.create(user=compliance_officer)
+    api_client.force_authenticate(compliance_officer)
+
+    data = api_client.get(reverse("backoffice:customer-detail", args=[customer.pk])).json()
+
+    assert data["full_name"] == "Jane Doe"
+    assert data["conversion_agent"] == {"id": sales_agent.pk, "name": sales_agent.get_full_name()}
+    assert data["retention_agent"] is None
+    assert data["introducer"] == {"id": introducer.pk, "name": "Ina Troducer"}
+    assert data["kyc_reviewed_by"]["id"] == compliance_officer.pk
+    assert (data["comments_count"], data["documents_count"], data["referrals_count"]) == (1, 0, 1)
+    assert data["is_bookmarked"] is True
+    assert data["country"] == "GB"
+    assert data["country_name"] == "United Kingdom"
+
+
+def test_sales_agent_sees_masked_email_and_phone(api_client, sales_agent):
+    customer = CustomerFactory(conversion_agent=sales_agent, email="jane.doe@example.com", phone="+447911123456")
+    api_client.force_authenticate(sales_agent)
+
+    row = api_client.get(LIST_URL).json()["results"][0]
+    detail = api_client.get(reverse("backoffice:customer-detail", args=[customer.pk])).json()
+
+    assert (row["email"], row["phone"]) == ("j*******@*******.com", "+44********56")
+    assert (detail["email"], detail["phone"]) == ("j*******@*******.com", "+44********56")
+
+
+def test_compliance_sees_full_email_and_phone(api_client, compliance_officer):
+    customer = CustomerFactory(email="jane.doe@example.com", phone="+447911123456")
+    api_client.force_authenticate(compliance_officer)
+
+    detail = api_client.get(reverse("backoffice:customer-detail", args=[customer.pk])).json()
+
+    assert (detail["email"], detail["phone"]) == ("jane.doe@example.com", "+447911123456")
+
+
+def test_history_masks_old_and_new_email_for_sales_agent(api_client, sales_agent):
+    customer = CustomerFactory(conversion_agent=sales_agent, email="old@example.com")
+    api_client.force_authenticate(sales_agent)
+    api_client.patch(reverse("backoffice:customer-detail", args=[customer.pk]), {"email": "new@example.com"})
+
+    rows = api_client.get(reverse("backoffice:customer-history", args=[customer.pk])).json()["results"]
+
+    assert rows[0]["action"] == "customer.updated"
+    assert rows[0]["changes"] == {"email": ["o***@*******.com", "n***@*******.com"]}
+
+
+# Create and update ----------------------------------------------------------------------
+
+
+def test_create_splits_full_name_and_assigns_the_creating_agent(api_client, sales_agent):
+    api_client.force_authenticate(sales_agent)
+
+    response = api_client.post(
+        LIST_URL,
+        {
+            "full_name": "Jane Mary Doe",
+            "phone": "+447911123456",
+            "country": "DE",
+            "email": "Jane@Example.com",
+            "currency": "EUR",
+            "roles": ["trader"],
+            "groups": ["VIP"],
+        },
+    )
+
+    assert response.status_code == 201
+    customer = Customer.objects.get()
+    assert (customer.first_name, customer.last_name, customer.email) == ("Jane", "Mary Doe", "jane@example.com")
+    assert (customer.country.code, customer.currency, str(customer.phone)) == ("DE", "EUR", "+447911123456")
+    assert customer.conversion_agent == sales_agent
+    assert list(customer.roles.values_list("name", flat=True)) == ["trader"]
+    assert list(customer.groups.values_list("name", flat=True)) == ["VIP"]
+    assert response.json()["id"] == customer.pk
+    assert response.json()["email"] == "j***@*******.com"
+    assert OutboxEvent.objects.filter(name="customer.created", payload={"customer_id": customer.pk}).count() == 1
+
+
+def test_create_requires_seed_fields(api_client, sales_manager):
+    api_client.force_authenticate(sales_manager)
+
+    response = api_client.post(LIST_URL, {"first_name": "Jane"})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+    assert set(response.json()["error"]["fields"]) == {"email", "phone", "country", "currency"}
+    assert not Customer.objects.exists()
+
+
+def test_create_with_taken_email_answers_409(api_client, sales_manager):
+    CustomerFactory(email="jane@example.com")
+    api_client.force_authenticate(sales_manager)
+
+    response = api_client.post(
+        LIST_URL,
+        {
+            "first_name": "Jane",
+            "phone": "+447911123456",
+            "country": "GB",
+            "email": "JANE@example.com",
+            "currency": "USD",
+        },
+    )
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "error": {
+            "code": "email_taken",
+            "message": "A client with this email already exists.",
+            "fields": {"email": ["Already registered."]},
+        }
+    }
+    assert Customer.objects.count() == 1
+
+
+def test_agent_cannot_set_agents_without_assign_permission(api_client, sales_agent, other_sales_agent):
+    customer = CustomerFactory(conversion_agent=sales_agent)
+    api_client.force_authenticate(sales_agent)
+
+    response = api_client.patch(
+        reverse("backoffice:customer-detail", args=[customer.pk]), {"conversion_agent_id": other_sales_agent.pk}
+    )
+
+    assert response.status_code == 403
+    customer.refresh_from_db()
+    assert customer.conversion_agent == sales_agent
+
+
+def test_update_changes_fields_and_logs_old_and_new_values(api_client, sales_agent):
+    customer = CustomerFactory(conversion_agent=sales_agent, first_name="Jane", city="Leeds")
+    status = SalesStatusFactory(name="Interested")
+    api_client.force_authenticate(sales_agent)
+
+    response = api_client.patch(
+        reverse("backoffice:customer-detail", args=[customer.pk]),
+        {"first_name": "Janet", "sales_status_id": status.pk, "city": "Leeds"},
+    )
+
+    assert response.status_code == 200
+    assert response.json()["first_name"] == "Janet"
+    assert response.json()["sales_status"] == {"id": status.pk, "name": "Interested", "color": "#22c55e"}
+    activity = Activity.objects.get(action="customer.updated")
+    assert activity.changes == {"first_name": ["Jane", "Janet"], "sales_status": [None, status.pk]}
+    assert activity.actor == sales_agent
+    assert activity.channel == "api"
+
+
+def test_update_to_a_taken_email_answers_409(api_client, sales_manager):
+    CustomerFactory(email="taken@example.com")
+    customer = CustomerFactory(email="mine@example.com")
+    api_client.force_authenticate(sales_manager)
+
+    response = api_client.patch(
+        reverse("backoffice:customer-detail", args=[customer.pk]), {"email": "taken@example.com"}
+    )
+
+    assert response.status_code == 409
+    customer.refresh_from_db()
+    assert customer.email == "mine@example.com"
+
+
+def test_full_update_with_put_is_not_offered(api_client, sales_manager):
+    customer = CustomerFactory()
+    api_client.force_authenticate(sales_manager)
+
+    response = api_client.put(reverse("backoffice:customer-detail", args=[customer.pk]), {"first_name": "X"})
+
+    assert response.status_code == 405
+
+
+# Bulk update ----------------------------------------------------------------------------
+
+
+def test_bulk_update_applies_every_row(api_client, sales_manager):
+    first, second = CustomerFactory.create_batch(2)
+    api_client.force_authenticate(sales_manager)
+
+    response = api_client.post(
+        BULK_URL, [{"id": first.pk, "currency": "EUR"}, {"id": second.pk, "full_name": "Max Power", "roles": []}]
+    )
+
+    assert response.status_code == 200
+    assert response.json() == {"updated": 2}
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.currency == "EUR"
+    assert (second.first_name, second.last_name) == ("Max", "Power")
+
+
+def test_bulk_update_rolls_back_entirely_on_one_bad_row(api_client, sales_manager):
+    CustomerFactory(email="taken@example.com")
+    first, second = CustomerFactory.create_batch(2, currency="USD")
+    api_client.force_authenticate(sales_manager)
+
+    response = api_client.post(
+        BULK_URL, [{"id": first.pk, "currency": "EUR"}, {"id": second.pk, "email": "taken@example.com"}]
+    )
+
+    assert response.status_code == 409
+    assert response.json()["error"]["fields"] == {"1.email": ["Already registered."]}
+    first.refresh_from_db()
+    assert first.currency == "USD"
+    assert not Activity.objects.filter(action="customer.updated").exists()
+    assert not OutboxEvent.objects.filter(name="customer.updated").exists()
+
+
+def test_bulk_update_names_the_invalid_row(api_client, sales_manager):
+    first, second = CustomerFactory.create_batch(2)
+    api_client.force_authenticate(sales_manager)
+
+    response = api_client.post(BULK_URL, [{"id": first.pk, "currency": "EUR"}, {"id": second.pk, "country": "XX"}])
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["1.country"]
+    first.refresh_from_db()
+    assert first.currency == "USD"
+
+
+def test_bulk_update_refuses_clients_the_caller_cannot_see(api_client, sales_agent, other_sales_agent):
+    own = CustomerFactory(conversion_agent=sales_agent, currency="USD")
+    other = CustomerFactory(conversion_agent=other_sales_agent, currency="USD")
+    api_client.force_authenticate(sales_agent)
+
+    response = api_client.post(BULK_URL, [{"id": own.pk, "currency": "EUR"}, {"id": other.pk, "currency": "EUR"}])
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"1.id": ["Not found."]}
+    assert set(Customer.objects.values_list("currency", flat=True)) == {"USD"}
+
+
+# Authentication -------------------------------------------------------------------------
+
+
+def _token(**kwargs):
+    return user_services.create_api_token(name="BI", role=Group.objects.get(name=Role.SALES_MANAGER), **kwargs)
+
+
+def test_valid_api_token_lists_clients(api_client):
+    CustomerFactory.create_batch(2)
+    _, raw = _token()
+
+    response = api_client.get(LIST_URL, HTTP_AUTHORIZATION=f"Token {raw}")
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 2
+
+
+def test_api_token_can_create_a_client(api_client):
+    token, raw = _token()
+
+    response = api_client.post(
+        LIST_URL,
+        {
+            "first_name": "Jane",
+            "phone": "+447911123456",
+            "country": "GB",
+            "email": "jane@example.com",
+            "currency": "USD",
+        },
+        HTTP_AUTHORIZATION=f"Token {raw}",
+    )
+
+    assert response.status_code == 201
+    customer = Customer.objects.get()
+    assert customer.conversion_agent is None
+    assert Activity.objects.get(action="customer.created").actor == token.user
+
+
+def test_expired_api_token_is_refused(api_client):
+    token, raw = _token()
+    token.__class__.objects.filter(pk=token.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
+
+    response = api_client.get(LIST_URL, HTTP_AUTHORIZATION=f"Token {raw}")
+
+    assert response.status_code == 401
+    assert response.json()["error"]["message"] == "The token has expired."
+
+
+def test_api_token_from_an_address_outside_the_allow_list_is_refused(api_client):
+    _, raw = _token(allowed_ips=["10.0.0.0/8"])
+
+    refused = api_client.get(LIST_URL, HTTP_AUTHORIZATION=f"Token {raw}", REMOTE_ADDR="192.0.2.7")
+    allowed = api_client.get(LIST_URL, HTTP_AUTHORIZATION=f"Token {raw}", REMOTE_ADDR="10.1.2.3")
+
+    assert refused.status_code == 401
+    assert refused.json()["error"]["message"] == "The token is not allowed from this IP address."
+    assert allowed.status_code == 200
+
+
+def test_unknown_api_token_is_refused(api_client):
+    response = api_client.get(LIST_URL, HTTP_AUTHORIZATION="Token not-a-real-key")
+
+    assert response.status_code == 401
+
+
+def test_staff_session_reads_clients(api_client, sales_manager):
+    CustomerFactory()
+    assert api_client.login(email=sales_manager.email, password=DEFAULT_PASSWORD)
+
+    response = api_client.get(LIST_URL)
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+
+
+def test_document_upload_through_session(api_client, compliance_officer):
+    customer = CustomerFactory()
+    assert api_client.login(email=compliance_officer.email, password=DEFAULT_PASSWORD)
+
+    response = api_client.post(
+        reverse("backoffice:customer-documents", args=[customer.pk]),
+        {"file": SimpleUploadedFile("id.pdf", PDF_BYTES, "application/pdf"), "document_type": "id_card"},
+        format="multipart",
+    )
+
+    assert response.status_code == 201
+    assert customer.documents.get().document_type == "id_card"
