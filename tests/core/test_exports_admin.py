@@ -1,9 +1,11 @@
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from crm.core.models import ExportJob
 from crm.core.roles import Role
 from tests.conftest import staff_with_role
+from tests.core import exportapp  # noqa: F401  (registers the test admin site)
 from tests.core.factories import ActivityFactory
 from tests.core.xlsx import read_rows
 from tests.customers.factories import CustomerFactory
@@ -130,3 +132,28 @@ def _perms(*names):
     from django.contrib.auth.models import Permission
 
     return [Permission.objects.get(content_type__app_label=n.split(".")[0], codename=n.split(".")[1]) for n in names]
+
+
+@pytest.mark.urls("tests.core.urls")
+def test_export_queries_do_not_grow_with_rows(django_assert_num_queries):
+    from crm.core.exports.services import run_export
+    from tests.core.factories import ExportJobFactory
+
+    officer = staff_with_role(Role.COMPLIANCE)
+    agent = staff_with_role(Role.SALES_AGENT)
+    CustomerFactory.create_batch(3, conversion_agent=agent)
+    small = ExportJobFactory(owner=officer, target="exporttest:customers.customer")
+    large = ExportJobFactory(owner=officer, target="exporttest:customers.customer")
+    ContentType.objects.get_for_model(ExportJob)  # cached for the whole process, as in a worker
+
+    with django_assert_num_queries(12) as small_run:
+        run_export(small.pk)
+    small.refresh_from_db()
+    assert (small.status, small.error) == ("done", "")
+    CustomerFactory.create_batch(30, conversion_agent=agent)
+    large.owner = type(officer).objects.get(pk=officer.pk)
+    with django_assert_num_queries(12):
+        run_export(large.pk)
+
+    assert len(read_rows(large)) == 34
+    assert len(small_run.captured_queries) == 12

@@ -5,6 +5,6 @@ from tests.core import exportapp
 
 urlpatterns = [
     path("exporttest-admin/", exportapp.site.urls),
-    path("exporttest-api/", include((exportapp.router.urls, "exporttestapi"))),
+    path("api/exporttest/", include((exportapp.router.urls, "exporttestapi"))),
     *project_urlpatterns,
 ]

@@ -101,6 +101,7 @@ def run_export(job_id: int) -> ExportJob | None:
     job.finished_at = now
     job.expires_at = now + export_retention()
     job.save(update_fields=["status", "file", "rows_done", "rows_total", "finished_at", "expires_at", "updated_at"])
+    record_activity(actor=job.owner, action="export.completed", target=job, data={"rows": count})
     return job
 
 

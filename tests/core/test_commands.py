@@ -1,0 +1,21 @@
+import pytest
+from django.core.management import call_command
+from django_celery_beat.models import PeriodicTask
+
+pytestmark = pytest.mark.django_db
+
+
+def test_setup_periodic_tasks_is_idempotent():
+    call_command("setup_periodic_tasks")
+    PeriodicTask.objects.filter(task="crm.core.tasks.dispatch_pending_events_task").update(enabled=False)
+    call_command("setup_periodic_tasks")
+
+    tasks = {task.task: task for task in PeriodicTask.objects.select_related("interval", "crontab")}
+    assert sorted(tasks) == [
+        "crm.core.tasks.delete_expired_exports_task",
+        "crm.core.tasks.dispatch_pending_events_task",
+    ]
+    sweep = tasks["crm.core.tasks.dispatch_pending_events_task"]
+    cleanup = tasks["crm.core.tasks.delete_expired_exports_task"]
+    assert (sweep.enabled, sweep.interval.every, sweep.interval.period) == (True, 1, "minutes")
+    assert (cleanup.crontab.hour, cleanup.crontab.minute, cleanup.interval) == ("3", "30", None)
