@@ -57,6 +57,10 @@ class CustomerForm(forms.ModelForm):
         # Uniqueness (the case-insensitive email) is the service's rule, reported on the field.
         return
 
+    def _get_validation_exclusions(self) -> set[str]:
+        # Keeps the model's email constraint for the service, whose error names the field.
+        return {*super()._get_validation_exclusions(), "email"}
+
     def _post_clean(self) -> None:
         super()._post_clean()
         if self.errors:
@@ -91,6 +95,7 @@ class CustomerForm(forms.ModelForm):
     def save(self, commit: bool = True) -> Customer:
         if self.saved_customer is None:
             raise ValueError("The form is not valid.")
+        self.save_m2m = self._save_m2m
         return self.saved_customer
 
     def _save_m2m(self) -> None:

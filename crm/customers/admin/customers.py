@@ -24,7 +24,6 @@ from unfold.decorators import action, display
 
 from crm.core.exceptions import DomainError
 from crm.core.exports.admin import ExportAdminMixin
-from crm.core.files import signed_file_url
 from crm.core.models import Activity
 from crm.customers import services
 from crm.customers.admin import filters
@@ -34,6 +33,7 @@ from crm.customers.admin.helpers import (
     STATUS_LABELS,
     back_to,
     colour_badge,
+    download_link,
     masked_changes,
 )
 from crm.customers.forms import (
@@ -121,12 +121,9 @@ class DocumentInline(TabularInline):
 
     @display(description=_("File"))
     def download(self, obj: Document) -> str:
-        if not obj.file or self.request is None:
+        if self.request is None:
             return "-"
-        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', self._url(obj), _("Download"))
-
-    def _url(self, obj: Document) -> str:
-        return signed_file_url(obj.file, user=self.request.user)
+        return download_link(obj, self.request.user)
 
     @display(description=_("Review"))
     def review(self, obj: Document) -> str:
@@ -400,12 +397,15 @@ class CustomerAdmin(ExportAdminMixin, ModelAdmin):
             self.save_formset(request, form, formset, change=change)
 
     def save_formset(self, request: HttpRequest, form: CustomerForm, formset, change: bool) -> None:
+        # Inline formsets never write by themselves: documents and history are read-only here and
+        # new comments go through the service.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         if formset.model is not Comment:
             return
         for comment_form in formset.extra_forms:
             body = comment_form.cleaned_data.get("body") if comment_form.has_changed() else None
             if body:
-                services.add_comment(form.instance, body=body, actor=request.user)
+                formset.new_objects.append(services.add_comment(form.instance, body=body, actor=request.user))
 
     def changeform_view(
         self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: dict | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django import forms
@@ -10,17 +11,15 @@ from django.db import transaction
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import ChoicesDropdownFilter
 from unfold.decorators import action, display
 
 from crm.core.exceptions import DomainError
-from crm.core.files import signed_file_url
 from crm.customers import services
 from crm.customers.admin.filters import DayRangeFilter
-from crm.customers.admin.helpers import DOCUMENT_LABELS, back_to
+from crm.customers.admin.helpers import DOCUMENT_LABELS, back_to, download_link
 from crm.customers.forms import ConfirmDialogForm, ReasonDialogForm, add_domain_error
 from crm.customers.models import Comment, Customer, Document
 
@@ -47,6 +46,7 @@ class _ServiceSavedForm(forms.ModelForm):
         raise NotImplementedError
 
     def save(self, commit: bool = True) -> Any:
+        self.save_m2m = self._save_m2m
         return self.saved
 
     def _save_m2m(self) -> None:
@@ -102,7 +102,7 @@ class _ScopedToCustomers:
 @admin.register(Document)
 class DocumentAdmin(_ScopedToCustomers, ModelAdmin):
     form = DocumentUploadForm
-    list_display = ("__str__", "customer", "document_type", "status_label", "created_at", "reviewed_by")
+    list_display = ("__str__", "customer", "document_type", "status_label", "created_at", "reviewed_by", "download")
     list_select_related = ("customer", "reviewed_by")
     list_filter = (
         ("status", ChoicesDropdownFilter),
@@ -144,15 +144,6 @@ class DocumentAdmin(_ScopedToCustomers, ModelAdmin):
             .order_by("queue", "-created_at", "-id")
         )
 
-    def get_list_display(self, request: HttpRequest) -> list:
-        def download(obj: Document) -> str:
-            if not obj.file:
-                return "-"
-            return format_html('<a href="{}">{}</a>', signed_file_url(obj.file, user=request.user), _("Download"))
-
-        download.short_description = _("File")
-        return [*self.list_display, download]
-
     def get_fields(self, request: HttpRequest, obj: Document | None = None) -> list:
         if obj is None:
             return ["customer", "document_type", "file"]
@@ -174,15 +165,21 @@ class DocumentAdmin(_ScopedToCustomers, ModelAdmin):
 
     @display(description=_("File"))
     def download(self, obj: Document) -> str:
-        # The change page renders readonly fields per request; the link is signed for this viewer.
-        request = getattr(self, "_viewer_request", None)
-        if not obj.file or request is None:
-            return "-"
-        return format_html('<a href="{}">{}</a>', signed_file_url(obj.file, user=request.user), _("Download"))
+        request = getattr(self, "viewer_request", None)
+        return download_link(obj, request.user) if request is not None else "-"
+
+    # The shared admin instance must not hold a request: pages render on a per-request copy
+    # that knows its viewer, so download links are signed for them.
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        return super(DocumentAdmin, self._for(request)).changelist_view(request, extra_context)
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
-        admin_copy = _copy_for_request(self, request)
-        return super(DocumentAdmin, admin_copy).change_view(request, object_id, form_url, extra_context)
+        return super(DocumentAdmin, self._for(request)).change_view(request, object_id, form_url, extra_context)
+
+    def _for(self, request: HttpRequest) -> DocumentAdmin:
+        viewer_copy = copy.copy(self)
+        viewer_copy.viewer_request = request
+        return viewer_copy
 
     @admin.action(description=_("Approve selected documents"), permissions=["review"])
     def approve_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -234,14 +231,6 @@ class DocumentAdmin(_ScopedToCustomers, ModelAdmin):
     )
     def reject_document(self, request: HttpRequest, form: ReasonDialogForm, object_id: str) -> HttpResponse:
         return self._review(request, object_id, approve=False, reason=form.cleaned_data["reason"])
-
-
-def _copy_for_request(model_admin: ModelAdmin, request: HttpRequest) -> ModelAdmin:
-    import copy
-
-    admin_copy = copy.copy(model_admin)
-    admin_copy._viewer_request = request
-    return admin_copy
 
 
 @admin.register(Comment)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
+from crm.core.files import signed_file_url
 from crm.customers.privacy import mask_email, mask_phone
+
+logger = logging.getLogger(__name__)
 
 HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 DEFAULT_COLOUR = "#64748b"
@@ -48,6 +53,18 @@ def colour_swatch(colour: str | None) -> SafeString:
         safe_colour(colour),
         colour or "",
     )
+
+
+def download_link(document, user) -> str:
+    """A signed, short-lived link to a private document, or "-" when there is no file to link."""
+    if not document.file:
+        return "-"
+    try:
+        url = signed_file_url(document.file, user=user)
+    except ValueError:  # a storage signed links are not made for
+        logger.warning("No signed link for document %s", document.pk)
+        return "-"
+    return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("Download"))
 
 
 def back_to(request: HttpRequest, url: str) -> HttpResponse:
