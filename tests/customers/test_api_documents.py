@@ -5,8 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from crm.core.models import Activity, OutboxEvent
-from crm.customers import services
 from crm.customers.models import Customer, Document
+from crm.customers.services import kyc as kyc_services
 from tests.customers.factories import PDF_BYTES, CustomerFactory, DocumentFactory, VerificationLevelFactory
 
 pytestmark = pytest.mark.django_db
@@ -113,7 +113,7 @@ def test_upload_refuses_wrong_files(api_client, compliance_officer, name, conten
 
 
 def test_upload_refuses_an_oversized_file(api_client, compliance_officer, monkeypatch):
-    monkeypatch.setattr(services, "MAX_DOCUMENT_SIZE", len(PNG_BYTES) - 1)
+    monkeypatch.setattr(kyc_services, "MAX_DOCUMENT_SIZE", len(PNG_BYTES) - 1)
     customer = CustomerFactory()
     api_client.force_authenticate(compliance_officer)
 

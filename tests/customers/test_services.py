@@ -1,4 +1,4 @@
-"""Rules of the client services (crm/customers/services.py), one test per behaviour."""
+"""Rules of the client services (crm/customers/services/), one test per behaviour."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile

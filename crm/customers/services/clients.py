@@ -1,16 +1,13 @@
-"""Writes on clients: every one checks its rules, logs the activity and emits its event in one transaction."""
+"""Writes on client profiles: create, update, bulk update, agents, status and sales status."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import PurePath
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from crm.core.events import emit
 from crm.core.exceptions import DomainError
@@ -19,9 +16,7 @@ from crm.customers.models import (
     ClientGroup,
     ClientRole,
     ClientType,
-    Comment,
     Customer,
-    Document,
     SalesStatus,
     VerificationLevel,
 )
@@ -57,17 +52,6 @@ EDITABLE_FIELDS = [
     "sales_status",
 ]
 RELATION_LISTS = ["roles", "groups"]
-
-MAX_DOCUMENT_SIZE = 10 * 1024 * 1024
-# Extension -> the file's first bytes, so a renamed executable is refused.
-DOCUMENT_SIGNATURES = {
-    ".pdf": [b"%PDF"],
-    ".jpg": [b"\xff\xd8\xff"],
-    ".jpeg": [b"\xff\xd8\xff"],
-    ".png": [b"\x89PNG\r\n\x1a\n"],
-    ".webp": [b"RIFF"],
-    ".heic": [b"\x00\x00\x00"],
-}
 
 
 class EmailTaken(DomainError):
@@ -290,181 +274,3 @@ def set_sales_status(
         )
         changed += 1
     return changed
-
-
-# KYC ----------------------------------------------------------------------------------
-
-
-def _lock(customer: Customer) -> Customer:
-    return Customer.objects.select_for_update().get(pk=customer.pk)
-
-
-def level_earned(customer: Customer) -> VerificationLevel | None:
-    """The highest level whose required document types are all approved for the client."""
-    approved = set(customer.documents.filter(status=Document.Status.APPROVED).values_list("document_type", flat=True))
-    best = None
-    for level in VerificationLevel.objects.order_by("rank"):
-        if set(level.required_document_groups) <= approved:
-            best = level
-    return best
-
-
-@transaction.atomic
-def approve_kyc(customer: Customer, *, actor: User | None, level: VerificationLevel | None = None) -> Customer:
-    """Approve the client's KYC and move them to `level`, or to the level their approved documents earn."""
-    customer = _lock(customer)
-    if customer.kyc_status == Customer.KycStatus.APPROVED and level is None:
-        return customer
-    new_level = level or level_earned(customer) or customer.verification_level
-    before = snapshot(customer, ["kyc_status", "verification_level"])
-    customer.kyc_status = Customer.KycStatus.APPROVED
-    customer.verification_level = new_level
-    customer.kyc_reviewed_by = actor if actor and actor.is_authenticated else None
-    customer.kyc_reviewed_at = timezone.now()
-    customer.save(
-        update_fields=["kyc_status", "verification_level", "kyc_reviewed_by", "kyc_reviewed_at", "updated_at"]
-    )
-    record_activity(actor=actor, action="kyc.approved", target=customer, changes=changed_fields(customer, before))
-    emit("kyc.approved", customer_id=customer.pk, verification_level_id=customer.verification_level_id)
-    return customer
-
-
-@transaction.atomic
-def revoke_kyc(customer: Customer, *, actor: User | None, reason: str = "") -> Customer:
-    """Withdraw an approval: the client drops to the default level and loses what KYC granted."""
-    customer = _lock(customer)
-    if customer.kyc_status != Customer.KycStatus.APPROVED:
-        raise DomainError("Only approved KYC can be revoked.", code="kyc_not_approved")
-    before = snapshot(customer, ["kyc_status", "verification_level"])
-    customer.kyc_status = Customer.KycStatus.REVOKED
-    customer.verification_level = VerificationLevel.objects.filter(is_default=True).first()
-    customer.kyc_reviewed_by = actor if actor and actor.is_authenticated else None
-    customer.kyc_reviewed_at = timezone.now()
-    customer.save(
-        update_fields=["kyc_status", "verification_level", "kyc_reviewed_by", "kyc_reviewed_at", "updated_at"]
-    )
-    record_activity(
-        actor=actor,
-        action="kyc.revoked",
-        target=customer,
-        changes=changed_fields(customer, before),
-        data={"reason": reason},
-    )
-    emit("kyc.revoked", customer_id=customer.pk)
-    return customer
-
-
-@transaction.atomic
-def reset_kyc(customer: Customer, *, actor: User | None) -> Customer:
-    """Start KYC over: status back to not started (pending if new documents wait), default level."""
-    customer = _lock(customer)
-    before = snapshot(customer, ["kyc_status", "verification_level"])
-    has_new = customer.documents.filter(status=Document.Status.NEW).exists()
-    customer.kyc_status = Customer.KycStatus.PENDING if has_new else Customer.KycStatus.NOT_STARTED
-    customer.verification_level = VerificationLevel.objects.filter(is_default=True).first()
-    customer.kyc_reviewed_by = None
-    customer.kyc_reviewed_at = None
-    customer.save(
-        update_fields=["kyc_status", "verification_level", "kyc_reviewed_by", "kyc_reviewed_at", "updated_at"]
-    )
-    record_activity(actor=actor, action="kyc.reset", target=customer, changes=changed_fields(customer, before))
-    emit("kyc.reset", customer_id=customer.pk)
-    return customer
-
-
-def validate_document_file(upload: UploadedFile) -> None:
-    """Refuse files that are too big, of a type we do not take, or whose content does not match the name."""
-    suffix = PurePath(upload.name or "").suffix.lower()
-    if suffix not in DOCUMENT_SIGNATURES:
-        allowed = ", ".join(sorted(DOCUMENT_SIGNATURES))
-        raise DomainError(
-            "This file type is not accepted.", code="invalid_file_type", fields={"file": [f"Allowed: {allowed}."]}
-        )
-    if upload.size > MAX_DOCUMENT_SIZE:
-        raise DomainError("The file is too large.", code="file_too_large", fields={"file": ["At most 10 MB."]})
-    head = upload.read(16)
-    upload.seek(0)
-    if not any(head.startswith(sig) for sig in DOCUMENT_SIGNATURES[suffix]):
-        raise DomainError(
-            "The file content does not match its type.",
-            code="invalid_file_content",
-            fields={"file": ["Corrupt or renamed file."]},
-        )
-
-
-@transaction.atomic
-def upload_document(customer: Customer, *, file: UploadedFile, document_type: str, actor: User | None) -> Document:
-    """Store a KYC document privately; a client with no KYC yet moves to pending review."""
-    if document_type not in Document.Type.values:
-        raise DomainError(
-            "Unknown document type.", code="invalid_document_type", fields={"document_type": ["Unknown type."]}
-        )
-    validate_document_file(file)
-    customer = _lock(customer)
-    document = Document(
-        customer=customer,
-        document_type=document_type,
-        original_name=PurePath(file.name).name[:255],
-        content_type=(getattr(file, "content_type", "") or "")[:100],
-        size=file.size,
-        uploaded_by=actor if actor and actor.is_authenticated else None,
-    )
-    document.file.save(file.name, file, save=False)
-    document.save()
-    if customer.kyc_status in (Customer.KycStatus.NOT_STARTED, Customer.KycStatus.REJECTED):
-        customer.kyc_status = Customer.KycStatus.PENDING
-        customer.save(update_fields=["kyc_status", "updated_at"])
-    record_activity(actor=actor, action="document.uploaded", target=customer, data={"document_id": document.pk})
-    emit("document.uploaded", customer_id=customer.pk, document_id=document.pk)
-    return document
-
-
-@transaction.atomic
-def review_document(document: Document, *, approve: bool, actor: User | None, reason: str = "") -> Document:
-    """Approve or reject a new document; a rejection needs a reason the client will see."""
-    document = Document.objects.select_for_update().get(pk=document.pk)
-    if document.status != Document.Status.NEW:
-        raise DomainError("This document has already been reviewed.", code="document_already_reviewed")
-    if not approve and not reason.strip():
-        raise DomainError(
-            "Give the reason for the rejection.", code="reason_required", fields={"reason": ["Required."]}
-        )
-    document.status = Document.Status.APPROVED if approve else Document.Status.REJECTED
-    document.rejection_reason = "" if approve else reason.strip()[:255]
-    document.reviewed_by = actor if actor and actor.is_authenticated else None
-    document.reviewed_at = timezone.now()
-    document.save(update_fields=["status", "rejection_reason", "reviewed_by", "reviewed_at", "updated_at"])
-    action = "document.approved" if approve else "document.rejected"
-    record_activity(
-        actor=actor,
-        action=action,
-        target=document.customer,
-        data={"document_id": document.pk, "reason": document.rejection_reason},
-    )
-    emit(action, customer_id=document.customer_id, document_id=document.pk)
-    return document
-
-
-# Comments and bookmarks -----------------------------------------------------------------
-
-
-@transaction.atomic
-def add_comment(customer: Customer, *, body: str, actor: User) -> Comment:
-    """Add a staff note to a client and stamp the client's last comment time."""
-    body = (body or "").strip()
-    if not body:
-        raise DomainError("The comment is empty.", code="empty_comment", fields={"body": ["Required."]})
-    comment = Comment.objects.create(customer=customer, author=actor, body=body)
-    Customer.objects.filter(pk=customer.pk).update(last_comment_at=comment.created_at)
-    record_activity(actor=actor, action="customer.commented", target=customer, data={"comment_id": comment.pk})
-    return comment
-
-
-def bookmark_customer(customer: Customer, *, user: User) -> None:
-    """Bookmarking twice keeps one bookmark."""
-    customer.bookmarks.get_or_create(user=user)
-
-
-def remove_bookmark(customer: Customer, *, user: User) -> None:
-    """Removing a bookmark that is not there changes nothing."""
-    customer.bookmarks.filter(user=user).delete()
