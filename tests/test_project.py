@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith("DJANGO_") and key != "ALLOWED_HOSTS"
+    }
     environment.update(env)
     return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
         [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
@@ -48,6 +50,16 @@ def test_production_refuses_a_short_secret_key():
 
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_production_needs_allowed_hosts():
+    env = production_env()
+    del env["ALLOWED_HOSTS"]
+
+    result = run_manage("check", **env)
+
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS" in result.stderr
 
 
 @pytest.mark.django_db
