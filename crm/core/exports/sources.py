@@ -78,8 +78,29 @@ def model_admin_for(target: str) -> admin.ModelAdmin:
     return site._registry[model]
 
 
+@dataclass
+class AdminSelection:
+    model_admin: admin.ModelAdmin
+    queryset: models.QuerySet
+    fields: list[str]
+    headers: list[str]
+    total: int
+    title: str
+
+
 def admin_rows(job: ExportJob) -> Rows:
     """The changelist's filtered, searched and ordered rows, in the columns of its `export_fields`."""
+    selection = admin_selection(job)
+    return Rows(
+        headers=selection.headers,
+        total=selection.total,
+        rows=_admin_values(selection.queryset, selection.fields, selection.model_admin),
+        title=selection.title,
+    )
+
+
+def admin_selection(job: ExportJob) -> AdminSelection:
+    """The changelist as the job's owner sees it with the job's parameters: queryset, columns and row count."""
     registered = model_admin_for(job.target)
     # A copy: some admins keep the request on self, and the registered instance is shared.
     model_admin = copy.copy(registered)
@@ -109,20 +130,15 @@ def admin_rows(job: ExportJob) -> Rows:
     else:
         fields = [name for name in changelist.list_display if name != "action_checkbox"]
     headers = [capfirst(force_str(label_for_field(name, model_admin.model, model_admin))) for name in fields]
-    return Rows(
-        headers=headers,
-        total=total,
-        rows=_admin_values(queryset, fields, model_admin),
-        title=force_str(opts.verbose_name_plural),
-    )
+    return AdminSelection(model_admin, queryset, fields, headers, total, force_str(opts.verbose_name_plural))
 
 
 def _admin_values(queryset: models.QuerySet, fields: list[str], model_admin: admin.ModelAdmin) -> Iterator[list]:
     for obj in queryset.iterator(chunk_size=CHUNK_SIZE):
-        yield [_admin_value(name, obj, model_admin) for name in fields]
+        yield [admin_value(name, obj, model_admin) for name in fields]
 
 
-def _admin_value(name: str, obj: models.Model, model_admin: admin.ModelAdmin) -> Any:
+def admin_value(name: str, obj: models.Model, model_admin: admin.ModelAdmin) -> Any:
     try:
         field, _attr, value = lookup_field(name, obj, model_admin)
     except (AttributeError, models.ObjectDoesNotExist):
