@@ -11,3 +11,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # The lock-out test turns django-axes on for itself.
 AXES_ENABLED = False
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None, "auth": None}}  # noqa: F405
+# Static files through the finders, as in local development (no collectstatic before tests).
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

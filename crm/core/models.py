@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -32,8 +33,13 @@ class Setting(TimeStampedModel):
         BOOLEAN = "boolean", _("Yes/no")
         JSON = "json", _("JSON")
 
-    key = models.SlugField(
-        max_length=100, unique=True, help_text=_("Dotted or snake_case name, e.g. sumsub.app_token")
+    key = models.CharField(
+        max_length=100,
+        unique=True,
+        validators=[
+            RegexValidator(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$", _("Lower-case words joined by dots or underscores."))
+        ],
+        help_text=_("Dotted or snake_case name, e.g. sumsub.app_token"),
     )
     value_type = models.CharField(max_length=10, choices=Type.choices, default=Type.STRING)
     # Plain text for ordinary settings, a Fernet token for secrets.

@@ -31,6 +31,10 @@ class Role(TextChoices):
     SUPPORT = "Support"
 
 
+# Every staff member may follow their own export jobs (the jobs are scoped to their owner).
+GRANTS = {role: ["core.view_exportjob"] for role in Role if role != Role.ADMIN}
+
+
 def collected_grants() -> dict[str, set[str]]:
     """Role name -> {"app_label.codename"} from every installed app's `roles.py`."""
     grants: dict[str, set[str]] = {role.value: set() for role in Role}

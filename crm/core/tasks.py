@@ -4,16 +4,17 @@ from crm.core import events
 from crm.core.exports import services as exports
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(events.HandlerFailed,),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=8,
-)
-def dispatch_event_task(event_id: int) -> None:
+@shared_task(bind=True, acks_late=True, max_retries=8)
+def dispatch_event_task(self, event_id: int) -> None:
     """Run the handlers of one outbox event; handlers already run are skipped."""
-    events.dispatch_event(event_id)
+    try:
+        events.dispatch_event(event_id)
+    except events.HandlerFailed as exc:
+        if self.request.is_eager:
+            # In-process (no broker): a retry would re-run at once inside the request. The event stays
+            # pending for the periodic sweep or the admin's "Dispatch again".
+            return
+        raise self.retry(exc=exc, countdown=min(2**self.request.retries * 10, 3600)) from exc
 
 
 @shared_task(acks_late=True)

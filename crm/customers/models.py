@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from phonenumber_field.modelfields import PhoneNumberField
 
-from crm.core.models import TimeStampedModel
+from crm.core.models import TimeStampedModel, private_storage
 
 
 class Country(TimeStampedModel):
@@ -326,12 +326,6 @@ def document_upload_path(instance: Document, filename: str) -> str:
     # A random name: the original one may hold personal data and must not be guessable.
     suffix = PurePath(filename).suffix.lower()[:10]
     return f"kyc/{instance.customer_id}/{uuid.uuid4().hex}{suffix}"
-
-
-def private_storage():
-    from django.core.files.storage import storages
-
-    return storages["private"]
 
 
 class DocumentQuerySet(models.QuerySet):

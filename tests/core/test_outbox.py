@@ -125,3 +125,19 @@ def test_outbox_changelist_queries_do_not_grow_with_rows(admin_client, django_as
         admin_client.get(reverse("admin:core_outboxevent_changelist"))
 
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_failing_handler_in_process_leaves_the_event_for_the_sweep(calls, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        event = events.emit("test.happened", fail_second=True)
+
+    event.refresh_from_db()
+    assert event.dispatched_at is None
+    assert event.attempts == 1
+    assert calls == [("first", event.pk), ("second-failed", event.pk)]
+
+    dispatch_pending_events_task()
+
+    event.refresh_from_db()
+    assert event.dispatched_at is not None
+    assert calls[-1] == ("second", event.pk)

@@ -115,3 +115,13 @@ def test_admin_refuses_a_value_of_the_wrong_type(admin_client):
     assert response.status_code == 200
     assert "Not a valid integer." in response.text
     assert get_setting("retries") == 3
+
+
+def test_dotted_keys_are_accepted_and_malformed_keys_refused():
+    set_setting("sumsub.app_token", "tok", is_secret=True)
+
+    with pytest.raises(ValidationError):
+        set_setting("Bad Key!", "x")
+
+    assert get_setting("sumsub.app_token") == "tok"
+    assert not Setting.objects.filter(key="Bad Key!").exists()

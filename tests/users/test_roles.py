@@ -29,6 +29,8 @@ def test_every_role_group_exists_after_migrate():
         (Role.ADMIN, "users.add_apitoken", True, "admin makes tokens"),
         (Role.ADMIN, "otp_totp.delete_totpdevice", True, "admin resets two-factor"),
         (Role.ADMIN, "customers.manage_kyc", True, "admin has every permission"),
+        (Role.SALES_AGENT, "core.view_exportjob", True, "agent follows own exports"),
+        (Role.DEALER, "core.view_all_exportjobs", False, "dealer sees only own exports"),
     ],
 )
 def test_role_permissions(role_name, perm, granted, _case):

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import GenericTabularInline, ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import (
@@ -209,7 +210,9 @@ class HistoryInline(GenericTabularInline):
         if not rows:
             return ", ".join(f"{key}: {value}" for key, value in (obj.data or {}).items() if value) or "-"
         return format_html_join(
-            format_html("<br>"), "{}: {} → {}", ((field, "-" if old is None else old, new) for field, old, new in rows)
+            mark_safe("<br>"),
+            "{}: {} → {}",
+            ((field, "-" if old is None else old, new) for field, old, new in rows),
         )
 
 
