@@ -1,7 +1,6 @@
 from io import StringIO
 
 import pytest
-from django.core.files.storage import storages
 from django.core.management import call_command
 
 from crm.core.models import Activity
@@ -158,7 +157,7 @@ def test_documents_are_real_files_in_private_storage():
 
     documents = list(Document.objects.all())
     assert documents
-    storage = storages["private"]
+    storage = Document._meta.get_field("file").storage
     for document in documents[:20]:
         with storage.open(document.file.name) as handle:
             head = handle.read(8)

@@ -23,7 +23,6 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
-from django.core.files.storage import storages
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -325,7 +324,7 @@ class Command(BaseCommand):
 
     def _documents(self, customers: list[Customer], ref: Reference, rng: random.Random) -> int:
         """KYC documents for clients who started KYC, with real (tiny) PDF and PNG files in private storage."""
-        storage = storages["private"]
+        storage = Document._meta.get_field("file").storage  # the private storage, whatever backs it
         pdfs = {kind: demo.demo_pdf(f"{label} - demo document") for kind, label in Document.Type.choices}
         png = demo.demo_png()
         compliance = ref.staff[Role.COMPLIANCE.value][0]
