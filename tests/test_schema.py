@@ -5,6 +5,7 @@ import re
 import pytest
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
+from drf_spectacular.generators import SchemaGenerator
 
 pytestmark = pytest.mark.django_db
 
@@ -43,3 +44,15 @@ def test_docs_use_only_local_static_files(client, url):
     assert assets
     for asset in assets:
         assert finders.find(asset.removeprefix("/static/")), asset
+
+
+def test_every_operation_is_described():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+
+    undescribed = [
+        f"{method.upper()} {path}"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if not (operation.get("summary") or operation.get("description"))
+    ]
+    assert undescribed == []
