@@ -58,6 +58,19 @@ class SettingForm(forms.ModelForm):
         return data
 
 
+class ReadOnlyAdminMixin:
+    """Records written by the system only: staff may look, never add, change or delete."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 @admin.register(Setting)
 class SettingAdmin(ModelAdmin):
     form = SettingForm
@@ -91,7 +104,7 @@ class SettingAdmin(ModelAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(ExportAdminMixin, ModelAdmin):
+class ActivityAdmin(ReadOnlyAdminMixin, ExportAdminMixin, ModelAdmin):
     list_display = ["created_at", "actor_repr", "channel", "action", "target_type", "target_repr", "ip_address"]
     list_filter = [
         ("action", FieldTextFilter),
@@ -108,18 +121,9 @@ class ActivityAdmin(ExportAdminMixin, ModelAdmin):
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).for_list()
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
 
 @admin.register(OutboxEvent)
-class OutboxEventAdmin(ModelAdmin):
+class OutboxEventAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ["id", "name", "created_at", "dispatched_at", "attempts", "short_error"]
     list_filter = [("name", FieldTextFilter), ("created_at", RangeDateTimeFilter)]
     list_filter_submit = True
@@ -137,18 +141,9 @@ class OutboxEventAdmin(ModelAdmin):
         count = events.redispatch(list(queryset.values_list("pk", flat=True)))
         messages.info(request, _("%(count)d undispatched event(s) queued again.") % {"count": count})
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
 
 @admin.register(ExportJob)
-class ExportJobAdmin(ModelAdmin):
+class ExportJobAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ["id", "description", "owner", "status", "progress", "created_at", "download"]
     list_filter = ["status", "source"]
     search_fields = ["description", "target"]
@@ -180,15 +175,6 @@ class ExportJobAdmin(ModelAdmin):
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         # Every staff member follows their own exports; get_queryset scopes the rows.
         return request.user.is_active and request.user.is_staff
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     @display(description=_("Progress"))
     def progress(self, obj: ExportJob) -> str:

@@ -37,29 +37,20 @@ def staff_agents():
     )
 
 
-class CustomerForm(forms.ModelForm):
-    """Create or change a client. Validation runs the service in a savepoint, so its refusals become field
-    errors; the admin view rolls the savepoint's work back if anything else on the page is invalid."""
+class ServiceSavedForm(forms.ModelForm):
+    """A model form whose validation is the service call, in a savepoint, so the service's refusals land on
+    fields; the admin view rolls the savepoint's work back if anything else on the page is invalid.
+    Subclasses implement `run_service()`; `actor` is set per request by the admin."""
 
-    # Set per request by CustomerAdmin.get_form.
     actor: User | None = None
-    default_conversion_agent: User | None = None
-
-    class Meta:
-        model = Customer
-        fields = CUSTOMER_FORM_FIELDS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.saved_customer: Customer | None = None
+        self.saved: Any = None
 
     def validate_unique(self) -> None:
-        # Uniqueness (the case-insensitive email) is the service's rule, reported on the field.
+        # Uniqueness is the service's rule, reported on the field.
         return
-
-    def _get_validation_exclusions(self) -> set[str]:
-        # Keeps the model's email constraint for the service, whose error names the field.
-        return {*super()._get_validation_exclusions(), "email"}
 
     def _post_clean(self) -> None:
         super()._post_clean()
@@ -67,9 +58,37 @@ class CustomerForm(forms.ModelForm):
             return
         try:
             with transaction.atomic():
-                self.saved_customer = self._save_through_service()
+                self.saved = self.run_service()
         except DomainError as exc:
             add_domain_error(self, exc)
+
+    def run_service(self) -> Any:
+        raise NotImplementedError
+
+    def save(self, commit: bool = True) -> Any:
+        if self.saved is None:
+            raise ValueError("The form is not valid.")
+        self.save_m2m = self._save_m2m
+        return self.saved
+
+    def _save_m2m(self) -> None:
+        # Relations were set by the service.
+        return
+
+
+class CustomerForm(ServiceSavedForm):
+    """Create or change a client through `create_customer` / `update_customer`."""
+
+    # Set per request by CustomerAdmin.get_form.
+    default_conversion_agent: User | None = None
+
+    class Meta:
+        model = Customer
+        fields = CUSTOMER_FORM_FIELDS
+
+    def _get_validation_exclusions(self) -> set[str]:
+        # Keeps the model's email constraint for the service, whose error names the field.
+        return {*super()._get_validation_exclusions(), "email"}
 
     def _service_values(self, names: list[str]) -> dict[str, Any]:
         values = {}
@@ -80,7 +99,7 @@ class CustomerForm(forms.ModelForm):
             values[name] = value
         return values
 
-    def _save_through_service(self) -> Customer:
+    def run_service(self) -> Customer:
         if self.instance.pk is None:
             present = [name for name in CUSTOMER_FORM_FIELDS if name in self.cleaned_data]
             values = self._service_values(present)
@@ -91,16 +110,6 @@ class CustomerForm(forms.ModelForm):
         if not changed:
             return self.instance
         return services.update_customer(self.instance, actor=self.actor, **self._service_values(changed))
-
-    def save(self, commit: bool = True) -> Customer:
-        if self.saved_customer is None:
-            raise ValueError("The form is not valid.")
-        self.save_m2m = self._save_m2m
-        return self.saved_customer
-
-    def _save_m2m(self) -> None:
-        # Roles and groups were set by the service.
-        return
 
 
 # Bulk actions (intermediate pages) ------------------------------------------------------

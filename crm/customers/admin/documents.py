@@ -5,9 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
@@ -20,40 +18,11 @@ from crm.core.exceptions import DomainError
 from crm.customers import services
 from crm.customers.admin.filters import DayRangeFilter
 from crm.customers.admin.helpers import DOCUMENT_LABELS, back_to, download_link
-from crm.customers.forms import ConfirmDialogForm, ReasonDialogForm, add_domain_error
+from crm.customers.forms import ConfirmDialogForm, ReasonDialogForm, ServiceSavedForm
 from crm.customers.models import Comment, Customer, Document
 
 
-class _ServiceSavedForm(forms.ModelForm):
-    """A create form whose validation is the service call (in a savepoint), so refusals land on fields."""
-
-    actor = None
-
-    def validate_unique(self) -> None:
-        return
-
-    def _post_clean(self) -> None:
-        super()._post_clean()
-        if self.errors:
-            return
-        try:
-            with transaction.atomic():
-                self.saved = self.run_service()
-        except DomainError as exc:
-            add_domain_error(self, exc)
-
-    def run_service(self) -> Any:
-        raise NotImplementedError
-
-    def save(self, commit: bool = True) -> Any:
-        self.save_m2m = self._save_m2m
-        return self.saved
-
-    def _save_m2m(self) -> None:
-        return
-
-
-class DocumentUploadForm(_ServiceSavedForm):
+class DocumentUploadForm(ServiceSavedForm):
     class Meta:
         model = Document
         fields = ("customer", "document_type", "file")
@@ -65,7 +34,7 @@ class DocumentUploadForm(_ServiceSavedForm):
         )
 
 
-class CommentAddForm(_ServiceSavedForm):
+class CommentAddForm(ServiceSavedForm):
     class Meta:
         model = Comment
         fields = ("customer", "body")
