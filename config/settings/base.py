@@ -69,6 +69,9 @@ THIRD_PARTY_APPS = [
     "phonenumber_field",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
     "axes",
 ]
 LOCAL_APPS = [
@@ -230,6 +233,21 @@ AXES_VERBOSE = False
 
 # django-otp
 OTP_TOTP_ISSUER = SITE_NAME
+
+# CLIENT PORTAL
+# ------------------------------------------------------------------------------
+# Base URL of the client portal front end: links in confirmation and password-reset messages.
+PORTAL_URL = env("PORTAL_URL", default=SITE_URL)
+# Portal log-in lock-out: this many failed attempts for one email within the window lock it for the window.
+PORTAL_LOGIN_FAILURE_LIMIT = env.int("PORTAL_LOGIN_FAILURE_LIMIT", default=5)
+PORTAL_LOGIN_LOCKOUT_MINUTES = env.int("PORTAL_LOGIN_LOCKOUT_MINUTES", default=30)
+# Lifetimes of one-time tokens (minutes): email confirmation, phone code, password reset; impersonation.
+EMAIL_CONFIRMATION_TOKEN_MINUTES = env.int("EMAIL_CONFIRMATION_TOKEN_MINUTES", default=60 * 48)
+PHONE_CODE_MINUTES = env.int("PHONE_CODE_MINUTES", default=10)
+PASSWORD_RESET_TOKEN_MINUTES = env.int("PASSWORD_RESET_TOKEN_MINUTES", default=60)
+IMPERSONATION_MINUTES = env.int("IMPERSONATION_MINUTES", default=15)
+# Text messages (phone codes): the built-in backend writes them to the log.
+SMS_BACKEND = env("SMS_BACKEND", default="crm.core.sms.LogSmsBackend")
 
 from config.settings.celery import *  # noqa: E402, F403
 from config.settings.drf import *  # noqa: E402, F403

@@ -1,9 +1,12 @@
-"""Django REST framework and drf-spectacular."""
+"""Django REST framework, simplejwt and drf-spectacular."""
+
+import datetime as dt
 
 # https://www.django-rest-framework.org/api-guide/settings/
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "crm.users.api.authentication.ApiTokenAuthentication",
+        "crm.users.api.authentication.PortalJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["crm.core.api.permissions.StaffModelPermissions"],
@@ -22,6 +25,18 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "1200/minute", "auth": "10/minute"},
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+# https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html
+# Portal (client) sessions: short access tokens, rotating refresh tokens; a used or logged-out refresh
+# token is blacklisted.
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": dt.timedelta(minutes=15),
+    "REFRESH_TOKEN_LIFETIME": dt.timedelta(days=14),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "AUTH_HEADER_TYPES": ("Bearer",),
 }
 
 # https://drf-spectacular.readthedocs.io/en/latest/settings.html

@@ -155,6 +155,11 @@ PHONE_SEARCH_MIN_DIGITS = 5
 MAX_PK = 2**63 - 1
 
 
+def profile_picture_path(instance: Customer, filename: str) -> str:
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"avatars/{instance.pk}/{uuid.uuid4().hex}{suffix}"
+
+
 class CustomerQuerySet(models.QuerySet):
     def visible_to(self, user) -> CustomerQuerySet:
         """Clients this staff user may see: all with `view_all_customers`, otherwise the ones they handle."""
@@ -290,6 +295,21 @@ class Customer(TimeStampedModel):
     open_positions_count = models.PositiveIntegerField(default=0)
     termination_requested_at = models.DateTimeField(null=True, blank=True)
 
+    # Portal onboarding and profile
+    phone_confirmed_at = models.DateTimeField(null=True, blank=True)
+    deposit_disclaimer_accepted_at = models.DateTimeField(null=True, blank=True)
+    skipped_onboarding_steps = models.JSONField(
+        default=list, blank=True, help_text=_("Onboarding steps this client does not have to do.")
+    )
+    profile_picture = models.FileField(
+        upload_to=profile_picture_path, storage=private_storage, max_length=255, blank=True
+    )
+    # Attribution at sign-up: the client's own referral key, and the raw values the sign-up carried
+    # (wtreferrer, affiliate, campaign ...), kept for the affiliate program to re-read.
+    referral_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    campaign = models.CharField(max_length=100, blank=True, db_index=True)
+    attribution = models.JSONField(default=dict, blank=True)
+
     objects = CustomerQuerySet.as_manager()
 
     class Meta:
@@ -308,6 +328,7 @@ class Customer(TimeStampedModel):
             ("change_customer_status", "Can change a client's status"),
             ("manage_kyc", "Can approve, revoke and reset KYC"),
             ("export_customer", "Can export clients"),
+            ("impersonate_customer", "Can log into the portal as the client"),
         ]
 
     def __str__(self) -> str:
@@ -368,12 +389,19 @@ class Document(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    # The KYC provider's id of the file ("sumsub:<image id>"), so a provider's result is stored once.
+    provider_reference = models.CharField(max_length=100, blank=True)
 
     objects = DocumentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
         permissions = [("review_document", "Can approve and reject KYC documents")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider_reference"], condition=~Q(provider_reference=""), name="document_provider_ref_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_document_type_display()} #{self.pk}"
@@ -413,3 +441,32 @@ class Bookmark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} -> {self.customer_id}"
+
+
+# Onboarding configuration and KYC webhooks live in their own module; importing them here registers them.
+from crm.customers.portal_models import (  # noqa: E402
+    CustomerFieldConfiguration,
+    KycWebhook,
+    OnboardingStage,
+    OnboardingStep,
+    OnboardingStepConfiguration,
+)
+
+__all__ = [
+    "Bookmark",
+    "ClientGroup",
+    "ClientRole",
+    "ClientType",
+    "Comment",
+    "Country",
+    "Customer",
+    "CustomerFieldConfiguration",
+    "Document",
+    "KycWebhook",
+    "OnboardingStage",
+    "OnboardingStep",
+    "OnboardingStepConfiguration",
+    "SalesStatus",
+    "VerificationLevel",
+    "VerificationLimit",
+]

@@ -188,3 +188,107 @@ def normalize_ip_list(values) -> list[str]:
                 {"allowed_ips": _("%(value)s is not an IP address or network.") % {"value": value}}
             ) from exc
     return normalized
+
+
+class LoginRecordQuerySet(models.QuerySet):
+    def for_list(self) -> LoginRecordQuerySet:
+        return self.select_related("impersonated_by")
+
+
+class LoginRecord(models.Model):
+    """One attempt to log into the portal (004 Authorization Record): who, from where, when, and the result."""
+
+    class Result(models.TextChoices):
+        SUCCESS = "success", _("Success")
+        FAILURE = "failure", _("Failure")
+
+    class Reason(models.TextChoices):
+        PASSWORD = "password", _("Password")
+        BAD_CREDENTIALS = "bad_credentials", _("Wrong email or password")
+        BAD_OTP = "bad_otp", _("Wrong one-time code")
+        OTP_REQUIRED = "otp_required", _("One-time code required")
+        LOCKED = "locked", _("Locked out")
+        CAPTCHA = "captcha", _("CAPTCHA refused")
+        ONBOARDING = "onboarding", _("Onboarding steps pending")
+        NOT_ALLOWED = "not_allowed", _("Account not allowed")
+        IMPERSONATION = "impersonation", _("Staff impersonation")
+        SIGN_UP = "sign_up", _("Sign-up")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="login_records"
+    )
+    # Kept for failures of unknown emails, and counted by the lock-out.
+    email = models.EmailField(db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+    result = models.CharField(max_length=10, choices=Result.choices)
+    reason = models.CharField(max_length=20, choices=Reason.choices, default=Reason.PASSWORD)
+    impersonated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = LoginRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["email", "-created_at"], name="loginrecord_email_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.email} {self.result} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Device(TimeStampedModel):
+    """A browser or app a client logged in from (004 Device); removing it ends its session."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="devices")
+    # SHA-256 of the fingerprint, so one browser is one row.
+    key = models.CharField(max_length=64)
+    platform = models.CharField(max_length=100, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+    web_timezone = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    last_sign_in = models.DateTimeField(null=True, blank=True)
+    # The refresh token most recently issued to this device, blacklisted when the device is removed.
+    refresh_jti = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-last_sign_in", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="device_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.platform or 'device'} #{self.pk}"
+
+
+class OneTimeToken(models.Model):
+    """A single-use, expiring secret sent to a user (email confirmation, phone code, password reset).
+
+    Only a keyed hash of the secret is stored; using it once marks it used, and wrong guesses of a short
+    code are counted so the code dies after a few.
+    """
+
+    class Purpose(models.TextChoices):
+        EMAIL_CONFIRMATION = "email_confirmation", _("Email confirmation")
+        PHONE_CONFIRMATION = "phone_confirmation", _("Phone confirmation")
+        PASSWORD_RESET = "password_reset", _("Password reset")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="one_time_tokens")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    token_hash = models.CharField(max_length=64, db_index=True)
+    # What the secret was sent to (an email address or phone number): a change of it voids the token.
+    sent_to = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "purpose", "-created_at"], name="onetimetoken_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} for {self.user_id}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.used_at is None and self.expires_at > timezone.now()

@@ -1,5 +1,6 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
+from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from crm.core.middleware import client_ip
 from crm.users import services
@@ -40,4 +41,27 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
             "in": "header",
             "name": "Authorization",
             "description": "API token created in the admin: `Token <key>`.",
+        }
+
+
+class PortalJWTAuthentication(JWTAuthentication):
+    """`Authorization: Bearer <access token>` for portal clients; staff and service accounts are refused."""
+
+    def get_user(self, validated_token):
+        user = super().get_user(validated_token)
+        if user.is_staff or user.is_service_account:
+            raise exceptions.AuthenticationFailed("This token is for portal clients only.", code="user_not_allowed")
+        return user
+
+
+class PortalJWTScheme(OpenApiAuthenticationExtension):
+    target_class = PortalJWTAuthentication
+    name = "PortalJWT"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "Access token from the portal log-in: `Bearer <access>`.",
         }
