@@ -57,5 +57,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CustomerStatusEnum": "crm.customers.models.Customer.Status",
         "DocumentStatusEnum": "crm.customers.models.Document.Status",
+        "KycStatusEnum": "crm.customers.models.Customer.KycStatus",
+        "OnboardingStepEnum": "crm.customers.portal_models.OnboardingStep",
+        "OnboardingStageEnum": "crm.customers.portal_models.OnboardingStage",
+        "LoginResultEnum": "crm.users.models.LoginRecord.Result",
+        "LoginReasonEnum": "crm.users.models.LoginRecord.Reason",
+        "KycProviderEnum": "crm.customers.kyc_providers.PROVIDER_CHOICES",
     },
 }

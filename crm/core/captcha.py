@@ -10,14 +10,16 @@ import logging
 import urllib.parse
 from decimal import Decimal
 
+from django.db import transaction
+
 from crm.core import http
 from crm.core.exceptions import DomainError
-from crm.core.services import get_setting
+from crm.core.services import get_setting, set_setting
 
 logger = logging.getLogger(__name__)
 VERIFY_URL = "https://www.google.com/recaptcha/api/siteverify"
 SITE_KEY = "recaptcha.site_key"
-SECRET = "recaptcha.secret"
+SECRET = "recaptcha.secret"  # noqa: S105 - the setting key, not a secret
 SCORE = "recaptcha.score"
 DEFAULT_SCORE = Decimal("0.5")
 
@@ -60,3 +62,16 @@ def verify(token: str | None, *, ip: str | None) -> None:
         score is not None and Decimal(str(score)) < minimum
     ):
         raise CaptchaFailed("The CAPTCHA was not accepted.", fields={"captcha_token": ["Not accepted."]})
+
+
+@transaction.atomic
+def configure_recaptcha(*, site_key: str, secret: str, score: Decimal, actor=None) -> None:
+    """Save the reCAPTCHA settings (000 'Update reCAPTCHA settings'); the secret is encrypted.
+
+    An empty secret turns the check off.
+    """
+    if not Decimal("0") <= Decimal(score) <= Decimal("1"):
+        raise DomainError("The score is between 0 and 1.", code="invalid_score", fields={"score": ["0 to 1."]})
+    set_setting(SITE_KEY, site_key, actor=actor, description="reCAPTCHA site key (public)")
+    set_setting(SECRET, secret, is_secret=True, actor=actor, description="reCAPTCHA secret")
+    set_setting(SCORE, Decimal(score), value_type="decimal", actor=actor, description="reCAPTCHA minimum score")

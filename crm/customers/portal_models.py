@@ -45,7 +45,8 @@ class OnboardingStepConfiguration(TimeStampedModel):
     """The stage at which staff require an onboarding step; no stage means the step is not required."""
 
     step = models.CharField(max_length=40, choices=OnboardingStep.choices, unique=True)
-    stage = models.CharField(max_length=20, choices=OnboardingStage.choices, null=True, blank=True)
+    # null: the step is not required at any stage (the seed's API says null, so the column does too)
+    stage = models.CharField(max_length=20, choices=OnboardingStage.choices, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         ordering = ["step"]
@@ -76,7 +77,8 @@ class CustomerFieldConfiguration(TimeStampedModel):
     """One profile field in the portal forms (000 CustomerFieldConfiguration): step, required, editable."""
 
     field = models.CharField(max_length=40, choices=[(name, name) for name in PORTAL_FIELDS], unique=True)
-    step = models.CharField(max_length=40, choices=OnboardingStep.choices, null=True, blank=True)
+    # null: no form asks for the field (the seed's `step` is string or null)
+    step = models.CharField(max_length=40, choices=OnboardingStep.choices, null=True, blank=True)  # noqa: DJ001
     required = models.BooleanField(default=False)
     editable = models.BooleanField(default=True, help_text=_("The client may change it after it is set."))
 

@@ -174,3 +174,27 @@ def review_document(document: Document, *, approve: bool, actor: User | None, re
     )
     emit(action, customer_id=document.customer_id, document_id=document.pk)
     return document
+
+
+@transaction.atomic
+def reject_kyc(customer: Customer, *, actor: User | None, reason: str = "") -> Customer:
+    """Turn down the client's KYC (the client may try again); an approved client must be revoked instead."""
+    customer = _lock(customer)
+    if customer.kyc_status == Customer.KycStatus.APPROVED:
+        raise DomainError("Approved KYC is revoked, not rejected.", code="kyc_already_approved")
+    if customer.kyc_status == Customer.KycStatus.REJECTED:
+        return customer
+    old = customer.kyc_status
+    customer.kyc_status = Customer.KycStatus.REJECTED
+    customer.kyc_reviewed_by = actor if actor and actor.is_authenticated else None
+    customer.kyc_reviewed_at = timezone.now()
+    customer.save(update_fields=["kyc_status", "kyc_reviewed_by", "kyc_reviewed_at", "updated_at"])
+    record_activity(
+        actor=actor,
+        action="kyc.rejected",
+        target=customer,
+        changes={"kyc_status": [old, customer.kyc_status]},
+        data={"reason": reason},
+    )
+    emit("kyc.rejected", customer_id=customer.pk)
+    return customer

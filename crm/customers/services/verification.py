@@ -1,0 +1,190 @@
+"""Confirming the email and the phone, and resetting or changing the password of a portal login."""
+
+from __future__ import annotations
+
+import phonenumbers
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from crm.core.events import emit
+from crm.core.exceptions import Conflict, DomainError
+from crm.core.services import record_activity
+from crm.core.sms import send_sms
+from crm.customers.models import Customer
+from crm.users import security
+from crm.users.models import OneTimeToken, User
+
+Purpose = OneTimeToken.Purpose
+
+
+def _portal_link(path: str, token: str) -> str:
+    return f"{settings.PORTAL_URL.rstrip('/')}/{path}?token={token}"
+
+
+def _mail_after_commit(subject: str, body: str, to: str) -> None:
+    transaction.on_commit(lambda: send_mail(subject, body, None, [to]))
+
+
+def _sms_after_commit(phone: str, text: str) -> None:
+    transaction.on_commit(lambda: send_sms(phone, text))
+
+
+# Email ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def send_email_confirmation(customer: Customer) -> None:
+    """Mail a confirmation link; an earlier link stops working. Refused when the email is already confirmed."""
+    if customer.confirmed_at is not None:
+        raise Conflict("The email is already confirmed.", code="already_confirmed")
+    _, raw = security.issue_one_time_token(
+        customer.user,
+        purpose=Purpose.EMAIL_CONFIRMATION,
+        sent_to=customer.email,
+        minutes=settings.EMAIL_CONFIRMATION_TOKEN_MINUTES,
+    )
+    link = _portal_link("verify-email", raw)
+    _mail_after_commit(
+        f"Confirm your email for {settings.SITE_NAME}",
+        f"Hello {customer.first_name},\n\nConfirm your email address by opening this link:\n{link}\n",
+        customer.email,
+    )
+
+
+@transaction.atomic
+def confirm_email(raw_token: str) -> Customer:
+    """Use a confirmation token: the email is confirmed and an unconfirmed (inactive) client becomes active."""
+    token = security.consume_token(raw_token, purpose=Purpose.EMAIL_CONFIRMATION)
+    customer = Customer.objects.select_for_update().filter(user=token.user).first()
+    if customer is None or customer.email != token.sent_to:
+        raise security.InvalidToken("The link was sent to another email address.")
+    if customer.confirmed_at is None:
+        customer.confirmed_at = timezone.now()
+        if customer.status == Customer.Status.INACTIVE:
+            customer.status = Customer.Status.ACTIVE
+        customer.save(update_fields=["confirmed_at", "status", "updated_at"])
+        record_activity(actor=token.user, action="customer.email_confirmed", target=customer)
+        emit("customer.email_confirmed", customer_id=customer.pk)
+    return customer
+
+
+# Phone ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def send_phone_code(customer: Customer) -> None:
+    """Text a six-digit code to the client's phone; an earlier code stops working."""
+    if not customer.phone:
+        raise DomainError("Add a phone number first.", code="phone_missing", fields={"phone": ["Required."]})
+    if customer.phone_confirmed_at is not None:
+        raise Conflict("The phone number is already confirmed.", code="already_confirmed")
+    phone = str(customer.phone)
+    _, code = security.issue_one_time_token(
+        customer.user,
+        purpose=Purpose.PHONE_CONFIRMATION,
+        sent_to=phone,
+        minutes=settings.PHONE_CODE_MINUTES,
+        short_code=True,
+    )
+    _sms_after_commit(phone, f"{settings.SITE_NAME} code: {code}")
+
+
+def confirm_phone(customer: Customer, code: str) -> Customer:
+    """Check the code sent to the client's current phone; a wrong code counts against it (five and it is gone)."""
+    security.consume_code(customer.user, code, purpose=Purpose.PHONE_CONFIRMATION, sent_to=str(customer.phone))
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        if customer.phone_confirmed_at is None:
+            customer.phone_confirmed_at = timezone.now()
+            customer.save(update_fields=["phone_confirmed_at", "updated_at"])
+            record_activity(actor=customer.user, action="customer.phone_confirmed", target=customer)
+            emit("customer.phone_confirmed", customer_id=customer.pk)
+    return customer
+
+
+# Password ------------------------------------------------------------------------------------
+
+
+def _customer_by_contact(contact: str) -> Customer | None:
+    contact = (contact or "").strip()
+    if "@" in contact:
+        return Customer.objects.select_related("user").filter(email__iexact=contact, user__isnull=False).first()
+    try:
+        number = phonenumbers.parse(contact, None)
+    except phonenumbers.NumberParseException:
+        return None
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return Customer.objects.select_related("user").filter(phone=e164, user__isnull=False).first()
+
+
+@transaction.atomic
+def request_password_reset(contact: str) -> None:
+    """Send a single-use reset token by email or text, to whichever the contact names.
+
+    Answers the same whether or not the contact is known, so the endpoint does not reveal who is a client.
+    """
+    customer = _customer_by_contact(contact)
+    if customer is None or not customer.user.is_active or customer.user.is_staff:
+        return
+    by_email = "@" in contact
+    sent_to = customer.email if by_email else str(customer.phone)
+    _, raw = security.issue_one_time_token(
+        customer.user, purpose=Purpose.PASSWORD_RESET, sent_to=sent_to, minutes=settings.PASSWORD_RESET_TOKEN_MINUTES
+    )
+    if by_email:
+        link = _portal_link("reset-password", raw)
+        _mail_after_commit(
+            f"Reset your {settings.SITE_NAME} password",
+            f"Hello {customer.first_name},\n\nSet a new password here:\n{link}\n\n"
+            "If you did not ask for this, ignore this email.",
+            customer.email,
+        )
+    else:
+        _sms_after_commit(sent_to, f"{settings.SITE_NAME} password reset token: {raw}")
+    record_activity(actor=None, action="password.reset_requested", target=customer.user, data={"by_email": by_email})
+
+
+def check_password_rules(password: str, *, email: str, first_name: str = "", last_name: str = "") -> None:
+    """Django's password validators, as a field error on `password`."""
+    try:
+        validate_password(password, user=User(email=email, first_name=first_name, last_name=last_name))
+    except ValidationError as exc:
+        raise DomainError(
+            "The password is too weak.", code="weak_password", fields={"password": exc.messages}
+        ) from exc
+
+
+def _set_password(user: User, password: str) -> None:
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    security.revoke_refresh_tokens(user)
+
+
+@transaction.atomic
+def reset_password(raw_token: str, *, password: str) -> User:
+    """Set a new password with a reset token (once); every session of the user is logged out."""
+    token = security.consume_token(raw_token, purpose=Purpose.PASSWORD_RESET)
+    user = token.user
+    check_password_rules(password, email=user.email, first_name=user.first_name, last_name=user.last_name)
+    _set_password(user, password)
+    record_activity(actor=user, action="password.reset", target=user)
+    return user
+
+
+@transaction.atomic
+def change_password(user: User, *, current_password: str, new_password: str) -> User:
+    """Change the password after checking the current one; other sessions are logged out."""
+    if not user.check_password(current_password):
+        raise DomainError(
+            "The current password is wrong.",
+            code="wrong_password",
+            fields={"current_password": ["Wrong password."]},
+        )
+    check_password_rules(new_password, email=user.email, first_name=user.first_name, last_name=user.last_name)
+    _set_password(user, new_password)
+    record_activity(actor=user, action="password.changed", target=user)
+    return user
