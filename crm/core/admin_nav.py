@@ -57,6 +57,19 @@ navigation = [
                 "customers.view_verificationlevel",
             ),
             link(_("Client groups"), "sell", "admin:customers_clientgroup_changelist", "customers.view_clientgroup"),
+            link(
+                _("Onboarding steps"),
+                "checklist",
+                "admin:customers_onboardingstepconfiguration_changelist",
+                "customers.view_onboardingstepconfiguration",
+            ),
+            link(
+                _("Portal form fields"),
+                "dynamic_form",
+                "admin:customers_customerfieldconfiguration_changelist",
+                "customers.view_customerfieldconfiguration",
+            ),
+            link(_("KYC webhooks"), "webhook", "admin:customers_kycwebhook_changelist", "customers.view_kycwebhook"),
             link(_("Settings"), "tune", "admin:core_setting_changelist", "core.view_setting"),
         ],
     },
@@ -77,6 +90,8 @@ navigation = [
                 "otp_totp.view_totpdevice",
             ),
             link(_("Login failures"), "lock", "admin:axes_accessattempt_changelist", "axes.view_accessattempt"),
+            link(_("Portal logins"), "login", "admin:users_loginrecord_changelist", "users.view_loginrecord"),
+            link(_("Client devices"), "devices", "admin:users_device_changelist", "users.view_device"),
         ],
     },
     {

@@ -48,6 +48,11 @@ GRANTS = {
         "customers.change_verificationlevel",
         "customers.add_verificationlevel",
         "customers.change_country",
+        "customers.view_kycwebhook",
+        "customers.view_onboardingstepconfiguration",
+        "customers.change_onboardingstepconfiguration",
+        "customers.view_customerfieldconfiguration",
+        "customers.change_customerfieldconfiguration",
     ],
     Role.FINANCE: [
         "customers.view_customer",
@@ -70,6 +75,7 @@ GRANTS = {
     Role.DEALER: ["customers.view_customer", "customers.view_all_customers", *_READ_CONFIG],
     Role.SUPPORT: [
         "customers.view_customer",
+        "customers.impersonate_customer",
         "customers.view_all_customers",
         "customers.view_comment",
         "customers.add_comment",

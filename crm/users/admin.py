@@ -24,7 +24,7 @@ from crm.users.forms import (
     StaffChangeForm,
     StaffCreationForm,
 )
-from crm.users.models import ApiToken, User
+from crm.users.models import ApiToken, Device, LoginRecord, User
 
 admin.site.login_form = OTPAuthenticationForm
 admin.site.login_template = "admin/login.html"
@@ -293,3 +293,52 @@ class TOTPDeviceAdmin(ModelAdmin):
         self.message_user(
             request, _("Two-factor reset for %(count)d staff members.") % {"count": len(users)}, messages.SUCCESS
         )
+
+
+@admin.register(LoginRecord)
+class LoginRecordAdmin(ModelAdmin):
+    """Portal log-in attempts (the client sees their own in the portal); read-only."""
+
+    list_display = ("created_at", "email", "result", "reason", "ip_address", "impersonated_by")
+    list_filter = ("result", "reason")
+    list_select_related = ("impersonated_by",)
+    search_fields = ("=email",)
+    show_full_result_count = False
+    readonly_fields = (
+        "created_at",
+        "email",
+        "user",
+        "result",
+        "reason",
+        "ip_address",
+        "user_agent",
+        "impersonated_by",
+    )
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Device)
+class DeviceAdmin(ModelAdmin):
+    """Browsers and apps clients logged in from; read-only (clients remove their own in the portal)."""
+
+    list_display = ("user", "platform", "ip_address", "last_sign_in", "created_at")
+    list_select_related = ("user",)
+    search_fields = ("^user__email",)
+    show_full_result_count = False
+    fields = ("user", "platform", "user_agent", "web_timezone", "ip_address", "last_sign_in", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -10,6 +10,11 @@ from crm.customers.admin.config import (
 )
 from crm.customers.admin.customers import CustomerAdmin
 from crm.customers.admin.documents import CommentAdmin, DocumentAdmin
+from crm.customers.admin.onboarding import (
+    CustomerFieldConfigurationAdmin,
+    KycWebhookAdmin,
+    OnboardingStepConfigurationAdmin,
+)
 
 __all__ = [
     "ClientGroupAdmin",
@@ -18,7 +23,10 @@ __all__ = [
     "CommentAdmin",
     "CountryAdmin",
     "CustomerAdmin",
+    "CustomerFieldConfigurationAdmin",
     "DocumentAdmin",
+    "KycWebhookAdmin",
+    "OnboardingStepConfigurationAdmin",
     "SalesStatusAdmin",
     "VerificationLevelAdmin",
 ]

@@ -37,6 +37,7 @@ from crm.customers.admin.helpers import (
     download_link,
     masked_changes,
 )
+from crm.customers.admin.onboarding import ImpersonationMixin
 from crm.customers.forms import (
     AssignAgentsForm,
     ChangeStatusForm,
@@ -220,7 +221,7 @@ class HistoryInline(GenericTabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ExportAdminMixin, ModelAdmin):
+class CustomerAdmin(ImpersonationMixin, ExportAdminMixin, ModelAdmin):
     form = CustomerForm
     list_display = (
         "name",
@@ -260,7 +261,7 @@ class CustomerAdmin(ExportAdminMixin, ModelAdmin):
         "deposit_count",
     )
     actions = [*ExportAdminMixin.actions, "assign_agents_action", "change_status_action", "set_sales_status_action"]
-    actions_detail = ["approve_kyc", "revoke_kyc", "reset_kyc", "toggle_bookmark"]
+    actions_detail = ["approve_kyc", "revoke_kyc", "reset_kyc", "toggle_bookmark", "impersonate"]
     inlines = (DocumentInline, CommentInline, HistoryInline)
 
     def get_list_filter(self, request: HttpRequest) -> list:
