@@ -11,7 +11,7 @@ from crm.customers.models import (
     SalesStatus,
     VerificationLevel,
 )
-from tests.users.factories import StaffUserFactory
+from tests.users.factories import StaffUserFactory, UserFactory
 
 # Smallest valid PDF header for upload tests.
 PDF_BYTES = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -91,3 +91,19 @@ class BookmarkFactory(DjangoModelFactory):
 
     customer = factory.SubFactory(CustomerFactory)
     user = factory.SubFactory(StaffUserFactory)
+
+
+class PortalCustomerFactory(CustomerFactory):
+    """A client with a portal login (same email), active and confirmed unless told otherwise."""
+
+    user = factory.SubFactory(UserFactory, email=factory.SelfAttribute("..email"))
+    status = Customer.Status.ACTIVE
+
+
+def bearer(api_client, customer, **claims) -> dict:
+    """Log the API client in with a real JWT pair for the customer's user; returns the pair."""
+    from crm.users import security
+
+    tokens = security.issue_tokens(customer.user)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    return tokens

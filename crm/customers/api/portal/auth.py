@@ -198,7 +198,7 @@ class PortalAuthViewSet(viewsets.GenericViewSet):
             token = RefreshToken(data["refresh"])
         except TokenError as exc:
             raise InvalidRefreshToken("The refresh token is not valid.") from exc
-        if token.get("user_id") != request.user.pk:
+        if str(token.get("user_id")) != str(request.user.pk):
             raise InvalidRefreshToken("The refresh token is not yours.")
         token.blacklist()
         return Response({"success": True})
