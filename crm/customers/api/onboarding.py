@@ -18,6 +18,7 @@ from crm.customers import services
 from crm.customers.api.portal.common import example
 from crm.customers.api.portal.serializers import FieldConfigurationSerializer
 from crm.customers.models import CustomerFieldConfiguration, OnboardingStage, OnboardingStepConfiguration
+from crm.customers.portal_models import FORM_STEPS, PORTAL_FIELDS
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer}
 
@@ -33,8 +34,15 @@ class OnboardingStepConfigureSerializer(serializers.Serializer):
     stage = serializers.ChoiceField(choices=OnboardingStage.choices, allow_null=True)
 
 
+class FieldConfigurationInputSerializer(serializers.Serializer):
+    field = serializers.ChoiceField(choices=PORTAL_FIELDS)
+    step = serializers.ChoiceField(choices=FORM_STEPS, allow_null=True)
+    required = serializers.BooleanField()
+    editable = serializers.BooleanField()
+
+
 class FieldConfigurationsInputSerializer(serializers.Serializer):
-    customer_field_configurations = FieldConfigurationSerializer(many=True)
+    customer_field_configurations = FieldConfigurationInputSerializer(many=True)
 
 
 @extend_schema_view(
