@@ -20,6 +20,7 @@ def test_schema_validates_without_warnings(tmp_path):
     text = target.read_text()
     assert text.startswith("openapi: 3")
     assert "/api/v1/backoffice/" in text
+    assert "/api/v1/portal/auth/sign-up/" in text
 
 
 def test_schema_is_served(client):

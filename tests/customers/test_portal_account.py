@@ -66,9 +66,7 @@ def test_update_of_a_locked_field_is_refused_and_changes_nothing(api_client):
     assert (customer.last_name, customer.city) == ("Doe", "London")
 
 
-@pytest.mark.parametrize(
-    ("body", "_case"), [({"email": "x@example.com"}, "email"), ({"status": "active"}, "status")]
-)
+@pytest.mark.parametrize(("body", "_case"), [({"email": "x@example.com"}, "email"), ({"status": "active"}, "status")])
 def test_fields_outside_the_profile_are_ignored(api_client, body, _case):
     customer = PortalCustomerFactory(status=Customer.Status.INACTIVE)
     bearer(api_client, customer)

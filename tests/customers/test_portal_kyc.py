@@ -10,10 +10,15 @@ from celery.exceptions import Retry
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from crm.core import http
-from crm.core.services import set_setting
 from crm.customers import kyc_providers, services
 from crm.customers.models import Customer, Document, KycWebhook
-from tests.customers.factories import PDF_BYTES, DocumentFactory, PortalCustomerFactory, VerificationLevelFactory, bearer
+from tests.customers.factories import (
+    PDF_BYTES,
+    DocumentFactory,
+    PortalCustomerFactory,
+    VerificationLevelFactory,
+    bearer,
+)
 from tests.customers.portal import url
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +108,12 @@ def test_kyc_status_and_manual_start(api_client):
     status = api_client.get(url("kyc-status")).json()
     start = api_client.post(url("kyc-start")).json()
 
-    assert status == {"status": "not_started", "verification_level": None, "provider": "manual", "sumsub_enabled": False}
+    assert status == {
+        "status": "not_started",
+        "verification_level": None,
+        "provider": "manual",
+        "sumsub_enabled": False,
+    }
     assert start == {"provider": "manual", "token": None, "level_name": None}
 
 
@@ -166,7 +176,11 @@ def _reviewed(customer, answer, **extra):
 
 @pytest.mark.parametrize(
     ("secret", "digest", "_case"),
-    [("wrong-secret", None, "wrong secret"), (WEBHOOK_SECRET, "0" * 64, "made-up digest"), (WEBHOOK_SECRET, "", "none")],
+    [
+        ("wrong-secret", None, "wrong secret"),
+        (WEBHOOK_SECRET, "0" * 64, "made-up digest"),
+        (WEBHOOK_SECRET, "", "none"),
+    ],
 )
 def test_forged_webhooks_are_rejected_and_not_stored(client, sumsub, secret, digest, _case):
     customer = PortalCustomerFactory()

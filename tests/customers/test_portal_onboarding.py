@@ -81,7 +81,9 @@ def test_skipped_steps_are_not_pending():
 
 
 def test_form_configuration_is_public(api_client):
-    CustomerFieldConfiguration.objects.filter(field="country").update(step="SignupRealForm", required=True, editable=False)
+    CustomerFieldConfiguration.objects.filter(field="country").update(
+        step="SignupRealForm", required=True, editable=False
+    )
 
     response = api_client.get(url("onboarding-forms", "SignupRealForm"))
 

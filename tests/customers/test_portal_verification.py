@@ -60,9 +60,7 @@ def test_email_token_confirms_the_email_and_activates_the_client(
         ("resend", "token_used", "superseded by a new link"),
     ],
 )
-def test_bad_email_tokens_are_refused(
-    api_client, unconfirmed, django_capture_on_commit_callbacks, spoil, code, _case
-):
+def test_bad_email_tokens_are_refused(api_client, unconfirmed, django_capture_on_commit_callbacks, spoil, code, _case):
     token = _mail_token(unconfirmed, django_capture_on_commit_callbacks)
     if spoil == "reuse":
         api_client.post(url("auth-verify-email"), {"token": token}, format="json")
@@ -213,9 +211,7 @@ def _reset(api_client, token, password=PASSWORD, confirmation=None):
     return api_client.post(url("auth-reset-password"), body, format="json")
 
 
-def test_password_reset_by_email_sets_the_password_and_ends_sessions(
-    api_client, django_capture_on_commit_callbacks
-):
+def test_password_reset_by_email_sets_the_password_and_ends_sessions(api_client, django_capture_on_commit_callbacks):
     customer = PortalCustomerFactory()
     old = security.issue_tokens(customer.user)
     token = _reset_by_email(api_client, customer, django_capture_on_commit_callbacks)
@@ -230,9 +226,7 @@ def test_password_reset_by_email_sets_the_password_and_ends_sessions(
     assert api_client.get(url("account-profile")).status_code == 401
 
 
-def test_password_reset_by_phone_sends_the_token_by_text(
-    api_client, sms_outbox, django_capture_on_commit_callbacks
-):
+def test_password_reset_by_phone_sends_the_token_by_text(api_client, sms_outbox, django_capture_on_commit_callbacks):
     customer = PortalCustomerFactory(phone="+447911000002")
     with django_capture_on_commit_callbacks(execute=True):
         api_client.post(url("auth-request-password-reset"), {"contact": "+44 7911 000002"}, format="json")
@@ -241,11 +235,17 @@ def test_password_reset_by_phone_sends_the_token_by_text(
 
     assert response.status_code == 200
     assert mail.outbox == []
+    customer.user.refresh_from_db()
+    assert customer.user.check_password(PASSWORD)
 
 
 @pytest.mark.parametrize(
     ("spoil", "code", "_case"),
-    [("reuse", "token_used", "used twice"), ("expire", "token_expired", "expired"), ("wrong", "invalid_token", "wrong")],
+    [
+        ("reuse", "token_used", "used twice"),
+        ("expire", "token_expired", "expired"),
+        ("wrong", "invalid_token", "wrong"),
+    ],
 )
 def test_bad_reset_tokens_are_refused(api_client, django_capture_on_commit_callbacks, spoil, code, _case):
     customer = PortalCustomerFactory()
@@ -279,7 +279,9 @@ def test_a_weak_or_mismatched_new_password_keeps_the_token_usable(api_client, dj
 
 def test_reset_request_answers_the_same_for_unknown_contacts(api_client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = api_client.post(url("auth-request-password-reset"), {"contact": "nobody@example.com"}, format="json")
+        response = api_client.post(
+            url("auth-request-password-reset"), {"contact": "nobody@example.com"}, format="json"
+        )
 
     assert response.json() == {"success": True}
     assert mail.outbox == []
