@@ -6,11 +6,12 @@ from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
-from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -170,9 +171,7 @@ class PortalAuthViewSet(viewsets.GenericViewSet):
             device_id = old.get(security.DEVICE_CLAIM)
             serializer = TokenRefreshSerializer(data={"refresh": data["refresh"]})
             serializer.is_valid(raise_exception=True)
-        except TokenError as exc:
-            raise InvalidRefreshToken("The refresh token is not valid.") from exc
-        except Exception as exc:  # simplejwt raises InvalidToken/AuthenticationFailed for blacklisted tokens
+        except (TokenError, InvalidToken, AuthenticationFailed, ValidationError) as exc:
             raise InvalidRefreshToken("The refresh token is not valid.") from exc
         tokens = serializer.validated_data
         customer = Customer.objects.filter(user_id=user_id).select_related("user").first()
