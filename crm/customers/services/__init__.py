@@ -28,6 +28,7 @@ from crm.customers.services.kyc import (
     validate_document_file,
 )
 from crm.customers.services.notes import add_comment, bookmark_customer, remove_bookmark
+from crm.customers.services.sales_statuses import create_sales_status, update_sales_status
 
 __all__ = [
     "DOCUMENT_SIGNATURES",
@@ -42,6 +43,7 @@ __all__ = [
     "bulk_update_customers",
     "change_status",
     "create_customer",
+    "create_sales_status",
     "level_earned",
     "normalize_email",
     "remove_bookmark",
@@ -50,6 +52,7 @@ __all__ = [
     "revoke_kyc",
     "set_sales_status",
     "update_customer",
+    "update_sales_status",
     "upload_document",
     "validate_document_file",
 ]
