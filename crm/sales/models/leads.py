@@ -22,10 +22,11 @@ def new_signup_code() -> str:
 
 class LeadQuerySet(models.QuerySet):
     def visible_to(self, user) -> LeadQuerySet:
-        """Leads this staff user may see: all with `sales.view_all_leads`; else their own and their desks' leads.
+        """Leads this staff user may see: all with `sales.view_all_leads`; otherwise their own leads, every lead
+        of the desks they manage, and the unassigned leads of the desks they belong to (the pool they claim from).
 
-        A desk manager sees every lead of the desks they manage. The managed desks are read first (one small
-        query), so the lead filter stays two indexed conditions instead of a join.
+        The user's desks are read first (one small query), so the lead filter stays a few indexed conditions
+        instead of a join.
         """
         if not (user and user.is_authenticated and user.is_active and user.is_staff):
             return self.none()
@@ -33,10 +34,15 @@ class LeadQuerySet(models.QuerySet):
             return self
         from crm.users.models import Desk
 
-        managed = list(Desk.objects.filter(manager=user).values_list("pk", flat=True))
+        managed, member_of = set(), set()
+        for pk, manager_id in Desk.objects.filter(Q(manager=user) | Q(members=user)).values_list("pk", "manager_id"):
+            (managed if manager_id == user.pk else member_of).add(pk)
+        condition = Q(sales_person=user)
         if managed:
-            return self.filter(Q(sales_person=user) | Q(desk_id__in=managed))
-        return self.filter(sales_person=user)
+            condition |= Q(desk_id__in=sorted(managed))
+        if member_of - managed:
+            condition |= Q(desk_id__in=sorted(member_of - managed), sales_person__isnull=True)
+        return self.filter(condition)
 
     def active(self) -> LeadQuerySet:
         """Leads not merged into another lead."""

@@ -28,6 +28,13 @@ def normalize_phone(raw: str | None, country: str | None = None) -> str:
     if raw.startswith("00"):
         raw = "+" + raw[2:]
     region = (country or "").upper() or None
+    if raw.isdigit() and region:
+        # Spreadsheets drop the "+": digits starting with the country's calling code are international.
+        code = str(phonenumbers.country_code_for_region(region))
+        if code != "0" and raw.startswith(code):
+            candidate = phonenumbers.parse("+" + raw, None)
+            if phonenumbers.is_valid_number(candidate):
+                return phonenumbers.format_number(candidate, phonenumbers.PhoneNumberFormat.E164)
     try:
         number = phonenumbers.parse(raw, None if raw.startswith("+") else region)
     except phonenumbers.NumberParseException as exc:
