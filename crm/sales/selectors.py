@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import Permission
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from crm.sales.models import Lead, LeadComment, LeadCommunication
 from crm.users.models import User
@@ -51,7 +51,7 @@ def agent_dashboard(user: User, *, now: dt.datetime, limit: int = 20) -> dict[st
     by_status = list(
         mine.values("sales_status_id", "sales_status__name", "sales_status__color")
         .annotate(count=Count("pk"))
-        .order_by("sales_status__name")
+        .order_by(F("sales_status__sort_order").asc(nulls_last=True), F("sales_status__name").asc(nulls_last=True))
     )
     end_of_day = now.replace(hour=23, minute=59, second=59)
     due = list(due_follow_ups(user, until=end_of_day)[:limit])
