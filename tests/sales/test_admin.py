@@ -149,7 +149,9 @@ def test_export_selected_queues_a_job(client, sales_manager):
 
 
 def _detail_action(client, lead, name, data=None):
-    return client.post(reverse(f"admin:sales_lead_{name}", args=[lead.pk]), {"_form_submitted": "True", **(data or {})})
+    return client.post(
+        reverse(f"admin:sales_lead_{name}", args=[lead.pk]), {"_form_submitted": "True", **(data or {})}
+    )
 
 
 def test_detail_claim_email_follow_up_and_merge(client, sales_manager):

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import Workbook
 
+from crm.core.exceptions import DomainError
 from crm.core.files import unsign_file_token
 from crm.sales.models import Lead, LeadImport
 from crm.sales.services import imports
@@ -79,7 +80,13 @@ def test_xlsx_with_numeric_phone_and_explicit_mapping(sales_manager):
     sheet.append(["Max", "Muster", "max@example.com", 4915112345678, "DE"])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    mapping = {"first_name": "Vorname", "last_name": "Nachname", "email": "Mail", "phone": "Telefon", "country": "Land"}
+    mapping = {
+        "first_name": "Vorname",
+        "last_name": "Nachname",
+        "email": "Mail",
+        "phone": "Telefon",
+        "country": "Land",
+    }
 
     job = run(upload(sales_manager, buffer.getvalue(), name="leads.xlsx", mapping=mapping))
 
@@ -88,7 +95,7 @@ def test_xlsx_with_numeric_phone_and_explicit_mapping(sales_manager):
 
 
 def test_mapping_to_a_missing_column_is_refused(sales_manager):
-    with pytest.raises(Exception) as error:
+    with pytest.raises(DomainError) as error:
         upload(sales_manager, CSV.encode(), mapping={"email": "Nope"})
 
     assert error.value.code == "invalid_mapping"
@@ -106,7 +113,9 @@ def test_preview_shows_rows_and_reasons_without_importing(sales_manager):
     assert not Lead.objects.exists()
 
 
-def test_a_failing_batch_leaves_no_half_batch_and_resumes(sales_manager, monkeypatch, django_capture_on_commit_callbacks):
+def test_a_failing_batch_leaves_no_half_batch_and_resumes(
+    sales_manager, monkeypatch, django_capture_on_commit_callbacks
+):
     rows = "".join(f"L{i},l{i}@example.com\n" for i in range(10))
     job = upload(sales_manager, f"name,email\n{rows}".encode(), batch_size=4)
     original = imports._log_imported

@@ -26,7 +26,7 @@ def agents(count: int) -> list:
 def test_phone_is_normalised_to_e164_with_the_country():
     assert services.normalize_phone("07911 123456", "GB") == "+447911123456"
     assert services.normalize_phone("0044 7911 123456") == "+447911123456"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a valid phone number"):
         services.normalize_phone("12345", "GB")
 
 

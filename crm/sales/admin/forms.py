@@ -91,8 +91,9 @@ class LeadImportForm(ServiceSavedForm):
     mapping = forms.CharField(
         required=False,
         widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
-        help_text=_('Optional JSON, lead field to column header: {"email": "E-mail address"}. Known headers map '
-                    "themselves."),
+        help_text=_(
+            'Optional JSON, lead field to column header: {"email": "E-mail address"}. Known headers map themselves.'
+        ),
     )
     source = forms.CharField(required=False, max_length=100, widget=UnfoldAdminTextInputWidget)
     campaign = forms.CharField(required=False, max_length=255, widget=UnfoldAdminTextInputWidget)

@@ -42,7 +42,16 @@ READONLY = (
 @admin.register(LeadImport)
 class LeadImportAdmin(ModelAdmin):
     form = LeadImportForm
-    list_display = ("id", "original_name", "owner", "status", "progress", "rows_imported", "rows_rejected", "created_at")
+    list_display = (
+        "id",
+        "original_name",
+        "owner",
+        "status",
+        "progress",
+        "rows_imported",
+        "rows_rejected",
+        "created_at",
+    )
     list_select_related = ("owner",)
     list_filter = ("status",)
     show_full_result_count = False
@@ -80,7 +89,9 @@ class LeadImportAdmin(ModelAdmin):
     def save_model(self, request: HttpRequest, obj: LeadImport, form: LeadImportForm, change: bool) -> None:
         form.instance = form.saved  # created by the service while validating
 
-    def response_add(self, request: HttpRequest, obj: LeadImport, post_url_continue: str | None = None) -> HttpResponse:
+    def response_add(
+        self, request: HttpRequest, obj: LeadImport, post_url_continue: str | None = None
+    ) -> HttpResponse:
         messages.info(request, _("Check the preview below, then start the import."))
         return HttpResponseRedirect(reverse("admin:sales_leadimport_change", args=[obj.pk]))
 
@@ -197,8 +208,10 @@ class AssignmentRuleAdmin(ModelAdmin):
     def save_model(self, request: HttpRequest, obj: AssignmentRule, form, change: bool) -> None:
         values = {name: form.cleaned_data[name] for name in form.cleaned_data if name in rules.RULE_FIELDS}
         try:
-            saved = rules.update_rule(obj, actor=request.user, **values) if change else rules.create_rule(
-                actor=request.user, **values
+            saved = (
+                rules.update_rule(obj, actor=request.user, **values)
+                if change
+                else rules.create_rule(actor=request.user, **values)
             )
         except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)

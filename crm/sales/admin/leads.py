@@ -127,7 +127,7 @@ class LeadAdmin(ExportAdminMixin, ModelAdmin):
         "name",
         "email",
         "phone",
-        "country",
+        "country_code",
         "status_badge",
         "sales_person",
         "desk",
@@ -185,6 +185,11 @@ class LeadAdmin(ExportAdminMixin, ModelAdmin):
     @display(description=_("Name"), ordering="last_name")
     def name(self, obj: Lead) -> str:
         return f"{obj.full_name or '-'} (#{obj.pk})"
+
+    @display(description=_("Country"), ordering="country")
+    def country_code(self, obj: Lead) -> str:
+        # The code, not the field's display: that would flatten 250 country choices on every row.
+        return str(obj.country.code or "-") if obj.country else "-"
 
     @display(description=_("Status"), ordering="sales_status__sort_order")
     def status_badge(self, obj: Lead) -> str:
@@ -365,7 +370,9 @@ class LeadAdmin(ExportAdminMixin, ModelAdmin):
         return self._detail(
             request,
             object_id,
-            lambda lead: services.send_lead_email(lead, subject=data["subject"], body=data["body"], actor=request.user),
+            lambda lead: services.send_lead_email(
+                lead, subject=data["subject"], body=data["body"], actor=request.user
+            ),
             _("Email sent."),
         )
 
@@ -409,9 +416,7 @@ class LeadAdmin(ExportAdminMixin, ModelAdmin):
     # Agent dashboard ---------------------------------------------------------------------
 
     def get_urls(self) -> list:
-        dashboard = path(
-            "dashboard/", self.admin_site.admin_view(self.dashboard_view), name="sales_lead_dashboard"
-        )
+        dashboard = path("dashboard/", self.admin_site.admin_view(self.dashboard_view), name="sales_lead_dashboard")
         return [dashboard, *super().get_urls()]
 
     def dashboard_view(self, request: HttpRequest) -> HttpResponse:

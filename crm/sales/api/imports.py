@@ -176,7 +176,9 @@ class LeadImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def start(self, request: Request, pk: str | None = None) -> Response:
         payload = LeadImportStartSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        job = imports.start_import(self.get_object(), actor=request.user, mapping=payload.validated_data.get("mapping"))
+        job = imports.start_import(
+            self.get_object(), actor=request.user, mapping=payload.validated_data.get("mapping")
+        )
         return self._job(job, status.HTTP_202_ACCEPTED)
 
     @extend_schema(

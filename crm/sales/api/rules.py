@@ -82,7 +82,9 @@ class AssignmentRuleViewSet(
         rule = self.get_object()
         payload = AssignmentRuleWriteSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        return Response(AssignmentRuleSerializer(rules.update_rule(rule, actor=request.user, **payload.validated_data)).data)
+        return Response(
+            AssignmentRuleSerializer(rules.update_rule(rule, actor=request.user, **payload.validated_data)).data
+        )
 
     def perform_destroy(self, instance: AssignmentRule) -> None:
         rules.delete_rule(instance, actor=self.request.user)

@@ -111,7 +111,9 @@ class LeadWriteSerializer(serializers.Serializer):
     sales_person_id = serializers.PrimaryKeyRelatedField(
         source="sales_person", queryset=_staff(), required=False, allow_null=True
     )
-    desk_id = serializers.PrimaryKeyRelatedField(source="desk", queryset=Desk.objects.all(), required=False, allow_null=True)
+    desk_id = serializers.PrimaryKeyRelatedField(
+        source="desk", queryset=Desk.objects.all(), required=False, allow_null=True
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         name = attrs.pop("name", None)
@@ -213,7 +215,11 @@ class LeadBulkEditSerializer(serializers.Serializer):
         params: dict[str, list[str]] = {}
         if data.get("search"):
             params["search"] = [data["search"]]
-        for key, param in (("statuses", "sales_status_id"), ("sales_people", "sales_person_id"), ("sources", "source")):
+        for key, param in (
+            ("statuses", "sales_status_id"),
+            ("sales_people", "sales_person_id"),
+            ("sources", "source"),
+        ):
             if data.get(key):
                 params[param] = [str(v) for v in data[key]]
         if data.get("only_assigned_to_me"):

@@ -109,7 +109,9 @@ class LeadViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
 
     def _paginated(self, queryset: QuerySet, serializer_class: type[serializers.Serializer]) -> Response:
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(serializer_class(page, many=True, context=self.get_serializer_context()).data)
+        return self.get_paginated_response(
+            serializer_class(page, many=True, context=self.get_serializer_context()).data
+        )
 
     def _lead(self, lead: Lead, *, status_code: int = status.HTTP_200_OK) -> Response:
         # Unscoped: the caller just acted on the lead and sees the result even if it moved to someone else.
@@ -283,7 +285,9 @@ class LeadViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="Lead sources",
         description="The distinct sources of the leads the caller may see.",
-        responses={200: inline_serializer("LeadSources", {"sources": serializers.ListField(child=serializers.CharField())})},
+        responses={
+            200: inline_serializer("LeadSources", {"sources": serializers.ListField(child=serializers.CharField())})
+        },
     )
     @action(detail=False, methods=["get"], filter_backends=[])
     def sources(self, request: Request) -> Response:
@@ -299,11 +303,10 @@ class LeadViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
         people = selectors.sales_people()
         return Response({"sales_people": s.SalesPersonSerializer(people, many=True).data})
 
-
     @extend_schema(
         summary="Upload leads from CSV or XLSX",
         description=(
-            "000 \"Upload leads from CSV\": uploads and starts the import at once, without a preview (use "
+            '000 "Upload leads from CSV": uploads and starts the import at once, without a preview (use '
             "`lead-imports/` to preview first). Answers 202 with the import to follow."
         ),
         request={"multipart/form-data": LeadImportCreateSerializer},

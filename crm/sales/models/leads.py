@@ -146,6 +146,10 @@ class Lead(TimeStampedModel):
         "customers.Customer", null=True, blank=True, db_index=False, on_delete=models.SET_NULL, related_name="leads"
     )
     converted_at = models.DateTimeField(null=True, blank=True)
+    # The file the lead came from; its history starts with that import (see LeadImport's activity).
+    lead_import = models.ForeignKey(
+        "sales.LeadImport", null=True, blank=True, db_index=False, on_delete=models.PROTECT, related_name="leads"
+    )
 
     objects = LeadQuerySet.as_manager()
 

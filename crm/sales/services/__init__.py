@@ -18,7 +18,7 @@ from crm.sales.services.leads import (
     update_lead,
 )
 from crm.sales.services.merge import merge_leads
-from crm.sales.services.routing import active_rules, matching_rule, route_leads
+from crm.sales.services.routing import active_rules, route_leads
 
 __all__ = [
     "ASSIGNMENT_FIELDS",

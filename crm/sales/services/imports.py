@@ -9,15 +9,12 @@ from collections.abc import Callable
 from itertools import islice
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.utils import timezone
 
-from crm.core import context
 from crm.core.events import emit
 from crm.core.exceptions import DomainError
-from crm.core.models import Activity
 from crm.core.services import record_activity
 from crm.customers.models import SalesStatus
 from crm.sales.imports.reader import UnreadableFile, count_rows, open_table
@@ -240,7 +237,7 @@ def _import_batch(job: LeadImport, rows: list[Row], *, rules) -> LeadImport:
         if row.errors:
             continue
         values = {k: v for k, v in fixed.items() if v and not row.values.get(k)}
-        leads.append(Lead(**values, **row.values))
+        leads.append(Lead(**values, **row.values, lead_import_id=job.pk))
     rejected = [
         LeadImportRejection(lead_import=job, row_number=row.number, cells=row.raw, reasons=row.errors)
         for row in rows
@@ -269,22 +266,14 @@ def _import_batch(job: LeadImport, rows: list[Row], *, rules) -> LeadImport:
 
 
 def _log_imported(job: LeadImport, leads: list[Lead]) -> None:
-    """Each imported lead's history starts with the import it came from (one insert per batch)."""
-    lead_type = ContentType.objects.get_for_model(Lead)
-    actor_repr = str(job.owner)
-    Activity.objects.bulk_create(
-        Activity(
-            actor_id=job.owner_id,
-            actor_repr=actor_repr,
-            channel=context.current().channel,
-            action="lead.imported",
-            target_type=lead_type,
-            target_id=str(lead.pk),
-            target_repr=str(lead)[:255],
-            data={"import_id": job.pk, "sales_person_id": lead.sales_person_id},
+    """One history row per batch on the import, naming the leads it created (each lead links to its import)."""
+    if leads:
+        record_activity(
+            actor=job.owner,
+            action="lead_import.batch_imported",
+            target=job,
+            data={"lead_ids": [leads[0].pk, leads[-1].pk], "count": len(leads)},
         )
-        for lead in leads
-    )
 
 
 def _finish(job: LeadImport, *, headers: list[str]) -> LeadImport:

@@ -108,9 +108,10 @@ def create_lead(*, actor: User | None, route: bool = True, **values: Any) -> Lea
             fields={"email": ["Give an email or a phone number."]},
         )
     _check_agent(values.get("sales_person"))
-    if actor is not None and not values.get("sales_person") and not actor.has_perm("sales.view_all_leads"):
-        if getattr(actor, "is_staff", False) and not actor.is_service_account:
-            values["sales_person"] = actor
+    # A staff member who sees only their own leads must not create a lead they cannot open again.
+    sees_own_only = actor is not None and not actor.has_perm("sales.view_all_leads")
+    if sees_own_only and not values.get("sales_person") and actor.is_staff and not actor.is_service_account:
+        values["sales_person"] = actor
     lead = Lead(**values)
     match = find_duplicate(
         Keys(lead.email, lead.phone, lead.external_id, lead.affiliate_id),

@@ -33,7 +33,7 @@ def parse_mapping(values: list[str]) -> dict[str, str]:
 
 
 class Command(BaseCommand):
-    help = "Import leads from a CSV or XLSX file, batch by batch (each batch all or nothing), with a rejected-rows report."
+    help = "Import leads from a CSV or XLSX file, batch by batch (each all or nothing), with a rejected-rows report."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="Path to a .csv or .xlsx file; the first row holds the column names.")
