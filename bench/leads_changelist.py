@@ -72,7 +72,7 @@ def build() -> tuple[User, list[int], list[int]]:
                    (ARRAY['google','facebook','affiliate','web'])[1 + i %% 4], '', '', '', '', '', '', '', '',
                    (%s::int[])[1 + i %% 8],
                    CASE WHEN i %% 10 = 0 THEN NULL ELSE (%s::int[])[1 + (i / 7) %% 20] END,
-                   (%s::int[])[1 + i %% 4], '', 0, upper(substr(md5(i::text), 1, 10))
+                   (%s::int[])[1 + i %% 4], '', 0, 'B' || lpad(i::text, 15, '0')
             FROM generate_series(1, %s) AS i
             """,
             [status_ids, agent_ids, desk_ids, LEADS],

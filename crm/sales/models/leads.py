@@ -12,11 +12,11 @@ from django_countries.fields import CountryField
 
 from crm.core.models import TimeStampedModel
 
-SIGNUP_CODE_LENGTH = 10
+SIGNUP_CODE_LENGTH = 16
 
 
 def new_signup_code() -> str:
-    """A random code a lead can give at sign-up to be matched to their lead (40 random bits, hex)."""
+    """A random code a lead gives at sign-up to be matched to their lead (64 random bits: no clash in practice)."""
     return secrets.token_hex(SIGNUP_CODE_LENGTH // 2).upper()
 
 
