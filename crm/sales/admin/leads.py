@@ -14,13 +14,12 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from unfold.admin import ModelAdmin, TabularInline
+from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import AutocompleteSelectFilter, ChoicesDropdownFilter, RelatedDropdownFilter
 from unfold.decorators import action, display
 
 from crm.core.exceptions import DomainError
 from crm.core.exports.admin import ExportAdminMixin
-from crm.customers.admin.customers import HistoryInline
 from crm.customers.admin.filters import DayRangeFilter
 from crm.customers.admin.helpers import back_to, colour_badge
 from crm.sales import selectors, services
@@ -34,8 +33,9 @@ from crm.sales.admin.forms import (
     MergeDialogForm,
     SendEmailDialogForm,
 )
+from crm.sales.admin.inlines import LeadCommentInline, LeadCommunicationInline, LeadHistoryInline
 from crm.sales.admin.paginator import EstimatedCountPaginator
-from crm.sales.models import Lead, LeadComment, LeadCommunication
+from crm.sales.models import Lead, LeadComment
 
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "country", "language", "can_be_called")
 WORK_FIELDS = ("sales_status", "sales_person", "desk")
@@ -65,59 +65,6 @@ STATE_FIELDS = (
     "created_at",
     "updated_at",
 )
-
-
-class LeadCommentInline(TabularInline):
-    """Notes, newest first; new notes go through `services.add_lead_comment`."""
-
-    model = LeadComment
-    tab = True
-    extra = 1
-    can_delete = False
-    fields = ("body", "author", "created_at")
-    readonly_fields = ("author", "created_at")
-    ordering = ("-created_at",)
-    per_page = 20
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("author")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_perm("sales.add_leadcomment")
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_perm("sales.view_leadcomment")
-
-
-class LeadCommunicationInline(TabularInline):
-    model = LeadCommunication
-    tab = True
-    extra = 0
-    can_delete = False
-    fields = ("created_at", "channel", "status", "staff", "recipient", "subject")
-    readonly_fields = fields
-    ordering = ("-created_at",)
-    per_page = 20
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("staff")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_perm("sales.view_leadcommunication")
-
-
-class LeadHistoryInline(HistoryInline):
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_perm("sales.view_lead")
 
 
 @admin.register(Lead)
