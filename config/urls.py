@@ -7,7 +7,7 @@ from crm.core.api import routers
 from crm.core.api.views import health
 
 # Importing an app's api.urls registers its viewsets on the audience routers.
-API_URL_MODULES = ["crm.core.api.urls", "crm.users.api.urls", "crm.customers.api.urls"]
+API_URL_MODULES = ["crm.core.api.urls", "crm.users.api.urls", "crm.customers.api.urls", "crm.sales.api.urls"]
 for module in API_URL_MODULES:
     __import__(module)
 
@@ -20,6 +20,7 @@ api_v1 = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("api/public/", include("crm.sales.api.public_urls")),
     path("api/health/", health, name="health"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -78,6 +78,7 @@ LOCAL_APPS = [
     "crm.core",
     "crm.users",
     "crm.customers",
+    "crm.sales",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

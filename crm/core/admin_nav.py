@@ -44,6 +44,23 @@ navigation = [
         ],
     },
     {
+        "title": _("Sales"),
+        "separator": True,
+        "collapsible": False,
+        "items": [
+            link(_("My sales desk"), "space_dashboard", "admin:sales_lead_dashboard", "sales.view_lead"),
+            link(_("Leads"), "person_search", "admin:sales_lead_changelist", "sales.view_lead"),
+            link(_("Lead imports"), "upload_file", "admin:sales_leadimport_changelist", "sales.import_leads"),
+            link(
+                _("Assignment rules"),
+                "alt_route",
+                "admin:sales_assignmentrule_changelist",
+                "sales.view_assignmentrule",
+            ),
+            link(_("Desks"), "groups", "admin:users_desk_changelist", "users.view_desk"),
+        ],
+    },
+    {
         "title": _("Configuration"),
         "separator": True,
         "collapsible": True,

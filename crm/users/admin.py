@@ -24,7 +24,7 @@ from crm.users.forms import (
     StaffChangeForm,
     StaffCreationForm,
 )
-from crm.users.models import ApiToken, Device, LoginRecord, User
+from crm.users.models import ApiToken, Desk, Device, LoginRecord, User
 
 admin.site.login_form = OTPAuthenticationForm
 admin.site.login_template = "admin/login.html"
@@ -52,7 +52,7 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
         (_("Personal info"), {"fields": ("first_name", "last_name", "language")}),
         (
             _("Access"),
-            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+            {"fields": ("is_active", "is_absent", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
@@ -65,11 +65,12 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
             },
         ),
     )
-    list_display = ("email", "full_name", "roles", "is_staff", "is_active", "last_login")
-    list_filter = ("groups", "is_active", "is_staff", "is_superuser")
+    list_display = ("email", "full_name", "roles", "is_staff", "is_active", "is_absent", "last_login")
+    list_filter = ("groups", "is_active", "is_absent", "is_staff", "is_superuser")
+    actions = ["mark_absent", "mark_present"]
     search_fields = ("^email", "^first_name", "^last_name")
     ordering = ("email",)
-    readonly_fields = ("last_login", "date_joined")
+    readonly_fields = ("last_login", "date_joined", "is_absent")
     filter_horizontal = ("groups", "user_permissions")
     show_full_result_count = False
 
@@ -106,6 +107,21 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
     @admin.display(description=_("Roles"))
     def roles(self, obj: User) -> str:
         return ", ".join(sorted(group.name for group in obj.groups.all()))
+
+    def _set_absence(self, request: HttpRequest, queryset, *, is_absent: bool) -> None:
+        changed = 0
+        for user in queryset.filter(is_staff=True).exclude(is_absent=is_absent).order_by("pk"):
+            services.set_absence(user, is_absent=is_absent, actor=request.user)
+            changed += 1
+        self.message_user(request, _("%(count)d staff member(s) changed.") % {"count": changed}, messages.SUCCESS)
+
+    @admin.action(description=_("Mark absent (no new leads)"), permissions=["change"])
+    def mark_absent(self, request: HttpRequest, queryset) -> None:
+        self._set_absence(request, queryset, is_absent=True)
+
+    @admin.action(description=_("Mark back at work"), permissions=["change"])
+    def mark_present(self, request: HttpRequest, queryset) -> None:
+        self._set_absence(request, queryset, is_absent=False)
 
     def two_factor_view(self, request: HttpRequest) -> HttpResponse:
         """Every staff member sets up their own authenticator app here (admin_view adds never_cache and CSRF)."""
@@ -342,3 +358,42 @@ class DeviceAdmin(ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+@admin.register(Desk)
+class DeskAdmin(ModelAdmin):
+    """Sales desks: conversion or retention teams with a manager; saved through the desk services."""
+
+    list_display = ("name", "desk_type", "manager", "member_count")
+    list_filter = ("desk_type",)
+    list_select_related = ("manager",)
+    search_fields = ("name",)
+    autocomplete_fields = ("manager", "members")
+    fields = ("name", "desk_type", "manager", "members")
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).annotate(members_total=Count("members"))
+
+    @admin.display(description=_("Members"), ordering="members_total")
+    def member_count(self, obj: Desk) -> int:
+        return obj.members_total
+
+    def save_model(self, request: HttpRequest, obj: Desk, form, change: bool) -> None:
+        data = form.cleaned_data
+        values = {"name": data["name"], "desk_type": data["desk_type"], "manager": data.get("manager")}
+        members = list(data.get("members") or [])
+        try:
+            if change:
+                saved = services.update_desk(obj, actor=request.user, members=members, **values)
+            else:
+                saved = services.create_desk(actor=request.user, members=members, **values)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return
+        obj.pk = saved.pk
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        return  # members were set by the service
+
+    def delete_model(self, request: HttpRequest, obj: Desk) -> None:
+        services.delete_desk(obj, actor=request.user)

@@ -24,6 +24,10 @@ class UserQuerySet(models.QuerySet):
         """Staff who can be given work: active, with admin access, not a service account."""
         return self.people().filter(is_active=True, is_staff=True)
 
+    def available(self) -> UserQuerySet:
+        """Active staff who are not marked absent: the ones round-robin may give a lead to."""
+        return self.active_staff().filter(is_absent=False)
+
 
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
@@ -70,6 +74,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False, help_text=_("Acts for an API token; cannot log in with a password.")
     )
     language = models.CharField(max_length=10, blank=True, default="en")
+    is_absent = models.BooleanField(
+        default=False, help_text=_("Away (leave, sick): skipped when new leads are handed out round-robin.")
+    )
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()
@@ -292,3 +299,39 @@ class OneTimeToken(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.used_at is None and self.expires_at > timezone.now()
+
+
+class DeskQuerySet(models.QuerySet):
+    def for_list(self) -> DeskQuerySet:
+        """A desk row with its manager and members, in a fixed number of queries."""
+        return self.select_related("manager").prefetch_related("members")
+
+
+class Desk(TimeStampedModel):
+    """A team of staff with a manager: conversion desks work new leads, retention desks work depositing clients.
+
+    `last_assigned_agent` is the round-robin position: the next lead routed to the desk goes to the first
+    available member after that agent (by id), wrapping around. It is read and moved under a row lock.
+    """
+
+    class Type(models.TextChoices):
+        CONVERSION = "conversion", _("Conversion")
+        RETENTION = "retention", _("Retention")
+
+    name = models.CharField(max_length=100, unique=True)
+    desk_type = models.CharField(max_length=12, choices=Type.choices, default=Type.CONVERSION)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="managed_desks"
+    )
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="desks")
+    last_assigned_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+
+    objects = DeskQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from crm.core.exceptions import DomainError, PermissionDenied
 from crm.core.roles import Role
 from crm.core.services import record_activity
-from crm.users.models import ApiToken, User, hash_token, normalize_ip_list
+from crm.users.models import ApiToken, Desk, User, hash_token, normalize_ip_list
 
 # The last use of a token is written at most this often: a busy integration must not write on every call.
 TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=1)
@@ -190,3 +190,108 @@ def reset_totp_devices(user: User, *, actor: User | None) -> int:
     if count:
         record_activity(actor=actor, action="two_factor.reset", target=user)
     return count
+
+
+# Desks and availability -------------------------------------------------------------------
+
+DESK_FIELDS = ("name", "desk_type", "manager")
+
+
+def _check_desk_people(manager: User | None, members: list[User] | None) -> None:
+    people = [*(members or []), *([manager] if manager else [])]
+    for person in people:
+        if not (person.is_staff and person.is_active and not person.is_service_account):
+            raise DomainError(
+                "Desk managers and members must be active staff members.",
+                code="invalid_desk_member",
+                fields={"members" if person is not manager else "manager": ["Not an active staff member."]},
+            )
+
+
+@transaction.atomic
+def create_desk(
+    *,
+    name: str,
+    desk_type: str = Desk.Type.CONVERSION,
+    manager: User | None = None,
+    members: list[User] | None = None,
+    actor: User | None,
+) -> Desk:
+    """Create a desk; its name must be new."""
+    name = (name or "").strip()
+    if Desk.objects.filter(name__iexact=name).exists():
+        raise DomainError("A desk with this name exists.", code="desk_name_taken", fields={"name": ["Taken."]})
+    _check_desk_people(manager, members)
+    desk = Desk(name=name, desk_type=desk_type, manager=manager)
+    desk.full_clean()
+    desk.save()
+    desk.members.set(members or [])
+    record_activity(
+        actor=actor, action="desk.created", target=desk, data={"members": sorted(m.pk for m in members or [])}
+    )
+    return desk
+
+
+@transaction.atomic
+def update_desk(desk: Desk, *, actor: User | None, members: list[User] | None = None, **values) -> Desk:
+    """Rename a desk, change its type or manager, or replace its members; the history keeps old and new values."""
+    from crm.core.services import changed_fields, snapshot
+
+    unknown = set(values) - set(DESK_FIELDS)
+    if unknown:
+        raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}", code="unknown_fields")
+    desk = Desk.objects.select_for_update().get(pk=desk.pk)
+    if "name" in values:
+        values["name"] = (values["name"] or "").strip()
+        if Desk.objects.filter(name__iexact=values["name"]).exclude(pk=desk.pk).exists():
+            raise DomainError("A desk with this name exists.", code="desk_name_taken", fields={"name": ["Taken."]})
+    _check_desk_people(values.get("manager"), members)
+    tracked = [*values, *(["members"] if members is not None else [])]
+    before = snapshot(desk, tracked)
+    for name, value in values.items():
+        setattr(desk, name, value)
+    desk.full_clean()
+    desk.save()
+    if members is not None:
+        desk.members.set(members)
+    changes = changed_fields(desk, before)
+    if changes:
+        record_activity(actor=actor, action="desk.updated", target=desk, changes=changes)
+    return desk
+
+
+@transaction.atomic
+def delete_desk(desk: Desk, *, actor: User | None) -> None:
+    """Delete a desk; leads and clients on it keep their agents and lose only the desk."""
+    record_activity(actor=actor, action="desk.deleted", target=desk, data={"name": desk.name})
+    desk.delete()
+
+
+@transaction.atomic
+def set_absence(user: User, *, is_absent: bool, actor: User | None) -> User:
+    """Mark a staff member absent or back; absent staff get no round-robin leads."""
+    if user.is_absent == is_absent:
+        return user
+    User.objects.filter(pk=user.pk).update(is_absent=is_absent)
+    user.is_absent = is_absent
+    record_activity(actor=actor, action="user.absent" if is_absent else "user.present", target=user)
+    return user
+
+
+def next_desk_agents(desk: Desk, count: int = 1) -> list[User]:
+    """The next `count` agents of a desk in round-robin order, skipping inactive and absent members.
+
+    Must run inside the caller's transaction: the desk row is locked until it commits, so two
+    concurrent callers never hand out the same turn. Returns [] when nobody on the desk is available.
+    """
+    if count <= 0:
+        return []
+    locked = Desk.objects.select_for_update().get(pk=desk.pk)
+    agents = list(User.objects.available().filter(desks=locked).order_by("pk"))
+    if not agents:
+        return []
+    last = locked.last_assigned_agent_id or 0
+    start = next((index for index, agent in enumerate(agents) if agent.pk > last), 0)
+    chosen = [agents[(start + offset) % len(agents)] for offset in range(count)]
+    Desk.objects.filter(pk=locked.pk).update(last_assigned_agent=chosen[-1])
+    return chosen

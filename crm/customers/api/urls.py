@@ -11,6 +11,7 @@ from crm.customers.api.portal.auth import PortalAuthViewSet
 from crm.customers.api.portal.config import PortalConfigViewSet
 from crm.customers.api.portal.kyc import PortalDocumentViewSet, PortalKycViewSet
 from crm.customers.api.portal.security import PortalDeviceViewSet, PortalLoginRecordViewSet, PortalTwoFactorViewSet
+from crm.customers.api.sales_statuses import SalesStatusViewSet
 from crm.customers.api.views import CustomerViewSet
 
 backoffice.register("customers", CustomerViewSet, basename="customer")
@@ -29,5 +30,8 @@ portal.register("security/login-records", PortalLoginRecordViewSet, basename="lo
 portal.register("security/devices", PortalDeviceViewSet, basename="device")
 portal.register("security/two-factor", PortalTwoFactorViewSet, basename="two-factor")
 portal.register("config", PortalConfigViewSet, basename="config")
+
+
+backoffice.register("sales-statuses", SalesStatusViewSet, basename="sales-status")
 
 urlpatterns: list = []

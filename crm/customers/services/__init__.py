@@ -52,6 +52,7 @@ from crm.customers.services.profile import (
     submit_form,
     update_own_profile,
 )
+from crm.customers.services.sales_statuses import create_sales_status, update_sales_status
 from crm.customers.services.signup import (
     InvalidCredentials,
     LoginLocked,
@@ -98,6 +99,7 @@ __all__ = [
     "confirm_email",
     "confirm_phone",
     "create_customer",
+    "create_sales_status",
     "delete_profile_picture",
     "ensure_stage_complete",
     "form_configuration",
@@ -130,6 +132,7 @@ __all__ = [
     "update_customer",
     "update_field_configurations",
     "update_own_profile",
+    "update_sales_status",
     "upload_document",
     "validate_document_file",
 ]

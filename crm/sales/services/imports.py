@@ -1,0 +1,313 @@
+"""Lead imports: upload and preview, then import batch by batch, each batch all or nothing, with a report."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections.abc import Callable
+from itertools import islice
+from typing import Any
+
+from django.core.files.base import ContentFile, File
+from django.db import transaction
+from django.utils import timezone
+
+from crm.core.events import emit
+from crm.core.exceptions import DomainError
+from crm.core.services import record_activity
+from crm.customers.models import SalesStatus
+from crm.sales.imports.reader import UnreadableFile, count_rows, open_table
+from crm.sales.imports.rows import Row, RowReader, auto_mapping, check_mapping
+from crm.sales.models import Lead, LeadImport, LeadImportRejection
+from crm.sales.services.duplicates import DuplicateIndex, Keys, Match
+from crm.sales.services.routing import active_rules, route_leads
+from crm.users.models import Desk, User
+
+logger = logging.getLogger(__name__)
+
+PREVIEW_ROWS = 20
+MAX_BATCH_SIZE = 10000
+DEFAULT_KEYS = {"source", "campaign", "sales_status", "desk", "sales_person", "assign"}
+
+
+def _open(job: LeadImport):
+    job.file.open("rb")
+    return job.file
+
+
+def _check_defaults(defaults: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(defaults) - DEFAULT_KEYS
+    if unknown:
+        raise DomainError(f"Unknown defaults: {', '.join(sorted(unknown))}", code="unknown_fields")
+    checks = {
+        "sales_status": SalesStatus.objects.all(),
+        "desk": Desk.objects.all(),
+        "sales_person": User.objects.active_staff(),
+    }
+    for name, queryset in checks.items():
+        value = defaults.get(name)
+        if value in (None, ""):
+            defaults.pop(name, None)
+        elif not queryset.filter(pk=value).exists():
+            raise DomainError(
+                "The request has invalid fields.", code="validation_error", fields={name: ["Not found."]}
+            )
+    for name in ("source", "campaign"):
+        defaults[name] = str(defaults.get(name) or "")[: 100 if name == "source" else 255]
+    defaults["assign"] = bool(defaults.get("assign", True))
+    return defaults
+
+
+@transaction.atomic
+def create_import(
+    *,
+    owner: User,
+    file: File,
+    name: str = "",
+    mapping: dict[str, str] | None = None,
+    defaults: dict[str, Any] | None = None,
+    batch_size: int = 1000,
+) -> LeadImport:
+    """Store an uploaded file and its mapping (recognised headers filled in); it waits for `start_import`."""
+    if not 1 <= batch_size <= MAX_BATCH_SIZE:
+        raise DomainError(
+            "The request has invalid fields.",
+            code="validation_error",
+            fields={"batch_size": [f"Between 1 and {MAX_BATCH_SIZE}."]},
+        )
+    name = name or getattr(file, "name", "") or "leads.csv"
+    try:
+        with open_table(file, name=name) as table:
+            headers, encoding, file_format = table.headers, table.encoding, table.file_format
+    except UnreadableFile as exc:
+        raise DomainError(str(exc), code="unreadable_file", fields={"file": [str(exc)]}) from exc
+    full_mapping = {**auto_mapping(headers), **(mapping or {})}
+    errors = check_mapping(full_mapping, headers)
+    if errors:
+        raise DomainError("The column mapping is not valid.", code="invalid_mapping", fields=errors)
+    file.seek(0)
+    job = LeadImport(
+        owner=owner,
+        original_name=str(name)[:255],
+        encoding=encoding or file_format,
+        mapping=full_mapping,
+        defaults=_check_defaults(dict(defaults or {})),
+        batch_size=batch_size,
+    )
+    job.file.save(name, file, save=False)
+    job.save()
+    record_activity(actor=owner, action="lead_import.created", target=job, data={"file": job.original_name})
+    return job
+
+
+def preview_import(job: LeadImport, *, limit: int = PREVIEW_ROWS) -> dict[str, Any]:
+    """The file's headers, the mapping and its first rows as leads, each with the reasons it would be refused."""
+    with open_table(_open(job), name=job.original_name) as table:
+        reader = RowReader(table.headers, job.mapping)
+        rows = [reader.read(number, raw) for number, raw in enumerate(islice(table.rows, limit), start=1)]
+        headers, file_format = table.headers, table.file_format
+    job.file.close()
+    _reject_duplicates(rows)
+    return {
+        "file_format": file_format,
+        "encoding": job.encoding,
+        "headers": headers,
+        "mapping": job.mapping,
+        "rows": [{"row": row.number, "values": row.values, "errors": row.errors} for row in rows],
+    }
+
+
+@transaction.atomic
+def start_import(
+    job: LeadImport, *, actor: User | None, mapping: dict[str, str] | None = None, queue_task: bool = True
+) -> LeadImport:
+    """Confirm a previewed import (optionally with a corrected mapping) and queue its task (unless the caller
+    runs `run_import` itself, as the `import_leads` command does)."""
+    job = LeadImport.objects.select_for_update().get(pk=job.pk)
+    if job.status != LeadImport.Status.PREVIEW:
+        raise DomainError("This import has already started.", code="import_started")
+    if mapping is not None:
+        with open_table(_open(job), name=job.original_name) as table:
+            headers = table.headers
+        job.file.close()
+        errors = check_mapping(mapping, headers)
+        if errors:
+            raise DomainError("The column mapping is not valid.", code="invalid_mapping", fields=errors)
+        job.mapping = mapping
+    job.status = LeadImport.Status.QUEUED
+    job.save(update_fields=["mapping", "status", "updated_at"])
+    record_activity(actor=actor, action="lead_import.started", target=job, data={"mapping": job.mapping})
+    if queue_task:
+        from crm.sales.tasks import run_import_task
+
+        transaction.on_commit(lambda: run_import_task.delay(job.pk))
+    return job
+
+
+def _claim(job_id: int) -> LeadImport | None:
+    with transaction.atomic():
+        job = LeadImport.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status not in (LeadImport.Status.QUEUED, LeadImport.Status.RUNNING):
+            return None
+        job.status = LeadImport.Status.RUNNING
+        job.started_at = job.started_at or timezone.now()
+        job.error = ""
+        job.save(update_fields=["status", "started_at", "error", "updated_at"])
+        return job
+
+
+def run_import(job_id: int, *, on_progress: Callable[[LeadImport], None] | None = None) -> LeadImport | None:
+    """Import a queued job's rows, resuming after its last committed batch. A done or failed job is left alone.
+
+    Each batch (leads, rejected rows, routing, history and progress) commits as one transaction; if
+    anything fails, the job is marked failed with its committed progress, and running it again resumes.
+    """
+    job = _claim(job_id)
+    if job is None:
+        return None
+    try:
+        if job.rows_total is None:
+            job.rows_total = count_rows(_open(job), name=job.original_name)
+            job.file.close()
+            LeadImport.objects.filter(pk=job.pk).update(rows_total=job.rows_total)
+        with open_table(_open(job), name=job.original_name) as table:
+            reader = RowReader(table.headers, job.mapping)
+            numbered = enumerate(table.rows, start=1)
+            rest = islice(numbered, job.rows_done, None)
+            rules = active_rules()
+            while batch := list(islice(rest, job.batch_size)):
+                rows = [reader.read(number, raw) for number, raw in batch]
+                job = _import_batch(job, rows, rules=rules)
+                if on_progress:
+                    on_progress(job)
+        job.file.close()
+    except Exception as exc:
+        logger.exception("Lead import %s failed", job.pk)
+        LeadImport.objects.filter(pk=job.pk).update(
+            status=LeadImport.Status.FAILED,
+            error=f"{exc.__class__.__name__}: {exc}"[:2000],
+            finished_at=timezone.now(),
+        )
+        job.refresh_from_db()
+        return job
+    return _finish(job, headers=table.headers)
+
+
+def _reject_duplicates(rows: list[Row], *, index: DuplicateIndex | None = None) -> list[Row]:
+    """Add a reason to each valid row that matches an earlier lead, a client, or an earlier row of the file."""
+    keys = {row.number: _keys(row) for row in rows if not row.errors}
+    index = index or DuplicateIndex(list(keys.values()))
+    for row in rows:
+        if row.errors:
+            continue
+        match = index.match(keys[row.number])
+        if match.score:
+            row.errors.append(_duplicate_reason(match))
+        else:
+            index.add(-row.number, keys[row.number])  # negative ids: rows of this file
+    return rows
+
+
+def _keys(row: Row) -> Keys:
+    return Keys(row.values.get("email", ""), row.values.get("phone", ""), row.values.get("external_id", ""), None)
+
+
+def _duplicate_reason(match: Match) -> str:
+    keys = ", ".join(match.keys)
+    if match.lead_id is not None and match.lead_id < 0:
+        return f"Duplicate of row {-match.lead_id} of this file ({keys})."
+    if match.lead_id is not None:
+        return f"Duplicate of lead #{match.lead_id} ({keys})."
+    return f"Already a client: #{match.customer_id} ({keys})."
+
+
+def _import_batch(job: LeadImport, rows: list[Row], *, rules) -> LeadImport:
+    _reject_duplicates(rows)
+    defaults = job.defaults or {}
+    fixed = {
+        "source": defaults.get("source", ""),
+        "campaign": defaults.get("campaign", ""),
+        "sales_status_id": defaults.get("sales_status"),
+        "desk_id": defaults.get("desk"),
+        "sales_person_id": defaults.get("sales_person"),
+    }
+    leads = []
+    for row in rows:
+        if row.errors:
+            continue
+        values = {k: v for k, v in fixed.items() if v and not row.values.get(k)}
+        leads.append(Lead(**values, **row.values, lead_import_id=job.pk))
+    rejected = [
+        LeadImportRejection(lead_import=job, row_number=row.number, cells=row.raw, reasons=row.errors)
+        for row in rows
+        if row.errors
+    ]
+    with transaction.atomic():
+        locked = LeadImport.objects.select_for_update().get(pk=job.pk)
+        if locked.rows_done != job.rows_done or locked.status != LeadImport.Status.RUNNING:
+            raise DomainError("Another run of this import moved on.", code="import_moved_on")
+        if defaults.get("assign", True):
+            if fixed["desk_id"] and not fixed["sales_person_id"]:
+                desk = Desk.objects.get(pk=fixed["desk_id"])
+                for lead in leads:
+                    lead.desk = desk
+            route_leads(leads, rules=rules)
+        created = Lead.objects.bulk_create(leads)
+        LeadImportRejection.objects.bulk_create(rejected)
+        _log_imported(job, created)
+        if created:
+            emit("leads.imported", import_id=job.pk, lead_ids=[lead.pk for lead in created])
+        locked.rows_done += len(rows)
+        locked.rows_imported += len(created)
+        locked.rows_rejected += len(rejected)
+        locked.save(update_fields=["rows_done", "rows_imported", "rows_rejected", "updated_at"])
+    return locked
+
+
+def _log_imported(job: LeadImport, leads: list[Lead]) -> None:
+    """One history row per batch on the import, naming the leads it created (each lead links to its import)."""
+    if leads:
+        record_activity(
+            actor=job.owner,
+            action="lead_import.batch_imported",
+            target=job,
+            data={"lead_ids": [leads[0].pk, leads[-1].pk], "count": len(leads)},
+        )
+
+
+def _finish(job: LeadImport, *, headers: list[str]) -> LeadImport:
+    if job.rows_rejected:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["row", "reasons", *headers])
+        for rejection in job.rejections.order_by("row_number").iterator(chunk_size=2000):
+            writer.writerow([rejection.row_number, " ".join(rejection.reasons), *rejection.cells])
+        if job.report:
+            job.report.delete(save=False)
+        job.report.save(f"rejected-{job.pk}.csv", ContentFile(out.getvalue().encode("utf-8-sig")), save=False)
+    job.status = LeadImport.Status.DONE
+    job.finished_at = timezone.now()
+    job.save(update_fields=["report", "status", "finished_at", "updated_at"])
+    record_activity(
+        actor=job.owner,
+        action="lead_import.completed",
+        target=job,
+        data={"imported": job.rows_imported, "rejected": job.rows_rejected},
+    )
+    return job
+
+
+@transaction.atomic
+def resume_import(job: LeadImport, *, actor: User | None) -> LeadImport:
+    """Queue a failed import again; it resumes after its last committed batch."""
+    job = LeadImport.objects.select_for_update().get(pk=job.pk)
+    if job.status != LeadImport.Status.FAILED:
+        raise DomainError("Only a failed import can be resumed.", code="import_not_failed")
+    job.status = LeadImport.Status.QUEUED
+    job.save(update_fields=["status", "updated_at"])
+    record_activity(actor=actor, action="lead_import.resumed", target=job, data={"rows_done": job.rows_done})
+    from crm.sales.tasks import run_import_task
+
+    transaction.on_commit(lambda: run_import_task.delay(job.pk))
+    return job
