@@ -75,6 +75,8 @@ LOCAL_APPS = [
     "crm.core",
     "crm.users",
     "crm.customers",
+    "crm.wallets",
+    "crm.payments",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
