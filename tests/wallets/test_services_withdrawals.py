@@ -152,7 +152,7 @@ def test_nobody_approves_what_they_created(finance_officer):
 def test_auto_withdrawal_limit_approves_at_once():
     level = VerificationLevelFactory(allowed_operations=["withdraw"])
     VerificationLimit.objects.create(level=level, currency="USD", auto_withdrawal=Decimal("50"))
-    wallet = fund(WalletFactory(customer=CustomerFactory(verification_level=level)), "100.00")
+    wallet = fund(WalletFactory(customer=CustomerFactory(verification_level=level)), "200.00")
 
     small = request(wallet, "50.00")
     large = request(wallet, "50.01")
