@@ -42,5 +42,13 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CustomerStatusEnum": "crm.customers.models.Customer.Status",
         "DocumentStatusEnum": "crm.customers.models.Document.Status",
+        "TransactionTypeEnum": "crm.wallets.models.Transaction.Type",
+        "TransactionStatusEnum": "crm.wallets.models.Transaction.Status",
+        "MovementTypeEnum": "crm.wallets.api.serializers.MOVEMENT_TYPES",
+        "WalletTypeEnum": "crm.wallets.models.Wallet.Type",
+        "PlatformTypeEnum": "crm.wallets.models.Platform.Type",
+        "AccountGroupTypeEnum": "crm.wallets.models.AccountGroup.Type",
+        "PaymentDirectionEnum": "crm.payments.models.Direction",
+        "WebhookEventStatusEnum": "crm.payments.models.WebhookEvent.Status",
     },
 }

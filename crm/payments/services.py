@@ -353,3 +353,35 @@ def _finish(webhook: WebhookEvent, status: str, error: str) -> None:
     webhook.error = error
     webhook.processed_at = timezone.now()
     webhook.save(update_fields=["status", "error", "processed_at", "attempts"])
+
+
+@transaction.atomic
+def save_payment_method(
+    method: PaymentMethod | None = None,
+    *,
+    actor,
+    currencies: list[dict[str, Any]] | None = None,
+    groups: list | None = None,
+    **values: Any,
+) -> PaymentMethod:
+    """Create or change a payment method with its currencies (min/max each) and groups."""
+    method = method or PaymentMethod()
+    before = snapshot(method, list(values))
+    for name, value in values.items():
+        setattr(method, name, value)
+    method.full_clean()
+    method.save()
+    if groups is not None:
+        wrong = [g for g in groups if g.direction != method.direction]
+        if wrong:
+            raise ValidationError({"groups": ["Groups must be of the method's direction."]})
+        method.groups.set(groups)
+    if currencies is not None:
+        method.limits.all().delete()
+        for row in currencies:
+            low, high = row.get("min_amount"), row.get("max_amount")
+            if low is not None and high is not None and low > high:
+                raise ValidationError({"currencies": [f"{row['currency']}: the minimum is above the maximum."]})
+            method.limits.create(currency=row["currency"], min_amount=low, max_amount=high)
+    record_activity(actor=actor, action="payment_method.saved", target=method, changes=changed_fields(method, before))
+    return method

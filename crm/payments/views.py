@@ -46,7 +46,11 @@ def sandbox_checkout(request: HttpRequest, reference: str) -> HttpResponse:
     )
     adapter = get_adapter(payment.provider)
     if request.method == "POST":
-        kind = ProviderEvent.PAYMENT_FAILED if request.POST.get("outcome") == "decline" else ProviderEvent.PAYMENT_SUCCEEDED
+        kind = (
+            ProviderEvent.PAYMENT_FAILED
+            if request.POST.get("outcome") == "decline"
+            else ProviderEvent.PAYMENT_SUCCEEDED
+        )
         body, headers = adapter.webhook(payment, kind=kind)
         with transaction.atomic():
             services.receive_webhook(payment.provider.code, headers=headers, body=body, remote_ip="127.0.0.1")

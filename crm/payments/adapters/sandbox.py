@@ -79,7 +79,12 @@ class SandboxAdapter(PaymentAdapter):
             raise BadPayload(f"Unreadable sandbox webhook: {exc}") from exc
 
     def webhook(
-        self, payment, *, kind: str = ProviderEvent.PAYMENT_SUCCEEDED, amount: Decimal | None = None, event_id: str = ""
+        self,
+        payment,
+        *,
+        kind: str = ProviderEvent.PAYMENT_SUCCEEDED,
+        amount: Decimal | None = None,
+        event_id: str = "",
     ) -> tuple[bytes, dict[str, str]]:
         """The body and headers the sandbox sends for a payment (used by its checkout page and tests)."""
         txn = payment.transaction
