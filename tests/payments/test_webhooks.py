@@ -61,7 +61,9 @@ def test_forged_signature_is_rejected_and_recorded(client, payment):
     assert payment.transaction.status == Transaction.Status.PENDING
 
 
-def test_forgery_reusing_a_real_event_id_does_not_block_the_real_one(client, payment, django_capture_on_commit_callbacks):
+def test_forgery_reusing_a_real_event_id_does_not_block_the_real_one(
+    client, payment, django_capture_on_commit_callbacks
+):
     body, headers = get_adapter(payment.provider).webhook(payment, event_id="evt_2")
     deliver(client, body, {**headers, "X-Sandbox-Signature": "t=1,v1=00"})
 
@@ -82,7 +84,12 @@ def test_old_signature_is_refused(client, payment):
 
 
 def test_unknown_provider_is_404(client):
-    assert client.post(reverse("payments:webhook", args=["nope"]), data=b"{}", content_type="application/json").status_code == 404
+    assert (
+        client.post(
+            reverse("payments:webhook", args=["nope"]), data=b"{}", content_type="application/json"
+        ).status_code
+        == 404
+    )
 
 
 def test_failed_payment_fails_the_deposit(client, payment, django_capture_on_commit_callbacks):

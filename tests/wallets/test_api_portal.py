@@ -118,10 +118,14 @@ def test_transfer_between_own_wallets_with_conversion(portal_client, customer):
     target = WalletFactory(customer=customer, currency=eur)
 
     response = portal_client.post(
-        TRANSFERS, {"source_wallet": source.pk, "target_wallet": target.pk, "amount": "10.00"}, HTTP_IDEMPOTENCY_KEY="t-1"
+        TRANSFERS,
+        {"source_wallet": source.pk, "target_wallet": target.pk, "amount": "10.00"},
+        HTTP_IDEMPOTENCY_KEY="t-1",
     )
     again = portal_client.post(
-        TRANSFERS, {"source_wallet": source.pk, "target_wallet": target.pk, "amount": "10.00"}, HTTP_IDEMPOTENCY_KEY="t-1"
+        TRANSFERS,
+        {"source_wallet": source.pk, "target_wallet": target.pk, "amount": "10.00"},
+        HTTP_IDEMPOTENCY_KEY="t-1",
     )
 
     assert response.status_code == 201

@@ -154,7 +154,11 @@ def test_transfer_converts_at_current_rate_rounding_down():
 
 def test_transfer_uses_the_inverse_rate_or_a_conversion_path():
     customer = CustomerFactory()
-    usd, eur, btc = CurrencyFactory(code="USD"), CurrencyFactory(code="EUR"), CurrencyFactory(code="BTC", minor_units=8)
+    usd, eur, btc = (
+        CurrencyFactory(code="USD"),
+        CurrencyFactory(code="EUR"),
+        CurrencyFactory(code="BTC", minor_units=8),
+    )
     ExchangeRateFactory(from_currency=eur, to_currency=usd, rate="2")
     ExchangeRateFactory(from_currency=btc, to_currency=usd, rate="50000")
     services.save_conversion(source=btc, target=eur, path="BTC>USD>EUR", actor=None)
@@ -180,7 +184,9 @@ def test_transfer_to_another_clients_wallet_is_refused():
     source = fund(WalletFactory(customer=customer), "10.00")
 
     with pytest.raises(OperationNotAllowed):
-        services.transfer_between_wallets(customer, source=source, target=WalletFactory(), amount=Decimal("5"), actor=None)
+        services.transfer_between_wallets(
+            customer, source=source, target=WalletFactory(), amount=Decimal("5"), actor=None
+        )
 
 
 def test_group_change_is_refused_while_a_movement_is_pending(finance_officer):

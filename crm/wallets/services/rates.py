@@ -100,16 +100,16 @@ def save_currency(currency: Currency | None = None, *, actor, **values: Any) -> 
 
 
 @transaction.atomic
-def save_exchange_rate(rate: ExchangeRate | None = None, *, actor, **values: Any) -> ExchangeRate:
+def save_exchange_rate(quote: ExchangeRate | None = None, *, actor, **values: Any) -> ExchangeRate:
     """Create or change an exchange rate quote (one per pair and source)."""
-    rate = rate or ExchangeRate()
-    before = snapshot(rate, ["from_currency", "to_currency", "source", "rate"])
+    quote = quote or ExchangeRate()
+    before = snapshot(quote, ["from_currency", "to_currency", "source", "rate"])
     for name, value in values.items():
-        setattr(rate, name, value)
-    rate.full_clean()
-    rate.save()
-    record_activity(actor=actor, action="exchange_rate.saved", target=rate, changes=changed_fields(rate, before))
-    return rate
+        setattr(quote, name, value)
+    quote.full_clean()
+    quote.save()
+    record_activity(actor=actor, action="exchange_rate.saved", target=quote, changes=changed_fields(quote, before))
+    return quote
 
 
 def _check_path(conversion: CurrencyConversion) -> None:
