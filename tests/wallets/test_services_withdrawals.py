@@ -8,7 +8,13 @@ from django.core.exceptions import ValidationError
 from crm.core.services import set_setting
 from crm.customers.models import VerificationLimit
 from crm.wallets import selectors, services
-from crm.wallets.exceptions import FourEyesRequired, InsufficientFunds, InvalidTransition, OperationNotAllowed
+from crm.wallets.exceptions import (
+    FourEyesRequired,
+    InsufficientFunds,
+    InvalidTransition,
+    LimitExceeded,
+    OperationNotAllowed,
+)
 from crm.wallets.models import Transaction
 from tests.conftest import staff_with_role
 from tests.customers.factories import CustomerFactory, VerificationLevelFactory
@@ -168,10 +174,8 @@ def test_monthly_withdrawal_limit():
     wallet = fund(WalletFactory(customer=CustomerFactory(verification_level=level)), "100.00")
     request(wallet, "30.00")
 
-    with pytest.raises(Exception) as info:
+    with pytest.raises(LimitExceeded):
         request(wallet, "30.00")
-
-    assert info.value.code == "limit_exceeded"
 
 
 def test_manual_bonus_to_credit_line(finance_officer):
