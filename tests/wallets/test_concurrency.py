@@ -166,9 +166,7 @@ def test_the_same_webhook_ten_times_in_parallel_credits_once():
 def test_withdrawals_and_deposits_racing_on_one_wallet(django_user_model):
     wallet = fund(WalletFactory(), "60.00")
     customer = wallet.customer
-    deposits = [
-        services.start_deposit(customer, wallet=wallet, amount=Decimal("10"), actor=None) for _ in range(6)
-    ]
+    deposits = [services.start_deposit(customer, wallet=wallet, amount=Decimal("10"), actor=None) for _ in range(6)]
     calls = [lambda d=d: services.confirm_deposit(d, provider_reference="p") for d in deposits]
     calls += [
         lambda: services.request_withdrawal(customer, wallet=wallet, amount=Decimal("20"), actor=None)

@@ -84,6 +84,7 @@ def transfer_between_wallets(
         description=f"Transfer {source.number} -> {target.number}",
         actor=user_or_none(actor),
         transaction_obj=txn,
+        locked=locked,
     )
     record_activity(
         actor=actor,

@@ -62,7 +62,8 @@ def request_withdrawal(
     earlier = replayed(customer.pk, request_key, kind=WITHDRAWAL, amount=amount)
     if earlier is not None:
         return earlier
-    wallet = lock_wallets([wallet])[wallet.pk]
+    locked = lock_wallets([wallet])
+    wallet = locked[wallet.pk]
     check_precision(amount, wallet.currency)
     if fee < 0 or fee >= amount:
         raise ValidationError({"amount": ["The amount does not cover the fee."]})
@@ -93,6 +94,7 @@ def request_withdrawal(
         description=f"Withdrawal #{txn.pk} requested",
         actor=user_or_none(actor),
         transaction_obj=txn,
+        locked=locked,
     )
     record_activity(actor=actor, action="withdrawal.requested", target=txn, data={"amount": amount})
     emit_transaction("withdrawal.requested", txn)
