@@ -158,7 +158,6 @@ def sql_transfer(customer_id: int, source_id: int, target_id: int, amount: Decim
         cursor.execute(
             "INSERT INTO wallets_posting (entry_id, wallet_id, currency_id, bucket, amount, balance_after, created_at)"
             " VALUES (%s, %s, 'USD', 'balance', %s, %s, %s), (%s, %s, 'USD', 'balance', %s, %s, %s)",
-            "VALUES (%s, %s, 'USD', 'balance', %s, %s, %s), (%s, %s, 'USD', 'balance', %s, %s, %s)",
             [entry_id, source_id, -amount, source_balance, now, entry_id, target_id, amount, target_balance, now],
         )
         cursor.execute(
