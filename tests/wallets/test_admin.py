@@ -29,6 +29,10 @@ def withdrawal(amount="40.00"):
         "admin:wallets_journalentry_changelist",
         "admin:wallets_posting_changelist",
         "admin:payments_webhookevent_changelist",
+        "admin:payments_paymentmethod_changelist",
+        "admin:payments_whitelistedaddress_changelist",
+        "admin:wallets_currency_changelist",
+        "admin:wallets_exchangerate_changelist",
     ],
 )
 def test_changelist_queries_are_flat(client, finance_officer, url_name, django_assert_max_num_queries):
