@@ -163,7 +163,8 @@ def test_provider_update_stores_secrets_encrypted_and_never_returns_them(api_cli
     assert "s3cret" not in response.content.decode()
     assert response.json()["enabled_countries"] == ["GB"]
     stored = Setting.objects.get(key="payments.sandbox.api_key")
-    assert stored.is_secret and "s3cret" not in stored.stored_value
+    assert stored.is_secret
+    assert "s3cret" not in stored.stored_value
     assert get_setting("payments.sandbox.api_key") == "s3cret"
 
 
