@@ -202,3 +202,18 @@ def test_group_change_is_refused_while_a_movement_is_pending(finance_officer):
 
     with pytest.raises(PendingMovement):
         services.update_wallet(wallet, group=AccountGroupFactory(), actor=finance_officer)
+
+
+def test_currency_change_is_refused_while_pending_or_once_money_moved(finance_officer):
+    wallet = WalletFactory()
+    eur = CurrencyFactory(code="EUR")
+    deposit = start(wallet)
+
+    with pytest.raises(PendingMovement):
+        services.change_wallet_currency(wallet, currency=eur, actor=finance_officer)
+    services.confirm_deposit(deposit, provider_reference="x")
+    with pytest.raises(ValidationError):
+        services.change_wallet_currency(wallet, currency=eur, actor=finance_officer)
+
+    empty = services.change_wallet_currency(WalletFactory(), currency=eur, actor=finance_officer)
+    assert empty.currency_id == "EUR"
