@@ -7,7 +7,14 @@ from crm.core.api import routers
 from crm.core.api.views import health
 
 # Importing an app's api.urls registers its viewsets on the audience routers.
-API_URL_MODULES = ["crm.core.api.urls", "crm.users.api.urls", "crm.customers.api.urls", "crm.sales.api.urls"]
+API_URL_MODULES = [
+    "crm.core.api.urls",
+    "crm.users.api.urls",
+    "crm.customers.api.urls",
+    "crm.sales.api.urls",
+    "crm.wallets.api.urls",
+    "crm.payments.api.urls",
+]
 for module in API_URL_MODULES:
     __import__(module)
 
@@ -25,8 +32,10 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
-    path("", include("crm.core.urls")),
+    # Named webhooks (/webhooks/sumsub/) before the payment providers' /webhooks/<provider>/.
     path("", include("crm.customers.urls")),
+    path("", include("crm.payments.urls")),
+    path("", include("crm.core.urls")),
 ]
 
 if settings.DEBUG:

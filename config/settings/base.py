@@ -79,6 +79,8 @@ LOCAL_APPS = [
     "crm.users",
     "crm.customers",
     "crm.sales",
+    "crm.wallets",
+    "crm.payments",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

@@ -70,5 +70,13 @@ SPECTACULAR_SETTINGS = {
         "LoginResultEnum": "crm.users.models.LoginRecord.Result",
         "LoginReasonEnum": "crm.users.models.LoginRecord.Reason",
         "KycProviderEnum": "crm.customers.kyc_providers.PROVIDER_CHOICES",
+        "TransactionTypeEnum": "crm.wallets.models.Transaction.Type",
+        "TransactionStatusEnum": "crm.wallets.models.Transaction.Status",
+        "MovementTypeEnum": "crm.wallets.api.serializers.MOVEMENT_TYPES",
+        "WalletTypeEnum": "crm.wallets.models.Wallet.Type",
+        "PlatformTypeEnum": "crm.wallets.models.Platform.Type",
+        "AccountGroupTypeEnum": "crm.wallets.models.AccountGroup.Type",
+        "PaymentDirectionEnum": "crm.payments.models.Direction",
+        "WebhookEventStatusEnum": "crm.payments.models.WebhookEvent.Status",
     },
 }

@@ -61,6 +61,80 @@ navigation = [
         ],
     },
     {
+        "title": _("Money"),
+        "separator": True,
+        "collapsible": False,
+        "items": [
+            {
+                "title": _("Pending withdrawals"),
+                "icon": "pending_actions",
+                "link": lambda request: (
+                    reverse("admin:wallets_transaction_changelist") + "?status__exact=pending&type__exact=WITHDRAWAL"
+                ),
+                "permission": has_perm("wallets.view_transaction", "wallets.approve_transaction"),
+            },
+            link(
+                _("Transactions"), "receipt_long", "admin:wallets_transaction_changelist", "wallets.view_transaction"
+            ),
+            link(_("Wallets"), "account_balance_wallet", "admin:wallets_wallet_changelist", "wallets.view_wallet"),
+            link(_("Journal"), "menu_book", "admin:wallets_journalentry_changelist", "wallets.view_journalentry"),
+            link(
+                _("Provider webhooks"),
+                "webhook",
+                "admin:payments_webhookevent_changelist",
+                "payments.view_webhookevent",
+            ),
+            link(
+                _("Whitelisted addresses"),
+                "verified",
+                "admin:payments_whitelistedaddress_changelist",
+                "payments.view_whitelistedaddress",
+            ),
+        ],
+    },
+    {
+        "title": _("Payments and currencies"),
+        "separator": True,
+        "collapsible": True,
+        "items": [
+            link(_("Currencies"), "currency_exchange", "admin:wallets_currency_changelist", "wallets.view_currency"),
+            link(
+                _("Exchange rates"),
+                "trending_up",
+                "admin:wallets_exchangerate_changelist",
+                "wallets.view_exchangerate",
+            ),
+            link(
+                _("Conversion paths"),
+                "route",
+                "admin:wallets_currencyconversion_changelist",
+                "wallets.view_currencyconversion",
+            ),
+            link(
+                _("Payment providers"),
+                "payments",
+                "admin:payments_paymentprovider_changelist",
+                "payments.view_paymentprovider",
+            ),
+            link(
+                _("Payment methods"),
+                "credit_card",
+                "admin:payments_paymentmethod_changelist",
+                "payments.view_paymentmethod",
+            ),
+            link(
+                _("Deposit and withdrawal groups"),
+                "category",
+                "admin:payments_paymentmethodgroup_changelist",
+                "payments.view_paymentmethodgroup",
+            ),
+            link(_("Platforms"), "dns", "admin:wallets_platform_changelist", "wallets.view_platform"),
+            link(
+                _("Account groups"), "workspaces", "admin:wallets_accountgroup_changelist", "wallets.view_accountgroup"
+            ),
+        ],
+    },
+    {
         "title": _("Configuration"),
         "separator": True,
         "collapsible": True,

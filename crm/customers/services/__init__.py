@@ -41,6 +41,7 @@ from crm.customers.services.onboarding import (
     ensure_stage_complete,
     form_configuration,
     pending_steps,
+    stage_steps,
     step_done,
     update_field_configurations,
 )
@@ -124,6 +125,7 @@ __all__ = [
     "set_profile_picture",
     "set_sales_status",
     "sign_up",
+    "stage_steps",
     "start_kyc",
     "start_session",
     "step_done",

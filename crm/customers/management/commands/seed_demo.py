@@ -89,6 +89,8 @@ class Command(BaseCommand):
             activities = self._activities(new_clients)
         if "setup_periodic_tasks" in get_commands():
             call_command("setup_periodic_tasks", stdout=self.stdout, stderr=self.stderr)
+        if "setup_sandbox_payments" in get_commands():
+            call_command("setup_sandbox_payments", stdout=self.stdout, stderr=self.stderr)
         self._report(len(new_clients), documents, comments, activities, password, admin_password_ok)
 
     # Staff -----------------------------------------------------------------------------

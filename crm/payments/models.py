@@ -1,0 +1,215 @@
+"""Payment providers and methods (000 Payment Providers, 004 Deposit/Withdrawal Method and Group),
+whitelisted withdrawal addresses (004) and the raw provider webhooks."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from crm.core.models import TimeStampedModel
+from crm.customers.models import Customer
+from crm.wallets.models import MONEY, Currency, Transaction
+
+
+class Direction(models.TextChoices):
+    DEPOSIT = "deposit", _("Deposit")
+    WITHDRAWAL = "withdrawal", _("Withdrawal")
+
+
+class PaymentProvider(TimeStampedModel):
+    """A payment service provider behind an adapter; its credentials live in the settings store, encrypted."""
+
+    code = models.SlugField(max_length=50, unique=True, help_text=_("Used in /webhooks/<code>/ and setting keys."))
+    name = models.CharField(max_length=100)
+    adapter = models.CharField(max_length=50, help_text=_("Which adapter talks to it, e.g. sandbox."))
+    is_enabled = models.BooleanField(default=True)
+    enabled_countries = models.JSONField(default=list, blank=True, help_text=_("ISO codes; empty means everywhere."))
+    min_deposit = models.DecimalField(**MONEY, null=True, blank=True)
+    max_deposit = models.DecimalField(**MONEY, null=True, blank=True)
+    min_withdrawal = models.DecimalField(**MONEY, null=True, blank=True)
+    max_withdrawal = models.DecimalField(**MONEY, null=True, blank=True)
+    predefined_deposit_amounts = models.JSONField(default=list, blank=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PaymentMethodGroup(TimeStampedModel):
+    """A deposit or withdrawal group shown to clients (004 Deposit Group / Withdrawal Group)."""
+
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    name = models.CharField(max_length=100, help_text=_("Back-office name"))
+    caption = models.CharField(max_length=100, blank=True, help_text=_("Shown to clients"))
+    description = models.TextField(blank=True)
+    icon = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["direction", "name"]
+        constraints = [models.UniqueConstraint(fields=["direction", "name"], name="one_method_group_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.direction})"
+
+
+class PaymentMethodQuerySet(models.QuerySet):
+    def for_list(self) -> PaymentMethodQuerySet:
+        return self.select_related("provider").prefetch_related("groups", "limits__currency")
+
+    def offered(self, *, direction: str, country: str, currency: str | None = None) -> PaymentMethodQuerySet:
+        """Enabled methods of enabled providers in the client's country (empty country lists mean everywhere)."""
+        methods = self.filter(direction=direction, is_enabled=True, provider__is_enabled=True)
+        if currency:
+            methods = methods.filter(limits__currency_id=currency)
+        rows = [
+            m.pk
+            for m in methods.select_related("provider")
+            if _serves(m.countries, country) and _serves(m.provider.enabled_countries, country)
+        ]
+        return self.filter(pk__in=rows).order_by("sort_order", "name")
+
+
+def _serves(countries: list[str], country: str) -> bool:
+    return not countries or (country or "").upper() in {c.upper() for c in countries}
+
+
+class PaymentMethod(TimeStampedModel):
+    """A way to deposit or withdraw through a provider, with its countries, currencies, limits and fees."""
+
+    provider = models.ForeignKey(PaymentProvider, on_delete=models.PROTECT, related_name="methods")
+    direction = models.CharField(max_length=10, choices=Direction.choices, db_index=True)
+    name = models.CharField(max_length=100)
+    caption = models.CharField(max_length=255, blank=True)
+    description = models.TextField(blank=True)
+    icon = models.CharField(max_length=255, blank=True)
+    time_to_fund = models.CharField(max_length=100, blank=True, help_text=_("e.g. Instant, 1-3 days"))
+    groups = models.ManyToManyField(PaymentMethodGroup, blank=True, related_name="methods")
+    countries = models.JSONField(default=list, blank=True, help_text=_("ISO codes; empty means the provider's."))
+    predefined_amounts = models.JSONField(default=list, blank=True)
+    needs_address = models.BooleanField(default=False, help_text=_("Withdrawals need a wallet address (crypto)."))
+    # Commission the broker charges (vendor) on top of the provider's own.
+    fee_percent = models.DecimalField(max_digits=7, decimal_places=4, default=Decimal(0))
+    fee_fixed = models.DecimalField(**MONEY, default=Decimal(0))
+    fee_min = models.DecimalField(**MONEY, null=True, blank=True)
+    fee_max = models.DecimalField(**MONEY, null=True, blank=True)
+    provider_fee_percent = models.DecimalField(max_digits=7, decimal_places=4, default=Decimal(0))
+    provider_fee_fixed = models.DecimalField(**MONEY, default=Decimal(0))
+    hide_amount = models.BooleanField(default=False)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+    is_enabled = models.BooleanField(default=True)
+
+    objects = PaymentMethodQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(fee_percent__gte=0, fee_fixed__gte=0), name="method_fee_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.direction})"
+
+
+class PaymentMethodCurrency(models.Model):
+    """A currency a method takes, with its minimum and maximum amounts."""
+
+    method = models.ForeignKey(PaymentMethod, on_delete=models.CASCADE, related_name="limits")
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    min_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    max_amount = models.DecimalField(**MONEY, null=True, blank=True)
+
+    class Meta:
+        ordering = ["currency"]
+        constraints = [models.UniqueConstraint(fields=["method", "currency"], name="one_limit_per_method_currency")]
+
+    def __str__(self) -> str:
+        return f"{self.method_id} {self.currency_id}"
+
+
+class WhitelistedAddressQuerySet(models.QuerySet):
+    def visible_to(self, user) -> WhitelistedAddressQuerySet:
+        return self.filter(customer__in=Customer.objects.visible_to(user))
+
+
+class WhitelistedAddress(TimeStampedModel):
+    """A withdrawal address a client may send crypto to (004 Whitelisted Address)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="whitelisted_addresses")
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    wallet_address = models.CharField(max_length=200)
+    destination_tag = models.CharField(max_length=100, blank=True)
+    label = models.CharField(max_length=100, blank=True)
+    is_enabled = models.BooleanField(default=True)
+
+    objects = WhitelistedAddressQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = _("whitelisted addresses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "currency", "wallet_address", "destination_tag"], name="one_whitelist_entry"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency_id} {self.wallet_address}"
+
+
+class ProviderPayment(TimeStampedModel):
+    """The provider's side of one deposit or payout: our reference, theirs, and where the client pays."""
+
+    provider = models.ForeignKey(PaymentProvider, on_delete=models.PROTECT, related_name="payments")
+    method = models.ForeignKey(PaymentMethod, on_delete=models.PROTECT, related_name="payments")
+    transaction = models.OneToOneField(Transaction, on_delete=models.PROTECT, related_name="provider_payment")
+    reference = models.CharField(max_length=64, unique=True, help_text=_("Our reference, sent to the provider."))
+    provider_reference = models.CharField(max_length=200, blank=True)
+    checkout_url = models.URLField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class WebhookEvent(models.Model):
+    """One provider callback, stored raw before anything else, with the outcome of its signature check."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        PROCESSED = "processed", _("Processed")
+        REJECTED = "rejected", _("Rejected (bad signature)")
+        FAILED = "failed", _("Failed")
+        IGNORED = "ignored", _("Ignored")
+
+    provider = models.ForeignKey(PaymentProvider, on_delete=models.PROTECT, related_name="webhooks")
+    event_id = models.CharField(max_length=200, blank=True)
+    event_type = models.CharField(max_length=100, blank=True)
+    headers = models.JSONField(default=dict)
+    body = models.TextField()
+    remote_ip = models.GenericIPAddressField(null=True, blank=True)
+    signature_valid = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED, db_index=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            # Only authentic deliveries are de-duplicated: a forgery reusing a real id is still recorded.
+            models.UniqueConstraint(
+                fields=["provider", "event_id"], condition=Q(signature_valid=True), name="one_webhook_per_event"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id} {self.event_id or '-'}"

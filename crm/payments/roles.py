@@ -1,0 +1,28 @@
+"""What each staff role may do with payment providers, methods, whitelists and webhooks."""
+
+from crm.core.roles import Role
+
+_READ = [
+    "payments.view_paymentprovider",
+    "payments.view_paymentmethod",
+    "payments.view_paymentmethodgroup",
+]
+
+GRANTS = {
+    Role.FINANCE: [
+        *_READ,
+        "payments.change_paymentprovider",
+        "payments.add_paymentmethod",
+        "payments.change_paymentmethod",
+        "payments.add_paymentmethodgroup",
+        "payments.change_paymentmethodgroup",
+        "payments.delete_paymentmethodgroup",
+        "payments.view_whitelistedaddress",
+        "payments.add_whitelistedaddress",
+        "payments.change_whitelistedaddress",
+        "payments.view_webhookevent",
+    ],
+    Role.COMPLIANCE: [*_READ, "payments.view_whitelistedaddress", "payments.change_whitelistedaddress"],
+    Role.SUPPORT: [*_READ, "payments.view_whitelistedaddress"],
+    Role.SALES_MANAGER: _READ,
+}

@@ -1,0 +1,387 @@
+"""Payments: methods offered to a client, deposits through a provider, withdrawals by method, whitelisted
+addresses, provider settings, and webhooks (stored raw, signature-checked, de-duplicated, processed by a task)."""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from crm.core.exceptions import DomainError, NotFound
+from crm.core.money import ROUNDING_CHARGE, to_decimal
+from crm.core.services import changed_fields, record_activity, set_setting, snapshot
+from crm.customers.models import Customer
+from crm.payments.adapters import BadPayload, ProviderEvent, get_adapter
+from crm.payments.models import (
+    Direction,
+    PaymentMethod,
+    PaymentProvider,
+    ProviderPayment,
+    WebhookEvent,
+    WhitelistedAddress,
+)
+from crm.wallets import services as wallets
+from crm.wallets.models import Currency, Transaction, Wallet
+
+PROVIDER_FIELDS = [
+    "name",
+    "is_enabled",
+    "enabled_countries",
+    "min_deposit",
+    "max_deposit",
+    "min_withdrawal",
+    "max_withdrawal",
+    "predefined_deposit_amounts",
+    "sort_order",
+]
+
+
+class MethodNotOffered(DomainError):
+    code = "method_not_offered"
+
+
+class AddressNotWhitelisted(DomainError):
+    code = "address_not_whitelisted"
+
+
+# Methods and fees -----------------------------------------------------------------------------
+
+
+def offered_methods(customer: Customer, *, direction: str, currency: str | None = None):
+    """The methods this client may use: enabled, in their country, for the currency when given."""
+    return PaymentMethod.objects.offered(direction=direction, country=str(customer.country or ""), currency=currency)
+
+
+def method_fee(method: PaymentMethod, amount: Decimal, currency: Currency) -> Decimal:
+    """The broker's fee on an amount: percent plus fixed, within min/max, rounded up (charged to the client)."""
+    fee = amount * method.fee_percent / Decimal(100) + method.fee_fixed
+    if method.fee_min is not None:
+        fee = max(fee, method.fee_min)
+    if method.fee_max is not None:
+        fee = min(fee, method.fee_max)
+    return wallets.quantize(fee, currency, rounding=ROUNDING_CHARGE) if fee else Decimal(0)
+
+
+def _check_method(customer: Customer, method: PaymentMethod, *, direction: str, wallet: Wallet, amount: Decimal):
+    if method.direction != direction or not offered_methods(customer, direction=direction).filter(pk=method.pk):
+        raise MethodNotOffered("This payment method is not offered to you.", fields={"method": ["Not offered."]})
+    limits = method.limits.filter(currency_id=wallet.currency_id).first()
+    if limits is None:
+        raise MethodNotOffered(
+            f"The method does not take {wallet.currency_id}.", fields={"wallet": ["Currency not supported."]}
+        )
+    provider = method.provider
+    low, high = (
+        (provider.min_deposit, provider.max_deposit)
+        if direction == Direction.DEPOSIT
+        else (provider.min_withdrawal, provider.max_withdrawal)
+    )
+    for minimum in (limits.min_amount, low):
+        if minimum is not None and amount < minimum:
+            raise ValidationError({"amount": [f"The smallest amount is {minimum}."]})
+    for maximum in (limits.max_amount, high):
+        if maximum is not None and amount > maximum:
+            raise ValidationError({"amount": [f"The largest amount is {maximum}."]})
+
+
+# Deposits and withdrawals ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_deposit(
+    customer: Customer, *, method: PaymentMethod, wallet: Wallet, amount: Decimal, actor, request_key: str = ""
+) -> ProviderPayment:
+    """A pending deposit and the provider's checkout for it; the same request key twice returns the first."""
+    amount = to_decimal(amount)
+    _check_method(customer, method, direction=Direction.DEPOSIT, wallet=wallet, amount=amount)
+    txn = wallets.start_deposit(
+        customer,
+        wallet=wallet,
+        amount=amount,
+        actor=actor,
+        method=method.name,
+        provider=method.provider.code,
+        fee=method_fee(method, amount, wallet.currency),
+        request_key=request_key,
+    )
+    existing = ProviderPayment.objects.filter(transaction=txn).first()
+    if existing is not None:
+        return existing
+    payment = ProviderPayment.objects.create(
+        provider=method.provider, method=method, transaction=txn, reference=secrets.token_hex(16)
+    )
+    checkout = get_adapter(method.provider).start_deposit(payment)
+    payment.checkout_url, payment.provider_reference = checkout.url, checkout.provider_reference
+    payment.save(update_fields=["checkout_url", "provider_reference", "updated_at"])
+    return payment
+
+
+def _check_address(customer: Customer, currency: str, address: str, tag: str, method: PaymentMethod) -> None:
+    from crm.core.services import get_setting
+
+    if method.needs_address and not address:
+        raise ValidationError({"wallet_address": ["This method needs a wallet address."]})
+    if not address:
+        return
+    listed = WhitelistedAddress.objects.filter(customer=customer, currency_id=currency, is_enabled=True)
+    required = listed.exists() or bool(get_setting("payments.whitelist_only", default=False))
+    if required and not listed.filter(wallet_address=address, destination_tag=tag or "").exists():
+        raise AddressNotWhitelisted(
+            "Withdrawals go only to your whitelisted addresses.", fields={"wallet_address": ["Not whitelisted."]}
+        )
+
+
+@transaction.atomic
+def request_withdrawal(
+    customer: Customer,
+    *,
+    method: PaymentMethod,
+    wallet: Wallet,
+    amount: Decimal,
+    actor,
+    wallet_address: str = "",
+    destination_tag: str = "",
+    request_key: str = "",
+) -> Transaction:
+    """Ask for a withdrawal by a method: method, amount and address checks, then the money goes on hold."""
+    amount = to_decimal(amount)
+    _check_method(customer, method, direction=Direction.WITHDRAWAL, wallet=wallet, amount=amount)
+    _check_address(customer, wallet.currency_id, wallet_address, destination_tag, method)
+    return wallets.request_withdrawal(
+        customer,
+        wallet=wallet,
+        amount=amount,
+        actor=actor,
+        method=method.name,
+        provider=method.provider.code,
+        wallet_address=wallet_address,
+        destination_tag=destination_tag,
+        fee=method_fee(method, amount, wallet.currency),
+        request_key=request_key,
+    )
+
+
+# Whitelisted addresses ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_whitelisted_address(
+    customer: Customer, *, currency: Currency, wallet_address: str, actor, destination_tag: str = "", label: str = ""
+) -> WhitelistedAddress:
+    """Whitelist a withdrawal address; adding the same address again returns the existing entry."""
+    if currency.has_destination_tag and not destination_tag:
+        raise ValidationError({"destination_tag": [f"{currency.code} needs a destination tag or memo."]})
+    entry, created = WhitelistedAddress.objects.get_or_create(
+        customer=customer,
+        currency=currency,
+        wallet_address=wallet_address.strip(),
+        destination_tag=destination_tag.strip(),
+        defaults={"label": label},
+    )
+    if created:
+        record_activity(actor=actor, action="whitelist.added", target=entry, data={"customer": customer.pk})
+    return entry
+
+
+@transaction.atomic
+def set_whitelisted_address_enabled(entry: WhitelistedAddress, *, enabled: bool, actor) -> WhitelistedAddress:
+    if entry.is_enabled != enabled:
+        entry.is_enabled = enabled
+        entry.save(update_fields=["is_enabled", "updated_at"])
+        record_activity(actor=actor, action="whitelist.enabled" if enabled else "whitelist.disabled", target=entry)
+    return entry
+
+
+@transaction.atomic
+def remove_whitelisted_address(entry: WhitelistedAddress, *, actor) -> None:
+    record_activity(actor=actor, action="whitelist.removed", target=entry, data={"address": entry.wallet_address})
+    entry.delete()
+
+
+# Providers ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def update_provider(
+    provider: PaymentProvider, *, actor, key_values: list[dict[str, Any]] | None = None, **values: Any
+) -> PaymentProvider:
+    """Change a provider's limits and countries; `key_values` go to the settings store (secrets encrypted)."""
+    unknown = set(values) - set(PROVIDER_FIELDS)
+    if unknown:
+        raise ValidationError({name: ["Not editable."] for name in unknown})
+    provider = PaymentProvider.objects.select_for_update().get(pk=provider.pk)
+    before = snapshot(provider, list(values))
+    for name, value in values.items():
+        setattr(provider, name, value)
+    provider.full_clean()
+    provider.save()
+    for item in key_values or []:
+        set_setting(
+            f"payments.{provider.code}.{item['key']}",
+            item["value"],
+            is_secret=item.get("is_secret", True),
+            actor=actor,
+        )
+    record_activity(
+        actor=actor,
+        action="payment_provider.updated",
+        target=provider,
+        changes=changed_fields(provider, before),
+        data={"keys": sorted(item["key"] for item in key_values or [])},
+    )
+    return provider
+
+
+@transaction.atomic
+def sort_providers(order: list[tuple[PaymentProvider, int]], *, actor) -> None:
+    for provider, position in order:
+        PaymentProvider.objects.filter(pk=provider.pk).update(sort_order=position)
+    record_activity(actor=actor, action="payment_provider.sorted", data={"order": [(p.pk, n) for p, n in order]})
+
+
+# Webhooks ------------------------------------------------------------------------------------------------
+
+
+def receive_webhook(
+    provider_code: str, *, headers: dict[str, str], body: bytes, remote_ip: str | None = None
+) -> tuple[WebhookEvent, bool]:
+    """Store a delivery raw and check its signature. Returns (webhook, is_new); forged ones are kept, rejected.
+
+    An authentic delivery of an event already stored is not stored again (unique provider + event id);
+    a new one is processed by a task after commit.
+    """
+    provider = PaymentProvider.objects.filter(code=provider_code).first()
+    if provider is None:
+        raise NotFound("Unknown payment provider.")
+    adapter = get_adapter(provider)
+    text = body.decode("utf-8", errors="replace")
+    kept = {k: v for k, v in headers.items() if k.lower().startswith(("x-", "content-", "user-agent"))}
+    if not adapter.verify(headers, body):
+        webhook = WebhookEvent.objects.create(
+            provider=provider,
+            event_id=adapter.peek_event_id(body),
+            headers=kept,
+            body=text,
+            remote_ip=remote_ip,
+            signature_valid=False,
+            status=WebhookEvent.Status.REJECTED,
+            error="Bad signature",
+        )
+        record_activity(actor=None, action="webhook.rejected", target=webhook, data={"provider": provider.code})
+        return webhook, False
+    try:
+        event = adapter.parse(body)
+    except BadPayload as exc:
+        webhook = WebhookEvent.objects.create(
+            provider=provider, headers=kept, body=text, remote_ip=remote_ip, signature_valid=True,
+            event_id=f"unreadable:{secrets.token_hex(8)}", status=WebhookEvent.Status.FAILED, error=str(exc),
+        )  # fmt: skip
+        return webhook, False
+    try:
+        with transaction.atomic():
+            webhook = WebhookEvent.objects.create(
+                provider=provider,
+                event_id=event.event_id[:200],
+                event_type=event.kind[:100],
+                headers=kept,
+                body=text,
+                remote_ip=remote_ip,
+                signature_valid=True,
+            )
+            from crm.payments.tasks import process_webhook_task
+
+            transaction.on_commit(lambda: process_webhook_task.delay(webhook.pk))
+    except IntegrityError:
+        return WebhookEvent.objects.get(provider=provider, event_id=event.event_id[:200], signature_valid=True), False
+    return webhook, True
+
+
+@transaction.atomic
+def process_webhook(webhook_id: int) -> WebhookEvent | None:
+    """Apply one stored webhook to its payment; a webhook already processed is left alone."""
+    webhook = (
+        WebhookEvent.objects.select_for_update(of=("self",))
+        .select_related("provider")
+        .filter(pk=webhook_id, signature_valid=True, processed_at__isnull=True)
+        .first()
+    )
+    if webhook is None:
+        return None
+    webhook.attempts += 1
+    event = get_adapter(webhook.provider).parse(webhook.body.encode())
+    payment = (
+        ProviderPayment.objects.select_related("transaction")
+        .filter(provider=webhook.provider, reference=event.reference)
+        .first()
+    )
+    if payment is None:
+        _finish(webhook, WebhookEvent.Status.IGNORED, f"No payment with reference {event.reference!r}.")
+        return webhook
+    try:
+        with transaction.atomic():
+            _apply(event, payment)
+    except (DomainError, ValidationError) as exc:
+        _finish(webhook, WebhookEvent.Status.FAILED, getattr(exc, "message", None) or str(exc))
+        return webhook
+    _finish(webhook, WebhookEvent.Status.PROCESSED, "")
+    return webhook
+
+
+def _apply(event: ProviderEvent, payment: ProviderPayment) -> None:
+    txn = payment.transaction
+    if event.currency and event.currency != txn.currency_id:
+        raise ValidationError({"currency": [f"The provider paid {event.currency}, not {txn.currency_id}."]})
+    reference = event.provider_reference or payment.provider_reference
+    if event.kind == ProviderEvent.PAYMENT_SUCCEEDED:
+        wallets.confirm_deposit(txn, provider_reference=reference, amount=event.amount)
+    elif event.kind == ProviderEvent.PAYMENT_FAILED:
+        wallets.fail_deposit(txn, reason=event.reason or "Declined by the provider")
+    elif event.kind == ProviderEvent.PAYOUT_COMPLETED:
+        wallets.complete_withdrawal(txn, provider_reference=reference)
+    elif event.kind == ProviderEvent.PAYOUT_FAILED:
+        wallets.refund_withdrawal(txn, actor=None, comment=event.reason or "Payout failed at the provider")
+    else:
+        raise ValidationError({"type": [f"Unknown event type {event.kind!r}."]})
+
+
+def _finish(webhook: WebhookEvent, status: str, error: str) -> None:
+    webhook.status = status
+    webhook.error = error
+    webhook.processed_at = timezone.now()
+    webhook.save(update_fields=["status", "error", "processed_at", "attempts"])
+
+
+@transaction.atomic
+def save_payment_method(
+    method: PaymentMethod | None = None,
+    *,
+    actor,
+    currencies: list[dict[str, Any]] | None = None,
+    groups: list | None = None,
+    **values: Any,
+) -> PaymentMethod:
+    """Create or change a payment method with its currencies (min/max each) and groups."""
+    method = method or PaymentMethod()
+    before = snapshot(method, list(values))
+    for name, value in values.items():
+        setattr(method, name, value)
+    method.full_clean()
+    method.save()
+    if groups is not None:
+        wrong = [g for g in groups if g.direction != method.direction]
+        if wrong:
+            raise ValidationError({"groups": ["Groups must be of the method's direction."]})
+        method.groups.set(groups)
+    if currencies is not None:
+        method.limits.all().delete()
+        for row in currencies:
+            low, high = row.get("min_amount"), row.get("max_amount")
+            if low is not None and high is not None and low > high:
+                raise ValidationError({"currencies": [f"{row['currency']}: the minimum is above the maximum."]})
+            method.limits.create(currency=row["currency"], min_amount=low, max_amount=high)
+    record_activity(actor=actor, action="payment_method.saved", target=method, changes=changed_fields(method, before))
+    return method

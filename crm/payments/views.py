@@ -1,0 +1,58 @@
+"""Provider callbacks at /webhooks/<provider>/ and the sandbox provider's checkout page."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from crm.core.exceptions import NotFound
+from crm.payments import services
+from crm.payments.adapters import ProviderEvent, SandboxAdapter, get_adapter
+from crm.payments.models import ProviderPayment
+
+MAX_BODY = 256 * 1024
+
+
+@csrf_exempt
+@require_POST
+def provider_webhook(request: HttpRequest, provider: str) -> HttpResponse:
+    """Store the delivery raw, then answer: 401 for a bad signature, 200 for a new or repeated event."""
+    body = request.body
+    if len(body) > MAX_BODY:
+        return JsonResponse({"error": {"code": "too_large", "message": "Body too large."}}, status=413)
+    try:
+        webhook, is_new = services.receive_webhook(
+            provider, headers=dict(request.headers), body=body, remote_ip=request.META.get("REMOTE_ADDR")
+        )
+    except NotFound as exc:
+        raise Http404 from exc
+    if not webhook.signature_valid:
+        return JsonResponse({"error": {"code": "bad_signature", "message": "Signature check failed."}}, status=401)
+    return JsonResponse({"received": True, "duplicate": not is_new})
+
+
+@require_http_methods(["GET", "POST"])
+def sandbox_checkout(request: HttpRequest, reference: str) -> HttpResponse:
+    """The sandbox PSP's payment page: Pay or Decline sends a signed webhook to our own receiver."""
+    payment = get_object_or_404(
+        ProviderPayment.objects.select_related("provider", "transaction"),
+        reference=reference,
+        provider__adapter=SandboxAdapter.code,
+        provider__is_enabled=True,
+    )
+    adapter = get_adapter(payment.provider)
+    if request.method == "POST":
+        kind = (
+            ProviderEvent.PAYMENT_FAILED
+            if request.POST.get("outcome") == "decline"
+            else ProviderEvent.PAYMENT_SUCCEEDED
+        )
+        body, headers = adapter.webhook(payment, kind=kind)
+        with transaction.atomic():
+            services.receive_webhook(payment.provider.code, headers=headers, body=body, remote_ip="127.0.0.1")
+    payment.transaction.refresh_from_db()
+    return TemplateResponse(request, "payments/sandbox_checkout.html", {"payment": payment})

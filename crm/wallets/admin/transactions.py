@@ -1,0 +1,197 @@
+"""Transactions for Finance (filters, export, approve/reject/refund dialogs) and the read-only journal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateTimeFilter
+from unfold.decorators import action, display
+
+from crm.core.exceptions import DomainError
+from crm.core.exports.admin import ExportAdminMixin
+from crm.customers.admin.helpers import back_to
+from crm.wallets import services
+from crm.wallets.forms import ApproveDialogForm, RefundDialogForm, RejectDialogForm
+from crm.wallets.models import JournalEntry, Posting, Transaction
+
+STATUS_LABELS = {
+    "pending": "warning",
+    "approved": "info",
+    "completed": "success",
+    "rejected": "danger",
+    "failed": "danger",
+    "cancelled": "danger",
+    "refunded": "warning",
+}
+
+
+class ReadOnlyMixin:
+    """Ledger and transaction rows change only through services: no add, change or delete in the admin."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class TransactionEntryInline(ReadOnlyMixin, TabularInline):
+    model = JournalEntry
+    fk_name = "transaction"
+    tab = True
+    extra = 0
+    fields = ("idempotency_key", "kind", "description", "created_by", "created_at")
+    readonly_fields = fields
+    show_change_link = True
+    verbose_name_plural = _("Journal entries")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("created_by")
+
+
+@admin.register(Transaction)
+class TransactionAdmin(ExportAdminMixin, ReadOnlyMixin, ModelAdmin):
+    list_display = (
+        "id", "type", "status_label", "customer", "wallet", "amount", "currency", "fee", "is_ftd", "method",
+        "created_by", "approved_by", "created_at",
+    )  # fmt: skip
+    list_filter = (
+        ("type", ChoicesDropdownFilter),
+        ("status", ChoicesDropdownFilter),
+        "currency",
+        "is_ftd",
+        ("created_at", RangeDateTimeFilter),
+    )
+    list_filter_submit = True
+    list_select_related = ("customer", "wallet", "currency", "created_by", "approved_by")
+    search_fields = ("=id", "=provider_reference", "^customer__email", "^wallet__number")
+    show_full_result_count = False
+    inlines = [TransactionEntryInline]
+    export_permission = "wallets.export_transaction"
+    actions_detail = ["approve", "reject", "refund"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).visible_to(request.user)
+
+    @display(description=_("Status"), label=STATUS_LABELS)
+    def status_label(self, obj: Transaction) -> tuple[str, str]:
+        return obj.status, obj.get_status_display()
+
+    def has_approve_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
+        return request.user.has_perm("wallets.approve_transaction")
+
+    def has_refund_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
+        return request.user.has_perm("wallets.refund_transaction")
+
+    def _run(self, request: HttpRequest, object_id: str, work, done: str) -> HttpResponse:
+        txn = self.get_object(request, object_id)
+        if txn is None:
+            raise Http404
+        try:
+            work(txn)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        except Exception as exc:
+            from django.core.exceptions import ValidationError
+
+            if not isinstance(exc, ValidationError):
+                raise
+            self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+        else:
+            self.message_user(request, done, messages.SUCCESS)
+        return back_to(request, reverse("admin:wallets_transaction_change", args=[txn.pk]))
+
+    @action(
+        description=_("Approve"),
+        url_path="approve",
+        icon="check_circle",
+        permissions=["approve"],
+        dialog={"title": _("Approve"), "form_class": ApproveDialogForm, "form_submit_text": _("Approve")},
+    )
+    def approve(self, request: HttpRequest, form: ApproveDialogForm, object_id: str) -> HttpResponse:
+        amount, comment = form.cleaned_data.get("changed_amount"), form.cleaned_data.get("comment", "")
+        return self._run(
+            request,
+            object_id,
+            lambda t: services.approve_transaction(t, actor=request.user, amount=amount, comment=comment),
+            _("Approved."),
+        )
+
+    @action(
+        description=_("Reject"),
+        url_path="reject",
+        icon="block",
+        permissions=["approve"],
+        dialog={"title": _("Reject"), "form_class": RejectDialogForm, "form_submit_text": _("Reject")},
+    )
+    def reject(self, request: HttpRequest, form: RejectDialogForm, object_id: str) -> HttpResponse:
+        reason = form.cleaned_data["reason"]
+        return self._run(
+            request,
+            object_id,
+            lambda t: services.reject_transaction(t, actor=request.user, reason=reason),
+            _("Rejected."),
+        )
+
+    @action(
+        description=_("Refund"),
+        url_path="refund",
+        icon="undo",
+        permissions=["refund"],
+        dialog={"title": _("Refund the withdrawal"), "form_class": RefundDialogForm, "form_submit_text": _("Refund")},
+    )
+    def refund(self, request: HttpRequest, form: RefundDialogForm, object_id: str) -> HttpResponse:
+        comment = form.cleaned_data.get("comment", "")
+        return self._run(
+            request,
+            object_id,
+            lambda t: services.refund_withdrawal(t, actor=request.user, comment=comment),
+            _("Refunded."),
+        )
+
+
+class PostingInline(ReadOnlyMixin, TabularInline):
+    model = Posting
+    extra = 0
+    fields = ("wallet", "currency", "bucket", "amount", "balance_after")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("wallet", "currency")
+
+
+@admin.register(JournalEntry)
+class JournalEntryAdmin(ReadOnlyMixin, ModelAdmin):
+    list_display = (
+        "id",
+        "kind",
+        "idempotency_key",
+        "description",
+        "transaction",
+        "reverses",
+        "created_by",
+        "created_at",
+    )
+    list_filter = ("kind",)
+    list_select_related = ("transaction", "reverses", "created_by")
+    search_fields = ("=id", "=idempotency_key")
+    show_full_result_count = False
+    inlines = [PostingInline]
+
+
+@admin.register(Posting)
+class PostingAdmin(ReadOnlyMixin, ModelAdmin):
+    list_display = ("id", "entry", "wallet", "currency", "bucket", "amount", "balance_after", "created_at")
+    list_filter = ("bucket", "currency")
+    list_select_related = ("entry", "wallet", "currency")
+    search_fields = ("^wallet__number", "=entry__id")
+    show_full_result_count = False

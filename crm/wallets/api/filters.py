@@ -1,0 +1,75 @@
+"""Filters of the wallets and transactions lists (000 "Get wallets", "Get transactions")."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django_filters import rest_framework as filters
+
+from crm.wallets.models import AccountGroup, Currency, Transaction, Wallet
+
+
+def currencies(request) -> QuerySet[Currency]:
+    return Currency.objects.all()
+
+
+def groups(request) -> QuerySet[AccountGroup]:
+    return AccountGroup.objects.all()
+
+
+class WalletFilterSet(filters.FilterSet):
+    search = filters.CharFilter(method="filter_search", label="Wallet number or client email starts with")
+    currencies = filters.ModelMultipleChoiceFilter(field_name="currency", queryset=currencies)
+    group_id = filters.ModelMultipleChoiceFilter(field_name="group", queryset=groups)
+    customer_id = filters.NumberFilter(field_name="customer")
+    leverage_from = filters.NumberFilter(field_name="leverage", lookup_expr="gte")
+    leverage_to = filters.NumberFilter(field_name="leverage", lookup_expr="lte")
+    type = filters.MultipleChoiceFilter(choices=Wallet.Type.choices)
+    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = Wallet
+        fields = ["is_demo", "is_enabled"]
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(number__startswith=value.upper()) | Q(customer__email__startswith=value.lower()))
+
+
+class TransactionFilterSet(filters.FilterSet):
+    type = filters.MultipleChoiceFilter(choices=Transaction.Type.choices)
+    status = filters.MultipleChoiceFilter(choices=Transaction.Status.choices)
+    currencies = filters.ModelMultipleChoiceFilter(field_name="currency", queryset=currencies)
+    customer_id = filters.NumberFilter(field_name="customer")
+    wallet_id = filters.NumberFilter(method="filter_wallet")
+    amount_from = filters.NumberFilter(field_name="amount", lookup_expr="gte")
+    amount_to = filters.NumberFilter(field_name="amount", lookup_expr="lte")
+    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    awaiting_approval = filters.BooleanFilter(method="filter_awaiting", label="Pending withdrawals and movements")
+
+    class Meta:
+        model = Transaction
+        fields = ["is_ftd", "provider", "method"]
+
+    def filter_wallet(self, queryset, name, value):
+        return queryset.filter(Q(wallet_id=value) | Q(counter_wallet_id=value))
+
+    def filter_awaiting(self, queryset, name, value):
+        pending = Q(status=Transaction.Status.PENDING)
+        return queryset.filter(pending) if value else queryset.exclude(pending)
+
+
+class PortalTransactionFilterSet(filters.FilterSet):
+    type = filters.MultipleChoiceFilter(choices=Transaction.Type.choices)
+    status = filters.MultipleChoiceFilter(choices=Transaction.Status.choices)
+    wallet_id = filters.NumberFilter(method="filter_wallet")
+    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = Transaction
+        fields: list[str] = []
+
+    def filter_wallet(self, queryset, name, value):
+        return queryset.filter(Q(wallet_id=value) | Q(counter_wallet_id=value))

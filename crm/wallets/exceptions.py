@@ -1,0 +1,45 @@
+"""Refusals of the money rules, each with a stable code."""
+
+from crm.core.exceptions import Conflict, DomainError, PermissionDenied
+
+
+class InsufficientFunds(DomainError):
+    code = "insufficient_funds"
+
+
+class UnbalancedEntry(DomainError):
+    code = "unbalanced_entry"
+
+
+class IdempotencyConflict(Conflict):
+    code = "idempotency_conflict"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+
+    def __init__(self, transaction, *, to: str) -> None:
+        super().__init__(
+            f"{transaction} is {transaction.status}; it cannot become {to}.",
+            fields={"status": [f"Cannot go from {transaction.status} to {to}."]},
+        )
+
+
+class OperationNotAllowed(PermissionDenied):
+    code = "operation_not_allowed"
+
+
+class LimitExceeded(DomainError):
+    code = "limit_exceeded"
+
+
+class PendingMovement(Conflict):
+    code = "pending_movement"
+
+
+class NoExchangeRate(DomainError):
+    code = "no_exchange_rate"
+
+
+class FourEyesRequired(PermissionDenied):
+    code = "four_eyes_required"

@@ -1,0 +1,143 @@
+"""Deposits: started by the client (then confirmed by the provider), or entered by Finance."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+
+from crm.core.money import to_decimal
+from crm.core.services import record_activity
+from crm.customers.models import Customer
+from crm.wallets.exceptions import InvalidTransition, OperationNotAllowed
+from crm.wallets.models import Transaction, Wallet
+from crm.wallets.services.common import (
+    emit_transaction,
+    lock_transaction,
+    replayed,
+    stamp,
+    user_or_none,
+)
+from crm.wallets.services.gates import DEPOSIT, check_client_operation, lock_customer
+from crm.wallets.services.ledger import lock_wallets, post_entry, system_account
+from crm.wallets.services.rates import check_precision
+
+PENDING = Transaction.Status.PENDING
+COMPLETED = Transaction.Status.COMPLETED
+
+
+@transaction.atomic
+def start_deposit(
+    customer: Customer,
+    *,
+    wallet: Wallet,
+    amount: Decimal,
+    actor,
+    method: str = "",
+    provider: str = "",
+    fee: Decimal = Decimal(0),
+    request_key: str = "",
+) -> Transaction:
+    """A pending deposit the provider confirms later; the same request key twice returns the first one."""
+    amount = to_decimal(amount)
+    customer = lock_customer(customer)
+    earlier = replayed(customer.pk, request_key, kind=Transaction.Type.DEPOSIT, amount=amount)
+    if earlier is not None:
+        return earlier
+    wallet = lock_wallets([wallet])[wallet.pk]
+    check_precision(amount, wallet.currency)
+    check_client_operation(customer, operation=DEPOSIT, wallet=wallet, amount=amount)
+    txn = Transaction.objects.create(
+        type=Transaction.Type.DEPOSIT,
+        status=PENDING,
+        customer=customer,
+        wallet=wallet,
+        currency=wallet.currency,
+        amount=amount,
+        fee=fee,
+        method=method,
+        provider=provider,
+        requested_by=user_or_none(actor),
+        request_key=request_key,
+    )
+    record_activity(actor=actor, action="deposit.started", target=txn, data={"amount": amount, "method": method})
+    emit_transaction("deposit.started", txn)
+    return txn
+
+
+@transaction.atomic
+def confirm_deposit(
+    txn: Transaction, *, provider_reference: str, amount: Decimal | None = None, actor=None
+) -> Transaction:
+    """Credit a pending deposit. Confirming the same deposit again changes nothing."""
+    txn = lock_transaction(txn)
+    if txn.status == COMPLETED:
+        return txn
+    if txn.status != PENDING or txn.type != Transaction.Type.DEPOSIT:
+        raise InvalidTransition(txn, to=COMPLETED)
+    if actor is not None and user_or_none(actor) and actor.pk == txn.created_by_id:
+        raise OperationNotAllowed("You entered this deposit; another member of Finance must confirm it.")
+    if amount is not None and to_decimal(amount) != txn.amount:
+        amount = check_precision(to_decimal(amount), txn.currency)
+        txn.original_amount, txn.amount = txn.amount, amount
+    txn.provider_reference = provider_reference or txn.provider_reference
+    if actor is not None and user_or_none(actor):
+        stamp(txn, "approved", actor)
+    credit_deposit(txn, actor=actor)
+    return txn
+
+
+def credit_deposit(txn: Transaction, *, actor) -> None:
+    """Post the deposit (less its fee), mark it completed, and mark and announce a client's first deposit."""
+    wallet = txn.wallet
+    legs = [(wallet, txn.amount), (system_account("psp_clearing", txn.currency_id), -txn.amount)]
+    if txn.fee:
+        legs += [(wallet, -txn.fee), (system_account("fee_income", txn.currency_id), txn.fee)]
+    customer = lock_customer(txn.customer) if txn.customer_id else None
+    post_entry(
+        idempotency_key=f"deposit:{txn.pk}",
+        postings=legs,
+        kind=txn.type,
+        description=f"Deposit #{txn.pk} {txn.method}".strip(),
+        actor=user_or_none(actor),
+        transaction_obj=txn,
+    )
+    first = customer is not None and not wallet.is_demo and not _has_completed_deposit(customer)
+    txn.status = COMPLETED
+    txn.is_ftd = first
+    fields = ["status", "is_ftd", "amount", "original_amount", "provider_reference", "approved_by", "approved_at"]
+    fields += stamp(txn, "completed", actor)
+    txn.save(update_fields=[*fields, "updated_at"])
+    record_activity(actor=actor, action="deposit.completed", target=txn, data={"amount": txn.amount, "ftd": first})
+    completed_at = txn.completed_at.isoformat()
+    emit_transaction("deposit.completed", txn, is_first=first, completed_at=completed_at)
+    emit_transaction("transaction.completed", txn)
+    if first:
+        emit_transaction("deposit.first", txn, completed_at=completed_at)
+        emit_transaction("client.ftd", txn, completed_at=completed_at)
+
+
+def _has_completed_deposit(customer: Customer) -> bool:
+    return Transaction.objects.filter(
+        customer=customer,
+        type=Transaction.Type.DEPOSIT,
+        status__in=[COMPLETED, Transaction.Status.REFUNDED],
+        wallet__is_demo=False,
+    ).exists()
+
+
+@transaction.atomic
+def fail_deposit(txn: Transaction, *, reason: str = "", actor=None) -> Transaction:
+    """The provider refused the payment; failing it again changes nothing."""
+    txn = lock_transaction(txn)
+    if txn.status == Transaction.Status.FAILED:
+        return txn
+    if txn.status != PENDING or txn.type != Transaction.Type.DEPOSIT:
+        raise InvalidTransition(txn, to=Transaction.Status.FAILED)
+    txn.status = Transaction.Status.FAILED
+    txn.rejection_reason = reason[:255]
+    fields = stamp(txn, "failed", actor)
+    txn.save(update_fields=["status", "rejection_reason", *fields, "updated_at"])
+    record_activity(actor=actor, action="deposit.failed", target=txn, data={"reason": reason})
+    emit_transaction("deposit.failed", txn, reason=reason)
+    return txn

@@ -1,0 +1,140 @@
+"""What a client may do with money, checked in one place before every client-initiated movement.
+
+`check_client_operation` is the single gate run before a client's deposit, withdrawal or transfer:
+the client's standing, the wallet's switches, the verification level's allowed operations and its
+per-currency limits. Checks that other domains add (the portal onboarding steps) go into it too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.core.services import get_setting
+from crm.customers.models import Customer, OnboardingStage, VerificationLevel, VerificationLimit
+from crm.customers.services import ensure_stage_complete, stage_steps
+from crm.wallets.exceptions import LimitExceeded, OperationNotAllowed
+from crm.wallets.models import Transaction, Wallet
+
+DEPOSIT = VerificationLevel.Operation.DEPOSIT
+WITHDRAW = VerificationLevel.Operation.WITHDRAW
+TRANSFER = VerificationLevel.Operation.TRANSFER
+
+WALLET_SWITCH = {DEPOSIT: "can_deposit", WITHDRAW: "can_withdraw", TRANSFER: "can_transfer"}
+# The onboarding stage whose steps must be done before the operation (transfers have none).
+ONBOARDING_STAGE = {DEPOSIT: OnboardingStage.BEFORE_DEPOSIT, WITHDRAW: OnboardingStage.BEFORE_WITHDRAWAL}
+# What the money rules read of the client; the rest of the row is not fetched under the lock.
+LOCKED_CUSTOMER_FIELDS = ("id", "status", "verification_level_id", "country", "user_id")
+COUNTED = [Transaction.Status.PENDING, Transaction.Status.APPROVED, Transaction.Status.COMPLETED]
+
+
+def lock_customer(customer: Customer) -> Customer:
+    """Lock the client row: limit checks of two concurrent requests of one client run one after the other."""
+    return Customer.objects.select_for_update().only(*LOCKED_CUSTOMER_FIELDS).get(pk=customer.pk)
+
+
+def level_of(customer: Customer) -> VerificationLevel | None:
+    """The client's verification level, or the default level when none is set."""
+    if customer.verification_level_id:
+        return VerificationLevel.objects.filter(pk=customer.verification_level_id).first()
+    return VerificationLevel.objects.filter(is_default=True).first()
+
+
+def limits_for(customer: Customer, currency: str) -> VerificationLimit | None:
+    level = level_of(customer)
+    if level is None:
+        return None
+    return VerificationLimit.objects.filter(level=level, currency=currency).first()
+
+
+def check_client_operation(
+    customer: Customer, *, operation: str, wallet: Wallet, amount: Decimal
+) -> VerificationLimit | None:
+    """Refuse a client's deposit, withdrawal or transfer the rules do not allow; returns the limits applied.
+
+    The caller holds the client's row lock (`lock_customer`), so the period sums cannot race.
+    """
+    if customer.status in (Customer.Status.BANNED, Customer.Status.DELETED):
+        raise OperationNotAllowed(_("This client may not move money."))
+    _check_wallet(wallet, customer=customer, operation=operation)
+    _check_onboarding(customer, operation=operation)
+    level = level_of(customer)
+    if level is not None and not level.allows(operation):
+        raise OperationNotAllowed(
+            _("Your verification level does not allow this operation yet."),
+            code="verification_required",
+        )
+    limits = VerificationLimit.objects.filter(level=level, currency=wallet.currency_id).first() if level else None
+    if limits is not None:
+        _check_limits(customer, limits, operation=operation, amount=amount)
+    return limits
+
+
+def _check_onboarding(customer: Customer, *, operation: str) -> None:
+    """Refuse (403 onboarding_incomplete, naming the steps) while the stage before the operation is not done."""
+    stage = ONBOARDING_STAGE.get(operation)
+    # Most brokers configure no step for a stage: one small query, and the full client row only when needed.
+    if stage is None or not stage_steps(stage):
+        return
+    ensure_stage_complete(Customer.objects.get(pk=customer.pk), stage)
+
+
+def _check_wallet(wallet: Wallet, *, customer: Customer, operation: str) -> None:
+    if wallet.customer_id != customer.pk:
+        raise OperationNotAllowed(_("The wallet is not this client's."))
+    if not wallet.is_enabled:
+        raise OperationNotAllowed(_("The wallet is disabled."), code="wallet_disabled")
+    if wallet.is_demo and operation != TRANSFER:
+        raise OperationNotAllowed(_("Demo accounts take no real money."), code="demo_wallet")
+    if not getattr(wallet, WALLET_SWITCH[operation]):
+        raise OperationNotAllowed(_("This operation is switched off for the wallet."), code="wallet_operation_off")
+
+
+def _period_total(customer: Customer, *, kind: str, currency: str, since: dt.datetime) -> Decimal:
+    total = Transaction.objects.filter(
+        customer=customer, type=kind, currency_id=currency, status__in=COUNTED, created_at__gte=since
+    ).aggregate(total=Sum("amount"))["total"]
+    return total or Decimal(0)
+
+
+def _check_limits(customer: Customer, limits: VerificationLimit, *, operation: str, amount: Decimal) -> None:
+    now = timezone.now()
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    month = day.replace(day=1)
+    currency = limits.currency
+    checks: list[tuple[Decimal | None, str, dt.datetime, str]] = []
+    if operation == DEPOSIT:
+        checks.append((limits.daily_deposit, Transaction.Type.DEPOSIT, day, _("daily deposit")))
+    elif operation == WITHDRAW:
+        checks.append((limits.daily_withdrawal, Transaction.Type.WITHDRAWAL, day, _("daily withdrawal")))
+        checks.append((limits.monthly_withdrawal, Transaction.Type.WITHDRAWAL, month, _("monthly withdrawal")))
+    else:
+        if limits.transfer_min is not None and amount < limits.transfer_min:
+            raise LimitExceeded(
+                _("The smallest transfer is %(min)s %(cur)s.") % {"min": limits.transfer_min, "cur": currency},
+                fields={"amount": [_("Below the minimum transfer.")]},
+            )
+        checks.append((limits.daily_internal_transfer, Transaction.Type.WALLET_TRANSFER, day, _("daily transfer")))
+    for limit, kind, since, label in checks:
+        if limit is None:
+            continue
+        used = _period_total(customer, kind=kind, currency=currency, since=since)
+        if used + amount > limit:
+            raise LimitExceeded(
+                _("This exceeds your %(label)s limit of %(limit)s %(cur)s (used %(used)s).")
+                % {"label": label, "limit": limit, "cur": currency, "used": used},
+                fields={"amount": [_("Over the limit.")]},
+            )
+
+
+def needs_second_approval(amount: Decimal, currency: str) -> bool:
+    """Above the amount in setting `wallets.second_approval_above` ({"USD": "5000", "*": "10000"}), two approve."""
+    thresholds = get_setting("wallets.second_approval_above", default={}) or {}
+    if not isinstance(thresholds, dict):
+        return False
+    threshold = thresholds.get(currency, thresholds.get("*"))
+    return threshold is not None and amount > Decimal(str(threshold))

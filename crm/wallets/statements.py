@@ -1,0 +1,43 @@
+"""A wallet statement as an XLSX file (openpyxl write-only: rows stream, memory stays flat)."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from openpyxl import Workbook
+
+from crm.wallets.selectors import Statement
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def statement_xlsx(statement: Statement) -> bytes:
+    """Opening balance, one row per movement with the running balance, closing balance."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Statement")
+    wallet = statement.wallet
+    sheet.append(["Wallet", wallet.number, "Currency", wallet.currency_id])
+    sheet.append(["From", statement.start.isoformat(), "To", statement.end.isoformat()])
+    sheet.append([])
+    sheet.append(["Date", "Entry", "Type", "Description", "Transaction", "Amount", "Balance"])
+    sheet.append(["", "", "", "Opening balance", "", None, statement.opening_balance])
+    for line in statement.lines:
+        sheet.append(
+            [
+                line.created_at.replace(tzinfo=None),
+                line.entry_id,
+                line.kind,
+                line.description,
+                line.transaction_id,
+                line.amount,
+                line.balance_after,
+            ]
+        )
+    sheet.append(["", "", "", "Closing balance", "", None, statement.closing_balance])
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def statement_filename(statement: Statement) -> str:
+    return f"statement-{statement.wallet.number}-{statement.start:%Y%m%d}-{statement.end:%Y%m%d}.xlsx"

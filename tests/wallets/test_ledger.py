@@ -1,0 +1,203 @@
+"""post_entry: balanced entries, idempotency keys, cached balances, no overdraft, reversals, verify_ledger."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from crm.wallets import selectors, services
+from crm.wallets.exceptions import IdempotencyConflict, InsufficientFunds, UnbalancedEntry
+from crm.wallets.models import Bucket, JournalEntry, Posting, Wallet
+from tests.wallets.factories import CurrencyFactory, WalletFactory
+from tests.wallets.helpers import fund
+
+pytestmark = pytest.mark.django_db
+
+
+def test_entry_moves_cached_balances_and_records_running_balance():
+    source = fund(WalletFactory(), "100.00")
+    target = WalletFactory()
+
+    entry = services.post_entry(
+        idempotency_key="t1", postings=[(source, Decimal("-30")), (target, Decimal("30"))], kind="X"
+    )
+
+    source.refresh_from_db()
+    target.refresh_from_db()
+    assert (source.balance, target.balance) == (Decimal("70.00"), Decimal("30.00"))
+    assert sorted(entry.postings.values_list("balance_after", flat=True)) == [Decimal("30"), Decimal("70")]
+    assert selectors.wallet_balance(source) == source.balance
+
+
+def test_same_key_twice_posts_once_and_returns_the_first_entry():
+    source = fund(WalletFactory(), "100.00")
+    target = WalletFactory()
+    legs = [(source, Decimal("-10")), (target, Decimal("10"))]
+
+    first = services.post_entry(idempotency_key="same", postings=legs, kind="X")
+    second = services.post_entry(idempotency_key="same", postings=legs, kind="X")
+
+    target.refresh_from_db()
+    assert first.pk == second.pk
+    assert target.balance == Decimal("10.00")
+    assert JournalEntry.objects.filter(idempotency_key="same").count() == 1
+
+
+def test_same_key_with_other_postings_is_refused():
+    source = fund(WalletFactory(), "100.00")
+    target = WalletFactory()
+    services.post_entry(idempotency_key="k", postings=[(source, Decimal("-10")), (target, Decimal("10"))], kind="X")
+
+    with pytest.raises(IdempotencyConflict):
+        services.post_entry(
+            idempotency_key="k", postings=[(source, Decimal("-20")), (target, Decimal("20"))], kind="X"
+        )
+
+    target.refresh_from_db()
+    assert target.balance == Decimal("10.00")
+
+
+def test_unbalanced_entry_is_refused():
+    wallet = WalletFactory()
+    other = WalletFactory()
+
+    with pytest.raises(UnbalancedEntry):
+        services.post_entry(idempotency_key="u", postings=[(wallet, Decimal("10")), (other, Decimal("-9"))], kind="X")
+
+    assert not JournalEntry.objects.exists()
+
+
+def test_entry_must_balance_per_currency_not_in_total():
+    usd = WalletFactory()
+    eur = WalletFactory(currency=CurrencyFactory(code="EUR"))
+
+    with pytest.raises(UnbalancedEntry):
+        services.post_entry(idempotency_key="c", postings=[(usd, Decimal("10")), (eur, Decimal("-10"))], kind="X")
+
+
+def test_amount_finer_than_the_currency_is_refused():
+    wallet = fund(WalletFactory(), "10")
+    other = WalletFactory()
+
+    with pytest.raises(UnbalancedEntry):
+        services.post_entry(
+            idempotency_key="p", postings=[(wallet, Decimal("-0.001")), (other, Decimal("0.001"))], kind="X"
+        )
+
+
+def test_overdraft_is_refused_and_nothing_changes():
+    wallet = fund(WalletFactory(), "5.00")
+    other = WalletFactory()
+
+    with pytest.raises(InsufficientFunds):
+        services.post_entry(
+            idempotency_key="o", postings=[(wallet, Decimal("-5.01")), (other, Decimal("5.01"))], kind="X"
+        )
+
+    wallet.refresh_from_db()
+    assert wallet.balance == Decimal("5.00")
+    assert not JournalEntry.objects.filter(idempotency_key="o").exists()
+
+
+def test_wallet_that_allows_negative_may_go_below_zero():
+    wallet = WalletFactory(allow_negative=True)
+    other = WalletFactory()
+
+    services.post_entry(idempotency_key="n", postings=[(wallet, Decimal("-5")), (other, Decimal("5"))], kind="X")
+
+    wallet.refresh_from_db()
+    assert wallet.balance == Decimal("-5.00")
+
+
+def test_system_accounts_keep_no_cached_balance_but_sum_their_postings():
+    wallet = WalletFactory()
+    fund(wallet, "12.00")
+
+    clearing = services.system_account("adjustments", "USD")
+
+    assert clearing.balance == 0
+    assert selectors.wallet_balance(clearing) == Decimal("-12.00")
+
+
+def test_reversal_posts_the_mirror_and_only_once():
+    source = fund(WalletFactory(), "50.00")
+    target = WalletFactory()
+    entry = services.post_entry(
+        idempotency_key="r", postings=[(source, Decimal("-20")), (target, Decimal("20"))], kind="X"
+    )
+
+    first = services.reverse_entry(entry)
+    second = services.reverse_entry(entry)
+
+    source.refresh_from_db()
+    assert first.pk == second.pk
+    assert first.reverses_id == entry.pk
+    assert source.balance == Decimal("50.00")
+
+
+def test_hold_bucket_moves_on_hold_column():
+    wallet = fund(WalletFactory(), "40.00")
+
+    services.post_entry(
+        idempotency_key="h",
+        postings=[(wallet, Decimal("-15"), Bucket.BALANCE), (wallet, Decimal("15"), Bucket.HOLD)],
+        kind="X",
+    )
+
+    wallet.refresh_from_db()
+    assert (wallet.balance, wallet.on_hold) == (Decimal("25.00"), Decimal("15.00"))
+
+
+def test_verify_ledger_is_clean_after_normal_work(capsys):
+    source = fund(WalletFactory(), "50.00")
+    services.post_entry(
+        idempotency_key="v", postings=[(source, Decimal("-20")), (WalletFactory(), Decimal("20"))], kind="X"
+    )
+
+    call_command("verify_ledger")
+
+    assert "sound" in capsys.readouterr().out
+
+
+def test_verify_ledger_fails_on_a_cached_balance_that_disagrees():
+    wallet = fund(WalletFactory(), "50.00")
+    Wallet.objects.filter(pk=wallet.pk).update(balance=Decimal("60.00"))
+
+    with pytest.raises(CommandError, match="breach"):
+        call_command("verify_ledger")
+
+
+def test_verify_ledger_fails_on_an_unbalanced_entry(capsys):
+    wallet = fund(WalletFactory(), "50.00")
+    entry = JournalEntry.objects.create(idempotency_key="broken", kind="X")
+    posting = Posting(entry=entry, wallet=wallet, currency_id="USD", amount=Decimal("1"), created_at=entry.created_at)
+    Posting.objects.bulk_create([posting])
+    Wallet.objects.filter(pk=wallet.pk).update(balance=Decimal("51.00"))
+
+    with pytest.raises(CommandError):
+        call_command("verify_ledger")
+
+    err = capsys.readouterr().err
+    assert "entry_balanced" in err
+    assert "entry_has_two_postings" in err
+
+
+def test_database_refuses_a_negative_balance_where_not_allowed():
+    from django.db import IntegrityError, transaction
+
+    wallet = fund(WalletFactory(), "5.00")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Wallet.objects.filter(pk=wallet.pk).update(balance=Decimal("-1"))
+
+
+@pytest.mark.postgres
+def test_database_refuses_to_edit_or_delete_postings():
+    from django.db import IntegrityError, transaction
+
+    wallet = fund(WalletFactory(), "5.00")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Posting.objects.filter(wallet=wallet).update(amount=Decimal("6"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        JournalEntry.objects.all().delete()
