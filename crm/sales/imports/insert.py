@@ -19,7 +19,12 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: list[tup
     if not rows:
         return []
     if connection.vendor == "postgresql":
-        return _copy(model, fields, rows)
+        return copy_rows(model, fields, rows)
+    return create_rows(model, fields, rows)
+
+
+def create_rows(model: type[models.Model], fields: Sequence[str], rows: list[tuple]) -> list[int]:
+    """`insert_rows` through model objects and `bulk_create` (any database; SQLite returns the new ids)."""
     objects = [model(**dict(zip(fields, row, strict=True))) for row in rows]
     return [obj.pk for obj in model._default_manager.bulk_create(objects)]
 
@@ -40,7 +45,12 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
         return sorted(row[0] for row in cursor.fetchall())
 
 
-def _copy(model: type[models.Model], fields: Sequence[str], rows: list[tuple]) -> list[int]:
+def copy_rows(model: type[models.Model], fields: Sequence[str], rows: list[tuple]) -> list[int]:
+    """`insert_rows` through PostgreSQL's COPY: ids reserved first, then one COPY of plain values.
+
+    Values must be what psycopg can write for the column (str, int, bool, datetime, None; lists and dicts
+    for JSON fields): no model field conversion runs, which is the point.
+    """
     meta = model._meta
     given = [meta.get_field(name) for name in fields]
     now = timezone.now()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from typing import Any
 
@@ -181,13 +182,14 @@ def run_import(job_id: int, *, on_progress: Callable[[LeadImport], None] | None 
             job.rows_total = count_rows(_open(job), name=job.original_name)
             job.file.close()
             LeadImport.objects.filter(pk=job.pk).update(rows_total=job.rows_total)
-        with open_table(_open(job), name=job.original_name) as table:
-            reader = RowReader(table.headers, job.mapping)
-            numbered = enumerate(table.rows, start=1)
-            rest = islice(numbered, job.rows_done, None)
+        with open_table(_open(job), name=job.original_name) as table, ThreadPoolExecutor(1) as read_ahead:
+            batches = _read_batches(table, job)
             rules = active_rules()
-            while batch := list(islice(rest, job.batch_size)):
-                rows = [reader.read(number, raw) for number, raw in batch]
+            # The next batch is read and validated (no database needed) while this one is written: the
+            # thread runs while this one waits on PostgreSQL.
+            upcoming = read_ahead.submit(next, batches, None)
+            while (rows := upcoming.result()) is not None:
+                upcoming = read_ahead.submit(next, batches, None)
                 job = _import_batch(job, rows, rules=rules)
                 if on_progress:
                     on_progress(job)
@@ -202,6 +204,14 @@ def run_import(job_id: int, *, on_progress: Callable[[LeadImport], None] | None 
         job.refresh_from_db()
         return job
     return _finish(job, headers=table.headers)
+
+
+def _read_batches(table, job: LeadImport) -> Iterator[list[Row]]:
+    """The file's validated rows, a batch at a time, after the rows already done."""
+    reader = RowReader(table.headers, job.mapping)
+    rest = islice(enumerate(table.rows, start=1), job.rows_done, None)
+    while batch := list(islice(rest, job.batch_size)):
+        yield [reader.read(number, raw) for number, raw in batch]
 
 
 def _reject_duplicates(rows: list[Row], *, index: DuplicateIndex | None = None) -> list[Row]:
