@@ -6,7 +6,6 @@ import csv
 import io
 import logging
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from typing import Any
 
@@ -182,14 +181,9 @@ def run_import(job_id: int, *, on_progress: Callable[[LeadImport], None] | None 
             job.rows_total = count_rows(_open(job), name=job.original_name)
             job.file.close()
             LeadImport.objects.filter(pk=job.pk).update(rows_total=job.rows_total)
-        with open_table(_open(job), name=job.original_name) as table, ThreadPoolExecutor(1) as read_ahead:
-            batches = _read_batches(table, job)
+        with open_table(_open(job), name=job.original_name) as table:
             rules = active_rules()
-            # The next batch is read and validated (no database needed) while this one is written: the
-            # thread runs while this one waits on PostgreSQL.
-            upcoming = read_ahead.submit(next, batches, None)
-            while (rows := upcoming.result()) is not None:
-                upcoming = read_ahead.submit(next, batches, None)
+            for rows in _read_batches(table, job):
                 job = _import_batch(job, rows, rules=rules)
                 if on_progress:
                     on_progress(job)
