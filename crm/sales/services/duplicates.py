@@ -43,7 +43,7 @@ def _score(matched: Iterable[str]) -> int:
 
 
 class DuplicateIndex:
-    """Earlier leads and clients matching any of a batch's keys, read in three queries, then matched in memory.
+    """Earlier leads and clients matching any of a batch's keys, read in two queries, then matched in memory.
 
     `add()` registers a record of the batch itself, so two rows of one file are caught too.
     """
