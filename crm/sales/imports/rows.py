@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import EmailValidator, validate_email
 from django_countries import countries
 
-from crm.sales.services.duplicates import normalize_phone
+from crm.sales.phones import normalize_phone
 
 # Lead field -> header spellings recognised without a mapping (compared lower-case, without spaces, - and _).
 ALIASES: dict[str, list[str]] = {
@@ -33,7 +34,9 @@ ALIASES: dict[str, list[str]] = {
     "can_be_called": ["canbecalled", "callable"],
 }
 FIELDS = list(ALIASES)
-MAX_LENGTHS = {"first_name": 150, "last_name": 150, "source": 100, "external_id": 100, "language": 10}
+MAX_LENGTHS = {"first_name": 150, "last_name": 150, "email": 254, "source": 100, "external_id": 100, "language": 10}
+NAMES = {"first_name", "last_name"}  # also filled from a "name" column
+TRUNCATED = ["campaign", "sub_id", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"]
 TRUE_WORDS = {"1", "true", "yes", "y", "x"}
 _NOT_WORD = re.compile(r"[\s_\-]+")
 
@@ -67,12 +70,60 @@ def check_mapping(mapping: dict[str, str], headers: list[str]) -> dict[str, list
     return errors
 
 
-@dataclass
+@lru_cache(maxsize=4096)
+def country_code(value: str) -> str:
+    """The ISO alpha-2 code of a code (alpha-2, alpha-3, numeric) or an English name; "" when unknown.
+
+    Cached: a file names a few dozen countries, each thousands of times.
+    """
+    return countries.alpha2(value) or countries.by_name(value)
+
+
+# Django's own email patterns, compiled once (validate_email reaches them through lazy objects).
+_EMAIL_USER = re.compile(EmailValidator.user_regex.pattern, re.IGNORECASE)
+_EMAIL_DOMAIN = re.compile(EmailValidator.domain_regex.pattern, re.IGNORECASE)
+
+
+def is_valid_email(value: str) -> bool:
+    """Django's `validate_email`: the common case answered here, the rest (IP literals) by Django itself."""
+    if "@" in value and len(value) <= 320:
+        user, domain = value.rsplit("@", 1)
+        if _EMAIL_USER.match(user) and (domain in validate_email.domain_allowlist or _EMAIL_DOMAIN.match(domain)):
+            return True
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True
+
+
+@dataclass(slots=True)
 class Row:
     number: int  # 1-based data row number (the header is row 0)
     raw: list[str]
     values: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+
+
+def _check_contact(values: dict[str, Any], errors: list[str]) -> None:
+    """Country to its alpha-2 code, email lower-case, phone to E.164 (read with the country); reasons if not."""
+    country = values.get("country", "")
+    if country:
+        values["country"] = code = country_code(country)
+        if not code:
+            errors.append(f"Unknown country {country!r}.")
+    email = values["email"] = values.get("email", "").lower()
+    if email and not is_valid_email(email):
+        errors.append(f"Bad email {email!r}.")
+    phone = values.get("phone", "")
+    values["phone"] = ""
+    if phone:
+        try:
+            values["phone"] = normalize_phone(phone, values.get("country") or None)
+        except ValueError:
+            errors.append(f"Bad phone {phone!r}.")
+    if not email and not values["phone"] and not errors:
+        errors.append("No email and no phone.")
 
 
 class RowReader:
@@ -81,64 +132,28 @@ class RowReader:
     def __init__(self, headers: list[str], mapping: dict[str, str]) -> None:
         index = {h: i for i, h in enumerate(headers)}
         self.columns = [(name, index[header]) for name, header in mapping.items() if header in index]
+        mapped = {name for name, _position in self.columns}
+        self.limits = [(name, length) for name, length in MAX_LENGTHS.items() if name in mapped or name in NAMES]
+        self.truncated = [name for name in TRUNCATED if name in mapped]
 
     def read(self, number: int, raw: list[str]) -> Row:
         row = Row(number, raw)
-        values = row.values
+        values, errors = row.values, row.errors
+        width = len(raw)
         for name, position in self.columns:
-            values[name] = raw[position].strip() if position < len(raw) else ""
+            values[name] = raw[position].strip() if position < width else ""
         full_name = values.pop("name", "")
         if full_name and not values.get("first_name") and not values.get("last_name"):
             values["first_name"], _, values["last_name"] = full_name.partition(" ")
-        self._country(row)
-        self._email(row)
-        self._phone(row)
-        if not values.get("email") and not values.get("phone") and not row.errors:
-            row.errors.append("No email and no phone.")
+        _check_contact(values, errors)
         if "can_be_called" in values:
             word = values["can_be_called"].lower()
             values["can_be_called"] = True if not word else word in TRUE_WORDS
         if "language" in values:
             values["language"] = values["language"].lower()
-        for name, length in MAX_LENGTHS.items():
+        for name, length in self.limits:
             if len(values.get(name) or "") > length:
-                row.errors.append(f"{name} is longer than {length} characters.")
-        for name in ("campaign", "sub_id", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"):
-            if name in values:
-                values[name] = values[name][:255]
+                errors.append(f"{name} is longer than {length} characters.")
+        for name in self.truncated:
+            values[name] = values[name][:255]
         return row
-
-    @staticmethod
-    def _country(row: Row) -> None:
-        value = row.values.get("country", "")
-        if not value:
-            return
-        code = countries.alpha2(value) or countries.by_name(value)
-        if not code:
-            row.errors.append(f"Unknown country {value!r}.")
-            row.values["country"] = ""
-        else:
-            row.values["country"] = code
-
-    @staticmethod
-    def _email(row: Row) -> None:
-        value = row.values.get("email", "").lower()
-        row.values["email"] = value
-        if not value:
-            return
-        try:
-            validate_email(value)
-        except ValidationError:
-            row.errors.append(f"Bad email {value!r}.")
-
-    @staticmethod
-    def _phone(row: Row) -> None:
-        value = row.values.get("phone", "")
-        if not value:
-            row.values["phone"] = ""
-            return
-        try:
-            row.values["phone"] = normalize_phone(value, row.values.get("country") or None)
-        except ValueError:
-            row.errors.append(f"Bad phone {value!r}.")
-            row.values["phone"] = ""

@@ -1,7 +1,8 @@
 """Writes on leads: callers use `from crm.sales import services` and `services.<function>`."""
 
+from crm.sales.phones import normalize_phone
 from crm.sales.services.conversion import convert_lead, convert_registered_customer, find_lead_for
-from crm.sales.services.duplicates import Keys, find_duplicate, normalize_email, normalize_phone
+from crm.sales.services.duplicates import Keys, find_duplicate, normalize_email
 from crm.sales.services.leads import (
     ASSIGNMENT_FIELDS,
     EDITABLE_FIELDS,

@@ -21,7 +21,8 @@ from crm.core.services import changed_fields, record_activity, snapshot
 from crm.customers.models import SalesStatus
 from crm.sales import mail
 from crm.sales.models import Lead, LeadComment, LeadCommunication
-from crm.sales.services.duplicates import Keys, find_duplicate, normalize_email, normalize_phone
+from crm.sales.phones import normalize_phone
+from crm.sales.services.duplicates import Keys, find_duplicate, normalize_email
 from crm.sales.services.routing import route_leads
 from crm.users.models import User
 

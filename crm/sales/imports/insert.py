@@ -1,0 +1,88 @@
+"""Writing a batch of new rows in one go: PostgreSQL COPY, `bulk_create` on other databases (SQLite in tests).
+
+Both run inside the caller's transaction, so a batch is written whole or not at all, and both give the
+new rows the same values: the ones passed, every other field's default, `auto_now`/`auto_now_add` times.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from django.db import connection, models
+from django.utils import timezone
+
+
+def insert_rows(model: type[models.Model], fields: Sequence[str], rows: list[tuple]) -> list[int]:
+    """Insert one row per tuple (values in the order of `fields`, attribute names such as `desk_id`) and
+    return the new primary keys, in the order of `rows`."""
+    if not rows:
+        return []
+    if connection.vendor == "postgresql":
+        return copy_rows(model, fields, rows)
+    return create_rows(model, fields, rows)
+
+
+def create_rows(model: type[models.Model], fields: Sequence[str], rows: list[tuple]) -> list[int]:
+    """`insert_rows` through model objects and `bulk_create` (any database; SQLite returns the new ids)."""
+    objects = [model(**dict(zip(fields, row, strict=True))) for row in rows]
+    return [obj.pk for obj in model._default_manager.bulk_create(objects)]
+
+
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """`count` new primary keys from the table's sequence, in one query.
+
+    `nextval` never hands the same value to two sessions, whether or not their transactions commit, so
+    concurrent imports (and ordinary inserts) cannot collide; the ids of one batch are increasing but not
+    always consecutive.
+    """
+    meta = model._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, count],
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def copy_rows(model: type[models.Model], fields: Sequence[str], rows: list[tuple]) -> list[int]:
+    """`insert_rows` through PostgreSQL's COPY: ids reserved first, then one COPY of plain values.
+
+    Values must be what psycopg can write for the column (str, int, bool, datetime, None; lists and dicts
+    for JSON fields): no model field conversion runs, which is the point.
+    """
+    meta = model._meta
+    given = [meta.get_field(name) for name in fields]
+    now = timezone.now()
+    # Every other concrete field gets what the model would give it: a time, a default, a default per row.
+    constant, per_row = [], []
+    for field in meta.concrete_fields:
+        if field.primary_key or field in given:
+            continue
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            constant.append((field, now))
+        elif field.has_default() and callable(field.default):
+            per_row.append((field, field.default))
+        else:
+            constant.append((field, field.get_default()))
+    columns = [meta.pk, *given, *(field for field, _value in constant), *(field for field, _default in per_row)]
+    json_fields = [(i, field.encoder) for i, field in enumerate(columns) if isinstance(field, models.JSONField)]
+    fixed = tuple(value for _field, value in constant)
+    makers = [default for _field, default in per_row]
+    ids = reserve_ids(model, len(rows))
+    quote = connection.ops.quote_name
+    statement = f"COPY {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for pk, row in zip(ids, rows, strict=True):
+            record = (pk, *row, *fixed, *(make() for make in makers))
+            if json_fields:
+                record = _with_json(record, json_fields)
+            copy.write_row(record)
+    return ids
+
+
+def _with_json(record: tuple, json_fields: list[tuple[int, type[json.JSONEncoder] | None]]) -> tuple:
+    values = list(record)
+    for i, encoder in json_fields:
+        values[i] = json.dumps(values[i], cls=encoder)
+    return tuple(values)
