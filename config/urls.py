@@ -14,6 +14,7 @@ API_URL_MODULES = [
     "crm.sales.api.urls",
     "crm.wallets.api.urls",
     "crm.payments.api.urls",
+    "crm.affiliates.api.urls",
 ]
 for module in API_URL_MODULES:
     __import__(module)

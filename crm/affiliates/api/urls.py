@@ -1,0 +1,3 @@
+"""Routes of the affiliate program (registered by the API work)."""
+
+urlpatterns: list = []

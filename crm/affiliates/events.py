@@ -1,0 +1,1 @@
+"""Outbox handlers of the affiliate program (filled in by the engine)."""
