@@ -80,19 +80,20 @@ def _union(rows: list[tuple], columns: tuple[str, ...]) -> tuple[str, list]:
     return " UNION ALL ".join(parts), params
 
 
-def exchange_rates(currencies: set[str]) -> tuple[dict[tuple[str, str], Decimal], set[str]]:
-    """Every rate between the currencies of this run, taken once at calculation time; codes without one."""
+def exchange_rates(sources: set[str], targets: set[str]) -> tuple[dict[tuple[str, str], Decimal], set[str]]:
+    """Every rate this run needs, taken once at calculation time; and the source currencies lacking one."""
     rates, missing = {}, set()
-    for source in sorted(currencies):
-        for target in sorted(currencies):
+    for source in sorted(sources | targets):
+        for target in sorted(targets):
             try:
                 rates[(source, target)] = current_rate(source, target)
             except NoExchangeRate:
                 missing.add(source)
-    return rates, missing
+    return rates, missing & sources
 
 
-def _currencies_of_run() -> set[str]:
+def _currencies_of_run() -> tuple[set[str], set[str]]:
+    """(currencies amounts come in: actions and rules; currencies they go to: affiliates and rules)."""
     earning = set(
         ReferralAction.objects.filter(is_processed=False)
         .exclude(currency="")
@@ -101,19 +102,26 @@ def _currencies_of_run() -> set[str]:
     )
     rules = set(CommissionRule.objects.exclude(currency=None).values_list("currency_id", flat=True).distinct())
     affiliates = set(Affiliate.objects.values_list("currency_id", flat=True).distinct())
-    return earning | rules | affiliates
+    return earning | rules, affiliates | rules
 
 
 def _round_down(expression: str) -> str:
+    """Round towards zero to the currency's minor units (commissions are paid out: never a fraction more)."""
     if connection.vendor == "postgresql":
         return f"TRUNC({expression}, c.minor_units)"
-    return f"ROUND({expression}, c.minor_units)"
+    # SQLite has no TRUNC(x, n): scale, drop the float noise, truncate, scale back.
+    factor = "CASE c.minor_units " + " ".join(f"WHEN {n} THEN {10**n}" for n in range(19)) + " END"
+    return f"(CAST(ROUND(({expression}) * {factor}, 6) AS INTEGER) * 1.0 / {factor})"
 
 
 def _hold_until() -> str:
     if connection.vendor == "postgresql":
         return "a.occurred_at + m.hold_days * INTERVAL '1 day'"
-    return "strftime('%%Y-%%m-%%d %%H:%%M:%%f', a.occurred_at, '+' || m.hold_days || ' days')"
+    # SQLite keeps datetimes as text: shift the date and time, keep the microseconds as they were.
+    return (
+        "strftime('%%Y-%%m-%%d %%H:%%M:%%S', a.occurred_at, '+' || m.hold_days || ' days') "
+        "|| substr(a.occurred_at, 20)"
+    )
 
 
 def _in_list(column: str, value: str) -> str:
@@ -135,9 +143,9 @@ def commission_sql(*, rates_sql: str, default_model: int | None) -> str:
     raw = (
         "CASE r.kind WHEN 'CPA' THEN r.amount WHEN 'CPL' THEN r.amount "
         "WHEN 'LOT_REBATE' THEN r.amount * a.lots "
-        "WHEN 'REVENUE_SHARE' THEN k.sign * a.amount * r.percent / 100 "
-        "WHEN 'COMMISSION_SHARE' THEN a.trading_commission * r.percent / 100 "
-        "ELSE a.spread * r.percent / 100 END"
+        "WHEN 'REVENUE_SHARE' THEN k.sign * a.amount * r.percent / 100.0 "
+        "WHEN 'COMMISSION_SHARE' THEN a.trading_commission * r.percent / 100.0 "
+        "ELSE a.spread * r.percent / 100.0 END"
     )
     base = (
         "CASE r.kind WHEN 'CPL' THEN 0 WHEN 'LOT_REBATE' THEN a.lots "
@@ -210,7 +218,7 @@ def _chunks(chunk: int) -> list[tuple[int, int]]:
 def run_commissions(*, chunk: int = DEFAULT_CHUNK, actor=None) -> RunResult:
     """Compute the ledger for every unprocessed action; running it again creates nothing new."""
     result = RunResult()
-    rates, missing = exchange_rates(_currencies_of_run())
+    rates, missing = exchange_rates(*_currencies_of_run())
     result.skipped_currencies = sorted(missing)
     if missing:
         logger.warning("No exchange rate for %s: their actions wait for the next run.", ", ".join(sorted(missing)))
@@ -223,8 +231,8 @@ def run_commissions(*, chunk: int = DEFAULT_CHUNK, actor=None) -> RunResult:
     for lo, hi in _chunks(chunk):
         with transaction.atomic():
             now = timezone.now()
-            params = [now, now, CommissionLedger.Status.PENDING, *kind_params, *rate_params, *rate_params]
-            params += [*rate_params, *([default_model] if default_model is not None else []), lo, hi, False]
+            params = [now, now, CommissionLedger.Status.PENDING, *kind_params]
+            params += [*([default_model] if default_model is not None else []), *rate_params * 3, lo, hi, False]
             result.created += _execute(sql, params)
             rejected, clawbacks = _claw_back(lo, hi, now)
             result.rejected += rejected
