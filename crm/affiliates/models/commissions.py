@@ -123,15 +123,15 @@ class CommissionRule(models.Model):
         value = f"{self.percent}%" if self.percent is not None else f"{self.amount} {self.currency_id or ''}"
         return f"{self.kind} {value}".strip()
 
+    def save(self, *args, **kwargs) -> None:
+        self.normalize()
+        super().save(*args, **kwargs)
+
     def normalize(self) -> None:
         """Code lists as the commission run matches them: upper case, comma-separated, sorted."""
         self.countries = normalize_codes(self.countries)
         self.instruments = normalize_codes(self.instruments)
         self.instrument_groups = normalize_codes(self.instrument_groups)
-
-    def save(self, *args, **kwargs) -> None:
-        self.normalize()
-        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()
