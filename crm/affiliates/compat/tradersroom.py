@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
@@ -167,6 +168,8 @@ def tradersroom_signup(request: Request) -> Response:
         url = autologin_for(customer)
     except DomainError as exc:
         return _error(_first_error(exc.fields) if exc.fields else exc.message)
+    except DjangoValidationError as exc:
+        return _error(_first_error(exc.message_dict) if hasattr(exc, "error_dict") else " ".join(exc.messages))
     except Exception:  # any failure is the seed's 500 body, never a stack trace
         logger.exception("Traders Room sign-up failed")
         return Response(SERVER_ERROR, status=500)
