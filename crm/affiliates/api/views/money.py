@@ -125,7 +125,7 @@ class PayoutRequestViewSet(
             "(`payout_below_minimum`)."
         ),
         request=s.PayoutRequestInputSerializer,
-        responses={201: s.PayoutRequestSerializer, **ERRORS},
+        responses={201: s.PayoutRequestSerializer, 409: ERRORS[400], **ERRORS},
     )
     def create(self, request: Request, *args, **kwargs) -> Response:
         payload = s.PayoutRequestInputSerializer(data=request.data)
