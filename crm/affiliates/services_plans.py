@@ -70,7 +70,7 @@ def _save_levels(model: CommissionModel, levels: list[dict[str, Any]]) -> None:
         _save_rules(level, values.get("rules", []), index=index)
     for level in existing.values():
         _save_rules(level, [], index=0)
-        if not level.rules.exists():
+        if not CommissionRule.objects.filter(level=level).exists():
             level.delete()
 
 
