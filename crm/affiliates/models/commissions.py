@@ -219,7 +219,7 @@ class CommissionLedgerQuerySet(models.QuerySet):
 
     def for_list(self) -> CommissionLedgerQuerySet:
         return self.select_related(
-            "introducer__customer", "referral", "rule__level__commission_model", "action", "admin"
+            "introducer__customer", "referral", "rule__level__commission_model", "action", "admin", "currency"
         )
 
     def payable(self) -> CommissionLedgerQuerySet:
