@@ -24,19 +24,11 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
-from crm.affiliates.models import (
-    Affiliate,
-    AffiliateTreePath,
-    CommissionLedger,
-    CommissionLevel,
-    CommissionModel,
-    CommissionRule,
-    ReferralAction,
-)
+from crm.affiliates.models import Affiliate, CommissionLedger, CommissionModel, CommissionRule, ReferralAction
+from crm.affiliates.services.commission_sql import LEDGER_COLUMNS, TARGETS, ledger_sql, table, targets_sql, union
 from crm.core.events import emit
 from crm.core.services import record_activity
 from crm.wallets.exceptions import NoExchangeRate
-from crm.wallets.models import Currency
 from crm.wallets.services import current_rate
 
 logger = logging.getLogger(__name__)
@@ -67,19 +59,6 @@ class RunResult:
     skipped_currencies: list[str] = field(default_factory=list)
 
 
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _union(rows: list[tuple], columns: tuple[str, ...]) -> tuple[str, list]:
-    """A small constant relation as a portable subquery (SELECT ... UNION ALL SELECT ...)."""
-    parts, params = [], []
-    for row in rows:
-        parts.append("SELECT " + ", ".join(f"%s AS {name}" for name in columns))
-        params.extend(row)
-    return " UNION ALL ".join(parts), params
-
-
 def exchange_rates(sources: set[str], targets: set[str]) -> tuple[dict[tuple[str, str], Decimal], set[str]]:
     """Every rate this run needs, taken once at calculation time; and the source currencies lacking one."""
     rates, missing = {}, set()
@@ -97,104 +76,15 @@ def _currencies_of_run() -> tuple[set[str], set[str]]:
     earning = set(
         ReferralAction.objects.filter(is_processed=False)
         .exclude(currency="")
+        .order_by()
         .values_list("currency", flat=True)
         .distinct()
     )
-    rules = set(CommissionRule.objects.exclude(currency=None).values_list("currency_id", flat=True).distinct())
-    affiliates = set(Affiliate.objects.values_list("currency_id", flat=True).distinct())
+    rules = set(
+        CommissionRule.objects.exclude(currency=None).order_by().values_list("currency_id", flat=True).distinct()
+    )
+    affiliates = set(Affiliate.objects.order_by().values_list("currency_id", flat=True).distinct())
     return earning | rules, affiliates | rules
-
-
-def _round_down(expression: str) -> str:
-    """Round towards zero to the currency's minor units (commissions are paid out: never a fraction more)."""
-    if connection.vendor == "postgresql":
-        return f"TRUNC({expression}, c.minor_units)"
-    # SQLite has no TRUNC(x, n): scale, drop the float noise, truncate, scale back.
-    factor = "CASE c.minor_units " + " ".join(f"WHEN {n} THEN {10**n}" for n in range(19)) + " END"
-    return f"(CAST(ROUND(({expression}) * {factor}, 6) AS INTEGER) * 1.0 / {factor})"
-
-
-def _hold_until() -> str:
-    if connection.vendor == "postgresql":
-        return "a.occurred_at + m.hold_days * INTERVAL '1 day'"
-    # SQLite keeps datetimes as text: shift the date and time, keep the microseconds as they were.
-    return (
-        "strftime('%%Y-%%m-%%d %%H:%%M:%%S', a.occurred_at, '+' || m.hold_days || ' days') "
-        "|| substr(a.occurred_at, 20)"
-    )
-
-
-def _in_list(column: str, value: str) -> str:
-    """`column` (a stored "A,B" list) is empty or holds `value`."""
-    return f"({column} = '' OR (',' || {column} || ',') LIKE ('%%,' || {value} || ',%%'))"
-
-
-LEDGER_COLUMNS = (
-    "created_at, updated_at, introducer_id, referral_id, level, rule_id, action_id, commission_type, action_type, "
-    "action_details, commission_amount, currency_id, base_amount, base_currency, exchange_rate, action_timestamp, "
-    "status, hold_until, reject_reason, admin_comments"
-)
-
-
-def commission_sql(*, rates_sql: str, default_model: int | None) -> str:
-    """The INSERT ... SELECT of one chunk; params: now, now, kind map, rates, default model, lo, hi, status."""
-    fixed = "', '".join(CommissionRule.FIXED_KINDS)
-    source_currency = f"CASE WHEN r.kind IN ('{fixed}') THEN r.currency_id ELSE a.currency END"
-    raw = (
-        "CASE r.kind WHEN 'CPA' THEN r.amount WHEN 'CPL' THEN r.amount "
-        "WHEN 'LOT_REBATE' THEN r.amount * a.lots "
-        "WHEN 'REVENUE_SHARE' THEN k.sign * a.amount * r.percent / 100.0 "
-        "WHEN 'COMMISSION_SHARE' THEN a.trading_commission * r.percent / 100.0 "
-        "ELSE a.spread * r.percent / 100.0 END"
-    )
-    base = (
-        "CASE r.kind WHEN 'CPL' THEN 0 WHEN 'LOT_REBATE' THEN a.lots "
-        "WHEN 'COMMISSION_SHARE' THEN a.trading_commission WHEN 'SPREAD_SHARE' THEN a.spread ELSE a.amount END"
-    )
-    converted = f"({raw}) * fx.rate"
-    capped = (
-        f"CASE WHEN r.cap_amount IS NOT NULL AND {converted} > r.cap_amount * fx_cap.rate "
-        f"THEN r.cap_amount * fx_cap.rate ELSE {converted} END"
-    )
-    default = "%s" if default_model is not None else "NULL"
-    # Table names come from the models and every value is a parameter.
-    return f"""
-        INSERT INTO {_table(CommissionLedger)} ({LEDGER_COLUMNS})
-        SELECT %s, %s, q.introducer_id, q.referral_id, q.level, q.rule_id, q.action_id, q.kind, q.action_type,
-               q.details, q.amount, q.currency_id, q.base_amount, q.base_currency, q.rate, q.occurred_at,
-               %s, q.hold_until, '', ''
-        FROM (
-            SELECT anc.id AS introducer_id, a.customer_id AS referral_id, p.depth + 1 AS level, r.id AS rule_id,
-                   a.id AS action_id, r.kind AS kind, a.action_type AS action_type,
-                   a.action_type || ' #' || CAST(a.source_id AS TEXT)
-                       || CASE WHEN a.instrument <> '' THEN ' ' || a.instrument ELSE '' END AS details,
-                   {_round_down(capped)} AS amount, anc.currency_id AS currency_id,
-                   {base} AS base_amount,
-                   CASE WHEN r.kind = 'LOT_REBATE' THEN 'LOTS' WHEN r.kind = 'CPL' THEN '' ELSE a.currency END
-                       AS base_currency,
-                   fx.rate AS rate, a.occurred_at AS occurred_at, {_hold_until()} AS hold_until
-            FROM {_table(ReferralAction)} a
-            JOIN ({{kinds}}) k ON k.action_type = a.action_type
-            JOIN {_table(AffiliateTreePath)} p ON p.descendant_id = a.affiliate_id
-            JOIN {_table(Affiliate)} anc ON anc.id = p.ancestor_id AND anc.status = 'active'
-            JOIN {_table(CommissionLevel)} l
-                ON l.commission_model_id = COALESCE(anc.commission_model_id, {default}) AND l.level = p.depth + 1
-            JOIN {_table(CommissionModel)} m ON m.id = l.commission_model_id AND m.is_enabled
-            JOIN {_table(CommissionRule)} r ON r.level_id = l.id AND r.kind = k.kind AND r.is_enabled
-            JOIN {_table(Currency)} c ON c.code = anc.currency_id
-            JOIN ({rates_sql}) fx ON fx.source = {source_currency} AND fx.target = anc.currency_id
-            LEFT JOIN ({rates_sql}) fx_cap ON fx_cap.source = r.currency_id AND fx_cap.target = anc.currency_id
-            LEFT JOIN ({rates_sql}) fx_min ON fx_min.source = a.currency AND fx_min.target = r.currency_id
-            WHERE a.id >= %s AND a.id <= %s AND a.is_processed = %s
-              AND {_in_list("r.countries", "a.country")}
-              AND {_in_list("r.instruments", "a.instrument")}
-              AND {_in_list("r.instrument_groups", "a.instrument_group")}
-              AND a.holding_seconds >= r.min_holding_seconds
-              AND (r.min_deposit IS NULL OR a.amount * fx_min.rate >= r.min_deposit)
-        ) q
-        WHERE q.amount <> 0
-        ON CONFLICT DO NOTHING
-    """  # noqa: S608
 
 
 def _execute(sql: str, params: list) -> int:
@@ -215,32 +105,48 @@ def _chunks(chunk: int) -> list[tuple[int, int]]:
     return bounds
 
 
+def _build_targets(rates: dict, currencies: set[str]) -> None:
+    kinds_sql, kind_params = union(KIND_OF_ACTION, ("action_type", "kind", "sign"))
+    currencies_sql, currency_params = union([(code,) for code in sorted(currencies | {""})], ("code",))
+    rates_sql, rate_params = union([(s, t, rate) for (s, t), rate in rates.items()], ("source", "target", "rate"))
+    default_model = CommissionModel.objects.filter(is_default=True).values_list("pk", flat=True).first()
+    sql = targets_sql(
+        kinds_sql=kinds_sql, currencies_sql=currencies_sql, rates_sql=rates_sql, has_default=default_model is not None
+    )
+    params = [*([default_model] if default_model is not None else []), *kind_params, *currency_params]
+    _execute(f"DROP TABLE IF EXISTS {TARGETS}", [])
+    _execute(sql, [*params, *rate_params * 3])
+    _execute(f"CREATE INDEX {TARGETS}_idx ON {TARGETS} (descendant_id, action_type, action_currency)", [])
+    _execute(f"ANALYZE {TARGETS}", [])
+
+
 def run_commissions(*, chunk: int = DEFAULT_CHUNK, actor=None) -> RunResult:
     """Compute the ledger for every unprocessed action; running it again creates nothing new."""
     result = RunResult()
-    rates, missing = exchange_rates(*_currencies_of_run())
+    sources, targets = _currencies_of_run()
+    rates, missing = exchange_rates(sources, targets)
     result.skipped_currencies = sorted(missing)
     if missing:
         logger.warning("No exchange rate for %s: their actions wait for the next run.", ", ".join(sorted(missing)))
-    rates_sql, rate_params = _union([(s, t, rate) for (s, t), rate in rates.items()], ("source", "target", "rate"))
-    if not rates:
+    bounds = _chunks(chunk)
+    if not rates or not bounds:
         return result
-    kinds_sql, kind_params = _union(KIND_OF_ACTION, ("action_type", "kind", "sign"))
-    default_model = CommissionModel.objects.filter(is_default=True).values_list("pk", flat=True).first()
-    sql = commission_sql(rates_sql=rates_sql, default_model=default_model).replace("{kinds}", kinds_sql)
-    for lo, hi in _chunks(chunk):
-        with transaction.atomic():
-            now = timezone.now()
-            params = [now, now, CommissionLedger.Status.PENDING, *kind_params]
-            params += [*([default_model] if default_model is not None else []), *rate_params * 3, lo, hi, False]
-            result.created += _execute(sql, params)
-            rejected, clawbacks = _claw_back(lo, hi, now)
-            result.rejected += rejected
-            result.clawbacks += clawbacks
-            done = ReferralAction.objects.filter(id__gte=lo, id__lte=hi, is_processed=False)
-            if missing:
-                done = done.exclude(currency__in=missing)
-            result.actions += done.update(is_processed=True)
+    try:
+        _build_targets(rates, sources)
+        sql = ledger_sql()
+        for lo, hi in bounds:
+            with transaction.atomic():
+                now = timezone.now()
+                result.created += _execute(sql, [now, now, CommissionLedger.Status.PENDING, lo, hi, False])
+                rejected, clawbacks = _claw_back(lo, hi, now)
+                result.rejected += rejected
+                result.clawbacks += clawbacks
+                done = ReferralAction.objects.filter(id__gte=lo, id__lte=hi, is_processed=False)
+                if missing:
+                    done = done.exclude(currency__in=missing)
+                result.actions += done.update(is_processed=True)
+    finally:
+        _execute(f"DROP TABLE IF EXISTS {TARGETS}", [])
     if result.created or result.clawbacks or result.rejected:
         record_activity(actor=actor, action="affiliates.commissions_calculated", data=result.__dict__)
         emit("affiliates.commissions_calculated", created=result.created, clawbacks=result.clawbacks)
@@ -268,7 +174,7 @@ def _claw_back(lo: int, hi: int, now) -> tuple[int, int]:
         reject_reason="The deposit was refunded or charged back before payout.",
         updated_at=now,
     )
-    ledger, actions = _table(CommissionLedger), _table(ReferralAction)
+    ledger, actions = table(CommissionLedger), table(ReferralAction)
     sql = f"""
         INSERT INTO {ledger} ({LEDGER_COLUMNS}, reverses_id, approved_at)
         SELECT %s, %s, o.introducer_id, o.referral_id, o.level, o.rule_id, x.id, o.commission_type, x.action_type,
