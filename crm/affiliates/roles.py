@@ -55,6 +55,7 @@ GRANTS = {
         "affiliates.review_commission",
         "affiliates.run_commissions",
         "affiliates.change_commissionledger",
+        "affiliates.view_own_buckets",
     ],
     # Finance pays: it sees the ledger and approves or rejects payout requests.
     Role.FINANCE: [

@@ -215,6 +215,8 @@ class Bucket(TimeStampedModel):
 
     class Meta:
         ordering = ["name"]
+        # The permission the Buckets Leads Status API (003) asks of an API token's role.
+        permissions = [("view_own_buckets", "Buckets: View Own")]
 
     def __str__(self) -> str:
         return self.name
