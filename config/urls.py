@@ -14,6 +14,7 @@ API_URL_MODULES = [
     "crm.sales.api.urls",
     "crm.wallets.api.urls",
     "crm.payments.api.urls",
+    "crm.affiliates.api.urls",
 ]
 for module in API_URL_MODULES:
     __import__(module)
@@ -28,6 +29,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/public/", include("crm.sales.api.public_urls")),
+    # Seed 003's partner endpoints, paths fixed by the seed: /api/public/buckets/..., /tradersroom/api/auth/signup
+    path("", include("crm.affiliates.compat.urls")),
     path("api/health/", health, name="health"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

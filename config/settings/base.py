@@ -81,6 +81,7 @@ LOCAL_APPS = [
     "crm.sales",
     "crm.wallets",
     "crm.payments",
+    "crm.affiliates",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

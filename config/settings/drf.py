@@ -78,5 +78,11 @@ SPECTACULAR_SETTINGS = {
         "AccountGroupTypeEnum": "crm.wallets.models.AccountGroup.Type",
         "PaymentDirectionEnum": "crm.payments.models.Direction",
         "WebhookEventStatusEnum": "crm.payments.models.WebhookEvent.Status",
+        "AffiliateStatusEnum": "crm.affiliates.models.Affiliate.Status",
+        "CommissionStatusEnum": "crm.affiliates.models.CommissionLedger.Status",
+        "CommissionKindEnum": "crm.affiliates.models.CommissionRule.Kind",
+        "CurrencyKindEnum": "crm.wallets.models.Currency.Kind",
+        "CommissionActionTypeEnum": "crm.affiliates.models.commissions.ActionType",
+        "PayoutRequestStatusEnum": "crm.affiliates.models.PayoutRequest.Status",
     },
 }

@@ -93,6 +93,56 @@ navigation = [
         ],
     },
     {
+        "title": _("Affiliates"),
+        "separator": True,
+        "collapsible": False,
+        "items": [
+            link(_("Affiliates"), "handshake", "admin:affiliates_affiliate_changelist", "affiliates.view_affiliate"),
+            {
+                "title": _("Commission review"),
+                "icon": "fact_check",
+                "link": lambda request: (
+                    reverse("admin:affiliates_commissionledger_changelist") + "?status__exact=PENDING"
+                ),
+                "permission": has_perm("affiliates.view_commissionledger", "affiliates.review_commission"),
+            },
+            link(
+                _("Commission ledger"),
+                "receipt",
+                "admin:affiliates_commissionledger_changelist",
+                "affiliates.view_commissionledger",
+            ),
+            link(
+                _("Payout requests"),
+                "payments",
+                "admin:affiliates_payoutrequest_changelist",
+                "affiliates.view_payoutrequest",
+            ),
+            link(
+                _("Commission plans"),
+                "account_tree",
+                "admin:affiliates_commissionmodel_changelist",
+                "affiliates.view_commissionmodel",
+            ),
+            link(
+                _("Flagged sign-ups"),
+                "flag",
+                "admin:affiliates_attributionflag_changelist",
+                "affiliates.view_attributionflag",
+            ),
+            link(_("Campaigns"), "campaign", "admin:affiliates_campaign_changelist", "affiliates.view_campaign"),
+            link(_("Buckets"), "inventory_2", "admin:affiliates_bucket_changelist", "affiliates.view_bucket"),
+            link(_("Banners"), "image", "admin:affiliates_banner_changelist", "affiliates.view_banner"),
+            link(_("Landing pages"), "web", "admin:affiliates_landingpage_changelist", "affiliates.view_landingpage"),
+            link(
+                _("Target groups"),
+                "groups_2",
+                "admin:affiliates_targetgroup_changelist",
+                "affiliates.view_targetgroup",
+            ),
+        ],
+    },
+    {
         "title": _("Payments and currencies"),
         "separator": True,
         "collapsible": True,

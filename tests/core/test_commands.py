@@ -12,9 +12,14 @@ def test_setup_periodic_tasks_is_idempotent():
 
     tasks = {task.task: task for task in PeriodicTask.objects.select_related("interval", "crontab")}
     assert sorted(tasks) == [
+        "crm.affiliates.tasks.approve_due_commissions_task",
+        "crm.affiliates.tasks.run_commissions_task",
+        "crm.affiliates.tasks.run_monthly_payouts_task",
         "crm.core.tasks.delete_expired_exports_task",
         "crm.core.tasks.dispatch_pending_events_task",
     ]
+    payout = tasks["crm.affiliates.tasks.run_monthly_payouts_task"]
+    assert (payout.crontab.day_of_month, payout.crontab.hour, payout.interval) == ("1", "6", None)
     sweep = tasks["crm.core.tasks.dispatch_pending_events_task"]
     cleanup = tasks["crm.core.tasks.delete_expired_exports_task"]
     assert (sweep.enabled, sweep.interval.every, sweep.interval.period) == (True, 1, "minutes")

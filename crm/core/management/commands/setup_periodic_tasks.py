@@ -1,4 +1,4 @@
-"""Create or update the Celery beat schedule of core (outbox sweep, export cleanup). Safe to run again."""
+"""Create or update the Celery beat schedule (outbox, exports, commissions, payouts). Safe to run again."""
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -6,6 +6,9 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 
 OUTBOX_SWEEP = "Outbox: dispatch pending events"
 EXPORT_CLEANUP = "Exports: delete expired files"
+COMMISSION_RUN = "Affiliates: calculate commissions"
+COMMISSION_APPROVAL = "Affiliates: approve commissions after the hold period"
+MONTHLY_PAYOUT = "Affiliates: automatic monthly payout"
 
 
 class Command(BaseCommand):
@@ -17,9 +20,25 @@ class Command(BaseCommand):
         daily, _ = CrontabSchedule.objects.get_or_create(
             minute="30", hour="3", day_of_week="*", day_of_month="*", month_of_year="*", timezone="UTC"
         )
+        every_five_minutes, _ = IntervalSchedule.objects.get_or_create(every=5, period=IntervalSchedule.MINUTES)
+        hourly, _ = IntervalSchedule.objects.get_or_create(every=1, period=IntervalSchedule.HOURS)
+        monthly, _ = CrontabSchedule.objects.get_or_create(
+            minute="0", hour="6", day_of_week="*", day_of_month="1", month_of_year="*", timezone="UTC"
+        )
         schedule = [
             (OUTBOX_SWEEP, "crm.core.tasks.dispatch_pending_events_task", {"interval": every_minute, "crontab": None}),
             (EXPORT_CLEANUP, "crm.core.tasks.delete_expired_exports_task", {"crontab": daily, "interval": None}),
+            (
+                COMMISSION_RUN,
+                "crm.affiliates.tasks.run_commissions_task",
+                {"interval": every_five_minutes, "crontab": None},
+            ),
+            (
+                COMMISSION_APPROVAL,
+                "crm.affiliates.tasks.approve_due_commissions_task",
+                {"interval": hourly, "crontab": None},
+            ),
+            (MONTHLY_PAYOUT, "crm.affiliates.tasks.run_monthly_payouts_task", {"crontab": monthly, "interval": None}),
         ]
         for name, task, when in schedule:
             _task, created = PeriodicTask.objects.update_or_create(

@@ -1,0 +1,78 @@
+"""Shared pieces of the affiliate admin pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+
+from crm.core.exceptions import DomainError
+from crm.customers.admin.helpers import back_to
+
+STATUS_LABELS = {
+    "PENDING": "warning",
+    "APPROVED": "info",
+    "PAIDOUT": "success",
+    "REJECTED": "danger",
+    "pending": "warning",
+    "active": "success",
+    "suspended": "danger",
+    "open": "warning",
+    "cleared": "success",
+    "confirmed": "danger",
+}
+
+
+class ReadOnlyMixin:
+    """Rows that change only through services: no add, change or delete in the admin."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def run_service(modeladmin, request: HttpRequest, work: Callable[[], Any], done: str, url: str) -> HttpResponse:
+    """Call a service; a refusal becomes an error message, success a confirmation; then back to `url`."""
+    try:
+        work()
+    except DomainError as exc:
+        modeladmin.message_user(request, exc.message, messages.ERROR)
+    except ValidationError as exc:
+        modeladmin.message_user(request, "; ".join(exc.messages), messages.ERROR)
+    else:
+        modeladmin.message_user(request, done, messages.SUCCESS)
+    return back_to(request, url)
+
+
+class ServiceFormMixin:
+    """Model forms that save through a service while validating (see `ServiceSavedForm`)."""
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # The form saved through the service while validating.
+        return
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        form.instance = form.saved
+        for formset in formsets:
+            formset.instance = form.saved
+            self.save_formset(request, form, formset, change=change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        with transaction.atomic():
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if request.method == "POST" and getattr(response, "status_code", 302) == 200:
+                transaction.set_rollback(True)
+        return response
