@@ -307,3 +307,4 @@ def test_sales_manager_assigns_selected_clients_to_an_agent(open_tab):
     agents = dict(Customer.objects.values_list("pk", "conversion_agent_id"))
     assert agents == {first.pk: agent.pk, second.pk: agent.pk, untouched.pk: None}
     assert tab.server_errors == []
+    assert tab.page_errors == []
