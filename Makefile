@@ -49,4 +49,4 @@ bench: install
 	$(BIN)/python bench/run.py $(NAME)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media staticfiles
+	rm -rf $(VENV) db.sqlite3 media staticfiles test-artifacts

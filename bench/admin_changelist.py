@@ -34,12 +34,12 @@ django.setup()
 from django.contrib import admin  # noqa: E402
 from django.contrib.admin import ModelAdmin as DjangoModelAdmin  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench._report import bench_line  # noqa: E402
 from crm.core.roles import Role  # noqa: E402
 from crm.customers.models import Customer, SalesStatus  # noqa: E402
 from crm.users.models import User  # noqa: E402
@@ -139,14 +139,13 @@ def measure(client: Client, url: str) -> tuple[float, float]:
 
 
 def report(name: str, value: float, baseline: float) -> None:
-    print(f"BENCH {name} value={value:.1f}ms baseline={baseline:.1f}ms ratio={value / baseline:.3f}")
+    print(bench_line(name, value, baseline, "ms"))
 
 
 def main() -> int:
     if connection.vendor != "postgresql":
         print("This benchmark needs PostgreSQL: set DATABASE_URL.", file=sys.stderr)
         return 1
-    call_command("migrate", verbosity=0)
     changelist = reverse("admin:customers_customer_changelist")
     pages = {
         "admin_changelist": changelist,

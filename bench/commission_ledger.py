@@ -32,6 +32,7 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench._report import bench_line  # noqa: E402
 from crm.affiliates.models import (  # noqa: E402
     Affiliate,
     AffiliateTreePath,
@@ -205,7 +206,7 @@ def main() -> None:
     except _Rollback:
         pass
     value, baseline = statistics.median(engine_times), statistics.median(baseline_times)
-    print(f"BENCH commission_ledger value={value:.3f}s baseline={baseline:.3f}s ratio={value / baseline:.3f}")
+    print(bench_line("commission_ledger", value, baseline, "s", decimals=3))
 
 
 if __name__ == "__main__":

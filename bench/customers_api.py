@@ -36,6 +36,7 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
+from bench._report import bench_line  # noqa: E402
 from crm.core.roles import Role  # noqa: E402
 from crm.customers.models import ClientGroup, ClientRole, Customer, CustomerQuerySet, SalesStatus  # noqa: E402
 from crm.users.models import User  # noqa: E402
@@ -135,10 +136,6 @@ def without_for_list(client: APIClient, url: str) -> dict[str, float]:
         CustomerQuerySet.for_list = original
 
 
-def line(name: str, value: float, baseline: float, unit: str) -> str:
-    return f"BENCH {name} value={value:.2f}{unit} baseline={baseline:.2f}{unit} ratio={value / baseline:.3f}"
-
-
 if __name__ == "__main__":
     if connection.vendor != "postgresql":
         raise SystemExit("customers_api measures PostgreSQL: run it through bench/run.py")
@@ -155,8 +152,8 @@ if __name__ == "__main__":
         )
         counts = {"page50": queries(client, f"{url}?limit=50"), "page10": queries(client, f"{url}?limit=10")}
         baseline = without_for_list(client, url)
-        print(line("customers_api_list", times["page50"], baseline["n_plus_one"], "ms"))
-        print(line("customers_api_page_size", times["page50"], times["page10"], "ms"))
-        print(line("customers_api_queries", counts["page50"], counts["page10"], "q"))
-        print(line("customers_api_filtered", times["filtered"], times["page50"], "ms"))
+        print(bench_line("customers_api_list", times["page50"], baseline["n_plus_one"], "ms", decimals=2))
+        print(bench_line("customers_api_page_size", times["page50"], times["page10"], "ms", decimals=2))
+        print(bench_line("customers_api_queries", counts["page50"], counts["page10"], "q", decimals=0, significant=1))
+        print(bench_line("customers_api_filtered", times["filtered"], times["page50"], "ms", decimals=2))
         transaction.set_rollback(True)  # clean up: nothing built here outlives the run

@@ -32,6 +32,7 @@ from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 
+from bench._report import bench_line  # noqa: E402
 from crm.core.exports import services as exports  # noqa: E402
 from crm.core.exports import sources  # noqa: E402
 from crm.core.exports.writer import cell_value  # noqa: E402
@@ -137,13 +138,8 @@ def main() -> None:
             pass
     mem_value, mem_base = statistics.median(memory["streaming"]), statistics.median(memory["naive"])
     rate_value, rate_base = statistics.median(rates["streaming"]), statistics.median(rates["naive"])
-    print(
-        f"BENCH export_xlsx_memory value={mem_value:.1f}MB baseline={mem_base:.1f}MB ratio={mem_value / mem_base:.3f}"
-    )
-    print(
-        f"BENCH export_xlsx_rate value={rate_value:.0f}rows/s baseline={rate_base:.0f}rows/s "
-        f"ratio={rate_value / rate_base:.3f}"
-    )
+    print(bench_line("export_xlsx_memory", mem_value, mem_base, "MB", decimals=1))
+    print(bench_line("export_xlsx_rate", rate_value, rate_base, "rows/s", decimals=0))
 
 
 if __name__ == "__main__":

@@ -3,13 +3,13 @@
 Each script builds its own data, measures a baseline in the same run, cleans up and prints
 `BENCH <name> value=<n><unit> baseline=<n><unit> ratio=<r>` lines (see bench/README.md).
 The database is DATABASE_URL, or postgres://postgres@127.0.0.1:5432/crm_bench; it is migrated
-first. Exits 1 when PostgreSQL is unreachable, a script fails or prints no BENCH line.
+first. Exits 1 when PostgreSQL is unreachable, a script fails, prints no BENCH line or a line that
+bench/_report.py refuses (malformed, or a ratio that is not value / baseline).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import time
@@ -18,13 +18,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm_bench"
-LINE = re.compile(
-    r"^BENCH (?P<name>[\w.-]+) value=(?P<value>[-\d.eE+]+)(?P<unit>\S*) "
-    r"baseline=(?P<baseline>[-\d.eE+]+)(?P=unit) ratio=(?P<ratio>[-\d.eE+]+)$"
-)
 
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT))
 import services  # noqa: E402  (scripts/services.py)
+
+from bench._report import problem  # noqa: E402
 
 
 def scripts(name: str | None) -> list[Path]:
@@ -64,7 +63,9 @@ def main(argv: list[str]) -> int:
         sys.stdout.write(result.stdout)
         sys.stderr.write(result.stderr[-4000:] if result.returncode else "")
         lines = [line for line in result.stdout.splitlines() if line.startswith("BENCH ")]
-        bad = [line for line in lines if not LINE.match(line)]
+        bad = [f"{line!r}: {why}" for line in lines if (why := problem(line))]
+        for line in bad:
+            print(f"bad BENCH line {line}", file=sys.stderr)
         if result.returncode or not lines or bad:
             why = f"exit {result.returncode}" if result.returncode else ("no BENCH line" if not lines else "bad line")
             failures.append(f"{script.stem}: {why}")

@@ -1,0 +1,187 @@
+"""A real Celery worker against Redis: an export and the outbox dispatch of a deposit go through it, and a worker
+killed in the middle of a dispatch leaves the message to the next worker, which completes it exactly once.
+
+The tests commit (transactional database) so that the worker, a separate process on the same test database,
+sees the rows; the test process publishes for real (`task_always_eager` off) to its Redis database.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from config.celery_app import app as celery_app
+from crm.core.models import HandledEvent, OutboxEvent
+from crm.customers.models import Customer
+from crm.wallets import services
+from tests.harness.worker import Worker, attempts_log, purge_broker, wait_until
+from tests.sales.factories import LeadFactory
+from tests.users.factories import StaffUserFactory
+from tests.wallets.factories import WalletFactory
+
+# tests.harness.worker_handlers is imported by the worker only: imported here it would add its handler to
+# every deposit of the whole test session.
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+DEPOSIT_COMPLETED_HANDLERS = {
+    "crm.customers.events.count_deposit",
+    "crm.affiliates.events.record_deposit",
+    "tests.harness.worker_handlers.wait_for_gate",
+}
+DISPATCH_TASK = "crm.core.tasks.dispatch_event_task"
+
+
+@pytest.fixture
+def start_worker(transactional_db, settings, tmp_path):
+    """Starts workers on the test database and Redis DB; stops them and empties the broker afterwards."""
+    broker_url = settings.CELERY_BROKER_URL
+    purge_broker(broker_url)
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    base_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.harness.worker_settings",
+        "REDIS_URL": settings.REDIS_URL,
+        "HARNESS_DATABASE_NAME": connection.settings_dict["NAME"],
+        "HARNESS_FILES": str(tmp_path),
+    }
+    base_env.pop("HARNESS_GATE", None)
+    workers: list[Worker] = []
+
+    def start(**env: str) -> Worker:
+        worker = Worker(env={**base_env, **env}, folder=tmp_path).start()
+        workers.append(worker)
+        return worker
+
+    yield start
+
+    for worker in workers:
+        worker.stop()
+    celery_app.conf.task_always_eager = eager
+    purge_broker(broker_url)
+
+
+def deposit_100(wallet) -> None:
+    """A client's first deposit, started and confirmed through the services (two transactions, five events)."""
+    deposit = services.start_deposit(wallet.customer, wallet=wallet, amount=Decimal("100.00"), actor=None)
+    services.confirm_deposit(deposit, provider_reference="psp-1")
+
+
+def all_dispatched() -> bool:
+    return OutboxEvent.objects.exists() and not OutboxEvent.objects.filter(dispatched_at__isnull=True).exists()
+
+
+def handlers_run(event: OutboxEvent) -> list[str]:
+    return sorted(HandledEvent.objects.filter(event=event).values_list("handler", flat=True))
+
+
+def task_ids(worker: Worker, state: str) -> list[str]:
+    """Ids of the dispatch tasks the worker logged as `received` or `succeeded`."""
+    return re.findall(rf"{re.escape(DISPATCH_TASK)}\[([0-9a-f-]+)\] {state}", worker.output())
+
+
+def wait_for_successes(workers: list[Worker], count: int) -> list[str]:
+    """The ids logged as succeeded once there are `count` (a task logs it just after its last database write)."""
+    return wait_until(
+        lambda: len(ids := [i for w in workers for i in task_ids(w, "succeeded")]) >= count and ids,
+        timeout=10,
+        what=f"{count} tasks logged as succeeded",
+        logs=workers,
+    )
+
+
+def test_worker_builds_an_export_requested_through_the_api(start_worker, api_client):
+    worker = start_worker().wait_ready()
+    manager = StaffUserFactory(is_superuser=True)
+    wanted = {lead.email for lead in LeadFactory.create_batch(3, country="DE")}
+    LeadFactory(country="GB")
+    api_client.force_authenticate(manager)
+
+    response = api_client.post(reverse("backoffice:lead-export") + "?country=DE")
+    job_url = reverse("backoffice:exportjob-detail", args=[response.json()["id"]])
+    job = wait_until(
+        lambda: (body := api_client.get(job_url).json())["status"] in ("done", "failed") and body,
+        timeout=30,
+        what="export job finished",
+        logs=[worker],
+    )
+    download = api_client.get(job["download_url"])
+
+    assert response.status_code == 202
+    assert (job["status"], job["error"], job["rows_done"], job["rows_total"]) == ("done", "", 3, 3)
+    assert download.status_code == 200
+    workbook = load_workbook(io.BytesIO(b"".join(download.streaming_content)), read_only=True)
+    header, *rows = workbook.active.iter_rows(values_only=True)
+    email = header.index("email")
+    assert {row[email] for row in rows} == wanted
+    assert {row[header.index("country")] for row in rows} == {"DE"}
+
+
+def test_worker_dispatches_the_events_of_a_deposit_once_each(start_worker):
+    worker = start_worker().wait_ready()
+    wallet = WalletFactory()
+
+    deposit_100(wallet)
+    wait_until(all_dispatched, timeout=30, what="every event dispatched", logs=[worker])
+
+    events = list(OutboxEvent.objects.order_by("pk"))
+    assert [e.name for e in events] == [
+        "deposit.started",
+        "deposit.completed",
+        "transaction.completed",
+        "deposit.first",
+        "client.ftd",
+    ]
+    assert {(e.attempts, e.last_error) for e in events} == {(1, "")}
+    completed = events[1]
+    assert handlers_run(completed) == sorted(DEPOSIT_COMPLETED_HANDLERS)
+    customer = Customer.objects.get(pk=wallet.customer_id)
+    assert customer.deposit_count == 1
+    assert customer.first_deposit_at is not None
+    succeeded = wait_for_successes([worker], len(events))
+    assert sorted(succeeded) == sorted(set(task_ids(worker, "received")))
+    assert len(succeeded) == len(set(succeeded)) == len(events)
+
+
+def test_worker_killed_mid_dispatch_leaves_the_event_to_the_next_worker_which_completes_it_once(
+    start_worker, tmp_path
+):
+    gate = tmp_path / "gate"
+    attempts = attempts_log(gate)
+    first = start_worker(HARNESS_GATE=str(gate)).wait_ready()
+    wallet = WalletFactory()
+    deposit_100(wallet)
+    completed = OutboxEvent.objects.get(name="deposit.completed")
+    wait_until(attempts.exists, timeout=30, what="the gated handler started", logs=[first])
+
+    first.kill()
+
+    # The crash: handlers that finished before it are committed, the one interrupted is not.
+    completed.refresh_from_db()
+    assert (completed.dispatched_at, completed.attempts) == (None, 0)
+    assert handlers_run(completed) == ["crm.affiliates.events.record_deposit", "crm.customers.events.count_deposit"]
+    assert Customer.objects.get(pk=wallet.customer_id).deposit_count == 1
+    [lost] = set(task_ids(first, "received")) - set(task_ids(first, "succeeded"))
+
+    gate.touch()
+    second = start_worker(HARNESS_GATE=str(gate))
+    wait_until(all_dispatched, timeout=40, what="every event dispatched after the restart", logs=[first, second])
+
+    completed.refresh_from_db()
+    assert attempts.read_text().split() == [str(completed.pk)] * 2
+    assert (completed.attempts, completed.last_error) == (1, "")
+    assert handlers_run(completed) == sorted(DEPOSIT_COMPLETED_HANDLERS)
+    assert Customer.objects.get(pk=wallet.customer_id).deposit_count == 1
+    # The broker gave the same message (same task id) to the new worker, which ran it to the end once.
+    succeeded = wait_for_successes([first, second], OutboxEvent.objects.count())
+    assert lost in task_ids(second, "received")
+    assert succeeded.count(lost) == 1
+    assert len(succeeded) == len(set(succeeded)) == OutboxEvent.objects.count()
