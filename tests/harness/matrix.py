@@ -3,7 +3,8 @@
 `cases()` crosses every object route (read from the URL configuration) with the callers of its audience;
 `check(route, caller)` builds the victim's object, sets the caller up, sends the route's method with a
 plausible body, and returns what went wrong: an answer other than 401/403/404, a change in the database,
-an email sent, or an exception.
+an email sent, or an exception. `listed(route, caller)` tells whether the caller finds the object in the
+resource's list.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from django.core import mail
 from django.db import transaction
+from django.urls import NoReverseMatch, reverse
 from rest_framework.test import APIClient
 
 from tests.harness import bodies
@@ -147,3 +149,45 @@ def check(route: Route, caller: str, *, victim: Victim | None = None) -> list[st
     if result.mails:
         problems.append(f"{where} sent {result.mails} email(s)")
     return problems
+
+
+# Lists ----------------------------------------------------------------------------------------------------
+# The same callers must not find the victim's object in the resource's list either (NetBox's "list scoped").
+
+LIST_LIMIT = 500
+
+
+def list_url(route: Route) -> str | None:
+    """The list route beside an object route (`customer-detail` -> `customer-list`), if the resource has one."""
+    basename = route.resource.split(":", 1)[1]
+    try:
+        return reverse(f"{route.namespace}:{basename}-list")
+    except NoReverseMatch:
+        return None
+
+
+def list_cases() -> list[Case]:
+    """One object route per scoped resource that has a list, with the callers of its audience."""
+    first: dict[str, Route] = {}
+    for route in object_routes():
+        if route.resource in FORBIDDEN and route.resource not in first and list_url(route):
+            first[route.resource] = route
+    return [
+        Case(route, caller)
+        for route in first.values()
+        for caller in BY_AUDIENCE[route.audience] + FORBIDDEN[route.resource].extra_callers
+    ]
+
+
+def listed(route: Route, caller: str, *, victim: Victim | None = None) -> tuple[int, bool]:
+    """(status of the list, whether the victim's object is on it) for `caller`."""
+    victim = victim or Victim()
+    pk = _value(FORBIDDEN[route.resource].build(victim).kwargs["pk"])
+    client = APIClient()
+    CALLERS[caller](client, victim, route)
+    response = client.get(list_url(route), {"limit": LIST_LIMIT})
+    if response.status_code != 200:
+        return response.status_code, False
+    data = response.json()
+    rows = data["results"] if isinstance(data, dict) and "results" in data else data
+    return 200, any(isinstance(row, dict) and row.get("id") == pk for row in rows)

@@ -2,7 +2,9 @@
 
 The routes come from the URL configuration (`routes.object_routes`), so a new endpoint is in the matrix
 without a new test; it fails until `forbidden.py` says how to make an object of the victim for it. Each
-case must answer 401, 403 or 404 and leave the database and the mail outbox as they were.
+case must answer 401, 403 or 404 and leave the database and the mail outbox as they were; the same callers
+must not find the object in the resource's list either. The controls show the matrix is not vacuous: the
+owner reaches every object (and finds it listed), and broken scoping is reported.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from tests.harness.routes import object_routes
 
 CASES = matrix.cases()
 OWNED = [route for route in object_routes() if route.resource in FORBIDDEN]
+LISTS = matrix.list_cases()
+LISTED_RESOURCES = list({case.route.resource: case.route for case in LISTS}.values())
 
 
 @pytest.mark.django_db
@@ -39,6 +43,21 @@ def test_the_owner_reaches_the_object(route):
     assert not result.error
     assert result.status not in matrix.REFUSALS, result.content()[:300]
     assert result.status < 500
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", LISTS, ids=[f"{case.route.resource} list as {case.caller}" for case in LISTS])
+def test_caller_does_not_find_the_object_in_the_list(case):
+    status, shown = matrix.listed(case.route, case.caller)
+
+    assert status in {200, *matrix.REFUSALS}
+    assert not shown
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", LISTED_RESOURCES, ids=[f"{route.resource} list" for route in LISTED_RESOURCES])
+def test_the_owner_finds_the_object_in_the_list(route):
+    assert matrix.listed(route, "owner") == (200, True)
 
 
 def test_the_matrix_covers_all_three_apis_and_their_nested_routes():
@@ -82,11 +101,13 @@ def test_the_matrix_reports_a_leak_when_scoping_is_broken(monkeypatch):
 
     read = matrix.check(routes["backoffice:customer-detail GET"], "agent-outside-desk", victim=Victim())
     write = matrix.check(routes["backoffice:customer-comments POST"], "scoped-staff", victim=Victim())
+    listed = matrix.listed(routes["backoffice:customer-detail GET"], "desk-colleague", victim=Victim())
 
     assert len(read) == 1
     assert "answered 200" in read[0]
     assert any("answered 201" in problem for problem in write)
     assert any("wrote to" in problem and "customers.comment" in problem for problem in write)
+    assert listed == (200, True)
 
 
 @pytest.mark.django_db
