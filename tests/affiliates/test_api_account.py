@@ -114,6 +114,20 @@ def test_revoked_key_stops_working(api_client):
     assert api_client.get(reverse("affiliate:referral-list")).status_code == 401
 
 
+@pytest.mark.parametrize("status", [Customer.Status.BANNED, Customer.Status.DELETED])
+def test_key_of_a_banned_or_deleted_client_stops_working(api_client, status):
+    # Found by the access matrix: the portal log-in of such an affiliate was refused, its partner key was not.
+    from crm.affiliates import services
+
+    affiliate = portal_affiliate()
+    _, raw = services.create_api_key(affiliate, actor=None)
+    Customer.objects.filter(pk=affiliate.customer_id).update(status=status)
+    api_client.credentials(HTTP_X_AFFILIATE_KEY=raw)
+
+    assert api_client.get(reverse("affiliate:referral-list")).status_code == 401
+    assert services.affiliate_for_api_key(raw) is None
+
+
 def test_another_affiliates_key_cannot_be_revoked(api_client):
     from crm.affiliates import services
 

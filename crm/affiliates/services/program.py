@@ -257,12 +257,17 @@ def revoke_api_key(api_key: AffiliateApiKey, *, actor) -> AffiliateApiKey:
 
 
 def affiliate_for_api_key(raw: str, *, ip: str | None = None) -> Affiliate | None:
-    """The active affiliate a raw partner key belongs to (None for unknown or revoked keys); stamps its use."""
+    """The active affiliate a raw partner key belongs to; stamps its use.
+
+    None for unknown or revoked keys, and for affiliates whose client account is banned or deleted (their portal
+    log-in is refused the same way, by `api.permissions.current_affiliate`).
+    """
     if not raw:
         return None
     api_key = (
         AffiliateApiKey.objects.select_related("affiliate__customer")
         .filter(key_hash=hash_token(raw), revoked_at__isnull=True, affiliate__status=Affiliate.Status.ACTIVE)
+        .exclude(affiliate__customer__status__in=[Customer.Status.BANNED, Customer.Status.DELETED])
         .first()
     )
     if api_key is None:

@@ -1,0 +1,347 @@
+"""What each object route is tried on: an object of the victim side, which the matrix's callers must not reach.
+
+`FORBIDDEN` maps a resource (`<audience>:<router basename>`, as `routes.Route.resource` names it) to a
+builder that makes one object of the victim and returns the route's URL kwargs, plus whatever the body needs
+that the OpenAPI schema cannot know. A resource with no entry in `FORBIDDEN` or `EXEMPT` fails the matrix:
+a new endpoint is covered as soon as it gets its builder here.
+
+`EXEMPT` lists the resources that are not scoped to a client, an agent, a desk or an affiliate (configuration
+readable by every staff member who holds the model permission), each with the reason. Their routes are
+still tried with credentials that must be refused whoever asks (an expired token, a token from the wrong
+address).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from crm.affiliates import services as affiliate_services
+from crm.affiliates.models import Affiliate, PayoutRequest
+from crm.core.roles import Role
+from crm.payments.models import PaymentMethodGroup, WebhookEvent
+from crm.sales.services import imports
+from crm.users.models import Device
+from crm.wallets import services as wallet_services
+from crm.wallets.models import CurrencyConversion
+from tests.affiliates.api_factories import portal_affiliate
+from tests.affiliates.factories import (
+    BucketFactory,
+    CommissionLedgerFactory,
+    CommissionModelFactory,
+    PayoutWalletFactory,
+    SourceFactory,
+    referral_of,
+)
+from tests.core.factories import ExportJobFactory
+from tests.customers.factories import DocumentFactory, PortalCustomerFactory, SalesStatusFactory
+from tests.payments.factories import PaymentMethodFactory, PaymentProviderFactory, WhitelistedAddressFactory
+from tests.sales.factories import AssignmentRuleFactory, DeskFactory, LeadFactory
+from tests.users.factories import StaffUserFactory
+from tests.wallets.factories import (
+    AccountGroupFactory,
+    CurrencyFactory,
+    ExchangeRateFactory,
+    PlatformFactory,
+    WalletFactory,
+)
+from tests.wallets.helpers import fund
+
+
+class Victim:
+    """The side that owns the objects: an agent in their own desk, a client of theirs, an affiliate of theirs.
+
+    Each piece is made the first time a builder asks for it, so a case only pays for what its route needs.
+    """
+
+    @cached_property
+    def desk(self):
+        return DeskFactory(manager=StaffUserFactory(roles=[Role.SALES_MANAGER]))
+
+    @cached_property
+    def agent(self):
+        agent = StaffUserFactory(roles=[Role.SALES_AGENT, Role.RETENTION_AGENT])
+        self.desk.members.add(agent)
+        return agent
+
+    @cached_property
+    def customer(self):
+        """A portal client handled by the victim agent."""
+        return PortalCustomerFactory(conversion_agent=self.agent, retention_agent=self.agent)
+
+    @cached_property
+    def wallet(self):
+        """A funded demo wallet of the client (so a leaked top-up, movement or statement would work)."""
+        return fund(WalletFactory(customer=self.customer, is_demo=True), "100")
+
+    @cached_property
+    def withdrawal(self):
+        """A withdrawal the client asked for (its amount on hold) that nobody approved yet."""
+        live = fund(WalletFactory(customer=self.customer), "100")
+        return wallet_services.request_withdrawal(
+            self.customer, wallet=live, amount=Decimal("10"), actor=self.customer.user, method="manual"
+        )
+
+    @cached_property
+    def affiliate(self):
+        """An active affiliate with a portal login, managed by the victim agent."""
+        affiliate = portal_affiliate()
+        Affiliate.objects.filter(pk=affiliate.pk).update(manager=self.agent)
+        affiliate.refresh_from_db()
+        return affiliate
+
+    @cached_property
+    def referral(self):
+        """A client the affiliate introduced."""
+        return referral_of(self.affiliate)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where to send the request: the URL kwargs, and body fields by action (merged over the schema's).
+
+    A value may be a function, called only when the route at hand needs it (a document for the one route
+    with a `document_id`, a second lead for `merge`), so each case makes only its own rows.
+    """
+
+    kwargs: dict[str, Any]
+    bodies: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Forbidden:
+    """How to make a victim object for a resource, and callers to try beyond the audience's usual ones.
+
+    `nested` is for routes with more than one object kwarg (`customers/{pk}/documents/{document_id}/...`):
+    kwargs whose first object is the victim's own and whose inner one belongs to somebody else, tried by the
+    victim's owner, who may see the outer object but not the inner one.
+    """
+
+    build: Callable[[Victim], Target]
+    extra_callers: tuple[str, ...] = ()
+    nested: Callable[[Victim], Target] | None = None
+
+
+@dataclass(frozen=True)
+class Exempt:
+    """A resource that is not object-scoped; its routes only meet credentials that are refused anyway."""
+
+    reason: str
+    build: Callable[[Victim], Target]
+
+
+# Back office -------------------------------------------------------------------------------------------
+
+
+def _customer(victim: Victim) -> Target:
+    customer = victim.customer
+    return Target(
+        {"pk": customer.pk, "document_id": lambda: DocumentFactory(customer=customer).pk},
+        bodies={
+            "partial_update": {"first_name": "Leaked"},
+            "assign": {"conversion_agent_id": None},
+        },
+    )
+
+
+def _customer_with_foreign_document(victim: Victim) -> Target:
+    foreign = DocumentFactory(customer=PortalCustomerFactory())
+    return Target({"pk": victim.customer.pk, "document_id": foreign.pk})
+
+
+def _lead(victim: Victim) -> Target:
+    lead = LeadFactory(sales_person=victim.agent, desk=victim.desk)
+    return Target(
+        {"pk": lead.pk},
+        bodies={
+            "partial_update": {"first_name": "Leaked"},
+            "assign": {"sales_person_id": None},
+            "change_status": {"sales_status_id": lambda: SalesStatusFactory().pk},
+            "merge": {"other_id": lambda: LeadFactory(sales_person=victim.agent, desk=victim.desk).pk},
+        },
+    )
+
+
+def _lead_import(victim: Victim) -> Target:
+    upload = ContentFile(b"email,first_name\nleaked@example.com,Leaked\n", name="leads.csv")
+    job = imports.create_import(owner=victim.agent, file=upload, name="leads.csv")
+    return Target({"pk": job.pk})
+
+
+def _export_job(victim: Victim) -> Target:
+    return Target({"pk": ExportJobFactory(owner=victim.agent).pk})
+
+
+def _wallet(victim: Victim) -> Target:
+    return Target({"pk": victim.wallet.pk}, bodies={"partial_update": {"caption": "Leaked"}})
+
+
+def _transaction(victim: Victim) -> Target:
+    return Target({"pk": victim.withdrawal.pk})
+
+
+def _journal_entry(victim: Victim) -> Target:
+    return Target({"pk": victim.wallet.postings.latest("pk").entry_id})
+
+
+def _whitelisted_address(victim: Victim) -> Target:
+    entry = WhitelistedAddressFactory(customer=victim.customer)
+    return Target({"pk": entry.pk}, bodies={"partial_update": {"is_enabled": False}})
+
+
+def _backoffice_affiliate(victim: Victim) -> Target:
+    return Target({"pk": victim.affiliate.pk}, bodies={"partial_update": {"show_contact_details": True}})
+
+
+def _ledger_record(victim: Victim) -> Target:
+    record = CommissionLedgerFactory(introducer=victim.affiliate, status="PENDING")
+    return Target({"pk": record.pk})
+
+
+def _payout_request(victim: Victim) -> Target:
+    wallet = PayoutWalletFactory(affiliate=victim.affiliate)
+    payout = PayoutRequest.objects.create(
+        introducer=victim.affiliate,
+        payout_wallet=wallet,
+        amount=Decimal("10"),
+        currency=CurrencyFactory(code="USD"),
+        requested_at=timezone.now(),
+    )
+    return Target({"pk": payout.pk})
+
+
+# Portal ------------------------------------------------------------------------------------------------
+
+
+def _portal_document(victim: Victim) -> Target:
+    return Target({"pk": DocumentFactory(customer=victim.customer).pk})
+
+
+def _portal_device(victim: Victim) -> Target:
+    return Target({"pk": Device.objects.create(user=victim.customer.user, key="f" * 64, platform="web").pk})
+
+
+def _portal_whitelisted_address(victim: Victim) -> Target:
+    return Target({"pk": WhitelistedAddressFactory(customer=victim.customer).pk})
+
+
+# Affiliate ---------------------------------------------------------------------------------------------
+
+
+def _affiliate_key(victim: Victim) -> Target:
+    api_key, _ = affiliate_services.create_api_key(victim.affiliate, actor=None)
+    return Target({"pk": api_key.pk})
+
+
+def _referral(victim: Victim) -> Target:
+    return Target({"pk": victim.referral.pk}, bodies={"partial_update": {"source": "leaked", "notes": "Leaked"}})
+
+
+def _commission(victim: Victim) -> Target:
+    return Target({"pk": CommissionLedgerFactory(introducer=victim.affiliate).pk})
+
+
+# Exempt ones: real objects, so a refusal is not just "no such row" ---------------------------------------
+
+
+def _bucket(victim: Victim) -> Target:
+    bucket = BucketFactory(affiliate=victim.affiliate)
+    source = SourceFactory(affiliate=victim.affiliate)
+    bucket.sources.add(source)
+    return Target({"bucket_id": bucket.pk, "affiliate_id": victim.affiliate.customer_id, "source_id": source.pk})
+
+
+def _pk(make: Callable[[], Any]) -> Callable[[Victim], Target]:
+    return lambda victim: Target({"pk": make().pk})
+
+
+# Customers with the agents "outside the desk" and "in the desk, not the owner" around them.
+IN_DESK = ("desk-colleague",)
+
+FORBIDDEN: dict[str, Forbidden] = {
+    "backoffice:customer": Forbidden(_customer, extra_callers=IN_DESK, nested=_customer_with_foreign_document),
+    "backoffice:lead": Forbidden(_lead, extra_callers=IN_DESK),
+    "backoffice:lead-import": Forbidden(_lead_import, extra_callers=IN_DESK),
+    "backoffice:exportjob": Forbidden(_export_job, extra_callers=IN_DESK),
+    "backoffice:wallet": Forbidden(_wallet, extra_callers=IN_DESK),
+    "backoffice:transaction": Forbidden(_transaction, extra_callers=IN_DESK),
+    "backoffice:journalentry": Forbidden(_journal_entry),
+    "backoffice:whitelistedaddress": Forbidden(_whitelisted_address, extra_callers=IN_DESK),
+    "backoffice:affiliate": Forbidden(_backoffice_affiliate),
+    "backoffice:commission-ledger": Forbidden(_ledger_record),
+    "backoffice:affiliate-payout-request": Forbidden(_payout_request),
+    "portal:document": Forbidden(_portal_document),
+    "portal:device": Forbidden(_portal_device),
+    "portal:wallet": Forbidden(_wallet),
+    "portal:transaction": Forbidden(_transaction),
+    "portal:whitelistedaddress": Forbidden(_portal_whitelisted_address),
+    "affiliate:key": Forbidden(_affiliate_key),
+    "affiliate:referral": Forbidden(_referral),
+    "affiliate:commission": Forbidden(_commission),
+    "affiliate:payout-request": Forbidden(_payout_request),
+}
+
+CONFIGURATION = "configuration shared by the whole back office, gated by the model permissions only"
+
+EXEMPT: dict[str, Exempt] = {
+    "backoffice:desk": Exempt(
+        "sales desks are the staff directory: any staff member with users.view_desk reads every desk (agents "
+        "pick a desk to route to); changes need users.change_desk/delete_desk",
+        _pk(DeskFactory),
+    ),
+    "backoffice:onboarding-step": Exempt(
+        f"onboarding steps are {CONFIGURATION}; the kwarg is a step name, not an object",
+        lambda victim: Target({"step": "KYC"}),
+    ),
+    "backoffice:sales-status": Exempt(
+        f"sales statuses are {CONFIGURATION} (a lookup every agent picks from)",
+        lambda victim: (lambda status: Target({"pk": status.pk, "name": status.name}))(SalesStatusFactory()),
+    ),
+    "backoffice:lead-assignment-rule": Exempt(
+        f"lead routing rules are {CONFIGURATION} (sales.*_assignmentrule, Sales Manager)",
+        _pk(AssignmentRuleFactory),
+    ),
+    "backoffice:currency": Exempt(f"currencies are {CONFIGURATION}", _pk(lambda: CurrencyFactory(code="EUR"))),
+    "backoffice:exchangerate": Exempt(f"exchange rates are {CONFIGURATION}", _pk(ExchangeRateFactory)),
+    "backoffice:currencyconversion": Exempt(
+        f"conversion paths are {CONFIGURATION}",
+        _pk(
+            lambda: CurrencyConversion.objects.create(
+                source=CurrencyFactory(code="EUR"), target=CurrencyFactory(code="USD"), path="EUR>USD"
+            )
+        ),
+    ),
+    "backoffice:platform": Exempt(f"trading platforms are {CONFIGURATION}", _pk(PlatformFactory)),
+    "backoffice:accountgroup": Exempt(f"account groups (products) are {CONFIGURATION}", _pk(AccountGroupFactory)),
+    "backoffice:paymentprovider": Exempt(f"payment providers are {CONFIGURATION}", _pk(PaymentProviderFactory)),
+    "backoffice:paymentmethod": Exempt(f"payment methods are {CONFIGURATION}", _pk(PaymentMethodFactory)),
+    "backoffice:paymentmethodgroup": Exempt(
+        f"payment method groups are {CONFIGURATION}",
+        _pk(lambda: PaymentMethodGroup.objects.create(direction="deposit", name="Cards")),
+    ),
+    "backoffice:webhookevent": Exempt(
+        "provider callbacks as received: not owned by a client, agent or desk, readable only with "
+        "payments.view_webhookevent (Finance)",
+        _pk(lambda: WebhookEvent.objects.create(provider=PaymentProviderFactory(), body="{}")),
+    ),
+    "backoffice:commission-model": Exempt(
+        f"commission plans are {CONFIGURATION} (affiliates.*_commissionmodel)", _pk(CommissionModelFactory)
+    ),
+    "portal:onboarding": Exempt(
+        "the kwargs name a form step or an onboarding stage, not an object: the answer is about the caller's own "
+        "client record (and the form layout is public)",
+        lambda victim: Target({"step": "SignupRealForm", "stage": "BeforeDeposit"}),
+    ),
+    "affiliates-compat:bucket-leads": Exempt(
+        "seed 003's Buckets Leads Status API: its paths, bodies and refusals are fixed by the seed (a broker API "
+        "token with 'Buckets: View Own' reads any bucket; a bucket of another affiliate answers 400)",
+        _bucket,
+    ),
+    "affiliates-compat:bucket-source-leads": Exempt("the same as affiliates-compat:bucket-leads", _bucket),
+}
