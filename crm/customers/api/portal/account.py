@@ -137,6 +137,8 @@ STEP = OpenApiParameter("step", str, OpenApiParameter.PATH, enum=OnboardingStep.
 class PortalOnboardingViewSet(viewsets.GenericViewSet):
     """Which onboarding steps are pending, and the forms that complete them."""
 
+    pagination_class = None  # answers plain arrays
+
     permission_classes = [IsPortalCustomer]
     serializer_class = s.PendingStepsSerializer
     queryset = Customer.objects.none()

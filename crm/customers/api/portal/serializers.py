@@ -150,8 +150,10 @@ class TokenPairSerializer(serializers.Serializer):
 class ProfileSerializer(serializers.ModelSerializer):
     country = CountryField(read_only=True)
     phone = serializers.CharField(read_only=True)
-    client_type = serializers.CharField(source="client_type.name", read_only=True, default=None)
-    verification_level = serializers.CharField(source="verification_level.name", read_only=True, default=None)
+    client_type = serializers.CharField(source="client_type.name", read_only=True, allow_null=True, default=None)
+    verification_level = serializers.CharField(
+        source="verification_level.name", read_only=True, allow_null=True, default=None
+    )
     has_profile_picture = serializers.SerializerMethodField()
 
     class Meta:
