@@ -16,7 +16,10 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 
 from crm.affiliates import services as affiliate_services
+from crm.affiliates.models import Affiliate
+from crm.core.models import Setting
 from crm.core.roles import Role
+from crm.customers.models import Customer
 from crm.users import security
 from tests.affiliates.api_factories import portal_affiliate
 from tests.affiliates.factories import CommissionLedgerFactory, ReferralNoteFactory, referral_of
@@ -37,7 +40,7 @@ class World:
     staff: object
     client: object
     affiliate: object
-    objects: dict = field(default_factory=dict)
+    settings: list = field(default_factory=list)
 
 
 def _restore_migration_rows() -> None:
@@ -79,13 +82,22 @@ def build_world() -> World:
     ReferralNoteFactory(affiliate=affiliate, customer=referral)
     CommissionLedgerFactory(introducer=affiliate, referral=referral)
 
-    return World(staff=staff, client=client, affiliate=affiliate)
+    return World(staff=staff, client=client, affiliate=affiliate, settings=list(Setting.objects.values()))
 
 
-def fresh_credentials(world: World) -> dict[str, dict[str, str]]:
-    """Headers per caller kind, newly issued: a staff API token (Admin role), a client JWT, an affiliate's JWT and
-    partner key."""
-    world.staff.refresh_from_db()
+def start_operation(world: World) -> dict[str, dict[str, str]]:
+    """Put back what an earlier operation's fuzzing may have changed and would skew this one (the settings
+    store: a fuzzed provider configuration would send the portal to an unreachable SumSub; the callers'
+    statuses), then issue new credentials.
+
+    Returns headers per caller kind: a staff API token (Admin role), a client JWT, an affiliate's JWT and
+    partner key, and none."""
+    Setting.objects.all().delete()
+    Setting.objects.bulk_create(Setting(**row) for row in world.settings)
+    Customer.objects.filter(pk__in=[world.client.pk, world.affiliate.customer_id]).update(
+        status=Customer.Status.ACTIVE
+    )
+    Affiliate.objects.filter(pk=world.affiliate.pk).update(status=Affiliate.Status.ACTIVE)
     token = ApiTokenFactory(role=Group.objects.get(name=str(Role.ADMIN)))
     client_access = security.issue_tokens(world.client.user)["access"]
     affiliate_access = security.issue_tokens(world.affiliate.customer.user)["access"]

@@ -33,7 +33,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.harness.fuzz_world import build_world, fresh_credentials
+from tests.harness.fuzz_world import build_world, start_operation
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -89,7 +89,7 @@ def live(fuzz_world, django_db_blocker):
     cache is cleared before each test)."""
     world, base_url = fuzz_world
     with django_db_blocker.unblock():
-        yield base_url, fresh_credentials(world)
+        yield base_url, start_operation(world)
 
 
 def _call(case, base_url: str, headers: dict[str, str]) -> None:
