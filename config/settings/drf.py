@@ -12,8 +12,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["crm.core.api.permissions.StaffModelPermissions"],
     "DEFAULT_PARSER_CLASSES": [
         "crm.core.api.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "crm.core.api.parsers.FormParser",
+        "crm.core.api.parsers.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "crm.core.api.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,

@@ -69,3 +69,24 @@ def test_date_time_filters_take_any_iso_offset_and_refuse_the_unrepresentable(ap
     response = api_client.get(reverse("backoffice:customer-list"), {"registered_after": value})
 
     assert response.status_code == status
+
+
+def test_a_nul_character_in_a_form_field_is_refused_but_a_file_may_hold_any_bytes(api_client, admin_staff):
+    api_client.force_authenticate(admin_staff)
+
+    response = api_client.post(
+        reverse("backoffice:exchangerate-list"),
+        {"from_currency": "EU\x00R", "to_currency": "USD", "rate": "1.1"},
+        format="multipart",
+    )
+
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "parse_error")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/backoffice/customers/", "/admin/customers/customer/"])
+def test_a_nul_character_in_the_query_string_is_refused_before_any_view(client, admin_staff, path):
+    client.force_login(admin_staff)
+
+    response = client.get(path, {"search": "a\x00b", "q": "a\x00b"})
+
+    assert response.status_code == 400

@@ -10,9 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from crm.core.api.errors import error_body
-
-# Paths whose callers are programs: they get the API's JSON error body, never an HTML page.
-API_PATH_PREFIXES = ("/api/", "/webhooks/", "/tradersroom/api/")
+from crm.core.middleware import API_PATH_PREFIXES
 
 
 def _check_database() -> str:

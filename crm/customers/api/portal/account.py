@@ -5,12 +5,11 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from crm.core.api.parsers import JSONParser
+from crm.core.api.parsers import FormParser, JSONParser, MultiPartParser
 from crm.core.files import signed_file_url
 from crm.customers import services
 from crm.customers.api.permissions import IsPortalCustomer, portal_customer
