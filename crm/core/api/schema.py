@@ -7,6 +7,7 @@ body of crm.core.api.errors. The schema fuzzer (tests/harness/test_api_fuzz.py) 
 from __future__ import annotations
 
 from drf_spectacular import openapi
+from drf_spectacular.plumbing import is_list_serializer
 
 from crm.core.api.errors import ErrorSerializer
 
@@ -40,3 +41,15 @@ class AutoSchema(openapi.AutoSchema):
         if self.method != "GET":
             codes.append("409")
         return codes
+
+
+class SingleObjectSchema(AutoSchema):
+    """For a viewset whose `list` answers one object (my dashboard, my profile): documented as that object,
+    not as a page or an array of them."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        if serializer is None:
+            serializer = self.get_response_serializers()
+        if isinstance(serializer, dict) and serializer:
+            serializer = next(iter(serializer.values()))
+        return is_list_serializer(serializer)
