@@ -59,9 +59,12 @@ class SettingForm(forms.ModelForm):
 
 
 class ReadOnlyAdminMixin:
-    """Records written by the system only: staff may look, never add, change or delete."""
+    """Rows written only by the system or through services: staff may look, never add, change or delete.
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
+    For model admins and inlines alike (an inline's `has_add_permission` also receives the parent object).
+    """
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:

@@ -27,19 +27,6 @@ STATUS_LABELS = {
 }
 
 
-class ReadOnlyMixin:
-    """Rows that change only through services: no add, change or delete in the admin."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 def run_service(modeladmin, request: HttpRequest, work: Callable[[], Any], done: str, url: str) -> HttpResponse:
     """Call a service; a refusal becomes an error message, success a confirmation; then back to `url`."""
     try:

@@ -23,6 +23,7 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import action, display
 
+from crm.core.admin import ReadOnlyAdminMixin
 from crm.core.exceptions import DomainError
 from crm.core.exports.admin import ExportAdminMixin
 from crm.core.models import Activity
@@ -167,7 +168,7 @@ class _ActivityTargetChecks(GenericInlineModelAdminChecks):
         return []
 
 
-class HistoryInline(GenericTabularInline):
+class HistoryInline(ReadOnlyAdminMixin, GenericTabularInline):
     """What happened to the client, by whom, with old and new values (personal data masked as elsewhere)."""
 
     checks_class = _ActivityTargetChecks
@@ -186,15 +187,6 @@ class HistoryInline(GenericTabularInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return Activity.objects.select_related("actor").order_by("-created_at", "-id")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Whoever may open the client may read its history.

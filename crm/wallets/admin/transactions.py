@@ -13,6 +13,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateTimeFilter
 from unfold.decorators import action, display
 
+from crm.core.admin import ReadOnlyAdminMixin
 from crm.core.exceptions import DomainError
 from crm.core.exports.admin import ExportAdminMixin
 from crm.customers.admin.helpers import back_to
@@ -31,20 +32,7 @@ STATUS_LABELS = {
 }
 
 
-class ReadOnlyMixin:
-    """Ledger and transaction rows change only through services: no add, change or delete in the admin."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class TransactionEntryInline(ReadOnlyMixin, TabularInline):
+class TransactionEntryInline(ReadOnlyAdminMixin, TabularInline):
     model = JournalEntry
     fk_name = "transaction"
     tab = True
@@ -59,7 +47,7 @@ class TransactionEntryInline(ReadOnlyMixin, TabularInline):
 
 
 @admin.register(Transaction)
-class TransactionAdmin(ExportAdminMixin, ReadOnlyMixin, ModelAdmin):
+class TransactionAdmin(ExportAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
     list_display = (
         "id", "type", "status_label", "customer", "wallet", "amount", "currency", "fee", "is_ftd", "method",
         "created_by", "approved_by", "created_at",
@@ -159,7 +147,7 @@ class TransactionAdmin(ExportAdminMixin, ReadOnlyMixin, ModelAdmin):
         )
 
 
-class PostingInline(ReadOnlyMixin, TabularInline):
+class PostingInline(ReadOnlyAdminMixin, TabularInline):
     model = Posting
     extra = 0
     fields = ("wallet", "currency", "bucket", "amount", "balance_after")
@@ -170,7 +158,7 @@ class PostingInline(ReadOnlyMixin, TabularInline):
 
 
 @admin.register(JournalEntry)
-class JournalEntryAdmin(ReadOnlyMixin, ModelAdmin):
+class JournalEntryAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = (
         "id",
         "kind",
@@ -189,7 +177,7 @@ class JournalEntryAdmin(ReadOnlyMixin, ModelAdmin):
 
 
 @admin.register(Posting)
-class PostingAdmin(ReadOnlyMixin, ModelAdmin):
+class PostingAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("id", "entry", "wallet", "currency", "bucket", "amount", "balance_after", "created_at")
     list_filter = ("bucket", "currency")
     list_select_related = ("entry", "wallet", "currency")

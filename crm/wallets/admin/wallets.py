@@ -15,11 +15,11 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 
+from crm.core.admin import ReadOnlyAdminMixin
 from crm.core.exceptions import DomainError
 from crm.customers.admin.helpers import back_to
 from crm.customers.forms import ConfirmDialogForm
 from crm.wallets import selectors, services
-from crm.wallets.admin.transactions import ReadOnlyMixin
 from crm.wallets.forms import MovementDialogForm, StatementPeriodForm, WalletForm
 from crm.wallets.models import Posting, Wallet
 from crm.wallets.statements import XLSX, statement_filename, statement_xlsx
@@ -27,7 +27,7 @@ from crm.wallets.statements import XLSX, statement_filename, statement_xlsx
 MONEY_FIELDS = ("balance", "credit", "on_hold", "equity", "margin", "free_margin", "margin_level")
 
 
-class WalletPostingInline(ReadOnlyMixin, TabularInline):
+class WalletPostingInline(ReadOnlyAdminMixin, TabularInline):
     """The wallet's postings, newest first, paginated."""
 
     model = Posting
