@@ -1,13 +1,18 @@
-"""Admin of the core models: settings store, activity log, event outbox and export jobs."""
+"""Admin of the core models (settings, activity log, outbox, export jobs) and mixins shared by the apps' admins."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers as admin_helpers
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
@@ -15,12 +20,21 @@ from unfold.contrib.filters.admin import FieldTextFilter, RangeDateTimeFilter
 from unfold.decorators import display
 
 from crm.core import events
+from crm.core.exceptions import DomainError
 from crm.core.exports.admin import ExportAdminMixin
 from crm.core.files import signed_file_url
 from crm.core.models import Activity, ExportJob, OutboxEvent, Setting, parse_setting_value
 from crm.core.services import set_setting
 
-__all__ = ["ActivityAdmin", "ExportAdminMixin", "ExportJobAdmin", "OutboxEventAdmin", "SettingAdmin"]
+__all__ = [
+    "ActivityAdmin",
+    "BulkFormActionMixin",
+    "ExportAdminMixin",
+    "ExportJobAdmin",
+    "OutboxEventAdmin",
+    "ReadOnlyAdminMixin",
+    "SettingAdmin",
+]
 
 HIDDEN_VALUE = "•••"
 _current_request: ContextVar[HttpRequest | None] = ContextVar("export_admin_request", default=None)
@@ -72,6 +86,57 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+class BulkFormActionMixin:
+    """Bulk actions that ask for a value on a confirmation page, then hand it to the app's service.
+
+    The page names the rows `bulk_noun`/`bulk_noun_plural`, or the model's verbose names when unset.
+    """
+
+    bulk_noun: str | None = None
+    bulk_noun_plural: str | None = None
+    bulk_done_message: str = _("%(count)d row(s) changed.")
+
+    def run_bulk_action(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        *,
+        form_class: type[forms.Form],
+        title: str,
+        apply: Callable[[forms.Form], int],
+    ) -> HttpResponse | None:
+        """Show `form_class` until it is valid, then report how many rows `apply(form)` changed."""
+        form = form_class(request.POST if "apply" in request.POST else None)
+        if not (form.is_bound and form.is_valid()):
+            return self._bulk_form_page(request, queryset, form, title)
+        try:
+            changed = apply(form)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        else:
+            self.message_user(request, self.bulk_done_message % {"count": changed}, messages.SUCCESS)
+        return None
+
+    def _bulk_form_page(
+        self, request: HttpRequest, queryset: QuerySet, form: forms.Form, title: str
+    ) -> TemplateResponse:
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": opts,
+            "noun": self.bulk_noun,
+            "noun_plural": self.bulk_noun_plural,
+            "form": form,
+            "action_name": request.POST.get("action", ""),
+            "select_across": request.POST.get("select_across", "0"),
+            "selected": request.POST.getlist(admin_helpers.ACTION_CHECKBOX_NAME),
+            "count": queryset.count(),
+            "changelist_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
+        }
+        return TemplateResponse(request, "admin/bulk_action.html", context)
 
 
 @admin.register(Setting)
