@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextvars import ContextVar
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers as admin_helpers
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
@@ -31,9 +32,12 @@ __all__ = [
     "BulkFormActionMixin",
     "ExportAdminMixin",
     "ExportJobAdmin",
+    "ObjectActionAdminMixin",
     "OutboxEventAdmin",
     "ReadOnlyAdminMixin",
     "SettingAdmin",
+    "back_to",
+    "run_service",
 ]
 
 HIDDEN_VALUE = "•••"
@@ -137,6 +141,63 @@ class BulkFormActionMixin:
             "changelist_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
         }
         return TemplateResponse(request, "admin/bulk_action.html", context)
+
+
+def back_to(request: HttpRequest, url: str) -> HttpResponse:
+    """Redirect after a dialog action: htmx dialogs need HX-Redirect, plain forms a 302."""
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return HttpResponseRedirect(url)
+
+
+def run_service(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    work: Callable[[], object],
+    done: str,
+    url: str,
+    *,
+    show_validation_errors: bool = True,
+) -> HttpResponse:
+    """Call a service; a refusal becomes an error message, success the `done` message; then back to `url`.
+
+    A `ValidationError` is shown as a refusal too, unless `show_validation_errors` is False: then it propagates.
+    """
+    try:
+        work()
+    except DomainError as exc:
+        modeladmin.message_user(request, exc.message, messages.ERROR)
+    except ValidationError as exc:
+        if not show_validation_errors:
+            raise
+        modeladmin.message_user(request, "; ".join(exc.messages), messages.ERROR)
+    else:
+        modeladmin.message_user(request, done, messages.SUCCESS)
+    return back_to(request, url)
+
+
+class ObjectActionAdminMixin:
+    """Detail-page actions (dialogs) that call one service on the object, then go back to its change page.
+
+    Set `show_validation_errors` where the app's services refuse with `ValidationError` as well as `DomainError`.
+    """
+
+    show_validation_errors: bool = False
+
+    def run_object_action(
+        self, request: HttpRequest, object_id: str, work: Callable[[Any], object], done: str
+    ) -> HttpResponse:
+        """`work(obj)` on the object the user may see (404 otherwise), reported as `run_service` does."""
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            raise Http404
+        opts = self.model._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        return run_service(
+            self, request, lambda: work(obj), done, url, show_validation_errors=self.show_validation_errors
+        )
 
 
 @admin.register(Setting)

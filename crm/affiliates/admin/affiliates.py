@@ -14,11 +14,11 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
 from crm.affiliates import services
-from crm.affiliates.admin.common import STATUS_LABELS, ServiceFormMixin, run_service
+from crm.affiliates.admin.common import STATUS_LABELS, ServiceFormMixin
 from crm.affiliates.admin.forms import AffiliateForm, ReasonDialogForm
 from crm.affiliates.admin.stats import downline_statistics, tree_rows
 from crm.affiliates.models import Affiliate, AttributionFlag
-from crm.core.admin import ReadOnlyAdminMixin
+from crm.core.admin import ReadOnlyAdminMixin, run_service
 
 
 @admin.register(Affiliate)

@@ -15,11 +15,11 @@ from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateTimeFil
 from unfold.decorators import action, display
 
 from crm.affiliates import services
-from crm.affiliates.admin.common import STATUS_LABELS, run_service
+from crm.affiliates.admin.common import STATUS_LABELS
 from crm.affiliates.admin.forms import CorrectDialogForm, ReasonDialogForm
 from crm.affiliates.explain import explain
 from crm.affiliates.models import CommissionLedger, CommissionLevel, CommissionModel, CommissionRule
-from crm.core.admin import ReadOnlyAdminMixin
+from crm.core.admin import ReadOnlyAdminMixin, run_service
 
 
 class CommissionLevelInline(TabularInline):

@@ -13,7 +13,7 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
 from crm.affiliates import services
-from crm.affiliates.admin.common import STATUS_LABELS, run_service
+from crm.affiliates.admin.common import STATUS_LABELS
 from crm.affiliates.admin.forms import OptionalReasonDialogForm
 from crm.affiliates.models import (
     Banner,
@@ -26,7 +26,7 @@ from crm.affiliates.models import (
     Source,
     TargetGroup,
 )
-from crm.core.admin import ReadOnlyAdminMixin
+from crm.core.admin import ReadOnlyAdminMixin, run_service
 
 
 @admin.register(PayoutRequest)

@@ -21,8 +21,7 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import action, display
 
-from crm.core.admin import BulkFormActionMixin, ReadOnlyAdminMixin
-from crm.core.exceptions import DomainError
+from crm.core.admin import BulkFormActionMixin, ObjectActionAdminMixin, ReadOnlyAdminMixin, back_to
 from crm.core.exports.admin import ExportAdminMixin
 from crm.core.models import Activity
 from crm.customers import services
@@ -31,7 +30,6 @@ from crm.customers.admin.helpers import (
     DOCUMENT_LABELS,
     KYC_LABELS,
     STATUS_LABELS,
-    back_to,
     colour_badge,
     download_link,
     masked_changes,
@@ -211,7 +209,7 @@ class HistoryInline(ReadOnlyAdminMixin, GenericTabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ImpersonationMixin, ExportAdminMixin, BulkFormActionMixin, ModelAdmin):
+class CustomerAdmin(ImpersonationMixin, ExportAdminMixin, BulkFormActionMixin, ObjectActionAdminMixin, ModelAdmin):
     form = CustomerForm
     list_display = (
         "name",
@@ -474,16 +472,6 @@ class CustomerAdmin(ImpersonationMixin, ExportAdminMixin, BulkFormActionMixin, M
             raise Http404
         return customer
 
-    def _detail(self, request: HttpRequest, object_id: str, work, done: str) -> HttpResponse:
-        customer = self._visible_customer(request, object_id)
-        try:
-            work(customer)
-        except DomainError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
-        else:
-            self.message_user(request, done, messages.SUCCESS)
-        return back_to(request, reverse("admin:customers_customer_change", args=[customer.pk]))
-
     @action(
         description=_("Approve KYC"),
         url_path="approve-kyc",
@@ -493,7 +481,7 @@ class CustomerAdmin(ImpersonationMixin, ExportAdminMixin, BulkFormActionMixin, M
     )
     def approve_kyc(self, request: HttpRequest, form: KycApproveForm, object_id: str) -> HttpResponse:
         level = form.cleaned_data.get("level")
-        return self._detail(
+        return self.run_object_action(
             request,
             object_id,
             lambda c: services.approve_kyc(c, actor=request.user, level=level),
@@ -509,7 +497,7 @@ class CustomerAdmin(ImpersonationMixin, ExportAdminMixin, BulkFormActionMixin, M
     )
     def revoke_kyc(self, request: HttpRequest, form: OptionalReasonDialogForm, object_id: str) -> HttpResponse:
         reason = form.cleaned_data.get("reason", "")
-        return self._detail(
+        return self.run_object_action(
             request,
             object_id,
             lambda c: services.revoke_kyc(c, actor=request.user, reason=reason),
@@ -529,7 +517,9 @@ class CustomerAdmin(ImpersonationMixin, ExportAdminMixin, BulkFormActionMixin, M
         },
     )
     def reset_kyc(self, request: HttpRequest, form: ConfirmDialogForm, object_id: str) -> HttpResponse:
-        return self._detail(request, object_id, lambda c: services.reset_kyc(c, actor=request.user), _("KYC reset."))
+        return self.run_object_action(
+            request, object_id, lambda c: services.reset_kyc(c, actor=request.user), _("KYC reset.")
+        )
 
     @action(
         description=_("Bookmark"),

@@ -13,10 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import action
 
-from crm.core.admin import ReadOnlyAdminMixin
+from crm.core.admin import ReadOnlyAdminMixin, back_to
 from crm.core.exceptions import DomainError
 from crm.customers import services
-from crm.customers.admin.helpers import back_to
 from crm.customers.forms import ConfirmDialogForm
 from crm.customers.models import CustomerFieldConfiguration, KycWebhook, OnboardingStepConfiguration
 

@@ -17,11 +17,10 @@ from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import AutocompleteSelectFilter, ChoicesDropdownFilter, RelatedDropdownFilter
 from unfold.decorators import action, display
 
-from crm.core.admin import BulkFormActionMixin
-from crm.core.exceptions import DomainError
+from crm.core.admin import BulkFormActionMixin, ObjectActionAdminMixin, back_to
 from crm.core.exports.admin import ExportAdminMixin
 from crm.customers.admin.filters import DayRangeFilter
-from crm.customers.admin.helpers import back_to, colour_badge
+from crm.customers.admin.helpers import colour_badge
 from crm.sales import selectors, services
 from crm.sales.admin import filters
 from crm.sales.admin.forms import (
@@ -68,7 +67,7 @@ STATE_FIELDS = (
 
 
 @admin.register(Lead)
-class LeadAdmin(ExportAdminMixin, BulkFormActionMixin, ModelAdmin):
+class LeadAdmin(ExportAdminMixin, BulkFormActionMixin, ObjectActionAdminMixin, ModelAdmin):
     form = LeadForm
     list_display = (
         "name",
@@ -259,18 +258,6 @@ class LeadAdmin(ExportAdminMixin, BulkFormActionMixin, ModelAdmin):
 
     # Detail actions ------------------------------------------------------------------------
 
-    def _detail(self, request: HttpRequest, object_id: str, work, done: str) -> HttpResponse:
-        lead = self.get_object(request, object_id)
-        if lead is None:
-            raise Http404
-        try:
-            work(lead)
-        except DomainError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
-        else:
-            self.message_user(request, done, messages.SUCCESS)
-        return back_to(request, reverse("admin:sales_lead_change", args=[lead.pk]))
-
     @action(
         description=_("Claim"),
         url_path="claim",
@@ -279,7 +266,7 @@ class LeadAdmin(ExportAdminMixin, BulkFormActionMixin, ModelAdmin):
         dialog={"title": _("Claim this lead"), "form_class": ClaimDialogForm, "form_submit_text": _("Claim")},
     )
     def claim(self, request: HttpRequest, form: ClaimDialogForm, object_id: str) -> HttpResponse:
-        return self._detail(
+        return self.run_object_action(
             request, object_id, lambda lead: services.claim_lead(lead, actor=request.user), _("Lead claimed.")
         )
 
@@ -292,7 +279,7 @@ class LeadAdmin(ExportAdminMixin, BulkFormActionMixin, ModelAdmin):
     )
     def send_email(self, request: HttpRequest, form: SendEmailDialogForm, object_id: str) -> HttpResponse:
         data = form.cleaned_data
-        return self._detail(
+        return self.run_object_action(
             request,
             object_id,
             lambda lead: services.send_lead_email(
@@ -310,7 +297,7 @@ class LeadAdmin(ExportAdminMixin, BulkFormActionMixin, ModelAdmin):
     )
     def follow_up(self, request: HttpRequest, form: FollowUpDialogForm, object_id: str) -> HttpResponse:
         data = form.cleaned_data
-        return self._detail(
+        return self.run_object_action(
             request,
             object_id,
             lambda lead: services.set_follow_up(
@@ -331,7 +318,7 @@ class LeadAdmin(ExportAdminMixin, BulkFormActionMixin, ModelAdmin):
         if other is None:
             self.message_user(request, _("No such lead."), messages.ERROR)
             return back_to(request, reverse("admin:sales_lead_change", args=[object_id]))
-        return self._detail(
+        return self.run_object_action(
             request,
             object_id,
             lambda lead: services.merge_leads(lead, other, actor=request.user),
