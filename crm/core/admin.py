@@ -1,13 +1,19 @@
-"""Admin of the core models: settings store, activity log, event outbox and export jobs."""
+"""Admin of the core models (settings, activity log, outbox, export jobs) and mixins shared by the apps' admins."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers as admin_helpers
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
@@ -15,12 +21,24 @@ from unfold.contrib.filters.admin import FieldTextFilter, RangeDateTimeFilter
 from unfold.decorators import display
 
 from crm.core import events
+from crm.core.exceptions import DomainError
 from crm.core.exports.admin import ExportAdminMixin
 from crm.core.files import signed_file_url
 from crm.core.models import Activity, ExportJob, OutboxEvent, Setting, parse_setting_value
 from crm.core.services import set_setting
 
-__all__ = ["ActivityAdmin", "ExportAdminMixin", "ExportJobAdmin", "OutboxEventAdmin", "SettingAdmin"]
+__all__ = [
+    "ActivityAdmin",
+    "BulkFormActionMixin",
+    "ExportAdminMixin",
+    "ExportJobAdmin",
+    "ObjectActionAdminMixin",
+    "OutboxEventAdmin",
+    "ReadOnlyAdminMixin",
+    "SettingAdmin",
+    "back_to",
+    "run_service",
+]
 
 HIDDEN_VALUE = "•••"
 _current_request: ContextVar[HttpRequest | None] = ContextVar("export_admin_request", default=None)
@@ -59,9 +77,12 @@ class SettingForm(forms.ModelForm):
 
 
 class ReadOnlyAdminMixin:
-    """Records written by the system only: staff may look, never add, change or delete."""
+    """Rows written only by the system or through services: staff may look, never add, change or delete.
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
+    For model admins and inlines alike (an inline's `has_add_permission` also receives the parent object).
+    """
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
@@ -69,6 +90,114 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+class BulkFormActionMixin:
+    """Bulk actions that ask for a value on a confirmation page, then hand it to the app's service.
+
+    The page names the rows `bulk_noun`/`bulk_noun_plural`, or the model's verbose names when unset.
+    """
+
+    bulk_noun: str | None = None
+    bulk_noun_plural: str | None = None
+    bulk_done_message: str = _("%(count)d row(s) changed.")
+
+    def run_bulk_action(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        *,
+        form_class: type[forms.Form],
+        title: str,
+        apply: Callable[[forms.Form], int],
+    ) -> HttpResponse | None:
+        """Show `form_class` until it is valid, then report how many rows `apply(form)` changed."""
+        form = form_class(request.POST if "apply" in request.POST else None)
+        if not (form.is_bound and form.is_valid()):
+            return self._bulk_form_page(request, queryset, form, title)
+        try:
+            changed = apply(form)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        else:
+            self.message_user(request, self.bulk_done_message % {"count": changed}, messages.SUCCESS)
+        return None
+
+    def _bulk_form_page(
+        self, request: HttpRequest, queryset: QuerySet, form: forms.Form, title: str
+    ) -> TemplateResponse:
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": opts,
+            "noun": self.bulk_noun,
+            "noun_plural": self.bulk_noun_plural,
+            "form": form,
+            "action_name": request.POST.get("action", ""),
+            "select_across": request.POST.get("select_across", "0"),
+            "selected": request.POST.getlist(admin_helpers.ACTION_CHECKBOX_NAME),
+            "count": queryset.count(),
+            "changelist_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
+        }
+        return TemplateResponse(request, "admin/bulk_action.html", context)
+
+
+def back_to(request: HttpRequest, url: str) -> HttpResponse:
+    """Redirect after a dialog action: htmx dialogs need HX-Redirect, plain forms a 302."""
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return HttpResponseRedirect(url)
+
+
+def run_service(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    work: Callable[[], object],
+    done: str,
+    url: str,
+    *,
+    show_validation_errors: bool = True,
+) -> HttpResponse:
+    """Call a service; a refusal becomes an error message, success the `done` message; then back to `url`.
+
+    A `ValidationError` is shown as a refusal too, unless `show_validation_errors` is False: then it propagates.
+    """
+    try:
+        work()
+    except DomainError as exc:
+        modeladmin.message_user(request, exc.message, messages.ERROR)
+    except ValidationError as exc:
+        if not show_validation_errors:
+            raise
+        modeladmin.message_user(request, "; ".join(exc.messages), messages.ERROR)
+    else:
+        modeladmin.message_user(request, done, messages.SUCCESS)
+    return back_to(request, url)
+
+
+class ObjectActionAdminMixin:
+    """Detail-page actions (dialogs) that call one service on the object, then go back to its change page.
+
+    Set `show_validation_errors` where the app's services refuse with `ValidationError` as well as `DomainError`.
+    """
+
+    show_validation_errors: bool = False
+
+    def run_object_action(
+        self, request: HttpRequest, object_id: str, work: Callable[[Any], object], done: str
+    ) -> HttpResponse:
+        """`work(obj)` on the object the user may see (404 otherwise), reported as `run_service` does."""
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            raise Http404
+        opts = self.model._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        return run_service(
+            self, request, lambda: work(obj), done, url, show_validation_errors=self.show_validation_errors
+        )
 
 
 @admin.register(Setting)

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
 
+from crm.core.admin import ReadOnlyAdminMixin
 from crm.payments import services
 from crm.payments.models import (
     PaymentMethod,
@@ -19,7 +20,6 @@ from crm.payments.models import (
     WebhookEvent,
     WhitelistedAddress,
 )
-from crm.wallets.admin.transactions import ReadOnlyMixin
 
 
 @admin.register(PaymentProvider)
@@ -75,7 +75,7 @@ class WhitelistedAddressAdmin(ModelAdmin):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(ReadOnlyMixin, ModelAdmin):
+class WebhookEventAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("id", "provider", "event_id", "event_type", "signature", "status", "received_at", "processed_at")
     list_filter = ("provider", "status", "signature_valid")
     list_select_related = ("provider",)

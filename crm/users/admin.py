@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from unfold.admin import ModelAdmin
 from unfold.forms import AdminPasswordChangeForm
 
+from crm.core.admin import ReadOnlyAdminMixin
 from crm.core.exceptions import DomainError
 from crm.users import services, two_factor
 from crm.users.forms import (
@@ -312,7 +313,7 @@ class TOTPDeviceAdmin(ModelAdmin):
 
 
 @admin.register(LoginRecord)
-class LoginRecordAdmin(ModelAdmin):
+class LoginRecordAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """Portal log-in attempts (the client sees their own in the portal); read-only."""
 
     list_display = ("created_at", "email", "result", "reason", "ip_address", "impersonated_by")
@@ -331,15 +332,6 @@ class LoginRecordAdmin(ModelAdmin):
         "impersonated_by",
     )
     fields = readonly_fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(Device)

@@ -14,10 +14,11 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
 from crm.affiliates import services
-from crm.affiliates.admin.common import STATUS_LABELS, ReadOnlyMixin, ServiceFormMixin, run_service
+from crm.affiliates.admin.common import STATUS_LABELS, ServiceFormMixin
 from crm.affiliates.admin.forms import AffiliateForm, ReasonDialogForm
 from crm.affiliates.admin.stats import downline_statistics, tree_rows
 from crm.affiliates.models import Affiliate, AttributionFlag
+from crm.core.admin import ReadOnlyAdminMixin, run_service
 
 
 @admin.register(Affiliate)
@@ -141,7 +142,7 @@ class AffiliateAdmin(ServiceFormMixin, ModelAdmin):
 
 
 @admin.register(AttributionFlag)
-class AttributionFlagAdmin(ReadOnlyMixin, ModelAdmin):
+class AttributionFlagAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("id", "customer", "affiliate", "reason", "status_label", "created_at", "reviewed_by")
     list_filter = ("status", "reason")
     list_select_related = ("customer", "affiliate__customer", "reviewed_by")

@@ -15,10 +15,11 @@ from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateTimeFil
 from unfold.decorators import action, display
 
 from crm.affiliates import services
-from crm.affiliates.admin.common import STATUS_LABELS, ReadOnlyMixin, run_service
+from crm.affiliates.admin.common import STATUS_LABELS
 from crm.affiliates.admin.forms import CorrectDialogForm, ReasonDialogForm
 from crm.affiliates.explain import explain
 from crm.affiliates.models import CommissionLedger, CommissionLevel, CommissionModel, CommissionRule
+from crm.core.admin import ReadOnlyAdminMixin, run_service
 
 
 class CommissionLevelInline(TabularInline):
@@ -74,7 +75,7 @@ class CommissionLevelAdmin(ModelAdmin):
 
 
 @admin.register(CommissionLedger)
-class CommissionLedgerAdmin(ReadOnlyMixin, ModelAdmin):
+class CommissionLedgerAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """The review queue: pending records first; approve, reject or correct, each row explained."""
 
     list_display = (

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
-
-from crm.core.exceptions import DomainError
-from crm.customers.admin.helpers import back_to
+from django.http import HttpRequest
 
 STATUS_LABELS = {
     "PENDING": "warning",
@@ -25,32 +19,6 @@ STATUS_LABELS = {
     "cleared": "success",
     "confirmed": "danger",
 }
-
-
-class ReadOnlyMixin:
-    """Rows that change only through services: no add, change or delete in the admin."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-def run_service(modeladmin, request: HttpRequest, work: Callable[[], Any], done: str, url: str) -> HttpResponse:
-    """Call a service; a refusal becomes an error message, success a confirmation; then back to `url`."""
-    try:
-        work()
-    except DomainError as exc:
-        modeladmin.message_user(request, exc.message, messages.ERROR)
-    except ValidationError as exc:
-        modeladmin.message_user(request, "; ".join(exc.messages), messages.ERROR)
-    else:
-        modeladmin.message_user(request, done, messages.SUCCESS)
-    return back_to(request, url)
 
 
 class ServiceFormMixin:

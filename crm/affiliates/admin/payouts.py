@@ -13,7 +13,7 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
 from crm.affiliates import services
-from crm.affiliates.admin.common import STATUS_LABELS, ReadOnlyMixin, run_service
+from crm.affiliates.admin.common import STATUS_LABELS
 from crm.affiliates.admin.forms import OptionalReasonDialogForm
 from crm.affiliates.models import (
     Banner,
@@ -26,10 +26,11 @@ from crm.affiliates.models import (
     Source,
     TargetGroup,
 )
+from crm.core.admin import ReadOnlyAdminMixin, run_service
 
 
 @admin.register(PayoutRequest)
-class PayoutRequestAdmin(ReadOnlyMixin, ModelAdmin):
+class PayoutRequestAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """Pending requests first; approval pays through the ledger, rejection releases the commissions."""
 
     list_display = (
@@ -94,7 +95,7 @@ class PayoutRequestAdmin(ReadOnlyMixin, ModelAdmin):
 
 
 @admin.register(PayoutWallet)
-class PayoutWalletAdmin(ReadOnlyMixin, ModelAdmin):
+class PayoutWalletAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("id", "affiliate", "wallet", "is_default", "created_at")
     list_select_related = ("affiliate__customer", "wallet__currency")
     search_fields = ("=affiliate__id", "^wallet__number")

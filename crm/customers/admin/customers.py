@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.admin import helpers as admin_helpers
 from django.contrib.contenttypes.admin import GenericInlineModelAdminChecks
 from django.db import transaction
 from django.db.models import BooleanField, QuerySet, Value
 from django.http import Http404, HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -23,7 +21,7 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import action, display
 
-from crm.core.exceptions import DomainError
+from crm.core.admin import BulkFormActionMixin, ObjectActionAdminMixin, ReadOnlyAdminMixin, back_to
 from crm.core.exports.admin import ExportAdminMixin
 from crm.core.models import Activity
 from crm.customers import services
@@ -32,7 +30,6 @@ from crm.customers.admin.helpers import (
     DOCUMENT_LABELS,
     KYC_LABELS,
     STATUS_LABELS,
-    back_to,
     colour_badge,
     download_link,
     masked_changes,
@@ -167,7 +164,7 @@ class _ActivityTargetChecks(GenericInlineModelAdminChecks):
         return []
 
 
-class HistoryInline(GenericTabularInline):
+class HistoryInline(ReadOnlyAdminMixin, GenericTabularInline):
     """What happened to the client, by whom, with old and new values (personal data masked as elsewhere)."""
 
     checks_class = _ActivityTargetChecks
@@ -186,15 +183,6 @@ class HistoryInline(GenericTabularInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return Activity.objects.select_related("actor").order_by("-created_at", "-id")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Whoever may open the client may read its history.
@@ -221,7 +209,7 @@ class HistoryInline(GenericTabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ImpersonationMixin, ExportAdminMixin, ModelAdmin):
+class CustomerAdmin(ImpersonationMixin, ExportAdminMixin, BulkFormActionMixin, ObjectActionAdminMixin, ModelAdmin):
     form = CustomerForm
     list_display = (
         "name",
@@ -263,6 +251,8 @@ class CustomerAdmin(ImpersonationMixin, ExportAdminMixin, ModelAdmin):
     actions = [*ExportAdminMixin.actions, "assign_agents_action", "change_status_action", "set_sales_status_action"]
     actions_detail = ["approve_kyc", "revoke_kyc", "reset_kyc", "toggle_bookmark", "impersonate"]
     inlines = (DocumentInline, CommentInline, HistoryInline)
+    bulk_noun, bulk_noun_plural = _("client"), _("clients")
+    bulk_done_message = _("%(count)d client(s) changed.")
 
     def get_list_filter(self, request: HttpRequest) -> list:
         list_filter: list = [
@@ -440,60 +430,36 @@ class CustomerAdmin(ImpersonationMixin, ExportAdminMixin, ModelAdmin):
 
     # Bulk actions ----------------------------------------------------------------------
 
-    def _bulk_form_page(self, request: HttpRequest, queryset: QuerySet, form, title: str) -> TemplateResponse:
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "opts": self.model._meta,
-            "form": form,
-            "action_name": request.POST.get("action", ""),
-            "select_across": request.POST.get("select_across", "0"),
-            "selected": request.POST.getlist(admin_helpers.ACTION_CHECKBOX_NAME),
-            "count": queryset.count(),
-            "changelist_url": reverse("admin:customers_customer_changelist"),
-        }
-        return TemplateResponse(request, "admin/customers/customer/bulk_action.html", context)
-
-    def _run_bulk(self, request: HttpRequest, form_class, title: str, queryset: QuerySet, run) -> HttpResponse | None:
-        form = form_class(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            try:
-                changed = run(form)
-            except DomainError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
-                return None
-            self.message_user(request, _("%(count)d client(s) changed.") % {"count": changed}, messages.SUCCESS)
-            return None
-        return self._bulk_form_page(request, queryset, form, title)
-
     @admin.action(description=_("Assign agent"), permissions=["assign"])
     def assign_agents_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        return self._run_bulk(
+        return self.run_bulk_action(
             request,
-            AssignAgentsForm,
-            _("Assign an agent to the selected clients"),
             queryset,
-            lambda form: services.assign_agents(queryset, actor=request.user, **form.agent_values()),
+            form_class=AssignAgentsForm,
+            title=_("Assign an agent to the selected clients"),
+            apply=lambda form: services.assign_agents(queryset, actor=request.user, **form.agent_values()),
         )
 
     @admin.action(description=_("Change status"), permissions=["change_status"])
     def change_status_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        return self._run_bulk(
+        return self.run_bulk_action(
             request,
-            ChangeStatusForm,
-            _("Change the status of the selected clients"),
             queryset,
-            lambda form: services.change_status(queryset, status=form.cleaned_data["status"], actor=request.user),
+            form_class=ChangeStatusForm,
+            title=_("Change the status of the selected clients"),
+            apply=lambda form: services.change_status(
+                queryset, status=form.cleaned_data["status"], actor=request.user
+            ),
         )
 
     @admin.action(description=_("Set sales status"), permissions=["change"])
     def set_sales_status_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        return self._run_bulk(
+        return self.run_bulk_action(
             request,
-            SetSalesStatusForm,
-            _("Set the sales status of the selected clients"),
             queryset,
-            lambda form: services.set_sales_status(
+            form_class=SetSalesStatusForm,
+            title=_("Set the sales status of the selected clients"),
+            apply=lambda form: services.set_sales_status(
                 queryset, sales_status=form.cleaned_data["sales_status"], actor=request.user
             ),
         )
@@ -506,16 +472,6 @@ class CustomerAdmin(ImpersonationMixin, ExportAdminMixin, ModelAdmin):
             raise Http404
         return customer
 
-    def _detail(self, request: HttpRequest, object_id: str, work, done: str) -> HttpResponse:
-        customer = self._visible_customer(request, object_id)
-        try:
-            work(customer)
-        except DomainError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
-        else:
-            self.message_user(request, done, messages.SUCCESS)
-        return back_to(request, reverse("admin:customers_customer_change", args=[customer.pk]))
-
     @action(
         description=_("Approve KYC"),
         url_path="approve-kyc",
@@ -525,7 +481,7 @@ class CustomerAdmin(ImpersonationMixin, ExportAdminMixin, ModelAdmin):
     )
     def approve_kyc(self, request: HttpRequest, form: KycApproveForm, object_id: str) -> HttpResponse:
         level = form.cleaned_data.get("level")
-        return self._detail(
+        return self.run_object_action(
             request,
             object_id,
             lambda c: services.approve_kyc(c, actor=request.user, level=level),
@@ -541,7 +497,7 @@ class CustomerAdmin(ImpersonationMixin, ExportAdminMixin, ModelAdmin):
     )
     def revoke_kyc(self, request: HttpRequest, form: OptionalReasonDialogForm, object_id: str) -> HttpResponse:
         reason = form.cleaned_data.get("reason", "")
-        return self._detail(
+        return self.run_object_action(
             request,
             object_id,
             lambda c: services.revoke_kyc(c, actor=request.user, reason=reason),
@@ -561,7 +517,9 @@ class CustomerAdmin(ImpersonationMixin, ExportAdminMixin, ModelAdmin):
         },
     )
     def reset_kyc(self, request: HttpRequest, form: ConfirmDialogForm, object_id: str) -> HttpResponse:
-        return self._detail(request, object_id, lambda c: services.reset_kyc(c, actor=request.user), _("KYC reset."))
+        return self.run_object_action(
+            request, object_id, lambda c: services.reset_kyc(c, actor=request.user), _("KYC reset.")
+        )
 
     @action(
         description=_("Bookmark"),

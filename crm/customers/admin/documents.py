@@ -14,10 +14,11 @@ from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import ChoicesDropdownFilter
 from unfold.decorators import action, display
 
+from crm.core.admin import back_to
 from crm.core.exceptions import DomainError
 from crm.customers import services
 from crm.customers.admin.filters import DayRangeFilter
-from crm.customers.admin.helpers import DOCUMENT_LABELS, back_to, download_link
+from crm.customers.admin.helpers import DOCUMENT_LABELS, download_link
 from crm.customers.forms import ConfirmDialogForm, ReasonDialogForm, ServiceSavedForm
 from crm.customers.models import Comment, Customer, Document
 

@@ -6,7 +6,6 @@ import logging
 import re
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -65,15 +64,6 @@ def download_link(document, user) -> str:
         logger.warning("No signed link for document %s", document.pk)
         return "-"
     return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("Download"))
-
-
-def back_to(request: HttpRequest, url: str) -> HttpResponse:
-    """Redirect after a dialog action: htmx dialogs need HX-Redirect, plain forms a 302."""
-    if request.headers.get("HX-Request"):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return HttpResponseRedirect(url)
 
 
 def masked_changes(changes: dict[str, Any], *, show_personal: bool) -> list[tuple[str, Any, Any]]:

@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import action
 
+from crm.core.admin import ReadOnlyAdminMixin, back_to
 from crm.core.exceptions import DomainError
 from crm.customers import services
-from crm.customers.admin.helpers import back_to
 from crm.customers.forms import ConfirmDialogForm
 from crm.customers.models import CustomerFieldConfiguration, KycWebhook, OnboardingStepConfiguration
 
@@ -65,7 +65,7 @@ class CustomerFieldConfigurationAdmin(ModelAdmin):
 
 
 @admin.register(KycWebhook)
-class KycWebhookAdmin(ModelAdmin):
+class KycWebhookAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """KYC provider callbacks as received; read-only, with a way to process one again."""
 
     list_display = ("id", "provider", "event_type", "external_user_id", "received_at", "processed_at", "error")
@@ -74,15 +74,6 @@ class KycWebhookAdmin(ModelAdmin):
     show_full_result_count = False
     readonly_fields = [field.name for field in KycWebhook._meta.fields]
     actions = ["process_selected"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_process_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("customers.manage_kyc")

@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
+from crm.core.admin import back_to
 from crm.core.exceptions import DomainError
 from crm.core.files import signed_file_url
-from crm.customers.admin.helpers import back_to
 from crm.customers.forms import ConfirmDialogForm
 from crm.sales.admin.forms import LeadImportForm
 from crm.sales.models import AssignmentRule, LeadImport

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.admin import helpers as admin_helpers
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,10 +17,10 @@ from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import AutocompleteSelectFilter, ChoicesDropdownFilter, RelatedDropdownFilter
 from unfold.decorators import action, display
 
-from crm.core.exceptions import DomainError
+from crm.core.admin import BulkFormActionMixin, ObjectActionAdminMixin, back_to
 from crm.core.exports.admin import ExportAdminMixin
 from crm.customers.admin.filters import DayRangeFilter
-from crm.customers.admin.helpers import back_to, colour_badge
+from crm.customers.admin.helpers import colour_badge
 from crm.sales import selectors, services
 from crm.sales.admin import filters
 from crm.sales.admin.forms import (
@@ -68,7 +67,7 @@ STATE_FIELDS = (
 
 
 @admin.register(Lead)
-class LeadAdmin(ExportAdminMixin, ModelAdmin):
+class LeadAdmin(ExportAdminMixin, BulkFormActionMixin, ObjectActionAdminMixin, ModelAdmin):
     form = LeadForm
     list_display = (
         "name",
@@ -98,6 +97,7 @@ class LeadAdmin(ExportAdminMixin, ModelAdmin):
     actions = [*ExportAdminMixin.actions, "assign_selected", "change_status_selected", "claim_selected"]
     actions_detail = ["claim", "send_email", "follow_up", "merge"]
     inlines = (LeadCommentInline, LeadCommunicationInline, LeadHistoryInline)
+    bulk_done_message = _("%(count)d lead(s) changed.")
 
     def get_list_filter(self, request: HttpRequest) -> list:
         list_filter: list = [filters.AssignedFilter, ("sales_status", RelatedDropdownFilter)]
@@ -224,49 +224,26 @@ class LeadAdmin(ExportAdminMixin, ModelAdmin):
 
     # Bulk actions ----------------------------------------------------------------------
 
-    def _run_bulk(self, request: HttpRequest, form_class, title: str, queryset: QuerySet, run) -> HttpResponse | None:
-        form = form_class(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            try:
-                changed = run(form)
-            except DomainError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
-                return None
-            self.message_user(request, _("%(count)d lead(s) changed.") % {"count": changed}, messages.SUCCESS)
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "opts": self.model._meta,
-            "form": form,
-            "action_name": request.POST.get("action", ""),
-            "select_across": request.POST.get("select_across", "0"),
-            "selected": request.POST.getlist(admin_helpers.ACTION_CHECKBOX_NAME),
-            "count": queryset.count(),
-            "changelist_url": reverse("admin:sales_lead_changelist"),
-        }
-        return TemplateResponse(request, "admin/sales/lead/bulk_action.html", context)
-
     @admin.action(description=_("Assign to a sales person"), permissions=["assign", "bulk_edit"])
     def assign_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        return self._run_bulk(
+        return self.run_bulk_action(
             request,
-            AssignLeadsForm,
-            _("Assign the selected leads"),
             queryset,
-            lambda form: services.bulk_edit_leads(
+            form_class=AssignLeadsForm,
+            title=_("Assign the selected leads"),
+            apply=lambda form: services.bulk_edit_leads(
                 queryset, actor=request.user, sales_person=form.cleaned_data["sales_person"]
             ),
         )
 
     @admin.action(description=_("Change sales status"), permissions=["bulk_edit"])
     def change_status_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        return self._run_bulk(
+        return self.run_bulk_action(
             request,
-            LeadStatusForm,
-            _("Change the sales status of the selected leads"),
             queryset,
-            lambda form: services.bulk_edit_leads(
+            form_class=LeadStatusForm,
+            title=_("Change the sales status of the selected leads"),
+            apply=lambda form: services.bulk_edit_leads(
                 queryset, actor=request.user, sales_status=form.cleaned_data["sales_status"]
             ),
         )
@@ -281,18 +258,6 @@ class LeadAdmin(ExportAdminMixin, ModelAdmin):
 
     # Detail actions ------------------------------------------------------------------------
 
-    def _detail(self, request: HttpRequest, object_id: str, work, done: str) -> HttpResponse:
-        lead = self.get_object(request, object_id)
-        if lead is None:
-            raise Http404
-        try:
-            work(lead)
-        except DomainError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
-        else:
-            self.message_user(request, done, messages.SUCCESS)
-        return back_to(request, reverse("admin:sales_lead_change", args=[lead.pk]))
-
     @action(
         description=_("Claim"),
         url_path="claim",
@@ -301,7 +266,7 @@ class LeadAdmin(ExportAdminMixin, ModelAdmin):
         dialog={"title": _("Claim this lead"), "form_class": ClaimDialogForm, "form_submit_text": _("Claim")},
     )
     def claim(self, request: HttpRequest, form: ClaimDialogForm, object_id: str) -> HttpResponse:
-        return self._detail(
+        return self.run_object_action(
             request, object_id, lambda lead: services.claim_lead(lead, actor=request.user), _("Lead claimed.")
         )
 
@@ -314,7 +279,7 @@ class LeadAdmin(ExportAdminMixin, ModelAdmin):
     )
     def send_email(self, request: HttpRequest, form: SendEmailDialogForm, object_id: str) -> HttpResponse:
         data = form.cleaned_data
-        return self._detail(
+        return self.run_object_action(
             request,
             object_id,
             lambda lead: services.send_lead_email(
@@ -332,7 +297,7 @@ class LeadAdmin(ExportAdminMixin, ModelAdmin):
     )
     def follow_up(self, request: HttpRequest, form: FollowUpDialogForm, object_id: str) -> HttpResponse:
         data = form.cleaned_data
-        return self._detail(
+        return self.run_object_action(
             request,
             object_id,
             lambda lead: services.set_follow_up(
@@ -353,7 +318,7 @@ class LeadAdmin(ExportAdminMixin, ModelAdmin):
         if other is None:
             self.message_user(request, _("No such lead."), messages.ERROR)
             return back_to(request, reverse("admin:sales_lead_change", args=[object_id]))
-        return self._detail(
+        return self.run_object_action(
             request,
             object_id,
             lambda lead: services.merge_leads(lead, other, actor=request.user),

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateTimeFilter
 from unfold.decorators import action, display
 
-from crm.core.exceptions import DomainError
+from crm.core.admin import ObjectActionAdminMixin, ReadOnlyAdminMixin
 from crm.core.exports.admin import ExportAdminMixin
-from crm.customers.admin.helpers import back_to
 from crm.wallets import services
 from crm.wallets.forms import ApproveDialogForm, RefundDialogForm, RejectDialogForm
 from crm.wallets.models import JournalEntry, Posting, Transaction
@@ -31,20 +29,7 @@ STATUS_LABELS = {
 }
 
 
-class ReadOnlyMixin:
-    """Ledger and transaction rows change only through services: no add, change or delete in the admin."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class TransactionEntryInline(ReadOnlyMixin, TabularInline):
+class TransactionEntryInline(ReadOnlyAdminMixin, TabularInline):
     model = JournalEntry
     fk_name = "transaction"
     tab = True
@@ -59,7 +44,7 @@ class TransactionEntryInline(ReadOnlyMixin, TabularInline):
 
 
 @admin.register(Transaction)
-class TransactionAdmin(ExportAdminMixin, ReadOnlyMixin, ModelAdmin):
+class TransactionAdmin(ExportAdminMixin, ReadOnlyAdminMixin, ObjectActionAdminMixin, ModelAdmin):
     list_display = (
         "id", "type", "status_label", "customer", "wallet", "amount", "currency", "fee", "is_ftd", "method",
         "created_by", "approved_by", "created_at",
@@ -78,6 +63,7 @@ class TransactionAdmin(ExportAdminMixin, ReadOnlyMixin, ModelAdmin):
     inlines = [TransactionEntryInline]
     export_permission = "wallets.export_transaction"
     actions_detail = ["approve", "reject", "refund"]
+    show_validation_errors = True
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).visible_to(request.user)
@@ -92,24 +78,6 @@ class TransactionAdmin(ExportAdminMixin, ReadOnlyMixin, ModelAdmin):
     def has_refund_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
         return request.user.has_perm("wallets.refund_transaction")
 
-    def _run(self, request: HttpRequest, object_id: str, work, done: str) -> HttpResponse:
-        txn = self.get_object(request, object_id)
-        if txn is None:
-            raise Http404
-        try:
-            work(txn)
-        except DomainError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
-        except Exception as exc:
-            from django.core.exceptions import ValidationError
-
-            if not isinstance(exc, ValidationError):
-                raise
-            self.message_user(request, "; ".join(exc.messages), messages.ERROR)
-        else:
-            self.message_user(request, done, messages.SUCCESS)
-        return back_to(request, reverse("admin:wallets_transaction_change", args=[txn.pk]))
-
     @action(
         description=_("Approve"),
         url_path="approve",
@@ -119,7 +87,7 @@ class TransactionAdmin(ExportAdminMixin, ReadOnlyMixin, ModelAdmin):
     )
     def approve(self, request: HttpRequest, form: ApproveDialogForm, object_id: str) -> HttpResponse:
         amount, comment = form.cleaned_data.get("changed_amount"), form.cleaned_data.get("comment", "")
-        return self._run(
+        return self.run_object_action(
             request,
             object_id,
             lambda t: services.approve_transaction(t, actor=request.user, amount=amount, comment=comment),
@@ -135,7 +103,7 @@ class TransactionAdmin(ExportAdminMixin, ReadOnlyMixin, ModelAdmin):
     )
     def reject(self, request: HttpRequest, form: RejectDialogForm, object_id: str) -> HttpResponse:
         reason = form.cleaned_data["reason"]
-        return self._run(
+        return self.run_object_action(
             request,
             object_id,
             lambda t: services.reject_transaction(t, actor=request.user, reason=reason),
@@ -151,7 +119,7 @@ class TransactionAdmin(ExportAdminMixin, ReadOnlyMixin, ModelAdmin):
     )
     def refund(self, request: HttpRequest, form: RefundDialogForm, object_id: str) -> HttpResponse:
         comment = form.cleaned_data.get("comment", "")
-        return self._run(
+        return self.run_object_action(
             request,
             object_id,
             lambda t: services.refund_withdrawal(t, actor=request.user, comment=comment),
@@ -159,7 +127,7 @@ class TransactionAdmin(ExportAdminMixin, ReadOnlyMixin, ModelAdmin):
         )
 
 
-class PostingInline(ReadOnlyMixin, TabularInline):
+class PostingInline(ReadOnlyAdminMixin, TabularInline):
     model = Posting
     extra = 0
     fields = ("wallet", "currency", "bucket", "amount", "balance_after")
@@ -170,7 +138,7 @@ class PostingInline(ReadOnlyMixin, TabularInline):
 
 
 @admin.register(JournalEntry)
-class JournalEntryAdmin(ReadOnlyMixin, ModelAdmin):
+class JournalEntryAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = (
         "id",
         "kind",
@@ -189,7 +157,7 @@ class JournalEntryAdmin(ReadOnlyMixin, ModelAdmin):
 
 
 @admin.register(Posting)
-class PostingAdmin(ReadOnlyMixin, ModelAdmin):
+class PostingAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("id", "entry", "wallet", "currency", "bucket", "amount", "balance_after", "created_at")
     list_filter = ("bucket", "currency")
     list_select_related = ("entry", "wallet", "currency")

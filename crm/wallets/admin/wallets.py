@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,11 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 
-from crm.core.exceptions import DomainError
-from crm.customers.admin.helpers import back_to
+from crm.core.admin import ObjectActionAdminMixin, ReadOnlyAdminMixin, back_to
 from crm.customers.forms import ConfirmDialogForm
 from crm.wallets import selectors, services
-from crm.wallets.admin.transactions import ReadOnlyMixin
 from crm.wallets.forms import MovementDialogForm, StatementPeriodForm, WalletForm
 from crm.wallets.models import Posting, Wallet
 from crm.wallets.statements import XLSX, statement_filename, statement_xlsx
@@ -27,7 +24,7 @@ from crm.wallets.statements import XLSX, statement_filename, statement_xlsx
 MONEY_FIELDS = ("balance", "credit", "on_hold", "equity", "margin", "free_margin", "margin_level")
 
 
-class WalletPostingInline(ReadOnlyMixin, TabularInline):
+class WalletPostingInline(ReadOnlyAdminMixin, TabularInline):
     """The wallet's postings, newest first, paginated."""
 
     model = Posting
@@ -45,7 +42,7 @@ class WalletPostingInline(ReadOnlyMixin, TabularInline):
 
 
 @admin.register(Wallet)
-class WalletAdmin(ModelAdmin):
+class WalletAdmin(ObjectActionAdminMixin, ModelAdmin):
     form = WalletForm
     list_display = ("number", "customer", "currency", "type", "group", "leverage", "balance", "credit", "on_hold",
                     "enabled", "is_demo")  # fmt: skip
@@ -55,6 +52,7 @@ class WalletAdmin(ModelAdmin):
     show_full_result_count = False
     inlines = [WalletPostingInline]
     actions_detail = ["enable", "disable", "enter_movement", "open_statement"]
+    show_validation_errors = True
     readonly_fields = ("number", "customer", "currency", "type", "system_code", "platform", "is_demo",
                        "allow_negative", *MONEY_FIELDS, "created_at")  # fmt: skip
 
@@ -103,18 +101,6 @@ class WalletAdmin(ModelAdmin):
             raise Http404
         return wallet
 
-    def _run(self, request: HttpRequest, object_id: str, work, done: str) -> HttpResponse:
-        wallet = self._wallet(request, object_id)
-        try:
-            work(wallet)
-        except DomainError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
-        except ValidationError as exc:
-            self.message_user(request, "; ".join(exc.messages), messages.ERROR)
-        else:
-            self.message_user(request, done, messages.SUCCESS)
-        return back_to(request, reverse("admin:wallets_wallet_change", args=[wallet.pk]))
-
     @action(
         description=_("Enable"),
         url_path="enable",
@@ -124,7 +110,7 @@ class WalletAdmin(ModelAdmin):
     )
     def enable(self, request: HttpRequest, form: ConfirmDialogForm, object_id: str) -> HttpResponse:
         work = lambda w: services.set_wallet_enabled(w, enabled=True, actor=request.user)  # noqa: E731
-        return self._run(request, object_id, work, _("Wallet enabled."))
+        return self.run_object_action(request, object_id, work, _("Wallet enabled."))
 
     @action(
         description=_("Disable"),
@@ -135,7 +121,7 @@ class WalletAdmin(ModelAdmin):
     )
     def disable(self, request: HttpRequest, form: ConfirmDialogForm, object_id: str) -> HttpResponse:
         work = lambda w: services.set_wallet_enabled(w, enabled=False, actor=request.user)  # noqa: E731
-        return self._run(request, object_id, work, _("Wallet disabled."))
+        return self.run_object_action(request, object_id, work, _("Wallet disabled."))
 
     @action(
         description=_("Enter a movement"),
@@ -157,7 +143,7 @@ class WalletAdmin(ModelAdmin):
             else:
                 services.create_movement(wallet, kind=kind, actor=request.user, **values)
 
-        return self._run(request, object_id, work, _("Movement entered."))
+        return self.run_object_action(request, object_id, work, _("Movement entered."))
 
     @action(description=_("Statement"), url_path="statement-page", icon="receipt_long", permissions=["statement"])
     def open_statement(self, request: HttpRequest, object_id: str) -> HttpResponse:
