@@ -10,13 +10,18 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["crm.core.api.permissions.StaffModelPermissions"],
+    "DEFAULT_PARSER_CLASSES": [
+        "crm.core.api.parsers.JSONParser",
+        "crm.core.api.parsers.FormParser",
+        "crm.core.api.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "crm.core.api.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "crm.core.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "crm.core.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",

@@ -1,8 +1,13 @@
 from collections.abc import Callable
+from urllib.parse import unquote_plus
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
 from crm.core import context
+
+# Paths whose callers are programs: they get the API's JSON error body, never an HTML page.
+API_PATH_PREFIXES = ("/api/", "/webhooks/", "/tradersroom/api/")
+NUL_REFUSED = "NUL characters (\\u0000) are not allowed."
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -33,3 +38,20 @@ class RequestContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         with context.use_context(ip=client_ip(request), channel=channel_for_path(request.path)):
             return self.get_response(request)
+
+
+class RefuseNulInQueryMiddleware:
+    """A query string with a NUL character is refused (400) before any view: no parameter takes one, and in a
+    filter or an admin search it would reach PostgreSQL, which cannot hold it, as a 500."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in unquote_plus(request.META.get("QUERY_STRING", "")):
+            if request.path.startswith(API_PATH_PREFIXES):
+                from crm.core.api.errors import error_body  # DRF imports this module's helpers at start-up
+
+                return JsonResponse(error_body("parse_error", NUL_REFUSED), status=400)
+            return HttpResponseBadRequest(NUL_REFUSED)
+        return self.get_response(request)

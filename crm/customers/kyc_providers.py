@@ -128,7 +128,14 @@ class SumsubProvider:
         level = get_setting("sumsub.level_name", default="")
         if not level:
             raise KycProviderError("SumSub has no level configured.", code="kyc_provider_not_configured")
-        token = self.client.access_token(external_user_id(customer), level_name=level)
+        try:
+            token = self.client.access_token(external_user_id(customer), level_name=level)
+        # Unreachable, answering garbage, or an api_url that is no http(s) URL. The client waits in the
+        # portal: a clear refusal, no retry.
+        except (http.ProviderUnavailable, ValueError) as exc:
+            raise KycProviderError(
+                "SumSub cannot be reached; try again later.", code="kyc_provider_unavailable"
+            ) from exc
         return KycSession(provider=self.name, token=token, level_name=level)
 
 

@@ -149,6 +149,15 @@ def test_sumsub_refusal_answers_502(api_client, sumsub):
     assert (response.status_code, response.json()["error"]["code"]) == (502, "kyc_provider_error")
 
 
+def test_sumsub_out_of_reach_answers_502_not_a_crash(api_client, sumsub):
+    bearer(api_client, PortalCustomerFactory())
+
+    with mock.patch("crm.customers.kyc_providers.http.send", side_effect=http.ProviderUnavailable("timed out")):
+        response = api_client.post(url("kyc-start"))
+
+    assert (response.status_code, response.json()["error"]["code"]) == (502, "kyc_provider_unavailable")
+
+
 # Webhook -----------------------------------------------------------------------------------------
 
 

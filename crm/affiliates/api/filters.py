@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
 from crm.affiliates.models import CommissionLedger, PayoutRequest
+from crm.core.api.filters import IsoDateTimeFilter
 from crm.customers.models import Customer
 
 # `order_by=<column>|ASC` or `|DESC` (000 "example name|ASC"): the columns and the fields they sort by.
@@ -65,8 +66,8 @@ class ReferralFilterSet(filters.FilterSet):
     sources = StringsFilter(field_name="source", label="Sources, repeated: sources=FB&sources=Google")
     status = filters.MultipleChoiceFilter(choices=Customer.Status.choices)
     has_ftd = filters.BooleanFilter(field_name="first_deposit_at", lookup_expr="isnull", exclude=True)
-    registered_after = filters.IsoDateTimeFilter(field_name="registered_at", lookup_expr="gte")
-    registered_before = filters.IsoDateTimeFilter(field_name="registered_at", lookup_expr="lt")
+    registered_after = IsoDateTimeFilter(field_name="registered_at", lookup_expr="gte")
+    registered_before = IsoDateTimeFilter(field_name="registered_at", lookup_expr="lt")
     order_by = filters.CharFilter(method="filter_order_by", label="<column>|ASC or |DESC, e.g. name|ASC")
 
     class Meta:
@@ -91,8 +92,8 @@ class CommissionRecordFilterSet(filters.FilterSet):
     commission_type = filters.MultipleChoiceFilter(choices=CommissionLedger.CommissionType.choices)
     action_type = filters.MultipleChoiceFilter(choices=CommissionLedger.ActionType.choices)
     referral_id = filters.NumberFilter(field_name="referral_id")
-    action_after = filters.IsoDateTimeFilter(field_name="action_timestamp", lookup_expr="gte")
-    action_before = filters.IsoDateTimeFilter(field_name="action_timestamp", lookup_expr="lt")
+    action_after = IsoDateTimeFilter(field_name="action_timestamp", lookup_expr="gte")
+    action_before = IsoDateTimeFilter(field_name="action_timestamp", lookup_expr="lt")
 
     class Meta:
         model = CommissionLedger
@@ -101,8 +102,8 @@ class CommissionRecordFilterSet(filters.FilterSet):
 
 class PayoutRequestFilterSet(filters.FilterSet):
     statuses = filters.MultipleChoiceFilter(field_name="status", choices=PayoutRequest.Status.choices)
-    requested_after = filters.IsoDateTimeFilter(field_name="requested_at", lookup_expr="gte")
-    requested_before = filters.IsoDateTimeFilter(field_name="requested_at", lookup_expr="lt")
+    requested_after = IsoDateTimeFilter(field_name="requested_at", lookup_expr="gte")
+    requested_before = IsoDateTimeFilter(field_name="requested_at", lookup_expr="lt")
 
     class Meta:
         model = PayoutRequest

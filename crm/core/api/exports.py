@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -11,6 +10,7 @@ from rest_framework.request import Request, clone_request
 from rest_framework.response import Response
 
 from crm.core.api.errors import ErrorSerializer
+from crm.core.api.schema import AutoSchema
 from crm.core.exports.services import create_export_job
 from crm.core.files import signed_file_url
 from crm.core.models import ExportJob

@@ -1,11 +1,16 @@
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
+
+from crm.core.api.errors import error_body
+from crm.core.middleware import API_PATH_PREFIXES
 
 
 def _check_database() -> str:
@@ -71,3 +76,21 @@ def health(request: Request) -> Response:
             body[name] = f"error: {exc.__class__.__name__}"
     healthy = all(not value.startswith("error") for value in body.values())
     return Response({"status": "ok" if healthy else "degraded", **body}, status=200 if healthy else 503)
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PATH_PREFIXES)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404 outside any view (no route matched): the API's error body under the API paths, the site's page elsewhere."""
+    if _is_api(request):
+        return JsonResponse(error_body("not_found", "Not found."), status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500: the API's error body under the API paths (never a stack trace), the site's page elsewhere."""
+    if _is_api(request):
+        return JsonResponse(error_body("server_error", "Server error."), status=500)
+    return defaults.server_error(request)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
 
+from crm.core.api.filters import IsoDateTimeFilter
 from crm.customers.models import ClientGroup, ClientRole, Customer, SalesStatus
 from crm.users.models import User
 
@@ -76,10 +77,10 @@ class CustomerFilterSet(filters.FilterSet):
         method="filter_group",
         help_text="Client group names.",
     )
-    last_activity_after = filters.IsoDateTimeFilter(field_name="last_activity_at", lookup_expr="gte")
-    last_activity_before = filters.IsoDateTimeFilter(field_name="last_activity_at", lookup_expr="lte")
-    registered_after = filters.IsoDateTimeFilter(field_name="registered_at", lookup_expr="gte")
-    registered_before = filters.IsoDateTimeFilter(field_name="registered_at", lookup_expr="lte")
+    last_activity_after = IsoDateTimeFilter(field_name="last_activity_at", lookup_expr="gte")
+    last_activity_before = IsoDateTimeFilter(field_name="last_activity_at", lookup_expr="lte")
+    registered_after = IsoDateTimeFilter(field_name="registered_at", lookup_expr="gte")
+    registered_before = IsoDateTimeFilter(field_name="registered_at", lookup_expr="lte")
     status = filters.MultipleChoiceFilter(choices=Customer.Status.choices)
     kyc_status = filters.MultipleChoiceFilter(choices=Customer.KycStatus.choices)
     role = NameMultipleFilter(
@@ -101,7 +102,7 @@ class CustomerFilterSet(filters.FilterSet):
         choices=[("open", "Has open positions"), ("none", "No open positions")], method="filter_positions"
     )
     introducer_id = filters.NumberFilter(field_name="introducer_id")
-    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     risk_status = filters.MultipleChoiceFilter(choices=Customer.RiskStatus.choices)
     retention_agent_id = filters.ModelMultipleChoiceFilter(field_name="retention_agent", queryset=agent_choices)
     conversion_agent_id = filters.ModelMultipleChoiceFilter(field_name="conversion_agent", queryset=agent_choices)

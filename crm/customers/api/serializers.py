@@ -194,7 +194,8 @@ class DocumentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, document: Document) -> str:
-        return signed_file_url(document.file, user=_user(self))
+        request = self.context["request"]
+        return request.build_absolute_uri(signed_file_url(document.file, user=request.user))
 
 
 class CommentSerializer(serializers.ModelSerializer):

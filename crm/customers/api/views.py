@@ -16,13 +16,13 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from crm.core.api.errors import ErrorSerializer
 from crm.core.api.exports import ExportableSchema, ExportableViewSetMixin
+from crm.core.api.parsers import FormParser, MultiPartParser
 from crm.core.api.permissions import StaffModelPermissions
 from crm.customers import selectors, services
 from crm.customers.api import serializers as s

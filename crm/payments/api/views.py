@@ -33,6 +33,8 @@ from crm.wallets.models import Transaction, Wallet
 class PortalPaymentMethodViewSet(viewsets.GenericViewSet):
     """Payment methods offered to the client by country, type and currency."""
 
+    pagination_class = None  # answers plain arrays
+
     permission_classes = [IsPortalCustomer]
     serializer_class = s.PortalPaymentMethodSerializer
     queryset = PaymentMethod.objects.none()

@@ -6,6 +6,7 @@ import django_filters as filters
 from django.db.models import QuerySet
 from django_countries import countries
 
+from crm.core.api.filters import IsoDateTimeFilter
 from crm.customers.api.filters import MultipleValueFilter
 from crm.customers.models import SalesStatus
 from crm.sales.models import Lead
@@ -47,11 +48,11 @@ class LeadFilterSet(filters.FilterSet):
     campaign = filters.CharFilter(field_name="campaign")
     country = filters.MultipleChoiceFilter(choices=list(countries), help_text="ISO 3166-1 alpha-2 codes.")
     language = filters.CharFilter(field_name="language")
-    modified_after = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    modified_before = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    follow_up_before = filters.IsoDateTimeFilter(field_name="follow_up_at", lookup_expr="lte")
+    modified_after = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    modified_before = IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    follow_up_before = IsoDateTimeFilter(field_name="follow_up_at", lookup_expr="lte")
     is_duplicate = filters.BooleanFilter(method="filter_duplicate")
     converted = filters.BooleanFilter(field_name="customer", lookup_expr="isnull", exclude=True)
     customer_id = filters.NumberFilter(field_name="customer_id")

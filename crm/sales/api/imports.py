@@ -9,12 +9,12 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from crm.core.api.errors import ErrorSerializer
+from crm.core.api.parsers import FormParser, JSONParser, MultiPartParser
 from crm.core.files import signed_file_url
 from crm.customers.models import SalesStatus
 from crm.sales.models import LeadImport

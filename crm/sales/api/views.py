@@ -14,13 +14,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from crm.core.api.errors import ErrorSerializer
 from crm.core.api.exports import ExportableViewSetMixin
+from crm.core.api.parsers import FormParser, MultiPartParser
 from crm.core.api.permissions import StaffModelPermissions
 from crm.core.models import Activity
 from crm.sales import selectors, services

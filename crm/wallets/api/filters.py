@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django_filters import rest_framework as filters
 
+from crm.core.api.filters import IsoDateTimeFilter
 from crm.wallets.models import AccountGroup, Currency, Transaction, Wallet
 
 
@@ -24,8 +25,8 @@ class WalletFilterSet(filters.FilterSet):
     leverage_from = filters.NumberFilter(field_name="leverage", lookup_expr="gte")
     leverage_to = filters.NumberFilter(field_name="leverage", lookup_expr="lte")
     type = filters.MultipleChoiceFilter(choices=Wallet.Type.choices)
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Wallet
@@ -44,8 +45,8 @@ class TransactionFilterSet(filters.FilterSet):
     wallet_id = filters.NumberFilter(method="filter_wallet")
     amount_from = filters.NumberFilter(field_name="amount", lookup_expr="gte")
     amount_to = filters.NumberFilter(field_name="amount", lookup_expr="lte")
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     awaiting_approval = filters.BooleanFilter(method="filter_awaiting", label="Pending withdrawals and movements")
 
     class Meta:
@@ -64,8 +65,8 @@ class PortalTransactionFilterSet(filters.FilterSet):
     type = filters.MultipleChoiceFilter(choices=Transaction.Type.choices)
     status = filters.MultipleChoiceFilter(choices=Transaction.Status.choices)
     wallet_id = filters.NumberFilter(method="filter_wallet")
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Transaction

@@ -110,8 +110,10 @@ class WalletSerializer(serializers.ModelSerializer):
     """A wallet as staff see it."""
 
     customer_name = serializers.CharField(source="customer.full_name", read_only=True, default="")
-    group_name = serializers.CharField(source="group.name", read_only=True, default=None)
-    platform_name = serializers.CharField(source="platform.name", read_only=True, default=None)
+    group_name = serializers.CharField(source="group.name", read_only=True, allow_null=True, default=None)
+    platform_name = serializers.CharField(source="platform.name", read_only=True, allow_null=True, default=None)
+    # Empty for client wallets: the schema must offer "" besides the system accounts' codes.
+    system_code = serializers.ChoiceField(choices=Wallet.SystemCode.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Wallet
@@ -151,8 +153,8 @@ class WalletSerializer(serializers.ModelSerializer):
 class PortalWalletSerializer(serializers.ModelSerializer):
     """A wallet as its owner sees it."""
 
-    group_name = serializers.CharField(source="group.name", read_only=True, default=None)
-    platform_name = serializers.CharField(source="platform.name", read_only=True, default=None)
+    group_name = serializers.CharField(source="group.name", read_only=True, allow_null=True, default=None)
+    platform_name = serializers.CharField(source="platform.name", read_only=True, allow_null=True, default=None)
 
     class Meta:
         model = Wallet

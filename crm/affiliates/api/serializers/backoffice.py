@@ -20,8 +20,10 @@ class AffiliateSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="customer.full_name", read_only=True)
     email = serializers.EmailField(source="customer.email", read_only=True)
     referral_key = serializers.CharField(source="customer.referral_key", read_only=True, allow_null=True)
-    commission_model_name = serializers.CharField(source="commission_model.name", read_only=True, default=None)
-    manager_email = serializers.EmailField(source="manager.email", read_only=True, default=None)
+    commission_model_name = serializers.CharField(
+        source="commission_model.name", read_only=True, allow_null=True, default=None
+    )
+    manager_email = serializers.EmailField(source="manager.email", read_only=True, allow_null=True, default=None)
 
     class Meta:
         model = Affiliate
@@ -131,10 +133,10 @@ class LedgerRecordSerializer(serializers.ModelSerializer):
     """000 CommissionLedger, with which rule of which model, level and action produced it."""
 
     introducer_name = serializers.CharField(source="introducer.customer.full_name", read_only=True)
-    referral_name = serializers.CharField(source="referral.full_name", read_only=True, default=None)
+    referral_name = serializers.CharField(source="referral.full_name", read_only=True, allow_null=True, default=None)
     commission_model = serializers.CharField(source="rule.level.commission_model.name", read_only=True)
     rule = serializers.CharField(source="rule.__str__", read_only=True)
-    admin_email = serializers.EmailField(source="admin.email", read_only=True, default=None)
+    admin_email = serializers.EmailField(source="admin.email", read_only=True, allow_null=True, default=None)
     payable_amount = serializers.DecimalField(max_digits=28, decimal_places=8, read_only=True)
 
     class Meta:
@@ -186,7 +188,7 @@ class LedgerCorrectSerializer(serializers.Serializer):
 class BackofficePayoutRequestSerializer(serializers.ModelSerializer):
     introducer_name = serializers.CharField(source="introducer.customer.full_name", read_only=True)
     wallet_number = serializers.CharField(source="payout_wallet.wallet.number", read_only=True)
-    admin_email = serializers.EmailField(source="admin.email", read_only=True, default=None)
+    admin_email = serializers.EmailField(source="admin.email", read_only=True, allow_null=True, default=None)
 
     class Meta:
         model = PayoutRequest

@@ -177,7 +177,9 @@ class SubAffiliateSerializer(serializers.ModelSerializer):
 
 class AffiliateProfileSerializer(serializers.ModelSerializer):
     referral_key = serializers.CharField(source="customer.referral_key", read_only=True, allow_null=True)
-    commission_model = serializers.CharField(source="commission_model.name", read_only=True, default=None)
+    commission_model = serializers.CharField(
+        source="commission_model.name", read_only=True, allow_null=True, default=None
+    )
     name = serializers.CharField(source="customer.full_name", read_only=True)
 
     class Meta:
@@ -228,7 +230,7 @@ class NewApiKeySerializer(ApiKeySerializer):
 class CommissionRecordSerializer(serializers.ModelSerializer):
     """A ledger record of 000 "Get commission ledger records", as its affiliate sees it."""
 
-    referral_name = serializers.CharField(source="referral.full_name", read_only=True, default=None)
+    referral_name = serializers.CharField(source="referral.full_name", read_only=True, allow_null=True, default=None)
     payable_amount = serializers.DecimalField(max_digits=28, decimal_places=8, read_only=True)
 
     class Meta:
@@ -270,7 +272,9 @@ class PayoutWalletSerializer(serializers.ModelSerializer):
 
 
 class PayoutRequestSerializer(serializers.ModelSerializer):
-    transaction_status = serializers.CharField(source="transaction.status", read_only=True, default=None)
+    transaction_status = serializers.CharField(
+        source="transaction.status", read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = PayoutRequest

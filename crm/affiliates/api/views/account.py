@@ -5,7 +5,6 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -23,10 +22,13 @@ from crm.affiliates.api.views.common import (
     period_of,
 )
 from crm.affiliates.models import Affiliate, AffiliateApiKey, Banner, LandingPage, TargetGroup
+from crm.core.api.parsers import FormParser, MultiPartParser
+from crm.core.api.schema import SingleObjectSchema
 
 
 @extend_schema(tags=["affiliate: statistics"])
 class DashboardViewSet(AffiliateAPIMixin, viewsets.GenericViewSet):
+    schema = SingleObjectSchema()  # `list` answers one object
     serializer_class = s.DashboardSerializer
     queryset = Affiliate.objects.none()
 
@@ -68,6 +70,7 @@ class DownlineViewSet(AffiliateAPIMixin, mixins.ListModelMixin, viewsets.Generic
 
 @extend_schema(tags=["affiliate: profile"])
 class ProfileViewSet(AffiliateAPIMixin, viewsets.GenericViewSet):
+    schema = SingleObjectSchema()  # `list` answers one object
     serializer_class = s.AffiliateProfileSerializer
     queryset = Affiliate.objects.none()
 

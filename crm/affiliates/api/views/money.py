@@ -18,6 +18,7 @@ from crm.affiliates.api.permissions import actor_of
 from crm.affiliates.api.serializers import portal as s
 from crm.affiliates.api.views.common import ERRORS, NOT_FOUND, READ_ERRORS, AffiliateAPIMixin, field_names
 from crm.affiliates.models import CommissionLedger, PayoutRequest, PayoutWallet
+from crm.core.api.schema import SingleObjectSchema
 from crm.wallets.api.serializers import PortalTransactionSerializer, PortalWalletSerializer
 from crm.wallets.models import Transaction, Wallet
 
@@ -52,6 +53,7 @@ class CommissionRecordViewSet(AffiliateAPIMixin, viewsets.ReadOnlyModelViewSet):
 
 @extend_schema(tags=["affiliate: commissions"])
 class EarningsViewSet(AffiliateAPIMixin, viewsets.GenericViewSet):
+    schema = SingleObjectSchema()  # `list` answers one object
     serializer_class = s.EarningsSerializer
     queryset = CommissionLedger.objects.none()
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from crm.core.api.parsers import FormParser, JSONParser, MultiPartParser
 from crm.core.files import signed_file_url
 from crm.customers import services
 from crm.customers.api.permissions import IsPortalCustomer, portal_customer
@@ -136,6 +136,8 @@ STEP = OpenApiParameter("step", str, OpenApiParameter.PATH, enum=OnboardingStep.
 @extend_schema(tags=["portal: onboarding"])
 class PortalOnboardingViewSet(viewsets.GenericViewSet):
     """Which onboarding steps are pending, and the forms that complete them."""
+
+    pagination_class = None  # answers plain arrays
 
     permission_classes = [IsPortalCustomer]
     serializer_class = s.PendingStepsSerializer

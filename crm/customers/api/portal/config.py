@@ -20,6 +20,8 @@ from crm.customers.models import ClientType, Country, VerificationLevel, Verific
 class PortalConfigViewSet(viewsets.GenericViewSet):
     """Public, read-only configuration; unpaginated (the tables are small)."""
 
+    pagination_class = None  # answers plain arrays
+
     permission_classes = [AllowAny]
     authentication_classes: list = []
     serializer_class = s.CaptchaSerializer

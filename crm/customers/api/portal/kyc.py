@@ -6,10 +6,10 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from crm.core.api.parsers import FormParser, MultiPartParser
 from crm.customers import kyc_providers, services
 from crm.customers.api.permissions import IsPortalCustomer, portal_customer
 from crm.customers.api.portal import serializers as s

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django_countries.serializer_fields import CountryField
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
@@ -150,8 +152,10 @@ class TokenPairSerializer(serializers.Serializer):
 class ProfileSerializer(serializers.ModelSerializer):
     country = CountryField(read_only=True)
     phone = serializers.CharField(read_only=True)
-    client_type = serializers.CharField(source="client_type.name", read_only=True, default=None)
-    verification_level = serializers.CharField(source="verification_level.name", read_only=True, default=None)
+    client_type = serializers.CharField(source="client_type.name", read_only=True, allow_null=True, default=None)
+    verification_level = serializers.CharField(
+        source="verification_level.name", read_only=True, allow_null=True, default=None
+    )
     has_profile_picture = serializers.SerializerMethodField()
 
     class Meta:
@@ -236,8 +240,10 @@ class PortalDocumentSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, document: Document) -> str:
-        return signed_file_url(document.file, user=self.context["request"].user)
+        request = self.context["request"]
+        return request.build_absolute_uri(signed_file_url(document.file, user=request.user))
 
 
 class KycStatusSerializer(serializers.Serializer):

@@ -1,0 +1,55 @@
+"""The project's OpenAPI schema class: every operation documents the refusals it can answer with.
+
+A client generated from the schema then knows every status it may meet, each with the one error
+body of crm.core.api.errors. The schema fuzzer (tests/harness/test_api_fuzz.py) holds the API to it.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular import openapi
+from drf_spectacular.plumbing import is_list_serializer
+
+from crm.core.api.errors import ErrorSerializer
+
+REFUSALS = {
+    "400": "Invalid input or a business rule refused the request.",
+    "401": "No valid credentials: missing, wrong, expired, or used from an address outside the allow-list.",
+    "403": "The caller may not do this.",
+    "404": "No such object, or one the caller may not see.",
+    "409": "The request conflicts with the object's current state.",
+    "429": "Too many requests: slow down and retry later.",
+}
+
+
+class AutoSchema(openapi.AutoSchema):
+    def _get_response_bodies(self, direction: openapi.Direction = "response") -> dict:
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        for code in self._refusal_codes():
+            if code not in responses:
+                responses[code] = {
+                    **self._get_response_for_code(ErrorSerializer, code, direction=direction),
+                    "description": REFUSALS[code],
+                }
+        return responses
+
+    def _refusal_codes(self) -> list[str]:
+        # Any endpoint may meet bad input, a bad credential (even an open one: a wrong token is refused),
+        # a refusal, a missing or hidden object and the throttle; only writes meet a state conflict.
+        codes = ["400", "401", "403", "404", "429"]
+        if self.method != "GET":
+            codes.append("409")
+        return codes
+
+
+class SingleObjectSchema(AutoSchema):
+    """For a viewset whose `list` answers one object (my dashboard, my profile): documented as that object,
+    not as a page or an array of them."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        if serializer is None:
+            serializer = self.get_response_serializers()
+        if isinstance(serializer, dict) and serializer:
+            serializer = next(iter(serializer.values()))
+        return is_list_serializer(serializer)
