@@ -265,3 +265,13 @@ def test_referral_list_queries_do_not_grow_with_rows(api_client):
 
     assert response.json()["count"] == 32
     assert len(large.captured_queries) == len(small.captured_queries) <= 5
+
+
+def test_a_referral_without_a_country_is_listed_with_an_empty_code(api_client, tree):
+    Customer.objects.filter(pk=tree["own"].pk).update(country="")
+    log_in(api_client, tree["master"])
+
+    response = api_client.get(LIST_URL)
+
+    assert response.status_code == 200
+    assert {row["id"]: row["country"] for row in response.json()["results"]}[tree["own"].pk] == ""

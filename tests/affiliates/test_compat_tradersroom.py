@@ -184,3 +184,19 @@ def test_affiliate_key_cannot_attribute_to_a_stranger(api_client):
 
     assert response.status_code == 400
     assert not Customer.objects.filter(email="x@example.com").exists()
+
+
+@pytest.mark.parametrize(
+    ("billing_country", "nationality", "stored"),
+    [("gb", "", "GB"), ("ZZ", "British", ""), ("", "DE", "DE"), ("XX", "fr", "FR")],
+)
+def test_only_real_country_codes_reach_the_client(api_client, platform_key, billing_country, nationality, stored):
+    for code in ("GB", "DE", "FR"):
+        Country.objects.create(code=code)
+    body = {"email": "user@example.com", "phone": "+447911123456", "firstName": "Jane", "nationality": nationality}
+    body["billing"] = {"country": billing_country}
+
+    response = post(api_client, body, platform_key)
+
+    assert response.status_code == 200, response.json()
+    assert str(Customer.objects.get(email="user@example.com").country or "") == stored

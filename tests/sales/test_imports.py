@@ -228,3 +228,29 @@ def test_agent_may_not_import(api_client, sales_agent):
 
     assert response.status_code == 403
     assert not LeadImport.objects.exists()
+
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xdb\x00C\x00\x81\x8d\x8f\x90\x9d"
+
+
+def test_api_upload_of_a_binary_file_is_a_400_on_the_file_field(api_client, sales_manager):
+    api_client.force_authenticate(sales_manager)
+
+    response = api_client.post(
+        reverse("backoffice:lead-import-list"), {"file": ContentFile(JPEG, name="photo.jpg")}, format="multipart"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "unreadable_file"
+    assert "file" in response.json()["error"]["fields"]
+    assert not LeadImport.objects.exists()
+
+
+def test_bytes_the_encoding_cannot_read_far_into_the_file_fail_the_run_with_their_line(sales_manager):
+    rows = b"".join(b"user%d@example.com,Name %d\n" % (n, n) for n in range(2000))
+    job = upload(sales_manager, b"email,name\n" + rows + b"bob@example.com,B\x81b\n", name="leads.csv")
+
+    failed = run(job)
+
+    assert failed.status == LeadImport.Status.FAILED
+    assert "is not text in" in failed.error

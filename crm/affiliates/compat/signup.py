@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django_countries import countries
 
 from crm.affiliates import selectors, services_api
 from crm.affiliates.compat.authentication import SignupCaller
@@ -42,6 +43,12 @@ def _attribution(data: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value not in (None, "")}
 
 
+def _country_code(value: str | None) -> str | None:
+    """An ISO 3166 code, or None: `nationality` is free text ("British") and the caller's codes are unchecked."""
+    code = (value or "").strip().upper()
+    return code if code in countries else None
+
+
 def _profile(data: dict[str, Any]) -> dict[str, Any]:
     billing = data.get("billing") or {}
     values = {
@@ -49,7 +56,7 @@ def _profile(data: dict[str, Any]) -> dict[str, Any]:
         "last_name": data.get("lastName"),
         "phone": data.get("phone"),
         "date_of_birth": data.get("dateOfBirth"),
-        "country": billing.get("country") or data.get("nationality"),
+        "country": _country_code(billing.get("country")) or _country_code(data.get("nationality")),
         "state": billing.get("region"),
         "city": billing.get("city"),
         "postal_code": billing.get("postcode"),

@@ -91,8 +91,18 @@ def _csv(stream: IO[bytes]) -> Table:
         raise UnreadableFile("The file is empty.") from exc
     except csv.Error as exc:
         raise UnreadableFile(f"Not a CSV file: {exc}") from exc
-    text_rows = ([cell.strip() for cell in row] for row in reader if any(cell.strip() for cell in row))
-    return Table("csv", encoding, headers, text_rows)
+    except UnicodeDecodeError as exc:  # a binary file, or bytes the detected encoding does not have
+        raise UnreadableFile(f"Not a text file in {encoding}: {exc.reason} at byte {exc.start}.") from exc
+    return Table("csv", encoding, headers, _text_rows(reader, encoding))
+
+
+def _text_rows(reader, encoding: str) -> Iterator[list[str]]:
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                yield [cell.strip() for cell in row]
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(f"Line {reader.line_num + 1} is not text in {encoding}: {exc.reason}.") from exc
 
 
 @contextmanager

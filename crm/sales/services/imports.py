@@ -6,6 +6,7 @@ import csv
 import io
 import logging
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from itertools import islice
 from typing import Any
 
@@ -18,7 +19,7 @@ from crm.core.exceptions import DomainError
 from crm.core.services import record_activity
 from crm.customers.models import SalesStatus
 from crm.sales.imports.insert import insert_rows
-from crm.sales.imports.reader import UnreadableFile, count_rows, open_table
+from crm.sales.imports.reader import Table, UnreadableFile, count_rows, open_table
 from crm.sales.imports.rows import FIELDS, Row, RowReader, auto_mapping, check_mapping
 from crm.sales.models import AssignmentRule, Lead, LeadImport, LeadImportRejection
 from crm.sales.services.duplicates import DuplicateIndex, Keys, Match
@@ -87,11 +88,8 @@ def create_import(
             fields={"batch_size": [f"Between 1 and {MAX_BATCH_SIZE}."]},
         )
     name = name or getattr(file, "name", "") or "leads.csv"
-    try:
-        with open_table(file, name=name) as table:
-            headers, encoding, file_format = table.headers, table.encoding, table.file_format
-    except UnreadableFile as exc:
-        raise DomainError(str(exc), code="unreadable_file", fields={"file": [str(exc)]}) from exc
+    with _readable_table(file, name=name) as table:
+        headers, encoding, file_format = table.headers, table.encoding, table.file_format
     full_mapping = {**auto_mapping(headers), **(mapping or {})}
     errors = check_mapping(full_mapping, headers)
     if errors:
@@ -111,9 +109,20 @@ def create_import(
     return job
 
 
+@contextmanager
+def _readable_table(stream, *, name: str) -> Iterator[Table]:
+    """`open_table`, with a file that cannot be read (at its headers or any row read here) refused as the
+    caller's mistake: a 400 on the file field, never a crash."""
+    try:
+        with open_table(stream, name=name) as table:
+            yield table
+    except UnreadableFile as exc:
+        raise DomainError(str(exc), code="unreadable_file", fields={"file": [str(exc)]}) from exc
+
+
 def preview_import(job: LeadImport, *, limit: int = PREVIEW_ROWS) -> dict[str, Any]:
     """The file's headers, the mapping and its first rows as leads, each with the reasons it would be refused."""
-    with open_table(_open(job), name=job.original_name) as table:
+    with _readable_table(_open(job), name=job.original_name) as table:
         reader = RowReader(table.headers, job.mapping)
         rows = [reader.read(number, raw) for number, raw in enumerate(islice(table.rows, limit), start=1)]
         headers, file_format = table.headers, table.file_format
@@ -138,7 +147,7 @@ def start_import(
     if job.status != LeadImport.Status.PREVIEW:
         raise DomainError("This import has already started.", code="import_started")
     if mapping is not None:
-        with open_table(_open(job), name=job.original_name) as table:
+        with _readable_table(_open(job), name=job.original_name) as table:
             headers = table.headers
         job.file.close()
         errors = check_mapping(mapping, headers)

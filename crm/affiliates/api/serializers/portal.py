@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.validators import MaxLengthValidator, MinLengthValidator
+from django_countries.serializer_fields import CountryField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -44,6 +45,7 @@ class ReferralSerializer(MaskedContactMixin, serializers.ModelSerializer):
 
     email = serializers.SerializerMethodField()
     phone = serializers.SerializerMethodField()
+    country = CountryField(read_only=True)  # "" when blank (the model field's choices would answer a Country object)
     introducer_affiliate_id = serializers.IntegerField(
         read_only=True, allow_null=True, help_text="The IB of your tree who introduced the client."
     )
