@@ -29,7 +29,7 @@ class LeadSerializer(serializers.ModelSerializer):
     """A lead as lists and the lead page show it (000 "Get lead by ID" plus the sales desk's fields)."""
 
     name = serializers.CharField(source="full_name", read_only=True)
-    country = CountryField(read_only=True)
+    country = CountryField(read_only=True, allow_blank=True)
     sales_status = SalesStatusRefSerializer(read_only=True, allow_null=True)
     sales_person = SalesPersonSerializer(read_only=True, allow_null=True)
     desk = NamedRefSerializer(read_only=True, allow_null=True)

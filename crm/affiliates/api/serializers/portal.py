@@ -45,7 +45,8 @@ class ReferralSerializer(MaskedContactMixin, serializers.ModelSerializer):
 
     email = serializers.SerializerMethodField()
     phone = serializers.SerializerMethodField()
-    country = CountryField(read_only=True)  # "" when blank (the model field's choices would answer a Country object)
+    # "" when blank: the model field's choices would answer a Country object, which JSON cannot encode.
+    country = CountryField(read_only=True, allow_blank=True)
     introducer_affiliate_id = serializers.IntegerField(
         read_only=True, allow_null=True, help_text="The IB of your tree who introduced the client."
     )

@@ -150,7 +150,7 @@ class TokenPairSerializer(serializers.Serializer):
 
 
 class ProfileSerializer(serializers.ModelSerializer):
-    country = CountryField(read_only=True)
+    country = CountryField(read_only=True, allow_blank=True)
     phone = serializers.CharField(read_only=True)
     client_type = serializers.CharField(source="client_type.name", read_only=True, allow_null=True, default=None)
     verification_level = serializers.CharField(
