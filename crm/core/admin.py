@@ -158,20 +158,14 @@ def run_service(
     work: Callable[[], object],
     done: str,
     url: str,
-    *,
-    show_validation_errors: bool = True,
 ) -> HttpResponse:
-    """Call a service; a refusal becomes an error message, success the `done` message; then back to `url`.
-
-    A `ValidationError` is shown as a refusal too, unless `show_validation_errors` is False: then it propagates.
-    """
+    """Call a service; a refusal (a `DomainError`, or a model's `ValidationError`) becomes an error message,
+    success the `done` message; then back to `url`."""
     try:
         work()
     except DomainError as exc:
         modeladmin.message_user(request, exc.message, messages.ERROR)
     except ValidationError as exc:
-        if not show_validation_errors:
-            raise
         modeladmin.message_user(request, "; ".join(exc.messages), messages.ERROR)
     else:
         modeladmin.message_user(request, done, messages.SUCCESS)
@@ -179,12 +173,7 @@ def run_service(
 
 
 class ObjectActionAdminMixin:
-    """Detail-page actions (dialogs) that call one service on the object, then go back to its change page.
-
-    Set `show_validation_errors` where the app's services refuse with `ValidationError` as well as `DomainError`.
-    """
-
-    show_validation_errors: bool = False
+    """Detail-page actions (dialogs) that call one service on the object, then go back to its change page."""
 
     def run_object_action(
         self, request: HttpRequest, object_id: str, work: Callable[[Any], object], done: str
@@ -195,9 +184,7 @@ class ObjectActionAdminMixin:
             raise Http404
         opts = self.model._meta
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
-        return run_service(
-            self, request, lambda: work(obj), done, url, show_validation_errors=self.show_validation_errors
-        )
+        return run_service(self, request, lambda: work(obj), done, url)
 
 
 @admin.register(Setting)

@@ -461,3 +461,25 @@ def test_configuration_pages_render(client, admin_staff, url_name):
     response = client.get(reverse(url_name))
 
     assert response.status_code == 200
+
+
+def test_a_model_validation_error_in_an_object_action_is_a_message_not_a_server_error(
+    client, compliance_officer, monkeypatch
+):
+    from django.core.exceptions import ValidationError
+
+    from crm.customers import services
+
+    def refuse(customer, **kwargs):
+        raise ValidationError({"verification_level": ["This level is disabled."]})
+
+    monkeypatch.setattr(services, "approve_kyc", refuse)
+    customer = CustomerFactory(kyc_status="pending")
+    client.force_login(compliance_officer)
+
+    response = client.post(
+        reverse("admin:customers_customer_approve_kyc", args=[customer.pk]), {"_form_submitted": "True"}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert "This level is disabled." in [str(m) for m in response.context["messages"]]

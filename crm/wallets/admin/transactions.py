@@ -63,7 +63,6 @@ class TransactionAdmin(ExportAdminMixin, ReadOnlyAdminMixin, ObjectActionAdminMi
     inlines = [TransactionEntryInline]
     export_permission = "wallets.export_transaction"
     actions_detail = ["approve", "reject", "refund"]
-    show_validation_errors = True
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).visible_to(request.user)

@@ -52,7 +52,6 @@ class WalletAdmin(ObjectActionAdminMixin, ModelAdmin):
     show_full_result_count = False
     inlines = [WalletPostingInline]
     actions_detail = ["enable", "disable", "enter_movement", "open_statement"]
-    show_validation_errors = True
     readonly_fields = ("number", "customer", "currency", "type", "system_code", "platform", "is_demo",
                        "allow_negative", *MONEY_FIELDS, "created_at")  # fmt: skip
 
