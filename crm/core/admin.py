@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers as admin_helpers
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -90,6 +91,32 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+class ServiceFormAdminMixin:
+    """For model forms that save through a service while they validate (e.g. `ServiceSavedForm`): the form
+    gets the acting user, the admin's own save is skipped, and a page shown again with errors leaves
+    nothing behind."""
+
+    def form_attributes(self, request: HttpRequest) -> dict[str, Any]:
+        """Attributes set on the form class for this request; extend to pass more."""
+        return {"actor": request.user}
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), self.form_attributes(request))
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        return  # the form saved through the service while validating
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        with transaction.atomic():
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if request.method == "POST" and getattr(response, "status_code", 302) == 200:
+                transaction.set_rollback(True)
+        return response
 
 
 class BulkFormActionMixin:

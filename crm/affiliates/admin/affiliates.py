@@ -14,15 +14,15 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
 from crm.affiliates import services
-from crm.affiliates.admin.common import STATUS_LABELS, ServiceFormMixin
+from crm.affiliates.admin.common import STATUS_LABELS
 from crm.affiliates.admin.forms import AffiliateForm, ReasonDialogForm
 from crm.affiliates.admin.stats import downline_statistics, tree_rows
 from crm.affiliates.models import Affiliate, AttributionFlag
-from crm.core.admin import ReadOnlyAdminMixin, run_service
+from crm.core.admin import ReadOnlyAdminMixin, ServiceFormAdminMixin, run_service
 
 
 @admin.register(Affiliate)
-class AffiliateAdmin(ServiceFormMixin, ModelAdmin):
+class AffiliateAdmin(ServiceFormAdminMixin, ModelAdmin):
     form = AffiliateForm
     list_display = (
         "id", "customer", "status_label", "parent", "depth", "commission_model", "currency", "manager",
@@ -35,6 +35,12 @@ class AffiliateAdmin(ServiceFormMixin, ModelAdmin):
     show_full_result_count = False
     readonly_fields = ("status", "status_reason", "depth", "approved_at", "approved_by")
     actions_detail = ["approve", "suspend", "tree", "statistics"]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        form.instance = form.saved
+        for formset in formsets:
+            formset.instance = form.saved
+            self.save_formset(request, form, formset, change=change)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return (

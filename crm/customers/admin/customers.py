@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.contenttypes.admin import GenericInlineModelAdminChecks
-from django.db import transaction
 from django.db.models import BooleanField, QuerySet, Value
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
@@ -21,7 +20,13 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import action, display
 
-from crm.core.admin import BulkFormActionMixin, ObjectActionAdminMixin, ReadOnlyAdminMixin, back_to
+from crm.core.admin import (
+    BulkFormActionMixin,
+    ObjectActionAdminMixin,
+    ReadOnlyAdminMixin,
+    ServiceFormAdminMixin,
+    back_to,
+)
 from crm.core.exports.admin import ExportAdminMixin
 from crm.core.models import Activity
 from crm.customers import services
@@ -209,7 +214,14 @@ class HistoryInline(ReadOnlyAdminMixin, GenericTabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ImpersonationMixin, ExportAdminMixin, BulkFormActionMixin, ObjectActionAdminMixin, ModelAdmin):
+class CustomerAdmin(
+    ImpersonationMixin,
+    ExportAdminMixin,
+    ServiceFormAdminMixin,
+    BulkFormActionMixin,
+    ObjectActionAdminMixin,
+    ModelAdmin,
+):
     form = CustomerForm
     list_display = (
         "name",
@@ -371,20 +383,15 @@ class CustomerAdmin(ImpersonationMixin, ExportAdminMixin, BulkFormActionMixin, O
             inline.request = request  # instances are per request: links are signed for this user
         return instances
 
-    def get_form(self, request: HttpRequest, obj: Customer | None = None, change: bool = False, **kwargs: Any):
-        form = super().get_form(request, obj, change=change, **kwargs)
+    def form_attributes(self, request: HttpRequest) -> dict[str, Any]:
         # An agent's new client is theirs, or they could not open it again.
         default_agent = None if request.user.has_perm("customers.view_all_customers") else request.user
-        return type(form.__name__, (form,), {"actor": request.user, "default_conversion_agent": default_agent})
+        return {**super().form_attributes(request), "default_conversion_agent": default_agent}
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs: Any):
         if db_field.name == "introducer":
             kwargs["queryset"] = Customer.objects.visible_to(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def save_model(self, request: HttpRequest, obj: Customer, form: CustomerForm, change: bool) -> None:
-        # The form saved through the service while validating (see CustomerForm).
-        return
 
     def save_related(self, request: HttpRequest, form: CustomerForm, formsets: list, change: bool) -> None:
         for formset in formsets:
@@ -400,16 +407,6 @@ class CustomerAdmin(ImpersonationMixin, ExportAdminMixin, BulkFormActionMixin, O
             body = comment_form.cleaned_data.get("body") if comment_form.has_changed() else None
             if body:
                 formset.new_objects.append(services.add_comment(form.instance, body=body, actor=request.user))
-
-    def changeform_view(
-        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: dict | None = None
-    ) -> HttpResponse:
-        # The form saves while it validates; a page shown again with errors must leave nothing behind.
-        with transaction.atomic():
-            response = super().changeform_view(request, object_id, form_url, extra_context)
-            if request.method == "POST" and response.status_code == 200:
-                transaction.set_rollback(True)
-        return response
 
     def has_delete_permission(self, request: HttpRequest, obj: Customer | None = None) -> bool:
         # Clients are never deleted from the admin; their status becomes "deleted".

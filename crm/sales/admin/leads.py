@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -17,7 +16,7 @@ from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import AutocompleteSelectFilter, ChoicesDropdownFilter, RelatedDropdownFilter
 from unfold.decorators import action, display
 
-from crm.core.admin import BulkFormActionMixin, ObjectActionAdminMixin, back_to
+from crm.core.admin import BulkFormActionMixin, ObjectActionAdminMixin, ServiceFormAdminMixin, back_to
 from crm.core.exports.admin import ExportAdminMixin
 from crm.customers.admin.filters import DayRangeFilter
 from crm.customers.admin.helpers import colour_badge
@@ -67,7 +66,7 @@ STATE_FIELDS = (
 
 
 @admin.register(Lead)
-class LeadAdmin(ExportAdminMixin, BulkFormActionMixin, ObjectActionAdminMixin, ModelAdmin):
+class LeadAdmin(ExportAdminMixin, ServiceFormAdminMixin, BulkFormActionMixin, ObjectActionAdminMixin, ModelAdmin):
     form = LeadForm
     list_display = (
         "name",
@@ -175,14 +174,6 @@ class LeadAdmin(ExportAdminMixin, BulkFormActionMixin, ObjectActionAdminMixin, M
             inline.request = request
         return instances
 
-    def get_form(self, request: HttpRequest, obj: Lead | None = None, change: bool = False, **kwargs: Any):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"actor": request.user})
-
-    def save_model(self, request: HttpRequest, obj: Lead, form: LeadForm, change: bool) -> None:
-        # The form saved through the service while validating (see LeadForm).
-        return
-
     def save_related(self, request: HttpRequest, form: LeadForm, formsets: list, change: bool) -> None:
         for formset in formsets:
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
@@ -193,15 +184,6 @@ class LeadAdmin(ExportAdminMixin, BulkFormActionMixin, ObjectActionAdminMixin, M
                 if body:
                     comment = services.add_lead_comment(form.instance, body=body, actor=request.user)
                     formset.new_objects.append(comment)
-
-    def changeform_view(
-        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: dict | None = None
-    ) -> HttpResponse:
-        with transaction.atomic():
-            response = super().changeform_view(request, object_id, form_url, extra_context)
-            if request.method == "POST" and response.status_code == 200:
-                transaction.set_rollback(True)
-        return response
 
     def has_delete_permission(self, request: HttpRequest, obj: Lead | None = None) -> bool:
         # Leads are never deleted: duplicates are merged, so nothing is lost.

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -14,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 
-from crm.core.admin import ObjectActionAdminMixin, ReadOnlyAdminMixin, back_to
+from crm.core.admin import ObjectActionAdminMixin, ReadOnlyAdminMixin, ServiceFormAdminMixin, back_to
 from crm.customers.forms import ConfirmDialogForm
 from crm.wallets import selectors, services
 from crm.wallets.forms import MovementDialogForm, StatementPeriodForm, WalletForm
@@ -42,7 +41,7 @@ class WalletPostingInline(ReadOnlyAdminMixin, TabularInline):
 
 
 @admin.register(Wallet)
-class WalletAdmin(ObjectActionAdminMixin, ModelAdmin):
+class WalletAdmin(ServiceFormAdminMixin, ObjectActionAdminMixin, ModelAdmin):
     form = WalletForm
     list_display = ("number", "customer", "currency", "type", "group", "leverage", "balance", "credit", "on_hold",
                     "enabled", "is_demo")  # fmt: skip
@@ -76,21 +75,6 @@ class WalletAdmin(ObjectActionAdminMixin, ModelAdmin):
     @display(description=_("Enabled"), label={True: "success", False: "danger"})
     def enabled(self, obj: Wallet) -> tuple[bool, str]:
         return obj.is_enabled, _("Enabled") if obj.is_enabled else _("Disabled")
-
-    def get_form(self, request: HttpRequest, obj: Wallet | None = None, change: bool = False, **kwargs: Any):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"actor": request.user})
-
-    def save_model(self, request: HttpRequest, obj: Wallet, form: WalletForm, change: bool) -> None:
-        # The form saved through the service while validating.
-        return
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        with transaction.atomic():
-            response = super().changeform_view(request, object_id, form_url, extra_context)
-            if request.method == "POST" and getattr(response, "status_code", 302) == 200:
-                transaction.set_rollback(True)
-        return response
 
     # Dialogs -------------------------------------------------------------------------------
 
