@@ -18,6 +18,18 @@ class StaffModelPermissions(permissions.DjangoModelPermissions):
         return super().has_permission(request, view)
 
 
+class ActionPermissions(StaffModelPermissions):
+    """Model permissions for the CRUD routes; an extra action listed in the view's `action_permissions`
+    (action name -> permissions) needs exactly those instead."""
+
+    def has_permission(self, request, view) -> bool:
+        perms = getattr(view, "action_permissions", {}).get(getattr(view, "action", None) or "")
+        if perms is None:
+            return super().has_permission(request, view)
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_active and user.is_staff and user.has_perms(perms))
+
+
 def require_perms(*perms: str) -> type[permissions.BasePermission]:
     """A permission class for an action: staff user holding every named permission."""
 

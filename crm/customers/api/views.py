@@ -16,14 +16,13 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from crm.core.api.errors import ErrorSerializer
 from crm.core.api.exports import ExportableSchema, ExportableViewSetMixin
 from crm.core.api.parsers import FormParser, MultiPartParser
-from crm.core.api.permissions import StaffModelPermissions
+from crm.core.api.permissions import ActionPermissions
 from crm.customers import selectors, services
 from crm.customers.api import serializers as s
 from crm.customers.api.filters import CustomerFilterSet
@@ -57,19 +56,6 @@ ERRORS = {
     403: ErrorSerializer,
     404: ErrorSerializer,
 }
-
-
-class CustomerPermissions(BasePermission):
-    """Model permissions for the CRUD routes; each extra action names the permissions it needs."""
-
-    def has_permission(self, request: Request, view) -> bool:
-        user = request.user
-        if not (user and user.is_authenticated and user.is_active and user.is_staff):
-            return False
-        perms = ACTION_PERMISSIONS.get(getattr(view, "action", None) or "")
-        if perms is None:
-            return StaffModelPermissions().has_permission(request, view)
-        return user.has_perms(perms)
 
 
 class CustomerSchema(ExportableSchema):
@@ -109,7 +95,8 @@ class CustomerViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
     serializer_class = s.CustomerSerializer
     filterset_class = CustomerFilterSet
     filter_backends = [DjangoFilterBackend]
-    permission_classes = [CustomerPermissions]
+    permission_classes = [ActionPermissions]
+    action_permissions = ACTION_PERMISSIONS
     queryset = Customer.objects.none()
     export_permission = "customers.export_customer"
     schema = CustomerSchema()

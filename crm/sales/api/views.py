@@ -14,14 +14,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from crm.core.api.errors import ErrorSerializer
 from crm.core.api.exports import ExportableViewSetMixin
 from crm.core.api.parsers import FormParser, MultiPartParser
-from crm.core.api.permissions import StaffModelPermissions
+from crm.core.api.permissions import ActionPermissions
 from crm.core.models import Activity
 from crm.sales import selectors, services
 from crm.sales.api import serializers as s
@@ -49,19 +48,6 @@ ACTION_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "upload": (VIEW, "sales.import_leads"),
 }
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
-
-
-class LeadPermissions(BasePermission):
-    """Model permissions for the CRUD routes; each extra action names the permissions it needs."""
-
-    def has_permission(self, request: Request, view) -> bool:
-        user = request.user
-        if not (user and user.is_authenticated and user.is_active and user.is_staff):
-            return False
-        perms = ACTION_PERMISSIONS.get(getattr(view, "action", None) or "")
-        if perms is None:
-            return StaffModelPermissions().has_permission(request, view)
-        return user.has_perms(perms)
 
 
 def _refuse_assignment(request: Request, values: dict[str, Any]) -> None:
@@ -95,7 +81,8 @@ class LeadViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
     serializer_class = s.LeadSerializer
     filterset_class = LeadFilterSet
     filter_backends = [DjangoFilterBackend]
-    permission_classes = [LeadPermissions]
+    permission_classes = [ActionPermissions]
+    action_permissions = ACTION_PERMISSIONS
     queryset = Lead.objects.none()
     export_permission = "sales.export_lead"
 
