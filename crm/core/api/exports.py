@@ -10,9 +10,9 @@ from rest_framework.request import Request, clone_request
 from rest_framework.response import Response
 
 from crm.core.api.errors import ErrorSerializer
+from crm.core.api.fields import signed_file_link
 from crm.core.api.schema import AutoSchema
 from crm.core.exports.services import create_export_job
-from crm.core.files import signed_file_url
 from crm.core.models import ExportJob
 
 
@@ -47,7 +47,7 @@ class ExportJobSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if job.status != ExportJob.Status.DONE or not job.file or request is None or request.user.pk != job.owner_id:
             return None
-        return request.build_absolute_uri(signed_file_url(job.file, user=request.user))
+        return signed_file_link(request, job.file)
 
 
 class CanExport(permissions.BasePermission):

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django_countries.serializer_fields import CountryField
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
-from crm.core.files import signed_file_url
+from crm.core.api.fields import SignedFileLinkField
 from crm.core.models import Activity
 from crm.customers import privacy
 from crm.customers.models import (
@@ -172,7 +171,7 @@ class DocumentSerializer(serializers.ModelSerializer):
 
     uploaded_by = StaffRefSerializer(read_only=True, allow_null=True)
     reviewed_by = StaffRefSerializer(read_only=True, allow_null=True)
-    url = serializers.SerializerMethodField()
+    url = SignedFileLinkField(source="file")
 
     class Meta:
         model = Document
@@ -191,11 +190,6 @@ class DocumentSerializer(serializers.ModelSerializer):
             "url",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_url(self, document: Document) -> str:
-        request = self.context["request"]
-        return request.build_absolute_uri(signed_file_url(document.file, user=request.user))
 
 
 class CommentSerializer(serializers.ModelSerializer):

@@ -14,8 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from crm.core.api.errors import ErrorSerializer
+from crm.core.api.fields import SignedFileLinkField
 from crm.core.api.parsers import FormParser, JSONParser, MultiPartParser
-from crm.core.files import signed_file_url
 from crm.customers.models import SalesStatus
 from crm.sales.models import LeadImport
 from crm.sales.services import imports
@@ -46,7 +46,9 @@ class _MappingField(serializers.JSONField):
 
 class LeadImportSerializer(serializers.ModelSerializer):
     percent = serializers.IntegerField(read_only=True)
-    report_url = serializers.SerializerMethodField(help_text="Short-lived signed link to the rejected rows (CSV).")
+    report_url = SignedFileLinkField(
+        source="report", allow_null=True, help_text="Short-lived signed link to the rejected rows (CSV)."
+    )
 
     class Meta:
         model = LeadImport
@@ -70,12 +72,6 @@ class LeadImportSerializer(serializers.ModelSerializer):
             "finished_at",
         ]
         read_only_fields = fields
-
-    def get_report_url(self, job: LeadImport) -> str | None:
-        request = self.context.get("request")
-        if not job.report or request is None:
-            return None
-        return request.build_absolute_uri(signed_file_url(job.report, user=request.user))
 
 
 class LeadImportCreateSerializer(serializers.Serializer):

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from django_countries.serializer_fields import CountryField
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
-from crm.core.files import signed_file_url
+from crm.core.api.fields import SignedFileLinkField
 from crm.customers.kyc_providers import PROVIDER_CHOICES
 from crm.customers.models import (
     ClientType,
@@ -223,7 +221,7 @@ class PictureSerializer(serializers.Serializer):
 
 
 class PortalDocumentSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField(help_text="Short-lived signed link to the file, for the client.")
+    url = SignedFileLinkField(source="file", help_text="Short-lived signed link to the file, for the client.")
 
     class Meta:
         model = Document
@@ -239,11 +237,6 @@ class PortalDocumentSerializer(serializers.ModelSerializer):
             "url",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_url(self, document: Document) -> str:
-        request = self.context["request"]
-        return request.build_absolute_uri(signed_file_url(document.file, user=request.user))
 
 
 class KycStatusSerializer(serializers.Serializer):
