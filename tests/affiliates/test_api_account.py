@@ -58,7 +58,7 @@ def test_dashboard_refuses_a_reversed_period(api_client):
     assert response.status_code == 400
 
 
-def test_downline_lists_every_sub_affiliate_with_its_figures(api_client, django_assert_num_queries):
+def test_downline_lists_every_sub_affiliate_with_its_figures(api_client):
     affiliate = portal_affiliate()
     sub = AffiliateFactory(parent=affiliate)
     subsub = AffiliateFactory(parent=sub)
