@@ -10,8 +10,8 @@ Handled (each handler is idempotent: actions are unique per source, attribution 
 - `lead.created` -> attribution of the lead; `lead.qualified` (payload `lead_id`), or `lead.status_changed`
   to a sales status listed in the setting `affiliates.qualified_lead_statuses` -> a CPL action;
 - `deposit.first` / `client.ftd` -> FTD; `deposit.completed` -> DEPOSIT; `withdrawal.approved` -> WITHDRAWAL;
-  `withdrawal.refunded` -> REFUND of the withdrawal; `deposit.refunded` / `deposit.charged_back` -> REFUND /
-  CHARGEBACK of the deposit;
+  `withdrawal.refunded` / `withdrawal.failed` (payout failed) -> REFUND of the withdrawal;
+  `deposit.refunded` / `deposit.charged_back` -> REFUND / CHARGEBACK of the deposit;
 - `position.closed` -> POSITION_CLOSED (payload in `services/actions.py`).
 The commission run itself is a beat task over the stored actions (tasks.py).
 """
@@ -74,6 +74,7 @@ MONEY_EVENTS = {
     "deposit.completed": Type.DEPOSIT,
     "withdrawal.approved": Type.WITHDRAWAL,
     "withdrawal.refunded": Type.REFUND,
+    "withdrawal.failed": Type.REFUND,
     "deposit.refunded": Type.REFUND,
     "deposit.charged_back": Type.CHARGEBACK,
 }

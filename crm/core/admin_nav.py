@@ -76,6 +76,12 @@ navigation = [
             link(
                 _("Transactions"), "receipt_long", "admin:wallets_transaction_changelist", "wallets.view_transaction"
             ),
+            {
+                "title": _("Payouts to follow up"),
+                "icon": "money_off",
+                "link": lambda request: reverse("admin:payments_payout_changelist") + "?needs_finance=yes",
+                "permission": has_perm("payments.view_payout"),
+            },
             link(_("Wallets"), "account_balance_wallet", "admin:wallets_wallet_changelist", "wallets.view_wallet"),
             link(_("Journal"), "menu_book", "admin:wallets_journalentry_changelist", "wallets.view_journalentry"),
             link(

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
-from unfold.decorators import display
+from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateTimeFilter
+from unfold.decorators import action, display
+from unfold.forms import BaseDialogForm
+from unfold.widgets import UnfoldAdminTextInputWidget
 
-from crm.core.admin import ReadOnlyAdminMixin
-from crm.payments import services
+from crm.core.admin import ObjectActionAdminMixin, ReadOnlyAdminMixin
+from crm.payments import services, services_payouts
+from crm.payments.adapters import ProviderEvent, SandboxAdapter
 from crm.payments.models import (
     PaymentMethod,
     PaymentMethodCurrency,
     PaymentMethodGroup,
     PaymentProvider,
+    Payout,
     WebhookEvent,
     WhitelistedAddress,
 )
@@ -85,3 +92,144 @@ class WebhookEventAdmin(ReadOnlyAdminMixin, ModelAdmin):
     @display(description="Signature", label={True: "success", False: "danger"})
     def signature(self, obj: WebhookEvent) -> tuple[bool, str]:
         return obj.signature_valid, "valid" if obj.signature_valid else "forged"
+
+
+class NeedsFinanceFilter(admin.SimpleListFilter):
+    title = _("Finance queue")
+    parameter_name = "needs_finance"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", _("To follow up (stuck or failed, not reviewed)"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.needing_finance() if self.value() == "yes" else queryset
+
+
+class PaidByHandDialogForm(BaseDialogForm):
+    provider_reference = forms.CharField(
+        required=False, max_length=200, label=_("Payment reference"), widget=UnfoldAdminTextInputWidget
+    )
+
+
+class PayoutFailedDialogForm(BaseDialogForm):
+    reason = forms.CharField(max_length=255, label=_("Reason"), widget=UnfoldAdminTextInputWidget)
+
+
+PAYOUT_LABELS = {
+    "queued": "info",
+    "sending": "info",
+    "sent": "info",
+    "completed": "success",
+    "failed": "danger",
+    "attention": "warning",
+}
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyAdminMixin, ObjectActionAdminMixin, ModelAdmin):
+    """Payouts of approved withdrawals; the Finance queue is the stuck and the failed, unreviewed ones."""
+
+    list_display = (
+        "id", "transaction", "customer", "amount", "currency", "provider", "status_label", "attempts",
+        "provider_reference", "created_at", "reviewed_by",
+    )  # fmt: skip
+    list_filter = (
+        NeedsFinanceFilter,
+        ("status", ChoicesDropdownFilter),
+        "provider",
+        ("created_at", RangeDateTimeFilter),
+    )
+    list_filter_submit = True
+    list_select_related = ("provider", "currency", "transaction__customer", "reviewed_by")
+    search_fields = ("=id", "=transaction__id", "=reference", "=provider_reference", "^transaction__customer__email")
+    show_full_result_count = False
+    readonly_fields = (
+        "transaction", "provider", "reference", "provider_reference", "amount", "currency", "status", "attempts",
+        "last_error", "claimed_at", "sent_at", "finished_at", "reviewed_by", "reviewed_at", "created_at",
+        "updated_at",
+    )  # fmt: skip
+    fields = readonly_fields
+    actions_detail = ["retry", "paid_by_hand", "failed_by_hand", "reviewed", "sandbox_pays", "sandbox_fails"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return Payout.objects.visible_to(request.user).for_list()
+
+    @display(description=_("Client"))
+    def customer(self, obj: Payout) -> Any:
+        return obj.transaction.customer
+
+    @display(description=_("Status"), label=PAYOUT_LABELS, ordering="status")
+    def status_label(self, obj: Payout) -> tuple[str, str]:
+        return obj.status, obj.get_status_display()
+
+    def _payout(self, object_id: Any) -> Payout | None:
+        return Payout.objects.select_related("provider").filter(pk=object_id).first() if object_id else None
+
+    def _in(self, request: HttpRequest, object_id: Any, *statuses: str) -> bool:
+        payout = self._payout(object_id)
+        allowed = request.user.has_perm("payments.manage_payout")
+        return allowed and (payout is None or payout.status in statuses)
+
+    def has_manage_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
+        return self._in(request, object_id, Payout.Status.ATTENTION)
+
+    def has_review_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
+        payout = self._payout(object_id)
+        return self._in(request, object_id, Payout.Status.FAILED) and not (payout and payout.reviewed_at)
+
+    def has_sandbox_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
+        payout = self._payout(object_id)
+        is_sandbox = payout is None or (payout.provider is not None and payout.provider.adapter == SandboxAdapter.code)
+        return is_sandbox and self._in(request, object_id, Payout.Status.SENDING, Payout.Status.SENT)
+
+    @action(description=_("Send again"), url_path="retry", icon="replay", permissions=["manage"])
+    def retry(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        work = lambda p: services_payouts.retry_payout(p, actor=request.user)  # noqa: E731
+        return self.run_object_action(request, object_id, work, _("Queued to be sent again."))
+
+    @action(
+        description=_("Paid by hand"),
+        url_path="paid-by-hand",
+        icon="payments",
+        permissions=["manage"],
+        dialog={
+            "title": _("Paid outside the system"),
+            "form_class": PaidByHandDialogForm,
+            "form_submit_text": _("Save"),
+        },
+    )
+    def paid_by_hand(self, request: HttpRequest, form: PaidByHandDialogForm, object_id: str) -> HttpResponse:
+        reference = form.cleaned_data.get("provider_reference", "")
+        work = lambda p: services_payouts.settle_payout_by_hand(p, actor=request.user, provider_reference=reference)  # noqa: E731
+        return self.run_object_action(request, object_id, work, _("Withdrawal completed."))
+
+    @action(
+        description=_("Payout failed"),
+        url_path="failed-by-hand",
+        icon="money_off",
+        permissions=["manage"],
+        dialog={
+            "title": _("Give the money back"),
+            "form_class": PayoutFailedDialogForm,
+            "form_submit_text": _("Save"),
+        },
+    )
+    def failed_by_hand(self, request: HttpRequest, form: PayoutFailedDialogForm, object_id: str) -> HttpResponse:
+        reason = form.cleaned_data["reason"]
+        work = lambda p: services_payouts.fail_payout_by_hand(p, actor=request.user, reason=reason)  # noqa: E731
+        return self.run_object_action(request, object_id, work, _("The money is back on the client's wallet."))
+
+    @action(description=_("Followed up"), url_path="reviewed", icon="task_alt", permissions=["review"])
+    def reviewed(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        work = lambda p: services_payouts.review_payout(p, actor=request.user)  # noqa: E731
+        return self.run_object_action(request, object_id, work, _("Marked as followed up."))
+
+    @action(description=_("Sandbox: pay it"), url_path="sandbox-pays", icon="science", permissions=["sandbox"])
+    def sandbox_pays(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        work = lambda p: services_payouts.sandbox_outcome(p, kind=ProviderEvent.PAYOUT_COMPLETED)  # noqa: E731
+        return self.run_object_action(request, object_id, work, _("The sandbox sent payout.completed."))
+
+    @action(description=_("Sandbox: fail it"), url_path="sandbox-fails", icon="science", permissions=["sandbox"])
+    def sandbox_fails(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        work = lambda p: services_payouts.sandbox_outcome(p, kind=ProviderEvent.PAYOUT_FAILED)  # noqa: E731
+        return self.run_object_action(request, object_id, work, _("The sandbox sent payout.failed."))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -178,6 +179,10 @@ class ProviderPayment(TimeStampedModel):
     def __str__(self) -> str:
         return self.reference
 
+    @property
+    def amount(self) -> Decimal:
+        return self.transaction.amount
+
 
 class WebhookEvent(models.Model):
     """One provider callback, stored raw before anything else, with the outcome of its signature check."""
@@ -213,3 +218,79 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider_id} {self.event_id or '-'}"
+
+
+class PayoutQuerySet(models.QuerySet):
+    def visible_to(self, user) -> PayoutQuerySet:
+        """Payouts of the withdrawals this staff user may see."""
+        return self.filter(transaction__in=Transaction.objects.visible_to(user))
+
+    def for_list(self) -> PayoutQuerySet:
+        return self.select_related("provider", "currency", "transaction__customer", "reviewed_by")
+
+    def needing_finance(self) -> PayoutQuerySet:
+        """Payouts Finance must act on: stuck ones (ATTENTION) and failed ones nobody has reviewed yet."""
+        return self.filter(
+            Q(status=Payout.Status.ATTENTION) | Q(status=Payout.Status.FAILED, reviewed_at__isnull=True)
+        )
+
+
+class Payout(TimeStampedModel):
+    """An approved withdrawal paid out through its provider: the stored unit of work a task (or the sweep) sends.
+
+    The row is written in the transaction that learns of the approval, before any provider call; our
+    `reference` is the idempotency key the provider receives, so the same payout sent again is one payout.
+    States, and who moves them:
+
+        QUEUED  --task claims it (committed before the provider call)-->  SENDING
+        SENDING --provider accepted it (its reference stored)-->           SENT
+        SENDING --provider unreachable: sent again later, same reference--> QUEUED
+        SENDING --provider refused it-->                                   FAILED   (money back to the wallet)
+        SENDING, SENT, ATTENTION --provider webhook payout.completed-->    COMPLETED
+        SENDING, SENT, ATTENTION, COMPLETED --provider webhook payout.failed--> FAILED (money back)
+        QUEUED, SENDING --too many attempts, or a provider that does not pay out--> ATTENTION
+        ATTENTION --Finance: send again--> QUEUED;  --paid by hand--> COMPLETED;  --failed--> FAILED
+
+    FAILED payouts and ATTENTION ones are the Finance queue (`needing_finance`) until reviewed.
+    A task lost on the way (worker killed, broker down) leaves a QUEUED or stale SENDING row that the
+    periodic sweep (`sweep_payouts_task`) sends again.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent to the provider")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Failed")
+        ATTENTION = "attention", _("Needs Finance")
+
+    transaction = models.OneToOneField(Transaction, on_delete=models.PROTECT, related_name="payout")
+    provider = models.ForeignKey(
+        PaymentProvider, null=True, blank=True, on_delete=models.PROTECT, related_name="payouts"
+    )
+    reference = models.CharField(
+        max_length=64, unique=True, help_text=_("Our reference, the provider's idempotency key.")
+    )
+    provider_reference = models.CharField(max_length=200, blank=True, db_index=True)
+    amount = models.DecimalField(**MONEY, help_text=_("What the client receives: the withdrawal less its fee."))
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text=_("When a task last took it to send."))
+    sent_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PayoutQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "updated_at"], name="payout_status_idx")]
+        permissions = [("manage_payout", "Can send payouts again and settle them by hand")]
+
+    def __str__(self) -> str:
+        return f"Payout {self.reference[:12]}"

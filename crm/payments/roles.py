@@ -21,6 +21,8 @@ GRANTS = {
         "payments.add_whitelistedaddress",
         "payments.change_whitelistedaddress",
         "payments.view_webhookevent",
+        "payments.view_payout",
+        "payments.manage_payout",
     ],
     Role.COMPLIANCE: [*_READ, "payments.view_whitelistedaddress", "payments.change_whitelistedaddress"],
     Role.SUPPORT: [*_READ, "payments.view_whitelistedaddress"],

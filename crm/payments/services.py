@@ -20,10 +20,12 @@ from crm.payments.models import (
     Direction,
     PaymentMethod,
     PaymentProvider,
+    Payout,
     ProviderPayment,
     WebhookEvent,
     WhitelistedAddress,
 )
+from crm.payments.services_payouts import apply_payout_event
 from crm.wallets import services as wallets
 from crm.wallets.models import Currency, Transaction, Wallet
 
@@ -300,9 +302,12 @@ def receive_webhook(
     return webhook, True
 
 
+PAYOUT_EVENTS = (ProviderEvent.PAYOUT_COMPLETED, ProviderEvent.PAYOUT_FAILED)
+
+
 @transaction.atomic
 def process_webhook(webhook_id: int) -> WebhookEvent | None:
-    """Apply one stored webhook to its payment; a webhook already processed is left alone."""
+    """Apply one stored webhook to its deposit or payout; a webhook already processed is left alone."""
     webhook = (
         WebhookEvent.objects.select_for_update(of=("self",))
         .select_related("provider")
@@ -313,17 +318,22 @@ def process_webhook(webhook_id: int) -> WebhookEvent | None:
         return None
     webhook.attempts += 1
     event = get_adapter(webhook.provider).parse(webhook.body.encode())
-    payment = (
-        ProviderPayment.objects.select_related("transaction")
+    model = Payout if event.kind in PAYOUT_EVENTS else ProviderPayment
+    target = (
+        model.objects.select_related("transaction")
         .filter(provider=webhook.provider, reference=event.reference)
         .first()
     )
-    if payment is None:
-        _finish(webhook, WebhookEvent.Status.IGNORED, f"No payment with reference {event.reference!r}.")
+    if target is None:
+        noun = "payout" if model is Payout else "payment"
+        _finish(webhook, WebhookEvent.Status.IGNORED, f"No {noun} with reference {event.reference!r}.")
         return webhook
     try:
         with transaction.atomic():
-            _apply(event, payment)
+            if model is Payout:
+                apply_payout_event(target, event)
+            else:
+                _apply(event, target)
     except (DomainError, ValidationError) as exc:
         _finish(webhook, WebhookEvent.Status.FAILED, getattr(exc, "message", None) or str(exc))
         return webhook
@@ -340,10 +350,10 @@ def _apply(event: ProviderEvent, payment: ProviderPayment) -> None:
         wallets.confirm_deposit(txn, provider_reference=reference, amount=event.amount)
     elif event.kind == ProviderEvent.PAYMENT_FAILED:
         wallets.fail_deposit(txn, reason=event.reason or "Declined by the provider")
-    elif event.kind == ProviderEvent.PAYOUT_COMPLETED:
-        wallets.complete_withdrawal(txn, provider_reference=reference)
-    elif event.kind == ProviderEvent.PAYOUT_FAILED:
-        wallets.refund_withdrawal(txn, actor=None, comment=event.reason or "Payout failed at the provider")
+    elif event.kind == ProviderEvent.PAYMENT_REFUNDED:
+        wallets.refund_deposit(txn, reason=event.reason or "Refunded at the provider")
+    elif event.kind == ProviderEvent.PAYMENT_CHARGED_BACK:
+        wallets.charge_back_deposit(txn, reason=event.reason or "Charged back by the payer's bank")
     else:
         raise ValidationError({"type": [f"Unknown event type {event.kind!r}."]})
 

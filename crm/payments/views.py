@@ -51,8 +51,7 @@ def sandbox_checkout(request: HttpRequest, reference: str) -> HttpResponse:
             if request.POST.get("outcome") == "decline"
             else ProviderEvent.PAYMENT_SUCCEEDED
         )
-        body, headers = adapter.webhook(payment, kind=kind)
         with transaction.atomic():
-            services.receive_webhook(payment.provider.code, headers=headers, body=body, remote_ip="127.0.0.1")
+            adapter.deliver(payment, kind=kind)
     payment.transaction.refresh_from_db()
     return TemplateResponse(request, "payments/sandbox_checkout.html", {"payment": payment})

@@ -43,3 +43,7 @@ class NoExchangeRate(DomainError):
 
 class FourEyesRequired(PermissionDenied):
     code = "four_eyes_required"
+
+
+class PayoutUnderWay(Conflict):
+    code = "payout_under_way"

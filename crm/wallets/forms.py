@@ -53,6 +53,13 @@ class RefundDialogForm(BaseDialogForm):
     comment = forms.CharField(required=False, label=_("Comment"), widget=UnfoldAdminTextareaWidget)
 
 
+class ChargebackDialogForm(BaseDialogForm):
+    reason = forms.CharField(
+        max_length=255, label=_("Reason"), help_text=_("The dispute reason the bank gave."),
+        widget=UnfoldAdminTextInputWidget,
+    )  # fmt: skip
+
+
 class MovementDialogForm(BaseDialogForm):
     type = forms.ChoiceField(choices=MOVEMENT_TYPES, label=_("Type"), widget=UnfoldAdminSelectWidget)
     amount = forms.DecimalField(label=_("Amount"), **MONEY)

@@ -6,6 +6,7 @@ from crm.payments.adapters.base import (
     BadPayload,
     Checkout,
     PaymentAdapter,
+    PayoutRefused,
     ProviderEvent,
     ProviderUnavailable,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "BadPayload",
     "Checkout",
     "PaymentAdapter",
+    "PayoutRefused",
     "ProviderEvent",
     "ProviderUnavailable",
     "SandboxAdapter",

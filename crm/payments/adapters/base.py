@@ -1,8 +1,14 @@
 """The adapter interface every payment provider implements; services call adapters, never providers directly.
 
 A real provider needs one subclass: `start_deposit` (where the client pays), `verify` (is a webhook
-authentic) and `parse` (what it says), plus `send_payout` when it pays withdrawals out. Credentials
-come from the settings store (`payments.<provider code>.<name>`, secrets encrypted) through `setting()`.
+authentic) and `parse` (what it says), plus `send_payout` (and `pays_out = True`) when it pays
+withdrawals out. Credentials come from the settings store (`payments.<provider code>.<name>`, secrets
+encrypted) through `setting()`.
+
+The webhook events a provider may send, in our words (`ProviderEvent.kind`), and what they do:
+`payment.succeeded` / `payment.failed` finish a pending deposit; `payment.refunded` /
+`payment.charged_back` reverse a completed one; `payout.completed` / `payout.failed` finish a payout
+(a failed one gives the money back to the wallet, also after it was completed: a returned payout).
 """
 
 from __future__ import annotations
@@ -15,8 +21,7 @@ from typing import TYPE_CHECKING, Any
 from crm.core.services import get_setting
 
 if TYPE_CHECKING:
-    from crm.payments.models import PaymentProvider, ProviderPayment
-    from crm.wallets.models import Transaction
+    from crm.payments.models import PaymentProvider, Payout, ProviderPayment
 
 
 class ProviderUnavailable(Exception):
@@ -25,6 +30,10 @@ class ProviderUnavailable(Exception):
 
 class BadPayload(ValueError):
     """The provider's message cannot be read."""
+
+
+class PayoutRefused(Exception):
+    """The provider refused a payout for good (closed account, invalid address ...): the payout has failed."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,8 @@ class ProviderEvent:
 
     PAYMENT_SUCCEEDED = "payment.succeeded"
     PAYMENT_FAILED = "payment.failed"
+    PAYMENT_REFUNDED = "payment.refunded"
+    PAYMENT_CHARGED_BACK = "payment.charged_back"
     PAYOUT_COMPLETED = "payout.completed"
     PAYOUT_FAILED = "payout.failed"
 
@@ -55,6 +66,8 @@ class PaymentAdapter(ABC):
     """Talks to one provider for one PaymentProvider row."""
 
     code: str = ""
+    # True when `send_payout` pays withdrawals out; otherwise Finance pays them by hand.
+    pays_out: bool = False
 
     def __init__(self, provider: PaymentProvider) -> None:
         self.provider = provider
@@ -81,6 +94,12 @@ class PaymentAdapter(ABC):
         except (BadPayload, ValueError, TypeError, KeyError):
             return ""
 
-    def send_payout(self, transaction: Transaction) -> str:
-        """Pay an approved withdrawal out; returns the provider's reference."""
+    def send_payout(self, payout: Payout) -> str:
+        """Pay `payout.amount` of `payout.currency` to the withdrawal's destination; returns the provider's reference.
+
+        `payout.reference` is the idempotency key: sent again (after a timeout, a lost task), a provider that
+        already has a payout with it must answer with that payout and pay nothing more. Raises
+        `ProviderUnavailable` when the outcome is unknown (it is sent again later, with the same reference) and
+        `PayoutRefused` when the provider will not pay it. The outcome arrives later as a payout webhook.
+        """
         raise NotImplementedError(f"{self.code} does not pay out automatically.")

@@ -3,6 +3,11 @@
 Signature: header `X-Sandbox-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">` with the
 secret in setting `payments.<code>.webhook_secret` (encrypted; created at first use). Deliveries
 older than five minutes are refused, so a captured webhook cannot be replayed later.
+
+Payouts: the sandbox accepts every payout (its reference is derived from ours, so the same payout sent
+twice is one payout) and then reports the outcome named by setting `payments.<code>.payout_outcome`:
+`completed` (the default), `failed`, or `wait` (nothing until staff pick the outcome on the payout's
+admin page). The outcome is a signed `payout.completed` / `payout.failed` webhook like a real PSP's.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import uuid
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.db import transaction
 from django.urls import reverse
 
 from crm.core.services import set_setting
@@ -25,8 +31,12 @@ SIGNATURE_HEADER = "X-Sandbox-Signature"
 TOLERANCE_SECONDS = 300
 
 
+PAYOUT_OUTCOMES = {"completed": ProviderEvent.PAYOUT_COMPLETED, "failed": ProviderEvent.PAYOUT_FAILED, "wait": ""}
+
+
 class SandboxAdapter(PaymentAdapter):
     code = "sandbox"
+    pays_out = True
 
     def secret(self) -> str:
         value = self.setting("webhook_secret")
@@ -78,6 +88,22 @@ class SandboxAdapter(PaymentAdapter):
         except (ValueError, KeyError, TypeError, InvalidOperation) as exc:
             raise BadPayload(f"Unreadable sandbox webhook: {exc}") from exc
 
+    def send_payout(self, payout) -> str:
+        outcome = str(self.setting("payout_outcome", "completed") or "completed").lower()
+        kind = PAYOUT_OUTCOMES.get(outcome, ProviderEvent.PAYOUT_COMPLETED)
+        if kind:
+            reason = "Declined by the sandbox (payout_outcome = failed)" if kind == ProviderEvent.PAYOUT_FAILED else ""
+            # Like a real PSP, the outcome comes afterwards, as a webhook (once the caller has committed).
+            transaction.on_commit(lambda: self.deliver(payout, kind=kind, reason=reason))
+        return f"sbx_po_{payout.reference}"
+
+    def deliver(self, payment, *, kind: str, reason: str = "") -> None:
+        """Send the signed webhook of `kind` for a deposit or payout to our own receiver, once per kind."""
+        from crm.payments.services import receive_webhook
+
+        body, headers = self.webhook(payment, kind=kind, reason=reason, event_id=f"evt_{kind}_{payment.reference}")
+        receive_webhook(self.provider.code, headers=headers, body=body, remote_ip="127.0.0.1")
+
     def webhook(
         self,
         payment,
@@ -85,17 +111,19 @@ class SandboxAdapter(PaymentAdapter):
         kind: str = ProviderEvent.PAYMENT_SUCCEEDED,
         amount: Decimal | None = None,
         event_id: str = "",
+        reason: str = "",
     ) -> tuple[bytes, dict[str, str]]:
-        """The body and headers the sandbox sends for a payment (used by its checkout page and tests)."""
-        txn = payment.transaction
+        """The body and headers the sandbox sends for a payment or a payout (its checkout page, payouts, tests)."""
+        prefix = "sbx_po_" if kind.startswith("payout.") else "sbx_"
         body = json.dumps(
             {
                 "id": event_id or f"evt_{uuid.uuid4().hex}",
                 "type": kind,
                 "reference": payment.reference,
-                "payment_id": payment.provider_reference or f"sbx_{payment.reference}",
-                "amount": str(txn.amount if amount is None else amount),
-                "currency": txn.currency_id,
+                "payment_id": payment.provider_reference or f"{prefix}{payment.reference}",
+                "amount": str(payment.amount if amount is None else amount),
+                "currency": payment.transaction.currency_id,
+                **({"reason": reason} if reason else {}),
             }
         ).encode()
         return body, {SIGNATURE_HEADER: self.sign(body), "Content-Type": "application/json"}

@@ -15,7 +15,7 @@ from unfold.decorators import action, display
 from crm.core.admin import ObjectActionAdminMixin, ReadOnlyAdminMixin
 from crm.core.exports.admin import ExportAdminMixin
 from crm.wallets import services
-from crm.wallets.forms import ApproveDialogForm, RefundDialogForm, RejectDialogForm
+from crm.wallets.forms import ApproveDialogForm, ChargebackDialogForm, RefundDialogForm, RejectDialogForm
 from crm.wallets.models import JournalEntry, Posting, Transaction
 
 STATUS_LABELS = {
@@ -26,6 +26,7 @@ STATUS_LABELS = {
     "failed": "danger",
     "cancelled": "danger",
     "refunded": "warning",
+    "charged_back": "danger",
 }
 
 
@@ -62,7 +63,7 @@ class TransactionAdmin(ExportAdminMixin, ReadOnlyAdminMixin, ObjectActionAdminMi
     show_full_result_count = False
     inlines = [TransactionEntryInline]
     export_permission = "wallets.export_transaction"
-    actions_detail = ["approve", "reject", "refund"]
+    actions_detail = ["approve", "reject", "refund", "charge_back"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).visible_to(request.user)
@@ -114,15 +115,40 @@ class TransactionAdmin(ExportAdminMixin, ReadOnlyAdminMixin, ObjectActionAdminMi
         url_path="refund",
         icon="undo",
         permissions=["refund"],
-        dialog={"title": _("Refund the withdrawal"), "form_class": RefundDialogForm, "form_submit_text": _("Refund")},
+        dialog={
+            "title": _("Refund"),
+            "form_class": RefundDialogForm,
+            "form_submit_text": _("Refund"),
+        },
     )
     def refund(self, request: HttpRequest, form: RefundDialogForm, object_id: str) -> HttpResponse:
+        """A withdrawal's money back to the wallet, or a completed deposit back to the payer."""
         comment = form.cleaned_data.get("comment", "")
         return self.run_object_action(
             request,
             object_id,
-            lambda t: services.refund_withdrawal(t, actor=request.user, comment=comment),
+            lambda t: services.refund_transaction(t, actor=request.user, comment=comment),
             _("Refunded."),
+        )
+
+    @action(
+        description=_("Record a chargeback"),
+        url_path="charge-back",
+        icon="gavel",
+        permissions=["refund"],
+        dialog={
+            "title": _("Record a chargeback of the deposit"),
+            "form_class": ChargebackDialogForm,
+            "form_submit_text": _("Record the chargeback"),
+        },
+    )
+    def charge_back(self, request: HttpRequest, form: ChargebackDialogForm, object_id: str) -> HttpResponse:
+        reason = form.cleaned_data["reason"]
+        return self.run_object_action(
+            request,
+            object_id,
+            lambda t: services.charge_back_deposit(t, actor=request.user, reason=reason),
+            _("Chargeback recorded."),
         )
 
 

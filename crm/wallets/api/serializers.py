@@ -347,6 +347,10 @@ class TransactionRefundSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class TransactionChargebackSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=255, help_text="The dispute reason the bank gave.")
+
+
 class TransferCreateSerializer(serializers.Serializer):
     source_wallet = serializers.IntegerField()
     target_wallet = serializers.IntegerField()

@@ -298,6 +298,7 @@ class TransactionViewSet(ExportableViewSetMixin, viewsets.ReadOnlyModelViewSet):
         "approve": ("wallets.view_transaction", "wallets.approve_transaction"),
         "reject": ("wallets.view_transaction", "wallets.approve_transaction"),
         "refund": ("wallets.view_transaction", "wallets.refund_transaction"),
+        "charge_back": ("wallets.view_transaction", "wallets.refund_transaction"),
     }
 
     def get_queryset(self) -> QuerySet[Transaction]:
@@ -335,8 +336,11 @@ class TransactionViewSet(ExportableViewSetMixin, viewsets.ReadOnlyModelViewSet):
         )
 
     @extend_schema(
-        summary="Refund a withdrawal",
-        description="An approved withdrawal's money goes back to the wallet.",
+        summary="Refund a withdrawal or a deposit",
+        description="A withdrawal: its money goes back to the wallet (a completed one, or an approved one no "
+        "provider pays out; otherwise 409 `payout_under_way`). A completed deposit: the whole amount goes back to "
+        "the payer (status `refunded`, event `deposit.refunded`); what the wallet no longer holds is booked as a "
+        "loss. Refunding again changes nothing.",
         request=s.TransactionRefundSerializer,
         responses={200: s.TransactionSerializer, **MONEY_ERRORS},
     )
@@ -344,7 +348,21 @@ class TransactionViewSet(ExportableViewSetMixin, viewsets.ReadOnlyModelViewSet):
     def refund(self, request: Request, pk=None) -> Response:
         values = validated(s.TransactionRefundSerializer, request.data)
         return self._answer(
-            services.refund_withdrawal(self.get_object(), actor=request.user, comment=values["comment"])
+            services.refund_transaction(self.get_object(), actor=request.user, comment=values["comment"])
+        )
+
+    @extend_schema(
+        summary="Record a chargeback of a deposit",
+        description="The payer's bank took a completed deposit back (status `charged_back`, event "
+        "`deposit.charged_back`); money moves as for a refund. Recording it again changes nothing.",
+        request=s.TransactionChargebackSerializer,
+        responses={200: s.TransactionSerializer, **MONEY_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="charge-back")
+    def charge_back(self, request: Request, pk=None) -> Response:
+        values = validated(s.TransactionChargebackSerializer, request.data)
+        return self._answer(
+            services.charge_back_deposit(self.get_object(), actor=request.user, reason=values["reason"])
         )
 
 

@@ -115,6 +115,7 @@ class Wallet(TimeStampedModel):
         ADJUSTMENTS = "adjustments", _("Corrections")
         DEMO_FUNDING = "demo_funding", _("Demo funding")
         LOYALTY = "loyalty", _("Coins exchange")
+        REVERSAL_LOSSES = "reversal_losses", _("Refund and chargeback losses")
 
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="wallets")
     number = models.CharField(max_length=40, unique=True)

@@ -57,9 +57,10 @@ class Transaction(TimeStampedModel):
         COMPLETED = "completed", _("Completed")
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
+        CHARGED_BACK = "charged_back", _("Charged back")
 
     type = models.CharField(max_length=20, choices=Type.choices, db_index=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
     customer = models.ForeignKey(
         Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="transactions"
     )

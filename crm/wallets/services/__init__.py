@@ -12,7 +12,13 @@ from crm.wallets.services.accounts import (
     set_wallet_enabled,
     update_wallet,
 )
-from crm.wallets.services.deposits import confirm_deposit, fail_deposit, start_deposit
+from crm.wallets.services.deposits import (
+    charge_back_deposit,
+    confirm_deposit,
+    fail_deposit,
+    refund_deposit,
+    start_deposit,
+)
 from crm.wallets.services.gates import check_client_operation, needs_second_approval
 from crm.wallets.services.ledger import Leg, lock_wallets, post_entry, reverse_entry, system_account
 from crm.wallets.services.movements import (
@@ -37,6 +43,7 @@ from crm.wallets.services.withdrawals import (
     approve_withdrawal,
     cancel_withdrawal,
     complete_withdrawal,
+    fail_withdrawal,
     refund_withdrawal,
     reject_withdrawal,
     request_withdrawal,
@@ -50,6 +57,7 @@ __all__ = [
     "approve_withdrawal",
     "cancel_withdrawal",
     "change_wallet_currency",
+    "charge_back_deposit",
     "check_client_operation",
     "check_precision",
     "complete_withdrawal",
@@ -61,11 +69,14 @@ __all__ = [
     "default_group",
     "delete_conversion",
     "fail_deposit",
+    "fail_withdrawal",
     "has_pending_movement",
     "lock_wallets",
     "needs_second_approval",
     "post_entry",
     "quantize",
+    "refund_deposit",
+    "refund_transaction",
     "refund_withdrawal",
     "reject_movement",
     "reject_transaction",
@@ -96,3 +107,10 @@ def reject_transaction(txn, *, actor, reason: str):
     if txn.type == "WITHDRAWAL":
         return reject_withdrawal(txn, actor=actor, reason=reason)
     return reject_movement(txn, actor=actor, reason=reason)
+
+
+def refund_transaction(txn, *, actor, comment: str = ""):
+    """Refund whatever can be: a withdrawal's money back to the wallet, or a deposit back to the payer."""
+    if txn.type == "DEPOSIT":
+        return refund_deposit(txn, actor=actor, reason=comment)
+    return refund_withdrawal(txn, actor=actor, comment=comment)

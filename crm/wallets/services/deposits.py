@@ -1,4 +1,17 @@
-"""Deposits: started by the client (then confirmed by the provider), or entered by Finance."""
+"""Deposits: started by the client (then confirmed by the provider), or entered by Finance.
+
+States of a deposit (`Transaction.status`):
+
+    PENDING --provider: payment.succeeded, or Finance confirms--> COMPLETED
+    PENDING --provider: payment.failed--> FAILED
+    COMPLETED --provider: payment.refunded, or Finance records a refund--> REFUNDED
+    COMPLETED --provider: payment.charged_back, or Finance records a chargeback--> CHARGED_BACK
+
+A refund or chargeback is always of the whole deposit: the PSP takes the amount back, the wallet gives
+back what the deposit left on it (amount less fee), the fee income is reversed, and whatever the wallet
+no longer holds is booked to the "refund and chargeback losses" system account (a balance never goes
+below zero).
+"""
 
 from __future__ import annotations
 
@@ -20,10 +33,12 @@ from crm.wallets.services.common import (
 )
 from crm.wallets.services.gates import DEPOSIT, check_client_operation, lock_customer
 from crm.wallets.services.ledger import lock_wallets, post_entry, system_account
-from crm.wallets.services.rates import check_precision
+from crm.wallets.services.rates import check_precision, quantize
 
 PENDING = Transaction.Status.PENDING
 COMPLETED = Transaction.Status.COMPLETED
+REFUNDED = Transaction.Status.REFUNDED
+CHARGED_BACK = Transaction.Status.CHARGED_BACK
 
 
 @transaction.atomic
@@ -140,4 +155,58 @@ def fail_deposit(txn: Transaction, *, reason: str = "", actor=None) -> Transacti
     txn.save(update_fields=["status", "rejection_reason", *fields, "updated_at"])
     record_activity(actor=actor, action="deposit.failed", target=txn, data={"reason": reason})
     emit_transaction("deposit.failed", txn, reason=reason)
+    return txn
+
+
+@transaction.atomic
+def refund_deposit(txn: Transaction, *, reason: str = "", actor=None) -> Transaction:
+    """The whole deposit goes back to the payer; refunding again changes nothing. Emits `deposit.refunded`."""
+    return _reverse_deposit(txn, to=REFUNDED, reason=reason, actor=actor)
+
+
+@transaction.atomic
+def charge_back_deposit(txn: Transaction, *, reason: str = "", actor=None) -> Transaction:
+    """The payer's bank took the deposit back; recording it again changes nothing. Emits `deposit.charged_back`."""
+    return _reverse_deposit(txn, to=CHARGED_BACK, reason=reason, actor=actor)
+
+
+def _reverse_deposit(txn: Transaction, *, to: str, reason: str, actor) -> Transaction:
+    txn = lock_transaction(txn)
+    if txn.status == to:
+        return txn
+    if txn.type != Transaction.Type.DEPOSIT or txn.status != COMPLETED:
+        raise InvalidTransition(txn, to=to)
+    if user_or_none(actor) and actor.pk == txn.created_by_id:
+        raise OperationNotAllowed("You entered this deposit; another member of Finance must reverse it.")
+    step = "refund" if to == REFUNDED else "chargeback"
+    locked = lock_wallets([txn.wallet])
+    wallet = locked[txn.wallet_id]
+    net = txn.amount - txn.fee
+    taken = min(net, max(wallet.balance, Decimal(0)))
+    shortfall = net - taken
+    legs = [(system_account("psp_clearing", txn.currency_id), txn.amount)]
+    if taken:
+        legs.append((wallet, -taken))
+    if txn.fee:
+        legs.append((system_account("fee_income", txn.currency_id), -txn.fee))
+    if shortfall:
+        legs.append((system_account("reversal_losses", txn.currency_id), -shortfall))
+    post_entry(
+        idempotency_key=f"deposit:{txn.pk}:{step}",
+        postings=legs,
+        kind=txn.type,
+        description=f"Deposit #{txn.pk} {'refunded' if to == REFUNDED else 'charged back'}",
+        actor=user_or_none(actor),
+        transaction_obj=txn,
+        locked=locked,
+    )
+    txn.status = to
+    txn.rejection_reason = (reason or "")[:255]
+    fields = stamp(txn, "refunded", actor)
+    txn.save(update_fields=["status", "rejection_reason", *fields, "updated_at"])
+    event = "deposit.refunded" if to == REFUNDED else "deposit.charged_back"
+    record_activity(
+        actor=actor, action=event, target=txn, data={"reason": reason, "from_wallet": taken, "shortfall": shortfall}
+    )
+    emit_transaction(event, txn, reason=reason, shortfall=str(quantize(shortfall, txn.currency)))
     return txn

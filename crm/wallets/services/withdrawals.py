@@ -1,7 +1,23 @@
-"""Withdrawals: the request puts the money on hold at once; Finance approves (maybe twice) or rejects.
+"""Withdrawals: the request puts the money on hold at once; Finance approves (maybe twice) or rejects;
+the payments domain pays an approved withdrawal out through its provider.
+
+States of a withdrawal (`Transaction.status`) and who moves it:
+
+    PENDING --first of two approvals--> PENDING (approved_by set)
+    PENDING --last approval, or automatic under the level's limit--> APPROVED   (payments starts the payout)
+    PENDING --Finance rejects / client cancels--> REJECTED / CANCELLED
+    APPROVED --provider: payout.completed, or Finance: paid by hand--> COMPLETED
+    APPROVED --provider: payout.failed, or Finance: payout failed--> FAILED
+    COMPLETED --provider: payout.failed (returned after it was paid)--> FAILED
+    COMPLETED, or APPROVED with no provider --Finance refunds--> REFUNDED
+
+A provider may make only the COMPLETED and FAILED moves (through its webhooks, see crm.payments).
+An approved withdrawal with a provider is the payout's to finish: Finance cannot refund it while the
+payout is under way (the provider could pay it as well), only fail it through the payout.
 
 Money moves: request  balance -> hold;  approve  hold -> PSP clearing (+ fee income, the rest of a
-lowered amount back to balance);  reject / cancel  hold -> balance;  refund  PSP clearing -> balance.
+lowered amount back to balance);  reject / cancel  hold -> balance;  fail / refund  PSP clearing (and
+the fee) -> balance.
 """
 
 from __future__ import annotations
@@ -14,7 +30,7 @@ from django.db import transaction
 from crm.core.money import to_decimal
 from crm.core.services import record_activity
 from crm.customers.models import Customer
-from crm.wallets.exceptions import FourEyesRequired, InvalidTransition
+from crm.wallets.exceptions import FourEyesRequired, InvalidTransition, PayoutUnderWay
 from crm.wallets.models import Bucket, Transaction, Wallet
 from crm.wallets.services.common import (
     check_four_eyes,
@@ -214,19 +230,13 @@ def refund_withdrawal(txn: Transaction, *, actor, comment: str = "") -> Transact
         return txn
     if txn.type != WITHDRAWAL or txn.status not in (APPROVED, Transaction.Status.COMPLETED):
         raise InvalidTransition(txn, to=Transaction.Status.REFUNDED)
+    if txn.status == APPROVED and txn.provider:
+        raise PayoutUnderWay(
+            "The provider is paying this withdrawal out; wait for the payout, or mark the payout failed."
+        )
     if actor is not None and actor.pk in (txn.requested_by_id, txn.created_by_id):
         raise FourEyesRequired("You requested or created this withdrawal; another member of Finance must refund it.")
-    legs = [(txn.wallet, txn.amount), (system_account("psp_clearing", txn.currency_id), -(txn.amount - txn.fee))]
-    if txn.fee:
-        legs.append((system_account("fee_income", txn.currency_id), -txn.fee))
-    post_entry(
-        idempotency_key=f"withdrawal:{txn.pk}:refund",
-        postings=legs,
-        kind=WITHDRAWAL,
-        description=f"Withdrawal #{txn.pk} refunded",
-        actor=user_or_none(actor),
-        transaction_obj=txn,
-    )
+    _give_back(txn, step="refund", actor=actor)
     txn.status = Transaction.Status.REFUNDED
     if comment:
         txn.comment = f"{txn.comment}\n{comment}".strip()
@@ -237,9 +247,45 @@ def refund_withdrawal(txn: Transaction, *, actor, comment: str = "") -> Transact
     return txn
 
 
+def _give_back(txn: Transaction, *, step: str, actor) -> None:
+    """The money that left (net amount and fee) comes back to the wallet's balance."""
+    legs = [(txn.wallet, txn.amount), (system_account("psp_clearing", txn.currency_id), -(txn.amount - txn.fee))]
+    if txn.fee:
+        legs.append((system_account("fee_income", txn.currency_id), -txn.fee))
+    post_entry(
+        idempotency_key=f"withdrawal:{txn.pk}:{step}",
+        postings=legs,
+        kind=WITHDRAWAL,
+        description=f"Withdrawal #{txn.pk} {'refunded' if step == 'refund' else 'payout failed'}",
+        actor=user_or_none(actor),
+        transaction_obj=txn,
+    )
+
+
+@transaction.atomic
+def fail_withdrawal(txn: Transaction, *, reason: str, actor=None) -> Transaction:
+    """The payout failed (or was returned after it was paid): the money and the fee go back to the wallet.
+
+    Failing again changes nothing.
+    """
+    txn = lock_transaction(txn)
+    if txn.status == Transaction.Status.FAILED:
+        return txn
+    if txn.type != WITHDRAWAL or txn.status not in (APPROVED, Transaction.Status.COMPLETED):
+        raise InvalidTransition(txn, to=Transaction.Status.FAILED)
+    _give_back(txn, step="failed", actor=actor)
+    txn.status = Transaction.Status.FAILED
+    txn.rejection_reason = (reason or "")[:255]
+    fields = stamp(txn, "failed", actor)
+    txn.save(update_fields=["status", "rejection_reason", *fields, "updated_at"])
+    record_activity(actor=actor, action="withdrawal.failed", target=txn, data={"reason": reason})
+    emit_transaction("withdrawal.failed", txn, reason=reason)
+    return txn
+
+
 @transaction.atomic
 def complete_withdrawal(txn: Transaction, *, provider_reference: str = "", actor=None) -> Transaction:
-    """The provider paid the approved withdrawal out; completing again changes nothing."""
+    """The provider (or Finance, by hand) paid the approved withdrawal out; completing again changes nothing."""
     txn = lock_transaction(txn)
     if txn.status == Transaction.Status.COMPLETED:
         return txn

@@ -9,6 +9,7 @@ EXPORT_CLEANUP = "Exports: delete expired files"
 COMMISSION_RUN = "Affiliates: calculate commissions"
 COMMISSION_APPROVAL = "Affiliates: approve commissions after the hold period"
 MONTHLY_PAYOUT = "Affiliates: automatic monthly payout"
+PAYOUT_SWEEP = "Payments: send payouts whose task was lost"
 
 
 class Command(BaseCommand):
@@ -39,6 +40,7 @@ class Command(BaseCommand):
                 {"interval": hourly, "crontab": None},
             ),
             (MONTHLY_PAYOUT, "crm.affiliates.tasks.run_monthly_payouts_task", {"crontab": monthly, "interval": None}),
+            (PAYOUT_SWEEP, "crm.payments.tasks.sweep_payouts_task", {"interval": every_five_minutes, "crontab": None}),
         ]
         for name, task, when in schedule:
             _task, created = PeriodicTask.objects.update_or_create(
