@@ -183,19 +183,19 @@ def run_service(
     modeladmin: admin.ModelAdmin,
     request: HttpRequest,
     work: Callable[[], object],
-    done: str,
+    done: str | Callable[[Any], str],
     url: str,
 ) -> HttpResponse:
     """Call a service; a refusal (a `DomainError`, or a model's `ValidationError`) becomes an error message,
-    success the `done` message; then back to `url`."""
+    success the `done` message (or `done(result)`); then back to `url`."""
     try:
-        work()
+        result = work()
     except DomainError as exc:
         modeladmin.message_user(request, exc.message, messages.ERROR)
     except ValidationError as exc:
         modeladmin.message_user(request, "; ".join(exc.messages), messages.ERROR)
     else:
-        modeladmin.message_user(request, done, messages.SUCCESS)
+        modeladmin.message_user(request, done(result) if callable(done) else done, messages.SUCCESS)
     return back_to(request, url)
 
 
@@ -203,7 +203,7 @@ class ObjectActionAdminMixin:
     """Detail-page actions (dialogs) that call one service on the object, then go back to its change page."""
 
     def run_object_action(
-        self, request: HttpRequest, object_id: str, work: Callable[[Any], object], done: str
+        self, request: HttpRequest, object_id: str, work: Callable[[Any], object], done: str | Callable[[Any], str]
     ) -> HttpResponse:
         """`work(obj)` on the object the user may see (404 otherwise), reported as `run_service` does."""
         obj = self.get_object(request, object_id)

@@ -16,7 +16,7 @@ class OnboardingIncomplete(DomainError):
         self.steps = steps
         super().__init__(
             f"Complete these onboarding steps first ({stage}): {', '.join(steps)}.",
-            fields={"pending_steps": list(steps)},
+            fields={"pending_steps": list(steps), "next_step": ["complete_onboarding"]},
         )
 
 
@@ -32,3 +32,18 @@ class KycProviderError(DomainError):
 
     code = "kyc_provider_error"
     status_code = 502
+
+
+class KycIncomplete(DomainError):
+    """KYC approval refused: the level it would move the client to still needs documents (`missing`, groups)."""
+
+    code = "kyc_documents_missing"
+    status_code = 409
+
+    def __init__(self, message: str, *, level_name: str, missing: list[list[str]]) -> None:
+        self.level_name = level_name
+        self.missing = missing
+        super().__init__(
+            message,
+            fields={"required_level": [level_name], "missing_documents": ["|".join(group) for group in missing]},
+        )

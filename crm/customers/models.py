@@ -4,6 +4,7 @@ import uuid
 from pathlib import PurePath
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
@@ -74,7 +75,13 @@ class VerificationLevel(TimeStampedModel):
         default=list, blank=True, help_text=_("Operations a client at this level may do.")
     )
     required_document_groups = models.JSONField(
-        default=list, blank=True, help_text=_("Document types that must be approved to reach this level.")
+        default=list,
+        blank=True,
+        help_text=_(
+            "Documents that must be approved to reach this level: a list of groups, each a list of document types "
+            'of which any one will do, e.g. [["passport", "id_card"], ["proof_of_address"]] (passport or ID card, '
+            "and proof of address). A plain type counts as a group of one."
+        ),
     )
 
     class Meta:
@@ -88,6 +95,24 @@ class VerificationLevel(TimeStampedModel):
 
     def allows(self, operation: str) -> bool:
         return operation in self.allowed_operations
+
+    def document_groups(self) -> list[list[str]]:
+        """The required documents as groups; a group is met by any one approved document of its types."""
+        return [[group] if isinstance(group, str) else list(group) for group in self.required_document_groups or []]
+
+    def clean(self) -> None:
+        super().clean()
+        groups = self.required_document_groups or []
+        known = set(Document.Type.values)
+        valid = isinstance(groups, list) and all(
+            (isinstance(group, str) and group in known)
+            or (isinstance(group, list) and group and all(isinstance(t, str) and t in known for t in group))
+            for group in groups
+        )
+        if not valid:
+            raise ValidationError(
+                {"required_document_groups": [_("A list of groups of document types: %s.") % ", ".join(sorted(known))]}
+            )
 
 
 class VerificationLimit(models.Model):

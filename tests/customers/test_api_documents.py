@@ -206,6 +206,7 @@ def test_kyc_approve_sets_status_level_reviewer_and_history(api_client, complian
 def test_kyc_approve_to_a_named_level(api_client, compliance_officer, levels):
     _basic, verified = levels
     customer = CustomerFactory(kyc_status=Customer.KycStatus.PENDING)
+    DocumentFactory(customer=customer, document_type="passport", status=Document.Status.APPROVED)
     api_client.force_authenticate(compliance_officer)
 
     response = api_client.post(url("kyc-approve", customer), {"verification_level_id": verified.pk})

@@ -101,7 +101,10 @@ def test_pending_before_sign_in_steps_refuse_the_log_in_naming_them(api_client):
     assert response.status_code == 403
     error = response.json()["error"]
     assert error["code"] == "onboarding_incomplete"
-    assert error["fields"] == {"pending_steps": ["EmailConfirmation", "PhoneConfirmation"]}
+    assert error["fields"] == {
+        "pending_steps": ["EmailConfirmation", "PhoneConfirmation"],
+        "next_step": ["complete_onboarding"],
+    }
     assert "EmailConfirmation" in error["message"]
     assert LoginRecord.objects.get(email=customer.email).reason == "onboarding"
 

@@ -482,7 +482,7 @@ class CustomerAdmin(
             request,
             object_id,
             lambda c: services.approve_kyc(c, actor=request.user, level=level),
-            _("KYC approved."),
+            lambda c: _("KYC approved: %(level)s.") % {"level": c.verification_level or _("no level")},
         )
 
     @action(

@@ -244,9 +244,12 @@ class CustomerViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Approve KYC",
-        description="Approves KYC and moves the client to the given level, or to the level their documents earn.",
+        description="Approves KYC and moves the client to the given level, or to the level their approved documents "
+        "earn (a level's document groups each need any one of their types approved). Answers 409 "
+        "`kyc_documents_missing` naming the level (`required_level`) and the document groups still missing "
+        '(`missing_documents`, the types of one group joined by "|") when that level\'s documents are not approved.',
         request=s.KycApproveSerializer,
-        responses={200: s.CustomerDetailSerializer, **ERRORS},
+        responses={200: s.CustomerDetailSerializer, 409: ErrorSerializer, **ERRORS},
     )
     @action(detail=True, methods=["post"], url_path="kyc/approve", url_name="kyc-approve")
     def kyc_approve(self, request: Request, pk: str | None = None) -> Response:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.core.events import emit
 from crm.core.exceptions import DomainError
 from crm.core.services import changed_fields, record_activity, snapshot
+from crm.customers.exceptions import KycIncomplete
 from crm.customers.models import Customer, Document, VerificationLevel
 from crm.users.models import User
 
@@ -30,23 +33,121 @@ def _lock(customer: Customer) -> Customer:
     return Customer.objects.select_for_update().get(pk=customer.pk)
 
 
+def approved_document_types(customer: Customer) -> set[str]:
+    return set(customer.documents.filter(status=Document.Status.APPROVED).values_list("document_type", flat=True))
+
+
+def missing_documents(level: VerificationLevel, approved: set[str]) -> list[list[str]]:
+    """The level's document groups no approved document meets yet (each group: any one of its types)."""
+    return [group for group in level.document_groups() if not set(group) & approved]
+
+
+def describe_documents(groups: list[list[str]]) -> str:
+    """ "Passport or ID card; Proof of address" for people."""
+    labels = dict(Document.Type.choices)
+    return "; ".join(_(" or ").join(str(labels.get(kind, kind)) for kind in group) for group in groups)
+
+
 def level_earned(customer: Customer) -> VerificationLevel | None:
-    """The highest level whose required document types are all approved for the client."""
-    approved = set(customer.documents.filter(status=Document.Status.APPROVED).values_list("document_type", flat=True))
+    """The highest level whose document groups are all met by the client's approved documents."""
+    approved = approved_document_types(customer)
     best = None
     for level in VerificationLevel.objects.order_by("rank"):
-        if set(level.required_document_groups) <= approved:
+        if not missing_documents(level, approved):
             best = level
     return best
 
 
+def current_level(customer: Customer) -> VerificationLevel | None:
+    """The client's level, or the default level when none is set."""
+    if customer.verification_level_id:
+        return VerificationLevel.objects.filter(pk=customer.verification_level_id).first()
+    return VerificationLevel.objects.filter(is_default=True).first()
+
+
+def next_level(level: VerificationLevel | None) -> VerificationLevel | None:
+    """The level after `level`: its `next_level`, else the lowest of a higher rank."""
+    if level is None:
+        return VerificationLevel.objects.order_by("rank", "pk").first()
+    if level.next_level_id:
+        return VerificationLevel.objects.filter(pk=level.next_level_id).first()
+    return VerificationLevel.objects.filter(rank__gt=level.rank).order_by("rank", "pk").first()
+
+
+@dataclass(frozen=True)
+class KycRequirement:
+    """What a client must do to be allowed an operation: reach `level` (None: no level allows it) with the
+    `missing` document groups approved; `in_review` are uploaded documents of those groups not reviewed yet."""
+
+    level: VerificationLevel | None
+    missing: list[list[str]]
+    in_review: list[str]
+
+
+def requirement_for(customer: Customer, operation: str) -> KycRequirement:
+    """The lowest level above the client's that allows `operation`, and the documents it still needs."""
+    current = current_level(customer)
+    levels = VerificationLevel.objects.order_by("rank", "pk")
+    if current is not None:
+        levels = levels.filter(rank__gt=current.rank)
+    target = next((level for level in levels if level.allows(operation)), None)
+    if target is None:
+        return KycRequirement(level=None, missing=[], in_review=[])
+    missing = missing_documents(target, approved_document_types(customer))
+    wanted = {kind for group in missing for kind in group}
+    in_review = sorted(
+        set(
+            customer.documents.filter(status=Document.Status.NEW, document_type__in=wanted).values_list(
+                "document_type", flat=True
+            )
+        )
+    )
+    return KycRequirement(level=target, missing=missing, in_review=in_review)
+
+
+def _level_to_approve(customer: Customer, level: VerificationLevel | None) -> VerificationLevel | None:
+    """The level an approval moves the client to, or KycIncomplete naming what that level still needs.
+
+    Staff name a level: its documents must be approved. Otherwise the highest level the approved documents
+    earn, when it is above the client's; else the next level, which then needs its documents first. A client
+    at the top level is approved where they are.
+    """
+    approved = approved_document_types(customer)
+    if level is None:
+        current = current_level(customer)
+        earned = level_earned(customer)
+        if earned is not None and (current is None or earned.rank > current.rank):
+            return earned
+        level = next_level(current)
+        if level is None or level == current:
+            return current
+    missing = missing_documents(level, approved)
+    if missing:
+        raise KycIncomplete(
+            _("%(level)s needs these documents approved first: %(documents)s.")
+            % {"level": level.name, "documents": describe_documents(missing)},
+            level_name=level.name,
+            missing=missing,
+        )
+    return level
+
+
 @transaction.atomic
 def approve_kyc(customer: Customer, *, actor: User | None, level: VerificationLevel | None = None) -> Customer:
-    """Approve the client's KYC and move them to `level`, or to the level their approved documents earn."""
+    """Approve the client's KYC and move them up: to `level`, or to the level their approved documents earn.
+
+    Refused (`kyc_documents_missing`, naming the level and the missing documents) when that level's documents
+    are not all approved. Approving an approved client whose documents earn nothing higher changes nothing.
+    """
     customer = _lock(customer)
-    if customer.kyc_status == Customer.KycStatus.APPROVED and level is None:
+    try:
+        new_level = _level_to_approve(customer, level)
+    except KycIncomplete:
+        if level is None and customer.kyc_status == Customer.KycStatus.APPROVED:
+            return customer  # approved already, and nothing higher is earned yet
+        raise
+    if customer.kyc_status == Customer.KycStatus.APPROVED and new_level == customer.verification_level:
         return customer
-    new_level = level or level_earned(customer) or customer.verification_level
     before = snapshot(customer, ["kyc_status", "verification_level"])
     customer.kyc_status = Customer.KycStatus.APPROVED
     customer.verification_level = new_level

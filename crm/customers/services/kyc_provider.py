@@ -14,7 +14,7 @@ from django.utils import timezone
 from crm.core.exceptions import DomainError
 from crm.core.services import get_setting, set_setting
 from crm.customers import kyc_providers as providers
-from crm.customers.exceptions import KycProviderError, WebhookRefused
+from crm.customers.exceptions import KycIncomplete, KycProviderError, WebhookRefused
 from crm.customers.models import Customer, Document, KycWebhook
 from crm.customers.services.kyc import approve_kyc, reject_kyc, reset_kyc
 from crm.users.models import User
@@ -188,11 +188,12 @@ def process_kyc_webhook(webhook_id: int) -> None:
             webhook.error = "Unknown client."
             webhook.save(update_fields=["attempts", "processed_at", "error"])
             return
-        _apply_result(customer, kind, payload, files)
-        webhook.save(update_fields=["attempts", "processed_at"])
+        webhook.error = _apply_result(customer, kind, payload, files)
+        webhook.save(update_fields=["attempts", "processed_at", "error"])
 
 
-def _apply_result(customer: Customer, kind: str, payload: dict[str, Any], files: list[dict[str, Any]]) -> None:
+def _apply_result(customer: Customer, kind: str, payload: dict[str, Any], files: list[dict[str, Any]]) -> str:
+    """Apply the review; returns what staff must know when it could not be applied in full ("" otherwise)."""
     if kind == "applicantPending":
         if customer.kyc_status in (Customer.KycStatus.NOT_STARTED, Customer.KycStatus.REJECTED):
             Customer.objects.filter(pk=customer.pk).update(kyc_status=Customer.KycStatus.PENDING)
@@ -200,9 +201,15 @@ def _apply_result(customer: Customer, kind: str, payload: dict[str, Any], files:
         _store_documents(customer, files)
         result = payload.get("reviewResult") or {}
         if result.get("reviewAnswer") == "GREEN":
-            approve_kyc(customer, actor=None)
+            try:
+                approve_kyc(customer, actor=None)
+            except KycIncomplete as exc:
+                # SumSub is satisfied but our level needs more: the client waits in review for compliance.
+                Customer.objects.filter(pk=customer.pk).update(kyc_status=Customer.KycStatus.PENDING)
+                return f"Not approved: {exc.message}"
         elif result.get("reviewAnswer") == "RED" and customer.kyc_status != Customer.KycStatus.APPROVED:
             reason = result.get("moderationComment") or ", ".join(result.get("rejectLabels") or [])
             reject_kyc(customer, actor=None, reason=reason)
     elif kind == "applicantReset":
         reset_kyc(customer, actor=None)
+    return ""

@@ -3,6 +3,12 @@
 `check_client_operation` is the single gate run before a client's deposit, withdrawal or transfer:
 the client's standing, the wallet's switches, the verification level's allowed operations and its
 per-currency limits. Checks that other domains add (the portal onboarding steps) go into it too.
+
+Every refusal (403) says what the client must do: a stable `code`, a message, and in `fields` the
+missing items and `next_step` (`contact_support`, `use_live_wallet`, `upload_documents`,
+`wait_for_review`, `complete_onboarding`). A level that does not allow the operation answers
+`verification_required` with `required_level`, `missing_documents` (document groups, the types of one
+group joined by "|": "passport|id_card" means a passport or an ID card) and `documents_in_review`.
 """
 
 from __future__ import annotations
@@ -16,7 +22,13 @@ from django.utils.translation import gettext as _
 
 from crm.core.services import get_setting
 from crm.customers.models import Customer, OnboardingStage, VerificationLevel, VerificationLimit
-from crm.customers.services import ensure_stage_complete, stage_steps
+from crm.customers.services import (
+    current_level,
+    describe_documents,
+    ensure_stage_complete,
+    requirement_for,
+    stage_steps,
+)
 from crm.wallets.exceptions import LimitExceeded, OperationNotAllowed
 from crm.wallets.models import Transaction, Wallet
 
@@ -30,6 +42,8 @@ ONBOARDING_STAGE = {DEPOSIT: OnboardingStage.BEFORE_DEPOSIT, WITHDRAW: Onboardin
 # What the money rules read of the client; the rest of the row is not fetched under the lock.
 LOCKED_CUSTOMER_FIELDS = ("id", "status", "verification_level_id", "country", "user_id")
 COUNTED = [Transaction.Status.PENDING, Transaction.Status.APPROVED, Transaction.Status.COMPLETED]
+OPERATION_NOUNS = {DEPOSIT: _("Deposits"), WITHDRAW: _("Withdrawals"), TRANSFER: _("Transfers")}
+CONTACT_SUPPORT = "contact_support"
 
 
 def lock_customer(customer: Customer) -> Customer:
@@ -37,15 +51,8 @@ def lock_customer(customer: Customer) -> Customer:
     return Customer.objects.select_for_update().only(*LOCKED_CUSTOMER_FIELDS).get(pk=customer.pk)
 
 
-def level_of(customer: Customer) -> VerificationLevel | None:
-    """The client's verification level, or the default level when none is set."""
-    if customer.verification_level_id:
-        return VerificationLevel.objects.filter(pk=customer.verification_level_id).first()
-    return VerificationLevel.objects.filter(is_default=True).first()
-
-
 def limits_for(customer: Customer, currency: str) -> VerificationLimit | None:
-    level = level_of(customer)
+    level = current_level(customer)
     if level is None:
         return None
     return VerificationLimit.objects.filter(level=level, currency=currency).first()
@@ -59,19 +66,52 @@ def check_client_operation(
     The caller holds the client's row lock (`lock_customer`), so the period sums cannot race.
     """
     if customer.status in (Customer.Status.BANNED, Customer.Status.DELETED):
-        raise OperationNotAllowed(_("This client may not move money."))
+        raise OperationNotAllowed(
+            _("This account may not move money; contact support."),
+            code="account_restricted",
+            fields={"account_status": [customer.status], "next_step": [CONTACT_SUPPORT]},
+        )
     _check_wallet(wallet, customer=customer, operation=operation)
     _check_onboarding(customer, operation=operation)
-    level = level_of(customer)
+    level = current_level(customer)
     if level is not None and not level.allows(operation):
-        raise OperationNotAllowed(
-            _("Your verification level does not allow this operation yet."),
-            code="verification_required",
-        )
+        raise verification_required(customer, operation=operation)
     limits = VerificationLimit.objects.filter(level=level, currency=wallet.currency_id).first() if level else None
     if limits is not None:
         _check_limits(customer, limits, operation=operation, amount=amount)
     return limits
+
+
+def verification_required(customer: Customer, *, operation: str) -> OperationNotAllowed:
+    """The refusal of an operation the client's level does not allow, naming the level and documents it takes."""
+    noun = OPERATION_NOUNS.get(operation, operation)
+    requirement = requirement_for(customer, operation)
+    if requirement.level is None:
+        return OperationNotAllowed(
+            _("%(operation)s are not open to your account; contact support.") % {"operation": noun},
+            code="verification_required",
+            fields={"next_step": [CONTACT_SUPPORT]},
+        )
+    in_review = set(requirement.in_review)
+    to_upload = [group for group in requirement.missing if not set(group) & in_review]
+    reviewing = [group for group in requirement.missing if set(group) & in_review]
+    parts = [_("%(operation)s need %(level)s.") % {"operation": noun, "level": requirement.level.name}]
+    if to_upload:
+        parts.append(_("Upload for review: %(documents)s.") % {"documents": describe_documents(to_upload)})
+    if reviewing:
+        parts.append(_("Being reviewed: %(documents)s.") % {"documents": describe_documents(reviewing)})
+    if not requirement.missing:
+        parts.append(_("Your documents are approved; compliance will complete your KYC review."))
+    return OperationNotAllowed(
+        " ".join(str(part) for part in parts),
+        code="verification_required",
+        fields={
+            "required_level": [requirement.level.name],
+            "missing_documents": ["|".join(group) for group in requirement.missing],
+            "documents_in_review": requirement.in_review,
+            "next_step": ["upload_documents" if to_upload else "wait_for_review"],
+        },
+    )
 
 
 def _check_onboarding(customer: Customer, *, operation: str) -> None:
@@ -85,13 +125,29 @@ def _check_onboarding(customer: Customer, *, operation: str) -> None:
 
 def _check_wallet(wallet: Wallet, *, customer: Customer, operation: str) -> None:
     if wallet.customer_id != customer.pk:
-        raise OperationNotAllowed(_("The wallet is not this client's."))
+        raise OperationNotAllowed(
+            _("The wallet is not this client's."), fields={"wallet": [_("Not this client's wallet.")]}
+        )
+    about = {"wallet": [wallet.number]}
     if not wallet.is_enabled:
-        raise OperationNotAllowed(_("The wallet is disabled."), code="wallet_disabled")
+        raise OperationNotAllowed(
+            _("The wallet is disabled; contact support."),
+            code="wallet_disabled",
+            fields={**about, "next_step": [CONTACT_SUPPORT]},
+        )
     if wallet.is_demo and operation != TRANSFER:
-        raise OperationNotAllowed(_("Demo accounts take no real money."), code="demo_wallet")
+        raise OperationNotAllowed(
+            _("Demo accounts take no real money; use a live wallet."),
+            code="demo_wallet",
+            fields={**about, "next_step": ["use_live_wallet"]},
+        )
     if not getattr(wallet, WALLET_SWITCH[operation]):
-        raise OperationNotAllowed(_("This operation is switched off for the wallet."), code="wallet_operation_off")
+        raise OperationNotAllowed(
+            _("%(operation)s are switched off for this wallet; contact support.")
+            % {"operation": OPERATION_NOUNS[operation]},
+            code="wallet_operation_off",
+            fields={**about, "next_step": [CONTACT_SUPPORT]},
+        )
 
 
 def _period_total(customer: Customer, *, kind: str, currency: str, since: dt.datetime) -> Decimal:

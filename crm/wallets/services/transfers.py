@@ -46,9 +46,17 @@ def transfer_between_wallets(
     check_precision(amount, source.currency)
     check_client_operation(customer, operation=TRANSFER, wallet=source, amount=amount)
     if target.customer_id != customer.pk or not target.is_enabled or not target.can_transfer:
-        raise OperationNotAllowed("The target wallet cannot receive transfers.", code="wallet_operation_off")
+        raise OperationNotAllowed(
+            "The target wallet cannot receive transfers; choose another wallet or contact support.",
+            code="wallet_operation_off",
+            fields={"target_wallet": [target.number], "next_step": ["contact_support"]},
+        )
     if target.is_demo != source.is_demo:
-        raise OperationNotAllowed("Money does not move between demo and live accounts.", code="demo_wallet")
+        raise OperationNotAllowed(
+            "Money does not move between demo and live accounts; choose a wallet of the same kind.",
+            code="demo_wallet",
+            fields={"target_wallet": [target.number], "next_step": ["use_live_wallet"]},
+        )
 
     conversion = convert(amount, source.currency, target.currency)
     if conversion.converted <= 0:

@@ -326,6 +326,12 @@ class VerificationLimitSerializer(serializers.ModelSerializer):
 
 class VerificationLevelSerializer(serializers.ModelSerializer):
     limits = VerificationLimitSerializer(many=True)
+    required_document_groups = serializers.ListField(
+        child=serializers.ListField(child=serializers.CharField()),
+        source="document_groups",
+        help_text="Groups of document types; each group needs any one of its types approved, e.g. "
+        '[["passport", "id_card"], ["proof_of_address"]].',
+    )
 
     class Meta:
         model = VerificationLevel

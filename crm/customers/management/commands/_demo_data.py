@@ -97,7 +97,8 @@ REJECTION_REASONS = ["Document is blurry", "Document expired", "Name does not ma
 
 OPERATIONS_ALL = ["deposit", "withdraw", "transfer", "trade", "open_live_account"]
 
-# name -> (rank, description, allowed operations, required document groups, per-currency limits)
+# name -> (rank, description, allowed operations, required document groups (any one type of each group),
+# per-currency limits)
 # limits: currency -> (daily deposit, daily withdrawal, monthly withdrawal, daily transfer, auto withdrawal)
 VERIFICATION_LEVELS = [
     (
@@ -117,7 +118,7 @@ VERIFICATION_LEVELS = [
         1,
         "Identity verified: trading and withdrawals within limits.",
         OPERATIONS_ALL,
-        ["passport", "id_card"],
+        [["passport", "id_card"]],
         {
             "USD": ("20000", "10000", "50000", "10000", "1000"),
             "EUR": ("20000", "10000", "50000", "10000", "1000"),
@@ -129,7 +130,7 @@ VERIFICATION_LEVELS = [
         2,
         "Identity and address verified: high limits.",
         OPERATIONS_ALL,
-        ["passport", "id_card", "proof_of_address"],
+        [["passport", "id_card"], ["proof_of_address"]],
         {
             "USD": ("250000", "100000", "1000000", "100000", "10000"),
             "EUR": ("250000", "100000", "1000000", "100000", "10000"),

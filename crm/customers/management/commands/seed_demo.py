@@ -334,7 +334,7 @@ class Command(BaseCommand):
         for customer in customers:
             if customer.kyc_status == Customer.KycStatus.NOT_STARTED:
                 continue
-            kinds = [rng.choice([Document.Type.PASSPORT, Document.Type.ID_CARD, Document.Type.DRIVING_LICENSE])]
+            kinds = [rng.choice([Document.Type.PASSPORT, Document.Type.ID_CARD])]  # what Level 1 takes
             if rng.random() < 0.5 or customer.verification_level.rank >= 2:
                 kinds.append(Document.Type.PROOF_OF_ADDRESS)
             if rng.random() < 0.3:
