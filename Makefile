@@ -21,12 +21,12 @@ $(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
-# The embedded default: SQLite file, tasks in-process, console email, files in ./media.
+# The embedded default: SQLite file, tasks in-process (the beat schedule too), console email, files in ./media.
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo "Serving on http://$(HOST):$(PORT)/admin/ (log in with the admin login above; Ctrl-C stops)"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python manage.py serve $(HOST):$(PORT)
 
 # PostgreSQL and Redis are used when reachable (CI always); otherwise SQLite, and the tests
 # that need them are listed as skipped with the reason. REQUIRE_SERVICES=1 fails instead.
@@ -49,4 +49,4 @@ bench: install
 	$(BIN)/python bench/run.py $(NAME)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media staticfiles test-artifacts
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm media staticfiles test-artifacts

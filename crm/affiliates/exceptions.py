@@ -40,3 +40,10 @@ class PayoutBelowMinimum(AffiliateError):
 
 class InvalidPayoutWallet(AffiliateError):
     code = "invalid_payout_wallet"
+
+
+class CommissionNotApproved(AffiliateError):
+    """A staff approval that could not be done: `referral_flagged`, `commission_on_hold` or `invalid_transition`."""
+
+    code = "commission_not_approved"
+    status_code = 409

@@ -68,3 +68,9 @@ GRANTS = {
         "affiliates.approve_payoutrequest",
     ],
 }
+
+RUN_NOW = {
+    "crm.affiliates.tasks.run_commissions_task": "affiliates.run_commissions",
+    "crm.affiliates.tasks.approve_due_commissions_task": "affiliates.review_commission",
+    "crm.affiliates.tasks.run_monthly_payouts_task": "affiliates.approve_payoutrequest",
+}

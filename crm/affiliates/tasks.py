@@ -11,7 +11,7 @@ def run_commissions_task() -> dict:
     return services.run_commissions().__dict__
 
 
-@shared_task(acks_late=True, time_limit=600)
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
 def approve_due_commissions_task() -> int:
     """Approve the pending commissions whose hold period is over."""
     return services.approve_due_commissions()

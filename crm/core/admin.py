@@ -361,3 +361,6 @@ class ExportJobAdmin(ReadOnlyAdminMixin, ModelAdmin):
             return response.render() if hasattr(response, "render") else response
         finally:
             _current_request.reset(token)
+
+
+from crm.core import admin_periodic  # noqa: E402, F401  (registers the periodic tasks' admin)

@@ -4,6 +4,10 @@ Each domain app lists what its models grant to each role in its own `roles.py`:
 
     GRANTS = {Role.SALES_AGENT: ["customers.view_customer", "customers.change_customer"]}
 
+and, for its periodic tasks, the permission that lets staff run one at once:
+
+    RUN_NOW = {"crm.affiliates.tasks.run_commissions_task": "affiliates.run_commissions"}
+
 After every `migrate`, `sync_role_permissions` adds the listed permissions to the groups.
 It only adds: permissions an admin gave a group by hand stay.
 """
@@ -33,23 +37,40 @@ class Role(TextChoices):
 
 # Every staff member may follow their own export jobs (the jobs are scoped to their owner).
 GRANTS = {role: ["core.view_exportjob"] for role in Role if role != Role.ADMIN}
+# Periodic tasks staff may run at once ("Run now" in the admin), and the permission it takes.
+RUN_NOW = {
+    "crm.core.tasks.dispatch_pending_events_task": "core.view_outboxevent",
+    "crm.core.tasks.delete_expired_exports_task": "core.delete_exportjob",
+}
+
+
+def _roles_modules():
+    """Every installed app's `roles.py` module."""
+    for config in apps.get_app_configs():
+        if not config.name.startswith("crm."):
+            continue
+        try:
+            yield importlib.import_module(f"{config.name}.roles")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.roles":
+                raise
 
 
 def collected_grants() -> dict[str, set[str]]:
     """Role name -> {"app_label.codename"} from every installed app's `roles.py`."""
     grants: dict[str, set[str]] = {role.value: set() for role in Role}
-    for config in apps.get_app_configs():
-        if not config.name.startswith("crm."):
-            continue
-        try:
-            module = importlib.import_module(f"{config.name}.roles")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.roles":
-                raise
-            continue
+    for module in _roles_modules():
         for role, perms in getattr(module, "GRANTS", {}).items():
             grants[str(role)].update(perms)
     return grants
+
+
+def collected_run_now() -> dict[str, str]:
+    """Periodic task name -> the permission that lets staff run it now, from every app's `roles.py` `RUN_NOW`."""
+    run_now: dict[str, str] = {}
+    for module in _roles_modules():
+        run_now.update(getattr(module, "RUN_NOW", {}))
+    return run_now
 
 
 def sync_role_permissions() -> None:

@@ -16,6 +16,7 @@ from unfold.forms import BaseDialogForm
 from unfold.widgets import UnfoldAdminTextInputWidget
 
 from crm.core.admin import ObjectActionAdminMixin, ReadOnlyAdminMixin
+from crm.customers.forms import ConfirmDialogForm
 from crm.payments import services, services_payouts
 from crm.payments.adapters import ProviderEvent, SandboxAdapter
 from crm.payments.models import (
@@ -182,8 +183,18 @@ class PayoutAdmin(ReadOnlyAdminMixin, ObjectActionAdminMixin, ModelAdmin):
         is_sandbox = payout is None or (payout.provider is not None and payout.provider.adapter == SandboxAdapter.code)
         return is_sandbox and self._in(request, object_id, Payout.Status.SENDING, Payout.Status.SENT)
 
-    @action(description=_("Send again"), url_path="retry", icon="replay", permissions=["manage"])
-    def retry(self, request: HttpRequest, object_id: str) -> HttpResponse:
+    @action(
+        description=_("Send again"),
+        url_path="retry",
+        icon="replay",
+        permissions=["manage"],
+        dialog={
+            "title": _("Send the payout to the provider again (same reference: it pays once)"),
+            "form_class": ConfirmDialogForm,
+            "form_submit_text": _("Send again"),
+        },
+    )
+    def retry(self, request: HttpRequest, form: ConfirmDialogForm, object_id: str) -> HttpResponse:
         work = lambda p: services_payouts.retry_payout(p, actor=request.user)  # noqa: E731
         return self.run_object_action(request, object_id, work, _("Queued to be sent again."))
 
@@ -219,17 +230,47 @@ class PayoutAdmin(ReadOnlyAdminMixin, ObjectActionAdminMixin, ModelAdmin):
         work = lambda p: services_payouts.fail_payout_by_hand(p, actor=request.user, reason=reason)  # noqa: E731
         return self.run_object_action(request, object_id, work, _("The money is back on the client's wallet."))
 
-    @action(description=_("Followed up"), url_path="reviewed", icon="task_alt", permissions=["review"])
-    def reviewed(self, request: HttpRequest, object_id: str) -> HttpResponse:
+    @action(
+        description=_("Followed up"),
+        url_path="reviewed",
+        icon="task_alt",
+        permissions=["review"],
+        dialog={
+            "title": _("The failed payout was followed up: take it off the queue"),
+            "form_class": ConfirmDialogForm,
+            "form_submit_text": _("Done"),
+        },
+    )
+    def reviewed(self, request: HttpRequest, form: ConfirmDialogForm, object_id: str) -> HttpResponse:
         work = lambda p: services_payouts.review_payout(p, actor=request.user)  # noqa: E731
         return self.run_object_action(request, object_id, work, _("Marked as followed up."))
 
-    @action(description=_("Sandbox: pay it"), url_path="sandbox-pays", icon="science", permissions=["sandbox"])
-    def sandbox_pays(self, request: HttpRequest, object_id: str) -> HttpResponse:
+    @action(
+        description=_("Sandbox: pay it"),
+        url_path="sandbox-pays",
+        icon="science",
+        permissions=["sandbox"],
+        dialog={
+            "title": _("The sandbox provider reports the payout paid"),
+            "form_class": ConfirmDialogForm,
+            "form_submit_text": _("Pay"),
+        },
+    )
+    def sandbox_pays(self, request: HttpRequest, form: ConfirmDialogForm, object_id: str) -> HttpResponse:
         work = lambda p: services_payouts.sandbox_outcome(p, kind=ProviderEvent.PAYOUT_COMPLETED)  # noqa: E731
         return self.run_object_action(request, object_id, work, _("The sandbox sent payout.completed."))
 
-    @action(description=_("Sandbox: fail it"), url_path="sandbox-fails", icon="science", permissions=["sandbox"])
-    def sandbox_fails(self, request: HttpRequest, object_id: str) -> HttpResponse:
+    @action(
+        description=_("Sandbox: fail it"),
+        url_path="sandbox-fails",
+        icon="science",
+        permissions=["sandbox"],
+        dialog={
+            "title": _("The sandbox provider reports the payout failed"),
+            "form_class": ConfirmDialogForm,
+            "form_submit_text": _("Fail"),
+        },
+    )
+    def sandbox_fails(self, request: HttpRequest, form: ConfirmDialogForm, object_id: str) -> HttpResponse:
         work = lambda p: services_payouts.sandbox_outcome(p, kind=ProviderEvent.PAYOUT_FAILED)  # noqa: E731
         return self.run_object_action(request, object_id, work, _("The sandbox sent payout.failed."))

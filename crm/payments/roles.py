@@ -28,3 +28,5 @@ GRANTS = {
     Role.SUPPORT: [*_READ, "payments.view_whitelistedaddress"],
     Role.SALES_MANAGER: _READ,
 }
+
+RUN_NOW = {"crm.payments.tasks.sweep_payouts_task": "payments.manage_payout"}

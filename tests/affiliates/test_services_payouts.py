@@ -56,9 +56,9 @@ def test_staff_approve_only_records_past_their_hold(admin_staff):
     due = CommissionLedgerFactory(status=Status.PENDING)
     held = CommissionLedgerFactory(status=Status.PENDING, hold_until=timezone.now() + dt.timedelta(days=3))
 
-    count = services.approve_commissions([due.pk, held.pk], actor=admin_staff)
+    outcome = services.approve_commissions([due.pk, held.pk], actor=admin_staff)
 
-    assert count == 1
+    assert (outcome.approved, list(outcome.on_hold)) == ([due.pk], [held.pk])
     assert set(CommissionLedger.objects.values_list("pk", "status")) == {
         (due.pk, Status.APPROVED),
         (held.pk, Status.PENDING),

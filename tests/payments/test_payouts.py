@@ -135,7 +135,7 @@ def test_finance_marks_a_failed_payout_followed_up(
     payout = Payout.objects.get(transaction=txn)
     assert payout.status == Payout.Status.FAILED
 
-    client.post(reverse("admin:payments_payout_reviewed", args=[payout.pk]))
+    client.post(reverse("admin:payments_payout_reviewed", args=[payout.pk]), {"_form_submitted": "True"})
 
     payout.refresh_from_db()
     assert payout.reviewed_by == finance_officer
@@ -338,7 +338,7 @@ def test_finance_sends_a_stuck_payout_again(
     client.force_login(finance_officer)
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("admin:payments_payout_retry", args=[payout.pk]))
+        client.post(reverse("admin:payments_payout_retry", args=[payout.pk]), {"_form_submitted": "True"})
 
     refreshed(payout, txn)
     assert (payout.status, payout.attempts, txn.status) == ("completed", 1, "completed")
@@ -355,7 +355,7 @@ def test_staff_pick_the_sandbox_outcome_on_the_payout_page(
     assert reverse("admin:payments_payout_sandbox_fails", args=[payout.pk]) in page.content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("admin:payments_payout_sandbox_fails", args=[payout.pk]))
+        client.post(reverse("admin:payments_payout_sandbox_fails", args=[payout.pk]), {"_form_submitted": "True"})
 
     refreshed(payout, wallet)
     assert (payout.status, wallet.balance) == ("failed", Decimal("500.00"))
@@ -368,7 +368,7 @@ def test_support_cannot_act_on_payouts(client, support_agent, wallet, method, fi
     Payout.objects.filter(pk=payout.pk).update(status=Payout.Status.ATTENTION)
     client.force_login(support_agent)
 
-    response = client.post(reverse("admin:payments_payout_retry", args=[payout.pk]))
+    response = client.post(reverse("admin:payments_payout_retry", args=[payout.pk]), {"_form_submitted": "True"})
 
     assert response.status_code == 403
     assert Payout.objects.get(pk=payout.pk).status == Payout.Status.ATTENTION

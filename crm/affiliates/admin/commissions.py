@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
@@ -20,6 +20,24 @@ from crm.affiliates.admin.forms import CorrectDialogForm, ReasonDialogForm
 from crm.affiliates.explain import explain
 from crm.affiliates.models import CommissionLedger, CommissionLevel, CommissionModel, CommissionRule
 from crm.core.admin import ReadOnlyAdminMixin, run_service
+from crm.core.periodic import run_periodic_jobs
+from crm.customers.forms import ConfirmDialogForm
+
+# The beat jobs behind the review queue, run at once by "Calculate commissions now".
+COMMISSION_TASKS = ["crm.affiliates.tasks.run_commissions_task", "crm.affiliates.tasks.approve_due_commissions_task"]
+
+
+class ReferralFlaggedFilter(admin.SimpleListFilter):
+    title = _("referral flag")
+    parameter_name = "referral_flagged"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", _("Flagged (waits for the flag review)")), ("no", _("Not flagged"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(referral_flagged=self.value() == "yes")
+        return queryset
 
 
 class CommissionLevelInline(TabularInline):
@@ -80,9 +98,10 @@ class CommissionLedgerAdmin(ReadOnlyAdminMixin, ModelAdmin):
 
     list_display = (
         "id", "introducer", "referral", "level", "commission_type", "action_type", "amount", "currency",
-        "status_label", "hold_until", "action_timestamp", "explanation_short",
+        "status_label", "flag_label", "hold_until", "action_timestamp", "explanation_short",
     )  # fmt: skip
     list_filter = (
+        ReferralFlaggedFilter,
         ("status", ChoicesDropdownFilter),
         ("commission_type", ChoicesDropdownFilter),
         ("action_type", ChoicesDropdownFilter),
@@ -93,12 +112,14 @@ class CommissionLedgerAdmin(ReadOnlyAdminMixin, ModelAdmin):
     search_fields = ("=id", "=introducer__id", "=referral__id", "^referral__email")
     show_full_result_count = False
     actions = ["approve_selected"]
-    actions_detail = ["approve_record", "reject_record", "correct_record"]
+    actions_list = ["calculate_now"]
+    actions_detail = ["approve_record", "reject_record", "correct_record", "clear_referral_flags", "confirm_fraud"]
     readonly_fields = (
-        "explanation", "introducer", "referral", "level", "rule", "action", "reverses", "commission_type",
-        "action_type", "action_details", "base_amount", "base_currency", "exchange_rate", "commission_amount",
-        "corrected_commission_amount", "currency", "status", "hold_until", "approved_at", "rejected_at",
-        "reject_reason", "payout_request", "payout_at", "admin_comments", "admin", "created_at", "updated_at",
+        "explanation", "referral_flags", "introducer", "referral", "level", "rule", "action", "reverses",
+        "commission_type", "action_type", "action_details", "base_amount", "base_currency", "exchange_rate",
+        "commission_amount", "corrected_commission_amount", "currency", "status", "hold_until", "approved_at",
+        "rejected_at", "reject_reason", "payout_request", "payout_at", "admin_comments", "admin", "created_at",
+        "updated_at",
     )  # fmt: skip
     fields = readonly_fields
 
@@ -109,6 +130,7 @@ class CommissionLedgerAdmin(ReadOnlyAdminMixin, ModelAdmin):
         return (
             CommissionLedger.objects.visible_to(request.user)
             .for_list()
+            .with_flags()
             .annotate(queue=queue)
             .order_by("queue", "-action_timestamp", "-id")
         )
@@ -118,6 +140,27 @@ class CommissionLedgerAdmin(ReadOnlyAdminMixin, ModelAdmin):
 
     def has_review_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.has_perm("affiliates.review_commission")
+
+    def has_flag_review_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
+        if not request.user.has_perm("affiliates.review_attribution"):
+            return False
+        referral_id = CommissionLedger.objects.filter(pk=object_id).values_list("referral_id", flat=True).first()
+        return object_id is None or bool(referral_id and services.open_flags([referral_id]))
+
+    def has_calculate_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("affiliates.run_commissions")
+
+    @display(description=_("Referral flag"), label={True: "danger"})
+    def flag_label(self, obj: CommissionLedger) -> tuple[bool, str] | str:
+        return (True, _("Flagged")) if obj.referral_flagged else "-"
+
+    @display(description=_("Referral flags"))
+    def referral_flags(self, obj: CommissionLedger) -> str:
+        flags = services.open_flags([obj.referral_id]).get(obj.referral_id, []) if obj.referral_id else []
+        if not flags:
+            return _("None open.")
+        listed = ", ".join(str(flag.get_reason_display()) for flag in flags)
+        return _("Open: %(flags)s. The commission is not approved until the flag is cleared.") % {"flags": listed}
 
     @display(description=_("Status"), label=STATUS_LABELS, ordering="status")
     def status_label(self, obj: CommissionLedger) -> tuple[str, str]:
@@ -148,14 +191,76 @@ class CommissionLedgerAdmin(ReadOnlyAdminMixin, ModelAdmin):
 
     @action(description=_("Approve selected (hold over)"), permissions=["review"])
     def approve_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = services.approve_commissions(queryset.values_list("pk", flat=True), actor=request.user)
-        self.message_user(request, _("%(count)d commissions approved.") % {"count": count})
+        outcome = services.approve_commissions(queryset.values_list("pk", flat=True), actor=request.user)
+        self.message_user(request, _("%(count)d commissions approved.") % {"count": len(outcome.approved)})
+        skipped = [
+            (
+                outcome.flagged,
+                _("%(count)d not approved: the referral is flagged (clear the flag on the commission)."),
+            ),
+            (outcome.on_hold, _("%(count)d not approved: still on hold.")),
+            (outcome.not_pending, _("%(count)d not approved: not pending.")),
+        ]
+        for records, text in skipped:
+            if records:
+                self.message_user(request, text % {"count": len(records)}, messages.WARNING)
 
     @action(description=_("Approve"), url_path="approve", icon="check_circle", permissions=["review"])
     def approve_record(self, request: HttpRequest, object_id: str) -> HttpResponse:
         record = self._record(request, object_id)
-        work = lambda: services.approve_commissions([record.pk], actor=request.user)  # noqa: E731
-        return run_service(self, request, work, _("Approved where the hold was over."), self._back(object_id))
+        work = lambda: services.approve_commission(record, actor=request.user)  # noqa: E731
+        return run_service(self, request, work, _("Approved."), self._back(object_id))
+
+    @action(
+        description=_("Clear the referral's flag"),
+        url_path="clear-flag",
+        icon="flag",
+        permissions=["flag_review"],
+        dialog={
+            "title": _("Clear the referral's flag: not fraud"),
+            "form_class": ConfirmDialogForm,
+            "form_submit_text": _("Clear the flag"),
+        },
+    )
+    def clear_referral_flags(self, request: HttpRequest, form: ConfirmDialogForm, object_id: str) -> HttpResponse:
+        record = self._record(request, object_id)
+        work = lambda: services.review_referral_flags(record.referral_id, confirmed=False, actor=request.user)  # noqa: E731
+        done = _("Flag cleared: the commission can be approved.")
+        return run_service(self, request, work, done, self._back(object_id))
+
+    @action(
+        description=_("Confirm fraud"),
+        url_path="confirm-fraud",
+        icon="report",
+        permissions=["flag_review"],
+        dialog={
+            "title": _("Confirm fraud: reject the referral's unpaid commissions"),
+            "form_class": ConfirmDialogForm,
+            "form_submit_text": _("Confirm fraud"),
+        },
+    )
+    def confirm_fraud(self, request: HttpRequest, form: ConfirmDialogForm, object_id: str) -> HttpResponse:
+        record = self._record(request, object_id)
+        work = lambda: services.review_referral_flags(record.referral_id, confirmed=True, actor=request.user)  # noqa: E731
+        done = _("Fraud confirmed: the referral's unpaid commissions are rejected.")
+        return run_service(self, request, work, done, self._back(object_id))
+
+    @action(
+        description=_("Calculate commissions now"),
+        url_path="calculate",
+        icon="calculate",
+        permissions=["calculate"],
+        dialog={
+            "title": _("Run the commission calculation and the hold-period approvals now"),
+            "form_class": ConfirmDialogForm,
+            "form_submit_text": _("Run now"),
+        },
+    )
+    def calculate_now(self, request: HttpRequest, form: ConfirmDialogForm) -> HttpResponse:
+        """The commission run and the hold-period approvals of the beat schedule, at once."""
+        url = reverse("admin:affiliates_commissionledger_changelist")
+        work = lambda: run_periodic_jobs(COMMISSION_TASKS, actor=request.user)  # noqa: E731
+        return run_service(self, request, work, _("Commissions calculated and due ones approved."), url)
 
     @action(
         description=_("Reject"),

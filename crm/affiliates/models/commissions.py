@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.models import TimeStampedModel
@@ -221,6 +221,15 @@ class CommissionLedgerQuerySet(models.QuerySet):
         return self.select_related(
             "introducer__customer", "referral", "rule__level__commission_model", "action", "admin", "currency"
         )
+
+    def with_flags(self) -> CommissionLedgerQuerySet:
+        """`referral_flagged`: whether the referral has an open review flag (its commissions wait for the review)."""
+        from crm.affiliates.models.program import AttributionFlag
+
+        open_flag = AttributionFlag.objects.filter(
+            customer_id=OuterRef("referral_id"), status=AttributionFlag.Status.OPEN
+        )
+        return self.annotate(referral_flagged=Exists(open_flag))
 
     def payable(self) -> CommissionLedgerQuerySet:
         """Approved, not yet paid: what the next payout takes (clawbacks included)."""

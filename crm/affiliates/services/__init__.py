@@ -7,6 +7,7 @@ from crm.affiliates.services.attribution import (
     check_attribution,
     reassign_referral,
     review_flag,
+    review_referral_flags,
 )
 from crm.affiliates.services.calculation import RunResult, run_commissions
 from crm.affiliates.services.payouts import (
@@ -34,17 +35,22 @@ from crm.affiliates.services.program import (
     update_affiliate,
 )
 from crm.affiliates.services.review import (
+    ApprovalOutcome,
+    approve_commission,
     approve_commissions,
     approve_due_commissions,
     correct_commission,
+    open_flags,
     reject_commissions,
 )
 
 __all__ = [
+    "ApprovalOutcome",
     "RunResult",
     "add_payout_wallet",
     "affiliate_for_api_key",
     "approve_affiliate",
+    "approve_commission",
     "approve_commissions",
     "approve_due_commissions",
     "approve_payout_request",
@@ -60,6 +66,7 @@ __all__ = [
     "has_pending_request",
     "minimum_payout",
     "move_affiliate",
+    "open_flags",
     "payable_amount",
     "reassign_referral",
     "record_closed_positions",
@@ -68,6 +75,7 @@ __all__ = [
     "reject_commissions",
     "reject_payout_request",
     "review_flag",
+    "review_referral_flags",
     "revoke_api_key",
     "run_commissions",
     "run_monthly_payouts",

@@ -294,3 +294,12 @@ def review_flag(flag: AttributionFlag, *, confirmed: bool, actor) -> Attribution
         data={"reason": flag.reason, "status": flag.status, "rejected_commissions": rejected},
     )
     return flag
+
+
+@transaction.atomic
+def review_referral_flags(referral_id: int, *, confirmed: bool, actor) -> int:
+    """Clear (or confirm as fraud) every open flag of one referral, e.g. from one of its commissions; returns how
+    many flags were reviewed. Each review is recorded as `affiliate.flag_reviewed`."""
+    flags = AttributionFlag.objects.filter(customer_id=referral_id, status=AttributionFlag.Status.OPEN).order_by("pk")
+    reviewed = [review_flag(flag, confirmed=confirmed, actor=actor) for flag in flags]
+    return len(reviewed)

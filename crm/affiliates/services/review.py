@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from crm.affiliates.exceptions import LedgerLocked
+from crm.affiliates.exceptions import CommissionNotApproved, LedgerLocked
 from crm.affiliates.models import AttributionFlag, CommissionLedger
 from crm.core.events import emit
 from crm.core.money import round_money, to_decimal
@@ -43,24 +46,84 @@ def _locked(ids: Iterable[int]):
     return CommissionLedger.objects.select_for_update().filter(pk__in=sorted(set(ids))).order_by("pk")
 
 
+def open_flags(referral_ids: Iterable[int]) -> dict[int, list[AttributionFlag]]:
+    """The open review flags of referrals, by referral (client) id."""
+    flags: dict[int, list[AttributionFlag]] = {}
+    for flag in AttributionFlag.objects.filter(
+        customer_id__in=set(referral_ids), status=AttributionFlag.Status.OPEN
+    ).order_by("pk"):
+        flags.setdefault(flag.customer_id, []).append(flag)
+    return flags
+
+
+@dataclass
+class ApprovalOutcome:
+    """What a staff approval did: the records approved, and why each other one was not."""
+
+    approved: list[int] = field(default_factory=list)
+    flagged: dict[int, list[str]] = field(default_factory=dict)  # record -> the referral's open flag reasons
+    on_hold: dict[int, dt.datetime] = field(default_factory=dict)  # record -> end of its hold
+    not_pending: dict[int, str] = field(default_factory=dict)  # record -> its status
+
+    def refusal(self, pk: int) -> CommissionNotApproved | None:
+        """Why record `pk` was not approved, as the error the API and the admin show (None: it was approved)."""
+        if pk in self.flagged:
+            reasons = ", ".join(self.flagged[pk])
+            return CommissionNotApproved(
+                _("The referral is flagged for review (%(reasons)s): clear the flag, or confirm the fraud, first.")
+                % {"reasons": reasons},
+                code="referral_flagged",
+                fields={"flags": self.flagged[pk]},
+            )
+        if pk in self.on_hold:
+            return CommissionNotApproved(
+                _("The commission is on hold until %(date)s.") % {"date": self.on_hold[pk].isoformat()},
+                code="commission_on_hold",
+                fields={"hold_until": [self.on_hold[pk].isoformat()]},
+            )
+        if pk in self.not_pending:
+            return CommissionNotApproved(
+                _("The commission is %(status)s; only pending ones are approved.") % {"status": self.not_pending[pk]},
+                code="invalid_transition",
+            )
+        return None
+
+
 @transaction.atomic
-def approve_commissions(ids: Iterable[int], *, actor) -> int:
-    """Staff approve pending records whose hold is over (records still held or flagged are left as they are)."""
+def approve_commissions(ids: Iterable[int], *, actor) -> ApprovalOutcome:
+    """Staff approve pending records whose hold is over and whose referral is not flagged; the outcome says
+    why each other record was left as it was."""
     now = timezone.now()
-    records = [r for r in _locked(ids) if r.status == Status.PENDING and r.hold_until <= now]
-    flagged = set(
-        AttributionFlag.objects.filter(
-            customer_id__in={r.referral_id for r in records}, status=AttributionFlag.Status.OPEN
-        ).values_list("customer_id", flat=True)
-    )
-    pks = [r.pk for r in records if r.referral_id not in flagged]
-    CommissionLedger.objects.filter(pk__in=pks).update(
+    outcome = ApprovalOutcome()
+    records = list(_locked(ids))
+    flags = open_flags(r.referral_id for r in records if r.referral_id)
+    for record in records:
+        if record.status != Status.PENDING:
+            outcome.not_pending[record.pk] = record.status
+        elif record.referral_id in flags:
+            outcome.flagged[record.pk] = [flag.get_reason_display() for flag in flags[record.referral_id]]
+        elif record.hold_until > now:
+            outcome.on_hold[record.pk] = record.hold_until
+        else:
+            outcome.approved.append(record.pk)
+    CommissionLedger.objects.filter(pk__in=outcome.approved).update(
         status=Status.APPROVED, approved_at=now, admin=actor, updated_at=now
     )
-    if pks:
-        record_activity(actor=actor, action="affiliates.commissions_approved", data={"ids": pks})
-        emit("affiliates.commissions_approved", count=len(pks))
-    return len(pks)
+    if outcome.approved:
+        record_activity(actor=actor, action="affiliates.commissions_approved", data={"ids": outcome.approved})
+        emit("affiliates.commissions_approved", count=len(outcome.approved))
+    return outcome
+
+
+def approve_commission(record: CommissionLedger, *, actor) -> CommissionLedger:
+    """Approve one record, or refuse saying why (referral flagged, still on hold, not pending); approving an
+    approved record again changes nothing."""
+    if record.status == Status.APPROVED:
+        return record
+    refusal = approve_commissions([record.pk], actor=actor).refusal(record.pk)
+    if refusal is not None:
+        raise refusal
+    return CommissionLedger.objects.get(pk=record.pk)
 
 
 @transaction.atomic

@@ -138,6 +138,10 @@ class LedgerRecordSerializer(serializers.ModelSerializer):
     rule = serializers.CharField(source="rule.__str__", read_only=True)
     admin_email = serializers.EmailField(source="admin.email", read_only=True, allow_null=True, default=None)
     payable_amount = serializers.DecimalField(max_digits=28, decimal_places=8, read_only=True)
+    referral_flagged = serializers.BooleanField(
+        read_only=True,
+        help_text="The referral has an open review flag: the record is not approved until it is cleared.",
+    )
 
     class Meta:
         model = CommissionLedger
@@ -164,6 +168,7 @@ class LedgerRecordSerializer(serializers.ModelSerializer):
             "payable_amount",
             "currency",
             "status",
+            "referral_flagged",
             "action_timestamp",
             "hold_until",
             "approved_at",

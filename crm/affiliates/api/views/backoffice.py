@@ -15,6 +15,7 @@ from crm.affiliates.api.serializers import backoffice as s
 from crm.affiliates.api.serializers.portal import SubAffiliateSerializer
 from crm.affiliates.api.views.common import ERRORS, NOT_FOUND, PERIOD_PARAMETERS, field_names, period_of
 from crm.affiliates.models import Affiliate, CommissionLedger, CommissionModel, PayoutRequest
+from crm.core.api.errors import ErrorSerializer
 from crm.core.api.permissions import require_perms
 
 CAN_APPROVE = require_perms("affiliates.view_affiliate", "affiliates.approve_affiliate")
@@ -148,21 +149,24 @@ class LedgerViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = CommissionLedger.objects.none()
 
     def get_queryset(self):
-        return CommissionLedger.objects.visible_to(self.request.user).for_list()
+        return CommissionLedger.objects.visible_to(self.request.user).for_list().with_flags()
 
     def _record(self, pk) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=pk)).data)
 
     @extend_schema(
         summary="Approve a commission",
-        description="Approves a pending record whose hold is over and whose referral is not flagged.",
+        description="Approves a pending record whose hold is over and whose referral is not flagged. Otherwise "
+        "409 with the reason: `referral_flagged` (the open flags in `fields.flags`: clear them first), "
+        "`commission_on_hold` (`fields.hold_until`) or `invalid_transition` (not pending). Approving an approved "
+        "record again changes nothing.",
         request=None,
-        responses={200: s.LedgerRecordSerializer, **ERRORS, **NOT_FOUND},
+        responses={200: s.LedgerRecordSerializer, 409: ErrorSerializer, **ERRORS, **NOT_FOUND},
     )
     @action(detail=True, methods=["post"], permission_classes=[CAN_REVIEW])
     def approve(self, request: Request, pk=None) -> Response:
         record = self.get_object()
-        services.approve_commissions([record.pk], actor=request.user)
+        services.approve_commission(record, actor=request.user)
         return self._record(record.pk)
 
     @extend_schema(
