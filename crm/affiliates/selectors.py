@@ -297,29 +297,51 @@ def bucket_leads(
     client_ids: list[int] | None = None,
     created_from: dt.datetime | None = None,
     created_to: dt.datetime | None = None,
-) -> QuerySet[Lead]:
-    """The leads of a bucket (003 "Buckets Leads Status API"), oldest first, with their client for status and FTD.
+) -> QuerySet[dict]:
+    """The people a bucket holds (003 "Buckets Leads Status API"), oldest first, in one query.
 
-    A bucket holds the leads its affiliate sent whose source is one of the bucket's sources (every lead of the
-    affiliate when the bucket has no source); `source` narrows to one of them. Emails and client ids, when
-    given, pick leads matching either; the created range includes both ends.
+    A bucket holds, from its affiliate, whose source is one of the bucket's sources (any source when the bucket
+    has none; `source` narrows to one):
+    - the leads the affiliate sent, with their client once converted;
+    - the clients the affiliate introduced that have no such lead: partner sign-ups (Traders Room Sign Up API,
+      the affiliate API) and referral-link sign-ups, by their sign-up source.
+    Emails and client ids, when given, pick rows matching either; the created range includes both ends.
+    Rows: `client_id` (None for a lead that is no client), `email_address`, `sales_status_name`, `account_status`,
+    `created`, `ftd`.
     """
-    leads = Lead.objects.active().filter(affiliate_id=bucket.affiliate.customer_id)
-    if source is not None:
-        leads = leads.filter(source=source.name)
-    else:
-        names = list(bucket.sources.values_list("name", flat=True))
-        if names:
-            leads = leads.filter(source__in=names)
-    wanted = Q()
-    if emails:
-        wanted |= Q(email__in=[email.strip().lower() for email in emails])
-    if client_ids:
-        wanted |= Q(customer_id__in=client_ids)
+    sent_by = bucket.affiliate.customer_id
+    names = [source.name] if source is not None else list(bucket.sources.values_list("name", flat=True))
+    leads = Lead.objects.active().filter(affiliate_id=sent_by)
+    has_lead = Lead.objects.active().filter(affiliate_id=sent_by, customer_id=OuterRef("pk"))
+    clients = Customer.objects.filter(introducer_id=sent_by).exclude(Exists(has_lead))
+    if names:
+        leads, clients = leads.filter(source__in=names), clients.filter(source__in=names)
+    lowered = [email.strip().lower() for email in emails or []]
     if emails or client_ids:
-        leads = leads.filter(wanted)
+        leads = leads.filter(Q(email__in=lowered) | Q(customer_id__in=client_ids or []))
+        clients = clients.filter(Q(email__in=lowered) | Q(pk__in=client_ids or []))
     if created_from is not None:
-        leads = leads.filter(created_at__gte=created_from)
+        leads, clients = leads.filter(created_at__gte=created_from), clients.filter(registered_at__gte=created_from)
     if created_to is not None:
-        leads = leads.filter(created_at__lte=created_to)
-    return leads.select_related("customer__sales_status", "sales_status").order_by("created_at", "pk")
+        leads, clients = leads.filter(created_at__lte=created_to), clients.filter(registered_at__lte=created_to)
+    lead_rows = leads.values(
+        kind=Value(0),
+        row_id=F("pk"),
+        client_id=F("customer_id"),
+        email_address=F("email"),
+        sales_status_name=Coalesce(F("customer__sales_status__name"), F("sales_status__name")),
+        account_status=F("customer__status"),
+        created=F("created_at"),
+        ftd=F("customer__first_deposit_at"),
+    )
+    client_rows = clients.values(
+        kind=Value(1),
+        row_id=F("pk"),
+        client_id=F("pk"),
+        email_address=F("email"),
+        sales_status_name=F("sales_status__name"),
+        account_status=F("status"),
+        created=F("registered_at"),
+        ftd=F("first_deposit_at"),
+    )
+    return lead_rows.union(client_rows, all=True).order_by("created", "kind", "row_id")

@@ -111,6 +111,7 @@ def create_referral(
     attribution: dict[str, Any],
     skip_steps: list[str] | None = None,
     actor=None,
+    send_confirmation: bool = True,
 ) -> Customer:
     """A client signed up by an affiliate's system (000 AffiliateCreateCustomer), introduced by the affiliate.
 
@@ -125,6 +126,7 @@ def create_referral(
         values=values,
         attribution=attribution,
         skip_steps=skip_steps,
+        send_confirmation=send_confirmation,
     )
     attribute_customer(customer.pk, method=Attribution.Method.PARTNER_API, actor=actor)
     record_activity(

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from crm.customers.models import Customer
 from crm.sales.models import Lead
-from tests.affiliates.api_factories import buckets_token
+from tests.affiliates.api_factories import buckets_token, portal_affiliate, with_key
 from tests.affiliates.factories import AffiliateFactory, BucketFactory, SourceFactory
-from tests.customers.factories import CustomerFactory, SalesStatusFactory
+from tests.customers.factories import ClientTypeFactory, CustomerFactory, PortalCustomerFactory, SalesStatusFactory
 from tests.sales.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -196,3 +197,115 @@ def test_invalid_created_date_is_a_400_in_the_seed_shape(api_client, setup):
     assert response.status_code == 400
     assert set(response.json()) == {"message", "statusCode"}
     assert response.json()["message"].startswith("filters.createdDate")
+
+
+# Partner sign-ups (Traders Room Sign Up API, affiliate API): clients with no lead row ------------------------
+
+
+def traders_room(api_client, affiliate, **body):
+    from crm.affiliates import services
+
+    ClientTypeFactory()
+    _, raw = services.create_api_key(affiliate, actor=None)
+    body = {"email": "signup@example.com", "phone": "+447911123456", "firstName": "Jane", **body}
+    response = api_client.post("/tradersroom/api/auth/signup", body, format="json", HTTP_X_API_KEY=raw)
+    api_client.credentials()
+    assert response.status_code == 200, response.json()
+    return response.json()["id"]
+
+
+def test_a_traders_room_sign_up_answers_by_the_id_it_returned_and_by_email(api_client, setup):
+    client_id = traders_room(api_client, setup["affiliate"], sourceId="facebook_ads")
+    token = buckets_token()
+    path = url(setup["bucket"].pk, setup["affiliate"].customer_id)
+
+    by_id = post(api_client, path, {"ids": [client_id], "keyBy": "id"}, token.raw_key).json()
+    by_email = post(api_client, path, {"emails": ["SIGNUP@example.com"]}, token.raw_key).json()
+
+    customer = Customer.objects.get(pk=int(client_id))
+    expected = {
+        "id": client_id,
+        "email": "signup@example.com",
+        "affiliateID": str(setup["affiliate"].customer_id),
+        "status": "inactive",
+        "createdDate": customer.registered_at.astimezone(dt.UTC).isoformat(timespec="milliseconds")[:-6] + "Z",
+        "ftd": None,
+    }
+    assert by_id == {client_id: expected}
+    assert by_email == {"signup@example.com": expected}
+
+
+def test_a_partner_sign_up_shows_its_ftd_and_sales_status(api_client, setup):
+    client_id = traders_room(api_client, setup["affiliate"], sourceId="google")
+    Customer.objects.filter(pk=int(client_id)).update(
+        first_deposit_at=dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC), sales_status=SalesStatusFactory(name="Won")
+    )
+    token = buckets_token()
+
+    body = post(
+        api_client, url(setup["bucket"].pk, setup["affiliate"].customer_id), {"ids": [client_id]}, token.raw_key
+    ).json()
+
+    assert (body["signup@example.com"]["ftd"], body["signup@example.com"]["status"]) == (
+        "2025-03-01T12:00:00.000Z",
+        "Won",
+    )
+
+
+def test_an_affiliate_api_sign_up_is_in_a_bucket_without_sources(api_client):
+    affiliate = portal_affiliate()
+    bucket = BucketFactory(affiliate=affiliate)
+    with_key(api_client, affiliate)
+    ClientTypeFactory()
+    created = api_client.post(
+        reverse("affiliate:referral-list"),
+        {"email": "partner@example.com", "first_name": "Pat", "source": "FB"},
+        format="json",
+    ).json()
+    api_client.credentials()
+    token = buckets_token()
+
+    body = post(api_client, url(bucket.pk, affiliate.customer_id), {"keyBy": "id"}, token.raw_key).json()
+
+    assert list(body) == [str(created["id"])]
+
+
+def test_sign_ups_from_other_sources_or_affiliates_stay_out_of_the_bucket(api_client, setup):
+    traders_room(api_client, setup["affiliate"], sourceId="tiktok")
+    traders_room(api_client, AffiliateFactory(customer=PortalCustomerFactory()), email="else@example.com")
+    token = buckets_token()
+
+    body = post(api_client, url(setup["bucket"].pk, setup["affiliate"].customer_id), {}, token.raw_key).json()
+    only_google = post(
+        api_client, url(setup["bucket"].pk, setup["affiliate"].customer_id, setup["google"].pk), {}, token.raw_key
+    ).json()
+
+    assert list(body) == ["user1@example.com", "user2@example.com"]
+    assert list(only_google) == ["user2@example.com"]
+
+
+def test_a_converted_lead_is_answered_once(api_client, setup):
+    Customer.objects.filter(pk=setup["client"].pk).update(introducer=setup["affiliate"].customer, source="google")
+    token = buckets_token()
+
+    body = post(api_client, url(setup["bucket"].pk, setup["affiliate"].customer_id), {"keyBy": "id"}, token.raw_key)
+
+    assert list(body.json()) == [str(setup["client"].pk), "user2@example.com"]
+
+
+def test_bucket_answer_runs_the_same_queries_for_more_rows(
+    api_client, setup, django_assert_num_queries, django_assert_max_num_queries
+):
+    token = buckets_token()
+    path = url(setup["bucket"].pk, setup["affiliate"].customer_id)
+    post(api_client, path, {}, token.raw_key)
+    with django_assert_max_num_queries(8) as few:
+        post(api_client, path, {}, token.raw_key)
+    for n in range(5):
+        CustomerFactory(introducer=setup["affiliate"].customer, source="google", email=f"more{n}@example.com")
+        LeadFactory(affiliate=setup["affiliate"].customer, email=f"lead{n}@example.com", source="facebook_ads")
+
+    with django_assert_num_queries(len(few)):
+        answer = post(api_client, path, {}, token.raw_key)
+
+    assert len(answer.json()) == 12

@@ -10,11 +10,12 @@ from django.contrib.auth.models import Group
 from crm.affiliates.models import Attribution
 from crm.core.models import Activity
 from crm.core.roles import Role
-from crm.customers.models import Country, Customer
+from crm.customers.models import ClientGroup, Country, Customer
 from tests.affiliates.api_factories import portal_affiliate
 from tests.affiliates.factories import AffiliateFactory
-from tests.customers.factories import ClientTypeFactory
-from tests.users.factories import ApiTokenFactory
+from tests.customers.factories import ClientTypeFactory, SalesStatusFactory
+from tests.sales.factories import DeskFactory
+from tests.users.factories import ApiTokenFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/tradersroom/api/auth/signup"
@@ -63,6 +64,7 @@ def test_autologin_link_logs_in_once(api_client, platform_key):
 
 def test_full_example_maps_fields_and_attribution(api_client, platform_key):
     Country.objects.create(code="GB")
+    DeskFactory(name="Sales", members=[StaffUserFactory()])
     affiliate = AffiliateFactory()
     body = {
         "email": "user@example.com",
@@ -79,7 +81,6 @@ def test_full_example_maps_fields_and_attribution(api_client, platform_key):
         "dateOfBirth": "1990-04-01",
         "billing": {"country": "GB", "region": "London", "city": "London", "postcode": "N1", "address": "1 High St"},
         "agreements": [{"label": "Terms and Conditions", "ip": "127.0.0.1", "signedAt": "2026-01-01T12:00:00Z"}],
-        "verificationLevel": "Full",
     }
 
     response = post(api_client, body, platform_key)
@@ -87,7 +88,7 @@ def test_full_example_maps_fields_and_attribution(api_client, platform_key):
     assert response.status_code == 200, response.json()
     customer = Customer.objects.get(pk=int(response.json()["id"]))
     attribution = Attribution.objects.get(customer=customer)
-    recorded = Activity.objects.get(action="affiliates.tradersroom_signup").data["request"]
+    recorded = Activity.objects.get(action="affiliates.tradersroom_signup").data
     assert (customer.last_name, customer.city, customer.postal_code, str(customer.country)) == (
         "Doe",
         "London",
@@ -101,7 +102,7 @@ def test_full_example_maps_fields_and_attribution(api_client, platform_key):
     )
     assert (attribution.affiliate_id, attribution.sub_id) == (affiliate.pk, "SUB-1")
     assert recorded["agreements"][0]["label"] == "Terms and Conditions"
-    assert customer.verification_level is None or customer.verification_level.name != "Full"
+    assert (customer.attribution["project"], customer.attribution["desk"]) == ("default", "sales")
 
 
 @pytest.mark.parametrize(
@@ -200,3 +201,110 @@ def test_only_real_country_codes_reach_the_client(api_client, platform_key, bill
 
     assert response.status_code == 200, response.json()
     assert str(Customer.objects.get(email="user@example.com").country or "") == stored
+
+
+BASIC = {"email": "user@example.com", "phone": "+447911123456", "firstName": "Jane"}
+
+
+def test_send_email_false_sends_no_confirmation(
+    api_client, platform_key, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        post(api_client, {**BASIC, "sendEmail": False}, platform_key)
+        post(api_client, {**BASIC, "email": "second@example.com"}, platform_key)
+
+    assert [message.to for message in mailoutbox] == [["second@example.com"]]
+    assert Activity.objects.filter(action="affiliates.tradersroom_signup", data__send_email=False).count() == 1
+
+
+def test_desk_puts_the_client_on_that_desk_round_robin(api_client, platform_key):
+    first, second = StaffUserFactory(), StaffUserFactory()
+    desk = DeskFactory(name="Sales", members=[first, second])
+
+    answers = [
+        post(api_client, {**BASIC, "email": f"u{n}@example.com", "desk": name}, platform_key)
+        for n, name in enumerate(["sales", str(desk.pk)])
+    ]
+
+    agents = [Customer.objects.get(pk=int(answer.json()["id"])).conversion_agent for answer in answers]
+    assert sorted(agent.pk for agent in agents) == sorted([first.pk, second.pk])
+
+
+def test_an_affiliate_key_may_name_the_desk(api_client):
+    from crm.affiliates import services
+
+    ClientTypeFactory()
+    agent = StaffUserFactory()
+    DeskFactory(name="German desk", members=[agent])
+    _, raw = services.create_api_key(portal_affiliate(), actor=None)
+
+    response = post(api_client, {**BASIC, "desk": "German desk"}, raw)
+
+    assert Customer.objects.get(pk=int(response.json()["id"])).conversion_agent == agent
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"desk": "sales"}, "desk: no desk named 'sales'"),
+        ({"status": "VIP gold"}, "status: no sales status named 'VIP gold'"),
+        ({"type": "Robot"}, "type: no client type named 'Robot'"),
+        ({"companyFeeGroup": "Zero spread"}, "companyFeeGroup: no client group named 'Zero spread'"),
+        ({"manager": "nobody@example.com"}, "manager: no active staff member 'nobody@example.com'"),
+        ({"verificationLevel": "Level 2"}, "verificationLevel: managed by the platform; it cannot be set at sign-up"),
+        ({"state": "live"}, "state: managed by the platform; it cannot be set at sign-up"),
+        ({"processed": False}, "processed: managed by the platform; it cannot be set at sign-up"),
+        ({"passport": "X1234567"}, "passport: managed by the platform; it cannot be set at sign-up"),
+    ],
+)
+def test_fields_that_cannot_be_honoured_are_refused(api_client, platform_key, extra, message):
+    response = post(api_client, {**BASIC, **extra}, platform_key)
+
+    assert response.status_code == 400
+    assert response.json() == {"message": message, "providerStatus": 400}
+    assert not Customer.objects.exists()
+
+
+def test_an_affiliate_key_cannot_set_the_brokers_routing(api_client):
+    from crm.affiliates import services
+
+    SalesStatusFactory(name="Interested")
+    _, raw = services.create_api_key(portal_affiliate(), actor=None)
+
+    response = post(api_client, {**BASIC, "status": "Interested"}, raw)
+
+    assert response.json() == {
+        "message": "status: set by the broker; an affiliate's key cannot set it",
+        "providerStatus": 400,
+    }
+    assert not Customer.objects.filter(email=BASIC["email"]).exists()
+
+
+def test_platform_routing_and_the_fields_kept_on_the_sign_up_record(api_client, platform_key):
+    manager = StaffUserFactory()
+    status, group = SalesStatusFactory(name="Interested"), ClientGroup.objects.create(name="Zero spread")
+    client_type = ClientTypeFactory(name="Corporate", is_default=False)
+    body = {
+        **BASIC,
+        "manager": manager.email,
+        "status": "interested",
+        "type": "Corporate",
+        "companyFeeGroup": "Zero spread",
+        "middleName": "Marie",
+        "gender": "female",
+        "nationality": "British",
+        "additionalPhone": "+447911000000",
+    }
+
+    response = post(api_client, body, platform_key)
+
+    customer = Customer.objects.get(pk=int(response.json()["id"]))
+    assert (customer.conversion_agent, customer.sales_status, customer.client_type) == (manager, status, client_type)
+    assert list(customer.groups.all()) == [group]
+    kept = {name: customer.attribution[name] for name in ("middleName", "gender", "nationality", "additionalPhone")}
+    assert kept == {
+        "middleName": "Marie",
+        "gender": "female",
+        "nationality": "British",
+        "additionalPhone": "+447911000000",
+    }

@@ -2,8 +2,11 @@
 
 `POST /api/public/buckets/{bucketId}/{affiliateID}/leads[/{sourceId}]` with `Authorization: <API_TOKEN>`.
 `affiliateID` is the affiliate's client id (the id partners know it by, as in the sign-up's `affiliateID`);
-client ids (`ids`, the `id` of each answer) are the ids the Traders Room sign-up returns. A lead not yet a
-client has no id, so `keyBy: "id"` falls back to its email.
+client ids (`ids`, the `id` of each answer) are the ids the Traders Room sign-up returns. A bucket answers for
+the leads its affiliate sent and for the clients its affiliate introduced without a lead (Traders Room and
+affiliate API sign-ups, referral links), by the bucket's sources (a client's sign-up source, e.g. `sourceId`).
+A lead not yet a client has no id, so `keyBy: "id"` falls back to its email. `createdDate` is the lead's
+creation, or the client's registration.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from rest_framework.response import Response
 from crm.affiliates import selectors
 from crm.affiliates.compat.authentication import RawApiTokenAuthentication
 from crm.affiliates.models import Affiliate, Bucket
-from crm.sales.models import Lead
 from crm.users.models import ApiToken
 
 PERMISSION = "affiliates.view_own_buckets"  # "Buckets: View Own", granted through the token's role
@@ -83,7 +85,9 @@ ERROR_BODY = inline_serializer(
 DESCRIPTION = (
     "003 Buckets Leads Status API. Read-only, POST for bulk lookups. Returns lead data for clients identified by "
     "`emails`, client `ids`, or both (neither: by the filters only), keyed by `email` (default) or `id` (`keyBy`; "
-    "a lead with no client id falls back to its email). `filters.createdDate` is a range of epoch-ms strings; "
+    "a lead with no client id falls back to its email). A bucket holds the leads its affiliate sent and the clients "
+    "its affiliate introduced (Traders Room and affiliate API sign-ups, by the id they returned), from the bucket's "
+    "sources. `filters.createdDate` is a range of epoch-ms strings; "
     "`limit` (default 100) and `offset` (default 0) apply after filtering. `Authorization: <API_TOKEN>` with no "
     "prefix, whose role holds 'Buckets: View Own'. The source variant also checks that the bucket has the source. "
     f'Errors, word for word: 400 `{{"message": "{NO_BUCKET}", "statusCode": 400}}`, the same with "{NOT_OWNED}", '
@@ -146,23 +150,16 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _status(lead: Lead) -> str:
-    customer = lead.customer
-    sales_status = (customer.sales_status if customer else None) or lead.sales_status
-    if sales_status is not None:
-        return sales_status.name
-    return customer.status if customer else "new"
-
-
-def _record(lead: Lead, affiliate_id: str) -> dict[str, Any]:
-    customer = lead.customer
+def _record(row: dict[str, Any], affiliate_id: str) -> dict[str, Any]:
+    """One lead or client row of `selectors.bucket_leads` as the seed writes it; status: the sales status, else
+    the client's account status, else "new"."""
     return {
-        "id": str(customer.pk) if customer else None,
-        "email": lead.email,
+        "id": str(row["client_id"]) if row["client_id"] else None,
+        "email": row["email_address"],
         "affiliateID": affiliate_id,
-        "status": _status(lead),
-        "createdDate": _iso(lead.created_at),
-        "ftd": _iso(customer.first_deposit_at) if customer else None,
+        "status": row["sales_status_name"] or row["account_status"] or "new",
+        "createdDate": _iso(row["created"]),
+        "ftd": _iso(row["ftd"]),
     }
 
 
@@ -219,8 +216,8 @@ def _answer(request: Request, bucket_id: str, affiliate_id: str, source_id: str 
     )
     start, limit = data["offset"], data["limit"]
     answer: dict[str, Any] = {}
-    for lead in leads[start : start + limit]:
-        record = _record(lead, affiliate_id=str(bucket.affiliate.customer_id))
+    for row in leads[start : start + limit]:
+        record = _record(row, affiliate_id=str(bucket.affiliate.customer_id))
         key = record["id"] if data["keyBy"] == "id" and record["id"] else record["email"]
         answer[key] = record
     return Response(answer)

@@ -1,9 +1,21 @@
 """003 "Traders Room — Sign Up API": the seed's fields mapped onto a portal sign-up.
 
-What maps onto the client is applied (name, phone, date of birth, billing address, attribution, and for
-platform tokens the client type, sales status and manager by name); the whole request (agreements included)
-is kept in the sign-up's activity record. Verification level and status, state, `allowToCreateAsset` and
-`processed` are system-managed ("cannot be overridden", 003) and only recorded.
+Where each accepted field goes:
+- the client's profile: `email`, `phone`, `firstName`, `lastName`, `dateOfBirth`, `billing` (country, region,
+  city, postcode, address); `nationality` gives the country when billing has none;
+- attribution (the introducer, `source`, `external_id`, `campaign`, and the raw values kept on the client's
+  sign-up record): `affiliateID`, `subID`, `campaignId`, `sourceId`, `externalId`, `meta`, `project`;
+- the sign-up record too (no column of ours holds them): `middleName`, `gender`, `nationality`,
+  `additionalPhone`; `agreements` (label, ip, signedAt) go to the sign-up's activity record;
+- routing: `desk` puts the client on that sales desk (by name or id): its conversion agent is the desk's next
+  available member, round-robin (its manager when nobody is available), unless `manager` names one. Platform
+  tokens may also set `manager` (conversion agent, by id, email or "First Last"), `status` (sales status),
+  `type` (client type) and `companyFeeGroup` (client group). A name that matches nothing is refused (400);
+  from an affiliate's key `manager`, `status`, `type` and `companyFeeGroup` are refused (the broker sets them);
+- `sendEmail`: false sends no confirmation email (default true);
+- refused (400), because the platform manages them ("cannot be overridden", 003): `verificationLevel`,
+  `verificationStatus`, `state`, `allowToCreateAsset`, `processed`, and `passport` (identity documents go
+  through KYC).
 """
 
 from __future__ import annotations
@@ -21,8 +33,31 @@ from crm.affiliates.services.attribution import attribute_customer
 from crm.core.exceptions import DomainError
 from crm.core.services import get_setting, record_activity
 from crm.customers import services as customer_services
-from crm.customers.models import ClientType, Customer, OnboardingStage, SalesStatus
-from crm.users.models import User
+from crm.customers.models import ClientGroup, ClientType, Customer, OnboardingStage, SalesStatus
+from crm.users.models import Desk, User
+from crm.users.services import next_desk_agents
+
+# Managed by the platform: a request that sets one is refused.
+SYSTEM_FIELDS = ("verificationLevel", "verificationStatus", "state", "allowToCreateAsset", "processed", "passport")
+# Set by the broker's own systems (platform tokens), not by affiliates.
+BROKER_FIELDS = ("manager", "status", "type", "companyFeeGroup")
+# Kept on the client's sign-up record under the seed's names.
+RECORDED_FIELDS = ("middleName", "gender", "nationality", "additionalPhone")
+
+
+def refuse(field: str, message: str) -> DomainError:
+    return DomainError(f"{field}: {message}", code="invalid_field", fields={field: [message]})
+
+
+def check_fields(data: dict[str, Any], *, from_affiliate: bool) -> None:
+    """Refuse the fields the platform manages, and the broker's routing fields from an affiliate's key."""
+    for name in SYSTEM_FIELDS:
+        if data.get(name) not in (None, ""):
+            raise refuse(name, "managed by the platform; it cannot be set at sign-up")
+    if from_affiliate:
+        for name in BROKER_FIELDS:
+            if data.get(name) not in (None, ""):
+                raise refuse(name, "set by the broker; an affiliate's key cannot set it")
 
 
 def _attribution(data: dict[str, Any]) -> dict[str, Any]:
@@ -34,6 +69,7 @@ def _attribution(data: dict[str, Any]) -> dict[str, Any]:
         "meta": data.get("meta"),
         "project": data.get("project"),
         "desk": data.get("desk"),
+        **{name: data.get(name) for name in RECORDED_FIELDS},
     }
     affiliate_id = str(data.get("affiliateID") or "").strip()
     if affiliate_id.isdigit():
@@ -78,20 +114,61 @@ def _manager(value: str) -> User | None:
     return staff.filter(Q(first_name__iexact=first) & Q(last_name__iexact=last)).first()
 
 
-def _route(customer: Customer, data: dict[str, Any], *, actor: User) -> None:
-    """Client type, sales status and manager named by a platform token; unknown names are left out."""
-    client_type = ClientType.objects.filter(name__iexact=data.get("type") or "", is_enabled=True).first()
-    manager = _manager(data.get("manager") or "")
+def _named(model, value: str, **conditions):
+    """The row named `value` (its id, or its name in any case); None when none is."""
+    rows = model.objects.filter(**conditions)
+    if value.isdigit() and len(value) < 19:
+        found = rows.filter(pk=int(value)).first()
+        if found is not None:
+            return found
+    return rows.filter(name__iexact=value).first()
+
+
+def _routing(data: dict[str, Any], *, actor: User | None) -> dict[str, Any]:
+    """The desk, manager, sales status, client type and client group the body names; unknown names refused."""
+    found: dict[str, Any] = {}
+    wanted = {
+        "desk": (Desk, {}),
+        "status": (SalesStatus, {}),
+        "type": (ClientType, {"is_enabled": True}),
+        "companyFeeGroup": (ClientGroup, {}),
+    }
+    for name, (model, conditions) in wanted.items():
+        value = str(data.get(name) or "").strip()
+        if value:
+            found[name] = _named(model, value, **conditions)
+            if found[name] is None:
+                raise refuse(name, f"no {model._meta.verbose_name} named {value!r}")
+    manager = str(data.get("manager") or "").strip()
+    if manager:
+        found["manager"] = _manager(manager)
+        if found["manager"] is None:
+            raise refuse("manager", f"no active staff member {manager!r}")
+        if actor is None or not actor.has_perm("customers.assign_customer"):
+            raise refuse("manager", "this key may not assign agents")
+    return found
+
+
+def _desk_agent(desk: Desk) -> User | None:
+    """The desk's next available member (round-robin), or its manager when nobody is available."""
+    chosen = next_desk_agents(desk)
+    return chosen[0] if chosen else desk.manager
+
+
+def _route(customer: Customer, routing: dict[str, Any], *, actor: User | None) -> None:
+    """Put the signed-up client on its desk and agent, client type, group and sales status."""
     values: dict[str, Any] = {}
-    if client_type is not None:
-        values["client_type"] = client_type
-    if manager is not None and actor.has_perm("customers.assign_customer"):
-        values["conversion_agent"] = manager
+    agent = routing.get("manager") or (_desk_agent(routing["desk"]) if routing.get("desk") else None)
+    if agent is not None:
+        values["conversion_agent"] = agent
+    if routing.get("type") is not None:
+        values["client_type"] = routing["type"]
+    if routing.get("companyFeeGroup") is not None:
+        values["groups"] = [routing["companyFeeGroup"]]
     if values:
         customer_services.update_customer(customer, actor=actor, **values)
-    sales_status = SalesStatus.objects.filter(name__iexact=data.get("status") or "").first()
-    if sales_status is not None:
-        customer_services.set_sales_status([customer], sales_status=sales_status, actor=actor)
+    if routing.get("status") is not None:
+        customer_services.set_sales_status([customer], sales_status=routing["status"], actor=actor)
 
 
 @transaction.atomic
@@ -101,8 +178,12 @@ def tradersroom_sign_up(caller: SignupCaller, data: dict[str, Any]) -> Customer:
     An affiliate's key makes the affiliate (or the sub-IB of its tree the body's `affiliateID` names by
     client id or referral key) the introducer; a platform token takes the body's `affiliateID` as given.
     """
+    check_fields(data, from_affiliate=caller.affiliate is not None)
     attribution = _attribution(data)
     values = _profile(data)
+    send = data.get("sendEmail", True) is not False
+    actor = None if caller.affiliate is not None else caller.token.user
+    routing = _routing(data, actor=actor)
     if caller.affiliate is not None:
         named = attribution.pop("affiliate_id", None)
         if named and not attribution.get("wtreferrer"):
@@ -111,25 +192,35 @@ def tradersroom_sign_up(caller: SignupCaller, data: dict[str, Any]) -> Customer:
                 raise DomainError("affiliateID is not yours or your sub-IBs'", code="invalid_affiliate")
             attribution["wtreferrer"] = sub.customer.referral_key or ""
         customer = services_api.create_referral(
-            caller.affiliate, email=data["email"], password=None, values=values, attribution=attribution
+            caller.affiliate,
+            email=data["email"],
+            password=None,
+            values=values,
+            attribution=attribution,
+            send_confirmation=send,
         )
-        actor = None
     else:
-        actor = caller.token.user
         customer = customer_services.sign_up(
             form="real",
             email=data["email"],
             password=services_api.random_password(),
             values=values,
             attribution=attribution,
+            send_confirmation=send,
         )
         attribute_customer(customer.pk, actor=actor)
-        _route(customer, data, actor=actor)
+    _route(customer, routing, actor=actor)
     record_activity(
         actor=actor,
         action="affiliates.tradersroom_signup",
         target=customer,
-        data={"request": {key: value for key, value in data.items() if key != "email"}},
+        data={
+            "fields": sorted(data),
+            "agreements": [
+                {key: str(value) for key, value in agreement.items()} for agreement in data.get("agreements") or []
+            ],
+            "send_email": send,
+        },
     )
     return customer
 

@@ -107,7 +107,14 @@ ERROR_BODY = inline_serializer(
         "affiliate's partner key (the affiliate, or the sub-IB of its tree named by `affiliateID`, introduces the "
         "client). `affiliateID` is the affiliate's client id or referral key. Answers `{id, url}` where `url` is a "
         "temporary auto-login link, or `{id}` when auto-login is off or the client must first complete sign-in "
-        'steps. Errors, word for word: 400 `{"message": "' + REQUIRED + '", "providerStatus": 400}` (other '
+        "steps. The `id` answers in the Buckets Leads Status API. `sendEmail: false` sends no confirmation email. "
+        "`desk` (name or id) puts the client on that sales desk (its next available member becomes the conversion "
+        "agent); platform tokens may also set `manager`, `status` (sales status), `type` (client type) and "
+        "`companyFeeGroup` (client group), which an affiliate's key may not. A name that matches nothing is a 400. "
+        "`middleName`, `gender`, `nationality`, `additionalPhone`, `project` and `meta` are kept on the client's "
+        "sign-up record. `verificationLevel`, `verificationStatus`, `state`, `allowToCreateAsset`, `processed` and "
+        "`passport` are managed by the platform and refused (400). "
+        'Errors, word for word: 400 `{"message": "' + REQUIRED + '", "providerStatus": 400}` (other '
         'invalid input: the same shape with its own message), 401 `{"message": "Invalid secret key", '
         '"providerStatus": 401}`, 500 `{"message": "Internal server error", "providerStatus": 500}`.'
     ),

@@ -79,11 +79,13 @@ def sign_up(
     values: dict[str, Any],
     attribution: dict[str, Any] | None = None,
     skip_steps: list[str] | None = None,
+    send_confirmation: bool = True,
 ) -> Customer:
     """Create a portal login and its client from a demo or real sign-up form.
 
     The form's required fields must be filled, the country open for sign-up and the email new. The client
-    starts inactive until the email is confirmed; a confirmation email goes out after commit. The
+    starts inactive until the email is confirmed; a confirmation email goes out after commit (unless
+    `send_confirmation` is false: a partner that sends its own; the client can ask for one later). The
     referral key (`wtreferrer`) or affiliate id make the introducer; every attribution value is kept raw.
     """
     if form not in SIGN_UP_FORMS:
@@ -135,7 +137,8 @@ def sign_up(
         actor=user, action="customer.registered", target=customer, data={"form": form, "attribution": attribution}
     )
     emit("customer.registered", customer_id=customer.pk, form=form, introducer_id=customer.introducer_id)
-    send_email_confirmation(customer)
+    if send_confirmation:
+        send_email_confirmation(customer)
     return customer
 
 
