@@ -13,7 +13,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateTimeFilter
 from unfold.decorators import action, display
 from unfold.forms import BaseDialogForm
-from unfold.widgets import UnfoldAdminTextInputWidget
+from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from crm.core.admin import ObjectActionAdminMixin, ReadOnlyAdminMixin
 from crm.customers.forms import ConfirmDialogForm
@@ -116,6 +116,14 @@ class PayoutFailedDialogForm(BaseDialogForm):
     reason = forms.CharField(max_length=255, label=_("Reason"), widget=UnfoldAdminTextInputWidget)
 
 
+class SandboxOutcomeDialogForm(BaseDialogForm):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[(ProviderEvent.PAYOUT_COMPLETED, _("Paid")), (ProviderEvent.PAYOUT_FAILED, _("Failed"))],
+        widget=UnfoldAdminSelectWidget,
+    )
+
+
 PAYOUT_LABELS = {
     "queued": "info",
     "sending": "info",
@@ -150,7 +158,7 @@ class PayoutAdmin(ReadOnlyAdminMixin, ObjectActionAdminMixin, ModelAdmin):
         "updated_at",
     )  # fmt: skip
     fields = readonly_fields
-    actions_detail = ["retry", "paid_by_hand", "failed_by_hand", "reviewed", "sandbox_pays", "sandbox_fails"]
+    actions_detail = ["retry", "paid_by_hand", "failed_by_hand", "reviewed", "sandbox_outcome"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return Payout.objects.visible_to(request.user).for_list()
@@ -246,31 +254,17 @@ class PayoutAdmin(ReadOnlyAdminMixin, ObjectActionAdminMixin, ModelAdmin):
         return self.run_object_action(request, object_id, work, _("Marked as followed up."))
 
     @action(
-        description=_("Sandbox: pay it"),
-        url_path="sandbox-pays",
+        description=_("Sandbox: report the outcome"),
+        url_path="sandbox-outcome",
         icon="science",
         permissions=["sandbox"],
         dialog={
-            "title": _("The sandbox provider reports the payout paid"),
-            "form_class": ConfirmDialogForm,
-            "form_submit_text": _("Pay"),
+            "title": _("The sandbox provider reports the payout's outcome"),
+            "form_class": SandboxOutcomeDialogForm,
+            "form_submit_text": _("Send the webhook"),
         },
     )
-    def sandbox_pays(self, request: HttpRequest, form: ConfirmDialogForm, object_id: str) -> HttpResponse:
-        work = lambda p: services_payouts.sandbox_outcome(p, kind=ProviderEvent.PAYOUT_COMPLETED)  # noqa: E731
-        return self.run_object_action(request, object_id, work, _("The sandbox sent payout.completed."))
-
-    @action(
-        description=_("Sandbox: fail it"),
-        url_path="sandbox-fails",
-        icon="science",
-        permissions=["sandbox"],
-        dialog={
-            "title": _("The sandbox provider reports the payout failed"),
-            "form_class": ConfirmDialogForm,
-            "form_submit_text": _("Fail"),
-        },
-    )
-    def sandbox_fails(self, request: HttpRequest, form: ConfirmDialogForm, object_id: str) -> HttpResponse:
-        work = lambda p: services_payouts.sandbox_outcome(p, kind=ProviderEvent.PAYOUT_FAILED)  # noqa: E731
-        return self.run_object_action(request, object_id, work, _("The sandbox sent payout.failed."))
+    def sandbox_outcome(self, request: HttpRequest, form: SandboxOutcomeDialogForm, object_id: str) -> HttpResponse:
+        kind = form.cleaned_data["outcome"]
+        work = lambda p: services_payouts.sandbox_outcome(p, kind=kind)  # noqa: E731
+        return self.run_object_action(request, object_id, work, _("The sandbox sent %(kind)s.") % {"kind": kind})

@@ -352,10 +352,13 @@ def test_staff_pick_the_sandbox_outcome_on_the_payout_page(
         approve_in_admin(client, finance_officer, txn)
     payout = Payout.objects.get(transaction=txn)
     page = client.get(reverse("admin:payments_payout_change", args=[payout.pk]))
-    assert reverse("admin:payments_payout_sandbox_fails", args=[payout.pk]) in page.content.decode()
+    assert reverse("admin:payments_payout_sandbox_outcome", args=[payout.pk]) in page.content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("admin:payments_payout_sandbox_fails", args=[payout.pk]), {"_form_submitted": "True"})
+        client.post(
+            reverse("admin:payments_payout_sandbox_outcome", args=[payout.pk]),
+            {"_form_submitted": "True", "outcome": "payout.failed"},
+        )
 
     refreshed(payout, wallet)
     assert (payout.status, wallet.balance) == ("failed", Decimal("500.00"))
