@@ -1,6 +1,8 @@
+import ipaddress
 from collections.abc import Callable
 from urllib.parse import unquote_plus
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
 from crm.core import context
@@ -10,9 +12,31 @@ API_PATH_PREFIXES = ("/api/", "/webhooks/", "/tradersroom/api/")
 NUL_REFUSED = "NUL characters (\\u0000) are not allowed."
 
 
+def _ip_or_none(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
 def client_ip(request: HttpRequest) -> str | None:
-    """The caller's address. Behind a proxy, set the proxy to overwrite REMOTE_ADDR (see README)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The caller's address: the one place every throttle, lock-out, login record, activity row and IP allow-list
+    reads it (README: behind a proxy).
+
+    `REMOTE_ADDR` by default; `X-Forwarded-For` is never trusted then, because any client can send it. With
+    `TRUSTED_PROXY_COUNT = n` (a deployment behind exactly n proxies that each append the address they received
+    the request from), the address is the n-th entry of `X-Forwarded-For` counted from the right: entries further
+    left were written by the client. A header with fewer entries, or an entry that is no IP address, means the
+    request did not come through the proxies, so `REMOTE_ADDR` is used.
+    """
+    remote = _ip_or_none(request.META.get("REMOTE_ADDR") or "")
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies <= 0:
+        return remote
+    forwarded = [entry for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if entry.strip()]
+    if len(forwarded) < proxies:
+        return remote
+    return _ip_or_none(forwarded[-proxies]) or remote
 
 
 def channel_for_path(path: str) -> str:

@@ -10,6 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crm.core.exceptions import NotFound
+from crm.core.middleware import client_ip
 from crm.payments import services
 from crm.payments.adapters import ProviderEvent, SandboxAdapter, get_adapter
 from crm.payments.models import ProviderPayment
@@ -26,7 +27,7 @@ def provider_webhook(request: HttpRequest, provider: str) -> HttpResponse:
         return JsonResponse({"error": {"code": "too_large", "message": "Body too large."}}, status=413)
     try:
         webhook, is_new = services.receive_webhook(
-            provider, headers=dict(request.headers), body=body, remote_ip=request.META.get("REMOTE_ADDR")
+            provider, headers=dict(request.headers), body=body, remote_ip=client_ip(request)
         )
     except NotFound as exc:
         raise Http404 from exc

@@ -10,12 +10,12 @@ from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from crm.core import captcha
+from crm.core.api.throttling import ScopedRateThrottle
 from crm.core.exceptions import DomainError
 from crm.customers import services
 from crm.customers.api.permissions import IsPortalCustomer, portal_customer
