@@ -3,6 +3,7 @@ from collections.abc import Callable
 from urllib.parse import unquote_plus
 
 from django.conf import settings
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
 from crm.core import context
@@ -37,6 +38,14 @@ def client_ip(request: HttpRequest) -> str | None:
     if len(forwarded) < proxies:
         return remote
     return _ip_or_none(forwarded[-proxies]) or remote
+
+
+def content_length(request: HttpRequest) -> int:
+    """The body size the caller announced (what Django will read at most); 0 when missing or not a number."""
+    try:
+        return max(int(request.META.get("CONTENT_LENGTH") or 0), 0)
+    except ValueError:
+        return 0
 
 
 def channel_for_path(path: str) -> str:
@@ -79,3 +88,30 @@ class RefuseNulInQueryMiddleware:
                 return JsonResponse(error_body("parse_error", NUL_REFUSED), status=400)
             return HttpResponseBadRequest(NUL_REFUSED)
         return self.get_response(request)
+
+
+class ApiBodyErrorMiddleware:
+    """A body Django refuses while a view reads it (larger than DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields or
+    files, unreadable) answers callers of the API paths 413 or 400 in the API's error body, DEBUG or not.
+
+    Django would answer an HTML page (its 400 page, or the technical page under DEBUG). The API's parsers
+    (`crm.core.api.parsers`) refuse such bodies themselves; this covers the views that read `request.body` or
+    `request.POST` directly (webhooks) and anything else that does.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not request.path.startswith(API_PATH_PREFIXES):
+            return None
+        from crm.core.api.errors import error_body  # DRF imports this module's helpers at start-up
+
+        if isinstance(exception, RequestDataTooBig):
+            return JsonResponse(error_body("too_large", "The request body is too large."), status=413)
+        if isinstance(exception, SuspiciousOperation | BadRequest):
+            return JsonResponse(error_body("bad_request", str(exception) or "Bad request."), status=400)
+        return None

@@ -44,6 +44,13 @@ class MethodNotOffered(DomainError):
     code = "method_not_offered"
 
 
+class UnreadableWebhook(DomainError):
+    """An authentic delivery whose body cannot be read: it is stored (failed, for staff) and refused with 400."""
+
+    code = "invalid_body"
+    status_code = 400
+
+
 class AddressNotWhitelisted(DomainError):
     code = "address_not_whitelisted"
 
@@ -252,7 +259,8 @@ def receive_webhook(
     """Store a delivery raw and check its signature. Returns (webhook, is_new); forged ones are kept, rejected.
 
     An authentic delivery of an event already stored is not stored again (unique provider + event id);
-    a new one is processed by a task after commit.
+    a new one is processed by a task after commit. An authentic one whose body cannot be read (not JSON,
+    nested too deep, fields missing) is stored as failed and raises `UnreadableWebhook`.
     """
     provider = PaymentProvider.objects.filter(code=provider_code).first()
     if provider is None:
@@ -280,7 +288,7 @@ def receive_webhook(
             provider=provider, headers=kept, body=text, remote_ip=remote_ip, signature_valid=True,
             event_id=f"unreadable:{secrets.token_hex(8)}", status=WebhookEvent.Status.FAILED, error=str(exc),
         )  # fmt: skip
-        return webhook, False
+        raise UnreadableWebhook(f"The body could not be read: {exc}") from exc
     try:
         with transaction.atomic():
             webhook = WebhookEvent.objects.create(

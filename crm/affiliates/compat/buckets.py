@@ -14,13 +14,14 @@ from typing import Any
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from crm.affiliates import selectors
 from crm.affiliates.compat.authentication import RawApiTokenAuthentication
 from crm.affiliates.models import Affiliate, Bucket
+from crm.core.api.parsers import TOO_LARGE, request_data
 from crm.sales.models import Lead
 from crm.users.models import ApiToken
 
@@ -34,6 +35,12 @@ MAX_LIMIT = 1000
 
 def _bad_request(message: str) -> Response:
     return Response({"message": message, "statusCode": 400}, status=400)
+
+
+def _body_refused(exc: APIException) -> Response:
+    if exc.status_code == 413:
+        return Response({"message": TOO_LARGE, "statusCode": 413}, status=413)
+    return _bad_request("Request body must be JSON")
 
 
 class CreatedDateField(serializers.CharField):
@@ -88,7 +95,9 @@ DESCRIPTION = (
     "prefix, whose role holds 'Buckets: View Own'. The source variant also checks that the bucket has the source. "
     f'Errors, word for word: 400 `{{"message": "{NO_BUCKET}", "statusCode": 400}}`, the same with "{NOT_OWNED}", '
     f'and with a sourceId "{NOT_IN_BUCKET}"; 401 `{{"message": "{UNAUTHORIZED["message"]}", "statusCode": 401}}` '
-    "for a missing or invalid token or a missing permission."
+    "for a missing or invalid token or a missing permission. A body that is not a JSON object (or nested too "
+    'deep) answers 400 `{"message": "Request body must be JSON", "statusCode": 400}`, one larger than the '
+    f'upload limit 413 `{{"message": "{TOO_LARGE}", "statusCode": 413}}` (the seed lists neither).'
 )
 EXAMPLES = [
     OpenApiExample(
@@ -186,9 +195,9 @@ def _answer(request: Request, bucket_id: str, affiliate_id: str, source_id: str 
     if not isinstance(request.auth, ApiToken) or not request.user.has_perm(PERMISSION):
         return Response(UNAUTHORIZED, status=401)
     try:
-        body = request.data
-    except ParseError:
-        return _bad_request("Request body must be JSON")
+        body = request_data(request)
+    except APIException as exc:  # unreadable, nested too deep, too large, not JSON: the seed's body, never ours
+        return _body_refused(exc)
     if not isinstance(body, dict):
         return _bad_request("Request body must be a JSON object")
     payload = BucketLeadsRequestSerializer(data=body)
@@ -245,6 +254,7 @@ def _schema(*, summary: str, operation_id: str, with_source: bool):
             200: {"type": "object", "additionalProperties": LEAD_SCHEMA},
             400: ERROR_BODY,
             401: ERROR_BODY,
+            413: ERROR_BODY,
         },
         examples=EXAMPLES,
         parameters=parameters,

@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.urls import reverse
 
+from crm.core import jsontext
 from crm.core.services import set_setting
 from crm.payments.adapters.base import BadPayload, Checkout, PaymentAdapter, ProviderEvent
 
@@ -64,7 +65,7 @@ class SandboxAdapter(PaymentAdapter):
 
     def parse(self, body: bytes) -> ProviderEvent:
         try:
-            data = json.loads(body)
+            data = jsontext.loads(body)
             amount = Decimal(str(data["amount"])) if data.get("amount") is not None else None
             return ProviderEvent(
                 event_id=str(data["id"]),
