@@ -30,7 +30,8 @@ UNAUTHORIZED = {"message": "Access with the provided credentials is incorrect. C
 NO_BUCKET = "Bucket with corresponding affiliateID doesn't exist"
 NOT_OWNED = "Provided bucketId does not belong to the provided affiliateID"
 NOT_IN_BUCKET = "Provided sourceId does not belong to bucket"
-MAX_LIMIT = 1000
+MAX_LIMIT = 1000  # records per answer; a larger `limit` is served as this many (see the paging headers)
+MAX_IDS = 1000  # emails or ids per request
 
 
 def _bad_request(message: str) -> Response:
@@ -63,11 +64,13 @@ class LeadFiltersSerializer(serializers.Serializer):
 
 
 class BucketLeadsRequestSerializer(serializers.Serializer):
-    emails = serializers.ListField(child=serializers.CharField(max_length=254), required=False, max_length=MAX_LIMIT)
-    ids = serializers.ListField(child=serializers.CharField(max_length=64), required=False, max_length=MAX_LIMIT)
+    emails = serializers.ListField(child=serializers.CharField(max_length=254), required=False, max_length=MAX_IDS)
+    ids = serializers.ListField(child=serializers.CharField(max_length=64), required=False, max_length=MAX_IDS)
     keyBy = serializers.ChoiceField(choices=["email", "id"], required=False, default="email")
     filters = LeadFiltersSerializer(required=False)
-    limit = serializers.IntegerField(required=False, default=100, min_value=0, max_value=MAX_LIMIT)
+    limit = serializers.IntegerField(
+        required=False, default=100, min_value=0, help_text=f"Records to return; above {MAX_LIMIT}, {MAX_LIMIT}."
+    )
     offset = serializers.IntegerField(required=False, default=0, min_value=0)
 
 
@@ -91,7 +94,10 @@ DESCRIPTION = (
     "003 Buckets Leads Status API. Read-only, POST for bulk lookups. Returns lead data for clients identified by "
     "`emails`, client `ids`, or both (neither: by the filters only), keyed by `email` (default) or `id` (`keyBy`; "
     "a lead with no client id falls back to its email). `filters.createdDate` is a range of epoch-ms strings; "
-    "`limit` (default 100) and `offset` (default 0) apply after filtering. `Authorization: <API_TOKEN>` with no "
+    f"`limit` (default 100, at most {MAX_LIMIT}: a larger one is served as {MAX_LIMIT}) and `offset` (default 0) "
+    "apply after filtering; the body holds only leads, so the paging applied comes back in headers: `X-Limit` "
+    "(the limit served), `X-Offset` and `X-Total-Count` (leads matching the filters): page on with `offset` "
+    "until it reaches `X-Total-Count`. `Authorization: <API_TOKEN>` with no "
     "prefix, whose role holds 'Buckets: View Own'. The source variant also checks that the bucket has the source. "
     f'Errors, word for word: 400 `{{"message": "{NO_BUCKET}", "statusCode": 400}}`, the same with "{NOT_OWNED}", '
     f'and with a sourceId "{NOT_IN_BUCKET}"; 401 `{{"message": "{UNAUTHORIZED["message"]}", "statusCode": 401}}` '
@@ -226,17 +232,29 @@ def _answer(request: Request, bucket_id: str, affiliate_id: str, source_id: str 
         created_from=created[0] if created else None,
         created_to=created[1] if len(created) > 1 else None,
     )
-    start, limit = data["offset"], data["limit"]
+    start, limit = data["offset"], min(data["limit"], MAX_LIMIT)
     answer: dict[str, Any] = {}
     for lead in leads[start : start + limit]:
         record = _record(lead, affiliate_id=str(bucket.affiliate.customer_id))
         key = record["id"] if data["keyBy"] == "id" and record["id"] else record["email"]
         answer[key] = record
-    return Response(answer)
+    headers = {"X-Limit": str(limit), "X-Offset": str(start), "X-Total-Count": str(leads.count())}
+    return Response(answer, headers=headers)
+
+
+PAGING_HEADERS = [
+    OpenApiParameter(name, int, OpenApiParameter.HEADER, response=[200], description=description, required=True)
+    for name, description in [
+        ("X-Limit", f"The limit served: the request's `limit`, at most {MAX_LIMIT}."),
+        ("X-Offset", "The request's `offset`."),
+        ("X-Total-Count", "How many leads match the filters, whatever the paging."),
+    ]
+]
 
 
 def _schema(*, summary: str, operation_id: str, with_source: bool):
     parameters = [
+        *PAGING_HEADERS,
         OpenApiParameter("bucket_id", str, OpenApiParameter.PATH, description="bucketId: bucket identifier"),
         OpenApiParameter("affiliate_id", str, OpenApiParameter.PATH, description="affiliateID: the affiliate's id"),
     ]
