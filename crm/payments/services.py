@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from crm.core.exceptions import DomainError, NotFound
-from crm.core.money import ROUNDING_CHARGE, to_decimal
+from crm.core.money import ROUNDING_CHARGE, format_money, to_decimal
 from crm.core.services import changed_fields, record_activity, set_setting, snapshot
 from crm.customers.models import Customer
 from crm.payments.adapters import BadPayload, ProviderEvent, get_adapter
@@ -89,10 +89,10 @@ def _check_method(customer: Customer, method: PaymentMethod, *, direction: str, 
     )
     for minimum in (limits.min_amount, low):
         if minimum is not None and amount < minimum:
-            raise ValidationError({"amount": [f"The smallest amount is {minimum}."]})
+            raise ValidationError({"amount": [f"The smallest amount is {format_money(minimum, wallet.currency)}."]})
     for maximum in (limits.max_amount, high):
         if maximum is not None and amount > maximum:
-            raise ValidationError({"amount": [f"The largest amount is {maximum}."]})
+            raise ValidationError({"amount": [f"The largest amount is {format_money(maximum, wallet.currency)}."]})
 
 
 # Deposits and withdrawals ------------------------------------------------------------------------
