@@ -42,7 +42,8 @@ class Route:
         return f"{self.namespace}:{self.name} {self.method}"
 
     def url(self, kwargs: dict[str, Any]) -> str:
-        return reverse(f"{self.namespace}:{self.name}", kwargs={key: kwargs[key] for key in self.kwargs})
+        name = f"{self.namespace}:{self.name}" if self.namespace else self.name
+        return reverse(name, kwargs={key: kwargs[key] for key in self.kwargs})
 
     @property
     def authentication_classes(self) -> list:
