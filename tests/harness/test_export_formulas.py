@@ -46,6 +46,7 @@ from tests.harness.routes import Route, program_routes
 from tests.sales.factories import LeadFactory
 from tests.users.factories import ApiTokenFactory, StaffUserFactory
 from tests.wallets.factories import TransactionFactory, WalletFactory
+from tests.wallets.helpers import admin_statement_period
 
 pytestmark = pytest.mark.django_db
 
@@ -228,14 +229,7 @@ def backoffice_statement(world) -> tuple[bytes, str]:
 def admin_statement(world, client) -> tuple[bytes, str]:
     client.force_login(world["superuser"])
     wallet = Wallet.objects.filter(customer__introducer=world["affiliate"].customer).first()
-    now = timezone.now()
-    params = {
-        "start_0": (now - timedelta(days=1)).strftime("%Y-%m-%d"),
-        "start_1": "00:00:00",
-        "end_0": (now + timedelta(days=1)).strftime("%Y-%m-%d"),
-        "end_1": "00:00:00",
-        "format": "xlsx",
-    }
+    params = {**admin_statement_period(), "format": "xlsx"}
     return _answer(client.get(reverse("admin:wallets_wallet_statement", args=[wallet.pk]), params))
 
 

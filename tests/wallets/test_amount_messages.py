@@ -4,18 +4,16 @@ Every message, email and admin page that shows an amount goes through `crm.core.
 currency's minor units, thousands grouped, no exponent.
 """
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from crm.core.services import set_setting
 from tests.affiliates.api_factories import log_in, portal_affiliate
 from tests.affiliates.factories import CommissionLedgerFactory, PayoutWalletFactory
 from tests.wallets.factories import WalletFactory
-from tests.wallets.helpers import fund
+from tests.wallets.helpers import admin_statement_period, fund
 
 pytestmark = pytest.mark.django_db
 TRANSFERS = reverse("portal:transfer-list")
@@ -61,13 +59,7 @@ def test_the_payout_minimum_reads_as_money(api_client):
 def test_the_admin_statement_shows_amounts_as_money(client, finance_officer):
     wallet = fund(WalletFactory(), "1000")
     client.force_login(finance_officer)
-    now = timezone.now()
-    params = {
-        "start_0": (now - timedelta(days=1)).strftime("%Y-%m-%d"),
-        "start_1": "00:00:00",
-        "end_0": (now + timedelta(days=1)).strftime("%Y-%m-%d"),
-        "end_1": "00:00:00",
-    }
+    params = admin_statement_period()
 
     page = client.get(reverse("admin:wallets_wallet_statement", args=[wallet.pk]), params).content.decode()
 
