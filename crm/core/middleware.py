@@ -108,10 +108,12 @@ class ApiBodyErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not request.path.startswith(API_PATH_PREFIXES):
             return None
-        from crm.core.api.errors import error_body  # DRF imports this module's helpers at start-up
+        # DRF imports this module's helpers at start-up.
+        from crm.core.api.errors import error_body
+        from crm.core.api.parsers import TOO_LARGE
 
         if isinstance(exception, RequestDataTooBig):
-            return JsonResponse(error_body("too_large", "The request body is too large."), status=413)
+            return JsonResponse(error_body("too_large", TOO_LARGE), status=413)
         if isinstance(exception, SuspiciousOperation | BadRequest):
-            return JsonResponse(error_body("bad_request", str(exception) or "Bad request."), status=400)
+            return JsonResponse(error_body("bad_request", "The request cannot be read."), status=400)
         return None

@@ -193,3 +193,18 @@ def test_a_signed_nested_provider_webhook_is_kept_failed_and_refused(api_client,
 
     assert (response.status_code, response.json()["error"]["code"]) == (400, "invalid_body")
     assert WebhookEvent.objects.get().status == WebhookEvent.Status.FAILED
+
+
+def test_other_refusals_django_raises_in_a_view_answer_api_callers_json():
+    from django.core.exceptions import TooManyFieldsSent
+    from django.test import RequestFactory
+
+    from crm.core.middleware import ApiBodyErrorMiddleware
+
+    middleware = ApiBodyErrorMiddleware(lambda request: None)
+    api = middleware.process_exception(RequestFactory().post("/webhooks/sumsub/"), TooManyFieldsSent("many"))
+    page = middleware.process_exception(RequestFactory().post("/admin/login/"), TooManyFieldsSent("many"))
+
+    assert api.status_code == 400
+    assert api["Content-Type"] == "application/json"
+    assert page is None  # the site's own 400 page
