@@ -41,6 +41,7 @@ urlpatterns = [
     path("", include("crm.core.urls")),
 ]
 
+handler400 = "crm.core.api.views.bad_request"
 handler404 = "crm.core.api.views.not_found"
 handler500 = "crm.core.api.views.server_error"
 

@@ -119,6 +119,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "crm.core.middleware.RefuseNulInQueryMiddleware",
+    "crm.core.middleware.ApiBodyErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -203,6 +204,9 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# The caller's address (throttles, lock-outs, login records, activity, IP allow-lists) is REMOTE_ADDR unless
+# the deployment sits behind exactly this many proxies that append to X-Forwarded-For (README: behind a proxy).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Secrets in the settings store are encrypted with these Fernet keys (first one
 # encrypts, all decrypt: rotate by prepending a new key). Derived from SECRET_KEY when unset.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
@@ -242,6 +246,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "crm.core.middleware.client_ip"
 
 # django-otp
 OTP_TOTP_ISSUER = SITE_NAME

@@ -24,8 +24,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "crm.core.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "crm.core.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "crm.core.api.throttling.AnonRateThrottle",
+        "crm.core.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": "60/minute",

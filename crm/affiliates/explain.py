@@ -2,28 +2,36 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from crm.affiliates.models import CommissionLedger, CommissionRule
+from crm.core.money import format_money
 
 Kind = CommissionRule.Kind
+
+
+def _amount(value: Decimal, currency: str) -> str:
+    """With its currency's minor units; a rule or base without a currency shows the plain number."""
+    return format_money(value, currency) if currency else f"{value.normalize():f}"
 
 
 def _what(record: CommissionLedger) -> str:
     rule, action = record.rule, record.action
     currency = rule.currency_id or ""
     if rule.kind in (Kind.CPA, Kind.CPL):
-        return f"{rule.get_kind_display()}: {rule.amount.normalize():f} {currency}".strip()
+        return f"{rule.get_kind_display()}: {_amount(rule.amount, currency)}"
     if rule.kind == Kind.LOT_REBATE:
-        return f"{rule.amount.normalize():f} {currency} per lot x {action.lots.normalize():f} lots"
+        return f"{_amount(rule.amount, currency)} per lot x {action.lots.normalize():f} lots"
     base = {
         Kind.REVENUE_SHARE: "net deposit",
         Kind.COMMISSION_SHARE: "trading commission",
         Kind.SPREAD_SHARE: "spread",
     }[rule.kind]
-    return f"{rule.percent.normalize():f}% of {base} {record.base_amount.normalize():f} {record.base_currency}"
+    return f"{rule.percent.normalize():f}% of {base} {_amount(record.base_amount, record.base_currency)}"
 
 
 def explain(record: CommissionLedger) -> str:
-    """e.g. "CPA on a qualifying first deposit: 100 USD — rule #3, level 2 of plan "Gold" — FTD #501 of client #7
+    """e.g. "CPA on a qualifying first deposit: 100.00 USD — rule #3, level 2 of plan "Gold" — FTD #501 of client #7
     on 2025-01-03 (direct introducer 1 level below) — x 1 -> 100.00 USD". Needs `for_list()` joins only."""
     rule, action = record.rule, record.action
     plan = rule.level.commission_model
@@ -37,7 +45,8 @@ def explain(record: CommissionLedger) -> str:
         parts.append(f"introduced {record.level - 1} level(s) below this affiliate")
     if record.reverses_id:
         parts.append(f"claws back record #{record.reverses_id}")
-    parts.append(f"x {record.exchange_rate.normalize():f} -> {record.commission_amount:f} {record.currency_id}")
+    parts.append(f"x {record.exchange_rate.normalize():f} -> {_amount(record.commission_amount, record.currency_id)}")
     if record.corrected_commission_amount is not None:
-        parts.append(f"corrected to {record.corrected_commission_amount:f}: {record.admin_comments}")
+        corrected = _amount(record.corrected_commission_amount, record.currency_id)
+        parts.append(f"corrected to {corrected}: {record.admin_comments}")
     return " — ".join(parts)

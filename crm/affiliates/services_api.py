@@ -11,10 +11,7 @@ import secrets
 from typing import Any
 
 from django.conf import settings
-from django.core import signing
-from django.core.cache import cache
 from django.db import transaction
-from django.utils import timezone
 
 from crm.affiliates import selectors
 from crm.affiliates.models import Affiliate, Attribution, ReferralNote
@@ -24,9 +21,8 @@ from crm.core.services import record_activity
 from crm.customers import services as customer_services
 from crm.customers.exceptions import OnboardingIncomplete
 from crm.customers.models import Customer, OnboardingStage
-from crm.users.models import LoginRecord
-
-AUTOLOGIN_SALT = "crm.affiliates.autologin"
+from crm.users import security
+from crm.users.models import LoginRecord, OneTimeToken
 
 
 class AutologinRefused(DomainError):
@@ -40,10 +36,15 @@ def autologin_lifetime() -> int:
 
 
 def issue_autologin_token(customer: Customer) -> tuple[str, dt.datetime]:
-    """A signed, single-use token that logs the client into the portal for a few minutes; nothing is stored."""
-    payload = {"c": customer.pk, "u": customer.user_id, "j": secrets.token_urlsafe(12)}
-    token = signing.dumps(payload, salt=AUTOLOGIN_SALT, compress=False)
-    return token, timezone.now() + dt.timedelta(seconds=autologin_lifetime())
+    """A single-use token that logs the client into the portal for a few minutes (a one-time token of the user;
+    an earlier unused link of the same client stops working)."""
+    token, raw = security.issue_one_time_token(
+        customer.user,
+        purpose=OneTimeToken.Purpose.AUTOLOGIN,
+        sent_to="",
+        minutes=autologin_lifetime() / 60,
+    )
+    return raw, token.expires_at
 
 
 def autologin_url(token: str, *, next_path: str = "") -> str:
@@ -55,21 +56,24 @@ def autologin_url(token: str, *, next_path: str = "") -> str:
 def redeem_autologin_token(raw: str, *, meta: dict[str, Any]) -> customer_services.LoginResult:
     """Exchange an auto-login token for a portal session, once; expired, reused or forged tokens are refused.
 
-    The client's BeforeSignIn onboarding steps still apply, as they do to a password log-in.
+    "Used" is decided in the database (`security.consume_token`), so concurrent uses of one link from several
+    processes open one session, with or without a shared cache. The client's BeforeSignIn onboarding steps
+    still apply, as they do to a password log-in.
     """
-    try:
-        payload = signing.loads(raw, salt=AUTOLOGIN_SALT, max_age=autologin_lifetime())
-    except signing.BadSignature as exc:
-        raise AutologinRefused("The auto-login link is invalid or has expired.") from exc
-    if not cache.add(f"affiliates:autologin:{payload.get('j')}", 1, timeout=autologin_lifetime() + 60):
-        raise AutologinRefused("The auto-login link was already used.")
-    customer = Customer.objects.filter(pk=payload.get("c"), user_id=payload.get("u")).select_related("user").first()
-    if customer is None or customer.user is None or customer_services.portal_customer_of(customer.user) is None:
-        raise AutologinRefused("This client cannot log into the portal.")
-    pending = customer_services.pending_steps(customer, OnboardingStage.BEFORE_SIGN_IN)
-    if pending:
-        raise OnboardingIncomplete(OnboardingStage.BEFORE_SIGN_IN, pending)
-    return customer_services.start_session(customer, meta=meta, device=None, reason=LoginRecord.Reason.SIGN_UP)
+    with transaction.atomic():
+        try:
+            token = security.consume_token(raw, purpose=OneTimeToken.Purpose.AUTOLOGIN)
+        except security.InvalidToken as exc:
+            if exc.code == "token_used":
+                raise AutologinRefused("The auto-login link was already used.") from exc
+            raise AutologinRefused("The auto-login link is invalid or has expired.") from exc
+        customer = Customer.objects.filter(user=token.user).select_related("user").first()
+        if customer is None or customer_services.portal_customer_of(customer.user) is None:
+            raise AutologinRefused("This client cannot log into the portal.")
+        pending = customer_services.pending_steps(customer, OnboardingStage.BEFORE_SIGN_IN)
+        if pending:
+            raise OnboardingIncomplete(OnboardingStage.BEFORE_SIGN_IN, pending)
+        return customer_services.start_session(customer, meta=meta, device=None, reason=LoginRecord.Reason.SIGN_UP)
 
 
 def _tree_affiliate_for_key(affiliate: Affiliate, key: str) -> Affiliate | None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
+
+from crm.core import jsontext
 
 DEFAULT_TIMEOUT = 10
 
@@ -22,7 +23,7 @@ class HttpResponse:
     headers: dict[str, str] = field(default_factory=dict)
 
     def json(self) -> Any:
-        return json.loads(self.body.decode() or "null")
+        return jsontext.loads(self.body.decode() or "null")
 
 
 def send(

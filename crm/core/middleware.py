@@ -1,6 +1,9 @@
+import ipaddress
 from collections.abc import Callable
 from urllib.parse import unquote_plus
 
+from django.conf import settings
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
 from crm.core import context
@@ -10,9 +13,39 @@ API_PATH_PREFIXES = ("/api/", "/webhooks/", "/tradersroom/api/")
 NUL_REFUSED = "NUL characters (\\u0000) are not allowed."
 
 
+def _ip_or_none(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
 def client_ip(request: HttpRequest) -> str | None:
-    """The caller's address. Behind a proxy, set the proxy to overwrite REMOTE_ADDR (see README)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The caller's address: the one place every throttle, lock-out, login record, activity row and IP allow-list
+    reads it (README: behind a proxy).
+
+    `REMOTE_ADDR` by default; `X-Forwarded-For` is never trusted then, because any client can send it. With
+    `TRUSTED_PROXY_COUNT = n` (a deployment behind exactly n proxies that each append the address they received
+    the request from), the address is the n-th entry of `X-Forwarded-For` counted from the right: entries further
+    left were written by the client. A header with fewer entries, or an entry that is no IP address, means the
+    request did not come through the proxies, so `REMOTE_ADDR` is used.
+    """
+    remote = _ip_or_none(request.META.get("REMOTE_ADDR") or "")
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies <= 0:
+        return remote
+    forwarded = [entry for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if entry.strip()]
+    if len(forwarded) < proxies:
+        return remote
+    return _ip_or_none(forwarded[-proxies]) or remote
+
+
+def content_length(request: HttpRequest) -> int:
+    """The body size the caller announced (what Django will read at most); 0 when missing or not a number."""
+    try:
+        return max(int(request.META.get("CONTENT_LENGTH") or 0), 0)
+    except ValueError:
+        return 0
 
 
 def channel_for_path(path: str) -> str:
@@ -55,3 +88,32 @@ class RefuseNulInQueryMiddleware:
                 return JsonResponse(error_body("parse_error", NUL_REFUSED), status=400)
             return HttpResponseBadRequest(NUL_REFUSED)
         return self.get_response(request)
+
+
+class ApiBodyErrorMiddleware:
+    """A body Django refuses while a view reads it (larger than DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields or
+    files, unreadable) answers callers of the API paths 413 or 400 in the API's error body, DEBUG or not.
+
+    Django would answer an HTML page (its 400 page, or the technical page under DEBUG). The API's parsers
+    (`crm.core.api.parsers`) refuse such bodies themselves; this covers the views that read `request.body` or
+    `request.POST` directly (webhooks) and anything else that does.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not request.path.startswith(API_PATH_PREFIXES):
+            return None
+        # DRF imports this module's helpers at start-up.
+        from crm.core.api.errors import error_body
+        from crm.core.api.parsers import TOO_LARGE
+
+        if isinstance(exception, RequestDataTooBig):
+            return JsonResponse(error_body("too_large", TOO_LARGE), status=413)
+        if isinstance(exception, SuspiciousOperation | BadRequest):
+            return JsonResponse(error_body("bad_request", "The request cannot be read."), status=400)
+        return None

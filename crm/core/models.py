@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -10,7 +9,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from crm.core import crypto
+from crm.core import crypto, jsontext
 
 
 class TimeStampedModel(models.Model):
@@ -72,7 +71,7 @@ def parse_setting_value(raw: str, value_type: str) -> object:
                 raise ValueError(raw)
             return raw.lower() in {"true", "1", "yes"}
         if value_type == Setting.Type.JSON:
-            return json.loads(raw)
+            return jsontext.loads(raw)
     except (ValueError, InvalidOperation) as exc:
         raise ValidationError({"value": _("Not a valid %(type)s.") % {"type": value_type}}) from exc
     return raw

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_UP, Decimal, InvalidOperation
+from typing import Protocol
 
 # ISO 4217 minor units for the currencies brokers commonly hold, plus common crypto.
 # Currencies the wallets domain stores carry their own minor units; this table is the
@@ -33,6 +34,13 @@ ROUNDING_PAYOUT = ROUND_DOWN
 
 class MoneyError(ValueError):
     pass
+
+
+class CurrencyLike(Protocol):
+    """A currency row (`crm.wallets.models.Currency`): its own minor units win over the table above."""
+
+    code: str
+    minor_units: int
 
 
 def minor_units(currency: str) -> int:
@@ -61,11 +69,30 @@ def round_money(value: Decimal | int | str, currency: str, *, rounding: str = RO
     return to_decimal(value).quantize(quantum(currency), rounding=rounding)
 
 
+def format_money(amount: Decimal | int | str, currency: str | CurrencyLike) -> str:
+    """An amount as a person reads it, in every message, email and admin page: `1,234.50 USD`, `0.00 USD`.
+
+    Shown with the currency's minor units (a currency row's own, else the ISO table) and thousands grouped,
+    never in exponent form (a zero balance stored with 8 decimals read "0E-8 USD"). Nothing is rounded away:
+    an amount finer than the minor units (a rate, a rounding error being reported) keeps its digits.
+    """
+    code = getattr(currency, "code", currency)
+    units = getattr(currency, "minor_units", None)
+    units = minor_units(code) if units is None else units
+    value = to_decimal(amount)
+    shown = value.normalize()
+    if shown.as_tuple().exponent > -units:
+        shown = value.quantize(Decimal(1).scaleb(-units))
+    if shown.is_zero():
+        shown = abs(shown)
+    return f"{shown:,f} {code}"
+
+
 def to_minor(value: Decimal | int | str, currency: str) -> int:
     """Amount in minor units (cents): 12.34 USD -> 1234. Refuses amounts finer than a minor unit."""
     amount = to_decimal(value)
     if amount != amount.quantize(quantum(currency)):
-        raise MoneyError(f"{amount} has more decimals than {currency} allows.")
+        raise MoneyError(f"{format_money(amount, currency)} has more decimals than {currency} allows.")
     return int(amount.scaleb(minor_units(currency)))
 
 
@@ -103,4 +130,4 @@ class Money:
         return Money(round_money(self.amount, self.currency, rounding=rounding), self.currency)
 
     def __str__(self) -> str:
-        return f"{self.rounded().amount} {self.currency}"
+        return format_money(self.rounded().amount, self.currency)

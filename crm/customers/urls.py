@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from crm.core.api.errors import error_body
 from crm.core.exceptions import DomainError
+from crm.core.middleware import content_length
 from crm.customers import services
 
 app_name = "customers"
@@ -22,7 +23,7 @@ MAX_WEBHOOK_BODY = 1024 * 1024
 @require_POST
 def sumsub_webhook(request: HttpRequest) -> JsonResponse:
     """SumSub's callback: refused unless X-Payload-Digest is the HMAC of the body with the webhook secret."""
-    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_WEBHOOK_BODY:
+    if content_length(request) > MAX_WEBHOOK_BODY:
         return JsonResponse(error_body("too_large", "The body is too large."), status=413)
     try:
         _, created = services.receive_sumsub_webhook(

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from crm.core.exceptions import DomainError, NotFound
-from crm.core.money import ROUNDING_CHARGE, to_decimal
+from crm.core.money import ROUNDING_CHARGE, format_money, to_decimal
 from crm.core.services import changed_fields, record_activity, set_setting, snapshot
 from crm.customers.models import Customer
 from crm.payments.adapters import BadPayload, ProviderEvent, get_adapter
@@ -44,6 +44,13 @@ PROVIDER_FIELDS = [
 
 class MethodNotOffered(DomainError):
     code = "method_not_offered"
+
+
+class UnreadableWebhook(DomainError):
+    """An authentic delivery whose body cannot be read: it is stored (failed, for staff) and refused with 400."""
+
+    code = "invalid_body"
+    status_code = 400
 
 
 class AddressNotWhitelisted(DomainError):
@@ -84,10 +91,10 @@ def _check_method(customer: Customer, method: PaymentMethod, *, direction: str, 
     )
     for minimum in (limits.min_amount, low):
         if minimum is not None and amount < minimum:
-            raise ValidationError({"amount": [f"The smallest amount is {minimum}."]})
+            raise ValidationError({"amount": [f"The smallest amount is {format_money(minimum, wallet.currency)}."]})
     for maximum in (limits.max_amount, high):
         if maximum is not None and amount > maximum:
-            raise ValidationError({"amount": [f"The largest amount is {maximum}."]})
+            raise ValidationError({"amount": [f"The largest amount is {format_money(maximum, wallet.currency)}."]})
 
 
 # Deposits and withdrawals ------------------------------------------------------------------------
@@ -254,7 +261,8 @@ def receive_webhook(
     """Store a delivery raw and check its signature. Returns (webhook, is_new); forged ones are kept, rejected.
 
     An authentic delivery of an event already stored is not stored again (unique provider + event id);
-    a new one is processed by a task after commit.
+    a new one is processed by a task after commit. An authentic one whose body cannot be read (not JSON,
+    nested too deep, fields missing) is stored as failed and raises `UnreadableWebhook`.
     """
     provider = PaymentProvider.objects.filter(code=provider_code).first()
     if provider is None:
@@ -282,7 +290,7 @@ def receive_webhook(
             provider=provider, headers=kept, body=text, remote_ip=remote_ip, signature_valid=True,
             event_id=f"unreadable:{secrets.token_hex(8)}", status=WebhookEvent.Status.FAILED, error=str(exc),
         )  # fmt: skip
-        return webhook, False
+        raise UnreadableWebhook(f"The body could not be read: {exc}") from exc
     try:
         with transaction.atomic():
             webhook = WebhookEvent.objects.create(

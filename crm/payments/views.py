@@ -9,7 +9,9 @@ from django.template.response import TemplateResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from crm.core.api.errors import error_body
 from crm.core.exceptions import NotFound
+from crm.core.middleware import client_ip, content_length
 from crm.payments import services
 from crm.payments.adapters import ProviderEvent, SandboxAdapter, get_adapter
 from crm.payments.models import ProviderPayment
@@ -20,18 +22,22 @@ MAX_BODY = 256 * 1024
 @csrf_exempt
 @require_POST
 def provider_webhook(request: HttpRequest, provider: str) -> HttpResponse:
-    """Store the delivery raw, then answer: 401 for a bad signature, 200 for a new or repeated event."""
+    """Store the delivery raw, then answer: 401 for a bad signature, 400 for a signed body that cannot be read,
+    200 for a new or repeated event."""
+    # Django reads no more than Content-Length: refused before reading, the body is never held.
+    if content_length(request) > MAX_BODY:
+        return JsonResponse(error_body("too_large", "The request body is too large."), status=413)
     body = request.body
-    if len(body) > MAX_BODY:
-        return JsonResponse({"error": {"code": "too_large", "message": "Body too large."}}, status=413)
     try:
         webhook, is_new = services.receive_webhook(
-            provider, headers=dict(request.headers), body=body, remote_ip=request.META.get("REMOTE_ADDR")
+            provider, headers=dict(request.headers), body=body, remote_ip=client_ip(request)
         )
     except NotFound as exc:
         raise Http404 from exc
+    except services.UnreadableWebhook as exc:
+        return JsonResponse(error_body(exc.code, exc.message), status=exc.status_code)
     if not webhook.signature_valid:
-        return JsonResponse({"error": {"code": "bad_signature", "message": "Signature check failed."}}, status=401)
+        return JsonResponse(error_body("bad_signature", "Signature check failed."), status=401)
     return JsonResponse({"received": True, "duplicate": not is_new})
 
 

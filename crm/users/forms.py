@@ -8,12 +8,11 @@ from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_otp import match_token
 from unfold.forms import AuthenticationForm, UserChangeForm, UserCreationForm
 from unfold.widgets import BASE_INPUT_CLASSES, UnfoldAdminTextareaWidget, UnfoldAdminTextInputWidget
 
 from crm.core.roles import Role
-from crm.users import services
+from crm.users import security, services
 from crm.users.models import ApiToken, User, normalize_ip_list
 
 
@@ -53,7 +52,7 @@ class OTPAuthenticationForm(AuthenticationForm):
         return cleaned
 
     def _verify_otp(self, user: User, code: str) -> None:
-        device = match_token(user, code) if code else None
+        device = security.verified_device(user, code) if code else None
         if device is None:
             user_login_failed.send(
                 sender=__name__,

@@ -268,7 +268,7 @@ class Device(TimeStampedModel):
 
 
 class OneTimeToken(models.Model):
-    """A single-use, expiring secret sent to a user (email confirmation, phone code, password reset).
+    """A single-use, expiring secret sent to a user (email confirmation, phone code, password reset, auto-login).
 
     Only a keyed hash of the secret is stored; using it once marks it used, and wrong guesses of a short
     code are counted so the code dies after a few.
@@ -278,6 +278,7 @@ class OneTimeToken(models.Model):
         EMAIL_CONFIRMATION = "email_confirmation", _("Email confirmation")
         PHONE_CONFIRMATION = "phone_confirmation", _("Phone confirmation")
         PASSWORD_RESET = "password_reset", _("Password reset")
+        AUTOLOGIN = "autologin", _("Auto-login link")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="one_time_tokens")
     purpose = models.CharField(max_length=20, choices=Purpose.choices)

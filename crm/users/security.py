@@ -11,11 +11,12 @@ import hashlib
 import secrets
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
@@ -76,16 +77,20 @@ def _refuse_unusable(token: OneTimeToken | None) -> OneTimeToken:
 
 @transaction.atomic
 def consume_token(raw: str, *, purpose: str) -> OneTimeToken:
-    """Use a long token once: the second use, an expired or an unknown token is refused."""
+    """Use a long token once: the second use, an expired or an unknown token is refused.
+
+    "Used" is decided by the database, whatever the cache: one conditional UPDATE (`WHERE used_at IS NULL`)
+    marks the token, so of several concurrent uses, from any number of processes, exactly one succeeds.
+    """
     token = (
-        OneTimeToken.objects.select_for_update()
-        .select_related("user")
-        .filter(purpose=purpose, token_hash=keyed_hash(raw or ""))
-        .first()
+        OneTimeToken.objects.select_related("user").filter(purpose=purpose, token_hash=keyed_hash(raw or "")).first()
     )
     token = _refuse_unusable(token)
-    token.used_at = timezone.now()
-    token.save(update_fields=["used_at"])
+    now = timezone.now()
+    claimed = OneTimeToken.objects.filter(pk=token.pk, used_at__isnull=True, expires_at__gt=now).update(used_at=now)
+    if not claimed:
+        raise InvalidToken("The link or code has already been used.", code="token_used")
+    token.used_at = now
     return token
 
 
@@ -124,6 +129,41 @@ def issue_tokens(user: User, *, device: Device | None = None) -> dict[str, str]:
         refresh[DEVICE_CLAIM] = device.pk
         Device.objects.filter(pk=device.pk).update(refresh_jti=refresh["jti"])
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+@transaction.atomic
+def rotate_refresh_token(raw: str) -> tuple[RefreshToken, dict[str, str]]:
+    """Trade a refresh token for a new pair, once. Returns the old token (its claims) and the new pair.
+
+    A forged, expired or blacklisted token raises simplejwt's `TokenError`. The old token is blacklisted by
+    inserting its blacklist row (one per token, a unique column) before the new pair is made, so of several
+    concurrent uses of one refresh token, from any number of processes, exactly one gets a new pair.
+    (simplejwt's own refresh checks the blacklist and then adds to it with `get_or_create`: two concurrent
+    uses both passed.)
+    """
+    refresh = RefreshToken(raw)
+    old = RefreshToken(raw)
+    outstanding, _ = OutstandingToken.objects.get_or_create(
+        jti=refresh["jti"],
+        defaults={
+            "user": User.objects.filter(pk=refresh.get("user_id")).first(),
+            "token": raw,
+            "created_at": refresh.current_time,
+            "expires_at": dt.datetime.fromtimestamp(refresh["exp"], tz=dt.UTC),
+        },
+    )
+    try:
+        with transaction.atomic():
+            BlacklistedToken.objects.create(token=outstanding)
+    except IntegrityError as exc:
+        raise TokenError("Token is blacklisted") from exc
+    pair = {"access": str(refresh.access_token)}
+    refresh.set_jti()
+    refresh.set_exp()
+    refresh.set_iat()
+    refresh.outstand()
+    pair["refresh"] = str(refresh)
+    return old, pair
 
 
 def impersonation_token(user: User, *, staff: User) -> AccessToken:
@@ -248,15 +288,28 @@ def new_recovery_codes(user: User) -> list[str]:
     return codes
 
 
-def verify_second_factor(user: User, code: str) -> bool:
-    """An authenticator code or an unused recovery code of the user (a recovery code is used up)."""
+@transaction.atomic
+def verified_device(user: User, code: str) -> TOTPDevice | StaticDevice | None:
+    """The user's device that accepts `code`: an authenticator code not used before, or an unused recovery code
+    (which is used up). None when none does.
+
+    The devices are read under row locks, so concurrent log-ins with one code (from any number of processes)
+    see each other's use: django-otp's replay guard (`last_t`) and the recovery code's deletion are decided in
+    the database, and only the first of them is accepted.
+    """
     code = (code or "").strip().replace(" ", "")
     if not code:
-        return False
-    for device in TOTPDevice.objects.filter(user=user, confirmed=True):
-        if device.verify_token(code):
-            return True
-    return any(device.verify_token(code) for device in StaticDevice.objects.filter(user=user, confirmed=True))
+        return None
+    for device_class in (TOTPDevice, StaticDevice):
+        for device in device_class.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk"):
+            if device.verify_token(code):
+                return device
+    return None
+
+
+def verify_second_factor(user: User, code: str) -> bool:
+    """An authenticator code or an unused recovery code of the user (a recovery code is used up)."""
+    return verified_device(user, code) is not None
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 
+from crm.core.money import format_money
 from crm.wallets.models import BUCKET_COLUMNS, Bucket, JournalEntry, Posting, Wallet
 
 
@@ -105,7 +106,8 @@ def unbalanced_entries() -> Iterator[Breach]:
         .order_by("entry_id")
     )
     for row in rows.iterator(chunk_size=2000):
-        yield Breach("entry_balanced", f"entry #{row['entry_id']} sums to {row['total']} {row['currency_id']}")
+        total = format_money(row["total"], row["currency_id"])
+        yield Breach("entry_balanced", f"entry #{row['entry_id']} sums to {total}")
 
 
 def thin_entries() -> Iterator[Breach]:
@@ -130,7 +132,9 @@ def cached_balance_mismatches() -> Iterator[Breach]:
     wallets = (
         Wallet.objects.client_wallets()
         .annotate(**{f"sum_{column}": expression for column, expression in sums.items()})
-        .values("pk", "number", *BUCKET_COLUMNS.values(), *(f"sum_{c}" for c in BUCKET_COLUMNS.values()))
+        .values(
+            "pk", "number", "currency_id", *BUCKET_COLUMNS.values(), *(f"sum_{c}" for c in BUCKET_COLUMNS.values())
+        )
         .order_by("pk")
     )
     for row in wallets.iterator(chunk_size=2000):
@@ -138,15 +142,21 @@ def cached_balance_mismatches() -> Iterator[Breach]:
             if row[column] != row[f"sum_{column}"]:
                 yield Breach(
                     "cached_balance",
-                    f"wallet {row['number']} {column} is {row[column]} but its postings sum to {row[f'sum_{column}']}",
+                    f"wallet {row['number']} {column} is {format_money(row[column], row['currency_id'])} but its "
+                    f"postings sum to {format_money(row[f'sum_{column}'], row['currency_id'])}",
                 )
 
 
 def negative_balances() -> Iterator[Breach]:
     """Wallets below zero that do not allow it."""
     rows = Wallet.objects.filter(allow_negative=False).filter(Q(balance__lt=0) | Q(credit__lt=0) | Q(on_hold__lt=0))
-    for number, balance, credit, hold in rows.values_list("number", "balance", "credit", "on_hold").iterator():
-        yield Breach("not_negative", f"wallet {number} balance {balance} credit {credit} hold {hold}")
+    columns = ("number", "currency_id", "balance", "credit", "on_hold")
+    for number, code, balance, credit, hold in rows.values_list(*columns).iterator():
+        amounts = {name: format_money(value, code) for name, value in (("balance", balance), ("credit", credit))}
+        yield Breach(
+            "not_negative",
+            f"wallet {number} balance {amounts['balance']} credit {amounts['credit']} hold {format_money(hold, code)}",
+        )
 
 
 def running_balance_breaks() -> Iterator[Breach]:

@@ -1,4 +1,5 @@
-"""A wallet statement as an XLSX file (openpyxl write-only: rows stream, memory stays flat)."""
+"""A wallet statement as an XLSX file (openpyxl write-only: rows stream, memory stays flat; text never becomes a
+formula, `crm.core.exports.cells`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from io import BytesIO
 
 from openpyxl import Workbook
 
+from crm.core.exports.cells import xlsx_row
 from crm.wallets.selectors import Statement
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -15,14 +17,18 @@ def statement_xlsx(statement: Statement) -> bytes:
     """Opening balance, one row per movement with the running balance, closing balance."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Statement")
+
+    def append(values: list) -> None:
+        sheet.append(xlsx_row(sheet, values))
+
     wallet = statement.wallet
-    sheet.append(["Wallet", wallet.number, "Currency", wallet.currency_id])
-    sheet.append(["From", statement.start.isoformat(), "To", statement.end.isoformat()])
-    sheet.append([])
-    sheet.append(["Date", "Entry", "Type", "Description", "Transaction", "Amount", "Balance"])
-    sheet.append(["", "", "", "Opening balance", "", None, statement.opening_balance])
+    append(["Wallet", wallet.number, "Currency", wallet.currency_id])
+    append(["From", statement.start.isoformat(), "To", statement.end.isoformat()])
+    append([])
+    append(["Date", "Entry", "Type", "Description", "Transaction", "Amount", "Balance"])
+    append(["", "", "", "Opening balance", "", None, statement.opening_balance])
     for line in statement.lines:
-        sheet.append(
+        append(
             [
                 line.created_at.replace(tzinfo=None),
                 line.entry_id,
@@ -33,7 +39,7 @@ def statement_xlsx(statement: Statement) -> bytes:
                 line.balance_after,
             ]
         )
-    sheet.append(["", "", "", "Closing balance", "", None, statement.closing_balance])
+    append(["", "", "", "Closing balance", "", None, statement.closing_balance])
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

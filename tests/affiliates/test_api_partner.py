@@ -5,13 +5,16 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from crm.affiliates import services_api
 from crm.affiliates.models import Attribution
 from crm.customers.models import Customer
+from crm.users.models import LoginRecord
 from tests.affiliates.api_factories import log_in, portal_affiliate, with_key
 from tests.affiliates.factories import AffiliateFactory
-from tests.customers.factories import ClientTypeFactory, CustomerFactory
+from tests.customers.factories import ClientTypeFactory, CustomerFactory, PortalCustomerFactory
+from tests.wallets.test_concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 URL = reverse("affiliate:referral-list")
@@ -88,10 +91,29 @@ def test_autologin_token_works_once(api_client):
 
 
 def test_expired_or_forged_autologin_token_is_refused(api_client):
-    customer = CustomerFactory(user=None)
+    customer = PortalCustomerFactory()
     with override_settings(AFFILIATE_AUTOLOGIN_SECONDS=-1):
         expired, _ = services_api.issue_autologin_token(customer)
         response = api_client.post(AUTOLOGIN, {"token": expired}, format="json")
     forged = api_client.post(AUTOLOGIN, {"token": "eyJjIjoxfQ:forged:sig"}, format="json")
 
     assert (response.status_code, forged.status_code) == (401, 401)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_autologin_link_redeemed_concurrently_opens_one_session(api_client, settings):
+    """Issue 11, finding 2: with no shared cache (each gunicorn worker its own memory), 8 concurrent uses of
+    one link opened 3-4 sessions. "Used" is now decided in the database."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    ClientTypeFactory()
+    with_key(api_client, portal_affiliate())
+    token = api_client.post(URL, BODY, format="json").json()["redirect_url"].rstrip("/").rsplit("/", 1)[-1]
+
+    def redeem():
+        return APIClient().post(AUTOLOGIN, {"token": token}, format="json").status_code
+
+    answers = run_together([redeem for _ in range(8)])
+
+    assert sorted(answers) == [200] + [401] * 7
+    assert LoginRecord.objects.filter(user__email="johndoe@example.com", result="success").count() == 1

@@ -112,6 +112,34 @@ def test_pagination_applies_after_filtering(api_client, setup):
     assert (list(first), list(second)) == (["user1@example.com"], ["user2@example.com"])
 
 
+def test_a_limit_over_the_cap_is_served_at_the_cap_and_said_in_the_paging_headers(api_client, setup, monkeypatch):
+    """Issue 11, finding 6: `limit` 5000 was a 400 the seed does not list."""
+    monkeypatch.setattr("crm.affiliates.compat.buckets.MAX_LIMIT", 1)
+    token = buckets_token()
+    path = url(setup["bucket"].pk, setup["affiliate"].customer_id)
+
+    first = post(api_client, path, {"limit": 5000}, token.raw_key)
+    second = post(api_client, path, {"limit": 5000, "offset": 1}, token.raw_key)
+
+    assert first.status_code == 200
+    assert list(first.json()) == ["user1@example.com"]
+    assert (first["X-Limit"], first["X-Offset"], first["X-Total-Count"]) == ("1", "0", "2")
+    assert list(second.json()) == ["user2@example.com"]
+    assert (second["X-Limit"], second["X-Offset"], second["X-Total-Count"]) == ("1", "1", "2")
+
+
+def test_limit_5000_is_answered_with_every_lead_up_to_the_cap(api_client, setup):
+    token = buckets_token()
+
+    response = post(
+        api_client, url(setup["bucket"].pk, setup["affiliate"].customer_id), {"limit": 5000}, token.raw_key
+    )
+
+    assert response.status_code == 200
+    assert list(response.json()) == ["user1@example.com", "user2@example.com"]
+    assert (response["X-Limit"], response["X-Total-Count"]) == ("1000", "2")
+
+
 def test_source_endpoint_narrows_to_the_source(api_client, setup):
     token = buckets_token()
 

@@ -90,3 +90,19 @@ def test_a_nul_character_in_the_query_string_is_refused_before_any_view(client, 
     response = client.get(path, {"search": "a\x00b", "q": "a\x00b"})
 
     assert response.status_code == 400
+
+
+def test_a_limit_over_the_cap_is_served_at_the_cap_and_next_pages_on(api_client, sales_manager, monkeypatch):
+    from crm.core.api.pagination import LimitOffsetPagination
+    from tests.customers.factories import CustomerFactory
+
+    monkeypatch.setattr(LimitOffsetPagination, "max_limit", 2)
+    CustomerFactory.create_batch(3)
+    api_client.force_authenticate(sales_manager)
+
+    response = api_client.get(reverse("backoffice:customer-list"), {"limit": 5000})
+
+    assert response.status_code == 200
+    assert (response.json()["count"], len(response.json()["results"])) == (3, 2)
+    assert "limit=2" in response.json()["next"]
+    assert "offset=2" in response.json()["next"]

@@ -2,7 +2,16 @@ from decimal import Decimal
 
 import pytest
 
-from crm.core.money import ROUNDING_CHARGE, ROUNDING_PAYOUT, Money, MoneyError, from_minor, round_money, to_minor
+from crm.core.money import (
+    ROUNDING_CHARGE,
+    ROUNDING_PAYOUT,
+    Money,
+    MoneyError,
+    format_money,
+    from_minor,
+    round_money,
+    to_minor,
+)
 
 
 def test_amounts_round_half_even_to_the_currency_minor_units():
@@ -34,3 +43,28 @@ def test_money_adds_only_the_same_currency():
     assert Money("1.10", "usd") + Money("2.20", "USD") == Money(Decimal("3.30"), "USD")
     with pytest.raises(MoneyError):
         Money("1", "USD") + Money("1", "EUR")
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "shown"),
+    [
+        (Decimal("0E-8"), "USD", "0.00 USD"),
+        (Decimal("-0E-8"), "USD", "0.00 USD"),
+        (Decimal("1234.5"), "USD", "1,234.50 USD"),
+        (Decimal("12.50000000"), "EUR", "12.50 EUR"),
+        (Decimal("1E+3"), "JPY", "1,000 JPY"),
+        (Decimal("-1234567.891"), "KWD", "-1,234,567.891 KWD"),
+        (Decimal("0.001"), "USD", "0.001 USD"),  # finer than a cent: nothing is rounded away
+        (Decimal("0.5"), "BTC", "0.50000000 BTC"),
+        (5, "USD", "5.00 USD"),
+    ],
+)
+def test_format_money(amount, currency, shown):
+    assert format_money(amount, currency) == shown
+
+
+def test_format_money_takes_a_currency_rows_own_minor_units():
+    class Row:
+        code, minor_units = "USDT", 2
+
+    assert format_money(Decimal("3.1"), Row()) == "3.10 USDT"

@@ -2,6 +2,7 @@
 
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
 from crm.customers.models import Customer, OnboardingStepConfiguration
@@ -10,6 +11,7 @@ from crm.users.models import LoginRecord
 from tests.customers.factories import PortalCustomerFactory
 from tests.customers.portal import url
 from tests.users.factories import DEFAULT_PASSWORD, StaffUserFactory, totp_now
+from tests.wallets.test_concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 LOG_IN = url("auth-log-in")
@@ -238,3 +240,29 @@ def test_log_out_needs_a_logged_in_client(api_client):
     response = api_client.post(LOG_OUT, {"refresh": "x"}, format="json")
 
     assert response.status_code == 401
+
+
+# Single use under concurrency (issue 11, finding 2's class) -----------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_refresh_token_used_concurrently_gives_one_new_pair():
+    refresh = security.issue_tokens(PortalCustomerFactory().user)["refresh"]
+
+    answers = run_together([lambda: APIClient().post(REFRESH, {"refresh": refresh}, format="json") for _ in range(6)])
+
+    assert sorted(answer.status_code for answer in answers) == [200] + [401] * 5
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_recovery_code_used_concurrently_opens_one_session():
+    customer = PortalCustomerFactory()
+    TOTPDevice.objects.create(user=customer.user, name="app", confirmed=True)
+    code = security.new_recovery_codes(customer.user)[0]
+
+    answers = run_together([lambda: _log_in(APIClient(), customer.email, otp_code=code) for _ in range(6)])
+
+    assert sorted(answer.status_code for answer in answers) == [200] + [401] * 5
+    assert LoginRecord.objects.filter(result="success").count() == 1

@@ -15,6 +15,8 @@ from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from crm.core.middleware import API_PATH_PREFIXES
+
 METHODS = ("get", "post", "put", "patch", "delete")
 # Kwargs that select a representation, not an object (DRF's `.json` suffix routes repeat every route).
 NOT_OBJECT_KWARGS = {"format"}
@@ -40,7 +42,8 @@ class Route:
         return f"{self.namespace}:{self.name} {self.method}"
 
     def url(self, kwargs: dict[str, Any]) -> str:
-        return reverse(f"{self.namespace}:{self.name}", kwargs={key: kwargs[key] for key in self.kwargs})
+        name = f"{self.namespace}:{self.name}" if self.namespace else self.name
+        return reverse(name, kwargs={key: kwargs[key] for key in self.kwargs})
 
     @property
     def authentication_classes(self) -> list:
@@ -77,16 +80,17 @@ def _methods(callback) -> list[tuple[str, str]]:
 
 
 @cache
-def object_routes() -> tuple[Route, ...]:
-    """Every (object route, method) under /api/, in URL-configuration order."""
+def program_routes() -> tuple[Route, ...]:
+    """Every (route, method) whose callers are programs (`API_PATH_PREFIXES`: the API, the seeds' compatibility
+    paths, webhooks), with or without an object kwarg, in URL-configuration order."""
     routes: list[Route] = []
     for regex, namespaces, pattern in _walk(get_resolver()):
         path = _human(regex)
-        if not path.startswith("/api/") or not pattern.name:
+        if not path.startswith(API_PATH_PREFIXES) or not pattern.name:
             continue
-        kwargs = tuple(name for name in pattern.pattern.regex.groupindex if name not in NOT_OBJECT_KWARGS)
-        if not kwargs or any(name in NOT_OBJECT_KWARGS for name in pattern.pattern.regex.groupindex):
+        if any(name in NOT_OBJECT_KWARGS for name in pattern.pattern.regex.groupindex):
             continue
+        kwargs = tuple(pattern.pattern.regex.groupindex)
         namespace = ":".join(namespaces)
         audience = namespaces[-1] if namespaces and namespaces[-1] in AUDIENCES else "public"
         callback = pattern.callback
@@ -107,3 +111,9 @@ def object_routes() -> tuple[Route, ...]:
                 )
             )
     return tuple(routes)
+
+
+@cache
+def object_routes() -> tuple[Route, ...]:
+    """Every (object route, method) under /api/, in URL-configuration order."""
+    return tuple(route for route in program_routes() if route.path.startswith("/api/") and route.kwargs)

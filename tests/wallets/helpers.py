@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
+
+from django.utils import timezone
 
 from crm.core.models import OutboxEvent
 from crm.wallets import services
@@ -31,4 +34,15 @@ def state(*wallets: Wallet) -> dict:
         "transactions": list(Transaction.objects.order_by("pk").values_list("pk", "status", "amount")),
         "entries": JournalEntry.objects.count(),
         "outbox": OutboxEvent.objects.count(),
+    }
+
+
+def admin_statement_period() -> dict[str, str]:
+    """The admin statement form's fields for yesterday to tomorrow (split date and time widgets)."""
+    now = timezone.now()
+    return {
+        "start_0": (now - dt.timedelta(days=1)).strftime("%Y-%m-%d"),
+        "start_1": "00:00:00",
+        "end_0": (now + dt.timedelta(days=1)).strftime("%Y-%m-%d"),
+        "end_1": "00:00:00",
     }

@@ -1,17 +1,15 @@
 """Money admin: changelists (flat queries, scoping), Finance dialogs, read-only ledger, statement page."""
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from crm.wallets import services
 from crm.wallets.models import Transaction
 from tests.customers.factories import CustomerFactory
 from tests.wallets.factories import WalletFactory
-from tests.wallets.helpers import fund, state
+from tests.wallets.helpers import admin_statement_period, fund, state
 
 pytestmark = pytest.mark.django_db
 
@@ -168,13 +166,7 @@ def test_wallet_page_and_group_change_through_the_service(client, finance_office
 def test_statement_page_and_xlsx(client, finance_officer):
     wallet = fund(WalletFactory(), "100.00")
     client.force_login(finance_officer)
-    now = timezone.now()
-    params = {
-        "start_0": (now - timedelta(days=1)).strftime("%Y-%m-%d"),
-        "start_1": "00:00:00",
-        "end_0": (now + timedelta(days=1)).strftime("%Y-%m-%d"),
-        "end_1": "00:00:00",
-    }
+    params = admin_statement_period()
     url = reverse("admin:wallets_wallet_statement", args=[wallet.pk])
 
     page = client.get(url, params)

@@ -17,13 +17,14 @@ from typing import Any
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from crm.affiliates import selectors
 from crm.affiliates.compat.authentication import RawApiTokenAuthentication
 from crm.affiliates.models import Affiliate, Bucket
+from crm.core.api.parsers import TOO_LARGE, request_data
 from crm.users.models import ApiToken
 
 PERMISSION = "affiliates.view_own_buckets"  # "Buckets: View Own", granted through the token's role
@@ -31,11 +32,18 @@ UNAUTHORIZED = {"message": "Access with the provided credentials is incorrect. C
 NO_BUCKET = "Bucket with corresponding affiliateID doesn't exist"
 NOT_OWNED = "Provided bucketId does not belong to the provided affiliateID"
 NOT_IN_BUCKET = "Provided sourceId does not belong to bucket"
-MAX_LIMIT = 1000
+MAX_LIMIT = 1000  # records per answer; a larger `limit` is served as this many (see the paging headers)
+MAX_IDS = 1000  # emails or ids per request
 
 
 def _bad_request(message: str) -> Response:
     return Response({"message": message, "statusCode": 400}, status=400)
+
+
+def _body_refused(exc: APIException) -> Response:
+    if exc.status_code == 413:
+        return Response({"message": TOO_LARGE, "statusCode": 413}, status=413)
+    return _bad_request("Request body must be JSON")
 
 
 class CreatedDateField(serializers.CharField):
@@ -58,11 +66,13 @@ class LeadFiltersSerializer(serializers.Serializer):
 
 
 class BucketLeadsRequestSerializer(serializers.Serializer):
-    emails = serializers.ListField(child=serializers.CharField(max_length=254), required=False, max_length=MAX_LIMIT)
-    ids = serializers.ListField(child=serializers.CharField(max_length=64), required=False, max_length=MAX_LIMIT)
+    emails = serializers.ListField(child=serializers.CharField(max_length=254), required=False, max_length=MAX_IDS)
+    ids = serializers.ListField(child=serializers.CharField(max_length=64), required=False, max_length=MAX_IDS)
     keyBy = serializers.ChoiceField(choices=["email", "id"], required=False, default="email")
     filters = LeadFiltersSerializer(required=False)
-    limit = serializers.IntegerField(required=False, default=100, min_value=0, max_value=MAX_LIMIT)
+    limit = serializers.IntegerField(
+        required=False, default=100, min_value=0, help_text=f"Records to return; above {MAX_LIMIT}, {MAX_LIMIT}."
+    )
     offset = serializers.IntegerField(required=False, default=0, min_value=0)
 
 
@@ -88,11 +98,16 @@ DESCRIPTION = (
     "a lead with no client id falls back to its email). A bucket holds the leads its affiliate sent and the clients "
     "its affiliate introduced (Traders Room and affiliate API sign-ups, by the id they returned), from the bucket's "
     "sources. `filters.createdDate` is a range of epoch-ms strings; "
-    "`limit` (default 100) and `offset` (default 0) apply after filtering. `Authorization: <API_TOKEN>` with no "
+    f"`limit` (default 100, at most {MAX_LIMIT}: a larger one is served as {MAX_LIMIT}) and `offset` (default 0) "
+    "apply after filtering; the body holds only leads, so the paging applied comes back in headers: `X-Limit` "
+    "(the limit served), `X-Offset` and `X-Total-Count` (leads matching the filters): page on with `offset` "
+    "until it reaches `X-Total-Count`. `Authorization: <API_TOKEN>` with no "
     "prefix, whose role holds 'Buckets: View Own'. The source variant also checks that the bucket has the source. "
     f'Errors, word for word: 400 `{{"message": "{NO_BUCKET}", "statusCode": 400}}`, the same with "{NOT_OWNED}", '
     f'and with a sourceId "{NOT_IN_BUCKET}"; 401 `{{"message": "{UNAUTHORIZED["message"]}", "statusCode": 401}}` '
-    "for a missing or invalid token or a missing permission."
+    "for a missing or invalid token or a missing permission. A body that is not a JSON object (or nested too "
+    'deep) answers 400 `{"message": "Request body must be JSON", "statusCode": 400}`, one larger than the '
+    f'upload limit 413 `{{"message": "{TOO_LARGE}", "statusCode": 413}}` (the seed lists neither).'
 )
 EXAMPLES = [
     OpenApiExample(
@@ -183,9 +198,9 @@ def _answer(request: Request, bucket_id: str, affiliate_id: str, source_id: str 
     if not isinstance(request.auth, ApiToken) or not request.user.has_perm(PERMISSION):
         return Response(UNAUTHORIZED, status=401)
     try:
-        body = request.data
-    except ParseError:
-        return _bad_request("Request body must be JSON")
+        body = request_data(request)
+    except APIException as exc:  # unreadable, nested too deep, too large, not JSON: the seed's body, never ours
+        return _body_refused(exc)
     if not isinstance(body, dict):
         return _bad_request("Request body must be a JSON object")
     payload = BucketLeadsRequestSerializer(data=body)
@@ -214,17 +229,29 @@ def _answer(request: Request, bucket_id: str, affiliate_id: str, source_id: str 
         created_from=created[0] if created else None,
         created_to=created[1] if len(created) > 1 else None,
     )
-    start, limit = data["offset"], data["limit"]
+    start, limit = data["offset"], min(data["limit"], MAX_LIMIT)
     answer: dict[str, Any] = {}
     for row in leads[start : start + limit]:
         record = _record(row, affiliate_id=str(bucket.affiliate.customer_id))
         key = record["id"] if data["keyBy"] == "id" and record["id"] else record["email"]
         answer[key] = record
-    return Response(answer)
+    headers = {"X-Limit": str(limit), "X-Offset": str(start), "X-Total-Count": str(leads.count())}
+    return Response(answer, headers=headers)
+
+
+PAGING_HEADERS = [
+    OpenApiParameter(name, int, OpenApiParameter.HEADER, response=[200], description=description, required=True)
+    for name, description in [
+        ("X-Limit", f"The limit served: the request's `limit`, at most {MAX_LIMIT}."),
+        ("X-Offset", "The request's `offset`."),
+        ("X-Total-Count", "How many leads match the filters, whatever the paging."),
+    ]
+]
 
 
 def _schema(*, summary: str, operation_id: str, with_source: bool):
     parameters = [
+        *PAGING_HEADERS,
         OpenApiParameter("bucket_id", str, OpenApiParameter.PATH, description="bucketId: bucket identifier"),
         OpenApiParameter("affiliate_id", str, OpenApiParameter.PATH, description="affiliateID: the affiliate's id"),
     ]
@@ -242,6 +269,7 @@ def _schema(*, summary: str, operation_id: str, with_source: bool):
             200: {"type": "object", "additionalProperties": LEAD_SCHEMA},
             400: ERROR_BODY,
             401: ERROR_BODY,
+            413: ERROR_BODY,
         },
         examples=EXAMPLES,
         parameters=parameters,

@@ -9,12 +9,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from crm.affiliates.compat.authentication import SignupCaller, SignupKeyAuthentication
 from crm.affiliates.compat.signup import autologin_for, tradersroom_sign_up
+from crm.core.api.parsers import TOO_LARGE, request_data
 from crm.core.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
@@ -116,7 +117,10 @@ ERROR_BODY = inline_serializer(
         "`passport` are managed by the platform and refused (400). "
         'Errors, word for word: 400 `{"message": "' + REQUIRED + '", "providerStatus": 400}` (other '
         'invalid input: the same shape with its own message), 401 `{"message": "Invalid secret key", '
-        '"providerStatus": 401}`, 500 `{"message": "Internal server error", "providerStatus": 500}`.'
+        '"providerStatus": 401}`, 500 `{"message": "Internal server error", "providerStatus": 500}`; a body larger '
+        'than the upload limit answers 413 `{"message": "'
+        + TOO_LARGE
+        + '", "providerStatus": 413}` (not in the seed).'
     ),
     request=SignUpRequestSerializer,
     responses={
@@ -129,6 +133,7 @@ ERROR_BODY = inline_serializer(
         ),
         400: ERROR_BODY,
         401: ERROR_BODY,
+        413: ERROR_BODY,
         500: ERROR_BODY,
     },
     examples=[
@@ -162,9 +167,9 @@ def tradersroom_signup(request: Request) -> Response:
     if not isinstance(request.auth, SignupCaller):
         return Response(INVALID_KEY, status=401)
     try:
-        body = request.data
-    except ParseError:
-        return _error(REQUIRED)
+        body = request_data(request)
+    except APIException as exc:  # unreadable, nested too deep, too large, not JSON: the seed's body, never ours
+        return _error(TOO_LARGE, 413) if exc.status_code == 413 else _error(REQUIRED)
     if not isinstance(body, dict) or _missing_required(body):
         return _error(REQUIRED)
     payload = SignUpRequestSerializer(data=body)

@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.models import TimeStampedModel
+from crm.core.money import format_money
 
 MONEY = {"max_digits": 28, "decimal_places": 8}
 RATE = {"max_digits": 28, "decimal_places": 12}
@@ -120,7 +121,12 @@ class CommissionRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        value = f"{self.percent}%" if self.percent is not None else f"{self.amount} {self.currency_id or ''}"
+        if self.percent is not None:
+            value = f"{self.percent.normalize():f}%"
+        elif self.amount is not None and self.currency_id:
+            value = format_money(self.amount, self.currency_id)
+        else:
+            value = "" if self.amount is None else f"{self.amount.normalize():f}"
         return f"{self.kind} {value}".strip()
 
     def save(self, *args, **kwargs) -> None:

@@ -24,6 +24,7 @@ from crm.affiliates.exceptions import (
 )
 from crm.affiliates.models import Affiliate, CommissionLedger, PayoutRequest, PayoutWallet
 from crm.core.events import emit
+from crm.core.money import format_money
 from crm.core.services import get_setting, record_activity
 from crm.wallets import services as wallets
 from crm.wallets.models import Transaction, Wallet
@@ -91,8 +92,8 @@ def create_payout_request(
     minimum = minimum_payout()
     if amount <= 0 or amount < minimum:
         raise PayoutBelowMinimum(
-            f"The approved commissions ({amount} {affiliate.currency_id}) do not reach the minimum payout "
-            f"({minimum} {affiliate.currency_id}).",
+            f"The approved commissions ({format_money(amount, affiliate.currency)}) do not reach the minimum "
+            f"payout ({format_money(minimum, affiliate.currency)}).",
             fields={"payoutWalletId": ["Nothing to pay out yet."]},
         )
     request = PayoutRequest.objects.create(

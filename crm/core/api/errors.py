@@ -12,6 +12,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from crm.core.api.parsers import body_refusal
 from crm.core.exceptions import DomainError
 
 
@@ -57,6 +58,7 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
+    exc = body_refusal(exc) or exc
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, exc.fields or None), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):

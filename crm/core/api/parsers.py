@@ -1,4 +1,10 @@
-"""The API's parsers: like DRF's, but a NUL character anywhere in the fields is refused.
+"""The API's parsers: like DRF's, but bodies are read within limits, and a NUL character is refused.
+
+Limits: Django's (`DATA_UPLOAD_MAX_MEMORY_SIZE` for JSON and form bodies and the fields of multipart ones,
+`DATA_UPLOAD_MAX_NUMBER_FIELDS`, `DATA_UPLOAD_MAX_NUMBER_FILES`) and JSON nesting (`crm.core.jsontext`).
+Django raises its refusals as `SuspiciousOperation`s, which DRF does not handle (a 500, or Django's HTML 400
+page); `body_refusal` turns them into API exceptions: 413 `RequestTooLarge` or 400 `ParseError`. The exception
+handler uses it for every view, and views that answer refusals in their own shape read `request_data`.
 
 No field of this API takes a NUL and PostgreSQL text cannot hold one, so a request with one is refused
 as a whole (400) instead of failing in the database, whatever field (a related code, a choice) carries
@@ -8,13 +14,44 @@ it. Uploaded files may hold any bytes: only the other fields are checked. Query 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import QueryDict
 from rest_framework import parsers
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import APIException, ParseError
 
+from crm.core import jsontext
 from crm.core.middleware import NUL_REFUSED
+
+TOO_LARGE = "The request body is too large."
+
+
+class RequestTooLarge(ParseError):
+    """The body is over the size limit: 413, and still a `ParseError` for views that answer those themselves."""
+
+    status_code = 413
+    default_detail = TOO_LARGE
+    default_code = "too_large"
+
+
+def body_refusal(exc: Exception) -> APIException | None:
+    """The API exception for Django's refusal of a body (None for any other exception)."""
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge()
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return ParseError(str(exc))
+    return None
+
+
+def request_data(request) -> Any:
+    """`request.data`, every refusal of the body raised as an `APIException` (413 or 400)."""
+    try:
+        return request.data
+    except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent) as exc:
+        raise body_refusal(exc) from exc
 
 
 def has_nul(value: Any) -> bool:
@@ -37,13 +74,40 @@ class RefuseNulMixin:
         return parsed
 
 
-class JSONParser(RefuseNulMixin, parsers.JSONParser):
+class LimitedJSONParser(parsers.JSONParser):
+    """DRF hands it the body Django read (within `DATA_UPLOAD_MAX_MEMORY_SIZE`); nesting is limited here."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            return jsontext.loads(stream.read().decode(encoding))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ParseError(f"JSON parse error - {exc}") from exc
+
+
+class LimitedFormParser(parsers.FormParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except TooManyFieldsSent as exc:
+            raise body_refusal(exc) from exc
+
+
+class LimitedMultiPartParser(parsers.MultiPartParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent) as exc:
+            raise body_refusal(exc) from exc
+
+
+class JSONParser(RefuseNulMixin, LimitedJSONParser):
     pass
 
 
-class FormParser(RefuseNulMixin, parsers.FormParser):
+class FormParser(RefuseNulMixin, LimitedFormParser):
     pass
 
 
-class MultiPartParser(RefuseNulMixin, parsers.MultiPartParser):
+class MultiPartParser(RefuseNulMixin, LimitedMultiPartParser):
     pass

@@ -89,6 +89,13 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return defaults.page_not_found(request, exception)
 
 
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """400 outside any view (a refused host or body): the API's error body under the API paths."""
+    if _is_api(request):
+        return JsonResponse(error_body("bad_request", "Bad request."), status=400)
+    return defaults.bad_request(request, exception)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """500: the API's error body under the API paths (never a stack trace), the site's page elsewhere."""
     if _is_api(request):

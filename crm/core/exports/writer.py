@@ -1,4 +1,5 @@
-"""Streaming XLSX writing: openpyxl write-only mode, one row in memory at a time."""
+"""Streaming XLSX writing: openpyxl write-only mode, one row in memory at a time; user text never becomes a formula
+(`crm.core.exports.cells`)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeData
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+
+from crm.core.exports.cells import xlsx_row, xlsx_text_cell
 
 # Excel refuses longer cell text.
 MAX_CELL_LENGTH = 32767
@@ -55,13 +57,13 @@ def write_xlsx(
     bold = Font(bold=True)
     header_cells = []
     for header in headers:
-        cell = WriteOnlyCell(sheet, value=str(header))
+        cell = xlsx_text_cell(sheet, str(header))
         cell.font = bold
         header_cells.append(cell)
     sheet.append(header_cells)
     count = 0
     for row in rows:
-        sheet.append([cell_value(value) for value in row])
+        sheet.append(xlsx_row(sheet, [cell_value(value) for value in row]))
         count += 1
         if on_progress and count % progress_every == 0:
             on_progress(count)

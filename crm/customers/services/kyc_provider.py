@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from typing import Any
 
@@ -11,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from crm.core import jsontext
 from crm.core.exceptions import DomainError
 from crm.core.services import get_setting, set_setting
 from crm.customers import kyc_providers as providers
@@ -70,7 +70,7 @@ def receive_sumsub_webhook(body: bytes, *, digest: str, algorithm: str) -> tuple
     if expected is None or not digest or not hmac.compare_digest(expected, digest.strip().lower()):
         raise WebhookRefused("The webhook signature does not match.")
     try:
-        payload = json.loads(body)
+        payload = jsontext.loads(body)
     except ValueError as exc:
         raise DomainError("The body is not JSON.", code="invalid_body") from exc
     if not isinstance(payload, dict):
@@ -167,7 +167,7 @@ def process_kyc_webhook(webhook_id: int) -> None:
     webhook = KycWebhook.objects.filter(pk=webhook_id, processed_at__isnull=True).first()
     if webhook is None:
         return
-    payload = json.loads(webhook.body)
+    payload = jsontext.loads(webhook.body)
     kind = payload.get("type")
     reviewed = kind == "applicantReviewed"
     try:

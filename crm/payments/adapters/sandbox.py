@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
+from crm.core import jsontext
 from crm.core.services import set_setting
 from crm.payments.adapters.base import BadPayload, Checkout, PaymentAdapter, ProviderEvent
 
@@ -74,7 +75,7 @@ class SandboxAdapter(PaymentAdapter):
 
     def parse(self, body: bytes) -> ProviderEvent:
         try:
-            data = json.loads(body)
+            data = jsontext.loads(body)
             amount = Decimal(str(data["amount"])) if data.get("amount") is not None else None
             return ProviderEvent(
                 event_id=str(data["id"]),

@@ -16,6 +16,7 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
+from crm.core import jsontext
 from crm.customers.forms import ServiceSavedForm, staff_agents
 from crm.customers.models import SalesStatus
 from crm.sales import services
@@ -111,7 +112,7 @@ class LeadImportForm(ServiceSavedForm):
         if not raw:
             return {}
         try:
-            value = json.loads(raw)
+            value = jsontext.loads(raw)
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(_("Not valid JSON.")) from exc
         if not isinstance(value, dict):

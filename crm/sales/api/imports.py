@@ -13,6 +13,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from crm.core import jsontext
 from crm.core.api.errors import ErrorSerializer
 from crm.core.api.fields import SignedFileLinkField
 from crm.core.api.parsers import FormParser, JSONParser, MultiPartParser
@@ -36,7 +37,7 @@ class _MappingField(serializers.JSONField):
     def to_internal_value(self, data: Any) -> dict[str, str]:
         if isinstance(data, str):
             try:
-                data = json.loads(data) if data.strip() else {}
+                data = jsontext.loads(data) if data.strip() else {}
             except json.JSONDecodeError as exc:
                 raise serializers.ValidationError("Not valid JSON.") from exc
         if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):

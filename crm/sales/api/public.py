@@ -8,9 +8,9 @@ from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 
 from crm.core.api.errors import ErrorSerializer, error_body
+from crm.core.api.throttling import AnonRateThrottle
 from crm.sales.models import Lead
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 from collections.abc import Callable, Iterator
@@ -16,6 +15,7 @@ from django.utils import timezone
 
 from crm.core.events import emit
 from crm.core.exceptions import DomainError
+from crm.core.exports.cells import SafeCsvWriter
 from crm.core.services import record_activity
 from crm.customers.models import SalesStatus
 from crm.sales.imports.insert import insert_rows
@@ -301,7 +301,7 @@ def _log_imported(job: LeadImport, lead_ids: list[int]) -> None:
 def _finish(job: LeadImport, *, headers: list[str]) -> LeadImport:
     if job.rows_rejected:
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = SafeCsvWriter(out)
         writer.writerow(["row", "reasons", *headers])
         for rejection in job.rejections.order_by("row_number").iterator(chunk_size=2000):
             writer.writerow([rejection.row_number, " ".join(rejection.reasons), *rejection.cells])

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.money import format_money
 from crm.wallets.models.accounts import MONEY, Wallet
 from crm.wallets.models.currencies import Currency
 
@@ -75,4 +76,4 @@ class Posting(models.Model):
         indexes = [models.Index(fields=["wallet", "bucket", "created_at", "id"], name="posting_wallet_time_idx")]
 
     def __str__(self) -> str:
-        return f"{self.amount} {self.currency_id} {self.bucket}"
+        return f"{format_money(self.amount, self.currency_id)} {self.bucket}"

@@ -20,6 +20,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.core.money import format_money
 from crm.core.services import get_setting
 from crm.customers.models import Customer, OnboardingStage, VerificationLevel, VerificationLimit
 from crm.customers.services import (
@@ -171,7 +172,7 @@ def _check_limits(customer: Customer, limits: VerificationLimit, *, operation: s
     else:
         if limits.transfer_min is not None and amount < limits.transfer_min:
             raise LimitExceeded(
-                _("The smallest transfer is %(min)s %(cur)s.") % {"min": limits.transfer_min, "cur": currency},
+                _("The smallest transfer is %(min)s.") % {"min": format_money(limits.transfer_min, currency)},
                 fields={"amount": [_("Below the minimum transfer.")]},
             )
         checks.append((limits.daily_internal_transfer, Transaction.Type.WALLET_TRANSFER, day, _("daily transfer")))
@@ -181,8 +182,8 @@ def _check_limits(customer: Customer, limits: VerificationLimit, *, operation: s
         used = _period_total(customer, kind=kind, currency=currency, since=since)
         if used + amount > limit:
             raise LimitExceeded(
-                _("This exceeds your %(label)s limit of %(limit)s %(cur)s (used %(used)s).")
-                % {"label": label, "limit": limit, "cur": currency, "used": used},
+                _("This exceeds your %(label)s limit of %(limit)s (used %(used)s).")
+                % {"label": label, "limit": format_money(limit, currency), "used": format_money(used, currency)},
                 fields={"amount": [_("Over the limit.")]},
             )
 

@@ -20,7 +20,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from crm.core.money import to_decimal
+from crm.core.money import format_money, to_decimal
 from crm.wallets.exceptions import IdempotencyConflict, InsufficientFunds, UnbalancedEntry
 from crm.wallets.models import BUCKET_COLUMNS, Bucket, Currency, JournalEntry, Posting, Transaction, Wallet
 
@@ -120,7 +120,7 @@ def _check_balanced(legs: Sequence[Leg], currencies: dict[int, str]) -> None:
         totals[currencies[leg.wallet.pk]] += leg.amount
     unbalanced = {code: total for code, total in totals.items() if total != 0}
     if unbalanced:
-        detail = ", ".join(f"{code} {total}" for code, total in sorted(unbalanced.items()))
+        detail = ", ".join(format_money(total, code) for code, total in sorted(unbalanced.items()))
         raise UnbalancedEntry(f"The postings do not sum to zero per currency: {detail}.")
 
 
@@ -132,7 +132,7 @@ def _check_precision(legs: Sequence[Leg], currencies: dict[int, str], locked: di
     for leg in legs:
         code = currencies[leg.wallet.pk]
         if leg.amount != leg.amount.quantize(Decimal(1).scaleb(-minor.get(code, 8))):
-            raise UnbalancedEntry(f"{leg.amount} has more decimals than {code} allows.")
+            raise UnbalancedEntry(f"{format_money(leg.amount, code)} has more decimals than {code} allows.")
 
 
 def post_entry(
@@ -257,7 +257,7 @@ def _apply(legs: Sequence[Leg], locked: dict[int, Wallet]) -> dict[int, dict[str
         if negative and not wallet.allow_negative:
             column = negative[0]
             raise InsufficientFunds(
-                f"Wallet {wallet.number} has {getattr(wallet, column)} {wallet.currency_id} "
+                f"Wallet {wallet.number} has {format_money(getattr(wallet, column), wallet.currency)} "
                 f"({column.replace('_', ' ')}); it cannot go below zero.",
                 fields={"amount": ["Insufficient funds."]},
             )

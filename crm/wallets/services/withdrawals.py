@@ -27,7 +27,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from crm.core.money import to_decimal
+from crm.core.money import format_money, to_decimal
 from crm.core.services import record_activity
 from crm.customers.models import Customer
 from crm.wallets.exceptions import FourEyesRequired, InvalidTransition, PayoutUnderWay
@@ -138,7 +138,8 @@ def approve_withdrawal(txn: Transaction, *, actor, amount: Decimal | None = None
             raise FourEyesRequired("The amount can change only at the first approval.", code="amount_locked")
         amount = check_precision(to_decimal(amount), txn.currency)
         if amount > held_amount(txn) or amount <= txn.fee:
-            raise ValidationError({"amount": [f"Between the fee and the {held_amount(txn)} on hold."]})
+            on_hold = format_money(held_amount(txn), txn.currency)
+            raise ValidationError({"amount": [f"Between the fee and the {on_hold} on hold."]})
         txn.original_amount, txn.amount = held_amount(txn), amount
     if txn.approved_by_id is None:
         fields = stamp(txn, "approved", actor)

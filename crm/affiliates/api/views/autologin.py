@@ -7,10 +7,10 @@ from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from crm.affiliates import services_api
 from crm.core.api.errors import ErrorSerializer
+from crm.core.api.throttling import ScopedRateThrottle
 from crm.customers.api.portal import serializers as portal_serializers
 from crm.customers.api.portal.common import all_pending_steps, request_meta
 

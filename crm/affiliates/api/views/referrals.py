@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 
 from django.http import StreamingHttpResponse
@@ -20,6 +19,7 @@ from crm.affiliates.api.permissions import actor_of
 from crm.affiliates.api.serializers import partner as ps
 from crm.affiliates.api.serializers import portal as s
 from crm.affiliates.api.views.common import ERRORS, NOT_FOUND, READ_ERRORS, AffiliateAPIMixin
+from crm.core.exports.cells import SafeCsvWriter
 from crm.customers.models import Customer
 
 CSV_COLUMNS = [
@@ -160,12 +160,12 @@ class ReferralViewSet(
         return response
 
     def _csv_rows(self, queryset) -> Iterator[str]:
-        writer = csv.writer(_Echo())
+        writer = SafeCsvWriter(_Echo())
         yield writer.writerow(CSV_COLUMNS)
         serializer = s.ReferralSerializer(context=self.get_serializer_context())
         for customer in queryset.iterator(chunk_size=2000):
             row = serializer.to_representation(customer)
-            yield writer.writerow([_csv_safe(row.get(column)) for column in CSV_COLUMNS])
+            yield writer.writerow([row.get(column) for column in CSV_COLUMNS])
 
     @extend_schema(
         summary="Sources of my referrals",
@@ -200,9 +200,3 @@ class ReferralViewSet(
             self.affiliate, customer, body=payload.validated_data["body"], actor=actor_of(request)
         )
         return Response(s.ReferralNoteSerializer(note).data, status=status.HTTP_201_CREATED)
-
-
-def _csv_safe(value) -> str:
-    """A cell that spreadsheets will not run as a formula."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") and not text[1:2].isdigit() else text

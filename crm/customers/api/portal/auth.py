@@ -6,16 +6,14 @@ from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
-from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from crm.core import captcha
+from crm.core.api.throttling import ScopedRateThrottle
 from crm.core.exceptions import DomainError
 from crm.customers import services
 from crm.customers.api.permissions import IsPortalCustomer, portal_customer
@@ -166,22 +164,19 @@ class PortalAuthViewSet(viewsets.GenericViewSet):
     def refresh(self, request: Request) -> Response:
         data = _input(s.RefreshInputSerializer, request)
         try:
-            old = RefreshToken(data["refresh"])
-            user_id = old.get("user_id")
-            device_id = old.get(security.DEVICE_CLAIM)
-            serializer = TokenRefreshSerializer(data={"refresh": data["refresh"]})
-            serializer.is_valid(raise_exception=True)
-        except (TokenError, InvalidToken, AuthenticationFailed, ValidationError) as exc:
+            with transaction.atomic():
+                old, tokens = security.rotate_refresh_token(data["refresh"])
+                user_id, device_id = old.get("user_id"), old.get(security.DEVICE_CLAIM)
+                customer = Customer.objects.filter(user_id=user_id).select_related("user").first()
+                if customer is None or services.portal_customer_of(customer.user) is None:
+                    raise InvalidRefreshToken("This account cannot use the portal.", code="account_not_allowed")
+                if device_id:
+                    Device.objects.filter(pk=device_id, user_id=user_id).update(
+                        refresh_jti=RefreshToken(tokens["refresh"])["jti"]
+                    )
+        except TokenError as exc:
             raise InvalidRefreshToken("The refresh token is not valid.") from exc
-        tokens = serializer.validated_data
-        customer = Customer.objects.filter(user_id=user_id).select_related("user").first()
-        if customer is None or services.portal_customer_of(customer.user) is None:
-            raise InvalidRefreshToken("This account cannot use the portal.", code="account_not_allowed")
-        if device_id and "refresh" in tokens:
-            Device.objects.filter(pk=device_id, user_id=user_id).update(
-                refresh_jti=RefreshToken(tokens["refresh"])["jti"]
-            )
-        return Response({"access": tokens["access"], "refresh": tokens.get("refresh", data["refresh"])})
+        return Response(tokens)
 
     @extend_schema(
         summary="Log out",
