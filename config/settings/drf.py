@@ -10,11 +10,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["crm.core.api.permissions.StaffModelPermissions"],
-    "DEFAULT_PARSER_CLASSES": [
-        "crm.core.api.parsers.JSONParser",
-        "crm.core.api.parsers.FormParser",
-        "crm.core.api.parsers.MultiPartParser",
-    ],
+    # JSON bodies only; an upload action opts in to crm.core.api.parsers.MultiPartParser (see that module).
+    "DEFAULT_PARSER_CLASSES": ["crm.core.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "crm.core.api.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [

@@ -1,5 +1,9 @@
 """The API's parsers: like DRF's, but a NUL character anywhere in the fields is refused.
 
+Every request body is JSON (`DEFAULT_PARSER_CLASSES`), so each operation has one request content type and a
+body in another one answers 415 instead of being half read. A view that takes a file upload opts in to
+`MultiPartParser` for that action alone (`parser_classes=[MultiPartParser]`).
+
 No field of this API takes a NUL and PostgreSQL text cannot hold one, so a request with one is refused
 as a whole (400) instead of failing in the database, whatever field (a related code, a choice) carries
 it. Uploaded files may hold any bytes: only the other fields are checked. Query strings are checked by
@@ -38,10 +42,6 @@ class RefuseNulMixin:
 
 
 class JSONParser(RefuseNulMixin, parsers.JSONParser):
-    pass
-
-
-class FormParser(RefuseNulMixin, parsers.FormParser):
     pass
 
 

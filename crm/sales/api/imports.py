@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from crm.core.api.errors import ErrorSerializer
 from crm.core.api.fields import SignedFileLinkField
-from crm.core.api.parsers import FormParser, JSONParser, MultiPartParser
+from crm.core.api.parsers import JSONParser, MultiPartParser
 from crm.customers.models import SalesStatus
 from crm.sales.models import LeadImport
 from crm.sales.services import imports
@@ -132,7 +132,7 @@ class LeadImportStartSerializer(serializers.Serializer):
 class LeadImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = LeadImportSerializer
     permission_classes = [CanImportLeads]
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser]  # the upload (create); the actions read JSON
     queryset = LeadImport.objects.none()
 
     def get_queryset(self) -> QuerySet[LeadImport]:
@@ -168,7 +168,7 @@ class LeadImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         request=LeadImportStartSerializer,
         responses={202: LeadImportSerializer, **ERRORS},
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser])
     def start(self, request: Request, pk: str | None = None) -> Response:
         payload = LeadImportStartSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -183,6 +183,6 @@ class LeadImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         request=None,
         responses={202: LeadImportSerializer, **ERRORS},
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser])
     def resume(self, request: Request, pk: str | None = None) -> Response:
         return self._job(imports.resume_import(self.get_object(), actor=request.user), status.HTTP_202_ACCEPTED)

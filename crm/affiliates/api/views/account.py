@@ -22,7 +22,7 @@ from crm.affiliates.api.views.common import (
     period_of,
 )
 from crm.affiliates.models import Affiliate, AffiliateApiKey, Banner, LandingPage, TargetGroup
-from crm.core.api.parsers import FormParser, MultiPartParser
+from crm.core.api.parsers import MultiPartParser
 from crm.core.api.schema import SingleObjectSchema
 
 
@@ -167,7 +167,7 @@ class GreyLabelViewSet(AffiliateAPIMixin, viewsets.GenericViewSet):
         request=None,
         responses={200: s.AffiliateSuccessSerializer, **READ_ERRORS},
     )
-    @action(detail=False, methods=["get", "post", "delete"], parser_classes=[MultiPartParser, FormParser])
+    @action(detail=False, methods=["get", "post", "delete"], parser_classes=[MultiPartParser])
     def logos(self, request: Request) -> Response:
         if request.method == "GET":
             return Response(_logos(Affiliate.objects.get(pk=self.affiliate.pk), request))

@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from crm.core.api.parsers import FormParser, MultiPartParser
+from crm.core.api.parsers import MultiPartParser
 from crm.customers import kyc_providers, services
 from crm.customers.api.permissions import IsPortalCustomer, portal_customer
 from crm.customers.api.portal import serializers as s
@@ -106,7 +106,7 @@ class PortalDocumentViewSet(
 
     permission_classes = [IsPortalCustomer]
     serializer_class = s.PortalDocumentSerializer
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
     filter_backends: list = []
     queryset = Document.objects.none()
 
