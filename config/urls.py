@@ -41,7 +41,6 @@ urlpatterns = [
     path("", include("crm.core.urls")),
 ]
 
-handler404 = "crm.core.api.views.not_found"
 handler500 = "crm.core.api.views.server_error"
 
 if settings.DEBUG:

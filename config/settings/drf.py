@@ -34,6 +34,20 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
+# How each audience router's viewsets authenticate (crm.core.api.routers); views outside the routers (public
+# and compatibility endpoints, signed file links) use DEFAULT_AUTHENTICATION_CLASSES or their own.
+API_AUDIENCE_AUTHENTICATION = {
+    "backoffice": [
+        "crm.users.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "portal": ["crm.users.api.authentication.PortalJWTAuthentication"],
+    "affiliate": [
+        "crm.users.api.authentication.PortalJWTAuthentication",
+        "crm.affiliates.api.authentication.AffiliateKeyAuthentication",
+    ],
+}
+
 # https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html
 # Portal (client) sessions: short access tokens, rotating refresh tokens; a used or logged-out refresh
 # token is blacklisted.
@@ -57,13 +71,25 @@ SPECTACULAR_SETTINGS = {
         '`{"error": {"code", "message", "fields"}}`.'
     ),
     "VERSION": "1.0.0",
+    # 3.1: a nullable field is a "null" type, which every generator reads the same way.
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1/",
+    # crm.core.api.schema_hooks: rules every operation follows, whoever adds it.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "crm.core.api.schema_hooks.declare_servers",
+        "crm.core.api.schema_hooks.nullable_as_null_type",
+        "crm.core.api.schema_hooks.request_defaults_in_descriptions",
+        "crm.core.api.schema_hooks.name_parameter_enums",
+    ],
     "ENUM_NAME_OVERRIDES": {
+        "CountryEnum": "django_countries.countries",
+        "DocumentTypeEnum": "crm.customers.models.Document.Type",
         "CustomerStatusEnum": "crm.customers.models.Customer.Status",
         "DocumentStatusEnum": "crm.customers.models.Document.Status",
         "KycStatusEnum": "crm.customers.models.Customer.KycStatus",

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from crm.core.api.fields import AmountListField
 from crm.wallets.models import (
     AccountGroup,
     Currency,
@@ -88,6 +89,15 @@ class PlatformSerializer(serializers.ModelSerializer):
 
 
 class AccountGroupSerializer(serializers.ModelSerializer):
+    leverages = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        help_text="Leverages a client may choose, e.g. [50, 100]; empty: any.",
+    )
+    demo_start_amounts = AmountListField(
+        required=False, help_text="Amounts a new demo account may start with; the first is used."
+    )
+
     class Meta:
         model = AccountGroup
         fields = [

@@ -326,6 +326,14 @@ class VerificationLimitSerializer(serializers.ModelSerializer):
 
 class VerificationLevelSerializer(serializers.ModelSerializer):
     limits = VerificationLimitSerializer(many=True)
+    allowed_operations = serializers.ListField(
+        child=serializers.ChoiceField(choices=VerificationLevel.Operation.choices),
+        help_text="Operations a client at this level may do.",
+    )
+    required_document_groups = serializers.ListField(
+        child=serializers.ChoiceField(choices=Document.Type.choices),
+        help_text="Document types that must be approved to reach this level.",
+    )
 
     class Meta:
         model = VerificationLevel
