@@ -206,7 +206,25 @@ class WalletCreateSerializer(serializers.Serializer):
     group = serializers.PrimaryKeyRelatedField(queryset=AccountGroup.objects.filter(is_enabled=True), required=False)
     leverage = serializers.IntegerField(min_value=1, required=False)
     is_demo = serializers.BooleanField(default=False)
-    caption = serializers.CharField(max_length=100, required=False, default="")
+    caption = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class DefaultWalletSerializer(serializers.Serializer):
+    """The platform and account group of the wallet each new client gets at sign-up (null: none is opened)."""
+
+    platform = serializers.SlugRelatedField(
+        slug_field="name", queryset=Platform.objects.all(), allow_null=True, help_text="Platform name."
+    )
+    group = serializers.SlugRelatedField(
+        slug_field="name", queryset=AccountGroup.objects.all(), allow_null=True, help_text="Account group name."
+    )
+
+
+class DefaultWalletInputSerializer(DefaultWalletSerializer):
+    """Both names are required; the group must be an enabled group of the platform."""
+
+    platform = serializers.SlugRelatedField(slug_field="name", queryset=Platform.objects.all())
+    group = serializers.SlugRelatedField(slug_field="name", queryset=AccountGroup.objects.all())
 
 
 class PortalWalletCreateSerializer(serializers.Serializer):
@@ -216,7 +234,7 @@ class PortalWalletCreateSerializer(serializers.Serializer):
 
 
 class WalletUpdateSerializer(serializers.Serializer):
-    caption = serializers.CharField(max_length=100, required=False)
+    caption = serializers.CharField(max_length=100, required=False, allow_blank=True)
     group = serializers.PrimaryKeyRelatedField(queryset=AccountGroup.objects.all(), required=False, allow_null=True)
     leverage = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     can_deposit = serializers.BooleanField(required=False)

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from crm.core.api.exports import ExportableViewSetMixin
+from crm.core.api.permissions import require_perms
 from crm.customers.models import Customer
 from crm.wallets import services
 from crm.wallets.api import serializers as s
@@ -158,6 +159,37 @@ class AccountGroupViewSet(viewsets.ModelViewSet):
     permission_classes = [ActionPermissions]
     filterset_fields = ["platform", "currency", "is_demo", "is_enabled"]
     http_method_names = ["get", "post", "patch", "head", "options"]
+
+
+@extend_schema(tags=["wallets"])
+class WalletSettingsViewSet(viewsets.GenericViewSet):
+    """Settings of wallets: the default wallet a new client gets."""
+
+    permission_classes = [require_perms("core.change_setting")]
+    serializer_class = s.DefaultWalletSerializer
+    queryset = AccountGroup.objects.none()
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Get the default wallet platform and group",
+        description="Where sign-up opens a new client's first wallet; null when nothing is configured.",
+        responses={200: s.DefaultWalletSerializer, **ERRORS},
+    )
+    @extend_schema(
+        methods=["PUT"],
+        summary="Configure default wallet platform and group",
+        description="Every client who signs up from now on gets a wallet in this group (its currency, its "
+        "default leverage; a demo group's first start amount).",
+        request=s.DefaultWalletInputSerializer,
+        responses={200: s.DefaultWalletSerializer, **ERRORS},
+    )
+    @action(detail=False, methods=["get", "put"], url_path="default-wallet")
+    def default_wallet(self, request: Request) -> Response:
+        if request.method == "PUT":
+            values = validated(s.DefaultWalletInputSerializer, request.data)
+            services.configure_default_wallet(actor=request.user, **values)
+        group = services.default_wallet_group()
+        return Response({"platform": group.platform.name if group else None, "group": group.name if group else None})
 
 
 @extend_schema_view(

@@ -57,10 +57,7 @@ class PortalWalletViewSet(
 
     def create(self, request: Request) -> Response:
         values = validated(s.PortalWalletCreateSerializer, request.data)
-        group = services.default_group(values["currency"], is_demo=values["is_demo"])
-        wallet = services.create_wallet(portal_customer(request), group=group, actor=request.user, **values)
-        if wallet.is_demo and group and group.demo_start_amounts:
-            services.top_up_demo(wallet, amount=group.demo_start_amounts[0], actor=request.user)
+        wallet = services.open_client_wallet(portal_customer(request), actor=request.user, **values)
         return Response(s.PortalWalletSerializer(self.get_queryset().get(pk=wallet.pk)).data, status=201)
 
     @extend_schema(summary="Get my wallet's balance", responses={200: s.WalletBalanceSerializer, **ERRORS})
