@@ -85,7 +85,7 @@ SPECTACULAR_SETTINGS = {
         "crm.core.api.schema_hooks.declare_servers",
         "crm.core.api.schema_hooks.nullable_as_null_type",
         "crm.core.api.schema_hooks.request_defaults_in_descriptions",
-        "crm.core.api.schema_hooks.name_parameter_enums",
+        "crm.core.api.schema_hooks.name_inline_enums",
     ],
     "ENUM_NAME_OVERRIDES": {
         "CountryEnum": "django_countries.countries",

@@ -81,7 +81,7 @@ ERROR_BODY = inline_serializer(
 
 
 DESCRIPTION = (
-    "003 Buckets Leads Status API. Read-only, POST for bulk lookups. Returns lead data for clients identified by "
+    "Buckets Leads Status API. Read-only, POST for bulk lookups. Returns lead data for clients identified by "
     "`emails`, client `ids`, or both (neither: by the filters only), keyed by `email` (default) or `id` (`keyBy`; "
     "a lead with no client id falls back to its email). `filters.createdDate` is a range of epoch-ms strings; "
     "`limit` (default 100) and `offset` (default 0) apply after filtering. `Authorization: <API_TOKEN>` with no "

@@ -46,7 +46,7 @@ def _text(**kwargs) -> serializers.CharField:
 
 
 class SignUpRequestSerializer(serializers.Serializer):
-    """Every field of 003's "Full Field Reference", spelled as the seed spells it."""
+    """Every field of the Sign Up API's field reference, spelled as that API spells it."""
 
     email = serializers.EmailField()
     phone = serializers.CharField(max_length=30)
@@ -102,7 +102,7 @@ ERROR_BODY = inline_serializer(
     tags=["public: traders room"],
     summary="Traders Room — Sign Up",
     description=(
-        "003 Sign Up API: registers a new client (each request a new user; the email must be unique), with "
+        "Traders Room Sign Up API: registers a new client (each request a new user; the email must be unique), with "
         "marketing/affiliate data and routing. `x-api-key`: a platform API token whose role may add clients, or an "
         "affiliate's partner key (the affiliate, or the sub-IB of its tree named by `affiliateID`, introduces the "
         "client). `affiliateID` is the affiliate's client id or referral key. Answers `{id, url}` where `url` is a "

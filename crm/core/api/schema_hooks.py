@@ -9,8 +9,9 @@ operation, so an endpoint added later is held to the same rules without doing an
 - `request_defaults_in_descriptions`: a request field with a server-side default is optional, and generators
   that read `default` as "always present" (openapi-typescript) would make it required; the default moves into
   the field's description.
-- `name_parameter_enums`: a query parameter's choices become a reference to the named enum with the same
-  values, so a generated client has one enum type per set of choices, not one per operation.
+- `name_inline_enums`: choices written out inline (a query parameter's, a map's values) become a reference to
+  the named enum with the same values (a new one when a parameter's choices recur), so a generated client has
+  one enum type per set of choices, not one per operation.
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ def _parameter_enum_holders(result: dict) -> Iterator[tuple[str, str, dict]]:
                 yield path, parameter["name"], holder
 
 
-def name_parameter_enums(result: dict, generator, request=None, public=True) -> dict:
+def name_inline_enums(result: dict, generator, request=None, public=True) -> dict:
     schemas = _schemas(result)
     named = {_enum_key(schema["enum"]): name for name, schema in schemas.items() if schema.get("enum")}
     holders = list(_parameter_enum_holders(result))
@@ -157,11 +158,22 @@ def name_parameter_enums(result: dict, generator, request=None, public=True) -> 
         values = next(holder["enum"] for p, n, holder in holders if (p, n) == (path, parameter))
         schemas[name] = {"type": "string", "enum": [value for value in values if value not in ("", None)]}
         named[key] = name
-    for _path, _parameter, holder in holders:
-        name = named.get(_enum_key(holder["enum"]))
+    # Every choice set written out inline (a parameter's, a map's values...) that a named enum has: a reference.
+    tops = {id(schema) for schema in schemas.values()}
+    inline = [node for node in _walk({"paths": result.get("paths", {}), "schemas": schemas}) if id(node) not in tops]
+    for holder in inline:
+        name = named.get(_enum_key(holder["enum"])) if isinstance(holder.get("enum"), list) else None
         if name is None:
             continue
-        annotations = {key: holder[key] for key in ANNOTATIONS if key in holder}
-        holder.clear()
-        holder.update({"$ref": REF_PREFIX + name, **annotations})
+        _refer(holder, name)
     return result
+
+
+def _refer(holder: dict, name: str) -> None:
+    """Make `holder` a reference to the named enum, keeping its annotations and its blank or null choice."""
+    annotations = {key: holder[key] for key in ANNOTATIONS if key in holder}
+    extra = [{"const": ""}] if "" in holder["enum"] else []
+    extra += [{"type": "null"}] if None in holder["enum"] else []
+    holder.clear()
+    holder.update({"oneOf": [{"$ref": REF_PREFIX + name}, *extra]} if extra else {"$ref": REF_PREFIX + name})
+    holder.update(annotations)

@@ -318,7 +318,7 @@ class CustomerWriteSerializer(serializers.Serializer):
 
 
 class CustomerCreateSerializer(CustomerWriteSerializer):
-    """A new client, as the seed's "Create a new customer": a full name or first/last name."""
+    """A new client: a full name, or a first and a last name."""
 
     email = serializers.EmailField()
     phone = PhoneNumberField()

@@ -146,7 +146,9 @@ class PortalPaymentMethodSerializer(serializers.ModelSerializer):
 
 class PaymentMethodQuerySerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=Direction.choices)
-    currency = serializers.CharField(required=False, max_length=10)
+    currency = serializers.CharField(
+        required=False, max_length=10, help_text="Only methods taking this currency code, e.g. USD."
+    )
 
 
 class DepositCreateSerializer(serializers.Serializer):

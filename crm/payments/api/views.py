@@ -124,9 +124,20 @@ class PortalWithdrawalViewSet(viewsets.GenericViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List my whitelisted addresses"),
-    create=extend_schema(summary="Whitelist a withdrawal address"),
-    destroy=extend_schema(summary="Remove a whitelisted address"),
+    list=extend_schema(
+        summary="List my whitelisted addresses",
+        description="The addresses you saved for withdrawals, newest first. Once a currency has one, its "
+        "withdrawals go only to whitelisted addresses.",
+    ),
+    create=extend_schema(
+        summary="Whitelist a withdrawal address",
+        description="Saves an address (with its destination tag or memo where the currency needs one) for "
+        "withdrawals in that currency; the same address again returns the saved entry.",
+    ),
+    destroy=extend_schema(
+        summary="Remove a whitelisted address",
+        description="Takes the address off your whitelist; withdrawals already requested keep their address.",
+    ),
 )
 @extend_schema(tags=["portal payments"])
 class PortalWhitelistedAddressViewSet(

@@ -293,7 +293,7 @@ class LeadViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="Upload leads from CSV or XLSX",
         description=(
-            '000 "Upload leads from CSV": uploads and starts the import at once, without a preview (use '
+            "Uploads a CSV or XLSX file and starts the import at once, without a preview (use "
             "`lead-imports/` to preview first). Answers 202 with the import to follow."
         ),
         request={"multipart/form-data": LeadImportCreateSerializer},

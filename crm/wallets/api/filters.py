@@ -64,9 +64,11 @@ class TransactionFilterSet(filters.FilterSet):
 class PortalTransactionFilterSet(filters.FilterSet):
     type = filters.MultipleChoiceFilter(choices=Transaction.Type.choices)
     status = filters.MultipleChoiceFilter(choices=Transaction.Status.choices)
-    wallet_id = filters.NumberFilter(method="filter_wallet")
-    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    wallet_id = filters.NumberFilter(method="filter_wallet", label="Moving money into or out of this wallet")
+    created_after = IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", label="Created at or after (ISO 8601)"
+    )
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", label="Created before")
 
     class Meta:
         model = Transaction

@@ -69,9 +69,13 @@ class CurrencyConversionUpdateSerializer(serializers.Serializer):
 
 
 class ConvertQuerySerializer(serializers.Serializer):
-    source = serializers.SlugRelatedField(slug_field="code", queryset=Currency.objects.all())
-    target = serializers.SlugRelatedField(slug_field="code", queryset=Currency.objects.all())
-    amount = amount_field()
+    source = serializers.SlugRelatedField(
+        slug_field="code", queryset=Currency.objects.all(), help_text="Currency code of the amount, e.g. EUR."
+    )
+    target = serializers.SlugRelatedField(
+        slug_field="code", queryset=Currency.objects.all(), help_text="Currency code to convert to, e.g. USD."
+    )
+    amount = amount_field(help_text="The amount to convert, e.g. 100.00.")
 
 
 class ConversionResultSerializer(serializers.Serializer):
@@ -243,7 +247,7 @@ class WalletUpdateSerializer(serializers.Serializer):
 
 
 class MovementCreateSerializer(serializers.Serializer):
-    """A movement Finance enters by hand (seed: type, amount, comment, method, addToCredit)."""
+    """A movement Finance enters by hand: type, amount, comment, method, and whether it goes to the credit."""
 
     type = serializers.ChoiceField(choices=MOVEMENT_TYPES)
     amount = amount_field()

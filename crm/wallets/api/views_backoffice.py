@@ -59,7 +59,7 @@ class CurrencyViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):  # fmt: skip
-    """Currencies (004 Currency)."""
+    """Currencies: code, name, minor units, kind, and whether clients may use them."""
 
     queryset = Currency.objects.all()
     serializer_class = s.CurrencySerializer
@@ -84,7 +84,7 @@ class ExchangeRateViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):  # fmt: skip
-    """Exchange rates (000 Exchange Rate) and amount conversion at the current rate."""
+    """Exchange rates between currencies, and amount conversion at the current rate."""
 
     queryset = ExchangeRate.objects.all()
     serializer_class = s.ExchangeRateSerializer
@@ -118,7 +118,7 @@ class ExchangeRateViewSet(
 @extend_schema_view(**_crud_schema("currency conversion", "currency conversions", destroy=True))
 @extend_schema(tags=["wallets"])
 class CurrencyConversionViewSet(viewsets.ModelViewSet):
-    """Conversion paths (000 Conversions): the chain of rates from a source to a target currency."""
+    """Conversion paths: the chain of rates from a source to a target currency."""
 
     queryset = CurrencyConversion.objects.all()
     serializer_class = s.CurrencyConversionSerializer
@@ -213,7 +213,7 @@ class WalletViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):  # fmt: skip
-    """Client wallets and trading accounts (000 Wallets), scoped like the clients."""
+    """Client wallets and trading accounts, scoped like the clients."""
 
     serializer_class = s.WalletSerializer
     filterset_class = WalletFilterSet
@@ -318,7 +318,7 @@ class WalletViewSet(
 )
 @extend_schema(tags=["wallets"])
 class TransactionViewSet(ExportableViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    """Transactions (000 Transactions) and the Finance steps: approve, reject, refund."""
+    """Transactions and the Finance steps: approve, reject, refund."""
 
     serializer_class = s.TransactionSerializer
     filterset_class = TransactionFilterSet

@@ -128,8 +128,10 @@ class PortalAccountViewSet(viewsets.GenericViewSet):
         return Response({"success": True})
 
 
-STAGE = OpenApiParameter("stage", str, OpenApiParameter.PATH, enum=OnboardingStage.values)
-STEP = OpenApiParameter("step", str, OpenApiParameter.PATH, enum=OnboardingStep.values)
+STAGE = OpenApiParameter(
+    "stage", str, OpenApiParameter.PATH, enum=OnboardingStage.values, description="The onboarding stage."
+)
+STEP = OpenApiParameter("step", str, OpenApiParameter.PATH, enum=OnboardingStep.values, description="The form step.")
 
 
 @extend_schema(tags=["portal: onboarding"])
@@ -161,11 +163,7 @@ class PortalOnboardingViewSet(viewsets.GenericViewSet):
         responses={200: s.FieldConfigurationSerializer(many=True), **ERRORS},
         examples=[
             example(
-                "Real sign-up",
-                [
-                    {"field": "country", "step": "SignupRealForm", "required": True, "editable": False},
-                    {"field": "phone", "step": "SignupRealForm", "required": True, "editable": True},
-                ],
+                "Real sign-up", {"field": "country", "step": "SignupRealForm", "required": True, "editable": False}
             )
         ],
     )

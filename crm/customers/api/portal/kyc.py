@@ -25,7 +25,7 @@ DOCUMENT_EXAMPLE = {
     "size": 183204,
     "created_at": "2025-01-11T10:00:00Z",
     "reviewed_at": None,
-    "url": "/files/eyJz…/",
+    "url": "https://backoffice.example.com/files/eyJzIjoicHJpdmF0ZSJ9:1tXyZa:3kQ/",
 }
 
 
@@ -81,7 +81,7 @@ class PortalKycViewSet(viewsets.GenericViewSet):
     list=extend_schema(
         summary="My documents",
         description="The client's KYC documents, newest first, each with a short-lived download link.",
-        examples=[example("Page", {"count": 1, "next": None, "previous": None, "results": [DOCUMENT_EXAMPLE]})],
+        examples=[example("Document", DOCUMENT_EXAMPLE)],
         responses={200: s.PortalDocumentSerializer(many=True), **ERRORS},
     ),
     retrieve=extend_schema(
