@@ -83,6 +83,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "crm.core.api.schema_hooks.declare_servers",
+        "crm.core.api.schema_hooks.open_operations_need_no_credentials",
         "crm.core.api.schema_hooks.nullable_as_null_type",
         "crm.core.api.schema_hooks.request_defaults_in_descriptions",
         "crm.core.api.schema_hooks.name_inline_enums",

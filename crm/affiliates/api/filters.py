@@ -100,7 +100,7 @@ class CommissionRecordFilterSet(filters.FilterSet):
     statuses = filters.MultipleChoiceFilter(field_name="status", choices=CommissionLedger.Status.choices)
     commission_type = filters.MultipleChoiceFilter(choices=CommissionLedger.CommissionType.choices)
     action_type = filters.MultipleChoiceFilter(choices=CommissionLedger.ActionType.choices)
-    referral_id = filters.NumberFilter(field_name="referral_id", label="Client id of the referral")
+    referral_id = filters.NumberFilter(field_name="referral", label="Client id of the referral")
     action_after = IsoDateTimeFilter(
         field_name="action_timestamp", lookup_expr="gte", label="Action at or after (ISO 8601)"
     )

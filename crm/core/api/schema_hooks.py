@@ -4,6 +4,8 @@ They run after drf-spectacular's own enum hook (see `SPECTACULAR_SETTINGS["POSTP
 operation, so an endpoint added later is held to the same rules without doing anything:
 
 - `declare_servers`: the base URL the paths hang off (the requesting host when served, `SITE_URL` otherwise).
+- `open_operations_need_no_credentials`: an operation anyone may call (sign-up, log-in) declares no security
+  (`[]`), not an optional one (`[{}]`), so a generated client calls it without credentials.
 - `nullable_as_null_type`: OpenAPI 3.1 has no `nullable`; what a serializer or paginator still marks so becomes
   a `"null"` type.
 - `request_defaults_in_descriptions`: a request field with a server-side default is optional, and generators
@@ -32,6 +34,13 @@ ANNOTATIONS = ("title", "description", "readOnly", "writeOnly", "default", "depr
 def declare_servers(result: dict, generator, request=None, public=True) -> dict:
     url = request.build_absolute_uri("/").rstrip("/") if request is not None else settings.SITE_URL.rstrip("/")
     result["servers"] = [{"url": url, "description": "This deployment"}]
+    return result
+
+
+def open_operations_need_no_credentials(result: dict, generator, request=None, public=True) -> dict:
+    for _path, _method, operation in _operations(result):
+        if operation.get("security") == [{}]:
+            operation["security"] = []
     return result
 
 

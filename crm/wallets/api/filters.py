@@ -53,7 +53,7 @@ class TransactionFilterSet(filters.FilterSet):
         model = Transaction
         fields = ["is_ftd", "provider", "method"]
 
-    def filter_wallet(self, queryset, name, value):
+    def filter_wallet(self, queryset, name, value: int):
         return queryset.filter(Q(wallet_id=value) | Q(counter_wallet_id=value))
 
     def filter_awaiting(self, queryset, name, value):
@@ -74,5 +74,5 @@ class PortalTransactionFilterSet(filters.FilterSet):
         model = Transaction
         fields: list[str] = []
 
-    def filter_wallet(self, queryset, name, value):
+    def filter_wallet(self, queryset, name, value: int):
         return queryset.filter(Q(wallet_id=value) | Q(counter_wallet_id=value))
