@@ -67,7 +67,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Broker Back Office API",
     "DESCRIPTION": (
         "Back-office, client-portal and affiliate APIs of the broker back office. "
-        "Lists are paginated with `limit` and `offset`; every error has the body "
+        "Lists are paginated with `limit` and `offset` (a few short lists answer a plain array, as their "
+        "schema shows); request bodies are JSON, uploads multipart form data; every error has the body "
         '`{"error": {"code", "message", "fields"}}`.'
     ),
     "VERSION": "1.0.0",

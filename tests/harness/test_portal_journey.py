@@ -98,24 +98,16 @@ def test_portal_journey_through_the_generated_python_client(broker, client_packa
     )
     client = api.AuthenticatedClient(base_url=live_server.url, token=session.access, raise_on_unexpected_status=True)
     wallet = _call(wallets.portal_wallets_list, client=client).results[0]
-    card = _call(
-        payments.portal_payment_methods_list,
-        client=client,
-        type_=models.PaymentDirectionEnum.DEPOSIT,
-        currency=wallet.currency,
-    )[0]
+    card, payout = (
+        _call(payments.portal_payment_methods_list, client=client, type_=direction, currency=wallet.currency)[0]
+        for direction in (models.PaymentDirectionEnum.DEPOSIT, models.PaymentDirectionEnum.WITHDRAWAL)
+    )
     deposit = _call(
         payments.portal_deposits_create,
         client=client,
         body=models.DepositCreateRequest(method=card.id, wallet=wallet.id, amount="100.00"),
     )
     _pay_at_the_checkout(deposit.checkout_url, live_server.url)
-    payout = _call(
-        payments.portal_payment_methods_list,
-        client=client,
-        type_=models.PaymentDirectionEnum.WITHDRAWAL,
-        currency=wallet.currency,
-    )[0]
     withdrawal = _call(
         payments.portal_withdrawals_create,
         client=client,

@@ -38,7 +38,7 @@ from crm.wallets.models import AccountGroup, Transaction, Wallet
         responses={201: s.PortalWalletSerializer, **ERRORS},
     ),
 )
-@extend_schema(tags=["portal wallets"])
+@extend_schema(tags=["portal: wallets"])
 class PortalWalletViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
@@ -121,7 +121,7 @@ class PortalWalletViewSet(
     list=extend_schema(summary="List my transactions"),
     retrieve=extend_schema(summary="Get one of my transactions"),
 )
-@extend_schema(tags=["portal wallets"])
+@extend_schema(tags=["portal: wallets"])
 class PortalTransactionViewSet(viewsets.ReadOnlyModelViewSet):
     """The client's transactions; cancelling a withdrawal nobody approved yet."""
 
@@ -145,7 +145,7 @@ class PortalTransactionViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(s.PortalTransactionSerializer(txn).data)
 
 
-@extend_schema(tags=["portal wallets"])
+@extend_schema(tags=["portal: wallets"])
 class PortalTransferViewSet(viewsets.GenericViewSet):
     """Transfers between the client's own wallets."""
 
@@ -173,7 +173,7 @@ class PortalTransferViewSet(viewsets.GenericViewSet):
         return Response(s.PortalTransactionSerializer(txn).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(tags=["portal wallets"])
+@extend_schema(tags=["portal: wallets"])
 class PortalExchangeRateViewSet(viewsets.GenericViewSet):
     """What an amount is worth in another currency at the current rate."""
 
