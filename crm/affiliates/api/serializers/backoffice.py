@@ -96,7 +96,7 @@ class CommissionRuleSerializer(serializers.ModelSerializer):
 
 class CommissionLevelSerializer(serializers.ModelSerializer):
     rules = CommissionRuleSerializer(many=True, required=False)
-    level = serializers.IntegerField(min_value=1)
+    level = serializers.IntegerField(min_value=1, max_value=32767)
 
     class Meta:
         model = CommissionLevel
