@@ -8,8 +8,10 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/crm
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The pinned npm tools of the API client check (tests/harness/test_api_clients.py): openapi-typescript, tsc, Redocly.
+CLIENTS := tests/harness/clients
 
-.PHONY: install run test lint bench clean
+.PHONY: install clients run test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +23,14 @@ $(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
+$(CLIENTS)/node_modules/.package-lock.json: $(CLIENTS)/package.json $(CLIENTS)/package-lock.json
+	npm ci --prefix $(CLIENTS) --no-audit --no-fund
+
+# Without npm the client checks are skipped (REQUIRE_SERVICES=1 fails them): Node 20 and npm come from apt.
+clients:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(CLIENTS)/node_modules/.package-lock.json; \
+	else echo "npm is missing: the API client checks will be skipped (apt-get install nodejs npm)"; fi
+
 # The embedded default: SQLite file, tasks in-process (the beat schedule too), console email, files in ./media.
 run: install
 	$(BIN)/python manage.py migrate --noinput
@@ -30,7 +40,7 @@ run: install
 
 # PostgreSQL and Redis are used when reachable (CI always); otherwise SQLite, and the tests
 # that need them are listed as skipped with the reason. REQUIRE_SERVICES=1 fails instead.
-test: install
+test: install clients
 	@set -e; \
 	db="$$($(BIN)/python scripts/services.py postgres "$${DATABASE_URL:-$(PG_URL)}")"; \
 	redis="$$($(BIN)/python scripts/services.py redis "$${REDIS_URL:-$(REDIS_TEST_URL)}")"; \
@@ -49,4 +59,4 @@ bench: install
 	$(BIN)/python bench/run.py $(NAME)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm media staticfiles test-artifacts
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm media staticfiles test-artifacts $(CLIENTS)/node_modules

@@ -42,7 +42,6 @@ urlpatterns = [
 ]
 
 handler400 = "crm.core.api.views.bad_request"
-handler404 = "crm.core.api.views.not_found"
 handler500 = "crm.core.api.views.server_error"
 
 if settings.DEBUG:

@@ -1,8 +1,10 @@
 """The OpenAPI schema validates with no warnings, and its docs need nothing from a CDN."""
 
 import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from drf_spectacular.generators import SchemaGenerator
@@ -57,3 +59,21 @@ def test_every_operation_is_described():
         if not (operation.get("summary") or operation.get("description"))
     ]
     assert undescribed == []
+
+
+def _answer_schema(operation: dict) -> dict:
+    return operation.get("responses", {}).get("200", {}).get("content", {}).get("application/json", {})
+
+
+def test_every_list_answering_a_plain_array_is_named_in_the_readme():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+
+    plain = [
+        path
+        for path, operations in schema["paths"].items()
+        if _answer_schema(operations.get("get", {})).get("schema", {}).get("type") == "array"
+    ]
+
+    assert plain
+    assert [path for path in plain if f"`{path}`" not in readme] == []

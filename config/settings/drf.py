@@ -10,11 +10,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["crm.core.api.permissions.StaffModelPermissions"],
-    "DEFAULT_PARSER_CLASSES": [
-        "crm.core.api.parsers.JSONParser",
-        "crm.core.api.parsers.FormParser",
-        "crm.core.api.parsers.MultiPartParser",
-    ],
+    # JSON bodies only; an upload action opts in to crm.core.api.parsers.MultiPartParser (see that module).
+    "DEFAULT_PARSER_CLASSES": ["crm.core.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "crm.core.api.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -37,6 +34,20 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
+# How each audience router's viewsets authenticate (crm.core.api.routers); views outside the routers (public
+# and compatibility endpoints, signed file links) use DEFAULT_AUTHENTICATION_CLASSES or their own.
+API_AUDIENCE_AUTHENTICATION = {
+    "backoffice": [
+        "crm.users.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "portal": ["crm.users.api.authentication.PortalJWTAuthentication"],
+    "affiliate": [
+        "crm.users.api.authentication.PortalJWTAuthentication",
+        "crm.affiliates.api.authentication.AffiliateKeyAuthentication",
+    ],
+}
+
 # https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html
 # Portal (client) sessions: short access tokens, rotating refresh tokens; a used or logged-out refresh
 # token is blacklisted.
@@ -56,17 +67,31 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Broker Back Office API",
     "DESCRIPTION": (
         "Back-office, client-portal and affiliate APIs of the broker back office. "
-        "Lists are paginated with `limit` and `offset`; every error has the body "
+        "Lists are paginated with `limit` and `offset` (a few short lists answer a plain array, as their "
+        "schema shows); request bodies are JSON, uploads multipart form data; every error has the body "
         '`{"error": {"code", "message", "fields"}}`.'
     ),
     "VERSION": "1.0.0",
+    # 3.1: a nullable field is a "null" type, which every generator reads the same way.
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1/",
+    # crm.core.api.schema_hooks: rules every operation follows, whoever adds it.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "crm.core.api.schema_hooks.declare_servers",
+        "crm.core.api.schema_hooks.open_operations_need_no_credentials",
+        "crm.core.api.schema_hooks.nullable_as_null_type",
+        "crm.core.api.schema_hooks.request_defaults_in_descriptions",
+        "crm.core.api.schema_hooks.name_inline_enums",
+    ],
     "ENUM_NAME_OVERRIDES": {
+        "CountryEnum": "django_countries.countries",
+        "DocumentTypeEnum": "crm.customers.models.Document.Type",
         "CustomerStatusEnum": "crm.customers.models.Customer.Status",
         "DocumentStatusEnum": "crm.customers.models.Document.Status",
         "KycStatusEnum": "crm.customers.models.Customer.KycStatus",

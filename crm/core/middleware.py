@@ -117,3 +117,23 @@ class ApiBodyErrorMiddleware:
         if isinstance(exception, SuspiciousOperation | BadRequest):
             return JsonResponse(error_body("bad_request", "The request cannot be read."), status=400)
         return None
+
+
+class ApiNotFoundMiddleware:
+    """A 404 under the API paths answers the API's JSON error body, never an HTML page: with DEBUG on, Django
+    would show its technical 404 page for a path no route matches (handler404 only runs with DEBUG off)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code == 404
+            and request.path.startswith(API_PATH_PREFIXES)
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            from crm.core.api.errors import error_body  # DRF imports this module's helpers at start-up
+
+            return JsonResponse(error_body("not_found", "Not found."), status=404)
+        return response

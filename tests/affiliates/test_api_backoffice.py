@@ -107,6 +107,17 @@ def test_invalid_rule_saves_nothing(api_client, admin_staff):
     assert not CommissionModel.objects.exists()
 
 
+def test_a_level_beyond_what_the_database_holds_is_refused_and_saves_nothing(api_client, admin_staff):
+    api_client.force_authenticate(admin_staff)
+    bad = {**PLAN, "levels": [{"level": 40000, "rules": []}]}
+
+    response = api_client.post(reverse("backoffice:commission-model-list"), bad, format="json")
+
+    assert response.status_code == 400
+    assert "levels.0.level" in response.json()["error"]["fields"]
+    assert not CommissionModel.objects.exists()
+
+
 def test_commission_model_in_use_cannot_be_deleted(api_client, admin_staff):
     plan = CommissionModelFactory()
     AffiliateFactory(commission_model=plan)

@@ -1,8 +1,12 @@
 """API conventions every endpoint shares: throttling and the one error body."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.throttling import UserRateThrottle
+
+from crm.wallets.models import ExchangeRate
+from tests.customers.factories import PDF_BYTES, CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -72,15 +76,31 @@ def test_date_time_filters_take_any_iso_offset_and_refuse_the_unrepresentable(ap
 
 
 def test_a_nul_character_in_a_form_field_is_refused_but_a_file_may_hold_any_bytes(api_client, admin_staff):
+    customer = CustomerFactory()
     api_client.force_authenticate(admin_staff)
 
     response = api_client.post(
-        reverse("backoffice:exchangerate-list"),
-        {"from_currency": "EU\x00R", "to_currency": "USD", "rate": "1.1"},
+        reverse("backoffice:customer-documents", args=[customer.pk]),
+        {"file": SimpleUploadedFile("id.pdf", PDF_BYTES + b"\x00"), "document_type": "pass\x00port"},
         format="multipart",
     )
 
     assert (response.status_code, response.json()["error"]["code"]) == (400, "parse_error")
+    assert not customer.documents.exists()
+
+
+def test_a_body_in_another_content_type_than_json_is_refused_and_changes_nothing(api_client, admin_staff):
+    api_client.force_authenticate(admin_staff)
+
+    response = api_client.post(
+        reverse("backoffice:exchangerate-list"),
+        {"from_currency": "EUR", "to_currency": "USD", "rate": "1.1"},
+        format="multipart",
+    )
+
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_media_type"
+    assert not ExchangeRate.objects.exists()
 
 
 @pytest.mark.parametrize("path", ["/api/v1/backoffice/customers/", "/admin/customers/customer/"])

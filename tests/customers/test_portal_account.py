@@ -66,6 +66,17 @@ def test_update_of_a_locked_field_is_refused_and_changes_nothing(api_client):
     assert (customer.last_name, customer.city) == ("Doe", "London")
 
 
+def test_a_profile_update_sent_as_form_data_is_refused_and_changes_nothing(api_client):
+    customer = PortalCustomerFactory(city="London")
+    bearer(api_client, customer)
+
+    response = api_client.patch(PROFILE, {"city": "Leeds"}, format="multipart")
+
+    assert (response.status_code, response.json()["error"]["code"]) == (415, "unsupported_media_type")
+    customer.refresh_from_db()
+    assert customer.city == "London"
+
+
 @pytest.mark.parametrize(("body", "_case"), [({"email": "x@example.com"}, "email"), ({"status": "active"}, "status")])
 def test_fields_outside_the_profile_are_ignored(api_client, body, _case):
     customer = PortalCustomerFactory(status=Customer.Status.INACTIVE)

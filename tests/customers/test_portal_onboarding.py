@@ -88,7 +88,10 @@ def test_form_configuration_is_public(api_client):
     response = api_client.get(url("onboarding-forms", "SignupRealForm"))
 
     assert response.status_code == 200
-    assert response.json() == [{"field": "country", "step": "SignupRealForm", "required": True, "editable": False}]
+    assert response.json() == [
+        {"field": "country", "step": "SignupRealForm", "required": True, "editable": False},
+        {"field": "first_name", "step": "SignupRealForm", "required": True, "editable": True},
+    ]
 
 
 def test_submitting_a_form_fills_empty_fields_but_not_locked_ones(api_client):

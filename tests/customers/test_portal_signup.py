@@ -116,6 +116,29 @@ def test_real_form_requires_its_configured_fields_and_the_demo_form_does_not(api
     assert demo.status_code == 201
 
 
+@pytest.mark.parametrize("form", ["demo", "real"])
+def test_the_sign_up_form_configuration_reports_exactly_the_fields_sign_up_requires(api_client, form):
+    CustomerFieldConfiguration.objects.filter(field="first_name").update(step=None, required=False)
+    CustomerFieldConfiguration.objects.filter(field="last_name").update(step=f"Signup{form.title()}Form")
+    step = f"Signup{form.title()}Form"
+    configured = api_client.get(url("onboarding-forms", step)).json()
+    required = {row["field"] for row in configured if row["required"]}
+    values = {"last_name": "Doe", "phone": "+447911123456", "country": "GB", "first_name": "Jane"}
+    body = {"form": form, "password": PASSWORD}
+
+    refusals = {
+        name: api_client.post(SIGN_UP, {**body, **values, name: "", "email": f"{name}@example.com"}).status_code
+        for name in values
+    }
+    accepted = api_client.post(
+        SIGN_UP, {**body, **{name: values[name] for name in required}, "email": "jane@example.com"}
+    )
+
+    assert "first_name" in required
+    assert {name for name, status in refusals.items() if status == 400} == required
+    assert accepted.status_code == 201
+
+
 @pytest.mark.parametrize(
     ("extra", "code", "field", "_case"),
     [

@@ -110,6 +110,8 @@ def example(schema: dict, depth: int = 0) -> Any:
     if "default" in schema:
         return schema["default"]
     kind = schema.get("type")
+    if isinstance(kind, list):  # OpenAPI 3.1: ["string", "null"]
+        kind = next((name for name in kind if name != "null"), None)
     if kind == "object" or "properties" in schema:
         return _object(schema, depth)
     if kind == "array":

@@ -43,14 +43,14 @@ class World:
     settings: list = field(default_factory=list)
 
 
-def _restore_migration_rows() -> None:
+def restore_migration_rows() -> None:
     importlib.import_module(DATA_MIGRATIONS[0]).create_roles(apps, None)
     importlib.import_module(DATA_MIGRATIONS[1]).create_rows(apps, None)
 
 
 def build_world() -> World:
     """A small broker: staff, clients with wallets and money, leads, documents, an affiliate tree."""
-    _restore_migration_rows()
+    restore_migration_rows()
     usd = CurrencyFactory(code="USD")
     eur = CurrencyFactory(code="EUR")
     ExchangeRateFactory(from_currency=eur, to_currency=usd, rate=Decimal("1.1"))

@@ -7,7 +7,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.drainage import set_override
 from rest_framework.exceptions import ValidationError
 
 from crm.affiliates.models import CommissionLedger, PayoutRequest
@@ -35,9 +35,14 @@ class AnyStringsField(forms.MultipleChoiceField):
         return len(str(value)) <= 100
 
 
-@extend_schema_field({"type": "array", "items": {"type": "string"}})
 class StringsFilter(filters.MultipleChoiceFilter):
+    """Any strings, repeated; the schema shows a list of strings described by the filter's label."""
+
     field_class = AnyStringsField
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        set_override(self, "field", {"type": "string", "description": str(self.label or "")})
 
 
 def _start_of(day: dt.date) -> dt.datetime:
@@ -65,9 +70,13 @@ class ReferralFilterSet(filters.FilterSet):
     updated_to = filters.DateFilter(method="filter_updated_to", label="Updated on or before (e.g. 2023-09-13)")
     sources = StringsFilter(field_name="source", label="Sources, repeated: sources=FB&sources=Google")
     status = filters.MultipleChoiceFilter(choices=Customer.Status.choices)
-    has_ftd = filters.BooleanFilter(field_name="first_deposit_at", lookup_expr="isnull", exclude=True)
-    registered_after = IsoDateTimeFilter(field_name="registered_at", lookup_expr="gte")
-    registered_before = IsoDateTimeFilter(field_name="registered_at", lookup_expr="lt")
+    has_ftd = filters.BooleanFilter(
+        field_name="first_deposit_at", lookup_expr="isnull", exclude=True, label="Made a first deposit (or not)"
+    )
+    registered_after = IsoDateTimeFilter(
+        field_name="registered_at", lookup_expr="gte", label="Registered at or after (ISO 8601)"
+    )
+    registered_before = IsoDateTimeFilter(field_name="registered_at", lookup_expr="lt", label="Registered before")
     order_by = filters.CharFilter(method="filter_order_by", label="<column>|ASC or |DESC, e.g. name|ASC")
 
     class Meta:
@@ -91,9 +100,12 @@ class CommissionRecordFilterSet(filters.FilterSet):
     statuses = filters.MultipleChoiceFilter(field_name="status", choices=CommissionLedger.Status.choices)
     commission_type = filters.MultipleChoiceFilter(choices=CommissionLedger.CommissionType.choices)
     action_type = filters.MultipleChoiceFilter(choices=CommissionLedger.ActionType.choices)
-    referral_id = filters.NumberFilter(field_name="referral_id")
-    action_after = IsoDateTimeFilter(field_name="action_timestamp", lookup_expr="gte")
-    action_before = IsoDateTimeFilter(field_name="action_timestamp", lookup_expr="lt")
+    referral_id = filters.NumberFilter(field_name="referral", label="Client id of the referral")
+    action_after = IsoDateTimeFilter(
+        field_name="action_timestamp", lookup_expr="gte", label="Action at or after (ISO 8601)"
+    )
+    action_before = IsoDateTimeFilter(field_name="action_timestamp", lookup_expr="lt", label="Action before")
+    level = filters.NumberFilter(label="Level in your tree: 1 for your own referrals, 2 for a sub-IB's...")
 
     class Meta:
         model = CommissionLedger
@@ -102,8 +114,11 @@ class CommissionRecordFilterSet(filters.FilterSet):
 
 class PayoutRequestFilterSet(filters.FilterSet):
     statuses = filters.MultipleChoiceFilter(field_name="status", choices=PayoutRequest.Status.choices)
-    requested_after = IsoDateTimeFilter(field_name="requested_at", lookup_expr="gte")
-    requested_before = IsoDateTimeFilter(field_name="requested_at", lookup_expr="lt")
+    requested_after = IsoDateTimeFilter(
+        field_name="requested_at", lookup_expr="gte", label="Requested at or after (ISO 8601)"
+    )
+    requested_before = IsoDateTimeFilter(field_name="requested_at", lookup_expr="lt", label="Requested before")
+    is_automatic = filters.BooleanFilter(label="Made by the automatic payout run (or by you)")
 
     class Meta:
         model = PayoutRequest

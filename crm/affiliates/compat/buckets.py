@@ -93,7 +93,7 @@ ERROR_BODY = inline_serializer(
 
 
 DESCRIPTION = (
-    "003 Buckets Leads Status API. Read-only, POST for bulk lookups. Returns lead data for clients identified by "
+    "Buckets Leads Status API. Read-only, POST for bulk lookups. Returns lead data for clients identified by "
     "`emails`, client `ids`, or both (neither: by the filters only), keyed by `email` (default) or `id` (`keyBy`; "
     "a lead with no client id falls back to its email). A bucket holds the leads its affiliate sent and the clients "
     "its affiliate introduced (Traders Room and affiliate API sign-ups, by the id they returned), from the bucket's "
@@ -107,7 +107,7 @@ DESCRIPTION = (
     f'and with a sourceId "{NOT_IN_BUCKET}"; 401 `{{"message": "{UNAUTHORIZED["message"]}", "statusCode": 401}}` '
     "for a missing or invalid token or a missing permission. A body that is not a JSON object (or nested too "
     'deep) answers 400 `{"message": "Request body must be JSON", "statusCode": 400}`, one larger than the '
-    f'upload limit 413 `{{"message": "{TOO_LARGE}", "statusCode": 413}}` (the seed lists neither).'
+    f'upload limit 413 `{{"message": "{TOO_LARGE}", "statusCode": 413}}` (neither is in the published API).'
 )
 EXAMPLES = [
     OpenApiExample(

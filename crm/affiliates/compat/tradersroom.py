@@ -47,7 +47,7 @@ def _text(**kwargs) -> serializers.CharField:
 
 
 class SignUpRequestSerializer(serializers.Serializer):
-    """Every field of 003's "Full Field Reference", spelled as the seed spells it."""
+    """Every field of the Sign Up API's field reference, spelled as that API spells it."""
 
     email = serializers.EmailField()
     phone = serializers.CharField(max_length=30)
@@ -103,7 +103,7 @@ ERROR_BODY = inline_serializer(
     tags=["public: traders room"],
     summary="Traders Room — Sign Up",
     description=(
-        "003 Sign Up API: registers a new client (each request a new user; the email must be unique), with "
+        "Traders Room Sign Up API: registers a new client (each request a new user; the email must be unique), with "
         "marketing/affiliate data and routing. `x-api-key`: a platform API token whose role may add clients, or an "
         "affiliate's partner key (the affiliate, or the sub-IB of its tree named by `affiliateID`, introduces the "
         "client). `affiliateID` is the affiliate's client id or referral key. Answers `{id, url}` where `url` is a "
@@ -120,7 +120,7 @@ ERROR_BODY = inline_serializer(
         '"providerStatus": 401}`, 500 `{"message": "Internal server error", "providerStatus": 500}`; a body larger '
         'than the upload limit answers 413 `{"message": "'
         + TOO_LARGE
-        + '", "providerStatus": 413}` (not in the seed).'
+        + '", "providerStatus": 413}` (not in the published API).'
     ),
     request=SignUpRequestSerializer,
     responses={

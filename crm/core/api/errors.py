@@ -74,7 +74,20 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, exceptions.ValidationError):
         response.data = error_body("validation_error", "The request has invalid fields.", _flatten(exc.detail))
     else:
-        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
-        code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
-        response.data = error_body(code if isinstance(code, str) else "error", str(detail))
+        response.data = error_body(*_code_and_message(exc))
     return response
+
+
+def _code_and_message(exc: exceptions.APIException) -> tuple[str, str]:
+    """The stable code and the human message of a refusal.
+
+    simplejwt's errors carry a dict (`{"detail", "code", "messages": [{"message", ...}]}`); its inner message
+    ("Token is expired") says more than the outer one ("Given token not valid for any token type").
+    """
+    detail = exc.detail
+    if isinstance(detail, dict):
+        inner = [str(item["message"]) for item in detail.get("messages") or [] if isinstance(item, dict)]
+        message = inner[0] if inner else str(detail.get("detail") or exc.default_detail)
+        return str(detail.get("code") or exc.default_code), message
+    code = exc.get_codes()
+    return (code if isinstance(code, str) else exc.default_code), str(detail)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request, clone_request
@@ -18,6 +18,11 @@ from crm.core.models import ExportJob
 
 class ExportJobSerializer(serializers.ModelSerializer):
     percent = serializers.IntegerField(read_only=True, help_text=_("Progress from 0 to 100."))
+    params = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        read_only=True,
+        help_text=_("The list's query parameters the export was asked with: name -> values."),
+    )
     download_url = serializers.SerializerMethodField(
         help_text=_("Short-lived signed link to the XLSX file, for the job's owner, once the job is done.")
     )
@@ -113,6 +118,12 @@ class IsStaff(permissions.BasePermission):
         return bool(user and user.is_authenticated and user.is_active and user.is_staff)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List export jobs", description="Your export jobs (everyone's with `view_all_exportjobs`)."
+    ),
+    retrieve=extend_schema(summary="Get an export job", description="Its progress and, once done, the download link."),
+)
 @extend_schema(tags=["exports"])
 class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The caller's export jobs (everyone's with `core.view_all_exportjobs`), with progress and download link."""

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
+from typing import Any
+
 from django.db.models.fields.files import FieldFile
+from django_countries.serializer_fields import CountryField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -25,3 +30,55 @@ class SignedFileLinkField(serializers.Field):
 
     def to_representation(self, fieldfile: FieldFile) -> str | None:
         return signed_file_link(self.context["request"], fieldfile) if fieldfile else None
+
+
+# Typed shapes for values kept in JSON model fields: a generated client gets real types, and input is checked.
+
+
+def country_list(**kwargs) -> serializers.ListField:
+    """ISO 3166-1 alpha-2 country codes, e.g. `["GB", "DE"]`."""
+    return serializers.ListField(child=CountryField(), **kwargs)
+
+
+class AmountListField(serializers.ListField):
+    """Amounts kept in a JSON field, e.g. `["50", "100"]`: decimal strings in and out, never floats."""
+
+    child = serializers.DecimalField(max_digits=28, decimal_places=8, min_value=Decimal(0), normalize_output=True)
+
+    def to_internal_value(self, data) -> list[str]:
+        return [format(amount, "f") for amount in super().to_internal_value(data)]
+
+
+SCALAR_SCHEMA = {"type": ["string", "number", "boolean", "null"]}
+# A value of the activity log: a scalar, or a list or map of scalars; anything nested deeper is given as JSON text.
+ACTIVITY_VALUE_SCHEMA = {
+    "oneOf": [
+        SCALAR_SCHEMA,
+        {"type": "array", "items": SCALAR_SCHEMA},
+        {"type": "object", "additionalProperties": SCALAR_SCHEMA},
+    ]
+}
+
+
+@extend_schema_field(SCALAR_SCHEMA)
+class ScalarField(serializers.Field):
+    """A string, number, boolean or null, shown as it is (read only)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+def activity_value(value: Any) -> Any:
+    """A logged value in the shape of ACTIVITY_VALUE_SCHEMA."""
+    if isinstance(value, list):
+        return [_scalar(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _scalar(item) for key, item in value.items()}
+    return value
+
+
+def _scalar(value: Any) -> Any:
+    return json.dumps(value) if isinstance(value, list | dict) else value

@@ -6,6 +6,10 @@ Django raises its refusals as `SuspiciousOperation`s, which DRF does not handle 
 page); `body_refusal` turns them into API exceptions: 413 `RequestTooLarge` or 400 `ParseError`. The exception
 handler uses it for every view, and views that answer refusals in their own shape read `request_data`.
 
+Every request body is JSON (`DEFAULT_PARSER_CLASSES`), so each operation has one request content type and a
+body in another one answers 415 instead of being half read. A view that takes a file upload opts in to
+`MultiPartParser` for that action alone (`parser_classes=[MultiPartParser]`).
+
 No field of this API takes a NUL and PostgreSQL text cannot hold one, so a request with one is refused
 as a whole (400) instead of failing in the database, whatever field (a related code, a choice) carries
 it. Uploaded files may hold any bytes: only the other fields are checked. Query strings are checked by
@@ -85,14 +89,6 @@ class LimitedJSONParser(parsers.JSONParser):
             raise ParseError(f"JSON parse error - {exc}") from exc
 
 
-class LimitedFormParser(parsers.FormParser):
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except TooManyFieldsSent as exc:
-            raise body_refusal(exc) from exc
-
-
 class LimitedMultiPartParser(parsers.MultiPartParser):
     def parse(self, stream, media_type=None, parser_context=None):
         try:
@@ -102,10 +98,6 @@ class LimitedMultiPartParser(parsers.MultiPartParser):
 
 
 class JSONParser(RefuseNulMixin, LimitedJSONParser):
-    pass
-
-
-class FormParser(RefuseNulMixin, LimitedFormParser):
     pass
 
 

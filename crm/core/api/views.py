@@ -6,6 +6,7 @@ from django.views import defaults
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -64,7 +65,7 @@ CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_b
 )
 @api_view(["GET"])
 @authentication_classes([])
-@permission_classes([])
+@permission_classes([AllowAny])
 @throttle_classes([])
 def health(request: Request) -> Response:
     """Reports each dependency as ok, or as `error: <reason>`; never raises."""
@@ -80,13 +81,6 @@ def health(request: Request) -> Response:
 
 def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith(API_PATH_PREFIXES)
-
-
-def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """404 outside any view (no route matched): the API's error body under the API paths, the site's page elsewhere."""
-    if _is_api(request):
-        return JsonResponse(error_body("not_found", "Not found."), status=404)
-    return defaults.page_not_found(request, exception)
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -101,7 +101,7 @@ class CustomerFilterSet(filters.FilterSet):
     positions = filters.ChoiceFilter(
         choices=[("open", "Has open positions"), ("none", "No open positions")], method="filter_positions"
     )
-    introducer_id = filters.NumberFilter(field_name="introducer_id")
+    introducer_id = filters.NumberFilter(field_name="introducer")
     updated_since = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     risk_status = filters.MultipleChoiceFilter(choices=Customer.RiskStatus.choices)
     retention_agent_id = filters.ModelMultipleChoiceFilter(field_name="retention_agent", queryset=agent_choices)

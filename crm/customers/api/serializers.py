@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
-from crm.core.api.fields import SignedFileLinkField
+from crm.core.api.fields import ACTIVITY_VALUE_SCHEMA, SignedFileLinkField, activity_value
 from crm.core.models import Activity
 from crm.customers import privacy
 from crm.customers.models import (
@@ -206,6 +206,7 @@ class ActivitySerializer(serializers.ModelSerializer):
 
     actor = StaffRefSerializer(read_only=True, allow_null=True)
     changes = serializers.SerializerMethodField()
+    data = serializers.SerializerMethodField()
 
     class Meta:
         model = Activity
@@ -215,19 +216,30 @@ class ActivitySerializer(serializers.ModelSerializer):
     @extend_schema_field(
         {
             "type": "object",
-            "additionalProperties": {"type": "array", "items": {}, "minItems": 2, "maxItems": 2},
+            "additionalProperties": {"type": "array", "items": ACTIVITY_VALUE_SCHEMA, "minItems": 2, "maxItems": 2},
             "description": '{"field": [old, new]}',
         }
     )
     def get_changes(self, activity: Activity) -> dict[str, list[Any]]:
-        user = _user(self)
-        if privacy.can_view_personal_data(user):
-            return activity.changes
+        changes = {name: [activity_value(value) for value in values] for name, values in activity.changes.items()}
+        if privacy.can_view_personal_data(_user(self)):
+            return changes
         masks = {"email": privacy.mask_email, "phone": privacy.mask_phone}
         return {
             name: [masks[name](value) if value else value for value in values] if name in masks else values
-            for name, values in activity.changes.items()
+            for name, values in changes.items()
         }
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "additionalProperties": ACTIVITY_VALUE_SCHEMA,
+            "description": "Facts of the action (ids, amounts, reasons); values nested deeper than a list or a map "
+            "of scalars are given as JSON text.",
+        }
+    )
+    def get_data(self, activity: Activity) -> dict[str, Any]:
+        return {name: activity_value(value) for name, value in activity.data.items()}
 
 
 # Input ----------------------------------------------------------------------------------
@@ -306,7 +318,7 @@ class CustomerWriteSerializer(serializers.Serializer):
 
 
 class CustomerCreateSerializer(CustomerWriteSerializer):
-    """A new client, as the seed's "Create a new customer": a full name or first/last name."""
+    """A new client: a full name, or a first and a last name."""
 
     email = serializers.EmailField()
     phone = PhoneNumberField()

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from crm.core.api.errors import ErrorSerializer
 from crm.core.api.exports import ExportableSchema, ExportableViewSetMixin
-from crm.core.api.parsers import FormParser, MultiPartParser
+from crm.core.api.parsers import MultiPartParser
 from crm.core.api.permissions import ActionPermissions
 from crm.customers import selectors, services
 from crm.customers.api import serializers as s
@@ -288,7 +288,7 @@ class CustomerViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
         description="Each with a short-lived download link signed for the caller.",
         responses={200: s.DocumentSerializer(many=True), **ERRORS},
     )
-    @action(detail=True, methods=["get"], filter_backends=[], parser_classes=[MultiPartParser, FormParser])
+    @action(detail=True, methods=["get"], filter_backends=[], parser_classes=[MultiPartParser])
     def documents(self, request: Request, pk: str | None = None) -> Response:
         return self._paginated(selectors.customer_documents(self.get_object()), s.DocumentSerializer)
 

@@ -26,13 +26,16 @@ def _is_blank(value: Any) -> bool:
     return value is None or str(value).strip() == ""
 
 
+# Every client has a first name (the model requires one), so both sign-up forms ask for it whatever the field
+# configuration says, and report it as required.
+SIGN_UP_STEPS = (OnboardingStep.SIGNUP_DEMO_FORM, OnboardingStep.SIGNUP_REAL_FORM)
+SIGN_UP_REQUIRED = ("first_name",)
+
+
 def required_fields(step: str) -> list[str]:
     """The profile fields a form step must have filled."""
-    return list(
-        CustomerFieldConfiguration.objects.filter(step=step, required=True)
-        .order_by("field")
-        .values_list("field", flat=True)
-    )
+    configured = CustomerFieldConfiguration.objects.filter(step=step, required=True).values_list("field", flat=True)
+    return sorted({*configured, *(SIGN_UP_REQUIRED if step in SIGN_UP_STEPS else ())})
 
 
 def missing_fields(customer: Customer, step: str, values: dict[str, Any] | None = None) -> list[str]:
@@ -122,7 +125,17 @@ def update_field_configurations(rows: list[dict[str, Any]], *, actor: User | Non
 
 
 def form_configuration(step: str) -> list[CustomerFieldConfiguration]:
-    """The fields a form step asks for (000 Forms: 'Get form attribute configurations for a specific step')."""
+    """The fields a form step asks for, each as required as the step really needs it."""
     if step not in OnboardingStep.values:
         raise DomainError(f"Unknown step {step!r}.", code="invalid_step", fields={"step": ["Unknown step."]})
-    return list(CustomerFieldConfiguration.objects.filter(step=step).order_by("field"))
+    configs = {config.field: config for config in CustomerFieldConfiguration.objects.filter(step=step)}
+    if step in SIGN_UP_STEPS:
+        elsewhere = {c.field: c for c in CustomerFieldConfiguration.objects.filter(field__in=SIGN_UP_REQUIRED)}
+        for name in SIGN_UP_REQUIRED:
+            # Shown on this step even when staff put it on another one; never saved from here.
+            config = configs.get(name) or CustomerFieldConfiguration(
+                field=name, step=step, editable=elsewhere[name].editable if name in elsewhere else True
+            )
+            config.required = True
+            configs[name] = config
+    return [configs[name] for name in sorted(configs)]

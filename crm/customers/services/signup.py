@@ -96,8 +96,6 @@ def sign_up(
     email = normalize_email(email)
     attribution = {key: value for key, value in (attribution or {}).items() if not _blank(value)}
     missing = missing_fields(Customer(), SIGN_UP_FORMS[form], values)
-    if _blank(values.get("first_name")):
-        missing = sorted({*missing, "first_name"})
     if missing:
         raise DomainError(
             "Fill in the required fields.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from crm.core.api.fields import AmountListField, country_list
 from crm.payments.models import (
     Direction,
     PaymentMethod,
@@ -19,6 +20,9 @@ from crm.wallets.models import Currency
 
 
 class PaymentProviderSerializer(serializers.ModelSerializer):
+    enabled_countries = country_list(required=False, help_text="Countries served; empty: everywhere.")
+    predefined_deposit_amounts = AmountListField(required=False, help_text="Amounts offered on the deposit form.")
+
     class Meta:
         model = PaymentProvider
         fields = [
@@ -73,6 +77,8 @@ class PaymentMethodCurrencySerializer(serializers.ModelSerializer):
 class PaymentMethodSerializer(serializers.ModelSerializer):
     currencies = PaymentMethodCurrencySerializer(source="limits", many=True, read_only=True)
     provider_code = serializers.CharField(source="provider.code", read_only=True)
+    countries = country_list(required=False, help_text="Countries offered; empty: the provider's.")
+    predefined_amounts = AmountListField(required=False, help_text="Amounts offered on the form.")
 
     class Meta:
         model = PaymentMethod
@@ -113,6 +119,7 @@ class PaymentMethodWriteSerializer(PaymentMethodSerializer):
 class PortalPaymentMethodSerializer(serializers.ModelSerializer):
     currencies = PaymentMethodCurrencySerializer(source="limits", many=True, read_only=True)
     groups = PaymentMethodGroupSerializer(many=True, read_only=True)
+    predefined_amounts = AmountListField(read_only=True, help_text="Amounts to offer on the form.")
 
     class Meta:
         model = PaymentMethod
@@ -139,7 +146,9 @@ class PortalPaymentMethodSerializer(serializers.ModelSerializer):
 
 class PaymentMethodQuerySerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=Direction.choices)
-    currency = serializers.CharField(required=False, max_length=10)
+    currency = serializers.CharField(
+        required=False, max_length=10, help_text="Only methods taking this currency code, e.g. USD."
+    )
 
 
 class DepositCreateSerializer(serializers.Serializer):
@@ -194,6 +203,7 @@ class WhitelistedAddressUpdateSerializer(serializers.Serializer):
 
 class WebhookEventSerializer(serializers.ModelSerializer):
     provider_code = serializers.CharField(source="provider.code", read_only=True)
+    headers = serializers.DictField(child=serializers.CharField(), read_only=True, help_text="As received.")
 
     class Meta:
         model = WebhookEvent

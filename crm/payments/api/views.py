@@ -29,7 +29,7 @@ from crm.wallets.models import Transaction, Wallet
 # Portal ---------------------------------------------------------------------------------------
 
 
-@extend_schema(tags=["portal payments"])
+@extend_schema(tags=["portal: payments"])
 class PortalPaymentMethodViewSet(viewsets.GenericViewSet):
     """Payment methods offered to the client by country, type and currency."""
 
@@ -60,7 +60,7 @@ def _own(request: Request, *, method_id: int, wallet_id: int, direction: str) ->
     return method, wallet
 
 
-@extend_schema(tags=["portal payments"])
+@extend_schema(tags=["portal: payments"])
 class PortalDepositViewSet(viewsets.GenericViewSet):
     """Deposits the client starts; the provider confirms them by webhook."""
 
@@ -86,7 +86,7 @@ class PortalDepositViewSet(viewsets.GenericViewSet):
         return Response(s.DepositSerializer(payment).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(tags=["portal payments"])
+@extend_schema(tags=["portal: payments"])
 class PortalWithdrawalViewSet(viewsets.GenericViewSet):
     """Withdrawals the client requests: the amount goes on hold at once."""
 
@@ -124,11 +124,22 @@ class PortalWithdrawalViewSet(viewsets.GenericViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List my whitelisted addresses"),
-    create=extend_schema(summary="Whitelist a withdrawal address"),
-    destroy=extend_schema(summary="Remove a whitelisted address"),
+    list=extend_schema(
+        summary="List my whitelisted addresses",
+        description="The addresses you saved for withdrawals, newest first. Once a currency has one, its "
+        "withdrawals go only to whitelisted addresses.",
+    ),
+    create=extend_schema(
+        summary="Whitelist a withdrawal address",
+        description="Saves an address (with its destination tag or memo where the currency needs one) for "
+        "withdrawals in that currency; the same address again returns the saved entry.",
+    ),
+    destroy=extend_schema(
+        summary="Remove a whitelisted address",
+        description="Takes the address off your whitelist; withdrawals already requested keep their address.",
+    ),
 )
-@extend_schema(tags=["portal payments"])
+@extend_schema(tags=["portal: payments"])
 class PortalWhitelistedAddressViewSet(
     mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
 ):

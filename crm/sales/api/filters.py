@@ -55,7 +55,7 @@ class LeadFilterSet(filters.FilterSet):
     follow_up_before = IsoDateTimeFilter(field_name="follow_up_at", lookup_expr="lte")
     is_duplicate = filters.BooleanFilter(method="filter_duplicate")
     converted = filters.BooleanFilter(field_name="customer", lookup_expr="isnull", exclude=True)
-    customer_id = filters.NumberFilter(field_name="customer_id")
+    customer_id = filters.NumberFilter(field_name="customer")
     ordering = LeadOrderingFilter(fields=["created_at", "updated_at", "last_contact_at", "follow_up_at", "last_name"])
 
     class Meta:

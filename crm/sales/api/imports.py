@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
@@ -15,8 +15,8 @@ from rest_framework.response import Response
 
 from crm.core import jsontext
 from crm.core.api.errors import ErrorSerializer
-from crm.core.api.fields import SignedFileLinkField
-from crm.core.api.parsers import FormParser, JSONParser, MultiPartParser
+from crm.core.api.fields import ScalarField, SignedFileLinkField
+from crm.core.api.parsers import JSONParser, MultiPartParser
 from crm.customers.models import SalesStatus
 from crm.sales.models import LeadImport
 from crm.sales.services import imports
@@ -31,6 +31,7 @@ class CanImportLeads(BasePermission):
         return bool(user and user.is_authenticated and user.is_staff and user.has_perm("sales.import_leads"))
 
 
+@extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
 class _MappingField(serializers.JSONField):
     """A JSON object `{"lead field": "column header"}`, also accepted as a JSON string in a form upload."""
 
@@ -45,8 +46,21 @@ class _MappingField(serializers.JSONField):
         return {str(k): v for k, v in data.items()}
 
 
+class LeadImportDefaultsSerializer(serializers.Serializer):
+    """What every imported lead gets unless its row says otherwise."""
+
+    source = serializers.CharField()
+    campaign = serializers.CharField()
+    sales_status = serializers.IntegerField(required=False, help_text="Sales status id.")
+    desk = serializers.IntegerField(required=False, help_text="Desk id.")
+    sales_person = serializers.IntegerField(required=False, help_text="Staff user id.")
+    assign = serializers.BooleanField(help_text="Route the leads with the assignment rules.")
+
+
 class LeadImportSerializer(serializers.ModelSerializer):
     percent = serializers.IntegerField(read_only=True)
+    mapping = serializers.DictField(child=serializers.CharField(), help_text="Lead field -> column header.")
+    defaults = LeadImportDefaultsSerializer()
     report_url = SignedFileLinkField(
         source="report", allow_null=True, help_text="Short-lived signed link to the rejected rows (CSV)."
     )
@@ -109,7 +123,7 @@ class LeadImportCreateSerializer(serializers.Serializer):
 
 class PreviewRowSerializer(serializers.Serializer):
     row = serializers.IntegerField()
-    values = serializers.DictField()
+    values = serializers.DictField(child=ScalarField(), help_text="Lead field -> value read from the row.")
     errors = serializers.ListField(child=serializers.CharField())
 
 
@@ -133,7 +147,7 @@ class LeadImportStartSerializer(serializers.Serializer):
 class LeadImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = LeadImportSerializer
     permission_classes = [CanImportLeads]
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser]  # the upload (create); the actions read JSON
     queryset = LeadImport.objects.none()
 
     def get_queryset(self) -> QuerySet[LeadImport]:
@@ -169,7 +183,7 @@ class LeadImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         request=LeadImportStartSerializer,
         responses={202: LeadImportSerializer, **ERRORS},
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser])
     def start(self, request: Request, pk: str | None = None) -> Response:
         payload = LeadImportStartSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -184,6 +198,6 @@ class LeadImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         request=None,
         responses={202: LeadImportSerializer, **ERRORS},
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser])
     def resume(self, request: Request, pk: str | None = None) -> Response:
         return self._job(imports.resume_import(self.get_object(), actor=request.user), status.HTTP_202_ACCEPTED)

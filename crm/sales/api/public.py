@@ -6,6 +6,7 @@ from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -37,11 +38,10 @@ class SignupCodeThrottle(AnonRateThrottle):
         404: ErrorSerializer,
         429: ErrorSerializer,
     },
-    auth=[],
 )
 @api_view(["GET"])
 @authentication_classes([])
-@permission_classes([])
+@permission_classes([AllowAny])
 @throttle_classes([SignupCodeThrottle])
 def check_signup_code(request: Request) -> Response:
     code = (request.query_params.get("code") or "").strip().upper()

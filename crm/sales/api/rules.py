@@ -17,6 +17,10 @@ ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404:
 
 
 class AssignmentRuleSerializer(serializers.ModelSerializer):
+    countries = serializers.ListField(child=serializers.CharField(), help_text="Country codes; empty: any.")
+    languages = serializers.ListField(child=serializers.CharField(), help_text="Language codes; empty: any.")
+    sources = serializers.ListField(child=serializers.CharField(), help_text="Lead sources, exact; empty: any.")
+
     class Meta:
         model = AssignmentRule
         fields = [

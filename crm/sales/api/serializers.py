@@ -26,7 +26,7 @@ class SalesPersonSerializer(serializers.Serializer):
 
 
 class LeadSerializer(serializers.ModelSerializer):
-    """A lead as lists and the lead page show it (000 "Get lead by ID" plus the sales desk's fields)."""
+    """A lead as lists and the lead page show it, with the sales desk's fields."""
 
     name = serializers.CharField(source="full_name", read_only=True)
     country = CountryField(read_only=True, allow_blank=True)
@@ -183,7 +183,7 @@ class _StringList(serializers.ListField):
 
 
 class LeadBulkEditSerializer(serializers.Serializer):
-    """000 "Bulk edit leads": what to set, and the filters choosing the leads (all of them must match)."""
+    """A bulk edit of leads: what to set, and the filters choosing the leads (all of them must match)."""
 
     selected_status = serializers.PrimaryKeyRelatedField(
         queryset=SalesStatus.objects.all(), required=False, allow_null=True, help_text="Sales status id to set."

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from crm.core.api.errors import ErrorSerializer
 from crm.core.api.exports import ExportableViewSetMixin
-from crm.core.api.parsers import FormParser, MultiPartParser
+from crm.core.api.parsers import MultiPartParser
 from crm.core.api.permissions import ActionPermissions
 from crm.core.models import Activity
 from crm.sales import selectors, services
@@ -293,13 +293,13 @@ class LeadViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="Upload leads from CSV or XLSX",
         description=(
-            '000 "Upload leads from CSV": uploads and starts the import at once, without a preview (use '
+            "Uploads a CSV or XLSX file and starts the import at once, without a preview (use "
             "`lead-imports/` to preview first). Answers 202 with the import to follow."
         ),
         request={"multipart/form-data": LeadImportCreateSerializer},
         responses={202: LeadImportSerializer, **ERRORS},
     )
-    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser], filter_backends=[])
+    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser], filter_backends=[])
     def upload(self, request: Request) -> Response:
         payload = LeadImportCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

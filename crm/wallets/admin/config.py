@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
+from unfold.decorators import display
 
 from crm.wallets import services
 from crm.wallets.models import AccountGroup, Currency, CurrencyConversion, ExchangeRate, Platform
@@ -61,7 +65,36 @@ class PlatformAdmin(ModelAdmin):
 
 @admin.register(AccountGroup)
 class AccountGroupAdmin(ModelAdmin):
-    list_display = ("name", "platform", "currency", "type", "is_demo", "default_leverage", "is_enabled")
+    list_display = (
+        "name", "platform", "currency", "type", "is_demo", "default_leverage", "is_enabled", "is_sign_up_default"
+    )  # fmt: skip
     list_filter = ("platform", "currency", "is_demo", "is_enabled")
-    list_select_related = ("platform",)
+    list_select_related = ("platform", "currency")
     search_fields = ("^name",)
+    actions = ["make_sign_up_default"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AccountGroup]:
+        platform, group = services.default_wallet_names()
+        default = ExpressionWrapper(Q(name=group, platform__name=platform), output_field=BooleanField())
+        return super().get_queryset(request).annotate(is_default_for_sign_up=default)
+
+    @display(description=_("New clients' wallet"), boolean=True)
+    def is_sign_up_default(self, obj: AccountGroup) -> bool:
+        return obj.is_default_for_sign_up
+
+    @admin.action(description=_("Open new clients' first wallet in this group"), permissions=["configure"])
+    def make_sign_up_default(self, request: HttpRequest, queryset: QuerySet[AccountGroup]) -> None:
+        groups = list(queryset.select_related("platform")[:2])
+        if len(groups) != 1:
+            self.message_user(request, _("Select exactly one group."), messages.ERROR)
+            return
+        group = groups[0]
+        try:
+            services.configure_default_wallet(platform=group.platform, group=group, actor=request.user)
+        except ValidationError as exc:
+            self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+            return
+        self.message_user(request, _("New clients get their first wallet in %(group)s.") % {"group": group.name})
+
+    def has_configure_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("core.change_setting")

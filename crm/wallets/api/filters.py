@@ -53,7 +53,7 @@ class TransactionFilterSet(filters.FilterSet):
         model = Transaction
         fields = ["is_ftd", "provider", "method"]
 
-    def filter_wallet(self, queryset, name, value):
+    def filter_wallet(self, queryset, name, value: int):
         return queryset.filter(Q(wallet_id=value) | Q(counter_wallet_id=value))
 
     def filter_awaiting(self, queryset, name, value):
@@ -64,13 +64,15 @@ class TransactionFilterSet(filters.FilterSet):
 class PortalTransactionFilterSet(filters.FilterSet):
     type = filters.MultipleChoiceFilter(choices=Transaction.Type.choices)
     status = filters.MultipleChoiceFilter(choices=Transaction.Status.choices)
-    wallet_id = filters.NumberFilter(method="filter_wallet")
-    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    wallet_id = filters.NumberFilter(method="filter_wallet", label="Moving money into or out of this wallet")
+    created_after = IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", label="Created at or after (ISO 8601)"
+    )
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", label="Created before")
 
     class Meta:
         model = Transaction
         fields: list[str] = []
 
-    def filter_wallet(self, queryset, name, value):
+    def filter_wallet(self, queryset, name, value: int):
         return queryset.filter(Q(wallet_id=value) | Q(counter_wallet_id=value))

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from crm.core.api.fields import AmountListField
 from crm.wallets.models import (
     AccountGroup,
     Currency,
@@ -68,9 +69,13 @@ class CurrencyConversionUpdateSerializer(serializers.Serializer):
 
 
 class ConvertQuerySerializer(serializers.Serializer):
-    source = serializers.SlugRelatedField(slug_field="code", queryset=Currency.objects.all())
-    target = serializers.SlugRelatedField(slug_field="code", queryset=Currency.objects.all())
-    amount = amount_field()
+    source = serializers.SlugRelatedField(
+        slug_field="code", queryset=Currency.objects.all(), help_text="Currency code of the amount, e.g. EUR."
+    )
+    target = serializers.SlugRelatedField(
+        slug_field="code", queryset=Currency.objects.all(), help_text="Currency code to convert to, e.g. USD."
+    )
+    amount = amount_field(help_text="The amount to convert, e.g. 100.00.")
 
 
 class ConversionResultSerializer(serializers.Serializer):
@@ -88,6 +93,15 @@ class PlatformSerializer(serializers.ModelSerializer):
 
 
 class AccountGroupSerializer(serializers.ModelSerializer):
+    leverages = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        help_text="Leverages a client may choose, e.g. [50, 100]; empty: any.",
+    )
+    demo_start_amounts = AmountListField(
+        required=False, help_text="Amounts a new demo account may start with; the first is used."
+    )
+
     class Meta:
         model = AccountGroup
         fields = [
@@ -196,7 +210,25 @@ class WalletCreateSerializer(serializers.Serializer):
     group = serializers.PrimaryKeyRelatedField(queryset=AccountGroup.objects.filter(is_enabled=True), required=False)
     leverage = serializers.IntegerField(min_value=1, required=False)
     is_demo = serializers.BooleanField(default=False)
-    caption = serializers.CharField(max_length=100, required=False, default="")
+    caption = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class DefaultWalletSerializer(serializers.Serializer):
+    """The platform and account group of the wallet each new client gets at sign-up (null: none is opened)."""
+
+    platform = serializers.SlugRelatedField(
+        slug_field="name", queryset=Platform.objects.all(), allow_null=True, help_text="Platform name."
+    )
+    group = serializers.SlugRelatedField(
+        slug_field="name", queryset=AccountGroup.objects.all(), allow_null=True, help_text="Account group name."
+    )
+
+
+class DefaultWalletInputSerializer(DefaultWalletSerializer):
+    """Both names are required; the group must be an enabled group of the platform."""
+
+    platform = serializers.SlugRelatedField(slug_field="name", queryset=Platform.objects.all())
+    group = serializers.SlugRelatedField(slug_field="name", queryset=AccountGroup.objects.all())
 
 
 class PortalWalletCreateSerializer(serializers.Serializer):
@@ -206,7 +238,7 @@ class PortalWalletCreateSerializer(serializers.Serializer):
 
 
 class WalletUpdateSerializer(serializers.Serializer):
-    caption = serializers.CharField(max_length=100, required=False)
+    caption = serializers.CharField(max_length=100, required=False, allow_blank=True)
     group = serializers.PrimaryKeyRelatedField(queryset=AccountGroup.objects.all(), required=False, allow_null=True)
     leverage = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     can_deposit = serializers.BooleanField(required=False)
@@ -215,7 +247,7 @@ class WalletUpdateSerializer(serializers.Serializer):
 
 
 class MovementCreateSerializer(serializers.Serializer):
-    """A movement Finance enters by hand (seed: type, amount, comment, method, addToCredit)."""
+    """A movement Finance enters by hand: type, amount, comment, method, and whether it goes to the credit."""
 
     type = serializers.ChoiceField(choices=MOVEMENT_TYPES)
     amount = amount_field()

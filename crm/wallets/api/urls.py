@@ -10,6 +10,7 @@ backoffice.register("conversions", bo.CurrencyConversionViewSet, basename="curre
 backoffice.register("platforms", bo.PlatformViewSet, basename="platform")
 backoffice.register("account-groups", bo.AccountGroupViewSet, basename="accountgroup")
 backoffice.register("wallets", bo.WalletViewSet, basename="wallet")
+backoffice.register("wallet-settings", bo.WalletSettingsViewSet, basename="wallet-settings")
 backoffice.register("transactions", bo.TransactionViewSet, basename="transaction")
 backoffice.register("journal-entries", bo.JournalEntryViewSet, basename="journalentry")
 

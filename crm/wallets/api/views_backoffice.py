@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from crm.core.api.exports import ExportableViewSetMixin
+from crm.core.api.permissions import require_perms
 from crm.customers.models import Customer
 from crm.wallets import services
 from crm.wallets.api import serializers as s
@@ -58,7 +59,7 @@ class CurrencyViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):  # fmt: skip
-    """Currencies (004 Currency)."""
+    """Currencies: code, name, minor units, kind, and whether clients may use them."""
 
     queryset = Currency.objects.all()
     serializer_class = s.CurrencySerializer
@@ -83,7 +84,7 @@ class ExchangeRateViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):  # fmt: skip
-    """Exchange rates (000 Exchange Rate) and amount conversion at the current rate."""
+    """Exchange rates between currencies, and amount conversion at the current rate."""
 
     queryset = ExchangeRate.objects.all()
     serializer_class = s.ExchangeRateSerializer
@@ -117,7 +118,7 @@ class ExchangeRateViewSet(
 @extend_schema_view(**_crud_schema("currency conversion", "currency conversions", destroy=True))
 @extend_schema(tags=["wallets"])
 class CurrencyConversionViewSet(viewsets.ModelViewSet):
-    """Conversion paths (000 Conversions): the chain of rates from a source to a target currency."""
+    """Conversion paths: the chain of rates from a source to a target currency."""
 
     queryset = CurrencyConversion.objects.all()
     serializer_class = s.CurrencyConversionSerializer
@@ -160,6 +161,37 @@ class AccountGroupViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
 
 
+@extend_schema(tags=["wallets"])
+class WalletSettingsViewSet(viewsets.GenericViewSet):
+    """Settings of wallets: the default wallet a new client gets."""
+
+    permission_classes = [require_perms("core.change_setting")]
+    serializer_class = s.DefaultWalletSerializer
+    queryset = AccountGroup.objects.none()
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Get the default wallet platform and group",
+        description="Where sign-up opens a new client's first wallet; null when nothing is configured.",
+        responses={200: s.DefaultWalletSerializer, **ERRORS},
+    )
+    @extend_schema(
+        methods=["PUT"],
+        summary="Configure default wallet platform and group",
+        description="Every client who signs up from now on gets a wallet in this group (its currency, its "
+        "default leverage; a demo group's first start amount).",
+        request=s.DefaultWalletInputSerializer,
+        responses={200: s.DefaultWalletSerializer, **ERRORS},
+    )
+    @action(detail=False, methods=["get", "put"], url_path="default-wallet")
+    def default_wallet(self, request: Request) -> Response:
+        if request.method == "PUT":
+            values = validated(s.DefaultWalletInputSerializer, request.data)
+            services.configure_default_wallet(actor=request.user, **values)
+        group = services.default_wallet_group()
+        return Response({"platform": group.platform.name if group else None, "group": group.name if group else None})
+
+
 @extend_schema_view(
     list=extend_schema(summary="List wallets", description="Wallets of the clients the caller may see."),
     retrieve=extend_schema(summary="Get a wallet"),
@@ -181,7 +213,7 @@ class WalletViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):  # fmt: skip
-    """Client wallets and trading accounts (000 Wallets), scoped like the clients."""
+    """Client wallets and trading accounts, scoped like the clients."""
 
     serializer_class = s.WalletSerializer
     filterset_class = WalletFilterSet
@@ -286,7 +318,7 @@ class WalletViewSet(
 )
 @extend_schema(tags=["wallets"])
 class TransactionViewSet(ExportableViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    """Transactions (000 Transactions) and the Finance steps: approve, reject, refund."""
+    """Transactions and the Finance steps: approve, reject, refund."""
 
     serializer_class = s.TransactionSerializer
     filterset_class = TransactionFilterSet

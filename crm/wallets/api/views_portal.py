@@ -38,7 +38,7 @@ from crm.wallets.models import AccountGroup, Transaction, Wallet
         responses={201: s.PortalWalletSerializer, **ERRORS},
     ),
 )
-@extend_schema(tags=["portal wallets"])
+@extend_schema(tags=["portal: wallets"])
 class PortalWalletViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
@@ -57,10 +57,7 @@ class PortalWalletViewSet(
 
     def create(self, request: Request) -> Response:
         values = validated(s.PortalWalletCreateSerializer, request.data)
-        group = services.default_group(values["currency"], is_demo=values["is_demo"])
-        wallet = services.create_wallet(portal_customer(request), group=group, actor=request.user, **values)
-        if wallet.is_demo and group and group.demo_start_amounts:
-            services.top_up_demo(wallet, amount=group.demo_start_amounts[0], actor=request.user)
+        wallet = services.open_client_wallet(portal_customer(request), actor=request.user, **values)
         return Response(s.PortalWalletSerializer(self.get_queryset().get(pk=wallet.pk)).data, status=201)
 
     @extend_schema(summary="Get my wallet's balance", responses={200: s.WalletBalanceSerializer, **ERRORS})
@@ -124,7 +121,7 @@ class PortalWalletViewSet(
     list=extend_schema(summary="List my transactions"),
     retrieve=extend_schema(summary="Get one of my transactions"),
 )
-@extend_schema(tags=["portal wallets"])
+@extend_schema(tags=["portal: wallets"])
 class PortalTransactionViewSet(viewsets.ReadOnlyModelViewSet):
     """The client's transactions; cancelling a withdrawal nobody approved yet."""
 
@@ -148,7 +145,7 @@ class PortalTransactionViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(s.PortalTransactionSerializer(txn).data)
 
 
-@extend_schema(tags=["portal wallets"])
+@extend_schema(tags=["portal: wallets"])
 class PortalTransferViewSet(viewsets.GenericViewSet):
     """Transfers between the client's own wallets."""
 
@@ -176,7 +173,7 @@ class PortalTransferViewSet(viewsets.GenericViewSet):
         return Response(s.PortalTransactionSerializer(txn).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(tags=["portal wallets"])
+@extend_schema(tags=["portal: wallets"])
 class PortalExchangeRateViewSet(viewsets.GenericViewSet):
     """What an amount is worth in another currency at the current rate."""
 

@@ -96,7 +96,7 @@ class CommissionRuleSerializer(serializers.ModelSerializer):
 
 class CommissionLevelSerializer(serializers.ModelSerializer):
     rules = CommissionRuleSerializer(many=True, required=False)
-    level = serializers.IntegerField(min_value=1)
+    level = serializers.IntegerField(min_value=1, max_value=32767)
 
     class Meta:
         model = CommissionLevel
@@ -104,7 +104,7 @@ class CommissionLevelSerializer(serializers.ModelSerializer):
 
 
 class CommissionModelSerializer(serializers.ModelSerializer):
-    """000 CommissionModel: name, grey labelling, sub-model, levels with their rules, default flag."""
+    """A commission model: name, grey labelling, sub-model, levels with their rules, default flag."""
 
     levels = CommissionLevelSerializer(many=True)
     sub_commission_model = serializers.PrimaryKeyRelatedField(
@@ -130,7 +130,7 @@ class CommissionModelSerializer(serializers.ModelSerializer):
 
 
 class LedgerRecordSerializer(serializers.ModelSerializer):
-    """000 CommissionLedger, with which rule of which model, level and action produced it."""
+    """A commission ledger record, with which rule of which model, level and action produced it."""
 
     introducer_name = serializers.CharField(source="introducer.customer.full_name", read_only=True)
     referral_name = serializers.CharField(source="referral.full_name", read_only=True, allow_null=True, default=None)

@@ -231,7 +231,7 @@ class NewApiKeySerializer(ApiKeySerializer):
 
 
 class CommissionRecordSerializer(serializers.ModelSerializer):
-    """A ledger record of 000 "Get commission ledger records", as its affiliate sees it."""
+    """One of your commission records."""
 
     referral_name = serializers.CharField(source="referral.full_name", read_only=True, allow_null=True, default=None)
     payable_amount = serializers.DecimalField(max_digits=28, decimal_places=8, read_only=True)

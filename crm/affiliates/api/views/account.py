@@ -22,7 +22,7 @@ from crm.affiliates.api.views.common import (
     period_of,
 )
 from crm.affiliates.models import Affiliate, AffiliateApiKey, Banner, LandingPage, TargetGroup
-from crm.core.api.parsers import FormParser, MultiPartParser
+from crm.core.api.parsers import MultiPartParser
 from crm.core.api.schema import SingleObjectSchema
 
 
@@ -50,7 +50,7 @@ class DashboardViewSet(AffiliateAPIMixin, viewsets.GenericViewSet):
     list=extend_schema(
         summary="My downline statistics",
         description=(
-            "000 'Get downline statistics': every sub-IB below you at any depth, nearest first, with its referrals, "
+            "Every sub-IB below you at any depth, nearest first, with its referrals, "
             "its sign-ups and first deposits in the period and what you earned on its clients in the period."
         ),
         parameters=PERIOD_PARAMETERS,
@@ -81,7 +81,7 @@ class ProfileViewSet(AffiliateAPIMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Update my referral key",
-        description="000 'Update the reference key': 5 to 20 letters, digits, '-' or '_', not used by anybody else.",
+        description="Your new referral key: 5 to 20 letters, digits, '-' or '_', not used by anybody else.",
         request=s.ReferralKeyInputSerializer,
         responses={200: s.AffiliateSuccessSerializer, **ERRORS},
     )
@@ -116,7 +116,7 @@ class ApiKeyViewSet(AffiliateAPIMixin, mixins.ListModelMixin, mixins.DestroyMode
     @extend_schema(
         summary="Generate an affiliate key",
         description=(
-            "000 'Generate a new affiliate key': a key for your systems, sent as `X-Affiliate-Key: <key>`. "
+            "A key for your systems, sent as `X-Affiliate-Key: <key>`. "
             "It is shown in this answer only; we keep its hash."
         ),
         request=s.ApiKeyInputSerializer,
@@ -167,7 +167,7 @@ class GreyLabelViewSet(AffiliateAPIMixin, viewsets.GenericViewSet):
         request=None,
         responses={200: s.AffiliateSuccessSerializer, **READ_ERRORS},
     )
-    @action(detail=False, methods=["get", "post", "delete"], parser_classes=[MultiPartParser, FormParser])
+    @action(detail=False, methods=["get", "post", "delete"], parser_classes=[MultiPartParser])
     def logos(self, request: Request) -> Response:
         if request.method == "GET":
             return Response(_logos(Affiliate.objects.get(pk=self.affiliate.pk), request))
@@ -232,7 +232,7 @@ class BannerViewSet(AffiliateAPIMixin, mixins.ListModelMixin, viewsets.GenericVi
 @extend_schema_view(
     list=extend_schema(
         summary="Landing pages for me",
-        description="000 'Get affiliate landing pages': active pages offered to all or to one of your groups.",
+        description="Active landing pages offered to all or to one of your groups.",
         responses={200: s.LandingPageSerializer(many=True), **READ_ERRORS},
     )
 )

@@ -81,7 +81,7 @@ class AffiliateViewSet(
 
     @extend_schema(
         summary="Downline statistics of an affiliate",
-        description="000 'Get downline statistics for admin': the affiliate's sub-IBs at any depth, for a period.",
+        description="The affiliate's sub-IBs at any depth, for a period.",
         parameters=PERIOD_PARAMETERS,
         responses={200: SubAffiliateSerializer(many=True), **ERRORS, **NOT_FOUND},
     )
@@ -184,7 +184,7 @@ class LedgerViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         summary="Correct a commission",
-        description="000 'Update a commission ledger': a corrected amount with a comment; paid records never change.",
+        description="Sets a corrected amount with a comment; paid records never change.",
         request=s.LedgerCorrectSerializer,
         responses={200: s.LedgerRecordSerializer, **ERRORS, **NOT_FOUND},
     )
@@ -205,7 +205,7 @@ class LedgerViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List payout requests", description="000 'Get a list of payout requests'."),
+    list=extend_schema(summary="List payout requests", description="Every affiliate's payout requests, newest first."),
     retrieve=extend_schema(summary="Show a payout request"),
 )
 @extend_schema(tags=["affiliates"])

@@ -27,7 +27,7 @@ from crm.wallets.models import Transaction, Wallet
     list=extend_schema(
         summary="My commission records",
         description=(
-            "000 'Get commission ledger records': your commissions (one per action, level and rule), newest action "
+            "Your commissions (one per action, level and rule), newest action "
             "first; `statuses` (PENDING, APPROVED, PAIDOUT, REJECTED) repeated; `ordering=action_timestamp` for "
             "oldest first. A clawback after a payout is a negative record taken from the next payout."
         ),
@@ -60,7 +60,7 @@ class EarningsViewSet(AffiliateAPIMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="My earnings and balance",
         description=(
-            "000 'Get affiliate earnings' and 'Get the total balance': all-time earnings (not rejected), the approved "
+            "All-time earnings (not rejected), the approved "
             "balance not requested yet, pending payouts, and the totals by status; in your commission currency."
         ),
         responses={200: s.EarningsSerializer, **READ_ERRORS},
@@ -94,7 +94,7 @@ class PayoutWalletViewSet(AffiliateAPIMixin, mixins.ListModelMixin, viewsets.Gen
 @extend_schema_view(
     list=extend_schema(
         summary="My payout requests",
-        description="000 'Get payout requests', newest first; `statuses` repeated; `ordering=requested_at` ascends.",
+        description="Your payout requests, newest first; `statuses` repeated; `ordering=requested_at` ascends.",
         responses={200: s.PayoutRequestSerializer(many=True), **ERRORS},
     ),
     retrieve=extend_schema(
@@ -122,7 +122,7 @@ class PayoutRequestViewSet(
     @extend_schema(
         summary="Request a payout",
         description=(
-            "000 'Create a payout request': asks to be paid every approved, unpaid commission into one of your "
+            "Asks to be paid every approved, unpaid commission into one of your "
             "payout wallets. Refused while a request is pending (`payout_pending`) or below the minimum payout "
             "(`payout_below_minimum`)."
         ),
@@ -155,7 +155,7 @@ class PayoutRequestViewSet(
 
     @extend_schema(
         summary="Do I have a pending payout request",
-        description="000 'Check if a user has a pending payout request'.",
+        description="Whether you have a payout request waiting for review.",
         responses={200: s.HasPendingSerializer, **READ_ERRORS},
     )
     @action(detail=False, methods=["get"], url_path="has-pending", filter_backends=[], pagination_class=None)
@@ -166,7 +166,7 @@ class PayoutRequestViewSet(
 @extend_schema_view(
     list=extend_schema(
         summary="My wallets",
-        description="000 'Get affiliate wallet and transactions', part one: your payout wallets with their balances.",
+        description="Your payout wallets with their balances.",
         responses={200: PortalWalletSerializer(many=True), **READ_ERRORS},
     )
 )
@@ -185,8 +185,7 @@ class WalletViewSet(AffiliateAPIMixin, mixins.ListModelMixin, viewsets.GenericVi
     list=extend_schema(
         summary="My wallet transactions",
         description=(
-            "000 'Get affiliate wallet and transactions', part two: every transaction on your payout wallets "
-            "(commission payouts, withdrawals, transfers), newest first."
+            "Every transaction on your payout wallets (commission payouts, withdrawals, transfers), newest first."
         ),
         responses={200: PortalTransactionSerializer(many=True), **READ_ERRORS},
     )

@@ -51,7 +51,7 @@ class _Echo:
     list=extend_schema(
         summary="List my referrals",
         description=(
-            "000 AffiliateGetCustomers: the clients introduced by you or by any sub-IB of your tree, newest first. "
+            "The clients introduced by you or by any sub-IB of your tree, newest first. "
             "Filters: `search` (name, email prefix or client id), `external_id`, `updated_since` and `updated_to` "
             "(dates, both included, e.g. 2023-09-13), repeated `sources`, and `order_by` as `<column>|ASC` or "
             "`|DESC` (e.g. `name|ASC`). Email and phone are masked unless your program shows contact details."
@@ -60,13 +60,13 @@ class _Echo:
     ),
     retrieve=extend_schema(
         summary="Show a referral",
-        description="000 Show: one referral of your tree with all its values; anybody else's client answers 404.",
+        description="One referral of your tree with all its values; anybody else's client answers 404.",
         responses={200: s.ReferralSerializer, **READ_ERRORS, **NOT_FOUND},
     ),
     partial_update=extend_schema(
         summary="Update a referral",
         description=(
-            "000 AffiliateUpdateCustomer: change the referral's `source`, and add or update your note (`notes` "
+            "Changes the referral's `source`, and add or update your note (`notes` "
             "replaces the text of your latest note, or writes the first)."
         ),
         request=s.ReferralUpdateInputSerializer,
@@ -103,7 +103,7 @@ class ReferralViewSet(
     @extend_schema(
         summary="Create a client for me",
         description=(
-            "000 AffiliateCreateCustomer, for your own systems (`X-Affiliate-Key`) or the portal: signs the client "
+            "For your own systems (`X-Affiliate-Key`) or the portal: signs the client "
             "up through the portal's sign-up rules with you (or the sub-IB of your tree whose referral key is "
             "`wtreferrer`) as introducer. The password is generated when not given. The answer carries a "
             "deposit URL with an embedded auto-login token, valid for a few minutes and usable once; no "
@@ -137,7 +137,7 @@ class ReferralViewSet(
 
     @extend_schema(
         summary="Count my referrals",
-        description="000 CountForExport: how many referrals the list's filters match (what the CSV export holds).",
+        description="How many referrals the list's filters match (what the CSV export holds).",
         responses={200: s.CountSerializer, **ERRORS},
     )
     @action(detail=False, methods=["get"])
@@ -147,8 +147,7 @@ class ReferralViewSet(
     @extend_schema(
         summary="Export my referrals to CSV",
         description=(
-            "000 ExportCSV: every referral the list's filters match, as CSV, streamed. Contact details masked as "
-            "in the list."
+            "Every referral the list's filters match, as CSV, streamed. Contact details masked as in the list."
         ),
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV file"), **ERRORS},
     )
@@ -169,7 +168,7 @@ class ReferralViewSet(
 
     @extend_schema(
         summary="Sources of my referrals",
-        description="000 'Get sources from referred customers': the distinct sources of your referrals, sorted.",
+        description="The distinct sources of your referrals, sorted.",
         responses={200: s.SourcesSerializer, **READ_ERRORS},
     )
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])

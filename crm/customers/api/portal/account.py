@@ -9,7 +9,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from crm.core.api.parsers import FormParser, JSONParser, MultiPartParser
+from crm.core.api.parsers import MultiPartParser
 from crm.core.files import signed_file_url
 from crm.customers import services
 from crm.customers.api.permissions import IsPortalCustomer, portal_customer
@@ -36,7 +36,6 @@ class PortalAccountViewSet(viewsets.GenericViewSet):
     permission_classes = [IsPortalCustomer]
     serializer_class = s.ProfileSerializer
     queryset = Customer.objects.none()
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
         methods=["GET"],
@@ -88,7 +87,7 @@ class PortalAccountViewSet(viewsets.GenericViewSet):
         responses={200: s.PictureSerializer, **ERRORS},
         examples=[example("No picture", {"url": None})],
     )
-    @action(detail=False, methods=["get", "put", "delete"])
+    @action(detail=False, methods=["get", "put", "delete"], parser_classes=[MultiPartParser])
     def picture(self, request: Request) -> Response:
         customer = portal_customer(request)
         if request.method == "PUT":
@@ -129,8 +128,10 @@ class PortalAccountViewSet(viewsets.GenericViewSet):
         return Response({"success": True})
 
 
-STAGE = OpenApiParameter("stage", str, OpenApiParameter.PATH, enum=OnboardingStage.values)
-STEP = OpenApiParameter("step", str, OpenApiParameter.PATH, enum=OnboardingStep.values)
+STAGE = OpenApiParameter(
+    "stage", str, OpenApiParameter.PATH, enum=OnboardingStage.values, description="The onboarding stage."
+)
+STEP = OpenApiParameter("step", str, OpenApiParameter.PATH, enum=OnboardingStep.values, description="The form step.")
 
 
 @extend_schema(tags=["portal: onboarding"])
@@ -162,11 +163,7 @@ class PortalOnboardingViewSet(viewsets.GenericViewSet):
         responses={200: s.FieldConfigurationSerializer(many=True), **ERRORS},
         examples=[
             example(
-                "Real sign-up",
-                [
-                    {"field": "country", "step": "SignupRealForm", "required": True, "editable": False},
-                    {"field": "phone", "step": "SignupRealForm", "required": True, "editable": True},
-                ],
+                "Real sign-up", {"field": "country", "step": "SignupRealForm", "required": True, "editable": False}
             )
         ],
     )

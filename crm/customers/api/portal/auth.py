@@ -50,6 +50,11 @@ def _session(result: services.LoginResult, request: Request, *, status_code: int
     return Response(body, status=status_code)
 
 
+# Routes that need no login ignore any credentials sent with them: a stale access token left in a portal's
+# HTTP client must not stop a log-in or a password reset.
+ANONYMOUS = {"authentication_classes": [], "permission_classes": [AllowAny]}
+
+
 class InvalidRefreshToken(DomainError):
     code = "invalid_token"
     status_code = 401
@@ -93,7 +98,7 @@ class PortalAuthViewSet(viewsets.GenericViewSet):
             example("Signed up", SESSION_EXAMPLE, status="201"),
         ],
     )
-    @action(detail=False, methods=["post"], url_path="sign-up", throttle_classes=THROTTLED)
+    @action(detail=False, methods=["post"], url_path="sign-up", throttle_classes=THROTTLED, **ANONYMOUS)
     def sign_up(self, request: Request) -> Response:
         data = _input(s.SignUpInputSerializer, request)
         meta = request_meta(request)
@@ -136,7 +141,7 @@ class PortalAuthViewSet(viewsets.GenericViewSet):
             ONBOARDING_ERROR_EXAMPLE,
         ],
     )
-    @action(detail=False, methods=["post"], url_path="log-in", throttle_classes=THROTTLED)
+    @action(detail=False, methods=["post"], url_path="log-in", throttle_classes=THROTTLED, **ANONYMOUS)
     def log_in(self, request: Request) -> Response:
         data = _input(s.LogInInputSerializer, request)
         meta = request_meta(request)
@@ -160,7 +165,7 @@ class PortalAuthViewSet(viewsets.GenericViewSet):
             example("New pair", {"access": "eyJ….access", "refresh": "eyJ….refresh"}),
         ],
     )
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], **ANONYMOUS)
     def refresh(self, request: Request) -> Response:
         data = _input(s.RefreshInputSerializer, request)
         try:
@@ -206,7 +211,7 @@ class PortalAuthViewSet(viewsets.GenericViewSet):
         responses={200: s.SuccessSerializer, **ERRORS},
         examples=[example("Token", {"token": "Xk3…"}, request=True), SUCCESS_EXAMPLE],
     )
-    @action(detail=False, methods=["post"], url_path="email/verify", throttle_classes=THROTTLED)
+    @action(detail=False, methods=["post"], url_path="email/verify", throttle_classes=THROTTLED, **ANONYMOUS)
     def verify_email(self, request: Request) -> Response:
         services.confirm_email(_input(s.TokenInputSerializer, request)["token"])
         return Response({"success": True})
@@ -296,7 +301,7 @@ class PortalAuthViewSet(viewsets.GenericViewSet):
         responses={200: s.SuccessSerializer, 429: ERRORS[400], **ERRORS},
         examples=[example("By email", {"contact": "jane@example.com"}, request=True), SUCCESS_EXAMPLE],
     )
-    @action(detail=False, methods=["post"], url_path="password/reset-request", throttle_classes=THROTTLED)
+    @action(detail=False, methods=["post"], url_path="password/reset-request", throttle_classes=THROTTLED, **ANONYMOUS)
     def request_password_reset(self, request: Request) -> Response:
         services.request_password_reset(_input(s.PasswordResetRequestInputSerializer, request)["contact"])
         return Response({"success": True})
@@ -315,7 +320,7 @@ class PortalAuthViewSet(viewsets.GenericViewSet):
             SUCCESS_EXAMPLE,
         ],
     )
-    @action(detail=False, methods=["post"], url_path="password/reset", throttle_classes=THROTTLED)
+    @action(detail=False, methods=["post"], url_path="password/reset", throttle_classes=THROTTLED, **ANONYMOUS)
     def reset_password(self, request: Request) -> Response:
         data = _input(s.PasswordResetInputSerializer, request)
         services.reset_password(data["reset_token"], password=data["password"])

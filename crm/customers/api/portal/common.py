@@ -47,6 +47,7 @@ def all_pending_steps(customer) -> dict[str, list[str]]:
 
 
 def example(name: str, value: Any, *, request: bool = False, status: str = "200") -> OpenApiExample:
+    """A request or response example; for a list answer give one item: the schema wraps it in the list or page."""
     if request:
         return OpenApiExample(name, value=value, request_only=True)
     return OpenApiExample(name, value=value, response_only=True, status_codes=[status])

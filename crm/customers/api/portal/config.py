@@ -30,7 +30,7 @@ class PortalConfigViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Countries open for sign-up",
         responses={200: s.CountrySerializer(many=True)},
-        examples=[example("Countries", [{"code": "GB", "name": "United Kingdom"}, {"code": "DE", "name": "Germany"}])],
+        examples=[example("Country", {"code": "GB", "name": "United Kingdom"})],
     )
     @action(detail=False, methods=["get"])
     def countries(self, request: Request) -> Response:
@@ -43,8 +43,7 @@ class PortalConfigViewSet(viewsets.GenericViewSet):
         responses={200: s.ClientTypeSerializer(many=True)},
         examples=[
             example(
-                "Types",
-                [{"id": 1, "name": "Individual", "group": "individual", "is_default": True, "has_wizard": False}],
+                "Type", {"id": 1, "name": "Individual", "group": "individual", "is_default": True, "has_wizard": False}
             )
         ],
     )
@@ -58,30 +57,28 @@ class PortalConfigViewSet(viewsets.GenericViewSet):
         responses={200: s.VerificationLevelSerializer(many=True)},
         examples=[
             example(
-                "Levels",
-                [
-                    {
-                        "id": 1,
-                        "name": "Basic",
-                        "description": "",
-                        "rank": 0,
-                        "next_level": 2,
-                        "is_default": True,
-                        "allowed_operations": ["deposit"],
-                        "required_document_groups": [],
-                        "limits": [
-                            {
-                                "currency": "USD",
-                                "daily_deposit": "1000.00000000",
-                                "daily_withdrawal": None,
-                                "monthly_withdrawal": None,
-                                "daily_internal_transfer": None,
-                                "auto_withdrawal": None,
-                                "transfer_min": None,
-                            }
-                        ],
-                    }
-                ],
+                "Level",
+                {
+                    "id": 1,
+                    "name": "Basic",
+                    "description": "",
+                    "rank": 0,
+                    "next_level": 2,
+                    "is_default": True,
+                    "allowed_operations": ["deposit"],
+                    "required_document_groups": [],
+                    "limits": [
+                        {
+                            "currency": "USD",
+                            "daily_deposit": "1000.00000000",
+                            "daily_withdrawal": None,
+                            "monthly_withdrawal": None,
+                            "daily_internal_transfer": None,
+                            "auto_withdrawal": None,
+                            "transfer_min": None,
+                        }
+                    ],
+                },
             )
         ],
     )

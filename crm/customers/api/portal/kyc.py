@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from crm.core.api.parsers import FormParser, MultiPartParser
+from crm.core.api.parsers import MultiPartParser
 from crm.customers import kyc_providers, services
 from crm.customers.api.permissions import IsPortalCustomer, portal_customer
 from crm.customers.api.portal import serializers as s
@@ -25,7 +25,7 @@ DOCUMENT_EXAMPLE = {
     "size": 183204,
     "created_at": "2025-01-11T10:00:00Z",
     "reviewed_at": None,
-    "url": "/files/eyJz…/",
+    "url": "https://backoffice.example.com/files/eyJzIjoicHJpdmF0ZSJ9:1tXyZa:3kQ/",
 }
 
 
@@ -81,7 +81,7 @@ class PortalKycViewSet(viewsets.GenericViewSet):
     list=extend_schema(
         summary="My documents",
         description="The client's KYC documents, newest first, each with a short-lived download link.",
-        examples=[example("Page", {"count": 1, "next": None, "previous": None, "results": [DOCUMENT_EXAMPLE]})],
+        examples=[example("Document", DOCUMENT_EXAMPLE)],
         responses={200: s.PortalDocumentSerializer(many=True), **ERRORS},
     ),
     retrieve=extend_schema(
@@ -106,7 +106,7 @@ class PortalDocumentViewSet(
 
     permission_classes = [IsPortalCustomer]
     serializer_class = s.PortalDocumentSerializer
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
     filter_backends: list = []
     queryset = Document.objects.none()
 

@@ -47,7 +47,7 @@ CODES_EXAMPLE = example("Recovery codes", {"recovery_codes": ["k3j9x2pq", "8dh2m
     list=extend_schema(
         summary="My login records",
         description="Every log-in attempt on the account, newest first, including staff logging in as the client.",
-        examples=[example("Page", {"count": 1, "next": None, "previous": None, "results": [RECORD_EXAMPLE]})],
+        examples=[example("Log-in", RECORD_EXAMPLE)],
     )
 )
 @extend_schema(tags=["portal: security"])
@@ -65,7 +65,7 @@ class PortalLoginRecordViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     list=extend_schema(
         summary="My devices",
         description="Browsers and apps the client logged in from; `is_current_device` marks this one.",
-        examples=[example("Page", {"count": 1, "next": None, "previous": None, "results": [DEVICE_EXAMPLE]})],
+        examples=[example("Device", DEVICE_EXAMPLE)],
     ),
     destroy=extend_schema(
         summary="Remove a device",

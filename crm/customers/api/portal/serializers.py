@@ -326,8 +326,12 @@ class VerificationLimitSerializer(serializers.ModelSerializer):
 
 class VerificationLevelSerializer(serializers.ModelSerializer):
     limits = VerificationLimitSerializer(many=True)
+    allowed_operations = serializers.ListField(
+        child=serializers.ChoiceField(choices=VerificationLevel.Operation.choices),
+        help_text="Operations a client at this level may do.",
+    )
     required_document_groups = serializers.ListField(
-        child=serializers.ListField(child=serializers.CharField()),
+        child=serializers.ListField(child=serializers.ChoiceField(choices=Document.Type.choices)),
         source="document_groups",
         help_text="Groups of document types; each group needs any one of its types approved, e.g. "
         '[["passport", "id_card"], ["proof_of_address"]].',
