@@ -12,7 +12,7 @@ from django.contrib.admin import helpers as admin_helpers
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
@@ -187,7 +187,13 @@ def run_service(
     url: str,
 ) -> HttpResponse:
     """Call a service; a refusal (a `DomainError`, or a model's `ValidationError`) becomes an error message,
-    success the `done` message (or `done(result)`); then back to `url`."""
+    success the `done` message (or `done(result)`); then back to `url`.
+
+    Only a POST (a dialog's form, CSRF-checked) changes anything: a link, an image or a redirect someone else
+    planted must never run an action with the staff member's session.
+    """
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         result = work()
     except DomainError as exc:

@@ -23,6 +23,7 @@ from tests.customers.factories import CustomerFactory
 from tests.wallets.factories import CurrencyFactory
 
 pytestmark = pytest.mark.django_db
+CONFIRM = {"_form_submitted": "True"}  # what the action's confirmation dialog posts
 Status = CommissionLedger.Status
 
 
@@ -127,7 +128,7 @@ def test_finance_approves_a_payout_from_the_queue(client):
 
     request = services.create_payout_request(payout_wallet.affiliate, payout_wallet=payout_wallet, actor=None)
 
-    client.post(reverse("admin:affiliates_payoutrequest_approve_request", args=[request.pk]))
+    client.post(reverse("admin:affiliates_payoutrequest_approve_request", args=[request.pk]), CONFIRM)
 
     request.refresh_from_db()
     assert request.status == PayoutRequest.Status.APPROVED
@@ -142,7 +143,7 @@ def test_affiliate_manager_cannot_pay_out(client, manager):
 
     request = services.create_payout_request(payout_wallet.affiliate, payout_wallet=payout_wallet, actor=None)
 
-    client.post(reverse("admin:affiliates_payoutrequest_approve_request", args=[request.pk]))
+    client.post(reverse("admin:affiliates_payoutrequest_approve_request", args=[request.pk]), CONFIRM)
 
     request.refresh_from_db()
     assert request.status == PayoutRequest.Status.PENDING

@@ -13,6 +13,7 @@ from tests.affiliates.factories import CommissionLedgerFactory
 from tests.conftest import staff_with_role
 
 pytestmark = pytest.mark.django_db
+CONFIRM = {"_form_submitted": "True"}  # what the action's confirmation dialog posts
 Status = CommissionLedger.Status
 CHANGELIST = reverse("admin:affiliates_commissionledger_changelist")
 
@@ -39,7 +40,9 @@ def messages_of(response) -> list[str]:
 def test_approving_a_flagged_referrals_commission_says_why_and_changes_nothing(client, manager, flagged):
     client.force_login(manager)
 
-    response = client.post(reverse("admin:affiliates_commissionledger_approve_record", args=[flagged.pk]), follow=True)
+    response = client.post(
+        reverse("admin:affiliates_commissionledger_approve_record", args=[flagged.pk]), CONFIRM, follow=True
+    )
 
     assert messages_of(response) == [
         "The referral is flagged for review (Affiliate's own email): clear the flag, or confirm the fraud, first."
@@ -88,7 +91,7 @@ def test_manager_clears_the_flag_on_the_commission_then_approves_it(client, mana
         {"_form_submitted": "True"},
         follow=True,
     )
-    client.post(reverse("admin:affiliates_commissionledger_approve_record", args=[flagged.pk]))
+    client.post(reverse("admin:affiliates_commissionledger_approve_record", args=[flagged.pk]), CONFIRM)
 
     assert messages_of(cleared) == ["Flag cleared: the commission can be approved."]
     flag = AttributionFlag.objects.get()

@@ -19,6 +19,7 @@ from crm.affiliates.admin.forms import AffiliateForm, ReasonDialogForm
 from crm.affiliates.admin.stats import downline_statistics, tree_rows
 from crm.affiliates.models import Affiliate, AttributionFlag
 from crm.core.admin import ReadOnlyAdminMixin, ServiceFormAdminMixin, run_service
+from crm.customers.forms import ConfirmDialogForm
 
 
 @admin.register(Affiliate)
@@ -80,8 +81,18 @@ class AffiliateAdmin(ServiceFormAdminMixin, ModelAdmin):
     def _back(self, object_id: str) -> str:
         return reverse("admin:affiliates_affiliate_change", args=[object_id])
 
-    @action(description=_("Approve"), url_path="approve", icon="check_circle", permissions=["approve"])
-    def approve(self, request: HttpRequest, object_id: str) -> HttpResponse:
+    @action(
+        description=_("Approve"),
+        url_path="approve",
+        icon="check_circle",
+        permissions=["approve"],
+        dialog={
+            "title": _("Approve the affiliate"),
+            "form_class": ConfirmDialogForm,
+            "form_submit_text": _("Approve"),
+        },
+    )
+    def approve(self, request: HttpRequest, form: ConfirmDialogForm, object_id: str) -> HttpResponse:
         affiliate = self._affiliate(request, object_id)
         work = lambda: services.approve_affiliate(affiliate, actor=request.user)  # noqa: E731
         return run_service(self, request, work, _("Affiliate approved."), self._back(object_id))

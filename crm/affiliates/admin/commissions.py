@@ -205,8 +205,18 @@ class CommissionLedgerAdmin(ReadOnlyAdminMixin, ModelAdmin):
             if records:
                 self.message_user(request, text % {"count": len(records)}, messages.WARNING)
 
-    @action(description=_("Approve"), url_path="approve", icon="check_circle", permissions=["review"])
-    def approve_record(self, request: HttpRequest, object_id: str) -> HttpResponse:
+    @action(
+        description=_("Approve"),
+        url_path="approve",
+        icon="check_circle",
+        permissions=["review"],
+        dialog={
+            "title": _("Approve the commission"),
+            "form_class": ConfirmDialogForm,
+            "form_submit_text": _("Approve"),
+        },
+    )
+    def approve_record(self, request: HttpRequest, form: ConfirmDialogForm, object_id: str) -> HttpResponse:
         record = self._record(request, object_id)
         work = lambda: services.approve_commission(record, actor=request.user)  # noqa: E731
         return run_service(self, request, work, _("Approved."), self._back(object_id))

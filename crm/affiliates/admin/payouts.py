@@ -27,6 +27,7 @@ from crm.affiliates.models import (
     TargetGroup,
 )
 from crm.core.admin import ReadOnlyAdminMixin, run_service
+from crm.customers.forms import ConfirmDialogForm
 
 
 @admin.register(PayoutRequest)
@@ -70,8 +71,18 @@ class PayoutRequestAdmin(ReadOnlyAdminMixin, ModelAdmin):
     def _back(self, object_id: str) -> str:
         return reverse("admin:affiliates_payoutrequest_change", args=[object_id])
 
-    @action(description=_("Approve and pay"), url_path="approve", icon="payments", permissions=["pay"])
-    def approve_request(self, request: HttpRequest, object_id: str) -> HttpResponse:
+    @action(
+        description=_("Approve and pay"),
+        url_path="approve",
+        icon="payments",
+        permissions=["pay"],
+        dialog={
+            "title": _("Approve the payout and pay the affiliate"),
+            "form_class": ConfirmDialogForm,
+            "form_submit_text": _("Approve and pay"),
+        },
+    )
+    def approve_request(self, request: HttpRequest, form: ConfirmDialogForm, object_id: str) -> HttpResponse:
         payout = self._request(request, object_id)
         work = lambda: services.approve_payout_request(payout, actor=request.user)  # noqa: E731
         return run_service(self, request, work, _("Paid to the affiliate's wallet."), self._back(object_id))
