@@ -9,7 +9,13 @@ The service adds what the hand-written one leaves out: its rule checks (client s
 switches, verification level and limits, precision, idempotency key, exchange rate).
 Outbox dispatch is a worker's job and is not part of either variant (no broker in the bench).
 
-Figure: ledger_transfers (transfers/s, higher is better); ratio = service / SQL, aim >= 0.5.
+Figures (transfers/s, higher is better; ratio = service / SQL, in the same run):
+  ledger_transfers                  4 workers, each transfer between two wallets of a client drawn at random
+                                    from all of them (aim >= 0.7, stretch 0.9);
+  ledger_transfers_disjoint_w<N>    N = 1, 2, 4, 8 workers, each on its own clients (no shared row): throughput;
+  ledger_transfers_contended_w<N>   N = 1, 2, 4, 8 workers, all on the same client's four wallets (one client
+                                    lock, the same wallet rows): contention.
+The scaling lines run BENCH_SCALING_ROUNDS rounds (default 2) of BENCH_SECONDS each.
 The data is made with bulk inserts and removed at the end (ledger triggers are bypassed for the
 clean-up only, with session_replication_role), with the USD currency and the system account when the
 run created them.
@@ -49,6 +55,8 @@ from crm.wallets.models import Currency, JournalEntry, Posting, Transaction, Wal
 WALLETS = int(os.environ.get("BENCH_WALLETS", "1000"))
 PER_CLIENT = 4
 WORKERS = 4
+SCALING_WORKERS = (1, 2, 4, 8)
+SCALING_ROUNDS = int(os.environ.get("BENCH_SCALING_ROUNDS", "2"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "4"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 START_BALANCE = Decimal("1000000.00")
@@ -195,7 +203,7 @@ def service_transfer(customer_id: int, source_id: int, target_id: int, amount: D
     )
 
 
-def _worker(variant_name: str, clients: list[list[tuple[int, int]]], index: int, start_at: float, results) -> None:
+def _worker(variant_name: str, clients: list[tuple[int, list[int]]], index: int, start_at: float, results) -> None:
     """One worker process: transfers for SECONDS from `start_at`, then reports its count."""
     connections.close_all()  # never share the parent's connection
     events._enqueue = lambda task, event_id: None
@@ -214,23 +222,42 @@ def _worker(variant_name: str, clients: list[list[tuple[int, int]]], index: int,
     results.put(count)
 
 
-def run(variant_name: str, clients: list[list[Wallet]]) -> float:
-    """Transfers per second with WORKERS processes (as web or task workers run) for SECONDS."""
+def run(variant_name: str, clients: list[list[Wallet]], workers: int = WORKERS, mode: str = "shared") -> float:
+    """Transfers per second with `workers` processes (as web or task workers run) for SECONDS.
+
+    mode: "shared" (every worker draws from all clients), "disjoint" (worker i takes every workers-th client),
+    "contended" (every worker on the first client's wallets).
+    """
     plain = [(ws[0].customer_id, [w.pk for w in ws]) for ws in clients]
+    per_worker = {
+        "shared": lambda i: plain,
+        "disjoint": lambda i: plain[i::workers],
+        "contended": lambda i: plain[:1],
+    }[mode]
     context = multiprocessing.get_context("fork")
     results = context.Queue()
     connections.close_all()
     start_at = time.time() + 1.0
-    workers = [
-        context.Process(target=_worker, args=(variant_name, plain, i, start_at, results)) for i in range(WORKERS)
+    processes = [
+        context.Process(target=_worker, args=(variant_name, per_worker(i), i, start_at, results))
+        for i in range(workers)
     ]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=SECONDS + 120)
-        if worker.exitcode:
-            raise RuntimeError(f"A {variant_name} worker failed (exit code {worker.exitcode}).")
-    return sum(results.get(timeout=5) for _ in workers) / SECONDS
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=SECONDS + 120)
+        if process.exitcode:
+            raise RuntimeError(f"A {variant_name} worker failed (exit code {process.exitcode}).")
+    return sum(results.get(timeout=5) for _ in processes) / SECONDS
+
+
+def measure(clients: list[list[Wallet]], rounds: int, workers: int = WORKERS, mode: str = "shared") -> tuple:
+    """Median transfers/s of the service and of the hand-written SQL, the variants interleaved round by round."""
+    rates: dict[str, list[float]] = {"service": [], "sql": []}
+    for _ in range(rounds):
+        rates["service"].append(run("service", clients, workers, mode))
+        rates["sql"].append(run("sql", clients, workers, mode))
+    return statistics.median(rates["service"]), statistics.median(rates["sql"])
 
 
 def clean_up() -> None:
@@ -266,18 +293,19 @@ def main() -> None:
     clean_up()
     clients = build()
     prepare_sql()
-    rates: dict[str, list[float]] = {"service": [], "sql": []}
     try:
-        for _ in range(ROUNDS):
-            rates["service"].append(run("service", clients))
-            rates["sql"].append(run("sql", clients))
+        value, baseline = measure(clients, ROUNDS)
+        print(bench_line("ledger_transfers", value, baseline, "transfers/s", decimals=0), flush=True)
+        for mode in ("disjoint", "contended"):
+            for workers in SCALING_WORKERS:
+                value, baseline = measure(clients, SCALING_ROUNDS, workers, mode)
+                name = f"ledger_transfers_{mode}_w{workers}"
+                print(bench_line(name, value, baseline, "transfers/s", decimals=0), flush=True)
         from django.core.management import call_command
 
         call_command("verify_ledger", stdout=open(os.devnull, "w"))  # noqa: SIM115
     finally:
         clean_up()
-    value, baseline = statistics.median(rates["service"]), statistics.median(rates["sql"])
-    print(bench_line("ledger_transfers", value, baseline, "transfers/s", decimals=0))
 
 
 if __name__ == "__main__":

@@ -201,3 +201,56 @@ def test_database_refuses_to_edit_or_delete_postings():
         Posting.objects.filter(wallet=wallet).update(amount=Decimal("6"))
     with pytest.raises(IntegrityError), transaction.atomic():
         JournalEntry.objects.all().delete()
+
+
+def _statements(captured) -> list[str]:
+    """The statements a call sent, without the test transaction's savepoints."""
+    return [q["sql"] for q in captured if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+
+
+def test_one_entry_is_a_lock_its_rows_and_one_balance_update():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    source = fund(WalletFactory(), "100.00")
+    target = WalletFactory(currency=source.currency)
+    legs = [(source, Decimal("-1")), (target, Decimal("1"))]
+
+    with CaptureQueriesContext(connection) as captured:
+        services.post_entry(idempotency_key="count", postings=legs, kind="X")
+
+    statements = _statements(captured)
+    # PostgreSQL writes the entry and its postings in one statement (a CTE); SQLite needs two.
+    writes = 2 if connection.vendor == "postgresql" else 3
+    assert len(statements) == 1 + writes
+    assert statements[0].startswith("SELECT")
+    assert "wallets_journalentry" in statements[1]
+    assert "wallets_posting" in statements[writes - 1]
+    assert statements[-1].startswith("UPDATE")
+    source.refresh_from_db()
+    target.refresh_from_db()
+    assert (source.balance, target.balance) == (Decimal("99.00"), Decimal("1.00"))
+
+
+def test_a_transfer_issues_no_more_statements_than_hand_written_sql():
+    """bench/ledger_transfers.py's hand-written transfer sends 9 statements; the service sends no more, and its
+    second transfer of the same shape builds no new statement text."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from crm.wallets.services import ledger
+
+    source = fund(WalletFactory(), "100.00")
+    target = WalletFactory(customer=source.customer, currency=source.currency)
+    services.transfer_between_wallets(source.customer, source=source, target=target, amount="1", actor=None)
+    texts = dict(ledger._SQL)
+
+    with CaptureQueriesContext(connection) as captured:
+        services.transfer_between_wallets(source.customer, source=source, target=target, amount="2", actor=None)
+
+    # The entry with its postings in one statement on PostgreSQL: 8; on SQLite 9.
+    assert len(_statements(captured)) == (8 if connection.vendor == "postgresql" else 9)
+    assert texts == ledger._SQL
+    target.refresh_from_db()
+    assert target.balance == Decimal("3.00")
+    assert sorted(target.postings.values_list("balance_after", flat=True)) == [Decimal("1"), Decimal("3")]

@@ -8,6 +8,14 @@ Rules it guarantees:
   credit and hold are updated in the same transaction, never below zero unless allowed;
 - system accounts stand for the outside world: they are not locked and keep no cached balance
   (their balance is the sum of their postings), so they never become a point every movement waits on.
+
+The hot path (lock, entry, postings, balances) is hand-written SQL through Django's connection, on
+PostgreSQL and SQLite alike: this module is the one place of the project that writes so. Each statement's
+text is built once per database vendor and shape (number of wallets, legs, buckets) and kept in `_SQL`;
+a posting call compiles no query and makes no model but the entry it returns (and the locked wallets
+`lock_wallets` returns). One entry costs, besides the lock: on PostgreSQL one statement for the entry
+and its postings (a data-modifying CTE) and one UPDATE for all its wallets' cached values; on SQLite,
+which has no such CTE, one more.
 """
 
 from __future__ import annotations
@@ -57,19 +65,8 @@ def lock_wallets(wallets: Iterable[Wallet | int]) -> dict[int, Wallet]:
     if not ids:
         return {}
     connection = transaction.get_connection()
-    quote = connection.ops.quote_name
-    wallet_fields = [f.attname for f in Wallet._meta.concrete_fields]
-    currency_fields = [f.attname for f in Currency._meta.concrete_fields]
-    columns = [f"w.{quote(Wallet._meta.get_field(n).column)}" for n in wallet_fields] + [
-        f"c.{quote(Currency._meta.get_field(n).column)}" for n in currency_fields
-    ]
-    lock = " FOR UPDATE OF w" if connection.features.has_select_for_update_of else ""
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {quote(Wallet._meta.db_table)} w "  # noqa: S608 - names from the models
-        f"JOIN {quote(Currency._meta.db_table)} c ON c.{quote('code')} = w.{quote('currency_id')} "
-        f"WHERE w.{quote('id')} IN ({', '.join(['%s'] * len(ids))}) AND w.{quote('type')} <> %s "
-        f"ORDER BY w.{quote('id')}{lock}"
-    )
+    wallet_fields, currency_fields = _LOCK_FIELDS
+    sql = _statement(connection, ("lock", len(ids)), _lock_sql)
     with connection.cursor() as cursor:
         cursor.execute(sql, [*ids, Wallet.Type.SYSTEM])
         rows = cursor.fetchall()
@@ -84,6 +81,38 @@ def lock_wallets(wallets: Iterable[Wallet | int]) -> dict[int, Wallet]:
         )
         locked[wallet.pk] = wallet
     return locked
+
+
+_LOCK_FIELDS = (
+    [f.attname for f in Wallet._meta.concrete_fields],
+    [f.attname for f in Currency._meta.concrete_fields],
+)
+
+# Statement texts by (vendor, kind, shape): built on first use, then only looked up.
+_SQL: dict[tuple, str] = {}
+
+
+def _statement(connection, key: tuple, build) -> str:
+    full_key = (connection.vendor, *key)
+    sql = _SQL.get(full_key)
+    if sql is None:
+        sql = _SQL[full_key] = build(connection, *key[1:])
+    return sql
+
+
+def _lock_sql(connection, count: int) -> str:
+    quote = connection.ops.quote_name
+    wallet_fields, currency_fields = _LOCK_FIELDS
+    columns = [f"w.{quote(Wallet._meta.get_field(n).column)}" for n in wallet_fields] + [
+        f"c.{quote(Currency._meta.get_field(n).column)}" for n in currency_fields
+    ]
+    lock = " FOR UPDATE OF w" if connection.features.has_select_for_update_of else ""
+    return (
+        f"SELECT {', '.join(columns)} FROM {quote(Wallet._meta.db_table)} w "  # noqa: S608 - names from the models
+        f"JOIN {quote(Currency._meta.db_table)} c ON c.{quote('code')} = w.{quote('currency_id')} "
+        f"WHERE w.{quote('id')} IN ({', '.join(['%s'] * count)}) AND w.{quote('type')} <> %s "
+        f"ORDER BY w.{quote('id')}{lock}"
+    )
 
 
 def _converted(model, names: list[str], values, connection) -> list:
@@ -179,34 +208,23 @@ def _post_entry(idempotency_key, postings, kind, description, actor, transaction
         return _same_or_refuse(existing, legs)
 
     now = timezone.now()
+    created_by = actor if getattr(actor, "is_authenticated", False) else None
     entry = JournalEntry(
         idempotency_key=idempotency_key,
         kind=kind,
         description=description[:255],
         transaction=transaction_obj,
         reverses=reverses,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=created_by,
         created_at=now,
     )
-    entry.pk = _insert_entry(entry)
+    entry.pk = _insert_entry_and_postings(entry, legs, currencies, _balances_after(legs, locked))
     if entry.pk is None:
         # The key is taken: a concurrent call that held the same locks has committed it before us.
         return _same_or_refuse(JournalEntry.objects.get(idempotency_key=idempotency_key), legs)
     entry._state.adding = False
-    Posting.objects.bulk_create(
-        Posting(
-            entry=entry,
-            wallet_id=leg.wallet.pk,
-            currency_id=currencies[leg.wallet.pk],
-            bucket=leg.bucket,
-            amount=leg.amount,
-            balance_after=after,
-            created_at=now,
-        )
-        for leg, after in zip(legs, _balances_after(legs, locked), strict=True)
-    )
+    _update_wallets(new_values, now)
     for pk, values in new_values.items():
-        Wallet.objects.filter(pk=pk).update(**values, updated_at=now)
         for column, value in values.items():
             setattr(locked[pk], column, value)
     return entry
@@ -216,22 +234,125 @@ def _is_system(leg: Leg) -> bool:
     return leg.wallet.type == Wallet.Type.SYSTEM and not leg.wallet._state.adding
 
 
-def _insert_entry(entry: JournalEntry) -> int | None:
-    """INSERT ... ON CONFLICT (idempotency_key) DO NOTHING RETURNING id: the new id, or None when the key exists."""
+_ENTRY_FIELDS = [f for f in JournalEntry._meta.concrete_fields if not f.primary_key]
+# A posting's columns but its entry's: (field, cast on PostgreSQL) in the order the statements write them.
+_POSTING_FIELDS = [
+    Posting._meta.get_field(name) for name in ("wallet", "currency", "bucket", "amount", "balance_after")
+]
+_MONEY_FIELD = Posting._meta.get_field("amount")
+_WALLET_UPDATED_AT = Wallet._meta.get_field("updated_at")
+
+
+def _insert_entry_and_postings(
+    entry: JournalEntry, legs: Sequence[Leg], currencies: dict[int, str], balances_after: list[Decimal | None]
+) -> int | None:
+    """The entry (INSERT ... ON CONFLICT (idempotency_key) DO NOTHING) and its postings; the new entry's id, or
+    None when the key exists (then nothing is written).
+
+    PostgreSQL: one statement, the postings inserted from the entry's RETURNING (none when the key is taken).
+    SQLite: the entry's INSERT ... RETURNING, then the postings' multi-row INSERT.
+    """
     connection = transaction.get_connection()
+    entry_params = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in _ENTRY_FIELDS]
+    created_at = entry_params[-1]
+    rows = []
+    for leg, after in zip(legs, balances_after, strict=True):
+        rows += [
+            leg.wallet.pk,
+            currencies[leg.wallet.pk],
+            leg.bucket.value,
+            _MONEY_FIELD.get_db_prep_save(leg.amount, connection),
+            None if after is None else _MONEY_FIELD.get_db_prep_save(after, connection),
+        ]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                _statement(connection, ("entry_postings", len(legs)), _entry_postings_sql),
+                [*entry_params, created_at, *rows],
+            )
+            row = cursor.fetchone()
+            return row[0] if row else None
+        cursor.execute(_statement(connection, ("entry",), _entry_sql), entry_params)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        cursor.execute(
+            _statement(connection, ("postings", len(legs)), _postings_sql),
+            [value for i in range(len(legs)) for value in (row[0], *rows[i * 5 : i * 5 + 5], created_at)],
+        )
+        return row[0]
+
+
+def _entry_sql(connection) -> str:
     quote = connection.ops.quote_name
-    fields = [f for f in JournalEntry._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(quote(f.column) for f in fields)
-    params = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields]
-    sql = (
-        f"INSERT INTO {quote(JournalEntry._meta.db_table)} ({columns}) "  # noqa: S608 - names from the model
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+    return (
+        f"INSERT INTO {quote(JournalEntry._meta.db_table)} ({', '.join(quote(f.column) for f in _ENTRY_FIELDS)}) "  # noqa: S608 - names from the model
+        f"VALUES ({', '.join(['%s'] * len(_ENTRY_FIELDS))}) "
         f"ON CONFLICT ({quote('idempotency_key')}) DO NOTHING RETURNING {quote('id')}"
     )
+
+
+def _posting_columns(connection) -> str:
+    quote = connection.ops.quote_name
+    columns = ["entry_id", *(f.column for f in _POSTING_FIELDS), "created_at"]
+    return f"{quote(Posting._meta.db_table)} ({', '.join(quote(c) for c in columns)})"
+
+
+def _postings_sql(connection, count: int) -> str:
+    row = f"({', '.join(['%s'] * (len(_POSTING_FIELDS) + 2))})"
+    return f"INSERT INTO {_posting_columns(connection)} VALUES {', '.join([row] * count)}"  # noqa: S608
+
+
+def _entry_postings_sql(connection, count: int) -> str:
+    """WITH e AS (INSERT entry ... RETURNING id) INSERT postings SELECT e.id, v.* FROM e, (VALUES ...) v."""
+    quote = connection.ops.quote_name
+    casts = [
+        f"CAST(%s AS {f.rel_db_type(connection) if f.is_relation else f.db_type(connection)})" for f in _POSTING_FIELDS
+    ]
+    names = [f"v{i}" for i in range(len(_POSTING_FIELDS))]
+    values = ", ".join([f"({', '.join(casts)})"] * count)
+    created_at = f"CAST(%s AS {Posting._meta.get_field('created_at').db_type(connection)})"
+    return (
+        f"WITH e AS ({_entry_sql(connection)}) "  # noqa: S608 - names from the models
+        f"INSERT INTO {_posting_columns(connection)} "
+        f"SELECT e.{quote('id')}, {', '.join(f'v.{n}' for n in names)}, {created_at} "
+        f"FROM e CROSS JOIN (VALUES {values}) AS v ({', '.join(names)}) RETURNING {quote('entry_id')}"
+    )
+
+
+def _update_wallets(new_values: dict[int, dict[str, Decimal]], now) -> None:
+    """One UPDATE for every locked wallet of the entry: each moved column set by a CASE on the wallet's id."""
+    if not new_values:
+        return
+    connection = transaction.get_connection()
+    ids = sorted(new_values)
+    by_column: dict[str, list[int]] = {}
+    for pk in ids:
+        for column in new_values[pk]:
+            by_column.setdefault(column, []).append(pk)
+    columns = sorted(by_column)
+    shape = tuple((column, len(by_column[column])) for column in columns)
+    params: list = []
+    for column in columns:
+        for pk in by_column[column]:
+            params += [pk, _MONEY_FIELD.get_db_prep_save(new_values[pk][column], connection)]
+    params.append(_WALLET_UPDATED_AT.get_db_prep_save(now, connection))
+    params += ids
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return row[0] if row else None
+        cursor.execute(_statement(connection, ("update", shape, len(ids)), _update_sql), params)
+
+
+def _update_sql(connection, shape: tuple[tuple[str, int], ...], count: int) -> str:
+    quote = connection.ops.quote_name
+    money = f"CAST(%s AS {_MONEY_FIELD.db_type(connection)})" if connection.vendor == "postgresql" else "%s"
+    sets = [
+        f"{quote(column)} = CASE {quote('id')} {' '.join([f'WHEN %s THEN {money}'] * n)} ELSE {quote(column)} END"
+        for column, n in shape
+    ]
+    return (
+        f"UPDATE {quote(Wallet._meta.db_table)} SET {', '.join(sets)}, {quote('updated_at')} = %s "  # noqa: S608
+        f"WHERE {quote('id')} IN ({', '.join(['%s'] * count)})"
+    )
 
 
 def _same_or_refuse(existing: JournalEntry, legs: Sequence[Leg]) -> JournalEntry:
