@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +26,16 @@ def may_see_periodic_tasks(request: HttpRequest) -> bool:
 
 def link(title, icon: str, url_name: str, perm: str) -> dict:
     return {"title": title, "icon": icon, "link": reverse_lazy(url_name), "permission": has_perm(perm)}
+
+
+def environment_callback(request: HttpRequest) -> list[str]:
+    if settings.DEBUG:
+        return ["Development", "warning"]
+    return (
+        ["Production", "danger"]
+        if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+        else ["Demo", "info"]
+    )
 
 
 navigation = [

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from crm.core.admin_nav import navigation
-from crm.core.dashboard import client_dashboard
+from crm.reports.dashboard import client_dashboard
 from tests.customers.factories import CustomerFactory, DocumentFactory
 
 pytestmark = pytest.mark.django_db

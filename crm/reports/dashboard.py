@@ -1,4 +1,4 @@
-"""The admin home page: counts and charts for the staff member's own scope, in five aggregate queries."""
+"""The admin home page: counts and charts of the clients in the staff member's own scope, in five aggregate queries."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import datetime as dt
 import json
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.http import HttpRequest
@@ -24,16 +23,6 @@ KYC_COLOURS = {
     "rejected": "#ef4444",
     "revoked": "#b91c1c",
 }
-
-
-def environment_callback(request: HttpRequest) -> list[str]:
-    if settings.DEBUG:
-        return ["Development", "warning"]
-    return (
-        ["Production", "danger"]
-        if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
-        else ["Demo", "info"]
-    )
 
 
 def dashboard_callback(request: HttpRequest, context: dict) -> dict:
