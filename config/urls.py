@@ -39,6 +39,7 @@ urlpatterns = [
     path("", include("crm.customers.urls")),
     path("", include("crm.payments.urls")),
     path("", include("crm.core.urls")),
+    path("", include("crm.reports.urls")),
 ]
 
 handler400 = "crm.core.api.views.bad_request"

@@ -44,6 +44,13 @@ navigation = [
         "separator": False,
         "items": [
             {"title": _("Dashboard"), "icon": "dashboard", "link": reverse_lazy("admin:index")},
+            link(_("Reports"), "analytics", "admin:reports_reportrun_changelist", "reports.view_reportrun"),
+            link(
+                _("Report schedules"),
+                "schedule_send",
+                "admin:reports_reporttemplate_changelist",
+                "reports.view_reporttemplate",
+            ),
         ],
     },
     {
