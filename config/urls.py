@@ -15,6 +15,7 @@ API_URL_MODULES = [
     "crm.wallets.api.urls",
     "crm.payments.api.urls",
     "crm.affiliates.api.urls",
+    "crm.reports.api.urls",
 ]
 for module in API_URL_MODULES:
     __import__(module)
@@ -39,6 +40,7 @@ urlpatterns = [
     path("", include("crm.customers.urls")),
     path("", include("crm.payments.urls")),
     path("", include("crm.core.urls")),
+    path("", include("crm.reports.urls")),
 ]
 
 handler400 = "crm.core.api.views.bad_request"

@@ -114,5 +114,9 @@ SPECTACULAR_SETTINGS = {
         "CurrencyKindEnum": "crm.wallets.models.Currency.Kind",
         "CommissionActionTypeEnum": "crm.affiliates.models.commissions.ActionType",
         "PayoutRequestStatusEnum": "crm.affiliates.models.PayoutRequest.Status",
+        "ReportKindEnum": "crm.reports.models.ReportKind",
+        "ReportRunStatusEnum": "crm.reports.models.ReportRun.Status",
+        "ReportFormatEnum": "crm.reports.models.ReportFormat",
+        "ReportFrequencyEnum": "crm.reports.models.ReportTemplate.Frequency",
     },
 }

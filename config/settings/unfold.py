@@ -14,8 +14,8 @@ UNFOLD = {
     "SITE_URL": "/admin/",
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,
-    "DASHBOARD_CALLBACK": "crm.core.dashboard.dashboard_callback",
-    "ENVIRONMENT": "crm.core.dashboard.environment_callback",
+    "DASHBOARD_CALLBACK": "crm.reports.dashboard.dashboard_callback",
+    "ENVIRONMENT": "crm.core.admin_nav.environment_callback",
     "STYLES": [lambda request: static("core/admin.css")],
     "LOGIN": {"redirect_after": lambda request: reverse_lazy("admin:index")},
     "SIDEBAR": {

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
@@ -27,12 +28,29 @@ def link(title, icon: str, url_name: str, perm: str) -> dict:
     return {"title": title, "icon": icon, "link": reverse_lazy(url_name), "permission": has_perm(perm)}
 
 
+def environment_callback(request: HttpRequest) -> list[str]:
+    if settings.DEBUG:
+        return ["Development", "warning"]
+    return (
+        ["Production", "danger"]
+        if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+        else ["Demo", "info"]
+    )
+
+
 navigation = [
     {
         "title": _("Overview"),
         "separator": False,
         "items": [
             {"title": _("Dashboard"), "icon": "dashboard", "link": reverse_lazy("admin:index")},
+            link(_("Reports"), "analytics", "admin:reports_reportrun_changelist", "reports.view_reportrun"),
+            link(
+                _("Report schedules"),
+                "schedule_send",
+                "admin:reports_reporttemplate_changelist",
+                "reports.view_reporttemplate",
+            ),
         ],
     },
     {

@@ -34,6 +34,7 @@ SCOPE_WIDENING = {
     "sales.view_all_leads": "every lead and every lead import",
     "affiliates.view_all_affiliates": "every affiliate, its commission records and payout requests",
     "core.view_all_exportjobs": "every staff member's export jobs",
+    "reports.view_all_reportruns": "every staff member's report runs and report templates",
     "wallets.view_journalentry": "the whole double-entry journal (it has no finer scoping)",
 }
 ALLOWED_NETWORK = "203.0.113.0/24"

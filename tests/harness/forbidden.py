@@ -26,6 +26,7 @@ from crm.affiliates import services as affiliate_services
 from crm.affiliates.models import Affiliate, PayoutRequest
 from crm.core.roles import Role
 from crm.payments.models import PaymentMethodGroup, WebhookEvent
+from crm.reports.models import ReportRun, ReportTemplate
 from crm.sales.services import imports
 from crm.users.models import Device
 from crm.wallets import services as wallet_services
@@ -257,6 +258,20 @@ def _bucket(victim: Victim) -> Target:
     return Target({"bucket_id": bucket.pk, "affiliate_id": victim.affiliate.customer_id, "source_id": source.pk})
 
 
+def _report_run(victim: Victim) -> Target:
+    run = ReportRun.objects.create(
+        owner=victim.agent, kind="balance", params={"start": "2026-11-01", "end": "2026-11-30"}
+    )
+    return Target({"pk": run.pk})
+
+
+def _report_template(victim: Victim) -> Target:
+    template = ReportTemplate.objects.create(
+        owner=victim.agent, name="Victim's", kind="balance", base_date=timezone.now(), next_run_at=timezone.now()
+    )
+    return Target({"pk": template.pk}, bodies={"partial_update": {"name": "Leaked"}})
+
+
 def _pk(make: Callable[[], Any]) -> Callable[[Victim], Target]:
     return lambda victim: Target({"pk": make().pk})
 
@@ -276,6 +291,8 @@ FORBIDDEN: dict[str, Forbidden] = {
     "backoffice:affiliate": Forbidden(_backoffice_affiliate),
     "backoffice:commission-ledger": Forbidden(_ledger_record),
     "backoffice:affiliate-payout-request": Forbidden(_payout_request),
+    "backoffice:report-run": Forbidden(_report_run, extra_callers=IN_DESK),
+    "backoffice:report-template": Forbidden(_report_template, extra_callers=IN_DESK),
     "portal:document": Forbidden(_portal_document),
     "portal:device": Forbidden(_portal_device),
     "portal:wallet": Forbidden(_wallet),

@@ -1,4 +1,4 @@
-"""Create or update the Celery beat schedule (outbox, exports, commissions, payouts). Safe to run again."""
+"""Create or update the Celery beat schedule (outbox, exports, commissions, payouts, reports). Safe to run again."""
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -10,6 +10,8 @@ COMMISSION_RUN = "Affiliates: calculate commissions"
 COMMISSION_APPROVAL = "Affiliates: approve commissions after the hold period"
 MONTHLY_PAYOUT = "Affiliates: automatic monthly payout"
 PAYOUT_SWEEP = "Payments: send payouts whose task was lost"
+REPORT_SCHEDULE = "Reports: run scheduled report templates"
+REPORT_CLEANUP = "Reports: delete expired report files"
 
 
 class Command(BaseCommand):
@@ -41,6 +43,12 @@ class Command(BaseCommand):
             ),
             (MONTHLY_PAYOUT, "crm.affiliates.tasks.run_monthly_payouts_task", {"crontab": monthly, "interval": None}),
             (PAYOUT_SWEEP, "crm.payments.tasks.sweep_payouts_task", {"interval": every_five_minutes, "crontab": None}),
+            (
+                REPORT_SCHEDULE,
+                "crm.reports.tasks.run_due_report_templates_task",
+                {"interval": every_minute, "crontab": None},
+            ),
+            (REPORT_CLEANUP, "crm.reports.tasks.delete_expired_reports_task", {"crontab": daily, "interval": None}),
         ]
         for name, task, when in schedule:
             _task, created = PeriodicTask.objects.update_or_create(

@@ -1,4 +1,5 @@
-"""The admin home page: counts and charts for the staff member's own scope, in five aggregate queries."""
+"""The admin home page: KPI cards of the clients in the staff member's scope (four aggregate queries), then the
+period dashboard of their role (`crm.reports.selectors`) with charts compared with the previous period."""
 
 from __future__ import annotations
 
@@ -6,13 +7,19 @@ import datetime as dt
 import json
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, Q
-from django.db.models.functions import TruncDate
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from crm.customers.models import Customer, Document
+from crm.reports.charts import breakdown_chart, comparison_chart
+from crm.reports.forms import PeriodForm
+from crm.reports.scope import scope_for
+from crm.reports.selectors import Dashboard, build_dashboard
+from crm.users.models import User
 
 SIGNUP_DAYS = 30
 TOP_COUNTRIES = 10
@@ -26,27 +33,21 @@ KYC_COLOURS = {
 }
 
 
-def environment_callback(request: HttpRequest) -> list[str]:
-    if settings.DEBUG:
-        return ["Development", "warning"]
-    return (
-        ["Production", "danger"]
-        if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
-        else ["Demo", "info"]
-    )
-
-
-def dashboard_callback(request: HttpRequest, context: dict) -> dict:
-    """Add KPI cards and chart data to the index page; nothing for staff who may not see clients."""
-    if not request.user.has_perm("customers.view_customer"):
+def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[str, Any]:
+    """Add the KPI cards of the clients in scope and the period dashboard of the user's role to the index page."""
+    user = request.user
+    if not isinstance(user, User):
         return context
-    context.update(client_dashboard(request.user))
+    if user.has_perm("customers.view_customer"):
+        context.update(client_dashboard(user))
+    form = PeriodForm(request.GET or None)
+    period = form.period()
+    dashboard = build_dashboard(user, scope=scope_for(user), period=period)
+    context.update(period_context(dashboard, form))
     return context
 
 
-def client_dashboard(user) -> dict[str, Any]:
-    from crm.customers.models import Customer, Document
-
+def client_dashboard(user: User) -> dict[str, Any]:
     clients = Customer.objects.visible_to(user)
     since = timezone.now() - dt.timedelta(days=SIGNUP_DAYS - 1)
     first_day = timezone.localdate(since)
@@ -58,14 +59,6 @@ def client_dashboard(user) -> dict[str, Any]:
         mine=Count("pk", filter=Q(conversion_agent=user) | Q(retention_agent=user)),
     )
     pending_documents = Document.objects.visible_to(user).filter(status=Document.Status.NEW).count()
-    per_day = dict(
-        clients.filter(registered_at__gte=_start_of(first_day))
-        .annotate(day=TruncDate("registered_at"))
-        .values_list("day")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("day", "n")
-    )
     by_kyc = dict(clients.values_list("kyc_status").annotate(n=Count("pk")).order_by().values_list("kyc_status", "n"))
     by_country = list(
         clients.exclude(country="")
@@ -76,7 +69,6 @@ def client_dashboard(user) -> dict[str, Any]:
     )
     return {
         "kpis": _kpis(user, totals, pending_documents),
-        "chart_signups": _signups_chart(first_day, per_day),
         "chart_kyc": _kyc_chart(by_kyc),
         "chart_countries": _countries_chart(by_country),
         "dashboard_scope": _("All clients") if user.has_perm("customers.view_all_customers") else _("Your clients"),
@@ -92,7 +84,7 @@ def _changelist(query: str = "") -> str:
     return f"{url}?{query}" if query else url
 
 
-def _kpis(user, totals: dict[str, int], pending_documents: int) -> list[dict[str, Any]]:
+def _kpis(user: User, totals: dict[str, int], pending_documents: int) -> list[dict[str, Any]]:
     cards = [
         {"title": _("Clients"), "value": totals["total"], "link": _changelist()},
         {"title": _("New in %(days)d days") % {"days": SIGNUP_DAYS}, "value": totals["new"], "link": _changelist()},
@@ -116,28 +108,7 @@ def _kpis(user, totals: dict[str, int], pending_documents: int) -> list[dict[str
     return cards
 
 
-def _signups_chart(first_day: dt.date, per_day: dict) -> str:
-    days = [first_day + dt.timedelta(days=offset) for offset in range(SIGNUP_DAYS)]
-    # SQLite returns dates as text, PostgreSQL as dates.
-    counts = {str(day): n for day, n in per_day.items()}
-    return json.dumps(
-        {
-            "labels": [day.strftime("%d %b") for day in days],
-            "datasets": [
-                {
-                    "label": _("Sign-ups"),
-                    "data": [counts.get(str(day), 0) for day in days],
-                    "backgroundColor": PRIMARY,
-                    "borderColor": PRIMARY,
-                }
-            ],
-        }
-    )
-
-
 def _kyc_chart(by_kyc: dict[str, int]) -> str:
-    from crm.customers.models import Customer
-
     statuses = Customer.KycStatus
     return json.dumps(
         {
@@ -162,3 +133,54 @@ def _countries_chart(by_country: list[tuple[str, int]]) -> str:
             "datasets": [{"label": _("Clients"), "data": [n for _code, n in by_country], "backgroundColor": PRIMARY}],
         }
     )
+
+
+FIGURE_LABELS = {"registrations": gettext_lazy("Registrations"), "ftds": gettext_lazy("First deposits")}
+LEAD_LABELS = {"leads": gettext_lazy("New leads"), "conversions": gettext_lazy("Conversions")}
+BREAKDOWN_TITLES = {
+    "country": gettext_lazy("By country"),
+    "source": gettext_lazy("By source"),
+    "agent": gettext_lazy("By conversion agent"),
+    "affiliate": gettext_lazy("By introducer (affiliate)"),
+    "desk": gettext_lazy("Leads by desk"),
+    "lead_agent": gettext_lazy("Leads by agent"),
+}
+SERIES_TITLES = {
+    "registrations": gettext_lazy("Registrations per day"),
+    "ftds": gettext_lazy("First deposits per day"),
+    "leads": gettext_lazy("New leads per day"),
+    "deposits": gettext_lazy("Completed deposits per day (count, all currencies)"),
+}
+
+
+def period_context(dashboard: Dashboard, form: PeriodForm) -> dict[str, Any]:
+    """Template context of the period dashboard: figures, money tables and Chart.js data."""
+    breakdowns = []
+    for key, rows in dashboard.breakdowns.items():
+        if not rows:
+            continue
+        labels = LEAD_LABELS if key in ("desk", "lead_agent") else FIGURE_LABELS
+        breakdowns.append(
+            {
+                "key": key,
+                "title": BREAKDOWN_TITLES[key],
+                "rows": rows,
+                "labels": labels,
+                "chart": breakdown_chart(rows, labels=labels),
+            }
+        )
+    return {
+        "period_form": form,
+        "period": dashboard.period,
+        "previous_period": dashboard.previous,
+        "period_scope": dashboard.scope.label,
+        "period_figures": dashboard.figures,
+        "period_money": dashboard.money,
+        "period_pending": {key: sorted(values.items()) for key, values in dashboard.pending.items()},
+        "period_commissions": {key: sorted(values.items()) for key, values in dashboard.commissions.items()},
+        "period_charts": [
+            {"key": key, "title": SERIES_TITLES[key], "chart": comparison_chart(series, label=SERIES_TITLES[key])}
+            for key, series in dashboard.series.items()
+        ],
+        "period_breakdowns": breakdowns,
+    }

@@ -1,0 +1,240 @@
+"""Reports in the admin: report pages (a period, sorting, the first rows, XLSX/CSV files), runs with their
+progress and files, and templates on a schedule (run now, soft delete)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
+from unfold.decorators import display
+
+from crm.core.admin import ReadOnlyAdminMixin
+from crm.core.exceptions import DomainError
+from crm.reports import services
+from crm.reports.forms import PeriodForm
+from crm.reports.models import ReportFormat, ReportRun, ReportTemplate
+from crm.reports.scope import scope_for
+from crm.reports.sources import SOURCES, sources_for
+from crm.users.models import User
+
+PAGE_ROWS = 100
+
+
+def _progress(run: ReportRun) -> str:
+    total = "?" if run.rows_total is None else f"{run.rows_total:,}"
+    return format_html(
+        '<div style="min-width:8rem"><div style="background:#e5e7eb;border-radius:4px;height:6px">'
+        '<div style="background:#16a34a;border-radius:4px;height:6px;width:{}%"></div></div>'
+        "<small>{}% · {} / {}</small></div>",
+        run.percent,
+        run.percent,
+        f"{run.rows_done:,}",
+        total,
+    )
+
+
+@admin.register(ReportRun)
+class ReportRunAdmin(ReadOnlyAdminMixin, ModelAdmin):
+    list_display = ["id", "kind", "period", "file_format", "owner", "status", "progress", "created_at", "download"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["owner", "template"]
+    show_full_result_count = False
+    fields = [
+        "owner",
+        "template",
+        "kind",
+        "params",
+        "file_format",
+        "notify_emails",
+        "status",
+        "attempts",
+        "progress",
+        "error",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "expires_at",
+        "download",
+    ]
+    readonly_fields = fields
+    change_list_template = "admin/reports/reportrun/change_list.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ReportRun]:
+        return super().get_queryset(request).visible_to(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("reports.delete_reportrun")
+
+    def delete_model(self, request: HttpRequest, obj: ReportRun) -> None:
+        if obj.file:
+            obj.file.delete(save=False)
+        obj.delete()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ReportRun]) -> None:
+        for run in queryset:
+            self.delete_model(request, run)
+
+    @display(description=_("Period"))
+    def period(self, obj: ReportRun) -> str:
+        return f"{obj.params.get('start', '?')} to {obj.params.get('end', '?')}"
+
+    @display(description=_("Progress"))
+    def progress(self, obj: ReportRun) -> str:
+        return _progress(obj)
+
+    @display(description=_("File"))
+    def download(self, obj: ReportRun) -> str:
+        if obj.status != ReportRun.Status.DONE or not obj.file:
+            return "-"
+        # A browser link: valid PRIVATE_LINK_MAX_AGE seconds, for this file only; the rows are scoped by visible_to.
+        url = services.download_path(obj, recipient=f"staff:{obj.owner_id}", browser=True)
+        return format_html('<a href="{}" class="text-primary-600">{}</a>', url, _("Download"))
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        reports = [
+            {"title": source.title, "url": reverse("admin:reports_report", args=[source.kind])}
+            for source in sources_for(request.user)
+        ]
+        return super().changelist_view(request, {**(extra_context or {}), "reports": reports})
+
+    def get_urls(self) -> list[URLPattern]:
+        report = path("report/<str:kind>/", self.admin_site.admin_view(self.report_view), name="reports_report")
+        return [report, *super().get_urls()]
+
+    def report_view(self, request: HttpRequest, kind: str) -> HttpResponse:
+        """A report on screen (its first rows) and, on POST, a run that builds the whole file."""
+        source = SOURCES.get(kind)
+        if source is None:
+            raise Http404
+        user = request.user
+        if not (isinstance(user, User) and user.has_perm(source.permission) and self.has_view_permission(request)):
+            raise PermissionDenied
+        form = PeriodForm(request.GET or None)
+        period = form.period()
+        sort = request.GET.get("sortBy") or source.default_sort
+        params: dict[str, Any] = {"start": period.first.isoformat(), "end": period.last.isoformat(), "sortBy": sort}
+        for name in source.filters:
+            if request.GET.getlist(name):
+                params[name] = request.GET.getlist(name)
+        if request.method == "POST":
+            return self._start_run(request, kind, params)
+        try:
+            params = services.clean_params(kind, params)
+            rows = list(source.rows(source.queryset(scope_for(user), period, params)[:PAGE_ROWS]))
+        except DomainError as exc:
+            messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.fields.items()) or exc.message)
+            rows = []
+        context = {
+            **self.admin_site.each_context(request),
+            "title": source.title,
+            "opts": self.model._meta,
+            "source": source,
+            "period_form": form,
+            "period": period,
+            "scope": scope_for(user).label,
+            "rows": rows,
+            "page_rows": PAGE_ROWS,
+            "sort_keys": sorted(source.sort_keys),
+            "sort": sort,
+            "formats": ReportFormat.choices,
+            "can_run": user.has_perm("reports.add_reportrun"),
+        }
+        return TemplateResponse(request, "admin/reports/report.html", context)
+
+    def _start_run(self, request: HttpRequest, kind: str, params: dict[str, Any]) -> HttpResponse:
+        user = request.user
+        if not (isinstance(user, User) and user.has_perm("reports.add_reportrun")):
+            raise PermissionDenied
+        file_format = request.POST.get("file_format", ReportFormat.XLSX)
+        emails = [email.strip() for email in request.POST.get("notify_emails", "").split(",") if email.strip()]
+        try:
+            for email in emails:
+                forms.EmailField().clean(email)
+            run = services.create_report_run(
+                owner=user, kind=kind, params=params, file_format=file_format, notify_emails=emails
+            )
+        except (DomainError, forms.ValidationError) as exc:
+            messages.error(request, getattr(exc, "message", None) or "; ".join(exc.messages))  # type: ignore[union-attr]
+            return HttpResponseRedirect(request.get_full_path())
+        messages.info(request, _("The report has started; this page shows its progress."))
+        return HttpResponseRedirect(reverse("admin:reports_reportrun_change", args=[run.pk]))
+
+
+class ReportTemplateForm(forms.ModelForm):
+    notify_emails = forms.CharField(
+        required=False, help_text=_("Comma-separated addresses that get the link when a run is ready.")
+    )
+
+    class Meta:
+        model = ReportTemplate
+        fields = [
+            "name",
+            "kind",
+            "params",
+            "period_days",
+            "file_format",
+            "notify_emails",
+            "frequency",
+            "days_of_week",
+            "base_date",
+            "is_enabled",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["notify_emails"] = ", ".join(self.instance.notify_emails)
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        try:
+            services.check_template(self.instance)
+        except DomainError as exc:
+            for name, errors in exc.fields.items():
+                self.add_error(name if name in self.fields else None, errors)
+
+    def clean_notify_emails(self) -> list[str]:
+        emails = [email.strip() for email in self.cleaned_data["notify_emails"].split(",") if email.strip()]
+        for email in emails:
+            forms.EmailField().clean(email)
+        return emails
+
+
+@admin.register(ReportTemplate)
+class ReportTemplateAdmin(ModelAdmin):
+    form = ReportTemplateForm
+    list_display = ["name", "kind", "frequency", "next_run_at", "last_run_at", "owner", "is_enabled"]
+    list_filter = ["kind", "frequency", "is_enabled"]
+    list_select_related = ["owner"]
+    readonly_fields = ["next_run_at", "last_run_at"]
+    actions = ["run_now"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ReportTemplate]:
+        return super().get_queryset(request).visible_to(request.user)
+
+    def save_model(self, request: HttpRequest, obj: ReportTemplate, form: Any, change: bool) -> None:
+        if not change:
+            obj.owner = request.user  # type: ignore[assignment]
+        services.save_template(obj, actor=request.user)  # type: ignore[arg-type]
+
+    def delete_model(self, request: HttpRequest, obj: ReportTemplate) -> None:
+        services.delete_template(obj, actor=request.user)  # type: ignore[arg-type]
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ReportTemplate]) -> None:
+        for template in queryset:
+            services.delete_template(template, actor=request.user)  # type: ignore[arg-type]
+
+    @admin.action(description=_("Run now"), permissions=["add"])
+    def run_now(self, request: HttpRequest, queryset: QuerySet[ReportTemplate]) -> None:
+        for template in queryset:
+            services.run_template(template, actor=request.user)  # type: ignore[arg-type]
+        self.message_user(request, _("%(count)d reports started.") % {"count": queryset.count()})

@@ -1,0 +1,218 @@
+"""Serializers of the reports API: the dashboard, report rows (one per report), runs and templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from crm.reports.models import ReportFormat, ReportKind, ReportRun, ReportTemplate
+from crm.reports.periods import Period, PeriodError
+
+MONEY = {"max_digits": 28, "decimal_places": 8}
+
+
+class PeriodQuerySerializer(serializers.Serializer):
+    start = serializers.DateField(required=False, help_text="First day, in the broker's time zone.")
+    end = serializers.DateField(required=False, help_text="Last day, included.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("start") and attrs.get("end"):
+            try:
+                Period(first=attrs["start"], last=attrs["end"])
+            except PeriodError as exc:
+                raise serializers.ValidationError({"end": [str(exc)]}) from exc
+        return attrs
+
+
+# Dashboard -----------------------------------------------------------------------------
+
+
+class DashboardFigureSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    current = serializers.IntegerField(help_text="In the chosen period.")
+    previous = serializers.IntegerField(help_text="In the period of the same length just before.")
+    change = serializers.IntegerField(allow_null=True, help_text="Percent change; null when previous is 0.")
+    description = serializers.CharField(help_text="What the figure counts.")
+
+
+class MoneyRowSerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    deposits = serializers.DecimalField(**MONEY)
+    withdrawals = serializers.DecimalField(**MONEY)
+    net_deposits = serializers.DecimalField(**MONEY)
+    previous_deposits = serializers.DecimalField(**MONEY)
+    previous_withdrawals = serializers.DecimalField(**MONEY)
+    previous_net_deposits = serializers.DecimalField(**MONEY)
+
+
+class SeriesSerializer(serializers.Serializer):
+    days = serializers.ListField(child=serializers.DateField(), help_text="The days of the chosen period.")
+    current = serializers.ListField(child=serializers.IntegerField(), help_text="Per day of the chosen period.")
+    previous = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Per day of the previous period, aligned with `days`."
+    )
+
+
+class BreakdownRowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    counts = serializers.DictField(child=serializers.IntegerField())
+
+
+class StaffDashboardSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    previous_start = serializers.DateField()
+    previous_end = serializers.DateField()
+    scope = serializers.CharField(help_text="Whose book is counted: all, your desks, or your own.")
+    figures = DashboardFigureSerializer(many=True)
+    money = MoneyRowSerializer(many=True, help_text="Per currency, not converted.")
+    pending = serializers.DictField(
+        child=serializers.DictField(child=serializers.DecimalField(**MONEY)),
+        help_text="Waiting now: `withdrawals` and `payout_requests`, each currency -> amount.",
+    )
+    commissions = serializers.DictField(
+        child=serializers.DictField(child=serializers.DecimalField(**MONEY)),
+        help_text="Commissions on actions of the period: status -> currency -> amount.",
+    )
+    series = serializers.DictField(
+        child=SeriesSerializer(), help_text="Per day: registrations, ftds, leads, deposits."
+    )
+    breakdowns = serializers.DictField(
+        child=BreakdownRowSerializer(many=True),
+        help_text="Top 10 by country, source, agent, affiliate (clients) and desk, lead_agent (leads).",
+    )
+
+
+# Report rows ---------------------------------------------------------------------------
+
+
+class BalanceRowSerializer(serializers.Serializer):
+    wallet_id = serializers.IntegerField()
+    wallet_number = serializers.CharField(source="wallet__number")
+    wallet_type = serializers.CharField(source="wallet__type")
+    currency = serializers.CharField(source="currency_id")
+    client_id = serializers.IntegerField(source="wallet__customer_id")
+    first_name = serializers.CharField(source="wallet__customer__first_name")
+    last_name = serializers.CharField(source="wallet__customer__last_name")
+    opening = serializers.DecimalField(**MONEY, help_text="Balance at the start of the period.")
+    money_in = serializers.DecimalField(**MONEY)
+    money_out = serializers.DecimalField(**MONEY, help_text="Negative.")
+    closing = serializers.DecimalField(**MONEY, help_text="Balance at the end of the period.")
+
+
+class AffiliationRowSerializer(serializers.Serializer):
+    affiliate_id = serializers.IntegerField(source="pk")
+    client_id = serializers.IntegerField(source="customer_id")
+    first_name = serializers.CharField(source="customer__first_name")
+    last_name = serializers.CharField(source="customer__last_name")
+    status = serializers.CharField()
+    currency = serializers.CharField(source="currency_id")
+    signups = serializers.IntegerField(help_text="Direct referrals registered in the period.")
+    ftds = serializers.IntegerField(help_text="Direct referrals whose first deposit was in the period.")
+    pending = serializers.DecimalField(**MONEY)
+    approved = serializers.DecimalField(**MONEY)
+    paid = serializers.DecimalField(**MONEY)
+    pending_payouts = serializers.DecimalField(**MONEY)
+
+
+class TransactionRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    created_at = serializers.DateTimeField()
+    type = serializers.CharField()
+    status = serializers.CharField()
+    client_id = serializers.IntegerField(source="customer_id", allow_null=True)
+    first_name = serializers.CharField(source="customer__first_name", allow_null=True)
+    last_name = serializers.CharField(source="customer__last_name", allow_null=True)
+    wallet_number = serializers.CharField(source="wallet__number")
+    currency = serializers.CharField(source="currency_id")
+    amount = serializers.DecimalField(**MONEY)
+    fee = serializers.DecimalField(**MONEY)
+    method = serializers.CharField()
+    provider = serializers.CharField()
+    provider_reference = serializers.CharField()
+    comment = serializers.CharField()
+
+
+# Runs and templates --------------------------------------------------------------------
+
+
+class ReportParamsSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    sortBy = serializers.CharField(required=False, help_text="A sort key of the report; `-` first for descending.")
+    type = serializers.ListField(child=serializers.CharField(), required=False, help_text="Transactions only.")
+    status = serializers.ListField(child=serializers.CharField(), required=False, help_text="Transactions only.")
+
+
+class ReportRunSerializer(serializers.ModelSerializer):
+    percent = serializers.IntegerField(read_only=True, help_text="Progress from 0 to 100.")
+    params = ReportParamsSerializer(read_only=True)
+    notify_emails = serializers.ListField(child=serializers.EmailField(), read_only=True)
+
+    class Meta:
+        model = ReportRun
+        fields = [
+            "id",
+            "kind",
+            "params",
+            "file_format",
+            "notify_emails",
+            "template",
+            "status",
+            "attempts",
+            "rows_done",
+            "rows_total",
+            "percent",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "expires_at",
+        ]
+        read_only_fields = fields
+
+
+class ReportRunCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ReportKind.choices)
+    params = serializers.DictField(help_text="`start`, `end` (dates, end included), `sortBy`, and filters.")
+    file_format = serializers.ChoiceField(choices=ReportFormat.choices, default=ReportFormat.XLSX)
+    notify_emails = serializers.ListField(child=serializers.EmailField(), max_length=20, default=list)
+
+
+class DownloadLinkSerializer(serializers.Serializer):
+    url = serializers.CharField(help_text="Opens the file without other credentials; for this file only.")
+    expires_in = serializers.IntegerField(help_text="Seconds the link stays valid.")
+
+
+class ReportTemplateSerializer(serializers.ModelSerializer):
+    notify_emails = serializers.ListField(child=serializers.EmailField(), max_length=20, required=False)
+    days_of_week = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=7),
+        max_length=7,
+        required=False,
+        help_text="Weekly: ISO weekdays (1 = Monday); empty means the base date's weekday.",
+    )
+    params = serializers.DictField(required=False, help_text="`sortBy` and filters; the period comes from the run.")
+
+    class Meta:
+        model = ReportTemplate
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "params",
+            "period_days",
+            "file_format",
+            "notify_emails",
+            "frequency",
+            "days_of_week",
+            "base_date",
+            "next_run_at",
+            "last_run_at",
+            "is_enabled",
+            "created_at",
+        ]
+        read_only_fields = ["id", "next_run_at", "last_run_at", "created_at"]

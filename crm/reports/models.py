@@ -1,0 +1,151 @@
+"""Report runs (one file of one report, built by a task) and report templates (a report on a schedule)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.core.models import TimeStampedModel, private_storage
+
+
+class ReportKind(models.TextChoices):
+    BALANCE = "balance", _("Balance (per wallet, from the ledger)")
+    AFFILIATION = "affiliation", _("Affiliation (per affiliate)")
+    TRANSACTIONS = "transactions", _("Transactions")
+
+
+class ReportFormat(models.TextChoices):
+    XLSX = "xlsx", "XLSX"
+    CSV = "csv", "CSV"
+
+
+def report_upload_path(instance: ReportRun, filename: str) -> str:
+    return f"reports/{uuid.uuid4().hex}/{filename}"
+
+
+class ReportRunQuerySet(models.QuerySet["ReportRun"]):
+    def visible_to(self, user: Any) -> ReportRunQuerySet:
+        """A staff member's own runs (and those of their templates); `reports.view_all_reportruns` sees all."""
+        if not (user and user.is_authenticated and user.is_active and user.is_staff):
+            return self.none()
+        if user.has_perm("reports.view_all_reportruns"):
+            return self
+        return self.filter(owner=user)
+
+    def for_list(self) -> ReportRunQuerySet:
+        return self.select_related("owner", "template")
+
+    def expired(self, now: dt.datetime | None = None) -> ReportRunQuerySet:
+        return self.filter(expires_at__lte=now or timezone.now())
+
+    def unfinished(self) -> ReportRunQuerySet:
+        return self.filter(status__in=[ReportRun.Status.PENDING, ReportRun.Status.RUNNING])
+
+
+class ReportRun(TimeStampedModel):
+    """One report built into a file by a task: status, attempts, progress, the file until it expires."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_runs")
+    template = models.ForeignKey(
+        "reports.ReportTemplate", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
+    )
+    kind = models.CharField(max_length=20, choices=ReportKind.choices)
+    # The report's parameters: {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD", "sortBy": ..., filters per kind}.
+    params = models.JSONField(default=dict, blank=True)
+    file_format = models.CharField(max_length=4, choices=ReportFormat.choices, default=ReportFormat.XLSX)
+    notify_emails = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    file = models.FileField(upload_to=report_upload_path, storage=private_storage, max_length=255, blank=True)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    objects = ReportRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="reportrun_owner_idx")]
+        permissions = [("view_all_reportruns", "Can view every staff member's report runs")]
+
+    def __str__(self) -> str:
+        return f"Report #{self.pk} {self.kind}"
+
+    @property
+    def percent(self) -> int:
+        """Progress from 0 to 100."""
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, self.rows_done * 100 // self.rows_total)
+
+
+class ReportTemplateQuerySet(models.QuerySet["ReportTemplate"]):
+    def visible_to(self, user: Any) -> ReportTemplateQuerySet:
+        """Templates not deleted: the staff member's own; `reports.view_all_reportruns` sees all."""
+        if not (user and user.is_authenticated and user.is_active and user.is_staff):
+            return self.none()
+        live = self.filter(deleted_at__isnull=True)
+        if user.has_perm("reports.view_all_reportruns"):
+            return live
+        return live.filter(owner=user)
+
+    def due(self, now: dt.datetime) -> ReportTemplateQuerySet:
+        return self.filter(deleted_at__isnull=True, is_enabled=True, next_run_at__lte=now)
+
+
+class ReportTemplate(TimeStampedModel):
+    """A report on a schedule (001 report templates): from a base date, daily, weekly on some days, or monthly."""
+
+    class Frequency(models.TextChoices):
+        DAILY = "daily", _("Daily")
+        WEEKLY = "weekly", _("Weekly")
+        MONTHLY = "monthly", _("Monthly")
+
+    name = models.CharField(max_length=200)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_templates")
+    kind = models.CharField(max_length=20, choices=ReportKind.choices)
+    # Filters and sorting of the report; the period is the `period_days` days before each run's day.
+    params = models.JSONField(default=dict, blank=True)
+    period_days = models.PositiveSmallIntegerField(default=1, help_text=_("Days each run covers, ending yesterday."))
+    file_format = models.CharField(max_length=4, choices=ReportFormat.choices, default=ReportFormat.XLSX)
+    notify_emails = models.JSONField(default=list, blank=True)
+    frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.DAILY)
+    # Weekly: ISO weekdays (1 = Monday .. 7 = Sunday); empty means the base date's weekday.
+    days_of_week = models.JSONField(default=list, blank=True)
+    base_date = models.DateTimeField(help_text=_("The first run; later runs keep its time of day."))
+    next_run_at = models.DateTimeField(db_index=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    is_enabled = models.BooleanField(default=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ReportTemplateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(period_days__gte=1, period_days__lte=366), name="template_period_days")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

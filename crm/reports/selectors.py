@@ -1,0 +1,352 @@
+"""The figures of the period dashboard, each one SQL aggregate over an indexed column, in a fixed number of queries.
+
+A figure is counted in the period and in the previous period of the same length by one query whose `WHERE`
+spans both (a range on the indexed date column) and whose `FILTER`s split them. Days are the broker's
+(`TIME_ZONE`). Every figure carries the sentence saying what it counts; the admin page and the API show it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.affiliates.models import Affiliate, CommissionLedger, PayoutRequest
+from crm.customers.models import Customer
+from crm.reports.periods import Period
+from crm.reports.scope import Scope
+from crm.sales.models import Lead
+from crm.users.models import LoginRecord, User
+from crm.wallets.models import Transaction
+
+ZERO = Decimal("0")
+MONEY_FIELD = DecimalField(max_digits=28, decimal_places=8)
+TOP_ROWS = 10
+DEPOSIT = Transaction.Type.DEPOSIT
+WITHDRAWAL = Transaction.Type.WITHDRAWAL
+# A deposit counts once completed; a withdrawal once approved (the money has left the wallet) or paid.
+DEPOSIT_DONE = [Transaction.Status.COMPLETED]
+WITHDRAWAL_DONE = [Transaction.Status.APPROVED, Transaction.Status.COMPLETED]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number of the period beside the same number of the previous period."""
+
+    key: str
+    label: str
+    current: int
+    previous: int
+    description: str
+
+    @property
+    def change(self) -> int | None:
+        """Percent change from the previous period; None when the previous period had none."""
+        if not self.previous:
+            return None
+        return round((self.current - self.previous) * 100 / self.previous)
+
+
+@dataclass(frozen=True)
+class MoneyRow:
+    """Deposits, withdrawals and net deposits of one currency, in the period and the previous one."""
+
+    currency: str
+    deposits: Decimal
+    withdrawals: Decimal
+    previous_deposits: Decimal
+    previous_withdrawals: Decimal
+
+    @property
+    def net_deposits(self) -> Decimal:
+        return self.deposits - self.withdrawals
+
+    @property
+    def previous_net_deposits(self) -> Decimal:
+        return self.previous_deposits - self.previous_withdrawals
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    key: str
+    label: str
+    counts: dict[str, int]
+
+
+@dataclass
+class Dashboard:
+    """Everything the period dashboard shows for one staff member; sections they may not see stay empty."""
+
+    period: Period
+    previous: Period
+    scope: Scope
+    figures: list[Figure] = field(default_factory=list)
+    money: list[MoneyRow] = field(default_factory=list)
+    pending: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    commissions: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    series: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+    breakdowns: dict[str, list[BreakdownRow]] = field(default_factory=dict)
+
+
+def _in(period: Period, column: str) -> Q:
+    return Q(**{f"{column}__gte": period.start, f"{column}__lt": period.end})
+
+
+def _span(period: Period, previous: Period, column: str) -> Q:
+    return Q(**{f"{column}__gte": previous.start, f"{column}__lt": period.end})
+
+
+def _both(period: Period, previous: Period, column: str) -> dict[str, Any]:
+    return {"current": Count("pk", filter=_in(period, column)), "previous": Count("pk", filter=_in(previous, column))}
+
+
+def _money_sum(period: Period, types: Q) -> Coalesce:
+    return Coalesce(Sum("amount", filter=types & _in(period, "created_at")), Value(ZERO), output_field=MONEY_FIELD)
+
+
+def build_dashboard(user: User, *, scope: Scope, period: Period, now: dt.datetime | None = None) -> Dashboard:
+    """The dashboard sections `user` may see, counted in `scope` for `period` and the period before it."""
+    dashboard = Dashboard(period=period, previous=period.previous(), scope=scope)
+    if user.has_perm("customers.view_customer"):
+        add_client_figures(dashboard)
+    if user.has_perm("sales.view_lead"):
+        add_lead_figures(dashboard, now=now or timezone.now())
+    if user.has_perm("wallets.view_transaction"):
+        add_money_figures(dashboard)
+    if user.has_perm("affiliates.view_commissionledger"):
+        add_affiliate_figures(dashboard, user)
+    return dashboard
+
+
+# Clients -------------------------------------------------------------------------------
+
+
+def add_client_figures(dashboard: Dashboard) -> None:
+    """Registrations, first deposits and portal log-ins; per day; by country, source, agent and affiliate."""
+    period, previous, scope = dashboard.period, dashboard.previous, dashboard.scope
+    clients = Customer.objects.filter(scope.clients())
+    counts = (
+        clients.filter(_span(period, previous, "registered_at") | _span(period, previous, "first_deposit_at"))
+        .order_by()
+        .aggregate(
+            registrations=Count("pk", filter=_in(period, "registered_at")),
+            previous_registrations=Count("pk", filter=_in(previous, "registered_at")),
+            ftds=Count("pk", filter=_in(period, "first_deposit_at")),
+            previous_ftds=Count("pk", filter=_in(previous, "first_deposit_at")),
+        )
+    )
+    logins = (
+        LoginRecord.objects.filter(
+            _span(period, previous, "created_at"), scope.clients("user__customer__"), result="success"
+        )
+        .exclude(reason=LoginRecord.Reason.IMPERSONATION)
+        .order_by()
+        .aggregate(**_both(period, previous, "created_at"))
+    )
+    dashboard.figures += [
+        Figure(
+            "registrations",
+            _("Registrations"),
+            counts["registrations"],
+            counts["previous_registrations"],
+            _("Clients registered in the period (any source), by their registration time."),
+        ),
+        Figure(
+            "ftds",
+            _("First deposits (FTD)"),
+            counts["ftds"],
+            counts["previous_ftds"],
+            _("Clients whose first deposit completed in the period, whenever they registered."),
+        ),
+        Figure(
+            "logins",
+            _("Portal log-ins"),
+            logins["current"],
+            logins["previous"],
+            _("Successful portal log-ins of clients in the period; staff impersonation is not counted."),
+        ),
+    ]
+    dashboard.series["registrations"] = _per_day(clients, "registered_at", dashboard)
+    dashboard.series["ftds"] = _per_day(clients, "first_deposit_at", dashboard)
+    new_clients = clients.filter(_in(period, "registered_at") | _in(period, "first_deposit_at"))
+    counted = {
+        "registrations": Count("pk", filter=_in(period, "registered_at")),
+        "ftds": Count("pk", filter=_in(period, "first_deposit_at")),
+    }
+    dashboard.breakdowns["country"] = _breakdown(new_clients, "country", counted)
+    dashboard.breakdowns["source"] = _breakdown(new_clients, "source", counted)
+    dashboard.breakdowns["agent"] = _breakdown(
+        new_clients, "conversion_agent_id", counted, names=("conversion_agent__first_name", "conversion_agent__email")
+    )
+    dashboard.breakdowns["affiliate"] = _breakdown(
+        new_clients.filter(introducer__isnull=False),
+        "introducer_id",
+        counted,
+        names=("introducer__first_name", "introducer__last_name"),
+    )
+
+
+def _per_day(queryset: QuerySet[Any], column: str, dashboard: Dashboard) -> dict[str, list[Any]]:
+    """Rows per broker day over the period and the previous one, day by day (missing days are 0)."""
+    period, previous = dashboard.period, dashboard.previous
+    rows = (
+        queryset.filter(_span(period, previous, column))
+        .annotate(day=TruncDate(column, tzinfo=timezone.get_default_timezone()))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("day", "n")
+    )
+    # SQLite answers dates as text, PostgreSQL as dates.
+    counts = {str(day): n for day, n in rows}
+    return {
+        "days": [day.isoformat() for day in period.dates()],
+        "current": [counts.get(str(day), 0) for day in period.dates()],
+        "previous": [counts.get(str(day), 0) for day in previous.dates()],
+    }
+
+
+def _breakdown(
+    queryset: QuerySet[Any], column: str, counted: dict[str, Any], *, names: tuple[str, ...] = ()
+) -> list[BreakdownRow]:
+    """The `TOP_ROWS` values of `column` with the most rows, each with the `counted` aggregates."""
+    first = next(iter(counted))
+    rows = queryset.order_by().values(column, *names).annotate(**counted).order_by(f"-{first}", column)[:TOP_ROWS]
+    result = []
+    for row in rows:
+        key = row[column]
+        label = " ".join(str(row[name]) for name in names if row[name]) if names else str(key or "")
+        result.append(
+            BreakdownRow(
+                key="" if key is None else str(key),
+                label=label or (str(key) if key else _("(none)")),
+                counts={name: row[name] for name in counted},
+            )
+        )
+    return result
+
+
+# Leads ---------------------------------------------------------------------------------
+
+
+def add_lead_figures(dashboard: Dashboard, *, now: dt.datetime) -> None:
+    """New leads, conversions and follow-ups due; leads and conversions per day, by desk and by agent."""
+    period, previous, scope = dashboard.period, dashboard.previous, dashboard.scope
+    leads = Lead.objects.active().filter(scope.leads())
+    counts = (
+        leads.filter(_span(period, previous, "created_at") | _span(period, previous, "converted_at"))
+        .order_by()
+        .aggregate(
+            leads=Count("pk", filter=_in(period, "created_at")),
+            previous_leads=Count("pk", filter=_in(previous, "created_at")),
+            conversions=Count("pk", filter=_in(period, "converted_at")),
+            previous_conversions=Count("pk", filter=_in(previous, "converted_at")),
+        )
+    )
+    due = leads.filter(follow_up_at__isnull=False, follow_up_at__lte=now, customer__isnull=True).count()
+    dashboard.figures += [
+        Figure(
+            "leads",
+            _("New leads"),
+            counts["leads"],
+            counts["previous_leads"],
+            _("Leads created in the period (imports, partners, staff), merged duplicates not counted."),
+        ),
+        Figure(
+            "conversions",
+            _("Conversions"),
+            counts["conversions"],
+            counts["previous_conversions"],
+            _("Leads converted to clients in the period, whenever the lead came in."),
+        ),
+        Figure(
+            "follow_ups_due",
+            _("Follow-ups due"),
+            due,
+            due,
+            _("Leads not converted yet whose follow-up time has come (now, not per period)."),
+        ),
+    ]
+    dashboard.series["leads"] = _per_day(leads, "created_at", dashboard)
+    in_period = leads.filter(_in(period, "created_at") | _in(period, "converted_at"))
+    counted = {
+        "leads": Count("pk", filter=_in(period, "created_at")),
+        "conversions": Count("pk", filter=_in(period, "converted_at")),
+    }
+    dashboard.breakdowns["desk"] = _breakdown(in_period, "desk_id", counted, names=("desk__name",))
+    dashboard.breakdowns["lead_agent"] = _breakdown(
+        in_period, "sales_person_id", counted, names=("sales_person__first_name", "sales_person__email")
+    )
+
+
+# Money ---------------------------------------------------------------------------------
+
+
+def add_money_figures(dashboard: Dashboard) -> None:
+    """Deposits, withdrawals and net deposits per currency; pending withdrawals; deposits per day."""
+    period, previous, scope = dashboard.period, dashboard.previous, dashboard.scope
+    is_deposit = Q(type=DEPOSIT, status__in=DEPOSIT_DONE)
+    is_withdrawal = Q(type=WITHDRAWAL, status__in=WITHDRAWAL_DONE)
+    movements = Transaction.objects.filter(scope.clients("customer__"))
+    rows = (
+        movements.filter(is_deposit | is_withdrawal, _span(period, previous, "created_at"))
+        .values("currency_id")
+        .annotate(
+            deposits=_money_sum(period, is_deposit),
+            withdrawals=_money_sum(period, is_withdrawal),
+            previous_deposits=_money_sum(previous, is_deposit),
+            previous_withdrawals=_money_sum(previous, is_withdrawal),
+        )
+        .order_by("currency_id")
+    )
+    dashboard.money = [
+        MoneyRow(
+            currency=row["currency_id"],
+            deposits=row["deposits"],
+            withdrawals=row["withdrawals"],
+            previous_deposits=row["previous_deposits"],
+            previous_withdrawals=row["previous_withdrawals"],
+        )
+        for row in rows
+    ]
+    waiting = (
+        movements.filter(type=WITHDRAWAL, status=Transaction.Status.PENDING)
+        .values("currency_id")
+        .annotate(total=Sum("amount"))
+        .order_by("currency_id")
+    )
+    dashboard.pending["withdrawals"] = {row["currency_id"]: row["total"] for row in waiting}
+    deposits = movements.filter(is_deposit)
+    dashboard.series["deposits"] = _per_day(deposits, "created_at", dashboard)
+
+
+# Affiliates ----------------------------------------------------------------------------
+
+
+def add_affiliate_figures(dashboard: Dashboard, user: User) -> None:
+    """Commissions of the period by status and pending payout requests, per currency, of the affiliates in view."""
+    affiliates = Affiliate.objects.visible_to(user).values("pk")
+    amount = Coalesce("corrected_commission_amount", "commission_amount")
+    rows = (
+        CommissionLedger.objects.filter(_in(dashboard.period, "action_timestamp"), introducer__in=affiliates)
+        .values("currency_id", "status")
+        .annotate(total=Sum(amount, output_field=MONEY_FIELD))
+        .order_by("currency_id", "status")
+    )
+    commissions: dict[str, dict[str, Decimal]] = {}
+    for row in rows:
+        commissions.setdefault(row["status"], {})[row["currency_id"]] = row["total"]
+    dashboard.commissions = commissions
+    payouts = (
+        PayoutRequest.objects.filter(status=PayoutRequest.Status.PENDING, introducer__in=affiliates)
+        .values("currency_id")
+        .annotate(total=Sum("amount"))
+        .order_by("currency_id")
+    )
+    dashboard.pending["payout_requests"] = {row["currency_id"]: row["total"] for row in payouts}
