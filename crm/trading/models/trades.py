@@ -168,7 +168,7 @@ class DealQuerySet(models.QuerySet["Deal"]):
         return _visible(self, user)  # type: ignore[return-value]
 
     def for_list(self) -> DealQuerySet:
-        return self.select_related("account", "instrument")
+        return self.select_related("account", "instrument", "position")
 
 
 class Deal(models.Model):

@@ -1,5 +1,6 @@
-"""Create or update the Celery beat schedule (outbox, exports, commissions, payouts). Safe to run again."""
+"""Create or update the Celery beat schedule (outbox, exports, commissions, payouts, trading). Safe to run again."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
@@ -10,6 +11,10 @@ COMMISSION_RUN = "Affiliates: calculate commissions"
 COMMISSION_APPROVAL = "Affiliates: approve commissions after the hold period"
 MONTHLY_PAYOUT = "Affiliates: automatic monthly payout"
 PAYOUT_SWEEP = "Payments: send payouts whose task was lost"
+SWAP_ROLLOVER = "Trading: swap rollover"
+ACCOUNT_CHECK = "Trading: stop-out check and account figures"
+ORDER_EXPIRY = "Trading: expire good-till-date orders"
+SANDBOX_QUOTES = "Trading: sandbox prices (demo feed without a feed process)"
 
 
 class Command(BaseCommand):
@@ -26,6 +31,9 @@ class Command(BaseCommand):
         monthly, _ = CrontabSchedule.objects.get_or_create(
             minute="0", hour="6", day_of_week="*", day_of_month="1", month_of_year="*", timezone="UTC"
         )
+        rollover, _ = CrontabSchedule.objects.get_or_create(
+            minute="0", hour="22", day_of_week="*", day_of_month="*", month_of_year="*", timezone="UTC"
+        )
         schedule = [
             (OUTBOX_SWEEP, "crm.core.tasks.dispatch_pending_events_task", {"interval": every_minute, "crontab": None}),
             (EXPORT_CLEANUP, "crm.core.tasks.delete_expired_exports_task", {"crontab": daily, "interval": None}),
@@ -41,6 +49,15 @@ class Command(BaseCommand):
             ),
             (MONTHLY_PAYOUT, "crm.affiliates.tasks.run_monthly_payouts_task", {"crontab": monthly, "interval": None}),
             (PAYOUT_SWEEP, "crm.payments.tasks.sweep_payouts_task", {"interval": every_five_minutes, "crontab": None}),
+            (SWAP_ROLLOVER, "crm.trading.tasks.charge_swaps_task", {"crontab": rollover, "interval": None}),
+            (ACCOUNT_CHECK, "crm.trading.tasks.check_accounts_task", {"interval": every_minute, "crontab": None}),
+            (ORDER_EXPIRY, "crm.trading.tasks.expire_orders_task", {"interval": every_minute, "crontab": None}),
+            # The demo's prices when no feed process runs (tasks in-process); production runs `run_price_feed`.
+            (
+                SANDBOX_QUOTES,
+                "crm.trading.tasks.sandbox_quotes_task",
+                {"interval": every_minute, "crontab": None, "enabled": bool(settings.CELERY_TASK_ALWAYS_EAGER)},
+            ),
         ]
         for name, task, when in schedule:
             _task, created = PeriodicTask.objects.update_or_create(
