@@ -15,6 +15,7 @@ API_URL_MODULES = [
     "crm.wallets.api.urls",
     "crm.payments.api.urls",
     "crm.affiliates.api.urls",
+    "crm.trading.api.urls",
     "crm.reports.api.urls",
 ]
 for module in API_URL_MODULES:

@@ -89,6 +89,7 @@ LOCAL_APPS = [
     "crm.wallets",
     "crm.payments",
     "crm.affiliates",
+    "crm.trading",
     "crm.reports",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS

@@ -176,6 +176,25 @@ navigation = [
         ],
     },
     {
+        "title": _("Trading"),
+        "separator": True,
+        "collapsible": False,
+        "items": [
+            link(_("Positions"), "candlestick_chart", "admin:trading_position_changelist", "trading.view_position"),
+            link(_("Exposure"), "balance", "admin:trading_position_exposure", "trading.view_exposure"),
+            link(_("Orders"), "pending", "admin:trading_order_changelist", "trading.view_order"),
+            link(_("Deals"), "swap_horiz", "admin:trading_deal_changelist", "trading.view_deal"),
+            link(_("Instruments"), "show_chart", "admin:trading_instrument_changelist", "trading.view_instrument"),
+            link(
+                _("Group trading settings"),
+                "tune",
+                "admin:trading_grouptradingsettings_changelist",
+                "trading.view_grouptradingsettings",
+            ),
+            link(_("Quotes"), "monitoring", "admin:trading_quote_changelist", "trading.view_quote"),
+        ],
+    },
+    {
         "title": _("Payments and currencies"),
         "separator": True,
         "collapsible": True,

@@ -18,6 +18,10 @@ def test_setup_periodic_tasks_is_idempotent():
         "crm.core.tasks.delete_expired_exports_task",
         "crm.core.tasks.dispatch_pending_events_task",
         "crm.payments.tasks.sweep_payouts_task",
+        "crm.trading.tasks.charge_swaps_task",
+        "crm.trading.tasks.check_accounts_task",
+        "crm.trading.tasks.expire_orders_task",
+        "crm.trading.tasks.sandbox_quotes_task",
     ]
     payout = tasks["crm.affiliates.tasks.run_monthly_payouts_task"]
     assert (payout.crontab.day_of_month, payout.crontab.hour, payout.interval) == ("1", "6", None)

@@ -28,6 +28,7 @@ from crm.core.roles import Role
 from crm.payments.models import PaymentMethodGroup, WebhookEvent
 from crm.reports.models import ReportRun, ReportTemplate
 from crm.sales.services import imports
+from crm.trading import services as trading_services
 from crm.users.models import Device
 from crm.wallets import services as wallet_services
 from crm.wallets.models import CurrencyConversion
@@ -44,6 +45,8 @@ from tests.core.factories import ExportJobFactory
 from tests.customers.factories import DocumentFactory, PortalCustomerFactory, SalesStatusFactory
 from tests.payments.factories import PaymentMethodFactory, PaymentProviderFactory, WhitelistedAddressFactory
 from tests.sales.factories import AssignmentRuleFactory, DeskFactory, LeadFactory
+from tests.trading.factories import InstrumentFactory, TradingAccountFactory
+from tests.trading.factories import quote as trading_quote
 from tests.users.factories import StaffUserFactory
 from tests.wallets.factories import (
     AccountGroupFactory,
@@ -88,6 +91,18 @@ class Victim:
         return wallet_services.request_withdrawal(
             self.customer, wallet=live, amount=Decimal("10"), actor=self.customer.user, method="manual"
         )
+
+    @cached_property
+    def trading_account(self):
+        """A funded trading account of the client with an open position and a pending order on EURUSD."""
+        account = fund(TradingAccountFactory(customer=self.customer), "10000")
+        eurusd = InstrumentFactory(symbol="EURUSD")
+        trading_quote(eurusd, "1.10000", "1.10020")
+        trading_services.place_order(account, instrument=eurusd, side="buy", lots=Decimal("0.10"))
+        trading_services.place_order(
+            account, instrument=eurusd, side="buy", lots=Decimal("0.10"), order_type="limit", price=Decimal("1.05")
+        )
+        return account
 
     @cached_property
     def affiliate(self):
@@ -196,6 +211,19 @@ def _whitelisted_address(victim: Victim) -> Target:
     return Target({"pk": entry.pk}, bodies={"partial_update": {"is_enabled": False}})
 
 
+def _position(victim: Victim) -> Target:
+    position = victim.trading_account.positions.get()
+    return Target({"pk": position.pk}, bodies={"close": {}, "stops": {"stop_loss": None, "take_profit": None}})
+
+
+def _order(victim: Victim) -> Target:
+    return Target({"pk": victim.trading_account.orders.get(status="pending").pk})
+
+
+def _deal(victim: Victim) -> Target:
+    return Target({"pk": victim.trading_account.deals.get().pk})
+
+
 def _backoffice_affiliate(victim: Victim) -> Target:
     return Target({"pk": victim.affiliate.pk}, bodies={"partial_update": {"show_contact_details": True}})
 
@@ -289,6 +317,9 @@ FORBIDDEN: dict[str, Forbidden] = {
     "backoffice:journalentry": Forbidden(_journal_entry),
     "backoffice:whitelistedaddress": Forbidden(_whitelisted_address, extra_callers=IN_DESK),
     "backoffice:affiliate": Forbidden(_backoffice_affiliate),
+    "backoffice:position": Forbidden(_position, extra_callers=IN_DESK),
+    "backoffice:order": Forbidden(_order, extra_callers=IN_DESK),
+    "backoffice:deal": Forbidden(_deal, extra_callers=IN_DESK),
     "backoffice:commission-ledger": Forbidden(_ledger_record),
     "backoffice:affiliate-payout-request": Forbidden(_payout_request),
     "backoffice:report-run": Forbidden(_report_run, extra_callers=IN_DESK),
@@ -333,6 +364,9 @@ EXEMPT: dict[str, Exempt] = {
                 source=CurrencyFactory(code="EUR"), target=CurrencyFactory(code="USD"), path="EUR>USD"
             )
         ),
+    ),
+    "backoffice:instrument": Exempt(
+        f"trading instruments are {CONFIGURATION}", _pk(lambda: InstrumentFactory(symbol="GBPUSD"))
     ),
     "backoffice:platform": Exempt(f"trading platforms are {CONFIGURATION}", _pk(PlatformFactory)),
     "backoffice:accountgroup": Exempt(f"account groups (products) are {CONFIGURATION}", _pk(AccountGroupFactory)),

@@ -116,6 +116,7 @@ class Wallet(TimeStampedModel):
         DEMO_FUNDING = "demo_funding", _("Demo funding")
         LOYALTY = "loyalty", _("Coins exchange")
         REVERSAL_LOSSES = "reversal_losses", _("Refund and chargeback losses")
+        TRADING = "trading", _("Trading counterparty (B-book)")
 
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="wallets")
     number = models.CharField(max_length=40, unique=True)

@@ -1,5 +1,7 @@
-"""Create or update the Celery beat schedule (outbox, exports, commissions, payouts, reports). Safe to run again."""
+"""Create or update the Celery beat schedule (outbox, exports, commissions, payouts, trading, reports). Safe to run
+again."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
@@ -12,6 +14,10 @@ MONTHLY_PAYOUT = "Affiliates: automatic monthly payout"
 PAYOUT_SWEEP = "Payments: send payouts whose task was lost"
 REPORT_SCHEDULE = "Reports: run scheduled report templates"
 REPORT_CLEANUP = "Reports: delete expired report files"
+SWAP_ROLLOVER = "Trading: swap rollover"
+ACCOUNT_CHECK = "Trading: stop-out check and account figures"
+ORDER_EXPIRY = "Trading: expire good-till-date orders"
+SANDBOX_QUOTES = "Trading: sandbox prices (demo feed without a feed process)"
 
 
 class Command(BaseCommand):
@@ -27,6 +33,9 @@ class Command(BaseCommand):
         hourly, _ = IntervalSchedule.objects.get_or_create(every=1, period=IntervalSchedule.HOURS)
         monthly, _ = CrontabSchedule.objects.get_or_create(
             minute="0", hour="6", day_of_week="*", day_of_month="1", month_of_year="*", timezone="UTC"
+        )
+        rollover, _ = CrontabSchedule.objects.get_or_create(
+            minute="0", hour="22", day_of_week="*", day_of_month="*", month_of_year="*", timezone="UTC"
         )
         schedule = [
             (OUTBOX_SWEEP, "crm.core.tasks.dispatch_pending_events_task", {"interval": every_minute, "crontab": None}),
@@ -49,6 +58,15 @@ class Command(BaseCommand):
                 {"interval": every_minute, "crontab": None},
             ),
             (REPORT_CLEANUP, "crm.reports.tasks.delete_expired_reports_task", {"crontab": daily, "interval": None}),
+            (SWAP_ROLLOVER, "crm.trading.tasks.charge_swaps_task", {"crontab": rollover, "interval": None}),
+            (ACCOUNT_CHECK, "crm.trading.tasks.check_accounts_task", {"interval": every_minute, "crontab": None}),
+            (ORDER_EXPIRY, "crm.trading.tasks.expire_orders_task", {"interval": every_minute, "crontab": None}),
+            # The demo's prices when no feed process runs (tasks in-process); production runs `run_price_feed`.
+            (
+                SANDBOX_QUOTES,
+                "crm.trading.tasks.sandbox_quotes_task",
+                {"interval": every_minute, "crontab": None, "enabled": bool(settings.CELERY_TASK_ALWAYS_EAGER)},
+            ),
         ]
         for name, task, when in schedule:
             _task, created = PeriodicTask.objects.update_or_create(

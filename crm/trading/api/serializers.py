@@ -1,0 +1,116 @@
+"""Back-office trading API shapes: read serializers per model, input serializers per action."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from rest_framework import serializers
+
+from crm.trading.models import Deal, Instrument, Order, Position, Side
+from crm.wallets.models import Wallet
+
+VOLUME = {"max_digits": 20, "decimal_places": 8, "min_value": Decimal("0.00000001")}
+PRICE = {"max_digits": 24, "decimal_places": 10, "min_value": Decimal("0.0000000001")}
+
+
+class InstrumentSerializer(serializers.ModelSerializer[Instrument]):
+    bid = serializers.DecimalField(
+        source="quote.bid", max_digits=24, decimal_places=10, read_only=True, allow_null=True
+    )
+    ask = serializers.DecimalField(
+        source="quote.ask", max_digits=24, decimal_places=10, read_only=True, allow_null=True
+    )
+    quote_time = serializers.DateTimeField(source="quote.time", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Instrument
+        fields = [
+            "id", "symbol", "description", "category", "market_type", "margin_currency", "profit_currency", "digits",
+            "contract_size", "profit_calc_mode", "margin_calc_mode", "tick_size", "tick_value", "initial_margin",
+            "maintenance_margin", "hedged_margin", "margin_rate_long", "margin_rate_short", "max_leverage", "min_lot",
+            "max_lot", "lot_step", "price_deviation", "swap_mode", "swap_long", "swap_short", "swap_triple_day",
+            "funding_interval_hours", "sessions", "sort_order", "is_enabled", "bid", "ask", "quote_time",
+        ]  # fmt: skip
+        read_only_fields = ["id"]
+
+
+class PositionSerializer(serializers.ModelSerializer[Position]):
+    account_number = serializers.CharField(source="account.number", read_only=True)
+    customer = serializers.IntegerField(source="account.customer_id", read_only=True, allow_null=True)
+    currency = serializers.CharField(source="account.currency_id", read_only=True)
+    symbol = serializers.CharField(source="instrument.symbol", read_only=True)
+
+    class Meta:
+        model = Position
+        fields = [
+            "id", "account", "account_number", "customer", "currency", "instrument", "symbol", "side", "status",
+            "lots", "opened_lots", "open_price", "opened_at", "stop_loss", "take_profit", "close_price", "closed_at",
+            "close_reason", "profit", "commission", "swap",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class PositionCloseSerializer(serializers.Serializer[Any]):
+    lots = serializers.DecimalField(**VOLUME, required=False, help_text="Volume to close; all of it by default.")
+
+
+class PositionStopsSerializer(serializers.Serializer[Any]):
+    stop_loss = serializers.DecimalField(**PRICE, allow_null=True, help_text="null removes the stop loss.")
+    take_profit = serializers.DecimalField(**PRICE, allow_null=True, help_text="null removes the take profit.")
+
+
+class OrderSerializer(serializers.ModelSerializer[Order]):
+    symbol = serializers.CharField(source="instrument.symbol", read_only=True)
+    account_number = serializers.CharField(source="account.number", read_only=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id", "account", "account_number", "instrument", "symbol", "side", "type", "status", "time_in_force",
+            "expires_at", "lots", "price", "stop_loss", "take_profit", "fill_price", "filled_at", "position",
+            "reject_reason", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class OrderCreateSerializer(serializers.Serializer[Any]):
+    """A dealer's order for a client's account: market (fills now) or limit/stop (waits for its price)."""
+
+    account = serializers.PrimaryKeyRelatedField(queryset=Wallet.objects.none())
+    instrument = serializers.SlugRelatedField(slug_field="symbol", queryset=Instrument.objects.all())
+    side = serializers.ChoiceField(choices=Side.choices)
+    type = serializers.ChoiceField(choices=Order.Type.choices, default=Order.Type.MARKET)
+    lots = serializers.DecimalField(**VOLUME)
+    price = serializers.DecimalField(**PRICE, required=False, allow_null=True, default=None)
+    stop_loss = serializers.DecimalField(**PRICE, required=False, allow_null=True, default=None)
+    take_profit = serializers.DecimalField(**PRICE, required=False, allow_null=True, default=None)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = Wallet.objects.visible_to(user).filter(  # type: ignore[attr-defined]
+            type__in=(Wallet.Type.TRADE, Wallet.Type.DEMO)
+        )
+
+
+class DealSerializer(serializers.ModelSerializer[Deal]):
+    symbol = serializers.CharField(source="instrument.symbol", read_only=True)
+
+    class Meta:
+        model = Deal
+        fields = [
+            "id", "account", "instrument", "symbol", "position", "order", "side", "entry", "lots", "price", "profit",
+            "commission", "compensation", "comment", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ExposureSerializer(serializers.Serializer[Any]):
+    symbol = serializers.CharField(source="instrument__symbol")
+    buy_lots = serializers.DecimalField(max_digits=28, decimal_places=8)
+    sell_lots = serializers.DecimalField(max_digits=28, decimal_places=8)
+    net_lots = serializers.DecimalField(max_digits=28, decimal_places=8)
+    positions = serializers.IntegerField()
+    accounts = serializers.IntegerField()

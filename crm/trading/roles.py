@@ -1,0 +1,38 @@
+"""What each staff role may do on the trading platform: dealers run it, others read it."""
+
+from crm.core.roles import Role
+
+_READ_CONFIG = ["trading.view_instrument", "trading.view_quote", "trading.view_grouptradingsettings"]
+_READ_TRADES = [*_READ_CONFIG, "trading.view_position", "trading.view_order", "trading.view_deal"]
+
+GRANTS = {
+    Role.DEALER: [
+        *_READ_TRADES,
+        "trading.add_instrument",
+        "trading.change_instrument",
+        "trading.add_grouptradingsettings",
+        "trading.change_grouptradingsettings",
+        "trading.view_groupinstrument",
+        "trading.add_groupinstrument",
+        "trading.change_groupinstrument",
+        "trading.delete_groupinstrument",
+        "trading.close_position",
+        "trading.open_position",
+        "trading.change_position",
+        "trading.change_order",
+        "trading.view_exposure",
+    ],
+    Role.SALES_AGENT: _READ_TRADES,
+    Role.RETENTION_AGENT: _READ_TRADES,
+    Role.SALES_MANAGER: _READ_TRADES,
+    Role.SUPPORT: _READ_TRADES,
+    Role.COMPLIANCE: _READ_TRADES,
+    Role.FINANCE: [*_READ_TRADES, "trading.view_exposure"],
+}
+
+RUN_NOW = {
+    "crm.trading.tasks.charge_swaps_task": "trading.close_position",
+    "crm.trading.tasks.check_accounts_task": "trading.close_position",
+    "crm.trading.tasks.expire_orders_task": "trading.change_order",
+    "crm.trading.tasks.sandbox_quotes_task": "trading.change_instrument",
+}

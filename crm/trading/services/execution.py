@@ -1,0 +1,312 @@
+"""Orders and positions: place, fill, modify, cancel, close. Every write locks the account first.
+
+Lock order: the account (wallet row, `lock_wallets`), then the order or position row. A tick closing a position
+and a client closing it by hand both take the account lock first, and the second finds it closed. Every money
+effect is a journal entry through `post_entry` keyed by the deal id (`trading:deal:<id>:<what>`), so it
+happens once; a refusal raises before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from crm.core.events import emit
+from crm.core.services import record_activity
+from crm.trading import formulas, selectors
+from crm.trading.exceptions import (
+    InvalidPrice,
+    InvalidVolume,
+    MarketClosed,
+    NotEnoughMargin,
+    OrderNotPending,
+    PositionClosed,
+    TradingNotAllowed,
+)
+from crm.trading.models import Deal, GroupTradingSettings, Instrument, Order, Position, Quote
+from crm.wallets import services as wallet_services
+from crm.wallets.models import Wallet
+
+TRADING_TYPES = (Wallet.Type.TRADE, Wallet.Type.DEMO)
+ZERO = Decimal(0)
+
+
+def lock_account(account: Wallet) -> Wallet:
+    """The account row locked for this transaction (fresh balance, currency loaded)."""
+    locked = wallet_services.lock_wallets([account.pk])
+    if account.pk not in locked:
+        raise TradingNotAllowed("This account cannot trade.", fields={"account": ["Not a trading account."]})
+    return locked[account.pk]
+
+
+def _check_account(account: Wallet) -> None:
+    if account.type not in TRADING_TYPES:
+        raise TradingNotAllowed(
+            f"Wallet {account.number} is not a trading account.", fields={"account": ["Not a trading account."]}
+        )
+    if not account.is_enabled:
+        raise TradingNotAllowed(f"Account {account.number} is disabled.", fields={"account": ["Disabled."]})
+
+
+def _check_volume(instrument: Instrument, lots: Decimal) -> None:
+    problem = ""
+    if lots < instrument.min_lot:
+        problem = f"The smallest volume of {instrument.symbol} is {instrument.min_lot.normalize()} lots."
+    elif lots > instrument.max_lot:
+        problem = f"The largest volume of {instrument.symbol} is {instrument.max_lot.normalize()} lots."
+    elif (lots - instrument.min_lot) % instrument.lot_step != 0:
+        problem = f"Volumes of {instrument.symbol} go in steps of {instrument.lot_step.normalize()} lots."
+    if problem:
+        raise InvalidVolume(problem, fields={"lots": [problem]})
+
+
+def _check_tradable(
+    instrument: Instrument, settings: GroupTradingSettings, moment: dt.datetime
+) -> tuple[int, Decimal]:
+    """(markup points, commission per lot) when the instrument trades in the group now; else a refusal."""
+    enabled, markup, commission = selectors.instrument_terms(settings, instrument)
+    if not (instrument.is_enabled and enabled):
+        raise TradingNotAllowed(
+            f"{instrument.symbol} is not available to this account.", fields={"instrument": ["Not available."]}
+        )
+    if not selectors.is_session_open(instrument, moment):
+        raise MarketClosed(f"The {instrument.symbol} market is closed now.", fields={"instrument": ["Market closed."]})
+    return markup, commission
+
+
+def _check_stops(side: str, price: Decimal, stop_loss: Decimal | None, take_profit: Decimal | None) -> None:
+    """A buy's stop loss sits below its price and take profit above; a sell's the other way round."""
+    errors: dict[str, list[str]] = {}
+    below, above = (stop_loss, take_profit) if side == formulas.Side.BUY else (take_profit, stop_loss)
+    if below is not None and below >= price:
+        errors["stop_loss" if side == formulas.Side.BUY else "take_profit"] = [f"Must be below {price}."]
+    if above is not None and above <= price:
+        errors["take_profit" if side == formulas.Side.BUY else "stop_loss"] = [f"Must be above {price}."]
+    if errors:
+        raise InvalidPrice("Stop loss or take profit on the wrong side of the price.", fields=errors)
+
+
+def _commission(account: Wallet, lots: Decimal, per_lot: Decimal) -> Decimal:
+    return (lots * per_lot).quantize(account.currency.quantum, rounding=ROUND_HALF_EVEN)
+
+
+def _check_margin(account: Wallet, settings: GroupTradingSettings, new: Position, commission: Decimal) -> None:
+    """Refuse when the account's equity, after the commission, does not cover the margin with the new position."""
+    positions = [*selectors.open_positions(account), new]
+    state = selectors.account_state(account, positions=positions, settings=settings)
+    if state.equity - commission < state.margin:
+        needed = state.margin - state.equity + commission
+        code = account.currency_id
+        raise NotEnoughMargin(
+            f"Not enough free margin: the order needs {state.margin:.2f} {code} of margin and costs "
+            f"{commission:.2f} {code}; equity is {state.equity:.2f} {code} ({needed:.2f} {code} short).",
+            fields={"lots": ["Not enough free margin."]},
+        )
+
+
+@transaction.atomic
+def place_order(
+    account: Wallet,
+    *,
+    instrument: Instrument,
+    side: str,
+    lots: Decimal,
+    order_type: str = Order.Type.MARKET,
+    price: Decimal | None = None,
+    stop_loss: Decimal | None = None,
+    take_profit: Decimal | None = None,
+    expires_at: dt.datetime | None = None,
+    actor: Any = None,
+) -> Order:
+    """Place an order: a market order fills at once (or is refused, nothing written); a limit or stop order waits.
+
+    Buy limit below the ask, buy stop above it; sell limit above the bid, sell stop below it.
+    """
+    account = lock_account(account)
+    _check_account(account)
+    _check_volume(instrument, lots)
+    settings = selectors.group_settings(account)
+    now = timezone.now()
+    markup, _commission_per_lot = _check_tradable(instrument, settings, now)
+    quote = selectors.last_quote(instrument)
+    time_in_force = Order.TimeInForce.GTD if expires_at else Order.TimeInForce.GTC
+    order = Order(
+        account=account,
+        instrument=instrument,
+        side=side,
+        type=order_type,
+        lots=lots,
+        price=price,
+        stop_loss=stop_loss,
+        take_profit=take_profit,
+        expires_at=expires_at,
+        time_in_force=time_in_force,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    if order_type == Order.Type.MARKET:
+        order.price = None
+        fill_at = selectors.open_price_for(side, quote, instrument, markup)
+        _check_stops(side, fill_at, stop_loss, take_profit)
+        order.save()
+        _fill(order, account=account, settings=settings, quote=quote, actor=actor)
+        return order
+    if price is None or price <= 0:
+        raise InvalidPrice("A limit or stop order needs a price.", fields={"price": ["Required."]})
+    _check_pending_price(side, order_type, price, selectors.open_price_for(side, quote, instrument, markup))
+    _check_stops(side, price, stop_loss, take_profit)
+    if expires_at is not None and expires_at <= now:
+        raise InvalidPrice("The expiry is in the past.", fields={"expires_at": ["Must be in the future."]})
+    order.save()
+    record_activity(actor=actor, action="trading.order_placed", target=order, data={"account": account.number})
+    return order
+
+
+def _check_pending_price(side: str, order_type: str, price: Decimal, market: Decimal) -> None:
+    below = (side == formulas.Side.BUY) == (order_type == Order.Type.LIMIT)
+    if below and price >= market:
+        raise InvalidPrice(f"This order's price must be below the market ({market}).", fields={"price": ["Too high."]})
+    if not below and price <= market:
+        raise InvalidPrice(f"This order's price must be above the market ({market}).", fields={"price": ["Too low."]})
+
+
+def _fill(
+    order: Order, *, account: Wallet, settings: GroupTradingSettings, quote: Quote, actor: Any = None
+) -> Position:
+    """Open the position of an order whose account is locked; raises NotEnoughMargin before writing anything."""
+    instrument = order.instrument
+    markup, commission_per_lot = _check_tradable(instrument, settings, timezone.now())
+    fill_at = selectors.open_price_for(order.side, quote, instrument, markup)
+    now = timezone.now()
+    position = Position(
+        account=account,
+        instrument=instrument,
+        side=order.side,
+        lots=order.lots,
+        opened_lots=order.lots,
+        open_price=fill_at,
+        opened_at=now,
+        stop_loss=order.stop_loss,
+        take_profit=order.take_profit,
+    )
+    commission = _commission(account, order.lots, commission_per_lot)
+    _check_margin(account, settings, position, commission)
+    position.commission = commission
+    position.save()
+    deal = Deal.objects.create(
+        account=account,
+        instrument=instrument,
+        position=position,
+        order=order,
+        side=order.side,
+        entry=Deal.Entry.IN,
+        lots=order.lots,
+        price=fill_at,
+        commission=commission,
+        created_at=now,
+    )
+    if commission:
+        wallet_services.post_entry(
+            idempotency_key=f"trading:deal:{deal.pk}:commission",
+            postings=[
+                (account, -commission),
+                (wallet_services.system_account("fee_income", account.currency_id), commission),
+            ],
+            kind="TRADING_COMMISSION",
+            description=f"Commission {instrument.symbol} {order.lots} lots, deal #{deal.pk}",
+            locked={account.pk: account},
+        )
+    order.status = Order.Status.FILLED
+    order.fill_price = fill_at
+    order.filled_at = now
+    order.position = position
+    order.save(update_fields=["status", "fill_price", "filled_at", "position", "updated_at"])
+    record_activity(actor=actor, action="trading.position_opened", target=position, data={"order": order.pk})
+    emit("order.filled", order_id=order.pk, position_id=position.pk, customer_id=account.customer_id)
+    emit("position.opened", **_position_payload(position))
+    return position
+
+
+def _position_payload(position: Position) -> dict[str, Any]:
+    """The payload the affiliates engine consumes (crm/affiliates/services/actions.py)."""
+    instrument = position.instrument
+    quantum = position.account.currency.quantum
+    return {
+        "position_id": position.pk,
+        "account_id": position.account_id,
+        "customer_id": position.account.customer_id,
+        "instrument": instrument.symbol,
+        "instrument_group": instrument.category,
+        "lots": _plain(position.opened_lots),
+        "commission": str(position.commission.quantize(quantum)),
+        "spread": "0",
+        "currency": position.account.currency_id,
+        "opened_at": position.opened_at.isoformat(),
+        "closed_at": position.closed_at.isoformat() if position.closed_at else None,
+    }
+
+
+def _plain(value: Decimal) -> str:
+    """A volume as text with two decimals at least and no trailing zeros beyond: 1.00, 0.125."""
+    two = value.quantize(Decimal("0.01"))
+    return str(two) if two == value else str(value.normalize())
+
+
+@transaction.atomic
+def fill_pending_order(order: Order) -> Order:
+    """Fill a triggered limit/stop order at the current quote; an order no longer pending is left as it is.
+
+    Not enough margin rejects the order (status `rejected` with the reason) instead of failing the tick.
+    """
+    account = lock_account(order.account)
+    order = Order.objects.select_for_update().select_related("instrument").get(pk=order.pk)
+    if order.status != Order.Status.PENDING:
+        return order
+    settings = selectors.group_settings(account)
+    quote = selectors.last_quote(order.instrument)
+    try:
+        with transaction.atomic():
+            _fill(order, account=account, settings=settings, quote=quote)
+    except (NotEnoughMargin, MarketClosed, TradingNotAllowed) as refusal:
+        order.status = Order.Status.REJECTED
+        order.reject_reason = refusal.message[:255]
+        order.save(update_fields=["status", "reject_reason", "updated_at"])
+    return order
+
+
+@transaction.atomic
+def cancel_order(order: Order, *, actor: Any = None, expired: bool = False) -> Order:
+    """Cancel (or expire) a pending order; an order that is no longer pending is refused."""
+    lock_account(order.account)
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status != Order.Status.PENDING:
+        raise OrderNotPending(f"Order #{order.pk} is {order.status}.", fields={"status": ["Not pending."]})
+    order.status = Order.Status.EXPIRED if expired else Order.Status.CANCELLED
+    order.save(update_fields=["status", "updated_at"])
+    record_activity(actor=actor, action=f"trading.order_{order.status}", target=order)
+    return order
+
+
+@transaction.atomic
+def modify_position(
+    position: Position, *, stop_loss: Decimal | None, take_profit: Decimal | None, actor: Any = None
+) -> Position:
+    """Set a position's stop loss and take profit (None removes one), checked against the current close price."""
+    account = lock_account(position.account)
+    position = Position.objects.select_for_update().select_related("instrument").get(pk=position.pk)
+    if position.status != Position.Status.OPEN:
+        raise PositionClosed(f"Position #{position.pk} is closed.", fields={"status": ["Closed."]})
+    markup, _ = selectors.instrument_terms(selectors.group_settings(account), position.instrument)[1:]
+    current = selectors.close_price_for(
+        position.side, selectors.last_quote(position.instrument), position.instrument, markup
+    )
+    _check_stops(position.side, current, stop_loss, take_profit)
+    position.stop_loss, position.take_profit = stop_loss, take_profit
+    position.save(update_fields=["stop_loss", "take_profit", "updated_at"])
+    record_activity(
+        actor=actor, action="trading.position_modified", target=position, data={"sl": stop_loss, "tp": take_profit}
+    )
+    return position

@@ -1,0 +1,51 @@
+"""Factories of the trading domain: instruments, group settings, trading accounts, quotes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+
+from crm.trading.models import GroupTradingSettings, Instrument, Quote
+from crm.wallets.models import Wallet
+from tests.wallets.factories import AccountGroupFactory, CurrencyFactory, WalletFactory
+
+
+class InstrumentFactory(DjangoModelFactory):
+    class Meta:
+        model = Instrument
+        django_get_or_create = ["symbol"]
+
+    symbol = "EURUSD"
+    description = "Euro vs US dollar"
+    margin_currency = factory.LazyAttribute(lambda o: o.symbol[:3])
+    profit_currency = factory.LazyAttribute(lambda o: o.symbol[3:6])
+    digits = 5
+    contract_size = Decimal(100000)
+    tick_size = Decimal("0.00001")
+
+
+class GroupTradingSettingsFactory(DjangoModelFactory):
+    class Meta:
+        model = GroupTradingSettings
+
+    group = factory.SubFactory(AccountGroupFactory)
+
+
+class TradingAccountFactory(WalletFactory):
+    """A live trading account in USD, leverage 1:100, in a group with trading settings."""
+
+    type = Wallet.Type.TRADE
+    currency = factory.SubFactory(CurrencyFactory, code="USD")
+    leverage = 100
+    group = factory.LazyAttribute(lambda o: GroupTradingSettingsFactory().group)
+
+
+def quote(instrument: Instrument, bid: str, ask: str) -> Quote:
+    """Set the instrument's last quote without running triggers."""
+    row, _ = Quote.objects.update_or_create(
+        instrument=instrument, defaults={"bid": Decimal(bid), "ask": Decimal(ask), "time": timezone.now()}
+    )
+    return row
