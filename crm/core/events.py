@@ -1,8 +1,9 @@
 """Domain events through a transactional outbox.
 
 `emit()` writes an OutboxEvent row in the caller's transaction and, once that commits,
-asks Celery to dispatch it. If Redis or the worker is down, the row waits and the
-periodic `dispatch_pending_events_task` picks it up: nothing is lost. Each handler runs
+asks Celery to dispatch it. The row is stored work (crm.core.work, kind OUTBOX): if Redis
+or the worker is down, the row waits and the periodic `dispatch_pending_events_task`
+sends it again: nothing is lost. Each handler runs
 once per event (HandledEvent is unique per pair), inside its own transaction, so a
 handler that fails is retried without re-running the others.
 
@@ -23,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
+from crm.core import work
 from crm.core.models import HandledEvent, OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -56,19 +58,9 @@ def autodiscover_handlers() -> None:
 
 def emit(name: str, **payload: Any) -> OutboxEvent:
     """Record an event in the current transaction; it is dispatched after commit."""
-    event = OutboxEvent.objects.create(name=name, payload=payload)
-    from crm.core.tasks import dispatch_event_task
-
-    transaction.on_commit(lambda: _enqueue(dispatch_event_task, event.pk))
+    event = OutboxEvent.objects.create(name=name, payload=payload, next_attempt_at=work.first_due(work.OUTBOX))
+    work.enqueue(work.OUTBOX, event.pk)
     return event
-
-
-def _enqueue(task, event_id: int) -> None:
-    # A broker outage must not fail the request that already committed: the sweep retries.
-    try:
-        task.delay(event_id)
-    except Exception:  # kombu raises many connection error types
-        logger.warning("Could not enqueue event %s; the periodic sweep will dispatch it.", event_id, exc_info=True)
 
 
 class HandlerFailed(Exception):
@@ -76,10 +68,12 @@ class HandlerFailed(Exception):
 
 
 def dispatch_event(event_id: int) -> bool:
-    """Run every handler not yet run for the event; True when the event is fully dispatched."""
-    event = OutboxEvent.objects.filter(pk=event_id, dispatched_at__isnull=True).first()
-    if event is None:
+    """Run every handler not yet run for the event; True when the event is fully dispatched.
+
+    The run is claimed first (attempts + 1, leased; committed), so a run that dies still counts."""
+    if not work.claim(work.OUTBOX, event_id):
         return True
+    event = OutboxEvent.objects.get(pk=event_id)
     done = set(event.handled.values_list("handler", flat=True))
     failures = []
     for func in handlers_for(event.name):
@@ -96,7 +90,7 @@ def dispatch_event(event_id: int) -> bool:
         except Exception as exc:
             logger.exception("Handler %s failed on event %s", name, event.pk)
             failures.append(f"{name}: {exc!r}")
-    updates = {"attempts": event.attempts + 1, "last_error": "\n".join(failures)}
+    updates = {"last_error": "\n".join(failures)}
     if not failures:
         updates["dispatched_at"] = timezone.now()
     OutboxEvent.objects.filter(pk=event.pk).update(**updates)
@@ -105,23 +99,6 @@ def dispatch_event(event_id: int) -> bool:
     return True
 
 
-def pending_event_ids(limit: int = 500, max_attempts: int = 20) -> list[int]:
-    return list(
-        OutboxEvent.objects.filter(dispatched_at__isnull=True, attempts__lt=max_attempts)
-        .order_by("id")
-        .values_list("id", flat=True)[:limit]
-    )
-
-
 def redispatch(event_ids: list[int]) -> int:
     """Queue the undispatched events among `event_ids` again (whatever their attempts); returns how many."""
-    from crm.core.tasks import dispatch_event_task
-
-    pending = list(
-        OutboxEvent.objects.filter(pk__in=event_ids, dispatched_at__isnull=True)
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
-    for event_id in pending:
-        transaction.on_commit(lambda event_id=event_id: _enqueue(dispatch_event_task, event_id))
-    return len(pending)
+    return work.requeue(work.OUTBOX, event_ids)

@@ -41,6 +41,7 @@ GRANTS = {role: ["core.view_exportjob"] for role in Role if role != Role.ADMIN}
 RUN_NOW = {
     "crm.core.tasks.dispatch_pending_events_task": "core.view_outboxevent",
     "crm.core.tasks.delete_expired_exports_task": "core.delete_exportjob",
+    "crm.core.tasks.sweep_exports_task": "core.view_all_exportjobs",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.models import TimeStampedModel
@@ -104,11 +105,16 @@ class KycWebhook(models.Model):
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # When the sweep sends it again if it is still unprocessed (crm.core.work).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["provider", "digest"], name="kyc_webhook_once")]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=Q(processed_at=None), name="kyc_webhook_pending_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.provider} {self.event_type} #{self.pk}"

@@ -83,3 +83,5 @@ GRANTS = {
         *_READ_CONFIG,
     ],
 }
+
+RUN_NOW = {"crm.customers.tasks.sweep_kyc_webhooks_task": "customers.view_kycwebhook"}

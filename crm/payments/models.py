@@ -204,6 +204,8 @@ class WebhookEvent(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED, db_index=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # When the sweep sends it again if it is still unprocessed (crm.core.work).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
@@ -213,6 +215,13 @@ class WebhookEvent(models.Model):
             # Only authentic deliveries are de-duplicated: a forgery reusing a real id is still recorded.
             models.UniqueConstraint(
                 fields=["provider", "event_id"], condition=Q(signature_valid=True), name="one_webhook_per_event"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(signature_valid=True, processed_at=None),
+                name="webhook_pending_idx",
             )
         ]
 
@@ -278,6 +287,8 @@ class Payout(TimeStampedModel):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True, help_text=_("When a task last took it to send."))
+    # When the sweep takes it again if it is still queued or sending (crm.core.work).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(

@@ -29,4 +29,7 @@ GRANTS = {
     Role.SALES_MANAGER: _READ,
 }
 
-RUN_NOW = {"crm.payments.tasks.sweep_payouts_task": "payments.manage_payout"}
+RUN_NOW = {
+    "crm.payments.tasks.sweep_payouts_task": "payments.manage_payout",
+    "crm.payments.tasks.sweep_webhooks_task": "payments.view_webhookevent",
+}

@@ -11,11 +11,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from crm.core import work
 from crm.core.exceptions import DomainError, NotFound
 from crm.core.money import ROUNDING_CHARGE, format_money, to_decimal
 from crm.core.services import changed_fields, record_activity, set_setting, snapshot
 from crm.customers.models import Customer
-from crm.payments.adapters import BadPayload, ProviderEvent, get_adapter
+from crm.payments.adapters import BadPayload, ProviderEvent, SignatureRefused, get_adapter
 from crm.payments.models import (
     Direction,
     PaymentMethod,
@@ -26,6 +27,7 @@ from crm.payments.models import (
     WhitelistedAddress,
 )
 from crm.payments.services_payouts import apply_payout_event
+from crm.payments.work import WEBHOOKS
 from crm.wallets import services as wallets
 from crm.wallets.models import Currency, Transaction, Wallet
 
@@ -51,6 +53,13 @@ class UnreadableWebhook(DomainError):
 
     code = "invalid_body"
     status_code = 400
+
+
+class WebhookRefused(DomainError):
+    """A delivery whose signature or timestamp is refused: stored (rejected), answered 401 saying which."""
+
+    code = "bad_signature"
+    status_code = 401
 
 
 class AddressNotWhitelisted(DomainError):
@@ -258,11 +267,13 @@ def sort_providers(order: list[tuple[PaymentProvider, int]], *, actor) -> None:
 def receive_webhook(
     provider_code: str, *, headers: dict[str, str], body: bytes, remote_ip: str | None = None
 ) -> tuple[WebhookEvent, bool]:
-    """Store a delivery raw and check its signature. Returns (webhook, is_new); forged ones are kept, rejected.
+    """Store a delivery raw and check its signature. Returns (webhook, is_new).
 
-    An authentic delivery of an event already stored is not stored again (unique provider + event id);
-    a new one is processed by a task after commit. An authentic one whose body cannot be read (not JSON,
-    nested too deep, fields missing) is stored as failed and raises `UnreadableWebhook`.
+    A forged or stale one is stored as rejected and raises `WebhookRefused` saying which. An authentic
+    delivery of an event already stored is not stored again (unique provider + event id), and is queued again
+    when still unprocessed; a new one is stored as stored work (crm.core.work: its task is sent after commit,
+    best effort, and the sweep sends it again if that message is lost). An authentic one whose body cannot be
+    read (not JSON, nested too deep, fields missing) is stored as failed and raises `UnreadableWebhook`.
     """
     provider = PaymentProvider.objects.filter(code=provider_code).first()
     if provider is None:
@@ -270,7 +281,9 @@ def receive_webhook(
     adapter = get_adapter(provider)
     text = body.decode("utf-8", errors="replace")
     kept = {k: v for k, v in headers.items() if k.lower().startswith(("x-", "content-", "user-agent"))}
-    if not adapter.verify(headers, body):
+    try:
+        adapter.check_signature(headers, body)
+    except SignatureRefused as exc:
         webhook = WebhookEvent.objects.create(
             provider=provider,
             event_id=adapter.peek_event_id(body),
@@ -279,10 +292,12 @@ def receive_webhook(
             remote_ip=remote_ip,
             signature_valid=False,
             status=WebhookEvent.Status.REJECTED,
-            error="Bad signature",
+            error=exc.message,
         )
-        record_activity(actor=None, action="webhook.rejected", target=webhook, data={"provider": provider.code})
-        return webhook, False
+        record_activity(
+            actor=None, action="webhook.rejected", target=webhook, data={"provider": provider.code, "why": exc.code}
+        )
+        raise WebhookRefused(exc.message, code=exc.code) from exc
     try:
         event = adapter.parse(body)
     except BadPayload as exc:
@@ -301,13 +316,26 @@ def receive_webhook(
                 body=text,
                 remote_ip=remote_ip,
                 signature_valid=True,
+                next_attempt_at=work.first_due(WEBHOOKS),
             )
-            from crm.payments.tasks import process_webhook_task
-
-            transaction.on_commit(lambda: process_webhook_task.delay(webhook.pk))
+            work.enqueue(WEBHOOKS, webhook.pk)
     except IntegrityError:
-        return WebhookEvent.objects.get(provider=provider, event_id=event.event_id[:200], signature_valid=True), False
+        webhook = WebhookEvent.objects.get(provider=provider, event_id=event.event_id[:200], signature_valid=True)
+        # The provider delivers again because it did not hear from us: a first copy still unprocessed (its
+        # message lost) is queued again now rather than at the next sweep.
+        work.requeue(WEBHOOKS, [webhook.pk])
+        return webhook, False
     return webhook, True
+
+
+def give_up_webhooks(pks: list[int]) -> None:
+    """Webhooks whose processing crashed `max_attempts` times: failed, for Finance to reprocess."""
+    for webhook in WebhookEvent.objects.filter(pk__in=pks, processed_at=None):
+        webhook.status = WebhookEvent.Status.FAILED
+        webhook.error = f"Not processed after {webhook.attempts} attempts (see the worker's log); reprocess it."
+        webhook.processed_at = timezone.now()
+        webhook.save(update_fields=["status", "error", "processed_at"])
+        record_activity(actor=None, action="webhook.gave_up", target=webhook, data={"attempts": webhook.attempts})
 
 
 PAYOUT_EVENTS = (ProviderEvent.PAYOUT_COMPLETED, ProviderEvent.PAYOUT_FAILED)
@@ -324,7 +352,6 @@ def process_webhook(webhook_id: int) -> WebhookEvent | None:
     )
     if webhook is None:
         return None
-    webhook.attempts += 1
     event = get_adapter(webhook.provider).parse(webhook.body.encode())
     model = Payout if event.kind in PAYOUT_EVENTS else ProviderPayment
     target = (
@@ -370,7 +397,7 @@ def _finish(webhook: WebhookEvent, status: str, error: str) -> None:
     webhook.status = status
     webhook.error = error
     webhook.processed_at = timezone.now()
-    webhook.save(update_fields=["status", "error", "processed_at", "attempts"])
+    webhook.save(update_fields=["status", "error", "processed_at"])
 
 
 @transaction.atomic

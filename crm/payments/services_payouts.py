@@ -16,21 +16,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from crm.core import work
 from crm.core.events import emit
 from crm.core.exceptions import Conflict
 from crm.core.services import record_activity
 from crm.payments.adapters import PayoutRefused, ProviderEvent, ProviderUnavailable, SandboxAdapter, get_adapter
 from crm.payments.models import PaymentProvider, Payout
+from crm.payments.work import PAYOUTS
 from crm.wallets import services as wallets
 from crm.wallets.models import Transaction
 
 Status = Payout.Status
-# After this many sends without an answer the payout goes to Finance instead of being sent again.
-MAX_ATTEMPTS = 10
-# A payout claimed longer ago than this is taken again by the sweep (its task was lost mid-send).
-STALE_CLAIM = dt.timedelta(minutes=15)
-# A queued payout whose task has not claimed it within this time is queued again by the sweep.
-STALE_QUEUE = dt.timedelta(minutes=2)
 
 
 class PayoutStateError(Conflict):
@@ -49,9 +45,9 @@ def _lock(payout: Payout | int) -> Payout:
 
 
 def _queue(payout: Payout) -> None:
-    from crm.payments.tasks import send_payout_task
-
-    transaction.on_commit(lambda: send_payout_task.delay(payout.pk))
+    """Queue the payout as stored work (crm.core.work): its task after commit, the sweep when that is lost."""
+    Payout.objects.filter(pk=payout.pk).update(next_attempt_at=work.first_due(PAYOUTS))
+    work.enqueue(PAYOUTS, payout.pk)
 
 
 def _payload(payout: Payout, **extra) -> dict:
@@ -127,17 +123,18 @@ def _claim(payout_id: int, *, now: dt.datetime) -> Payout | None:
     payout = Payout.objects.select_for_update(of=("self",)).filter(pk=payout_id).first()
     if payout is None:
         return None
-    fresh_claim = payout.status == Status.SENDING and payout.claimed_at and payout.claimed_at > now - STALE_CLAIM
+    fresh_claim = payout.status == Status.SENDING and work.lease_held(PAYOUTS, payout.claimed_at, now=now)
     if payout.status not in (Status.QUEUED, Status.SENDING) or fresh_claim:
         return None
     problem = _cannot_send(payout.provider)
-    if problem or payout.attempts >= MAX_ATTEMPTS:
+    if problem or payout.attempts >= PAYOUTS.timing("max_attempts"):
         _to_attention(payout, problem or f"No answer from the provider after {payout.attempts} attempts.")
         return None
     payout.status = Status.SENDING
     payout.attempts += 1
     payout.claimed_at = now
-    payout.save(update_fields=["status", "attempts", "claimed_at", "updated_at"])
+    payout.next_attempt_at = work.leased_until(PAYOUTS, now=now)
+    payout.save(update_fields=["status", "attempts", "claimed_at", "next_attempt_at", "updated_at"])
     return payout
 
 
@@ -155,7 +152,10 @@ def send_payout(payout_id: int) -> Payout | None:
         provider_reference = adapter.send_payout(payout)
     except ProviderUnavailable as exc:
         Payout.objects.filter(pk=payout.pk, status=Status.SENDING).update(
-            status=Status.QUEUED, last_error=str(exc)[:2000], updated_at=timezone.now()
+            status=Status.QUEUED,
+            last_error=str(exc)[:2000],
+            next_attempt_at=work.first_due(PAYOUTS),
+            updated_at=timezone.now(),
         )
         raise
     except PayoutRefused as exc:
@@ -289,12 +289,14 @@ def sandbox_outcome(payout: Payout, *, kind: str) -> None:
         adapter.deliver(payout, kind=kind, reason=reason)
 
 
-# The sweep ------------------------------------------------------------------------------------------------
+# The sweep (crm.core.work: PAYOUTS) -------------------------------------------------------------------
 
 
-def stale_payout_ids(*, now: dt.datetime | None = None, limit: int = 500) -> list[int]:
-    """Payouts whose task was lost: queued and not claimed for a while, or claimed long ago and never answered."""
-    now = now or timezone.now()
-    queued = Payout.objects.filter(status=Status.QUEUED, updated_at__lt=now - STALE_QUEUE)
-    stuck = Payout.objects.filter(status=Status.SENDING, claimed_at__lt=now - STALE_CLAIM)
-    return list((queued | stuck).order_by("pk").values_list("pk", flat=True)[:limit])
+def give_up_payouts(pks: list[int]) -> None:
+    """Payouts whose sending crashed `max_attempts` times: to Finance (send again, or settle by hand)."""
+    for payout in (
+        Payout.objects.select_for_update(of=("self",))
+        .select_related("transaction")
+        .filter(pk__in=pks, status__in=(Status.QUEUED, Status.SENDING))
+    ):
+        _to_attention(payout, f"Not sent after {payout.attempts} attempts (see the worker's log).")

@@ -34,3 +34,5 @@ GRANTS = {
     Role.AFFILIATE_MANAGER: ["sales.view_lead", "sales.view_all_leads"],
     Role.SUPPORT: ["sales.view_lead", "sales.view_all_leads", "sales.view_leadcomment"],
 }
+
+RUN_NOW = {"crm.sales.tasks.sweep_imports_task": "sales.import_leads"}

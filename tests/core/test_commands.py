@@ -17,7 +17,13 @@ def test_setup_periodic_tasks_is_idempotent():
         "crm.affiliates.tasks.run_monthly_payouts_task",
         "crm.core.tasks.delete_expired_exports_task",
         "crm.core.tasks.dispatch_pending_events_task",
+        "crm.core.tasks.sweep_exports_task",
+        "crm.customers.tasks.sweep_kyc_webhooks_task",
         "crm.payments.tasks.sweep_payouts_task",
+        "crm.payments.tasks.sweep_webhooks_task",
+        "crm.reports.tasks.delete_expired_reports_task",
+        "crm.reports.tasks.run_due_report_templates_task",
+        "crm.sales.tasks.sweep_imports_task",
         "crm.trading.tasks.charge_swaps_task",
         "crm.trading.tasks.check_accounts_task",
         "crm.trading.tasks.expire_orders_task",
@@ -27,5 +33,5 @@ def test_setup_periodic_tasks_is_idempotent():
     assert (payout.crontab.day_of_month, payout.crontab.hour, payout.interval) == ("1", "6", None)
     sweep = tasks["crm.core.tasks.dispatch_pending_events_task"]
     cleanup = tasks["crm.core.tasks.delete_expired_exports_task"]
-    assert (sweep.enabled, sweep.interval.every, sweep.interval.period) == (True, 1, "minutes")
+    assert (sweep.enabled, sweep.interval.every, sweep.interval.period) == (True, 60, "seconds")
     assert (cleanup.crontab.hour, cleanup.crontab.minute, cleanup.interval) == ("3", "30", None)

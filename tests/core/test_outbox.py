@@ -3,6 +3,7 @@ from collections import defaultdict
 import pytest
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from crm.core import events
 from crm.core.models import HandledEvent, OutboxEvent
@@ -81,13 +82,14 @@ def test_failing_handler_is_retried_without_rerunning_the_others(calls):
     assert (event.dispatched_at is not None, event.attempts, event.last_error) == (True, 2, "")
 
 
-def test_sweep_dispatches_events_that_were_never_dispatched(calls):
+def test_sweep_dispatches_events_that_were_never_dispatched(calls, django_capture_on_commit_callbacks):
     waiting = OutboxEventFactory()
     done = OutboxEventFactory()
     events.dispatch_event(done.pk)
     calls.clear()
 
-    count = dispatch_pending_events_task()
+    with django_capture_on_commit_callbacks(execute=True):
+        count = dispatch_pending_events_task()
 
     waiting.refresh_from_db()
     assert count == 1
@@ -136,7 +138,9 @@ def test_failing_handler_in_process_leaves_the_event_for_the_sweep(calls, django
     assert event.attempts == 1
     assert calls == [("first", event.pk), ("second-failed", event.pk)]
 
-    dispatch_pending_events_task()
+    OutboxEvent.objects.filter(pk=event.pk).update(next_attempt_at=timezone.now())  # its lease has ended
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch_pending_events_task()
 
     event.refresh_from_db()
     assert event.dispatched_at is not None

@@ -43,7 +43,7 @@ def test_the_embedded_beat_runs_due_tasks_of_the_stored_schedule(settings):
     PeriodicTask.objects.exclude(task=OUTBOX_SWEEP).update(enabled=False)
     PeriodicTask.objects.filter(task=OUTBOX_SWEEP).update(last_run_at=timezone.now() - dt.timedelta(minutes=5))
     event = emit("test.happened", value=1)  # outside a transaction: dispatched by the sweep, not on commit
-    OutboxEvent.objects.filter(pk=event.pk).update(dispatched_at=None)
+    OutboxEvent.objects.filter(pk=event.pk).update(dispatched_at=None, next_attempt_at=None)
 
     service = periodic.start_embedded_beat()
     try:

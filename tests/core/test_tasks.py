@@ -4,6 +4,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from crm.core import work
+from crm.core.exports import services as exports_services
 from crm.core.models import Activity, ExportJob
 from crm.core.tasks import delete_expired_exports_task, run_export_task
 from tests.core.factories import ActivityFactory, ExportJobFactory
@@ -82,3 +84,32 @@ def test_cleanup_deletes_expired_files_and_keeps_fresh_ones(tmp_path):
     assert list(ExportJob.objects.values_list("pk", flat=True)) == [fresh.pk]
     assert not old_path.exists()
     assert (tmp_path / "private" / fresh.file.name).exists()
+
+
+def test_an_export_whose_task_was_lost_or_died_is_built_by_the_sweep(admin_user, django_capture_on_commit_callbacks):
+    ActivityFactory.create_batch(2)
+    ExportJobFactory(owner=admin_user, next_attempt_at=timezone.now() - dt.timedelta(seconds=1))
+    died = ExportJobFactory(owner=admin_user)
+    exports_services._claim(died.pk)  # a worker took it, then died
+    with django_capture_on_commit_callbacks(execute=True):
+        first = work.sweep(work.EXPORTS)
+    died_at = timezone.now() - work.EXPORTS.lease - dt.timedelta(seconds=1)
+    ExportJob.objects.filter(pk=died.pk).update(started_at=died_at, next_attempt_at=died_at + work.EXPORTS.lease)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        second = work.sweep(work.EXPORTS)
+
+    assert (first, second) == (1, 1)
+    assert set(ExportJob.objects.values_list("status", "attempts")) == {("done", 1), ("done", 2)}
+
+
+def test_an_export_that_keeps_dying_fails_with_a_reason(admin_user):
+    job = ExportJobFactory(owner=admin_user, status="running", attempts=3, next_attempt_at=timezone.now())
+
+    assert work.sweep(work.EXPORTS, now=timezone.now() + dt.timedelta(seconds=1)) == 0
+
+    job.refresh_from_db()
+    assert (job.status, job.error) == (
+        "failed",
+        "The export did not finish in 3 attempts; narrow the list and export again.",
+    )

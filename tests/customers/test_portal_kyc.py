@@ -322,3 +322,27 @@ def test_sumsub_secrets_are_encrypted_and_never_returned(api_client, admin_staff
     stored = Setting.objects.get(key="sumsub.secret_key")
     assert stored.is_secret
     assert "api-secret" not in stored.stored_value
+
+
+def test_a_kyc_webhook_whose_task_was_lost_is_processed_by_the_sweep_and_a_delivery_again_queues_it(
+    client, sumsub, django_capture_on_commit_callbacks
+):
+    from crm.core import work
+    from crm.customers.work import KYC_WEBHOOKS
+
+    pending, lost = PortalCustomerFactory(), PortalCustomerFactory()
+    _post_webhook(client, {"type": "applicantPending", "externalUserId": f"customer-{pending.pk}"})
+    _post_webhook(client, {"type": "applicantPending", "externalUserId": f"customer-{lost.pk}"})  # messages lost
+    second = KycWebhook.objects.order_by("pk").last()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = _post_webhook(client, {"type": "applicantPending", "externalUserId": f"customer-{pending.pk}"})
+    not_due = work.sweep(KYC_WEBHOOKS)
+    KycWebhook.objects.filter(pk=second.pk).update(next_attempt_at=None)  # its first wait is over
+    with django_capture_on_commit_callbacks(execute=True):
+        swept = work.sweep(KYC_WEBHOOKS)
+
+    assert again.json() == {"success": True, "duplicate": True}
+    assert (not_due, swept) == (0, 1)
+    assert {(w.processed_at is not None, w.attempts) for w in KycWebhook.objects.all()} == {(True, 1)}
+    assert {c.kyc_status for c in Customer.objects.filter(pk__in=[pending.pk, lost.pk])} == {"pending"}

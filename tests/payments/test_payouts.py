@@ -10,10 +10,12 @@ from django.utils import timezone
 
 from crm.core.models import OutboxEvent
 from crm.core.services import set_setting
+from crm.core.work import leased_until
 from crm.payments import services, services_payouts
 from crm.payments.adapters import ADAPTERS, PayoutRefused, ProviderEvent, ProviderUnavailable, SandboxAdapter
 from crm.payments.models import Direction, Payout, WebhookEvent
 from crm.payments.tasks import send_payout_task, sweep_payouts_task
+from crm.payments.work import PAYOUTS
 from crm.wallets import services as wallets
 from crm.wallets.exceptions import PayoutUnderWay
 from crm.wallets.models import Transaction
@@ -195,7 +197,9 @@ def test_a_payout_another_task_is_sending_is_left_alone(wallet, method, finance_
     txn = withdraw(wallet, method)
     wallets.approve_withdrawal(txn, actor=finance_officer)
     payout = services_payouts.start_payout(txn.pk)
-    Payout.objects.filter(pk=payout.pk).update(status=Payout.Status.SENDING, claimed_at=timezone.now(), attempts=1)
+    Payout.objects.filter(pk=payout.pk).update(
+        status=Payout.Status.SENDING, claimed_at=timezone.now(), attempts=1, next_attempt_at=leased_until(PAYOUTS)
+    )
     monkeypatch.setattr(SandboxAdapter, "send_payout", lambda self, p: pytest.fail("sent twice"))
 
     assert services_payouts.send_payout(payout.pk) is None
@@ -208,7 +212,7 @@ def test_the_sweep_sends_payouts_whose_task_was_lost(
     txn = withdraw(wallet, method)
     wallets.approve_withdrawal(txn, actor=finance_officer)
     lost_before_claim = services_payouts.start_payout(txn.pk)  # its task never ran (no on-commit here)
-    Payout.objects.filter(pk=lost_before_claim.pk).update(updated_at=timezone.now() - dt.timedelta(minutes=5))
+    Payout.objects.filter(pk=lost_before_claim.pk).update(next_attempt_at=timezone.now() - dt.timedelta(seconds=1))
 
     with django_capture_on_commit_callbacks(execute=True):
         assert sweep_payouts_task.delay().get() == 1
@@ -225,7 +229,12 @@ def test_the_sweep_sends_again_a_payout_claimed_by_a_task_that_died(
     wallets.approve_withdrawal(txn, actor=finance_officer)
     payout = services_payouts.start_payout(txn.pk)
     died_at = timezone.now() - dt.timedelta(hours=1)
-    Payout.objects.filter(pk=payout.pk).update(status=Payout.Status.SENDING, claimed_at=died_at, attempts=1)
+    Payout.objects.filter(pk=payout.pk).update(
+        status=Payout.Status.SENDING,
+        claimed_at=died_at,
+        attempts=1,
+        next_attempt_at=leased_until(PAYOUTS, now=died_at),
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         assert sweep_payouts_task.delay().get() == 1
@@ -246,7 +255,7 @@ def test_an_unreachable_provider_is_tried_again_then_reaches_finance(
     wallets.approve_withdrawal(txn, actor=finance_officer)
     payout = services_payouts.start_payout(txn.pk)
 
-    for _ in range(services_payouts.MAX_ATTEMPTS):
+    for _ in range(PAYOUTS.max_attempts):
         with pytest.raises(ProviderUnavailable):
             services_payouts.send_payout(payout.pk)
         payout.refresh_from_db()
@@ -254,7 +263,7 @@ def test_an_unreachable_provider_is_tried_again_then_reaches_finance(
     services_payouts.send_payout(payout.pk)
 
     payout.refresh_from_db()
-    assert (payout.status, payout.attempts) == ("attention", services_payouts.MAX_ATTEMPTS)
+    assert (payout.status, payout.attempts) == ("attention", PAYOUTS.max_attempts)
     assert OutboxEvent.objects.filter(name="payout.attention_needed").count() == 1
     txn.refresh_from_db()
     assert txn.status == Transaction.Status.APPROVED

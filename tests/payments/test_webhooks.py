@@ -80,7 +80,14 @@ def test_old_signature_is_refused(client, payment):
     body, headers = adapter.webhook(payment)
     headers["X-Sandbox-Signature"] = adapter.sign(body, timestamp=1_000_000)
 
-    assert deliver(client, body, headers).status_code == 401
+    response = deliver(client, body, headers)
+
+    assert response.status_code == 401
+    error = response.json()["error"]
+    assert error["code"] == "stale_timestamp"
+    assert "timestamp" in error["message"]
+    webhook = WebhookEvent.objects.get()
+    assert (webhook.status, webhook.error) == ("rejected", error["message"])
 
 
 def test_unknown_provider_is_404(client):

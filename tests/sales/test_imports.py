@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook
 
+from crm.core import work
 from crm.core.exceptions import DomainError
 from crm.core.files import unsign_file_token
 from crm.sales.models import Lead, LeadImport
 from crm.sales.services import imports
 from crm.sales.tasks import run_import_task
+from crm.sales.work import IMPORTS
 from tests.customers.factories import CustomerFactory
 from tests.sales.factories import DeskFactory, LeadFactory
 
@@ -254,3 +258,34 @@ def test_bytes_the_encoding_cannot_read_far_into_the_file_fail_the_run_with_thei
 
     assert failed.status == LeadImport.Status.FAILED
     assert "is not text in" in failed.error
+
+
+def test_a_run_past_its_time_pauses_after_a_batch_and_the_next_run_goes_on(
+    sales_manager, django_capture_on_commit_callbacks
+):
+    rows = "".join(f"l{i}@example.com\n" for i in range(10))
+    job = upload(sales_manager, f"email\n{rows}".encode(), batch_size=4)
+    imports.start_import(job, actor=sales_manager, queue_task=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        paused = imports.run_import(job.pk, run_for=dt.timedelta(0))
+
+    done = LeadImport.objects.get(pk=job.pk)
+    assert (paused.status, paused.rows_done) == (LeadImport.Status.QUEUED, 4)
+    assert (done.status, done.rows_imported, done.attempts) == (LeadImport.Status.DONE, 10, 2)
+
+
+def test_an_import_whose_task_was_lost_is_run_by_the_sweep(sales_manager, django_capture_on_commit_callbacks):
+    job = upload(sales_manager, b"email\na@example.com\nb@example.com\n")
+    imports.start_import(job, actor=sales_manager)  # its task message is lost (no on-commit here)
+    running = upload(sales_manager, b"email\nc@example.com\n")
+    imports.start_import(running, actor=sales_manager, queue_task=False)
+    imports._claim(running.pk)  # a run holds it: left alone until its lease ends
+    due = timezone.now() + IMPORTS.first_wait + dt.timedelta(seconds=1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        swept = work.sweep(IMPORTS, now=due)
+
+    assert swept == 1
+    assert LeadImport.objects.get(pk=job.pk).status == LeadImport.Status.DONE
+    assert LeadImport.objects.get(pk=running.pk).status == LeadImport.Status.RUNNING

@@ -7,12 +7,14 @@ import logging
 import tempfile
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from crm.core import work
 from crm.core.exports import sources
 from crm.core.exports.writer import write_xlsx
 from crm.core.models import ExportJob
@@ -47,24 +49,46 @@ def create_export_job(
         description=description[:255],
     )
     record_activity(actor=owner, action="export.requested", target=job, data={"target": target})
-    from crm.core.tasks import run_export_task
-
-    transaction.on_commit(lambda: run_export_task.delay(job.pk))
+    ExportJob.objects.filter(pk=job.pk).update(next_attempt_at=work.first_due(work.EXPORTS))
+    work.enqueue(work.EXPORTS, job.pk)
     return job
 
 
 def _claim(job_id: int) -> ExportJob | None:
-    """Move a pending (or interrupted running) job to running; None when it is done, failed or gone."""
+    """Move a pending (or interrupted running) job to running; None when it is done, failed, gone, or running
+    in another task now (its lease has not ended)."""
+    now = timezone.now()
     with transaction.atomic():
         job = ExportJob.objects.select_for_update().select_related("owner").filter(pk=job_id).first()
         if job is None or job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED):
             return None
+        if job.status == ExportJob.Status.RUNNING and work.lease_held(work.EXPORTS, job.started_at, now=now):
+            return None
         job.status = ExportJob.Status.RUNNING
-        job.started_at = timezone.now()
+        job.started_at = now
         job.rows_done = 0
         job.error = ""
-        job.save(update_fields=["status", "started_at", "rows_done", "error", "updated_at"])
+        job.attempts += 1
+        job.next_attempt_at = work.leased_until(work.EXPORTS, now=now)
+        job.save(
+            update_fields=["status", "started_at", "rows_done", "error", "attempts", "next_attempt_at", "updated_at"]
+        )
     return job
+
+
+def _release(job: ExportJob) -> None:
+    try:
+        ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.RUNNING).update(
+            status=ExportJob.Status.PENDING, next_attempt_at=timezone.now()
+        )
+    except work.TRANSIENT_ERRORS:
+        logger.warning("Export %s keeps its lease: the sweep runs it again when the lease ends.", job.pk)
+
+
+def give_up_exports(pks: list[int]) -> None:
+    """Exports whose task died `max_attempts` times (too big for the time limit, or crashing the worker)."""
+    for job in ExportJob.objects.filter(pk__in=pks, status__in=(ExportJob.Status.PENDING, ExportJob.Status.RUNNING)):
+        _fail(job, f"The export did not finish in {job.attempts} attempts; narrow the list and export again.")
 
 
 def run_export(job_id: int) -> ExportJob | None:
@@ -90,6 +114,12 @@ def run_export(job_id: int) -> ExportJob | None:
             job.file.save(f"{slugify(rows.title) or 'export'}-{job.pk}-{stamp}.xlsx", File(out), save=False)
     except sources.ExportRefused as exc:
         return _fail(job, str(exc))
+    except SoftTimeLimitExceeded:
+        return _fail(job, "The export took too long; narrow the list and export again.")
+    except work.TRANSIENT_ERRORS:
+        # Not the export's fault (database connection cut, ...): the task retries, and may claim it at once.
+        _release(job)
+        raise
     except Exception as exc:
         # Logged, not raised: a retry would repeat the same failure, and in-process runs must not break the page.
         logger.exception("Export %s failed", job.pk)

@@ -10,13 +10,14 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from crm.core import jsontext
+from crm.core import jsontext, work
 from crm.core.exceptions import DomainError
 from crm.core.services import get_setting, set_setting
 from crm.customers import kyc_providers as providers
 from crm.customers.exceptions import KycIncomplete, KycProviderError, WebhookRefused
 from crm.customers.models import Customer, Document, KycWebhook
 from crm.customers.services.kyc import approve_kyc, reject_kyc, reset_kyc
+from crm.customers.work import KYC_WEBHOOKS
 from crm.users.models import User
 
 logger = logging.getLogger(__name__)
@@ -61,7 +62,9 @@ def sumsub_settings() -> dict[str, Any]:
 def receive_sumsub_webhook(body: bytes, *, digest: str, algorithm: str) -> tuple[KycWebhook, bool]:
     """Check the body's signature with the webhook secret, then store it once and queue its processing.
 
-    Returns (webhook, created); the same delivery again is not stored or processed twice.
+    Returns (webhook, created); the same delivery again is not stored or processed twice. The webhook is
+    stored work (crm.core.work): its task is sent after commit, best effort, and the sweep sends it again
+    when that message is lost; a delivery again of one still unprocessed queues it again.
     """
     secret = get_setting("sumsub.webhook_secret_key", default="")
     if not secret:
@@ -84,23 +87,17 @@ def receive_sumsub_webhook(body: bytes, *, digest: str, algorithm: str) -> tuple
                     "body": body.decode(),
                     "event_type": str(payload.get("type", ""))[:60],
                     "external_user_id": str(payload.get("externalUserId", ""))[:100],
+                    "next_attempt_at": work.first_due(KYC_WEBHOOKS),
                 },
             )
     except IntegrityError:  # the same delivery, stored by a concurrent request
         return KycWebhook.objects.get(provider=KycWebhook.Provider.SUMSUB, digest=expected), False
     if created:
-        from crm.customers.tasks import process_kyc_webhook_task
-
-        transaction.on_commit(lambda: _enqueue(process_kyc_webhook_task, webhook.pk))
+        work.enqueue(KYC_WEBHOOKS, webhook.pk)
+    else:
+        # Delivered again: a first copy still unprocessed (its message lost) is queued again now.
+        work.requeue(KYC_WEBHOOKS, [webhook.pk])
     return webhook, created
-
-
-def _enqueue(task, webhook_id: int) -> None:
-    # The webhook is stored: a broker outage must not fail SumSub's delivery (staff can process it again).
-    try:
-        task.delay(webhook_id)
-    except Exception:  # kombu raises many connection error types
-        logger.warning("Could not enqueue KYC webhook %s.", webhook_id, exc_info=True)
 
 
 def _fetch_documents(payload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -174,7 +171,7 @@ def process_kyc_webhook(webhook_id: int) -> None:
         files = _fetch_documents(payload) if reviewed else []
     except KycProviderError as exc:
         # Not transient (credentials, unknown applicant): kept unprocessed with the reason, for staff to see.
-        KycWebhook.objects.filter(pk=webhook_id).update(error=exc.message, attempts=webhook.attempts + 1)
+        KycWebhook.objects.filter(pk=webhook_id).update(error=exc.message)
         return
     with transaction.atomic():
         webhook = KycWebhook.objects.select_for_update().filter(pk=webhook_id, processed_at__isnull=True).first()
@@ -182,14 +179,13 @@ def process_kyc_webhook(webhook_id: int) -> None:
             return
         customer_id = providers.customer_id_from_external(payload.get("externalUserId", ""))
         customer = Customer.objects.filter(pk=customer_id).first() if customer_id else None
-        webhook.attempts += 1
         webhook.processed_at = timezone.now()
         if customer is None:
             webhook.error = "Unknown client."
-            webhook.save(update_fields=["attempts", "processed_at", "error"])
+            webhook.save(update_fields=["processed_at", "error"])
             return
         webhook.error = _apply_result(customer, kind, payload, files)
-        webhook.save(update_fields=["attempts", "processed_at", "error"])
+        webhook.save(update_fields=["processed_at", "error"])
 
 
 def _apply_result(customer: Customer, kind: str, payload: dict[str, Any], files: list[dict[str, Any]]) -> str:

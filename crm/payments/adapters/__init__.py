@@ -9,6 +9,7 @@ from crm.payments.adapters.base import (
     PayoutRefused,
     ProviderEvent,
     ProviderUnavailable,
+    SignatureRefused,
 )
 from crm.payments.adapters.sandbox import SandboxAdapter
 
@@ -31,5 +32,6 @@ __all__ = [
     "ProviderEvent",
     "ProviderUnavailable",
     "SandboxAdapter",
+    "SignatureRefused",
     "get_adapter",
 ]

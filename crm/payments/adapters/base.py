@@ -28,6 +28,15 @@ class ProviderUnavailable(Exception):
     """A transient failure talking to the provider: the task retries with backoff."""
 
 
+class SignatureRefused(Exception):
+    """A webhook refused before it is read: its signature does not match, or it was signed too long ago."""
+
+    def __init__(self, message: str = "Signature check failed.", *, code: str = "bad_signature") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
 class BadPayload(ValueError):
     """The provider's message cannot be read."""
 
@@ -82,6 +91,11 @@ class PaymentAdapter(ABC):
     @abstractmethod
     def verify(self, headers: dict[str, str], body: bytes) -> bool:
         """True when the webhook is authentic (signature, freshness)."""
+
+    def check_signature(self, headers: dict[str, str], body: bytes) -> None:
+        """Raise `SignatureRefused` (saying why: bad signature, stale timestamp) unless the webhook is authentic."""
+        if not self.verify(headers, body):
+            raise SignatureRefused()
 
     @abstractmethod
     def parse(self, body: bytes) -> ProviderEvent:

@@ -26,7 +26,7 @@ from django.urls import reverse
 
 from crm.core import jsontext
 from crm.core.services import set_setting
-from crm.payments.adapters.base import BadPayload, Checkout, PaymentAdapter, ProviderEvent
+from crm.payments.adapters.base import BadPayload, Checkout, PaymentAdapter, ProviderEvent, SignatureRefused
 
 SIGNATURE_HEADER = "X-Sandbox-Signature"
 TOLERANCE_SECONDS = 300
@@ -62,16 +62,29 @@ class SandboxAdapter(PaymentAdapter):
         return Checkout(url=f"{settings.SITE_URL.rstrip('/')}{path}", provider_reference=f"sbx_{payment.reference}")
 
     def verify(self, headers: dict[str, str], body: bytes) -> bool:
+        try:
+            self.check_signature(headers, body)
+        except SignatureRefused:
+            return False
+        return True
+
+    def check_signature(self, headers: dict[str, str], body: bytes) -> None:
         header = {k.lower(): v for k, v in headers.items()}.get(SIGNATURE_HEADER.lower(), "")
         parts = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
         try:
             timestamp = int(parts.get("t", ""))
-        except ValueError:
-            return False
-        if abs(time.time() - timestamp) > TOLERANCE_SECONDS:
-            return False
+        except ValueError as exc:
+            raise SignatureRefused() from exc
         expected = self.sign(body, timestamp=timestamp).split("v1=", 1)[1]
-        return hmac.compare_digest(expected, parts.get("v1", ""))
+        if not hmac.compare_digest(expected, parts.get("v1", "")):
+            raise SignatureRefused()
+        age = int(time.time()) - timestamp
+        if abs(age) > TOLERANCE_SECONDS:
+            raise SignatureRefused(
+                f"The signature's timestamp is {age} s from now; deliveries signed more than "
+                f"{TOLERANCE_SECONDS} s before or after are refused.",
+                code="stale_timestamp",
+            )
 
     def parse(self, body: bytes) -> ProviderEvent:
         try:

@@ -63,6 +63,10 @@ class LeadImport(TimeStampedModel):
     error = models.TextField(blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Runs of its task so far, and when the sweep runs it again if it is still queued or running (crm.core.work).
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text=_("When a run last took it."))
 
     objects = LeadImportQuerySet.as_manager()
 

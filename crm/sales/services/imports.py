@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from itertools import islice
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.utils import timezone
 
+from crm.core import work
 from crm.core.events import emit
 from crm.core.exceptions import DomainError
 from crm.core.exports.cells import SafeCsvWriter
@@ -24,6 +27,7 @@ from crm.sales.imports.rows import FIELDS, Row, RowReader, auto_mapping, check_m
 from crm.sales.models import AssignmentRule, Lead, LeadImport, LeadImportRejection
 from crm.sales.services.duplicates import DuplicateIndex, Keys, Match
 from crm.sales.services.routing import active_rules, plan_routes
+from crm.sales.work import IMPORTS
 from crm.users.models import Desk, User
 
 logger = logging.getLogger(__name__)
@@ -155,36 +159,67 @@ def start_import(
             raise DomainError("The column mapping is not valid.", code="invalid_mapping", fields=errors)
         job.mapping = mapping
     job.status = LeadImport.Status.QUEUED
-    job.save(update_fields=["mapping", "status", "updated_at"])
+    job.next_attempt_at = work.first_due(IMPORTS)
+    job.save(update_fields=["mapping", "status", "next_attempt_at", "updated_at"])
     record_activity(actor=actor, action="lead_import.started", target=job, data={"mapping": job.mapping})
     if queue_task:
-        from crm.sales.tasks import run_import_task
-
-        transaction.on_commit(lambda: run_import_task.delay(job.pk))
+        work.enqueue(IMPORTS, job.pk)
     return job
 
 
 def _claim(job_id: int) -> LeadImport | None:
+    """Take a queued (or interrupted running) import for this run; None when it is done, failed, gone, or
+    running in another run now (its lease has not ended)."""
+    now = timezone.now()
     with transaction.atomic():
         job = LeadImport.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.status not in (LeadImport.Status.QUEUED, LeadImport.Status.RUNNING):
             return None
+        if job.status == LeadImport.Status.RUNNING and work.lease_held(IMPORTS, job.claimed_at, now=now):
+            return None
         job.status = LeadImport.Status.RUNNING
-        job.started_at = job.started_at or timezone.now()
+        job.started_at = job.started_at or now
         job.error = ""
-        job.save(update_fields=["status", "started_at", "error", "updated_at"])
+        job.attempts += 1
+        job.claimed_at = now
+        job.next_attempt_at = work.leased_until(IMPORTS, now=now)
+        job.save(
+            update_fields=["status", "started_at", "error", "attempts", "claimed_at", "next_attempt_at", "updated_at"]
+        )
         return job
 
 
-def run_import(job_id: int, *, on_progress: Callable[[LeadImport], None] | None = None) -> LeadImport | None:
+class _Paused(Exception):
+    """The run's time is up: the batches so far are committed, the next run goes on."""
+
+
+def _pause(job: LeadImport) -> LeadImport:
+    """Give the import back to the queue (batches so far committed) and send its next run at once."""
+    LeadImport.objects.filter(pk=job.pk, status=LeadImport.Status.RUNNING).update(
+        status=LeadImport.Status.QUEUED, next_attempt_at=work.first_due(IMPORTS), updated_at=timezone.now()
+    )
+    work.enqueue(IMPORTS, job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def run_import(
+    job_id: int,
+    *,
+    on_progress: Callable[[LeadImport], None] | None = None,
+    run_for: dt.timedelta | None = None,
+) -> LeadImport | None:
     """Import a queued job's rows, resuming after its last committed batch. A done or failed job is left alone.
 
     Each batch (leads, rejected rows, routing, history and progress) commits as one transaction; if
     anything fails, the job is marked failed with its committed progress, and running it again resumes.
+    With `run_for`, the run stops after the batch that passes it and queues the next run (a task's time limit
+    stays short, so the broker's visibility timeout does too); a database or broker outage also queues it.
     """
     job = _claim(job_id)
     if job is None:
         return None
+    stop_at = timezone.now() + run_for if run_for is not None else None
     try:
         if job.rows_total is None:
             job.rows_total = count_rows(_open(job), name=job.original_name)
@@ -196,7 +231,19 @@ def run_import(job_id: int, *, on_progress: Callable[[LeadImport], None] | None 
                 job = _import_batch(job, rows, rules=rules)
                 if on_progress:
                     on_progress(job)
+                if stop_at is not None and timezone.now() >= stop_at and job.rows_done < (job.rows_total or 0):
+                    raise _Paused
         job.file.close()
+    except (_Paused, SoftTimeLimitExceeded):
+        job.file.close()
+        return _pause(job)
+    except work.TRANSIENT_ERRORS:
+        logger.warning("Lead import %s interrupted by an outage; it goes on in its next run.", job.pk, exc_info=True)
+        with suppress(*work.TRANSIENT_ERRORS):  # still down: the lease ends and the sweep sends it again
+            LeadImport.objects.filter(pk=job.pk, status=LeadImport.Status.RUNNING).update(
+                status=LeadImport.Status.QUEUED, next_attempt_at=timezone.now()
+            )
+        raise
     except Exception as exc:
         logger.exception("Lead import %s failed", job.pk)
         LeadImport.objects.filter(pk=job.pk).update(
@@ -327,9 +374,18 @@ def resume_import(job: LeadImport, *, actor: User | None) -> LeadImport:
     if job.status != LeadImport.Status.FAILED:
         raise DomainError("Only a failed import can be resumed.", code="import_not_failed")
     job.status = LeadImport.Status.QUEUED
-    job.save(update_fields=["status", "updated_at"])
+    job.attempts = 0
+    job.next_attempt_at = work.first_due(IMPORTS)
+    job.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
     record_activity(actor=actor, action="lead_import.resumed", target=job, data={"rows_done": job.rows_done})
-    from crm.sales.tasks import run_import_task
-
-    transaction.on_commit(lambda: run_import_task.delay(job.pk))
+    work.enqueue(IMPORTS, job.pk)
     return job
+
+
+def give_up_imports(pks: list[int]) -> None:
+    """Imports whose runs died `max_attempts` times: failed with their committed progress, to be resumed."""
+    LeadImport.objects.filter(pk__in=pks, status__in=(LeadImport.Status.QUEUED, LeadImport.Status.RUNNING)).update(
+        status=LeadImport.Status.FAILED,
+        error="The import's runs kept stopping (see the worker's log); resume it to go on.",
+        finished_at=timezone.now(),
+    )

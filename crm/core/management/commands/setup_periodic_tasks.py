@@ -1,4 +1,5 @@
-"""Create or update the Celery beat schedule (outbox, exports, commissions, payouts, trading, reports). Safe to run
+"""Create or update the Celery beat schedule: one sweep per kind of stored work (crm.core.work: outbox, provider
+and KYC webhooks, payouts, lead imports, exports), export clean-up, commissions, trading, reports. Safe to run
 again."""
 
 from django.conf import settings
@@ -6,12 +7,12 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
-OUTBOX_SWEEP = "Outbox: dispatch pending events"
+from crm.core import work
+
 EXPORT_CLEANUP = "Exports: delete expired files"
 COMMISSION_RUN = "Affiliates: calculate commissions"
 COMMISSION_APPROVAL = "Affiliates: approve commissions after the hold period"
 MONTHLY_PAYOUT = "Affiliates: automatic monthly payout"
-PAYOUT_SWEEP = "Payments: send payouts whose task was lost"
 REPORT_SCHEDULE = "Reports: run scheduled report templates"
 REPORT_CLEANUP = "Reports: delete expired report files"
 SWAP_ROLLOVER = "Trading: swap rollover"
@@ -25,10 +26,10 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options) -> None:
-        every_minute, _ = IntervalSchedule.objects.get_or_create(every=1, period=IntervalSchedule.MINUTES)
         daily, _ = CrontabSchedule.objects.get_or_create(
             minute="30", hour="3", day_of_week="*", day_of_month="*", month_of_year="*", timezone="UTC"
         )
+        every_minute, _ = IntervalSchedule.objects.get_or_create(every=1, period=IntervalSchedule.MINUTES)
         every_five_minutes, _ = IntervalSchedule.objects.get_or_create(every=5, period=IntervalSchedule.MINUTES)
         hourly, _ = IntervalSchedule.objects.get_or_create(every=1, period=IntervalSchedule.HOURS)
         monthly, _ = CrontabSchedule.objects.get_or_create(
@@ -38,7 +39,10 @@ class Command(BaseCommand):
             minute="0", hour="22", day_of_week="*", day_of_month="*", month_of_year="*", timezone="UTC"
         )
         schedule = [
-            (OUTBOX_SWEEP, "crm.core.tasks.dispatch_pending_events_task", {"interval": every_minute, "crontab": None}),
+            (kind.label, kind.sweep_task_name, {"interval": self.every(kind.timing("sweep_every")), "crontab": None})
+            for kind in work.kinds()
+        ]
+        schedule += [
             (EXPORT_CLEANUP, "crm.core.tasks.delete_expired_exports_task", {"crontab": daily, "interval": None}),
             (
                 COMMISSION_RUN,
@@ -51,7 +55,6 @@ class Command(BaseCommand):
                 {"interval": hourly, "crontab": None},
             ),
             (MONTHLY_PAYOUT, "crm.affiliates.tasks.run_monthly_payouts_task", {"crontab": monthly, "interval": None}),
-            (PAYOUT_SWEEP, "crm.payments.tasks.sweep_payouts_task", {"interval": every_five_minutes, "crontab": None}),
             (
                 REPORT_SCHEDULE,
                 "crm.reports.tasks.run_due_report_templates_task",
@@ -73,3 +76,9 @@ class Command(BaseCommand):
                 name=name, defaults={"task": task, "enabled": True, **when}
             )
             self.stdout.write(f"{'Created' if created else 'Updated'} {name} ({task})")
+
+    @staticmethod
+    def every(interval) -> IntervalSchedule:
+        seconds = max(int(interval.total_seconds()), 1)
+        schedule, _ = IntervalSchedule.objects.get_or_create(every=seconds, period=IntervalSchedule.SECONDS)
+        return schedule
