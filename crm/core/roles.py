@@ -8,14 +8,21 @@ and, for its periodic tasks, the permission that lets staff run one at once:
 
     RUN_NOW = {"crm.affiliates.tasks.run_commissions_task": "affiliates.run_commissions"}
 
+and, for fields only some roles may change, the permission each takes (the admin shows them read-only
+and the services refuse them to staff without it, so the admin and the API agree):
+
+    FIELD_RIGHTS = {"customers.customer": {"risk_status": "customers.change_risk_status"}}
+
 After every `migrate`, `sync_role_permissions` adds the listed permissions to the groups.
 It only adds: permissions an admin gave a group by hand stay.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
+from collections.abc import Iterable
 
 from django.apps import apps
 from django.db.models import TextChoices
@@ -72,6 +79,22 @@ def collected_run_now() -> dict[str, str]:
     for module in _roles_modules():
         run_now.update(getattr(module, "RUN_NOW", {}))
     return run_now
+
+
+@functools.cache
+def collected_field_rights() -> dict[str, dict[str, str]]:
+    """ "app_label.model" -> {field: permission needed to change it}, from every app's `roles.py` `FIELD_RIGHTS`."""
+    rights: dict[str, dict[str, str]] = {}
+    for module in _roles_modules():
+        for model, fields in getattr(module, "FIELD_RIGHTS", {}).items():
+            rights.setdefault(model.lower(), {}).update(fields)
+    return rights
+
+
+def fields_refused(user, model: str, names: Iterable[str]) -> list[str]:
+    """The fields among `names` of `model` ("app_label.model") this user may not change, in the given order."""
+    rights = collected_field_rights().get(model.lower(), {})
+    return [name for name in names if name in rights and not user.has_perm(rights[name])]
 
 
 def sync_role_permissions() -> None:

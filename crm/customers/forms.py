@@ -77,10 +77,8 @@ class ServiceSavedForm(forms.ModelForm):
 
 
 class CustomerForm(ServiceSavedForm):
-    """Create or change a client through `create_customer` / `update_customer`."""
-
-    # Set per request by CustomerAdmin.get_form.
-    default_conversion_agent: User | None = None
+    """Create or change a client through `create_customer` / `update_customer` (which makes an agent's new
+    client theirs and refuses the fields the agent's roles may not change)."""
 
     class Meta:
         model = Customer
@@ -102,10 +100,7 @@ class CustomerForm(ServiceSavedForm):
     def run_service(self) -> Customer:
         if self.instance.pk is None:
             present = [name for name in CUSTOMER_FORM_FIELDS if name in self.cleaned_data]
-            values = self._service_values(present)
-            if "conversion_agent" not in values and self.default_conversion_agent is not None:
-                values["conversion_agent"] = self.default_conversion_agent
-            return services.create_customer(actor=self.actor, **values)
+            return services.create_customer(actor=self.actor, **self._service_values(present))
         changed = [name for name in self.changed_data if name in CUSTOMER_FORM_FIELDS]
         if not changed:
             return self.instance

@@ -22,6 +22,19 @@ _WORK_OWN_CLIENTS = [
     *_READ_CONFIG,
 ]
 
+# Fields of a client only some roles may change; everyone else with `change_customer` sees them read-only.
+FIELD_RIGHTS = {
+    "customers.customer": {
+        "conversion_agent": "customers.assign_customer",
+        "retention_agent": "customers.assign_customer",
+        "risk_status": "customers.change_risk_status",
+        "client_type": "customers.change_client_groups",
+        "groups": "customers.change_client_groups",
+        "roles": "customers.change_client_groups",
+        "introducer": "customers.change_introducer",
+    }
+}
+
 GRANTS = {
     Role.SALES_AGENT: [*_WORK_OWN_CLIENTS, "customers.add_customer"],
     Role.RETENTION_AGENT: _WORK_OWN_CLIENTS,
@@ -31,6 +44,7 @@ GRANTS = {
         "customers.view_all_customers",
         "customers.assign_customer",
         "customers.change_customer_status",
+        "customers.change_client_groups",
         "customers.export_customer",
         "customers.add_salesstatus",
         "customers.change_salesstatus",
@@ -40,6 +54,8 @@ GRANTS = {
         "customers.view_all_customers",
         "customers.view_personal_data",
         "customers.change_customer_status",
+        "customers.change_risk_status",
+        "customers.change_client_groups",
         "customers.manage_kyc",
         "customers.add_document",
         "customers.change_document",
@@ -68,6 +84,8 @@ GRANTS = {
         "customers.view_customer",
         "customers.view_all_customers",
         "customers.change_customer",
+        "customers.change_client_groups",
+        "customers.change_introducer",
         "customers.view_comment",
         "customers.add_comment",
         *_READ_CONFIG,

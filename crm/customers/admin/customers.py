@@ -29,6 +29,7 @@ from crm.core.admin import (
 )
 from crm.core.exports.admin import ExportAdminMixin
 from crm.core.models import Activity
+from crm.core.roles import fields_refused
 from crm.customers import services
 from crm.customers.admin import filters
 from crm.customers.admin.helpers import (
@@ -91,7 +92,6 @@ DATE_FIELDS = (
     "deposit_count",
     "open_positions_count",
 )
-AGENT_FIELDS = ("conversion_agent", "retention_agent")
 
 
 # Inlines of the client page -------------------------------------------------------------
@@ -354,8 +354,10 @@ class CustomerAdmin(
             profile[profile.index("email")] = "email_shown"
             profile[profile.index("phone")] = "phone_shown"
         sales = list(SALES_FIELDS)
-        if obj is None and not request.user.has_perm("customers.assign_customer"):
-            sales = [name for name in sales if name not in AGENT_FIELDS]
+        if obj is None:
+            # A new client's fields the role may not set are left out (an agent's new client is theirs).
+            refused = fields_refused(request.user, "customers.customer", sales)
+            sales = [name for name in sales if name not in refused]
         fieldsets = [
             (_("Profile"), {"fields": profile, "classes": ["tab"]}),
             (_("Sales"), {"fields": sales, "classes": ["tab"]}),
@@ -370,9 +372,8 @@ class CustomerAdmin(
 
     def get_readonly_fields(self, request: HttpRequest, obj: Customer | None = None) -> list[str]:
         readonly = ["email_shown", "phone_shown", *ACCOUNT_FIELDS, *DATE_FIELDS]
-        if obj is not None and not request.user.has_perm("customers.assign_customer"):
-            readonly += AGENT_FIELDS
-        return readonly
+        # What the role may not change (roles.FIELD_RIGHTS, which the service enforces for the API too).
+        return readonly + fields_refused(request.user, "customers.customer", [*PROFILE_FIELDS, *SALES_FIELDS])
 
     def get_inlines(self, request: HttpRequest, obj: Customer | None) -> list:
         return list(self.inlines) if obj is not None else []
@@ -382,11 +383,6 @@ class CustomerAdmin(
         for inline in instances:
             inline.request = request  # instances are per request: links are signed for this user
         return instances
-
-    def form_attributes(self, request: HttpRequest) -> dict[str, Any]:
-        # An agent's new client is theirs, or they could not open it again.
-        default_agent = None if request.user.has_perm("customers.view_all_customers") else request.user
-        return {**super().form_attributes(request), "default_conversion_agent": default_agent}
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs: Any):
         if db_field.name == "introducer":

@@ -11,7 +11,8 @@ from rest_framework import serializers
 
 from crm.core.api.fields import ACTIVITY_VALUE_SCHEMA, SignedFileLinkField, activity_value
 from crm.core.models import Activity
-from crm.customers import privacy
+from crm.core.roles import fields_refused
+from crm.customers import privacy, services
 from crm.customers.models import (
     ClientRole,
     ClientType,
@@ -130,6 +131,9 @@ class CustomerDetailSerializer(CustomerSerializer):
     comments_count = serializers.IntegerField(read_only=True)
     referrals_count = serializers.IntegerField(read_only=True)
     is_bookmarked = serializers.BooleanField(read_only=True)
+    editable_fields = serializers.SerializerMethodField(
+        help_text="The fields of `PATCH` this caller's role may change (the admin shows the others read-only)."
+    )
 
     class Meta(CustomerSerializer.Meta):
         fields = [
@@ -157,9 +161,19 @@ class CustomerDetailSerializer(CustomerSerializer):
             "comments_count",
             "referrals_count",
             "is_bookmarked",
+            "editable_fields",
             "created_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_editable_fields(self, customer: Customer) -> list[str]:
+        user = _user(self)
+        if user is None or not user.has_perm("customers.change_customer"):
+            return []
+        names = [*services.EDITABLE_FIELDS, *services.RELATION_LISTS]
+        refused = set(fields_refused(user, "customers.customer", names))
+        return [name for name in names if name not in refused]
 
 
 class CustomerIdsSerializer(serializers.Serializer):

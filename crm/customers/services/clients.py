@@ -10,7 +10,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from crm.core.events import emit
-from crm.core.exceptions import DomainError
+from crm.core.exceptions import DomainError, PermissionDenied
+from crm.core.roles import fields_refused
 from crm.core.services import changed_fields, record_activity, snapshot
 from crm.customers.models import (
     ClientGroup,
@@ -57,6 +58,20 @@ RELATION_LISTS = ["roles", "groups"]
 class EmailTaken(DomainError):
     code = "email_taken"
     status_code = 409
+
+
+def check_field_rights(actor: User | None, names: Iterable[str]) -> None:
+    """Refuse (403, naming them) the client fields a staff actor's roles may not change (`roles.FIELD_RIGHTS`)."""
+    if actor is None or not actor.is_authenticated or not actor.is_staff:
+        return
+    refused = fields_refused(actor, "customers.customer", names)
+    if refused:
+        message = "Your role may not change this field."
+        raise PermissionDenied(
+            f"Your role may not change: {', '.join(refused)}.",
+            code="field_not_permitted",
+            fields={name: [message] for name in refused},
+        )
 
 
 def normalize_email(email: str) -> str:
@@ -116,14 +131,18 @@ def _default_agent(values: dict[str, Any], actor: User | None) -> None:
 
 
 @transaction.atomic
-def create_customer(*, actor: User | None, **values: Any) -> Customer:
+def create_customer(*, actor: User | None, check_rights: bool = True, **values: Any) -> Customer:
     """Create a client with the default client type and verification level; the email must be new.
 
     A staff member who sees only their own clients becomes the conversion agent when no agent is named.
+    Fields the staff actor's roles may not change are refused unless a rule of ours sets them
+    (`check_rights=False`).
     """
     unknown = set(values) - set(EDITABLE_FIELDS) - set(RELATION_LISTS) - {"registered_at", "status"}
     if unknown:
         raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}", code="unknown_fields")
+    if check_rights:
+        check_field_rights(actor, values)
     values["email"] = normalize_email(values.get("email", ""))
     _check_email_free(values["email"])
     _check_agents(values)
@@ -142,11 +161,17 @@ def create_customer(*, actor: User | None, **values: Any) -> Customer:
 
 
 @transaction.atomic
-def update_customer(customer: Customer, *, actor: User | None, **values: Any) -> Customer:
-    """Change a client's editable fields; the history keeps every old and new value."""
+def update_customer(customer: Customer, *, actor: User | None, check_rights: bool = True, **values: Any) -> Customer:
+    """Change a client's editable fields; the history keeps every old and new value.
+
+    Fields the staff actor's roles may not change (`roles.FIELD_RIGHTS`) are refused with 403 and nothing
+    changes, unless a rule of ours sets them (`check_rights=False`: lead conversion, partner sign-up routing).
+    """
     unknown = set(values) - set(EDITABLE_FIELDS) - set(RELATION_LISTS)
     if unknown:
         raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}", code="unknown_fields")
+    if check_rights:
+        check_field_rights(actor, values)
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if "email" in values:
         values["email"] = normalize_email(values["email"])

@@ -51,7 +51,7 @@ def convert_lead(lead: Lead, customer: Customer, *, actor=None) -> Lead:
     if customer.sales_status_id is None and lead.sales_status_id:
         taken["sales_status"] = lead.sales_status
     if taken:
-        customer_services.update_customer(customer, actor=actor, **taken)
+        customer_services.update_customer(customer, actor=actor, check_rights=False, **taken)
     record_activity(actor=actor, action="lead.converted", target=lead, data={"customer_id": customer.pk})
     copied = copy_history(lead, to=customer, note="from_lead")
     record_activity(
