@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from crm.core.api import routers
 from crm.core.api.views import health
+from crm.users.views import set_language
 
 # Importing an app's api.urls registers its viewsets on the audience routers.
 API_URL_MODULES = [
@@ -28,6 +29,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # The admin's language switch (unfold's menu posts here): remembered on the staff member's record.
+    path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/public/", include("crm.sales.api.public_urls")),

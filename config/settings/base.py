@@ -8,6 +8,7 @@ run in-process, console email, files on local disk. See README.md for production
 from pathlib import Path
 
 import environ
+from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -24,7 +25,15 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 # https://docs.djangoproject.com/en/5.2/ref/settings/#csrf-trusted-origins
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 TIME_ZONE = "UTC"
-LANGUAGE_CODE = "en-us"
+# The languages of staff screens, API messages and client emails (README: Languages). A staff member's and a
+# client's own language choose among them (crm.core.i18n); Accept-Language for everyone else.
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", _("English")),
+    ("es", _("Spanish")),
+    ("ar", _("Arabic")),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 SITE_NAME = env("SITE_NAME", default="Broker Back Office")
@@ -120,6 +129,8 @@ AUTH_PASSWORD_VALIDATORS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the API's early refusals, so that they answer in the caller's language (it reads no session).
+    "django.middleware.locale.LocaleMiddleware",
     "crm.core.middleware.RefuseNulInQueryMiddleware",
     "crm.core.middleware.ApiBodyErrorMiddleware",
     "crm.core.middleware.ApiNotFoundMiddleware",
@@ -128,6 +139,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "crm.core.middleware.StaffLanguageMiddleware",
     "crm.core.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -14,6 +14,8 @@ UNFOLD = {
     "SITE_URL": "/admin/",
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,
+    # The language switch in the user menu (crm.users.views.set_language keeps the choice on the staff record).
+    "SHOW_LANGUAGES": True,
     "DASHBOARD_CALLBACK": "crm.reports.dashboard.dashboard_callback",
     "ENVIRONMENT": "crm.core.admin_nav.environment_callback",
     "STYLES": [lambda request: static("core/admin.css")],

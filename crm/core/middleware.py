@@ -7,6 +7,7 @@ from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOper
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
 from crm.core import context
+from crm.core.i18n import activate_for_request
 
 # Paths whose callers are programs: they get the API's JSON error body, never an HTML page.
 API_PATH_PREFIXES = ("/api/", "/webhooks/", "/tradersroom/api/")
@@ -60,6 +61,24 @@ def channel_for_path(path: str) -> str:
     if path.startswith("/webhooks/"):
         return "webhook"
     return "web"
+
+
+class StaffLanguageMiddleware:
+    """The admin (and the back-office API through a staff session) in the staff member's own language.
+
+    After `AuthenticationMiddleware`; `LocaleMiddleware` has already chosen from `Accept-Language`, which stays
+    for staff who chose no language. Portal and affiliate callers get their client's language when DRF
+    authenticates them (crm.users.api.authentication, crm.affiliates.api.authentication).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_staff:
+            activate_for_request(request, user.language)
+        return self.get_response(request)
 
 
 class RequestContextMiddleware:

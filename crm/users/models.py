@@ -73,7 +73,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_service_account = models.BooleanField(
         default=False, help_text=_("Acts for an API token; cannot log in with a password.")
     )
-    language = models.CharField(max_length=10, blank=True, default="en")
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        default="en",
+        choices=settings.LANGUAGES,
+        help_text=_("The language of the admin for this person; empty: the browser's language."),
+    )
     is_absent = models.BooleanField(
         default=False, help_text=_("Away (leave, sick): skipped when new leads are handed out round-robin.")
     )

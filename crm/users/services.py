@@ -6,9 +6,11 @@ import datetime as dt
 import ipaddress
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from crm.core.exceptions import DomainError, PermissionDenied
@@ -275,6 +277,16 @@ def set_absence(user: User, *, is_absent: bool, actor: User | None) -> User:
     User.objects.filter(pk=user.pk).update(is_absent=is_absent)
     user.is_absent = is_absent
     record_activity(actor=actor, action="user.absent" if is_absent else "user.present", target=user)
+    return user
+
+
+def set_language(user: User, *, language: str) -> User:
+    """The staff member's own language for the admin (one of settings.LANGUAGES, or "" for the browser's)."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise DomainError(_("We do not speak this language."), code="invalid_language")
+    if user.language != language:
+        User.objects.filter(pk=user.pk).update(language=language)
+        user.language = language
     return user
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from crm.affiliates.models import Affiliate
 from crm.affiliates.services import program
+from crm.core.i18n import activate_for_request
 from crm.core.middleware import client_ip
 
 KEY_HEADER = "X-Affiliate-Key"
@@ -35,7 +37,8 @@ class AffiliateKeyAuthentication(authentication.BaseAuthentication):
             return None
         affiliate = program.affiliate_for_api_key(raw, ip=client_ip(request))
         if affiliate is None:
-            raise exceptions.AuthenticationFailed("Invalid or revoked affiliate key.", code="invalid_affiliate_key")
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked affiliate key."), code="invalid_affiliate_key")
+        activate_for_request(request, affiliate.customer.language)
         user = affiliate.customer.user if affiliate.customer.user_id else AnonymousUser()
         return user, AffiliateKeyCredentials(affiliate=affiliate)
 

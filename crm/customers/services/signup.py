@@ -6,13 +6,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from crm.core import context
 from crm.core.events import emit
 from crm.core.exceptions import DomainError, PermissionDenied
+from crm.core.i18n import supported_language
 from crm.core.services import record_activity
 from crm.customers.exceptions import OnboardingIncomplete
 from crm.customers.models import ClientRole, Country, Customer, OnboardingStage, OnboardingStep
@@ -109,13 +111,16 @@ def sign_up(
         password, email=email, first_name=values.get("first_name", ""), last_name=values.get("last_name", "")
     )
     skip = [step for step in (skip_steps or []) if step in OnboardingStep.values]
+    # A client who names no language keeps the one the sign-up came in (Accept-Language): their emails speak it.
+    if _blank(values.get("language")):
+        values = {**values, "language": translation.get_language() or settings.LANGUAGE_CODE}
 
     user = User.objects.create_user(
         email=email,
         password=password,
         first_name=values.get("first_name", "")[:150],
         last_name=values.get("last_name", "")[:150],
-        language=values.get("language") or "en",
+        language=supported_language(values["language"]) or settings.LANGUAGE_CODE,
     )
     customer = create_customer(
         actor=None,

@@ -8,10 +8,12 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from crm.core.events import emit
 from crm.core.exceptions import Conflict, DomainError
+from crm.core.i18n import language_or_default
 from crm.core.services import record_activity
 from crm.core.sms import send_sms
 from crm.customers.models import Customer
@@ -41,18 +43,20 @@ def send_email_confirmation(customer: Customer) -> None:
     """Mail a confirmation link; an earlier link stops working. Refused when the email is already confirmed."""
     if customer.confirmed_at is not None:
         raise Conflict("The email is already confirmed.", code="already_confirmed")
-    _, raw = security.issue_one_time_token(
+    _token, raw = security.issue_one_time_token(
         customer.user,
         purpose=Purpose.EMAIL_CONFIRMATION,
         sent_to=customer.email,
         minutes=settings.EMAIL_CONFIRMATION_TOKEN_MINUTES,
     )
     link = _portal_link("verify-email", raw)
-    _mail_after_commit(
-        f"Confirm your email for {settings.SITE_NAME}",
-        f"Hello {customer.first_name},\n\nConfirm your email address by opening this link:\n{link}\n",
-        customer.email,
-    )
+    with translation.override(language_or_default(customer.language)):
+        _mail_after_commit(
+            _("Confirm your email for %(site)s") % {"site": settings.SITE_NAME},
+            _("Hello %(name)s,\n\nConfirm your email address by opening this link:\n%(link)s\n")
+            % {"name": customer.first_name, "link": link},
+            customer.email,
+        )
 
 
 @transaction.atomic
@@ -83,14 +87,15 @@ def send_phone_code(customer: Customer) -> None:
     if customer.phone_confirmed_at is not None:
         raise Conflict("The phone number is already confirmed.", code="already_confirmed")
     phone = str(customer.phone)
-    _, code = security.issue_one_time_token(
+    _token, code = security.issue_one_time_token(
         customer.user,
         purpose=Purpose.PHONE_CONFIRMATION,
         sent_to=phone,
         minutes=settings.PHONE_CODE_MINUTES,
         short_code=True,
     )
-    _sms_after_commit(phone, f"{settings.SITE_NAME} code: {code}")
+    with translation.override(language_or_default(customer.language)):
+        _sms_after_commit(phone, _("%(site)s code: %(code)s") % {"site": settings.SITE_NAME, "code": code})
 
 
 def confirm_phone(customer: Customer, code: str) -> Customer:
@@ -132,19 +137,25 @@ def request_password_reset(contact: str) -> None:
         return
     by_email = "@" in contact
     sent_to = customer.email if by_email else str(customer.phone)
-    _, raw = security.issue_one_time_token(
+    _token, raw = security.issue_one_time_token(
         customer.user, purpose=Purpose.PASSWORD_RESET, sent_to=sent_to, minutes=settings.PASSWORD_RESET_TOKEN_MINUTES
     )
-    if by_email:
-        link = _portal_link("reset-password", raw)
-        _mail_after_commit(
-            f"Reset your {settings.SITE_NAME} password",
-            f"Hello {customer.first_name},\n\nSet a new password here:\n{link}\n\n"
-            "If you did not ask for this, ignore this email.",
-            customer.email,
-        )
-    else:
-        _sms_after_commit(sent_to, f"{settings.SITE_NAME} password reset token: {raw}")
+    with translation.override(language_or_default(customer.language)):
+        if by_email:
+            link = _portal_link("reset-password", raw)
+            _mail_after_commit(
+                _("Reset your %(site)s password") % {"site": settings.SITE_NAME},
+                _(
+                    "Hello %(name)s,\n\nSet a new password here:\n%(link)s\n\n"
+                    "If you did not ask for this, ignore this email."
+                )
+                % {"name": customer.first_name, "link": link},
+                customer.email,
+            )
+        else:
+            _sms_after_commit(
+                sent_to, _("%(site)s password reset token: %(token)s") % {"site": settings.SITE_NAME, "token": raw}
+            )
     record_activity(actor=None, action="password.reset_requested", target=customer.user, data={"by_email": by_email})
 
 

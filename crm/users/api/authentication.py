@@ -1,7 +1,9 @@
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
+from crm.core.i18n import activate_for_request
 from crm.core.middleware import client_ip
 from crm.users import services
 
@@ -16,11 +18,11 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Malformed Authorization header: use `Token <key>`.")
+            raise exceptions.AuthenticationFailed(_("Malformed Authorization header: use `Token <key>`."))
         try:
             raw = header[1].decode()
         except UnicodeError as exc:
-            raise exceptions.AuthenticationFailed("Malformed token.") from exc
+            raise exceptions.AuthenticationFailed(_("Malformed token.")) from exc
         try:
             token = services.authenticate_api_token(raw, ip=client_ip(request))
         except services.TokenRefused as exc:
@@ -50,8 +52,18 @@ class PortalJWTAuthentication(JWTAuthentication):
     def get_user(self, validated_token):
         user = super().get_user(validated_token)
         if user.is_staff or user.is_service_account:
-            raise exceptions.AuthenticationFailed("This token is for portal clients only.", code="user_not_allowed")
+            raise exceptions.AuthenticationFailed(_("This token is for portal clients only."), code="user_not_allowed")
+        # Portal answers speak the client's language (the client record, reached by its reverse accessor so that
+        # this layer imports nothing above it; views read the same cached `user.customer`).
+        customer = getattr(user, "customer", None)
+        request = getattr(self, "request", None)
+        if customer is not None and request is not None:
+            activate_for_request(request, customer.language)
         return user
+
+    def authenticate(self, request):
+        self.request = request
+        return super().authenticate(request)
 
 
 class PortalJWTScheme(OpenApiAuthenticationExtension):
