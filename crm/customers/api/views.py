@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -69,7 +70,7 @@ class CustomerSchema(ExportableSchema):
 
 def _refuse_agent_change(request: Request, values: dict[str, Any]) -> None:
     if any(name in values for name in AGENT_FIELDS) and not request.user.has_perm("customers.assign_customer"):
-        raise exceptions.PermissionDenied("You may not assign agents.")
+        raise exceptions.PermissionDenied(_("You may not assign agents."))
 
 
 @extend_schema_view(
