@@ -28,11 +28,11 @@ KYC_COLOURS = {
 
 def environment_callback(request: HttpRequest) -> list[str]:
     if settings.DEBUG:
-        return ["Development", "warning"]
+        return [_("Development"), "warning"]
     return (
-        ["Production", "danger"]
+        [_("Production"), "danger"]
         if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
-        else ["Demo", "info"]
+        else [_("Demo"), "info"]
     )
 
 
