@@ -11,7 +11,7 @@ PORT ?= 8000
 # The pinned npm tools of the API client check (tests/harness/test_api_clients.py): openapi-typescript, tsc, Redocly.
 CLIENTS := tests/harness/clients
 
-.PHONY: install clients run test lint bench clean
+.PHONY: install clients run test lint bench clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# Translation catalogs: extract translatable text (GNU gettext's xgettext) and compile the committed .mo files.
+messages: install
+	$(BIN)/python scripts/messages.py labels
+	$(BIN)/python manage.py makemessages $(foreach lang,$(shell ls locale),-l $(lang)) --no-obsolete \
+		--ignore=.venv --ignore=tests --ignore=bench --ignore=scripts --ignore=staticfiles --ignore=media
+	$(BIN)/python scripts/messages.py
 
 # Benchmarks need PostgreSQL: bench/run.py says so and fails when it is unreachable.
 bench: install

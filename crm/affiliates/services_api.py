@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from crm.affiliates import selectors
 from crm.affiliates.models import Affiliate, Attribution, ReferralNote
@@ -65,11 +66,11 @@ def redeem_autologin_token(raw: str, *, meta: dict[str, Any]) -> customer_servic
             token = security.consume_token(raw, purpose=OneTimeToken.Purpose.AUTOLOGIN)
         except security.InvalidToken as exc:
             if exc.code == "token_used":
-                raise AutologinRefused("The auto-login link was already used.") from exc
-            raise AutologinRefused("The auto-login link is invalid or has expired.") from exc
+                raise AutologinRefused(_("The auto-login link was already used.")) from exc
+            raise AutologinRefused(_("The auto-login link is invalid or has expired.")) from exc
         customer = Customer.objects.filter(user=token.user).select_related("user").first()
         if customer is None or customer_services.portal_customer_of(customer.user) is None:
-            raise AutologinRefused("This client cannot log into the portal.")
+            raise AutologinRefused(_("This client cannot log into the portal."))
         pending = customer_services.pending_steps(customer, OnboardingStage.BEFORE_SIGN_IN)
         if pending:
             raise OnboardingIncomplete(OnboardingStage.BEFORE_SIGN_IN, pending)
@@ -89,9 +90,9 @@ def _attribution_for(affiliate: Affiliate, attribution: dict[str, Any]) -> dict[
         introducer = _tree_affiliate_for_key(affiliate, key)
         if introducer is None:
             raise DomainError(
-                "This referral key is not yours or your sub-IBs'.",
+                _("This referral key is not yours or your sub-IBs'."),
                 code="invalid_referral_key",
-                fields={"wtreferrer": ["Not a referral key of your tree."]},
+                fields={"wtreferrer": [_("Not a referral key of your tree.")]},
             )
     attribution["affiliate_id"] = introducer.customer_id
     if introducer.customer.referral_key:
@@ -148,7 +149,9 @@ def add_referral_note(affiliate: Affiliate, customer: Customer, *, body: str, ac
     _check_referral(affiliate, customer)
     body = (body or "").strip()
     if not body:
-        raise DomainError("Write the note.", code="validation_error", fields={"body": ["This field is required."]})
+        raise DomainError(
+            _("Write the note."), code="validation_error", fields={"body": [_("This field is required.")]}
+        )
     note = ReferralNote.objects.create(affiliate=affiliate, customer=customer, body=body)
     record_activity(actor=actor, action="affiliate.referral_note_added", target=customer, data={"note_id": note.pk})
     return note
@@ -183,4 +186,4 @@ def update_referral(
 
 def _check_referral(affiliate: Affiliate, customer: Customer) -> None:
     if not selectors.referrals_of(affiliate).filter(pk=customer.pk).exists():
-        raise NotFound("Not one of your referrals.")
+        raise NotFound(_("Not one of your referrals."))

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from crm.affiliates.models import Affiliate, CommissionLedger, CommissionLevel, CommissionModel, CommissionRule
 from crm.core.exceptions import Conflict
@@ -34,7 +35,7 @@ RULE_FIELDS = (
 def _check_levels(levels: list[dict[str, Any]]) -> None:
     numbers = [level["level"] for level in levels]
     if len(numbers) != len(set(numbers)):
-        raise ValidationError({"levels": ["Each level number once."]})
+        raise ValidationError({"levels": [_("Each level number once.")]})
 
 
 def _save_rules(level: CommissionLevel, rules: list[dict[str, Any]], *, index: int) -> None:
@@ -85,7 +86,7 @@ def save_commission_model(
         if name in values:
             setattr(model, name, values[name])
     if model.sub_commission_model_id and model.sub_commission_model_id == model.pk:
-        raise ValidationError({"sub_commission_model": ["A model cannot be its own sub-model."]})
+        raise ValidationError({"sub_commission_model": [_("A model cannot be its own sub-model.")]})
     if model.is_default:
         CommissionModel.objects.filter(is_default=True).exclude(pk=model.pk).update(is_default=False)
     model.full_clean()
@@ -105,10 +106,10 @@ def delete_commission_model(model: CommissionModel, *, actor) -> None:
     """Delete a model nobody uses: refused (409) while an affiliate is on it or a commission names its rules."""
     model = CommissionModel.objects.select_for_update().get(pk=model.pk)
     if Affiliate.objects.filter(commission_model=model).exists():
-        raise Conflict("Affiliates are on this commission model.", code="commission_model_in_use")
+        raise Conflict(_("Affiliates are on this commission model."), code="commission_model_in_use")
     if CommissionLedger.objects.filter(rule__level__commission_model=model).exists():
         raise Conflict(
-            "Commissions were calculated with this model; disable it instead.", code="commission_model_in_use"
+            _("Commissions were calculated with this model; disable it instead."), code="commission_model_in_use"
         )
     record_activity(actor=actor, action="affiliates.commission_model_deleted", target=model)
     CommissionModel.objects.filter(sub_commission_model=model).update(sub_commission_model=None)

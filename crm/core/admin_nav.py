@@ -5,6 +5,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -30,11 +31,11 @@ def link(title, icon: str, url_name: str, perm: str) -> dict:
 
 def environment_callback(request: HttpRequest) -> list[str]:
     if settings.DEBUG:
-        return ["Development", "warning"]
+        return [gettext("Development"), "warning"]
     return (
-        ["Production", "danger"]
+        [gettext("Production"), "danger"]
         if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
-        else ["Demo", "info"]
+        else [gettext("Demo"), "info"]
     )
 
 

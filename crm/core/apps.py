@@ -1,15 +1,17 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "crm.core"
     label = "core"
-    verbose_name = "System"
+    verbose_name = _("System")
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from crm.core import events, roles
+        from crm.core import events, i18n, roles
 
         events.autodiscover_handlers()
+        i18n.translate_automatic_labels()
         post_migrate.connect(roles.sync_role_permissions_on_migrate, dispatch_uid="core.sync_roles")

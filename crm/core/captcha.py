@@ -11,6 +11,7 @@ import urllib.parse
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from crm.core import http
 from crm.core.exceptions import DomainError
@@ -42,7 +43,7 @@ def verify(token: str | None, *, ip: str | None) -> None:
     if not is_enabled():
         return
     if not token:
-        raise CaptchaFailed("Complete the CAPTCHA.", fields={"captcha_token": ["This field is required."]})
+        raise CaptchaFailed(_("Complete the CAPTCHA."), fields={"captcha_token": [_("This field is required.")]})
     form = {"secret": get_setting(SECRET), "response": token}
     if ip:
         form["remoteip"] = ip
@@ -55,13 +56,13 @@ def verify(token: str | None, *, ip: str | None) -> None:
         ).json()
     except (http.ProviderUnavailable, ValueError) as exc:
         logger.warning("reCAPTCHA could not be checked: %s", exc)
-        raise CaptchaFailed("The CAPTCHA could not be checked; try again.") from exc
+        raise CaptchaFailed(_("The CAPTCHA could not be checked; try again.")) from exc
     minimum = Decimal(str(get_setting(SCORE, default=DEFAULT_SCORE)))
     score = answer.get("score") if isinstance(answer, dict) else None
     if not (isinstance(answer, dict) and answer.get("success")) or (
         score is not None and Decimal(str(score)) < minimum
     ):
-        raise CaptchaFailed("The CAPTCHA was not accepted.", fields={"captcha_token": ["Not accepted."]})
+        raise CaptchaFailed(_("The CAPTCHA was not accepted."), fields={"captcha_token": [_("Not accepted.")]})
 
 
 @transaction.atomic
@@ -71,7 +72,7 @@ def configure_recaptcha(*, site_key: str, secret: str, score: Decimal, actor=Non
     An empty secret turns the check off.
     """
     if not Decimal("0") <= Decimal(score) <= Decimal("1"):
-        raise DomainError("The score is between 0 and 1.", code="invalid_score", fields={"score": ["0 to 1."]})
+        raise DomainError(_("The score is between 0 and 1."), code="invalid_score", fields={"score": ["0 to 1."]})
     set_setting(SITE_KEY, site_key, actor=actor, description="reCAPTCHA site key (public)")
     set_setting(SECRET, secret, is_secret=True, actor=actor, description="reCAPTCHA secret")
     set_setting(SCORE, Decimal(score), value_type="decimal", actor=actor, description="reCAPTCHA minimum score")

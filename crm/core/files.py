@@ -14,6 +14,7 @@ from django.core import signing
 from django.core.files.storage import Storage, storages
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 SALT = "crm.core.files.private-link"
 
@@ -118,9 +119,9 @@ def unsign_file_token(token: str, *, user) -> SignedFile:
     try:
         data = signing.TimestampSigner(salt=SALT).unsign_object(token, max_age=settings.PRIVATE_LINK_MAX_AGE)
     except signing.SignatureExpired as exc:
-        raise LinkRefused("The link has expired.") from exc
+        raise LinkRefused(_("The link has expired.")) from exc
     except signing.BadSignature as exc:
-        raise LinkRefused("The link is not valid.") from exc
+        raise LinkRefused(_("The link is not valid.")) from exc
     if not user or not user.is_authenticated or data.get("u") != user.pk:
-        raise LinkRefused("The link was made for another user.")
+        raise LinkRefused(_("The link was made for another user."))
     return SignedFile(storage_alias=data["s"], name=data["n"], user_id=data["u"])

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 
 def supported_language(code: str | None) -> str | None:
@@ -40,3 +41,33 @@ def activate_for_request(request: HttpRequest, code: str | None) -> None:
     inner = getattr(request, "_request", None)
     if inner is not None:
         inner.LANGUAGE_CODE = language
+
+
+def automatic_labels() -> list[tuple[object, str, str]]:
+    """(owner, attribute, text) of every label Django made up for our models: a field's name with spaces ("kyc
+    status") and a model's class name with spaces ("customer", "customers") where the code names none."""
+    from django.apps import apps
+
+    labels = []
+    for model in apps.get_models():
+        if not model.__module__.startswith("crm."):
+            continue
+        opts = model._meta
+        for attribute in ("verbose_name", "verbose_name_plural"):
+            if attribute not in opts.original_attrs:
+                labels.append((opts, attribute, str(getattr(opts, attribute))))
+        for field in [*opts.local_fields, *opts.local_many_to_many]:
+            if field._verbose_name is None:
+                labels.append((field, "verbose_name", str(field.verbose_name)))
+    return labels
+
+
+def translate_automatic_labels() -> None:
+    """Make the labels Django made up translatable, so admin columns, fields and titles follow the language.
+
+    The texts are listed for `makemessages` in crm/core/labels.py (`python scripts/messages.py labels` writes it).
+    Migrations read the verbose names written in the code, not these, so nothing changes in them; permission
+    names are made in no language (`verbose_name_raw`) and stay English.
+    """
+    for owner, attribute, text in automatic_labels():
+        setattr(owner, attribute, gettext_lazy(text))

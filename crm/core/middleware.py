@@ -5,6 +5,7 @@ from urllib.parse import unquote_plus
 from django.conf import settings
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils.translation import gettext as _
 
 from crm.core import context
 from crm.core.i18n import activate_for_request
@@ -101,11 +102,12 @@ class RefuseNulInQueryMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if "\x00" in unquote_plus(request.META.get("QUERY_STRING", "")):
+            refused = _("NUL characters (\\u0000) are not allowed.")
             if request.path.startswith(API_PATH_PREFIXES):
                 from crm.core.api.errors import error_body  # DRF imports this module's helpers at start-up
 
-                return JsonResponse(error_body("parse_error", NUL_REFUSED), status=400)
-            return HttpResponseBadRequest(NUL_REFUSED)
+                return JsonResponse(error_body("parse_error", refused), status=400)
+            return HttpResponseBadRequest(refused)
         return self.get_response(request)
 
 
@@ -129,12 +131,11 @@ class ApiBodyErrorMiddleware:
             return None
         # DRF imports this module's helpers at start-up.
         from crm.core.api.errors import error_body
-        from crm.core.api.parsers import TOO_LARGE
 
         if isinstance(exception, RequestDataTooBig):
-            return JsonResponse(error_body("too_large", TOO_LARGE), status=413)
+            return JsonResponse(error_body("too_large", _("The request body is too large.")), status=413)
         if isinstance(exception, SuspiciousOperation | BadRequest):
-            return JsonResponse(error_body("bad_request", "The request cannot be read."), status=400)
+            return JsonResponse(error_body("bad_request", _("The request cannot be read.")), status=400)
         return None
 
 
@@ -154,5 +155,5 @@ class ApiNotFoundMiddleware:
         ):
             from crm.core.api.errors import error_body  # DRF imports this module's helpers at start-up
 
-            return JsonResponse(error_body("not_found", "Not found."), status=404)
+            return JsonResponse(error_body("not_found", _("Not found.")), status=404)
         return response

@@ -14,6 +14,7 @@ from typing import Any
 from celery import current_app
 from django.conf import settings
 from django.db import connections
+from django.utils.translation import gettext as _
 
 from crm.core.exceptions import DomainError, NotFound, PermissionDenied
 from crm.core.roles import collected_run_now
@@ -62,16 +63,16 @@ def run_task_now(
     """Run one periodic task at once (recorded as `periodic_task.run_now`); True when it ran in this process,
     False when it was queued for a worker. A task that fails in-process is refused with its error."""
     if not may_run(actor, task_name):
-        raise PermissionDenied("You may not run this task.")
+        raise PermissionDenied(_("You may not run this task."))
     task = celery_app().tasks.get(task_name)
     if task is None:
-        raise NotFound(f"No task named {task_name}.")
+        raise NotFound(_("No task named %(task_name)s.") % {"task_name": task_name})
     record_activity(actor=actor, action="periodic_task.run_now", data={"task": task_name, "name": label})
     try:
         task.apply_async(args=args or [], kwargs=kwargs or {}, headers={"periodic_task_name": label or task_name})
     except Exception as exc:  # the task's own error, raised in-process by an eager run
         logger.exception("Periodic task %s run by %s failed", task_name, actor)
-        raise TaskFailed(f"{label or task_name} failed: {exc}") from exc
+        raise TaskFailed(_("%(label)s failed: %(exc)s") % {"label": label or task_name, "exc": exc}) from exc
     return bool(settings.CELERY_TASK_ALWAYS_EAGER)
 
 

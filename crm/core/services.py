@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from crm.core import context, crypto
 from crm.core.exceptions import NotFound
@@ -29,7 +30,7 @@ def get_setting(key: str, default: Any = _MISSING) -> Any:
         setting = Setting.objects.filter(key=key).first()
         if setting is None:
             if default is _MISSING:
-                raise NotFound(f"Setting {key!r} is not configured.", code="setting_not_found")
+                raise NotFound(_("Setting %(key)s is not configured.") % {"key": repr(key)}, code="setting_not_found")
             return default
         # Secrets are not cached: the cache may be a shared Redis.
         if setting.is_secret:

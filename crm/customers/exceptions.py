@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from crm.core.exceptions import DomainError
 
 
@@ -15,7 +17,8 @@ class OnboardingIncomplete(DomainError):
         self.stage = stage
         self.steps = steps
         super().__init__(
-            f"Complete these onboarding steps first ({stage}): {', '.join(steps)}.",
+            _("Complete these onboarding steps first (%(stage)s): %(steps)s.")
+            % {"stage": stage, "steps": ", ".join(steps)},
             fields={"pending_steps": list(steps), "next_step": ["complete_onboarding"]},
         )
 

@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from crm.core import http
 from crm.core.services import get_setting
 from crm.customers.exceptions import KycProviderError
@@ -48,7 +50,7 @@ def external_user_id(customer: Customer) -> str:
 
 
 def customer_id_from_external(value: str) -> int | None:
-    prefix, _, number = (value or "").partition("-")
+    prefix, _unused, number = (value or "").partition("-")
     return int(number) if prefix == "customer" and number.isdigit() else None
 
 
@@ -83,7 +85,7 @@ class SumsubClient:
 
     def request(self, method: str, path: str, payload: dict[str, Any] | None = None) -> http.HttpResponse:
         if not (self.app_token and self.secret_key):
-            raise KycProviderError("SumSub is not configured.", code="kyc_provider_not_configured")
+            raise KycProviderError(_("SumSub is not configured."), code="kyc_provider_not_configured")
         body = json.dumps(payload).encode() if payload is not None else b""
         ts = str(int(time.time()))
         headers = {
@@ -96,7 +98,10 @@ class SumsubClient:
             headers["Content-Type"] = "application/json"
         response = http.send(method, self.api_url + path, headers=headers, body=body or None)
         if response.status >= 400:
-            raise KycProviderError(f"SumSub answered {response.status} to {method} {path}.")
+            raise KycProviderError(
+                _("SumSub answered %(status)s to %(method)s %(path)s.")
+                % {"status": response.status, "method": method, "path": path}
+            )
         return response
 
     def access_token(self, user_id: str, *, level_name: str, ttl: int = ACCESS_TOKEN_TTL) -> str:
@@ -104,7 +109,7 @@ class SumsubClient:
         payload = {"userId": user_id, "levelName": level_name, "ttlInSecs": ttl}
         answer = self.request("POST", "/resources/accessTokens/sdk", payload).json()
         if not isinstance(answer, dict) or not answer.get("token"):
-            raise KycProviderError("SumSub gave no token.")
+            raise KycProviderError(_("SumSub gave no token."))
         return answer["token"]
 
     def required_documents(self, applicant_id: str) -> dict[str, Any]:
@@ -127,14 +132,14 @@ class SumsubProvider:
     def start(self, customer: Customer) -> KycSession:
         level = get_setting("sumsub.level_name", default="")
         if not level:
-            raise KycProviderError("SumSub has no level configured.", code="kyc_provider_not_configured")
+            raise KycProviderError(_("SumSub has no level configured."), code="kyc_provider_not_configured")
         try:
             token = self.client.access_token(external_user_id(customer), level_name=level)
         # Unreachable, answering garbage, or an api_url that is no http(s) URL. The client waits in the
         # portal: a clear refusal, no retry.
         except (http.ProviderUnavailable, ValueError) as exc:
             raise KycProviderError(
-                "SumSub cannot be reached; try again later.", code="kyc_provider_unavailable"
+                _("SumSub cannot be reached; try again later."), code="kyc_provider_unavailable"
             ) from exc
         return KycSession(provider=self.name, token=token, level_name=level)
 

@@ -94,7 +94,7 @@ class KycWebhook(models.Model):
     """A KYC provider's callback as received (raw body), stored once, processed by a task."""
 
     class Provider(models.TextChoices):
-        SUMSUB = "sumsub", "SumSub"
+        SUMSUB = "sumsub", _("SumSub")
 
     provider = models.CharField(max_length=20, choices=Provider.choices)
     # The body's digest: the same delivery twice is stored once.

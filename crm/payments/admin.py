@@ -90,7 +90,7 @@ class WebhookEventAdmin(ReadOnlyAdminMixin, ModelAdmin):
     search_fields = ("=event_id",)
     show_full_result_count = False
 
-    @display(description="Signature", label={True: "success", False: "danger"})
+    @display(description=_("Signature"), label={True: "success", False: "danger"})
     def signature(self, obj: WebhookEvent) -> tuple[bool, str]:
         return obj.signature_valid, "valid" if obj.signature_valid else "forged"
 

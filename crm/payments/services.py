@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.core import work
 from crm.core.exceptions import DomainError, NotFound
@@ -86,11 +87,12 @@ def method_fee(method: PaymentMethod, amount: Decimal, currency: Currency) -> De
 
 def _check_method(customer: Customer, method: PaymentMethod, *, direction: str, wallet: Wallet, amount: Decimal):
     if method.direction != direction or not offered_methods(customer, direction=direction).filter(pk=method.pk):
-        raise MethodNotOffered("This payment method is not offered to you.", fields={"method": ["Not offered."]})
+        raise MethodNotOffered(_("This payment method is not offered to you."), fields={"method": [_("Not offered.")]})
     limits = method.limits.filter(currency_id=wallet.currency_id).first()
     if limits is None:
         raise MethodNotOffered(
-            f"The method does not take {wallet.currency_id}.", fields={"wallet": ["Currency not supported."]}
+            _("The method does not take %(currency_id)s.") % {"currency_id": wallet.currency_id},
+            fields={"wallet": [_("Currency not supported.")]},
         )
     provider = method.provider
     low, high = (
@@ -100,10 +102,22 @@ def _check_method(customer: Customer, method: PaymentMethod, *, direction: str, 
     )
     for minimum in (limits.min_amount, low):
         if minimum is not None and amount < minimum:
-            raise ValidationError({"amount": [f"The smallest amount is {format_money(minimum, wallet.currency)}."]})
+            raise ValidationError(
+                {
+                    "amount": [
+                        _("The smallest amount is %(minimum)s.") % {"minimum": format_money(minimum, wallet.currency)}
+                    ]
+                }
+            )
     for maximum in (limits.max_amount, high):
         if maximum is not None and amount > maximum:
-            raise ValidationError({"amount": [f"The largest amount is {format_money(maximum, wallet.currency)}."]})
+            raise ValidationError(
+                {
+                    "amount": [
+                        _("The largest amount is %(maximum)s.") % {"maximum": format_money(maximum, wallet.currency)}
+                    ]
+                }
+            )
 
 
 # Deposits and withdrawals ------------------------------------------------------------------------
@@ -142,14 +156,14 @@ def _check_address(customer: Customer, currency: str, address: str, tag: str, me
     from crm.core.services import get_setting
 
     if method.needs_address and not address:
-        raise ValidationError({"wallet_address": ["This method needs a wallet address."]})
+        raise ValidationError({"wallet_address": [_("This method needs a wallet address.")]})
     if not address:
         return
     listed = WhitelistedAddress.objects.filter(customer=customer, currency_id=currency, is_enabled=True)
     required = listed.exists() or bool(get_setting("payments.whitelist_only", default=False))
     if required and not listed.filter(wallet_address=address, destination_tag=tag or "").exists():
         raise AddressNotWhitelisted(
-            "Withdrawals go only to your whitelisted addresses.", fields={"wallet_address": ["Not whitelisted."]}
+            _("Withdrawals go only to your whitelisted addresses."), fields={"wallet_address": [_("Not whitelisted.")]}
         )
 
 
@@ -277,7 +291,7 @@ def receive_webhook(
     """
     provider = PaymentProvider.objects.filter(code=provider_code).first()
     if provider is None:
-        raise NotFound("Unknown payment provider.")
+        raise NotFound(_("Unknown payment provider."))
     adapter = get_adapter(provider)
     text = body.decode("utf-8", errors="replace")
     kept = {k: v for k, v in headers.items() if k.lower().startswith(("x-", "content-", "user-agent"))}
@@ -305,7 +319,7 @@ def receive_webhook(
             provider=provider, headers=kept, body=text, remote_ip=remote_ip, signature_valid=True,
             event_id=f"unreadable:{secrets.token_hex(8)}", status=WebhookEvent.Status.FAILED, error=str(exc),
         )  # fmt: skip
-        raise UnreadableWebhook(f"The body could not be read: {exc}") from exc
+        raise UnreadableWebhook(_("The body could not be read: %(exc)s") % {"exc": exc}) from exc
     try:
         with transaction.atomic():
             webhook = WebhookEvent.objects.create(
@@ -379,7 +393,14 @@ def process_webhook(webhook_id: int) -> WebhookEvent | None:
 def _apply(event: ProviderEvent, payment: ProviderPayment) -> None:
     txn = payment.transaction
     if event.currency and event.currency != txn.currency_id:
-        raise ValidationError({"currency": [f"The provider paid {event.currency}, not {txn.currency_id}."]})
+        raise ValidationError(
+            {
+                "currency": [
+                    _("The provider paid %(currency)s, not %(currency_id)s.")
+                    % {"currency": event.currency, "currency_id": txn.currency_id}
+                ]
+            }
+        )
     reference = event.provider_reference or payment.provider_reference
     if event.kind == ProviderEvent.PAYMENT_SUCCEEDED:
         wallets.confirm_deposit(txn, provider_reference=reference, amount=event.amount)
@@ -390,7 +411,7 @@ def _apply(event: ProviderEvent, payment: ProviderPayment) -> None:
     elif event.kind == ProviderEvent.PAYMENT_CHARGED_BACK:
         wallets.charge_back_deposit(txn, reason=event.reason or "Charged back by the payer's bank")
     else:
-        raise ValidationError({"type": [f"Unknown event type {event.kind!r}."]})
+        raise ValidationError({"type": [_("Unknown event type %(kind)s.") % {"kind": repr(event.kind)}]})
 
 
 def _finish(webhook: WebhookEvent, status: str, error: str) -> None:
@@ -419,7 +440,7 @@ def save_payment_method(
     if groups is not None:
         wrong = [g for g in groups if g.direction != method.direction]
         if wrong:
-            raise ValidationError({"groups": ["Groups must be of the method's direction."]})
+            raise ValidationError({"groups": [_("Groups must be of the method's direction.")]})
         method.groups.set(groups)
     if currencies is not None:
         method.limits.all().delete()

@@ -15,6 +15,7 @@ import secrets
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.core import work
 from crm.core.events import emit
@@ -213,9 +214,23 @@ def _fail(payout_id: int, *, reason: str, actor) -> Payout:
 def apply_payout_event(payout: Payout, event: ProviderEvent) -> Payout:
     """A provider's `payout.completed` / `payout.failed` for one of our payouts; the same again changes nothing."""
     if event.currency and event.currency != payout.currency_id:
-        raise ValidationError({"currency": [f"The provider paid {event.currency}, not {payout.currency_id}."]})
+        raise ValidationError(
+            {
+                "currency": [
+                    _("The provider paid %(currency)s, not %(currency_id)s.")
+                    % {"currency": event.currency, "currency_id": payout.currency_id}
+                ]
+            }
+        )
     if event.amount is not None and event.amount != payout.amount:
-        raise ValidationError({"amount": [f"The provider reports {event.amount}, not {payout.amount}."]})
+        raise ValidationError(
+            {
+                "amount": [
+                    _("The provider reports %(amount)s, not %(amount2)s.")
+                    % {"amount": event.amount, "amount2": payout.amount}
+                ]
+            }
+        )
     if event.kind == ProviderEvent.PAYOUT_COMPLETED:
         return _complete(payout.pk, provider_reference=event.provider_reference, actor=None)
     return _fail(payout.pk, reason=event.reason or "The provider reports the payout failed.", actor=None)
@@ -256,7 +271,7 @@ def settle_payout_by_hand(payout: Payout, *, actor, provider_reference: str = ""
 def fail_payout_by_hand(payout: Payout, *, actor, reason: str) -> Payout:
     """Finance gives up on a payout that needed it: the money goes back to the client's wallet."""
     if not (reason or "").strip():
-        raise ValidationError({"reason": ["Say why the payout failed."]})
+        raise ValidationError({"reason": [_("Say why the payout failed.")]})
     if _lock(payout).status != Status.ATTENTION:
         raise PayoutStateError(payout, to=Status.FAILED)
     payout = _fail(payout.pk, reason=reason.strip(), actor=actor)
@@ -283,7 +298,7 @@ def sandbox_outcome(payout: Payout, *, kind: str) -> None:
     """The sandbox provider reports a payout's outcome (its signed webhook to our receiver), as staff chose."""
     adapter = get_adapter(payout.provider)
     if not isinstance(adapter, SandboxAdapter):
-        raise Conflict("Only the sandbox provider takes an outcome from staff.", code="not_sandbox")
+        raise Conflict(_("Only the sandbox provider takes an outcome from staff."), code="not_sandbox")
     reason = "Failed on the sandbox by staff" if kind == ProviderEvent.PAYOUT_FAILED else ""
     with transaction.atomic():
         adapter.deliver(payout, kind=kind, reason=reason)

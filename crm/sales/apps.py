@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SalesConfig(AppConfig):
     name = "crm.sales"
     label = "sales"
-    verbose_name = "Sales"
+    verbose_name = _("Sales")

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework_simplejwt.exceptions import TokenError
@@ -67,11 +68,11 @@ def issue_one_time_token(
 
 def _refuse_unusable(token: OneTimeToken | None) -> OneTimeToken:
     if token is None:
-        raise InvalidToken("The link or code is not valid.")
+        raise InvalidToken(_("The link or code is not valid."))
     if token.used_at is not None:
-        raise InvalidToken("The link or code has already been used.", code="token_used")
+        raise InvalidToken(_("The link or code has already been used."), code="token_used")
     if token.expires_at <= timezone.now():
-        raise InvalidToken("The link or code has expired.", code="token_expired")
+        raise InvalidToken(_("The link or code has expired."), code="token_expired")
     return token
 
 
@@ -89,7 +90,7 @@ def consume_token(raw: str, *, purpose: str) -> OneTimeToken:
     now = timezone.now()
     claimed = OneTimeToken.objects.filter(pk=token.pk, used_at__isnull=True, expires_at__gt=now).update(used_at=now)
     if not claimed:
-        raise InvalidToken("The link or code has already been used.", code="token_used")
+        raise InvalidToken(_("The link or code has already been used."), code="token_used")
     token.used_at = now
     return token
 
@@ -104,9 +105,9 @@ def consume_code(user: User, code: str, *, purpose: str, sent_to: str) -> OneTim
             .first()
         )
         if token is None or token.sent_to != sent_to:
-            raise InvalidToken("Ask for a new code.", code="code_not_sent")
+            raise InvalidToken(_("Ask for a new code."), code="code_not_sent")
         if token.expires_at <= timezone.now():
-            raise InvalidToken("The code has expired; ask for a new one.", code="token_expired")
+            raise InvalidToken(_("The code has expired; ask for a new one."), code="token_expired")
         matched = constant_time_compare(token.token_hash, keyed_hash((code or "").strip()))
         if matched:
             token.used_at = timezone.now()
@@ -116,7 +117,7 @@ def consume_code(user: User, code: str, *, purpose: str, sent_to: str) -> OneTim
         if token.failed_attempts >= MAX_CODE_ATTEMPTS:
             token.used_at = timezone.now()
         token.save(update_fields=["failed_attempts", "used_at"])
-    raise InvalidToken("The code is not valid.", code="invalid_code", fields={"code": ["Wrong code."]})
+    raise InvalidToken(_("The code is not valid."), code="invalid_code", fields={"code": [_("Wrong code.")]})
 
 
 # JWT sessions ------------------------------------------------------------------------------
@@ -143,7 +144,7 @@ def rotate_refresh_token(raw: str) -> tuple[RefreshToken, dict[str, str]]:
     """
     refresh = RefreshToken(raw)
     old = RefreshToken(raw)
-    outstanding, _ = OutstandingToken.objects.get_or_create(
+    outstanding, _unused = OutstandingToken.objects.get_or_create(
         jti=refresh["jti"],
         defaults={
             "user": User.objects.filter(pk=refresh.get("user_id")).first(),
@@ -156,7 +157,7 @@ def rotate_refresh_token(raw: str) -> tuple[RefreshToken, dict[str, str]]:
         with transaction.atomic():
             BlacklistedToken.objects.create(token=outstanding)
     except IntegrityError as exc:
-        raise TokenError("Token is blacklisted") from exc
+        raise TokenError(_("Token is blacklisted")) from exc
     pair = {"access": str(refresh.access_token)}
     refresh.set_jti()
     refresh.set_exp()
@@ -283,7 +284,7 @@ def new_recovery_codes(user: User) -> list[str]:
     """Replace the user's recovery codes with new ones; each works once, instead of an authenticator code."""
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
-    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    codes = [StaticToken.random_token() for _unused in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
     return codes
 

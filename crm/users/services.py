@@ -51,18 +51,22 @@ def create_api_token(
     """Create a token and its service account; returns the raw key, which is never available again."""
     name = (name or "").strip()
     if not name:
-        raise DomainError("A token needs a name.", code="invalid_name", fields={"name": ["This field is required."]})
+        raise DomainError(
+            _("A token needs a name."), code="invalid_name", fields={"name": [_("This field is required.")]}
+        )
     if role.name not in Role.values:
         raise DomainError(
-            "A token's role must be one of the staff roles.", code="invalid_role", fields={"role": ["Not a role."]}
+            _("A token's role must be one of the staff roles."),
+            code="invalid_role",
+            fields={"role": [_("Not a role.")]},
         )
     if actor is not None and not can_grant_role(actor, role):
-        raise PermissionDenied("You cannot give a token permissions you do not have yourself.")
+        raise PermissionDenied(_("You cannot give a token permissions you do not have yourself."))
     if expires_at is not None and expires_at <= timezone.now():
         raise DomainError(
-            "The expiry date must be in the future.",
+            _("The expiry date must be in the future."),
             code="invalid_expiry",
-            fields={"expires_at": ["Must be in the future."]},
+            fields={"expires_at": [_("Must be in the future.")]},
         )
     raw = ApiToken.generate_key()
     # create_user with no password stores an unusable one: the account can never log in with a password.
@@ -141,11 +145,11 @@ def authenticate_api_token(raw: str, *, ip: str | None) -> ApiToken:
     ip = _valid_ip(ip)
     token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw)).first()
     if token is None or not token.user.is_active or not token.user.is_service_account:
-        raise TokenRefused("Invalid token.")
+        raise TokenRefused(_("Invalid token."))
     if token.is_expired:
-        raise TokenRefused("The token has expired.", code="token_expired")
+        raise TokenRefused(_("The token has expired."), code="token_expired")
     if not token.allows_ip(ip):
-        raise TokenRefused("The token is not allowed from this IP address.", code="token_ip_not_allowed")
+        raise TokenRefused(_("The token is not allowed from this IP address."), code="token_ip_not_allowed")
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= TOKEN_TOUCH_INTERVAL:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=ip)
@@ -177,7 +181,7 @@ def confirm_totp_device(device: TOTPDevice, *, token: str) -> TOTPDevice:
     if device.confirmed:
         return device
     if not device.verify_token(token):
-        raise DomainError("The code is not valid. Check the time on your phone and try again.", code="invalid_otp")
+        raise DomainError(_("The code is not valid. Check the time on your phone and try again."), code="invalid_otp")
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user_id=device.user_id).exclude(pk=device.pk).delete()
@@ -188,7 +192,7 @@ def confirm_totp_device(device: TOTPDevice, *, token: str) -> TOTPDevice:
 @transaction.atomic
 def reset_totp_devices(user: User, *, actor: User | None) -> int:
     """Remove every TOTP device of a user (lost phone): they log in with the password alone until they set one up."""
-    count, _ = TOTPDevice.objects.filter(user=user).delete()
+    count, _unused = TOTPDevice.objects.filter(user=user).delete()
     if count:
         record_activity(actor=actor, action="two_factor.reset", target=user)
     return count
@@ -204,9 +208,9 @@ def _check_desk_people(manager: User | None, members: list[User] | None) -> None
     for person in people:
         if not (person.is_staff and person.is_active and not person.is_service_account):
             raise DomainError(
-                "Desk managers and members must be active staff members.",
+                _("Desk managers and members must be active staff members."),
                 code="invalid_desk_member",
-                fields={"members" if person is not manager else "manager": ["Not an active staff member."]},
+                fields={"members" if person is not manager else "manager": [_("Not an active staff member.")]},
             )
 
 
@@ -222,7 +226,7 @@ def create_desk(
     """Create a desk; its name must be new."""
     name = (name or "").strip()
     if Desk.objects.filter(name__iexact=name).exists():
-        raise DomainError("A desk with this name exists.", code="desk_name_taken", fields={"name": ["Taken."]})
+        raise DomainError(_("A desk with this name exists."), code="desk_name_taken", fields={"name": [_("Taken.")]})
     _check_desk_people(manager, members)
     desk = Desk(name=name, desk_type=desk_type, manager=manager)
     desk.full_clean()
@@ -241,12 +245,16 @@ def update_desk(desk: Desk, *, actor: User | None, members: list[User] | None = 
 
     unknown = set(values) - set(DESK_FIELDS)
     if unknown:
-        raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}", code="unknown_fields")
+        raise DomainError(
+            _("Unknown fields: %(value)s") % {"value": ", ".join(sorted(unknown))}, code="unknown_fields"
+        )
     desk = Desk.objects.select_for_update().get(pk=desk.pk)
     if "name" in values:
         values["name"] = (values["name"] or "").strip()
         if Desk.objects.filter(name__iexact=values["name"]).exclude(pk=desk.pk).exists():
-            raise DomainError("A desk with this name exists.", code="desk_name_taken", fields={"name": ["Taken."]})
+            raise DomainError(
+                _("A desk with this name exists."), code="desk_name_taken", fields={"name": [_("Taken.")]}
+            )
     _check_desk_people(values.get("manager"), members)
     tracked = [*values, *(["members"] if members is not None else [])]
     before = snapshot(desk, tracked)

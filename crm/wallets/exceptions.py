@@ -1,5 +1,7 @@
 """Refusals of the money rules, each with a stable code."""
 
+from django.utils.translation import gettext as _
+
 from crm.core.exceptions import Conflict, DomainError, PermissionDenied
 
 
@@ -20,8 +22,9 @@ class InvalidTransition(Conflict):
 
     def __init__(self, transaction, *, to: str) -> None:
         super().__init__(
-            f"{transaction} is {transaction.status}; it cannot become {to}.",
-            fields={"status": [f"Cannot go from {transaction.status} to {to}."]},
+            _("%(transaction)s is %(status)s; it cannot become %(to)s.")
+            % {"transaction": transaction, "status": transaction.status, "to": to},
+            fields={"status": [_("Cannot go from %(status)s to %(to)s.") % {"status": transaction.status, "to": to}]},
         )
 
 

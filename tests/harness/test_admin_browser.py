@@ -308,3 +308,26 @@ def test_sales_manager_assigns_selected_clients_to_an_agent(open_tab):
     assert agents == {first.pk: agent.pk, second.pk: agent.pk, untouched.pk: None}
     assert tab.server_errors == []
     assert tab.page_errors == []
+
+
+def test_a_staff_member_who_speaks_arabic_works_right_to_left(open_tab):
+    """The staff member's language (not the browser's English) lays the admin out right to left, in Arabic."""
+    user = staff(Role.SALES_MANAGER, language="ar")
+    records = seed(user)
+    tab = open_tab()
+    log_in(tab, user, "sales manager in Arabic")
+
+    html = tab.page.locator("html")
+    assert (html.get_attribute("lang"), html.get_attribute("dir")) == ("ar", "rtl")
+    _sections, titles, _hrefs = shown_menu(tab)
+    assert {"العملاء", "العملاء المحتملون", "المكاتب"} <= titles  # Clients, Leads, Desks
+    tab.screenshot("dashboard")
+
+    tab.open(reverse("admin:customers_customer_changelist"))
+    assert tab.page.locator("html").get_attribute("dir") == "rtl"
+    tab.screenshot("clients")
+    tab.open(change_url("admin:customers_customer_changelist", records["customer"]))
+    assert "الملف الشخصي" in tab.page.content()  # the "Profile" tab
+    tab.screenshot("client")
+    assert tab.server_errors == []
+    assert tab.page_errors == []

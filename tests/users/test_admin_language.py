@@ -19,6 +19,7 @@ def test_a_staff_member_with_arabic_gets_the_admin_right_to_left_in_arabic(clien
     assert response.status_code == 200
     assert '<html lang="ar" dir="rtl"' in html
     assert "تسجيل الخروج" in html  # "Log out"
+    assert "العملاء" in html  # "Clients" in the menu
 
 
 def test_a_staff_member_without_a_language_gets_the_browsers(client):
@@ -50,3 +51,19 @@ def test_the_language_switch_refuses_a_language_we_do_not_speak(client):
 
     staff.refresh_from_db()
     assert staff.language == "es"
+
+
+def test_a_client_list_and_page_in_spanish(client):
+    from tests.customers.factories import CustomerFactory
+
+    staff = staff_with_role(Role.ADMIN, language="es")
+    customer = CustomerFactory()
+    client.force_login(staff)
+
+    listing = client.get(reverse("admin:customers_customer_changelist")).content.decode()
+    page = client.get(reverse("admin:customers_customer_change", args=[customer.pk])).content.decode()
+
+    assert "Registrado el" in listing  # the made-up label "registered at"
+    assert "Asignar agente" in listing  # an action
+    assert "Apellido" in page  # "last name"
+    assert "Fecha de nacimiento" in page  # "date of birth"

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.drainage import set_override
 from rest_framework.exceptions import ValidationError
@@ -51,11 +52,16 @@ def _start_of(day: dt.date) -> dt.datetime:
 
 def parse_order(value: str) -> list[str]:
     """`name|ASC` -> ["first_name", "last_name", "pk"]; an unknown column or direction is a 400."""
-    column, _, direction = (value or "").partition("|")
+    column, _unused, direction = (value or "").partition("|")
     column, direction = column.strip(), (direction.strip() or "ASC").upper()
     if column not in ORDER_COLUMNS or direction not in ("ASC", "DESC"):
         raise ValidationError(
-            {"order_by": [f"Use <column>|ASC or <column>|DESC with a column of: {', '.join(ORDER_COLUMNS)}."]}
+            {
+                "order_by": [
+                    _("Use <column>|ASC or <column>|DESC with a column of: %(ORDER_COLUMNS)s.")
+                    % {"ORDER_COLUMNS": ", ".join(ORDER_COLUMNS)}
+                ]
+            }
         )
     prefix = "-" if direction == "DESC" else ""
     return [f"{prefix}{field}" for field in ORDER_COLUMNS[column]]
@@ -64,20 +70,20 @@ def parse_order(value: str) -> list[str]:
 class ReferralFilterSet(filters.FilterSet):
     """000 AffiliateGetCustomers: search, external id, updated since/to (dates, both included), sources, order."""
 
-    search = filters.CharFilter(method="filter_search", label="Name, email prefix or client id")
-    external_id = filters.CharFilter(field_name="external_id", label="Your system's id of the client")
-    updated_since = filters.DateFilter(method="filter_updated_since", label="Updated on or after (e.g. 2023-09-13)")
-    updated_to = filters.DateFilter(method="filter_updated_to", label="Updated on or before (e.g. 2023-09-13)")
-    sources = StringsFilter(field_name="source", label="Sources, repeated: sources=FB&sources=Google")
+    search = filters.CharFilter(method="filter_search", label=_("Name, email prefix or client id"))
+    external_id = filters.CharFilter(field_name="external_id", label=_("Your system's id of the client"))
+    updated_since = filters.DateFilter(method="filter_updated_since", label=_("Updated on or after (e.g. 2023-09-13)"))
+    updated_to = filters.DateFilter(method="filter_updated_to", label=_("Updated on or before (e.g. 2023-09-13)"))
+    sources = StringsFilter(field_name="source", label=_("Sources, repeated: sources=FB&sources=Google"))
     status = filters.MultipleChoiceFilter(choices=Customer.Status.choices)
     has_ftd = filters.BooleanFilter(
-        field_name="first_deposit_at", lookup_expr="isnull", exclude=True, label="Made a first deposit (or not)"
+        field_name="first_deposit_at", lookup_expr="isnull", exclude=True, label=_("Made a first deposit (or not)")
     )
     registered_after = IsoDateTimeFilter(
-        field_name="registered_at", lookup_expr="gte", label="Registered at or after (ISO 8601)"
+        field_name="registered_at", lookup_expr="gte", label=_("Registered at or after (ISO 8601)")
     )
-    registered_before = IsoDateTimeFilter(field_name="registered_at", lookup_expr="lt", label="Registered before")
-    order_by = filters.CharFilter(method="filter_order_by", label="<column>|ASC or |DESC, e.g. name|ASC")
+    registered_before = IsoDateTimeFilter(field_name="registered_at", lookup_expr="lt", label=_("Registered before"))
+    order_by = filters.CharFilter(method="filter_order_by", label=_("<column>|ASC or |DESC, e.g. name|ASC"))
 
     class Meta:
         model = Customer
@@ -100,12 +106,12 @@ class CommissionRecordFilterSet(filters.FilterSet):
     statuses = filters.MultipleChoiceFilter(field_name="status", choices=CommissionLedger.Status.choices)
     commission_type = filters.MultipleChoiceFilter(choices=CommissionLedger.CommissionType.choices)
     action_type = filters.MultipleChoiceFilter(choices=CommissionLedger.ActionType.choices)
-    referral_id = filters.NumberFilter(field_name="referral", label="Client id of the referral")
+    referral_id = filters.NumberFilter(field_name="referral", label=_("Client id of the referral"))
     action_after = IsoDateTimeFilter(
-        field_name="action_timestamp", lookup_expr="gte", label="Action at or after (ISO 8601)"
+        field_name="action_timestamp", lookup_expr="gte", label=_("Action at or after (ISO 8601)")
     )
-    action_before = IsoDateTimeFilter(field_name="action_timestamp", lookup_expr="lt", label="Action before")
-    level = filters.NumberFilter(label="Level in your tree: 1 for your own referrals, 2 for a sub-IB's...")
+    action_before = IsoDateTimeFilter(field_name="action_timestamp", lookup_expr="lt", label=_("Action before"))
+    level = filters.NumberFilter(label=_("Level in your tree: 1 for your own referrals, 2 for a sub-IB's..."))
 
     class Meta:
         model = CommissionLedger
@@ -115,10 +121,10 @@ class CommissionRecordFilterSet(filters.FilterSet):
 class PayoutRequestFilterSet(filters.FilterSet):
     statuses = filters.MultipleChoiceFilter(field_name="status", choices=PayoutRequest.Status.choices)
     requested_after = IsoDateTimeFilter(
-        field_name="requested_at", lookup_expr="gte", label="Requested at or after (ISO 8601)"
+        field_name="requested_at", lookup_expr="gte", label=_("Requested at or after (ISO 8601)")
     )
-    requested_before = IsoDateTimeFilter(field_name="requested_at", lookup_expr="lt", label="Requested before")
-    is_automatic = filters.BooleanFilter(label="Made by the automatic payout run (or by you)")
+    requested_before = IsoDateTimeFilter(field_name="requested_at", lookup_expr="lt", label=_("Requested before"))
+    is_automatic = filters.BooleanFilter(label=_("Made by the automatic payout run (or by you)"))
 
     class Meta:
         model = PayoutRequest

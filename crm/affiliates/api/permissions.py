@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -33,7 +34,7 @@ def current_affiliate(request: Request) -> Affiliate:
 class IsAffiliate(BasePermission):
     """An active affiliate (pending and suspended ones are refused) calling for itself."""
 
-    message = "This endpoint is for active affiliates."
+    message = _("This endpoint is for active affiliates.")
 
     def has_permission(self, request: Request, view) -> bool:
         return current_affiliate(request) is not None

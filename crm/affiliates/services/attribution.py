@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.affiliates.exceptions import AffiliateError
 from crm.affiliates.models import Affiliate, Attribution, AttributionFlag, Campaign, CommissionLedger, ReferralLink
@@ -151,7 +152,7 @@ def _campaign(affiliate: Affiliate, code: str) -> Campaign | None:
 
 def _email_key(email: str) -> str:
     """An email with dots and "+tags" of the local part removed, so aliases of one mailbox compare equal."""
-    local, _, domain = (email or "").lower().partition("@")
+    local, _unused, domain = (email or "").lower().partition("@")
     return f"{local.split('+', 1)[0].replace('.', '')}@{domain}"
 
 
@@ -220,7 +221,7 @@ def reassign_referral(customer: Customer, *, affiliate: Affiliate, actor, reason
     Commissions already calculated stay with the affiliate who earned them; later actions follow the new one.
     """
     if not (reason or "").strip():
-        raise AffiliateError("Say why the client is reassigned.", fields={"reason": ["This field is required."]})
+        raise AffiliateError(_("Say why the client is reassigned."), fields={"reason": [_("This field is required.")]})
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if (
         affiliate.customer_id == customer.pk
@@ -231,9 +232,9 @@ def reassign_referral(customer: Customer, *, affiliate: Affiliate, actor, reason
         .exists()
     ):
         raise AffiliateError(
-            "A client cannot be introduced by themselves or their own downline.",
+            _("A client cannot be introduced by themselves or their own downline."),
             code="introducer_cycle",
-            fields={"affiliate": ["Would create a referral loop."]},
+            fields={"affiliate": [_("Would create a referral loop.")]},
         )
     attribution = Attribution.objects.select_for_update().filter(customer=customer).first()
     old_affiliate = attribution.affiliate_id if attribution else None

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.affiliates.exceptions import (
     InvalidPayoutWallet,
@@ -56,12 +57,15 @@ def has_pending_request(affiliate: Affiliate) -> bool:
 def add_payout_wallet(affiliate: Affiliate, *, wallet: Wallet, actor, is_default: bool = False) -> PayoutWallet:
     """Name one of the affiliate's own wallets, in its commission currency, as a payout wallet."""
     if wallet.customer_id != affiliate.customer_id or wallet.is_demo or wallet.is_system:
-        raise InvalidPayoutWallet("Payouts go to the affiliate's own live wallet.", fields={"wallet": ["Not yours."]})
+        raise InvalidPayoutWallet(
+            _("Payouts go to the affiliate's own live wallet."), fields={"wallet": [_("Not yours.")]}
+        )
     if wallet.currency_id != affiliate.currency_id:
         raise InvalidPayoutWallet(
-            f"The payout wallet must hold {affiliate.currency_id}.", fields={"wallet": ["Wrong currency."]}
+            _("The payout wallet must hold %(currency_id)s.") % {"currency_id": affiliate.currency_id},
+            fields={"wallet": [_("Wrong currency.")]},
         )
-    payout_wallet, _ = PayoutWallet.objects.get_or_create(affiliate=affiliate, wallet=wallet)
+    payout_wallet, _unused = PayoutWallet.objects.get_or_create(affiliate=affiliate, wallet=wallet)
     if is_default or not PayoutWallet.objects.filter(affiliate=affiliate, is_default=True).exists():
         PayoutWallet.objects.filter(affiliate=affiliate, is_default=True).exclude(pk=payout_wallet.pk).update(
             is_default=False
@@ -81,20 +85,23 @@ def create_payout_request(
     """Ask to be paid every approved, unpaid commission (000 "Create a payout request")."""
     affiliate = Affiliate.objects.select_for_update().get(pk=affiliate.pk)
     if affiliate.status != Affiliate.Status.ACTIVE:
-        raise InvalidStatus("Only active affiliates are paid out.")
+        raise InvalidStatus(_("Only active affiliates are paid out."))
     if payout_wallet.affiliate_id != affiliate.pk:
-        raise InvalidPayoutWallet("Unknown payout wallet.", fields={"payoutWalletId": ["Not one of yours."]})
+        raise InvalidPayoutWallet(_("Unknown payout wallet."), fields={"payoutWalletId": [_("Not one of yours.")]})
     if has_pending_request(affiliate):
-        raise PayoutPending("A payout request is already pending.")
+        raise PayoutPending(_("A payout request is already pending."))
     records = CommissionLedger.objects.select_for_update().filter(introducer=affiliate).payable().order_by("pk")
     ids = list(records.values_list("pk", flat=True))
     amount = payable_amount(affiliate)
     minimum = minimum_payout()
     if amount <= 0 or amount < minimum:
         raise PayoutBelowMinimum(
-            f"The approved commissions ({format_money(amount, affiliate.currency)}) do not reach the minimum "
-            f"payout ({format_money(minimum, affiliate.currency)}).",
-            fields={"payoutWalletId": ["Nothing to pay out yet."]},
+            _("The approved commissions (%(amount)s) do not reach the minimum payout (%(minimum)s).")
+            % {
+                "amount": format_money(amount, affiliate.currency),
+                "minimum": format_money(minimum, affiliate.currency),
+            },
+            fields={"payoutWalletId": [_("Nothing to pay out yet.")]},
         )
     request = PayoutRequest.objects.create(
         introducer=affiliate,
@@ -121,7 +128,7 @@ def approve_payout_request(request: PayoutRequest, *, actor) -> PayoutRequest:
     if request.status == Status.APPROVED:
         return request
     if request.status != Status.PENDING:
-        raise InvalidStatus("Only a pending payout request can be approved.")
+        raise InvalidStatus(_("Only a pending payout request can be approved."))
     wallet = request.payout_wallet.wallet
     affiliate = Affiliate.objects.get(pk=request.introducer_id)
     now = timezone.now()
@@ -167,7 +174,7 @@ def reject_payout_request(request: PayoutRequest, *, reason: str | None, actor) 
     if request.status == Status.REJECTED:
         return request
     if request.status != Status.PENDING:
-        raise InvalidStatus("Only a pending payout request can be rejected.")
+        raise InvalidStatus(_("Only a pending payout request can be rejected."))
     now = timezone.now()
     request.status, request.rejected_at, request.reject_reason = Status.REJECTED, now, (reason or "").strip()[:255]
     request.admin = actor if getattr(actor, "is_authenticated", False) else None

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.affiliates.exceptions import InvalidReferralKey, InvalidStatus, InvalidTree, ReferralKeyTaken
 from crm.affiliates.models import Affiliate, AffiliateApiKey, AffiliateTreePath, CommissionModel
@@ -117,10 +118,11 @@ def move_affiliate(affiliate: Affiliate, *, parent: Affiliate | None, actor) -> 
     if (parent.pk if parent else None) == affiliate.parent_id:
         return affiliate
     subtree = list(AffiliateTreePath.objects.filter(ancestor=affiliate).values_list("descendant_id", "depth"))
-    subtree_ids = {pk for pk, _ in subtree}
+    subtree_ids = {pk for pk, _unused in subtree}
     if parent is not None and parent.pk in subtree_ids:
         raise InvalidTree(
-            "An affiliate cannot be moved under its own downline.", fields={"parent": ["In the affiliate's downline."]}
+            _("An affiliate cannot be moved under its own downline."),
+            fields={"parent": [_("In the affiliate's downline.")]},
         )
     old_parent = affiliate.parent_id
     # Cut: drop the paths from the old ancestors (above the affiliate) into the subtree.
@@ -164,7 +166,9 @@ def approve_affiliate(affiliate: Affiliate, *, actor) -> Affiliate:
 def suspend_affiliate(affiliate: Affiliate, *, reason: str, actor) -> Affiliate:
     """Suspend an affiliate with a reason: it earns nothing on actions while suspended."""
     if not (reason or "").strip():
-        raise InvalidStatus("Say why the affiliate is suspended.", fields={"reason": ["This field is required."]})
+        raise InvalidStatus(
+            _("Say why the affiliate is suspended."), fields={"reason": [_("This field is required.")]}
+        )
     return _set_status(affiliate, Affiliate.Status.SUSPENDED, reason=reason.strip()[:255], actor=actor)
 
 
@@ -213,19 +217,19 @@ def set_referral_key(affiliate: Affiliate, *, key: str, actor) -> Affiliate:
     try:
         REFERRAL_KEY(key)
     except ValidationError as exc:
-        raise InvalidReferralKey("The referral key is not valid.", fields={"refKey": list(exc.messages)}) from exc
+        raise InvalidReferralKey(_("The referral key is not valid."), fields={"refKey": list(exc.messages)}) from exc
     customer = Customer.objects.select_for_update().get(pk=affiliate.customer_id)
     if customer.referral_key == key:
         return affiliate
     if Customer.objects.filter(referral_key=key).exclude(pk=customer.pk).exists():
-        raise ReferralKeyTaken("This referral key is taken.", fields={"refKey": ["Already in use."]})
+        raise ReferralKeyTaken(_("This referral key is taken."), fields={"refKey": [_("Already in use.")]})
     old = customer.referral_key
     customer.referral_key = key
     try:
         with transaction.atomic():
             customer.save(update_fields=["referral_key", "updated_at"])
     except IntegrityError as exc:
-        raise ReferralKeyTaken("This referral key is taken.", fields={"refKey": ["Already in use."]}) from exc
+        raise ReferralKeyTaken(_("This referral key is taken."), fields={"refKey": [_("Already in use.")]}) from exc
     record_activity(
         actor=actor, action="affiliate.referral_key_changed", target=affiliate, changes={"refKey": [old, key]}
     )
@@ -278,9 +282,9 @@ def affiliate_for_api_key(raw: str, *, ip: str | None = None) -> Affiliate | Non
 
 def _check_logo(upload: UploadedFile, field: str) -> None:
     if upload.size > LOGO_MAX_BYTES:
-        raise ValidationError({field: ["The logo is larger than 2 MB."]})
+        raise ValidationError({field: [_("The logo is larger than 2 MB.")]})
     if (upload.content_type or "") not in LOGO_TYPES:
-        raise ValidationError({field: ["Upload a PNG, JPEG, SVG, WebP or GIF image."]})
+        raise ValidationError({field: [_("Upload a PNG, JPEG, SVG, WebP or GIF image.")]})
 
 
 @transaction.atomic
@@ -289,7 +293,7 @@ def set_grey_label_logos(affiliate: Affiliate, *, rectangular: UploadedFile, squ
     affiliate = _locked(affiliate)
     plan = affiliate.commission_model or default_commission_model()
     if plan is None or not plan.grey_labeling_enabled:
-        raise InvalidStatus("Grey labelling is not enabled for this affiliate.", code="grey_labeling_disabled")
+        raise InvalidStatus(_("Grey labelling is not enabled for this affiliate."), code="grey_labeling_disabled")
     _check_logo(rectangular, "rectangularLogo")
     _check_logo(square, "squareLogo")
     old = [affiliate.rectangular_logo, affiliate.square_logo]

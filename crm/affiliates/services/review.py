@@ -130,7 +130,7 @@ def approve_commission(record: CommissionLedger, *, actor) -> CommissionLedger:
 def reject_commissions(ids: Iterable[int], *, reason: str, actor) -> int:
     """Staff reject pending or approved records not yet in a payout; paid records never change."""
     if not (reason or "").strip():
-        raise ValidationError({"reason": ["Say why the commission is rejected."]})
+        raise ValidationError({"reason": [_("Say why the commission is rejected.")]})
     now = timezone.now()
     pks = [r.pk for r in _locked(ids) if r.status in (Status.PENDING, Status.APPROVED) and r.payout_request_id is None]
     CommissionLedger.objects.filter(pk__in=pks).update(
@@ -146,12 +146,12 @@ def correct_commission(record: CommissionLedger, *, amount: Decimal, comment: st
     """Set a corrected amount with a comment (000 "Update a commission ledger"); paid or taken records are locked."""
     record = _locked([record.pk]).select_related("currency").get()
     if record.status in (Status.PAIDOUT, Status.REJECTED) or record.payout_request_id is not None:
-        raise LedgerLocked("Paid, rejected or requested commissions do not change.")
+        raise LedgerLocked(_("Paid, rejected or requested commissions do not change."))
     if not (comment or "").strip():
-        raise ValidationError({"adminComments": ["Say why the amount is corrected."]})
+        raise ValidationError({"adminComments": [_("Say why the amount is corrected.")]})
     amount = round_money(to_decimal(amount), record.currency_id)
     if (record.commission_amount >= 0) != (amount >= 0) and amount != 0:
-        raise ValidationError({"correctedCommissionAmount": ["A correction keeps the sign of the commission."]})
+        raise ValidationError({"correctedCommissionAmount": [_("A correction keeps the sign of the commission.")]})
     old = record.corrected_commission_amount
     record.corrected_commission_amount = amount
     record.admin_comments = comment.strip()

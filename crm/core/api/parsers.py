@@ -24,6 +24,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import QueryDict
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import parsers
 from rest_framework.exceptions import APIException, ParseError
 
@@ -37,7 +39,7 @@ class RequestTooLarge(ParseError):
     """The body is over the size limit: 413, and still a `ParseError` for views that answer those themselves."""
 
     status_code = 413
-    default_detail = TOO_LARGE
+    default_detail = gettext_lazy("The request body is too large.")
     default_code = "too_large"
 
 
@@ -86,7 +88,7 @@ class LimitedJSONParser(parsers.JSONParser):
         try:
             return jsontext.loads(stream.read().decode(encoding))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ParseError(f"JSON parse error - {exc}") from exc
+            raise ParseError(_("JSON parse error - %(exc)s") % {"exc": exc}) from exc
 
 
 class LimitedMultiPartParser(parsers.MultiPartParser):

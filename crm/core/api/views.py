@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views import defaults
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -86,12 +87,12 @@ def _is_api(request: HttpRequest) -> bool:
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """400 outside any view (a refused host or body): the API's error body under the API paths."""
     if _is_api(request):
-        return JsonResponse(error_body("bad_request", "Bad request."), status=400)
+        return JsonResponse(error_body("bad_request", _("Bad request.")), status=400)
     return defaults.bad_request(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """500: the API's error body under the API paths (never a stack trace), the site's page elsewhere."""
     if _is_api(request):
-        return JsonResponse(error_body("server_error", "Server error."), status=500)
+        return JsonResponse(error_body("server_error", _("Server error.")), status=500)
     return defaults.server_error(request)

@@ -22,6 +22,7 @@ from django.test import RequestFactory
 from django.urls import resolve, reverse
 from django.utils.encoding import force_str
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.request import clone_request
 
@@ -68,13 +69,13 @@ def model_admin_for(target: str) -> admin.ModelAdmin:
     site_name, _sep, target = target.rpartition(":")
     site = next((s for s in all_sites if s.name == site_name), None) if site_name else admin.site
     if site is None:
-        raise ExportRefused(f"Unknown admin site {site_name!r}.")
+        raise ExportRefused(_("Unknown admin site %(site_name)s.") % {"site_name": repr(site_name)})
     try:
         model = apps.get_model(target)
     except (LookupError, ValueError) as exc:
-        raise ExportRefused(f"Unknown model {target!r}.") from exc
+        raise ExportRefused(_("Unknown model %(target)s.") % {"target": repr(target)}) from exc
     if model not in site._registry:
-        raise ExportRefused(f"{target} has no admin page.")
+        raise ExportRefused(_("%(target)s has no admin page.") % {"target": target})
     return site._registry[model]
 
 
@@ -112,14 +113,14 @@ def admin_selection(job: ExportJob) -> AdminSelection:
     request.user = job.owner
     model_admin.request = request
     if not model_admin.has_view_or_change_permission(request):
-        raise ExportRefused("You may no longer view this list.")
+        raise ExportRefused(_("You may no longer view this list."))
     export_permission = getattr(model_admin, "export_permission", None)
     if export_permission and not job.owner.has_perm(export_permission):
-        raise ExportRefused("You may not export this list.")
+        raise ExportRefused(_("You may not export this list."))
     try:
         changelist = model_admin.get_changelist_instance(request)
     except admin.options.IncorrectLookupParameters as exc:
-        raise ExportRefused("The list filters are not valid.") from exc
+        raise ExportRefused(_("The list filters are not valid.")) from exc
     queryset = changelist.queryset
     total = changelist.result_count
     if job.selected_ids:
@@ -160,12 +161,12 @@ def api_view_for(job: ExportJob):
     try:
         path = reverse(job.target)
     except Exception as exc:  # NoReverseMatch for a renamed route
-        raise ExportRefused(f"Unknown list endpoint {job.target!r}.") from exc
+        raise ExportRefused(_("Unknown list endpoint %(target)s.") % {"target": repr(job.target)}) from exc
     match = resolve(path)
     view_class = getattr(match.func, "cls", None)
     actions = getattr(match.func, "actions", None) or {"get": "list"}
     if view_class is None:
-        raise ExportRefused(f"{job.target} is not an API view.")
+        raise ExportRefused(_("%(target)s is not an API view.") % {"target": job.target})
     view = view_class(**getattr(match.func, "initkwargs", {}))
     view.action_map = actions
     view.args, view.kwargs = (), match.kwargs
@@ -184,9 +185,9 @@ def check_api_permissions(view, request, *, export_permission: str | None) -> No
     get_request = clone_request(request, "GET")
     for permission in view.get_permissions():
         if not permission.has_permission(get_request, view):
-            raise ExportRefused("You may no longer view this list.")
+            raise ExportRefused(_("You may no longer view this list."))
     if export_permission and not request.user.has_perm(export_permission):
-        raise ExportRefused("You may not export this list.")
+        raise ExportRefused(_("You may not export this list."))
 
 
 def api_rows(job: ExportJob) -> Rows:
@@ -197,7 +198,7 @@ def api_rows(job: ExportJob) -> Rows:
         queryset = view.filter_queryset(view.get_queryset())
         total = queryset.count()
     except (PermissionDenied, serializers.ValidationError) as exc:
-        raise ExportRefused(f"The list parameters are not valid: {exc}") from exc
+        raise ExportRefused(_("The list parameters are not valid: %(exc)s") % {"exc": exc}) from exc
     serializer = view.get_serializer()
     columns = list(_flat_columns(serializer))
     return Rows(

@@ -1,5 +1,6 @@
 """Who may call the client portal API: a logged-in client, acting on their own objects only."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from crm.customers.models import Customer
@@ -13,7 +14,7 @@ def portal_customer(request) -> Customer:
 class IsPortalCustomer(BasePermission):
     """An active, non-staff user with a client record that is not banned or deleted."""
 
-    message = "This endpoint is for clients of the portal."
+    message = _("This endpoint is for clients of the portal.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema_field
 from phonenumber_field.serializerfields import PhoneNumberField
@@ -321,7 +322,7 @@ class CustomerWriteSerializer(serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         full_name = attrs.pop("full_name", None)
         if full_name is not None and "first_name" not in attrs:
-            first, _, last = full_name.strip().partition(" ")
+            first, _unused, last = full_name.strip().partition(" ")
             attrs["first_name"] = first
             attrs.setdefault("last_name", last.strip())
         if "phone" in attrs:
@@ -341,7 +342,7 @@ class CustomerCreateSerializer(CustomerWriteSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not (attrs.get("full_name") or "").strip() and not attrs.get("first_name"):
-            raise serializers.ValidationError({"first_name": ["Give first_name or full_name."]})
+            raise serializers.ValidationError({"first_name": [_("Give first_name or full_name.")]})
         return super().validate(attrs)
 
 
@@ -359,7 +360,7 @@ class CustomerAssignSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs:
-            raise serializers.ValidationError("Give conversion_agent_id and/or retention_agent_id.")
+            raise serializers.ValidationError(_("Give conversion_agent_id and/or retention_agent_id."))
         return attrs
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from crm.core.events import emit
 from crm.core.exceptions import DomainError, PermissionDenied
@@ -83,7 +84,7 @@ def _check_email_free(email: str, *, exclude_pk: int | None = None) -> None:
     if exclude_pk:
         taken = taken.exclude(pk=exclude_pk)
     if taken.exists():
-        raise EmailTaken("A client with this email already exists.", fields={"email": ["Already registered."]})
+        raise EmailTaken(_("A client with this email already exists."), fields={"email": [_("Already registered.")]})
 
 
 def _check_agents(values: dict[str, Any]) -> None:
@@ -91,9 +92,9 @@ def _check_agents(values: dict[str, Any]) -> None:
         agent = values.get(name)
         if agent is not None and not (agent.is_staff and agent.is_active and not agent.is_service_account):
             raise DomainError(
-                "Agents must be active staff members.",
+                _("Agents must be active staff members."),
                 code="invalid_agent",
-                fields={name: ["Not an active staff member."]},
+                fields={name: [_("Not an active staff member.")]},
             )
 
 
@@ -104,9 +105,9 @@ def _check_introducer(customer: Customer | None, introducer: Customer | None) ->
     while node is not None and node.pk not in seen:
         if node.pk == customer.pk:
             raise DomainError(
-                "A client cannot be introduced by themselves or their own referrals.",
+                _("A client cannot be introduced by themselves or their own referrals."),
                 code="introducer_cycle",
-                fields={"introducer": ["Would create a referral loop."]},
+                fields={"introducer": [_("Would create a referral loop.")]},
             )
         seen.add(node.pk)
         node = node.introducer
@@ -140,7 +141,9 @@ def create_customer(*, actor: User | None, check_rights: bool = True, **values: 
     """
     unknown = set(values) - set(EDITABLE_FIELDS) - set(RELATION_LISTS) - {"registered_at", "status"}
     if unknown:
-        raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}", code="unknown_fields")
+        raise DomainError(
+            _("Unknown fields: %(value)s") % {"value": ", ".join(sorted(unknown))}, code="unknown_fields"
+        )
     if check_rights:
         check_field_rights(actor, values)
     values["email"] = normalize_email(values.get("email", ""))
@@ -169,7 +172,9 @@ def update_customer(customer: Customer, *, actor: User | None, check_rights: boo
     """
     unknown = set(values) - set(EDITABLE_FIELDS) - set(RELATION_LISTS)
     if unknown:
-        raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}", code="unknown_fields")
+        raise DomainError(
+            _("Unknown fields: %(value)s") % {"value": ", ".join(sorted(unknown))}, code="unknown_fields"
+        )
     if check_rights:
         check_field_rights(actor, values)
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
@@ -206,7 +211,7 @@ def bulk_update_customers(updates: Iterable[tuple[Customer, dict[str, Any]]], *,
         except ValidationError as exc:
             fields = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
             raise DomainError(
-                "The request has invalid fields.", code="validation_error", fields=_indexed(index, fields)
+                _("The request has invalid fields."), code="validation_error", fields=_indexed(index, fields)
             ) from exc
         count += 1
     return count
@@ -242,7 +247,7 @@ def assign_agents(
         if agent is not _UNSET
     }
     if not values:
-        raise DomainError("Name an agent to assign.", code="no_agent")
+        raise DomainError(_("Name an agent to assign."), code="no_agent")
     _check_agents(values)
     changed = 0
     for customer in _locked(customers):
@@ -263,7 +268,11 @@ def assign_agents(
 def change_status(customers: QuerySet[Customer] | Iterable[Customer], *, status: str, actor: User | None) -> int:
     """Set the account status (active, inactive, banned, deleted) of many clients."""
     if status not in Customer.Status.values:
-        raise DomainError(f"Unknown status {status!r}.", code="invalid_status", fields={"status": ["Unknown status."]})
+        raise DomainError(
+            _("Unknown status %(status)s.") % {"status": repr(status)},
+            code="invalid_status",
+            fields={"status": [_("Unknown status.")]},
+        )
     changed = 0
     for customer in _locked(customers):
         if customer.status == status:

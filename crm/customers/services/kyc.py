@@ -166,7 +166,7 @@ def revoke_kyc(customer: Customer, *, actor: User | None, reason: str = "") -> C
     """Withdraw an approval: the client drops to the default level and loses what KYC granted."""
     customer = _lock(customer)
     if customer.kyc_status != Customer.KycStatus.APPROVED:
-        raise DomainError("Only approved KYC can be revoked.", code="kyc_not_approved")
+        raise DomainError(_("Only approved KYC can be revoked."), code="kyc_not_approved")
     before = snapshot(customer, ["kyc_status", "verification_level"])
     customer.kyc_status = Customer.KycStatus.REVOKED
     customer.verification_level = VerificationLevel.objects.filter(is_default=True).first()
@@ -210,17 +210,19 @@ def validate_document_file(upload: UploadedFile) -> None:
     if suffix not in DOCUMENT_SIGNATURES:
         allowed = ", ".join(sorted(DOCUMENT_SIGNATURES))
         raise DomainError(
-            "This file type is not accepted.", code="invalid_file_type", fields={"file": [f"Allowed: {allowed}."]}
+            _("This file type is not accepted."),
+            code="invalid_file_type",
+            fields={"file": [_("Allowed: %(allowed)s.") % {"allowed": allowed}]},
         )
     if upload.size > MAX_DOCUMENT_SIZE:
-        raise DomainError("The file is too large.", code="file_too_large", fields={"file": ["At most 10 MB."]})
+        raise DomainError(_("The file is too large."), code="file_too_large", fields={"file": [_("At most 10 MB.")]})
     head = upload.read(16)
     upload.seek(0)
     if not any(head.startswith(sig) for sig in DOCUMENT_SIGNATURES[suffix]):
         raise DomainError(
-            "The file content does not match its type.",
+            _("The file content does not match its type."),
             code="invalid_file_content",
-            fields={"file": ["Corrupt or renamed file."]},
+            fields={"file": [_("Corrupt or renamed file.")]},
         )
 
 
@@ -229,7 +231,7 @@ def upload_document(customer: Customer, *, file: UploadedFile, document_type: st
     """Store a KYC document privately; a client with no KYC yet moves to pending review."""
     if document_type not in Document.Type.values:
         raise DomainError(
-            "Unknown document type.", code="invalid_document_type", fields={"document_type": ["Unknown type."]}
+            _("Unknown document type."), code="invalid_document_type", fields={"document_type": [_("Unknown type.")]}
         )
     validate_document_file(file)
     customer = _lock(customer)
@@ -256,10 +258,10 @@ def review_document(document: Document, *, approve: bool, actor: User | None, re
     """Approve or reject a new document; a rejection needs a reason the client will see."""
     document = Document.objects.select_for_update().get(pk=document.pk)
     if document.status != Document.Status.NEW:
-        raise DomainError("This document has already been reviewed.", code="document_already_reviewed")
+        raise DomainError(_("This document has already been reviewed."), code="document_already_reviewed")
     if not approve and not reason.strip():
         raise DomainError(
-            "Give the reason for the rejection.", code="reason_required", fields={"reason": ["Required."]}
+            _("Give the reason for the rejection."), code="reason_required", fields={"reason": [_("Required.")]}
         )
     document.status = Document.Status.APPROVED if approve else Document.Status.REJECTED
     document.rejection_reason = "" if approve else reason.strip()[:255]
@@ -282,7 +284,7 @@ def reject_kyc(customer: Customer, *, actor: User | None, reason: str = "") -> C
     """Turn down the client's KYC (the client may try again); an approved client must be revoked instead."""
     customer = _lock(customer)
     if customer.kyc_status == Customer.KycStatus.APPROVED:
-        raise DomainError("Approved KYC is revoked, not rejected.", code="kyc_already_approved")
+        raise DomainError(_("Approved KYC is revoked, not rejected."), code="kyc_already_approved")
     if customer.kyc_status == Customer.KycStatus.REJECTED:
         return customer
     old = customer.kyc_status

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.core import jsontext, work
 from crm.core.exceptions import DomainError
@@ -26,7 +27,7 @@ logger = logging.getLogger(__name__)
 def start_kyc(customer: Customer) -> providers.KycSession:
     """What the portal needs to start KYC with the configured provider (a SumSub SDK token, or manual upload)."""
     if customer.kyc_status == Customer.KycStatus.APPROVED:
-        raise DomainError("KYC is already approved.", code="kyc_already_approved", fields={})
+        raise DomainError(_("KYC is already approved."), code="kyc_already_approved", fields={})
     return providers.get_provider().start(customer)
 
 
@@ -35,7 +36,9 @@ def configure_sumsub(*, actor: User | None, enabled: bool = True, **values: str)
     """Save SumSub's settings (secrets encrypted) and make it the KYC provider, or switch back to manual."""
     unknown = set(values) - set(providers.SUMSUB_SETTINGS)
     if unknown:
-        raise DomainError(f"Unknown settings: {', '.join(sorted(unknown))}", code="unknown_fields")
+        raise DomainError(
+            _("Unknown settings: %(value)s") % {"value": ", ".join(sorted(unknown))}, code="unknown_fields"
+        )
     for name, value in values.items():
         key, secret = providers.SUMSUB_SETTINGS[name]
         set_setting(key, value, is_secret=secret, actor=actor, description=f"SumSub {name}")
@@ -68,16 +71,16 @@ def receive_sumsub_webhook(body: bytes, *, digest: str, algorithm: str) -> tuple
     """
     secret = get_setting("sumsub.webhook_secret_key", default="")
     if not secret:
-        raise WebhookRefused("SumSub webhooks are not configured.", code="webhook_not_configured")
+        raise WebhookRefused(_("SumSub webhooks are not configured."), code="webhook_not_configured")
     expected = providers.sumsub_webhook_digest(body, secret=secret, algorithm=algorithm)
     if expected is None or not digest or not hmac.compare_digest(expected, digest.strip().lower()):
-        raise WebhookRefused("The webhook signature does not match.")
+        raise WebhookRefused(_("The webhook signature does not match."))
     try:
         payload = jsontext.loads(body)
     except ValueError as exc:
-        raise DomainError("The body is not JSON.", code="invalid_body") from exc
+        raise DomainError(_("The body is not JSON."), code="invalid_body") from exc
     if not isinstance(payload, dict):
-        raise DomainError("The body is not a JSON object.", code="invalid_body")
+        raise DomainError(_("The body is not a JSON object."), code="invalid_body")
     try:
         with transaction.atomic():
             webhook, created = KycWebhook.objects.get_or_create(

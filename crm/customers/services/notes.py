@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from crm.core.exceptions import DomainError
 from crm.core.services import record_activity
@@ -15,7 +16,7 @@ def add_comment(customer: Customer, *, body: str, actor: User) -> Comment:
     """Add a staff note to a client and stamp the client's last comment time."""
     body = (body or "").strip()
     if not body:
-        raise DomainError("The comment is empty.", code="empty_comment", fields={"body": ["Required."]})
+        raise DomainError(_("The comment is empty."), code="empty_comment", fields={"body": [_("Required.")]})
     comment = Comment.objects.create(customer=customer, author=actor, body=body)
     Customer.objects.filter(pk=customer.pk).update(last_comment_at=comment.created_at)
     record_activity(actor=actor, action="customer.commented", target=customer, data={"comment_id": comment.pk})

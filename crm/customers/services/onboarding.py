@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from crm.core.exceptions import DomainError
 from crm.core.services import record_activity
@@ -68,7 +69,11 @@ def stage_steps(stage: str) -> list[str]:
 def pending_steps(customer: Customer, stage: str) -> list[str]:
     """The steps of a stage the client has not done yet."""
     if stage not in OnboardingStage.values:
-        raise DomainError(f"Unknown stage {stage!r}.", code="invalid_stage", fields={"stage": ["Unknown stage."]})
+        raise DomainError(
+            _("Unknown stage %(stage)s.") % {"stage": repr(stage)},
+            code="invalid_stage",
+            fields={"stage": [_("Unknown stage.")]},
+        )
     return [step for step in stage_steps(stage) if not step_done(customer, step)]
 
 
@@ -86,10 +91,18 @@ def ensure_stage_complete(customer: Customer, stage: str) -> None:
 def configure_step(step: str, *, stage: str | None, actor: User | None) -> OnboardingStepConfiguration:
     """Require a step at a stage, or (no stage) at none."""
     if step not in OnboardingStep.values:
-        raise DomainError(f"Unknown step {step!r}.", code="invalid_step", fields={"step": ["Unknown step."]})
+        raise DomainError(
+            _("Unknown step %(step)s.") % {"step": repr(step)},
+            code="invalid_step",
+            fields={"step": [_("Unknown step.")]},
+        )
     if stage is not None and stage not in OnboardingStage.values:
-        raise DomainError(f"Unknown stage {stage!r}.", code="invalid_stage", fields={"stage": ["Unknown stage."]})
-    config, _ = OnboardingStepConfiguration.objects.select_for_update().get_or_create(step=step)
+        raise DomainError(
+            _("Unknown stage %(stage)s.") % {"stage": repr(stage)},
+            code="invalid_stage",
+            fields={"stage": [_("Unknown stage.")]},
+        )
+    config, _unused = OnboardingStepConfiguration.objects.select_for_update().get_or_create(step=step)
     if config.stage != stage:
         old = config.stage
         config.stage = stage
@@ -107,14 +120,16 @@ def update_field_configurations(rows: list[dict[str, Any]], *, actor: User | Non
     for index, row in enumerate(rows):
         field, step = row.get("field"), row.get("step")
         if field not in PORTAL_FIELDS:
-            raise DomainError("Unknown field.", code="invalid_field", fields={f"{index}.field": ["Unknown field."]})
+            raise DomainError(
+                _("Unknown field."), code="invalid_field", fields={f"{index}.field": [_("Unknown field.")]}
+            )
         if step is not None and step not in FORM_STEPS:
             raise DomainError(
-                "Fields belong to form steps only.",
+                _("Fields belong to form steps only."),
                 code="invalid_step",
-                fields={f"{index}.step": ["Not a form step."]},
+                fields={f"{index}.step": [_("Not a form step.")]},
             )
-        config, _ = CustomerFieldConfiguration.objects.select_for_update().get_or_create(field=field)
+        config, _unused = CustomerFieldConfiguration.objects.select_for_update().get_or_create(field=field)
         config.step = step
         config.required = bool(row.get("required", config.required))
         config.editable = bool(row.get("editable", config.editable))
@@ -127,7 +142,11 @@ def update_field_configurations(rows: list[dict[str, Any]], *, actor: User | Non
 def form_configuration(step: str) -> list[CustomerFieldConfiguration]:
     """The fields a form step asks for, each as required as the step really needs it."""
     if step not in OnboardingStep.values:
-        raise DomainError(f"Unknown step {step!r}.", code="invalid_step", fields={"step": ["Unknown step."]})
+        raise DomainError(
+            _("Unknown step %(step)s.") % {"step": repr(step)},
+            code="invalid_step",
+            fields={"step": [_("Unknown step.")]},
+        )
     configs = {config.field: config for config in CustomerFieldConfiguration.objects.filter(step=step)}
     if step in SIGN_UP_STEPS:
         elsewhere = {c.field: c for c in CustomerFieldConfiguration.objects.filter(field__in=SIGN_UP_REQUIRED)}

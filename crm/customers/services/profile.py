@@ -8,6 +8,7 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.core.events import emit
 from crm.core.exceptions import DomainError
@@ -35,7 +36,7 @@ def _check_country(values: dict[str, Any]) -> None:
     country = values.get("country")
     if country and not Country.objects.filter(code=str(country), is_enabled=True).exists():
         raise DomainError(
-            "This country is not available.", code="country_not_allowed", fields={"country": ["Not available."]}
+            _("This country is not available."), code="country_not_allowed", fields={"country": [_("Not available.")]}
         )
 
 
@@ -59,7 +60,7 @@ def update_own_profile(customer: Customer, values: dict[str, Any]) -> Customer:
 def submit_form(customer: Customer, step: str, values: dict[str, Any]) -> Customer:
     """Fill the fields a form step asks for: empty fields may be set, set ones only when editable."""
     if step not in FORM_STEPS:
-        raise DomainError("Not a form step.", code="invalid_step", fields={"step": ["Not a form step."]})
+        raise DomainError(_("Not a form step."), code="invalid_step", fields={"step": [_("Not a form step.")]})
     configs = {c.field: c for c in CustomerFieldConfiguration.objects.filter(step=step)}
     _refuse_fields(set(values) - set(configs), "This form does not ask for this field.")
     locked = {
@@ -71,9 +72,9 @@ def submit_form(customer: Customer, step: str, values: dict[str, Any]) -> Custom
     missing = missing_fields(customer, step, values)
     if missing:
         raise DomainError(
-            "Fill in the required fields.",
+            _("Fill in the required fields."),
             code="validation_error",
-            fields={name: ["This field is required."] for name in missing},
+            fields={name: [_("This field is required.")] for name in missing},
         )
     _check_country(values)
     return _apply(customer, values)
@@ -83,19 +84,19 @@ def _validate_picture(upload: UploadedFile) -> str:
     suffix = PurePath(upload.name or "").suffix.lower()
     if suffix not in PICTURE_TYPES:
         raise DomainError(
-            "This image type is not accepted.",
+            _("This image type is not accepted."),
             code="invalid_file_type",
-            fields={"file": [f"Allowed: {', '.join(PICTURE_TYPES)}."]},
+            fields={"file": [_("Allowed: %(PICTURE_TYPES)s.") % {"PICTURE_TYPES": ", ".join(PICTURE_TYPES)}]},
         )
     if upload.size > MAX_PICTURE_SIZE:
-        raise DomainError("The image is too large.", code="file_too_large", fields={"file": ["At most 2 MB."]})
+        raise DomainError(_("The image is too large."), code="file_too_large", fields={"file": [_("At most 2 MB.")]})
     head = upload.read(16)
     upload.seek(0)
     if not any(head.startswith(signature) for signature in DOCUMENT_SIGNATURES[suffix]):
         raise DomainError(
-            "The file content does not match its type.",
+            _("The file content does not match its type."),
             code="invalid_file_content",
-            fields={"file": ["Corrupt or renamed file."]},
+            fields={"file": [_("Corrupt or renamed file.")]},
         )
     return suffix
 

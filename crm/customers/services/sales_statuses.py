@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from crm.core.exceptions import DomainError
 from crm.core.services import changed_fields, record_activity, snapshot
@@ -20,10 +21,12 @@ def _clean(values: dict, *, exclude_pk: int | None = None) -> None:
         values["name"] = (values["name"] or "").strip()
         taken = SalesStatus.objects.filter(name__iexact=values["name"]).exclude(pk=exclude_pk)
         if not values["name"] or taken.exists():
-            message = "Required." if not values["name"] else "A sales status with this name exists."
+            message = _("Required.") if not values["name"] else _("A sales status with this name exists.")
             raise DomainError(message, code="invalid_name", fields={"name": [message]})
     if "color" in values and not HEX_COLOUR.match(values["color"] or ""):
-        raise DomainError("Not a colour.", code="invalid_color", fields={"color": ["A hex colour such as #22c55e."]})
+        raise DomainError(
+            _("Not a colour."), code="invalid_color", fields={"color": [_("A hex colour such as #22c55e.")]}
+        )
 
 
 @transaction.atomic
@@ -41,7 +44,9 @@ def update_sales_status(status: SalesStatus, *, actor: User | None, **values) ->
     """Rename or recolour a sales status; leads and clients keep it."""
     unknown = set(values) - set(STATUS_FIELDS)
     if unknown:
-        raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}", code="unknown_fields")
+        raise DomainError(
+            _("Unknown fields: %(value)s") % {"value": ", ".join(sorted(unknown))}, code="unknown_fields"
+        )
     status = SalesStatus.objects.select_for_update().get(pk=status.pk)
     _clean(values, exclude_pk=status.pk)
     before = snapshot(status, list(values))

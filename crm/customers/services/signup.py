@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from crm.core import context
 from crm.core.events import emit
@@ -49,9 +50,9 @@ def _check_country(country: Any) -> None:
         return
     if not Country.objects.filter(code=str(country), is_enabled=True).exists():
         raise DomainError(
-            "Sign-up is not open in this country.",
+            _("Sign-up is not open in this country."),
             code="country_not_allowed",
-            fields={"country": ["Not available."]},
+            fields={"country": [_("Not available.")]},
         )
 
 
@@ -91,22 +92,24 @@ def sign_up(
     referral key (`wtreferrer`) or affiliate id make the introducer; every attribution value is kept raw.
     """
     if form not in SIGN_UP_FORMS:
-        raise DomainError("Unknown sign-up form.", code="invalid_form", fields={"form": ["demo or real."]})
+        raise DomainError(_("Unknown sign-up form."), code="invalid_form", fields={"form": ["demo or real."]})
     unknown = set(values) - set(PORTAL_FIELDS)
     if unknown:
-        raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}", code="unknown_fields")
+        raise DomainError(
+            _("Unknown fields: %(value)s") % {"value": ", ".join(sorted(unknown))}, code="unknown_fields"
+        )
     email = normalize_email(email)
     attribution = {key: value for key, value in (attribution or {}).items() if not _blank(value)}
     missing = missing_fields(Customer(), SIGN_UP_FORMS[form], values)
     if missing:
         raise DomainError(
-            "Fill in the required fields.",
+            _("Fill in the required fields."),
             code="validation_error",
-            fields={name: ["This field is required."] for name in missing},
+            fields={name: [_("This field is required.")] for name in missing},
         )
     _check_country(values.get("country"))
     if User.objects.filter(email=email).exists() or Customer.objects.filter(email__iexact=email).exists():
-        raise EmailTaken("This email is already registered.", fields={"email": ["Already registered."]})
+        raise EmailTaken(_("This email is already registered."), fields={"email": [_("Already registered.")]})
     check_password_rules(
         password, email=email, first_name=values.get("first_name", ""), last_name=values.get("last_name", "")
     )
@@ -183,24 +186,30 @@ def log_in(
     """
     email = normalize_email(email)
     if security.is_locked_out(email):
-        _refuse(email, None, LoginRecord.Reason.LOCKED, meta, LoginLocked("Too many failed log-ins; try again later."))
+        _refuse(
+            email, None, LoginRecord.Reason.LOCKED, meta, LoginLocked(_("Too many failed log-ins; try again later."))
+        )
     user = User.objects.filter(email=email).first()
     if user is None:
         make_password(password)  # same work as a real check, so timing does not tell which emails exist
-        _refuse(email, None, LoginRecord.Reason.BAD_CREDENTIALS, meta, InvalidCredentials("Wrong email or password."))
+        _refuse(
+            email, None, LoginRecord.Reason.BAD_CREDENTIALS, meta, InvalidCredentials(_("Wrong email or password."))
+        )
     if not user.check_password(password):
-        _refuse(email, user, LoginRecord.Reason.BAD_CREDENTIALS, meta, InvalidCredentials("Wrong email or password."))
+        _refuse(
+            email, user, LoginRecord.Reason.BAD_CREDENTIALS, meta, InvalidCredentials(_("Wrong email or password."))
+        )
     customer = portal_customer_of(user)
     if customer is None:
-        error = PermissionDenied("This account cannot log into the portal.", code="account_not_allowed")
+        error = PermissionDenied(_("This account cannot log into the portal."), code="account_not_allowed")
         _refuse(email, user, LoginRecord.Reason.NOT_ALLOWED, meta, error)
     if security.has_two_factor(user):
         if not otp_code:
-            error = SecondFactorRequired("Enter the code from your authenticator app.")
+            error = SecondFactorRequired(_("Enter the code from your authenticator app."))
             _refuse(email, user, LoginRecord.Reason.OTP_REQUIRED, meta, error)
         if not security.verify_second_factor(user, otp_code):
             error = InvalidCredentials(
-                "The code is not valid.", code="invalid_otp", fields={"otp_code": ["Wrong code."]}
+                _("The code is not valid."), code="invalid_otp", fields={"otp_code": [_("Wrong code.")]}
             )
             _refuse(email, user, LoginRecord.Reason.BAD_OTP, meta, error)
     pending = pending_steps(customer, OnboardingStage.BEFORE_SIGN_IN)
@@ -250,10 +259,10 @@ def impersonate_customer(customer: Customer, *, actor: User) -> tuple[str, Any]:
     The client sees it in their login records; the activity log names the staff member.
     """
     if not actor.has_perm("customers.impersonate_customer"):
-        raise PermissionDenied("You may not log in as clients.")
+        raise PermissionDenied(_("You may not log in as clients."))
     user = customer.user
     if user is None or portal_customer_of(user) is None:
-        raise DomainError("This client has no portal account that can log in.", code="no_portal_account")
+        raise DomainError(_("This client has no portal account that can log in."), code="no_portal_account")
     token = security.impersonation_token(user, staff=actor)
     expires_at = dt.datetime.fromtimestamp(token["exp"], tz=dt.UTC)
     security.record_login(

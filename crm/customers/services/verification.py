@@ -42,7 +42,7 @@ def _sms_after_commit(phone: str, text: str) -> None:
 def send_email_confirmation(customer: Customer) -> None:
     """Mail a confirmation link; an earlier link stops working. Refused when the email is already confirmed."""
     if customer.confirmed_at is not None:
-        raise Conflict("The email is already confirmed.", code="already_confirmed")
+        raise Conflict(_("The email is already confirmed."), code="already_confirmed")
     _token, raw = security.issue_one_time_token(
         customer.user,
         purpose=Purpose.EMAIL_CONFIRMATION,
@@ -65,7 +65,7 @@ def confirm_email(raw_token: str) -> Customer:
     token = security.consume_token(raw_token, purpose=Purpose.EMAIL_CONFIRMATION)
     customer = Customer.objects.select_for_update().filter(user=token.user).first()
     if customer is None or customer.email != token.sent_to:
-        raise security.InvalidToken("The link was sent to another email address.")
+        raise security.InvalidToken(_("The link was sent to another email address."))
     if customer.confirmed_at is None:
         customer.confirmed_at = timezone.now()
         if customer.status == Customer.Status.INACTIVE:
@@ -83,9 +83,9 @@ def confirm_email(raw_token: str) -> Customer:
 def send_phone_code(customer: Customer) -> None:
     """Text a six-digit code to the client's phone; an earlier code stops working."""
     if not customer.phone:
-        raise DomainError("Add a phone number first.", code="phone_missing", fields={"phone": ["Required."]})
+        raise DomainError(_("Add a phone number first."), code="phone_missing", fields={"phone": [_("Required.")]})
     if customer.phone_confirmed_at is not None:
-        raise Conflict("The phone number is already confirmed.", code="already_confirmed")
+        raise Conflict(_("The phone number is already confirmed."), code="already_confirmed")
     phone = str(customer.phone)
     _token, code = security.issue_one_time_token(
         customer.user,
@@ -165,7 +165,7 @@ def check_password_rules(password: str, *, email: str, first_name: str = "", las
         validate_password(password, user=User(email=email, first_name=first_name, last_name=last_name))
     except ValidationError as exc:
         raise DomainError(
-            "The password is too weak.", code="weak_password", fields={"password": exc.messages}
+            _("The password is too weak."), code="weak_password", fields={"password": exc.messages}
         ) from exc
 
 
@@ -191,9 +191,9 @@ def change_password(user: User, *, current_password: str, new_password: str) -> 
     """Change the password after checking the current one; other sessions are logged out."""
     if not user.check_password(current_password):
         raise DomainError(
-            "The current password is wrong.",
+            _("The current password is wrong."),
             code="wrong_password",
-            fields={"current_password": ["Wrong password."]},
+            fields={"current_password": [_("Wrong password.")]},
         )
     check_password_rules(new_password, email=user.email, first_name=user.first_name, last_name=user.last_name)
     _set_password(user, new_password)

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -40,9 +41,9 @@ class _MappingField(serializers.JSONField):
             try:
                 data = jsontext.loads(data) if data.strip() else {}
             except json.JSONDecodeError as exc:
-                raise serializers.ValidationError("Not valid JSON.") from exc
+                raise serializers.ValidationError(_("Not valid JSON.")) from exc
         if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-            raise serializers.ValidationError('Give an object such as {"email": "E-mail address"}.')
+            raise serializers.ValidationError(_('Give an object such as {"email": "E-mail address"}.'))
         return {str(k): v for k, v in data.items()}
 
 

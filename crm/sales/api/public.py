@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
@@ -46,7 +47,7 @@ class SignupCodeThrottle(AnonRateThrottle):
 def check_signup_code(request: Request) -> Response:
     code = (request.query_params.get("code") or "").strip().upper()
     if not code or len(code) > 32:
-        return Response(error_body("validation_error", "Give a code.", {"code": ["Required."]}), status=400)
+        return Response(error_body("validation_error", _("Give a code."), {"code": [_("Required.")]}), status=400)
     if not Lead.objects.active().filter(signup_code=code, customer__isnull=True).exists():
-        return Response(error_body("not_found", "Unknown signup code."), status=404)
+        return Response(error_body("not_found", _("Unknown signup code.")), status=404)
     return Response({"code": code})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -118,7 +119,7 @@ class LeadWriteSerializer(serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         name = attrs.pop("name", None)
         if name and "first_name" not in attrs and "last_name" not in attrs:
-            attrs["first_name"], _, attrs["last_name"] = name.strip().partition(" ")
+            attrs["first_name"], _unused, attrs["last_name"] = name.strip().partition(" ")
         return attrs
 
 
@@ -206,7 +207,7 @@ class LeadBulkEditSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("selected_status") is None and attrs.get("selected_sales_person") is None:
-            raise serializers.ValidationError({"selected_status": ["Choose a status or a sales person to set."]})
+            raise serializers.ValidationError({"selected_status": [_("Choose a status or a sales person to set.")]})
         return attrs
 
     def filter_params(self) -> dict[str, list[str]]:

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
@@ -254,7 +255,7 @@ class LeadViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         if data.get("selected_sales_person") is not None and not request.user.has_perm("sales.assign_lead"):
-            raise exceptions.PermissionDenied("You may not assign leads.")
+            raise exceptions.PermissionDenied(_("You may not assign leads."))
         query = QueryDict(mutable=True)
         for key, values in payload.filter_params().items():
             query.setlist(key, values)

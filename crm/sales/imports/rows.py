@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, validate_email
+from django.utils.translation import gettext as _
 from django_countries import countries
 
 from crm.sales.phones import normalize_phone
@@ -62,11 +63,11 @@ def check_mapping(mapping: dict[str, str], headers: list[str]) -> dict[str, list
     errors: dict[str, list[str]] = {}
     for name, header in mapping.items():
         if name not in ALIASES:
-            errors[name] = [f"Unknown lead field; use one of {', '.join(FIELDS)}."]
+            errors[name] = [_("Unknown lead field; use one of %(FIELDS)s.") % {"FIELDS": ", ".join(FIELDS)}]
         elif header not in headers:
-            errors[name] = [f"The file has no column {header!r}."]
+            errors[name] = [_("The file has no column %(header)s.") % {"header": repr(header)}]
     if not ({"email", "phone"} & set(mapping)):
-        errors["mapping"] = ["Map an email or a phone column."]
+        errors["mapping"] = [_("Map an email or a phone column.")]
     return errors
 
 
@@ -144,7 +145,7 @@ class RowReader:
             values[name] = raw[position].strip() if position < width else ""
         full_name = values.pop("name", "")
         if full_name and not values.get("first_name") and not values.get("last_name"):
-            values["first_name"], _, values["last_name"] = full_name.partition(" ")
+            values["first_name"], _unused, values["last_name"] = full_name.partition(" ")
         _check_contact(values, errors)
         if "can_be_called" in values:
             word = values["can_be_called"].lower()

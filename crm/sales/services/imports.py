@@ -14,6 +14,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.core import work
 from crm.core.events import emit
@@ -54,7 +55,9 @@ def _open(job: LeadImport):
 def _check_defaults(defaults: dict[str, Any]) -> dict[str, Any]:
     unknown = set(defaults) - DEFAULT_KEYS
     if unknown:
-        raise DomainError(f"Unknown defaults: {', '.join(sorted(unknown))}", code="unknown_fields")
+        raise DomainError(
+            _("Unknown defaults: %(value)s") % {"value": ", ".join(sorted(unknown))}, code="unknown_fields"
+        )
     checks = {
         "sales_status": SalesStatus.objects.all(),
         "desk": Desk.objects.all(),
@@ -66,7 +69,7 @@ def _check_defaults(defaults: dict[str, Any]) -> dict[str, Any]:
             defaults.pop(name, None)
         elif not queryset.filter(pk=value).exists():
             raise DomainError(
-                "The request has invalid fields.", code="validation_error", fields={name: ["Not found."]}
+                _("The request has invalid fields."), code="validation_error", fields={name: [_("Not found.")]}
             )
     for name in ("source", "campaign"):
         defaults[name] = str(defaults.get(name) or "")[: 100 if name == "source" else 255]
@@ -87,9 +90,9 @@ def create_import(
     """Store an uploaded file and its mapping (recognised headers filled in); it waits for `start_import`."""
     if not 1 <= batch_size <= MAX_BATCH_SIZE:
         raise DomainError(
-            "The request has invalid fields.",
+            _("The request has invalid fields."),
             code="validation_error",
-            fields={"batch_size": [f"Between 1 and {MAX_BATCH_SIZE}."]},
+            fields={"batch_size": [_("Between 1 and %(MAX_BATCH_SIZE)s.") % {"MAX_BATCH_SIZE": MAX_BATCH_SIZE}]},
         )
     name = name or getattr(file, "name", "") or "leads.csv"
     with _readable_table(file, name=name) as table:
@@ -97,7 +100,7 @@ def create_import(
     full_mapping = {**auto_mapping(headers), **(mapping or {})}
     errors = check_mapping(full_mapping, headers)
     if errors:
-        raise DomainError("The column mapping is not valid.", code="invalid_mapping", fields=errors)
+        raise DomainError(_("The column mapping is not valid."), code="invalid_mapping", fields=errors)
     file.seek(0)
     job = LeadImport(
         owner=owner,
@@ -149,14 +152,14 @@ def start_import(
     runs `run_import` itself, as the `import_leads` command does)."""
     job = LeadImport.objects.select_for_update().get(pk=job.pk)
     if job.status != LeadImport.Status.PREVIEW:
-        raise DomainError("This import has already started.", code="import_started")
+        raise DomainError(_("This import has already started."), code="import_started")
     if mapping is not None:
         with _readable_table(_open(job), name=job.original_name) as table:
             headers = table.headers
         job.file.close()
         errors = check_mapping(mapping, headers)
         if errors:
-            raise DomainError("The column mapping is not valid.", code="invalid_mapping", fields=errors)
+            raise DomainError(_("The column mapping is not valid."), code="invalid_mapping", fields=errors)
         job.mapping = mapping
     job.status = LeadImport.Status.QUEUED
     job.next_attempt_at = work.first_due(IMPORTS)
@@ -309,7 +312,7 @@ def _import_batch(job: LeadImport, rows: list[Row], *, rules: list[AssignmentRul
     with transaction.atomic():
         locked = LeadImport.objects.select_for_update().get(pk=job.pk)
         if locked.rows_done != job.rows_done or locked.status != LeadImport.Status.RUNNING:
-            raise DomainError("Another run of this import moved on.", code="import_moved_on")
+            raise DomainError(_("Another run of this import moved on."), code="import_moved_on")
         if defaults.get("assign", True):
             wanted = [
                 (values.get("country", ""), values.get("language", ""), values.get("source", ""), desk_id, person_id)
@@ -372,7 +375,7 @@ def resume_import(job: LeadImport, *, actor: User | None) -> LeadImport:
     """Queue a failed import again; it resumes after its last committed batch."""
     job = LeadImport.objects.select_for_update().get(pk=job.pk)
     if job.status != LeadImport.Status.FAILED:
-        raise DomainError("Only a failed import can be resumed.", code="import_not_failed")
+        raise DomainError(_("Only a failed import can be resumed."), code="import_not_failed")
     job.status = LeadImport.Status.QUEUED
     job.attempts = 0
     job.next_attempt_at = work.first_due(IMPORTS)

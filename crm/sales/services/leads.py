@@ -14,6 +14,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.core.events import emit
 from crm.core.exceptions import Conflict, DomainError, PermissionDenied
@@ -57,7 +58,9 @@ _UNSET: Any = object()
 def _check_agent(agent: User | None, field: str = "sales_person") -> None:
     if agent is not None and not (agent.is_staff and agent.is_active and not agent.is_service_account):
         raise DomainError(
-            "Leads go to active staff members only.", code="invalid_agent", fields={field: ["Not an active agent."]}
+            _("Leads go to active staff members only."),
+            code="invalid_agent",
+            fields={field: [_("Not an active agent.")]},
         )
 
 
@@ -70,14 +73,14 @@ def clean_contact(values: dict[str, Any]) -> None:
             try:
                 validate_email(values["email"])
             except ValidationError:
-                errors["email"] = ["Enter a valid email address."]
+                errors["email"] = [_("Enter a valid email address.")]
     if "phone" in values:
         try:
             values["phone"] = normalize_phone(values["phone"], str(values.get("country") or ""))
         except ValueError:
-            errors["phone"] = ["Enter a valid phone number, in international format (+44...) or with a country."]
+            errors["phone"] = [_("Enter a valid phone number, in international format (+44...) or with a country.")]
     if errors:
-        raise DomainError("The request has invalid fields.", code="validation_error", fields=errors)
+        raise DomainError(_("The request has invalid fields."), code="validation_error", fields=errors)
 
 
 def _locked(lead: Lead) -> Lead:
@@ -98,15 +101,17 @@ def create_lead(*, actor: User | None, route: bool = True, **values: Any) -> Lea
     """
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
-        raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}", code="unknown_fields")
+        raise DomainError(
+            _("Unknown fields: %(value)s") % {"value": ", ".join(sorted(unknown))}, code="unknown_fields"
+        )
     values.setdefault("email", "")
     values.setdefault("phone", "")
     clean_contact(values)
     if not values["email"] and not values["phone"]:
         raise DomainError(
-            "A lead needs an email or a phone number.",
+            _("A lead needs an email or a phone number."),
             code="no_contact",
-            fields={"email": ["Give an email or a phone number."]},
+            fields={"email": [_("Give an email or a phone number.")]},
         )
     _check_agent(values.get("sales_person"))
     # A staff member who sees only their own leads must not create a lead they cannot open again.
@@ -138,7 +143,9 @@ def update_lead(lead: Lead, *, actor: User | None, **values: Any) -> Lead:
     """Change a lead's fields; the history keeps old and new values. Contact changes re-score duplicates."""
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
-        raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}", code="unknown_fields")
+        raise DomainError(
+            _("Unknown fields: %(value)s") % {"value": ", ".join(sorted(unknown))}, code="unknown_fields"
+        )
     lead = _locked(lead)
     if "phone" in values and "country" not in values:
         values["country"] = lead.country
@@ -166,7 +173,7 @@ def claim_lead(lead: Lead, *, actor: User) -> Lead:
     if lead.sales_person_id == actor.pk:
         return lead
     if lead.sales_person_id is not None:
-        raise Conflict("This lead already has a sales person.", code="lead_already_assigned")
+        raise Conflict(_("This lead already has a sales person."), code="lead_already_assigned")
     _check_agent(actor)
     lead.sales_person = actor
     lead.save(update_fields=["sales_person", "updated_at"])
@@ -219,7 +226,7 @@ def add_lead_comment(lead: Lead, *, body: str, actor: User, is_contact: bool = F
     """Add a note; `is_contact` (the note records a call or a meeting) also stamps the last contact time."""
     body = (body or "").strip()
     if not body:
-        raise DomainError("The comment is empty.", code="empty_comment", fields={"comment": ["Required."]})
+        raise DomainError(_("The comment is empty."), code="empty_comment", fields={"comment": [_("Required.")]})
     lead = _locked(lead)
     comment = LeadComment.objects.create(lead=lead, author=actor, body=body)
     if is_contact:
@@ -244,15 +251,15 @@ def send_lead_email(lead: Lead, *, subject: str, body: str, actor: User) -> Lead
     subject, body = (subject or "").strip(), (body or "").strip()
     errors = {name: ["Required."] for name, value in (("subject", subject), ("body", body)) if not value}
     if errors:
-        raise DomainError("The request has invalid fields.", code="validation_error", fields=errors)
+        raise DomainError(_("The request has invalid fields."), code="validation_error", fields=errors)
     lead = _locked(lead)
     if not lead.email:
-        raise DomainError("The lead has no email address.", code="no_email", fields={"email": ["Missing."]})
+        raise DomainError(_("The lead has no email address."), code="no_email", fields={"email": [_("Missing.")]})
     try:
         mail.send_email(to=lead.email, subject=subject, body=body, reply_to=actor.email if actor else None)
     except Exception as exc:  # any backend failure (SMTP, API) is reported, not half-recorded
         logger.warning("Email to lead %s failed: %r", lead.pk, exc)
-        raise DomainError("The email could not be sent.", code="email_failed") from exc
+        raise DomainError(_("The email could not be sent."), code="email_failed") from exc
     communication = LeadCommunication.objects.create(
         lead=lead,
         channel=LeadCommunication.Channel.EMAIL,
@@ -271,7 +278,7 @@ def send_lead_email(lead: Lead, *, subject: str, body: str, actor: User) -> Lead
 def set_follow_up(lead: Lead, *, follow_up_at: dt.datetime | None, note: str = "", actor: User | None) -> Lead:
     """Set (or clear, with None) the date the agent must come back to the lead, with a short note."""
     if follow_up_at is not None and timezone.is_naive(follow_up_at):
-        raise DomainError("Give the follow-up time with a time zone.", code="naive_datetime")
+        raise DomainError(_("Give the follow-up time with a time zone."), code="naive_datetime")
     lead = _locked(lead)
     before = snapshot(lead, ["follow_up_at", "follow_up_note"])
     lead.follow_up_at, lead.follow_up_note = follow_up_at, (note or "").strip()[:255]
@@ -292,7 +299,7 @@ def set_follow_up(lead: Lead, *, follow_up_at: dt.datetime | None, note: str = "
 def check_may_assign(actor: User, values: dict[str, Any]) -> None:
     """Refuse a change of sales person or desk by someone without `sales.assign_lead`."""
     if any(name in values for name in ASSIGNMENT_FIELDS) and not actor.has_perm("sales.assign_lead"):
-        raise PermissionDenied("You may not assign leads.")
+        raise PermissionDenied(_("You may not assign leads."))
 
 
 BULK_CHUNK = 1000
@@ -321,7 +328,7 @@ def bulk_edit_leads(
         _check_agent(sales_person)
         values["sales_person_id"] = sales_person.pk if sales_person else None
     if not values:
-        raise DomainError("Choose a status or a sales person to set.", code="nothing_to_change")
+        raise DomainError(_("Choose a status or a sales person to set."), code="nothing_to_change")
     pks = list(leads.order_by("pk").values_list("pk", flat=True))
     changed = 0
     for start in range(0, len(pks), BULK_CHUNK):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from crm.core.events import emit
 from crm.core.exceptions import DomainError
@@ -44,12 +45,12 @@ def merge_leads(keep: Lead, other: Lead, *, actor: User | None) -> Lead:
     `other`'s history is copied onto `keep`, and `other` stays (read-only, hidden from lists) pointing at `keep`.
     """
     if keep.pk == other.pk:
-        raise DomainError("A lead cannot be merged into itself.", code="merge_same_lead")
+        raise DomainError(_("A lead cannot be merged into itself."), code="merge_same_lead")
     first, second = sorted([keep.pk, other.pk])
     locked = {lead.pk: lead for lead in Lead.objects.select_for_update().filter(pk__in=[first, second]).order_by("pk")}
     keep, other = locked[keep.pk], locked[other.pk]
     if keep.merged_into_id or other.merged_into_id:
-        raise DomainError("One of the leads is already merged.", code="already_merged")
+        raise DomainError(_("One of the leads is already merged."), code="already_merged")
     filled = {}
     for name in FILLED_FIELDS:
         if not getattr(keep, name) and getattr(other, name):

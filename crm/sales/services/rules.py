@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django_countries import countries
 
 from crm.core.exceptions import DomainError
@@ -21,7 +22,9 @@ def _clean(values: dict[str, Any]) -> None:
         unknown = [code for code in codes if code not in dict(countries)]
         if unknown:
             raise DomainError(
-                "Unknown countries.", code="validation_error", fields={"countries": [f"Unknown: {', '.join(unknown)}"]}
+                _("Unknown countries."),
+                code="validation_error",
+                fields={"countries": [_("Unknown: %(unknown)s") % {"unknown": ", ".join(unknown)}]},
             )
         values["countries"] = sorted(set(codes))
     if "languages" in values:
@@ -30,7 +33,9 @@ def _clean(values: dict[str, Any]) -> None:
         values["sources"] = sorted({str(v).strip() for v in values["sources"] or [] if str(v).strip()})
     agent = values.get("agent")
     if agent is not None and not (agent.is_staff and agent.is_active and not agent.is_service_account):
-        raise DomainError("The agent must be active staff.", code="invalid_agent", fields={"agent": ["Not active."]})
+        raise DomainError(
+            _("The agent must be active staff."), code="invalid_agent", fields={"agent": [_("Not active.")]}
+        )
 
 
 @transaction.atomic
@@ -38,7 +43,9 @@ def create_rule(*, actor: User | None, **values: Any) -> AssignmentRule:
     """Create an assignment rule; countries are ISO alpha-2 codes, stored upper-case."""
     unknown = set(values) - set(RULE_FIELDS)
     if unknown:
-        raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}", code="unknown_fields")
+        raise DomainError(
+            _("Unknown fields: %(value)s") % {"value": ", ".join(sorted(unknown))}, code="unknown_fields"
+        )
     _clean(values)
     rule = AssignmentRule(**values)
     rule.full_clean()
@@ -52,7 +59,9 @@ def update_rule(rule: AssignmentRule, *, actor: User | None, **values: Any) -> A
     """Change an assignment rule; the history keeps old and new values."""
     unknown = set(values) - set(RULE_FIELDS)
     if unknown:
-        raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}", code="unknown_fields")
+        raise DomainError(
+            _("Unknown fields: %(value)s") % {"value": ", ".join(sorted(unknown))}, code="unknown_fields"
+        )
     _clean(values)
     rule = AssignmentRule.objects.select_for_update().get(pk=rule.pk)
     before = snapshot(rule, list(values))

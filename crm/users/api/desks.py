@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
@@ -90,4 +91,4 @@ class DeskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def destroy(self, request: Request, pk: str | None = None) -> Response:
         services.delete_desk(self.get_object(), actor=request.user)
-        return Response({"message": "Deleted."})
+        return Response({"message": _("Deleted.")})

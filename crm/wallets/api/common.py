@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
@@ -48,7 +49,7 @@ class ActionPermissions(BasePermission):
 def request_key(request: Request) -> str:
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 100:
-        raise serializers.ValidationError({"Idempotency-Key": ["At most 100 characters."]})
+        raise serializers.ValidationError({"Idempotency-Key": [_("At most 100 characters.")]})
     return key
 
 

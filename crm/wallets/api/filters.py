@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
 from crm.core.api.filters import IsoDateTimeFilter
@@ -18,7 +19,7 @@ def groups(request) -> QuerySet[AccountGroup]:
 
 
 class WalletFilterSet(filters.FilterSet):
-    search = filters.CharFilter(method="filter_search", label="Wallet number or client email starts with")
+    search = filters.CharFilter(method="filter_search", label=_("Wallet number or client email starts with"))
     currencies = filters.ModelMultipleChoiceFilter(field_name="currency", queryset=currencies)
     group_id = filters.ModelMultipleChoiceFilter(field_name="group", queryset=groups)
     customer_id = filters.NumberFilter(field_name="customer")
@@ -47,7 +48,7 @@ class TransactionFilterSet(filters.FilterSet):
     amount_to = filters.NumberFilter(field_name="amount", lookup_expr="lte")
     created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    awaiting_approval = filters.BooleanFilter(method="filter_awaiting", label="Pending withdrawals and movements")
+    awaiting_approval = filters.BooleanFilter(method="filter_awaiting", label=_("Pending withdrawals and movements"))
 
     class Meta:
         model = Transaction
@@ -64,11 +65,11 @@ class TransactionFilterSet(filters.FilterSet):
 class PortalTransactionFilterSet(filters.FilterSet):
     type = filters.MultipleChoiceFilter(choices=Transaction.Type.choices)
     status = filters.MultipleChoiceFilter(choices=Transaction.Status.choices)
-    wallet_id = filters.NumberFilter(method="filter_wallet", label="Moving money into or out of this wallet")
+    wallet_id = filters.NumberFilter(method="filter_wallet", label=_("Moving money into or out of this wallet"))
     created_after = IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="gte", label="Created at or after (ISO 8601)"
+        field_name="created_at", lookup_expr="gte", label=_("Created at or after (ISO 8601)")
     )
-    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", label="Created before")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", label=_("Created before"))
 
     class Meta:
         model = Transaction

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.core.events import emit
 from crm.core.services import changed_fields, record_activity, snapshot
@@ -26,7 +27,9 @@ def _new_number(is_demo: bool) -> str:
 
 def _check_leverage(group: AccountGroup | None, leverage: int | None) -> None:
     if group is not None and leverage is not None and group.leverages and leverage not in group.leverages:
-        raise ValidationError({"leverage": [f"The group allows {', '.join(map(str, group.leverages))}."]})
+        raise ValidationError(
+            {"leverage": [_("The group allows %(value)s.") % {"value": ", ".join(map(str, group.leverages))}]}
+        )
 
 
 def default_group(currency: Currency, *, is_demo: bool) -> AccountGroup | None:
@@ -52,13 +55,13 @@ def create_wallet(
     """Open a wallet or trading account for a client; its currency follows the group when one is given."""
     if group is not None:
         if group.currency_id != currency.code:
-            raise ValidationError({"group": ["The group is in another currency."]})
+            raise ValidationError({"group": [_("The group is in another currency.")]})
         if group.is_demo != is_demo:
             raise ValidationError(
-                {"group": ["The group is for demo accounts only." if group.is_demo else "Live only."]}
+                {"group": [_("The group is for demo accounts only.") if group.is_demo else _("Live only.")]}
             )
     if not currency.is_enabled:
-        raise ValidationError({"currency": ["The currency is disabled."]})
+        raise ValidationError({"currency": [_("The currency is disabled.")]})
     leverage = leverage or (group.default_leverage if group else None)
     _check_leverage(group, leverage)
     kind = wallet_type or (Wallet.Type.DEMO if is_demo else Wallet.Type.TRADE if group else Wallet.Type.PERSONAL)
@@ -82,7 +85,7 @@ def create_wallet(
         except IntegrityError:
             continue
     else:  # pragma: no cover - 5 collisions in a 10^8 space
-        raise IntegrityError("Could not find a free wallet number.")
+        raise IntegrityError(_("Could not find a free wallet number."))
     record_activity(actor=actor, action="wallet.created", target=wallet, data={"customer": customer.pk})
     emit("wallet.created", wallet_id=wallet.pk, customer_id=customer.pk, is_demo=is_demo, currency=currency.code)
     return wallet
@@ -103,9 +106,9 @@ def update_wallet(wallet: Wallet, *, actor, **values: Any) -> Wallet:
     group = values.get("group", wallet.group)
     if "group" in values and group != wallet.group:
         if has_pending_movement(wallet):
-            raise PendingMovement("A money movement on this account is pending; change the group afterwards.")
+            raise PendingMovement(_("A money movement on this account is pending; change the group afterwards."))
         if group is not None and (group.currency_id != wallet.currency_id or group.is_demo != wallet.is_demo):
-            raise ValidationError({"group": ["The group must match the account's currency and demo/live kind."]})
+            raise ValidationError({"group": [_("The group must match the account's currency and demo/live kind.")]})
     for name, value in values.items():
         setattr(wallet, name, value)
     if "group" in values:
@@ -123,9 +126,9 @@ def change_wallet_currency(wallet: Wallet, *, currency: Currency, actor) -> Wall
     """Change the currency of an account with no money and nothing pending on it."""
     wallet = lock_wallets([wallet])[wallet.pk]
     if has_pending_movement(wallet):
-        raise PendingMovement("A money movement on this account is pending; change the currency afterwards.")
+        raise PendingMovement(_("A money movement on this account is pending; change the currency afterwards."))
     if wallet.balance or wallet.credit or wallet.on_hold or wallet.postings.exists():
-        raise ValidationError({"currency": ["Only an account that never held money can change currency."]})
+        raise ValidationError({"currency": [_("Only an account that never held money can change currency.")]})
     before = snapshot(wallet, ["currency"])
     wallet.currency = currency
     wallet.save(update_fields=["currency", "updated_at"])

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.core.events import emit
 from crm.wallets.exceptions import FourEyesRequired, IdempotencyConflict
@@ -28,7 +29,7 @@ def replayed(customer_id: int | None, request_key: str, *, kind: str, amount: De
     if existing is None:
         return None
     if existing.type != kind or (existing.original_amount or existing.amount) != amount:
-        raise IdempotencyConflict("This idempotency key was already used for another request.")
+        raise IdempotencyConflict(_("This idempotency key was already used for another request."))
     return existing
 
 
@@ -37,9 +38,9 @@ def check_four_eyes(txn: Transaction, actor) -> None:
     if actor is None:
         return
     if actor.pk in (txn.requested_by_id, txn.created_by_id):
-        raise FourEyesRequired("You requested or created this movement; another member of Finance must approve it.")
+        raise FourEyesRequired(_("You requested or created this movement; another member of Finance must approve it."))
     if actor.pk == txn.approved_by_id:
-        raise FourEyesRequired("You already approved this movement; a second approver is needed.")
+        raise FourEyesRequired(_("You already approved this movement; a second approver is needed."))
 
 
 def stamp(txn: Transaction, step: str, actor) -> list[str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from crm.core.money import to_decimal
 from crm.core.services import record_activity
@@ -91,7 +92,7 @@ def confirm_deposit(
     if txn.status != PENDING or txn.type != Transaction.Type.DEPOSIT:
         raise InvalidTransition(txn, to=COMPLETED)
     if actor is not None and user_or_none(actor) and actor.pk == txn.created_by_id:
-        raise OperationNotAllowed("You entered this deposit; another member of Finance must confirm it.")
+        raise OperationNotAllowed(_("You entered this deposit; another member of Finance must confirm it."))
     if amount is not None and to_decimal(amount) != txn.amount:
         amount = check_precision(to_decimal(amount), txn.currency)
         txn.original_amount, txn.amount = txn.amount, amount
@@ -177,7 +178,7 @@ def _reverse_deposit(txn: Transaction, *, to: str, reason: str, actor) -> Transa
     if txn.type != Transaction.Type.DEPOSIT or txn.status != COMPLETED:
         raise InvalidTransition(txn, to=to)
     if user_or_none(actor) and actor.pk == txn.created_by_id:
-        raise OperationNotAllowed("You entered this deposit; another member of Finance must reverse it.")
+        raise OperationNotAllowed(_("You entered this deposit; another member of Finance must reverse it."))
     step = "refund" if to == REFUNDED else "chargeback"
     locked = lock_wallets([txn.wallet])
     wallet = locked[txn.wallet_id]

@@ -19,6 +19,7 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crm.core.money import format_money
 from crm.core.services import get_setting
@@ -43,7 +44,11 @@ ONBOARDING_STAGE = {DEPOSIT: OnboardingStage.BEFORE_DEPOSIT, WITHDRAW: Onboardin
 # What the money rules read of the client; the rest of the row is not fetched under the lock.
 LOCKED_CUSTOMER_FIELDS = ("id", "status", "verification_level_id", "country", "user_id")
 COUNTED = [Transaction.Status.PENDING, Transaction.Status.APPROVED, Transaction.Status.COMPLETED]
-OPERATION_NOUNS = {DEPOSIT: _("Deposits"), WITHDRAW: _("Withdrawals"), TRANSFER: _("Transfers")}
+OPERATION_NOUNS = {
+    DEPOSIT: gettext_lazy("Deposits"),
+    WITHDRAW: gettext_lazy("Withdrawals"),
+    TRANSFER: gettext_lazy("Transfers"),
+}
 CONTACT_SUPPORT = "contact_support"
 
 

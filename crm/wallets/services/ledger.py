@@ -27,6 +27,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.core.money import format_money, to_decimal
 from crm.wallets.exceptions import IdempotencyConflict, InsufficientFunds, UnbalancedEntry
@@ -49,9 +50,9 @@ def _as_leg(value: LegLike) -> Leg:
     leg = value if isinstance(value, Leg) else Leg(*value)
     amount = to_decimal(leg.amount)
     if amount == 0:
-        raise UnbalancedEntry("A posting cannot be zero.", fields={"amount": ["Must not be zero."]})
+        raise UnbalancedEntry(_("A posting cannot be zero."), fields={"amount": [_("Must not be zero.")]})
     if leg.bucket not in BUCKET_COLUMNS:
-        raise UnbalancedEntry(f"Unknown bucket {leg.bucket!r}.")
+        raise UnbalancedEntry(_("Unknown bucket %(bucket)s.") % {"bucket": repr(leg.bucket)})
     return Leg(leg.wallet, amount, Bucket(leg.bucket))
 
 
@@ -150,7 +151,7 @@ def _check_balanced(legs: Sequence[Leg], currencies: dict[int, str]) -> None:
     unbalanced = {code: total for code, total in totals.items() if total != 0}
     if unbalanced:
         detail = ", ".join(format_money(total, code) for code, total in sorted(unbalanced.items()))
-        raise UnbalancedEntry(f"The postings do not sum to zero per currency: {detail}.")
+        raise UnbalancedEntry(_("The postings do not sum to zero per currency: %(detail)s.") % {"detail": detail})
 
 
 def _check_precision(legs: Sequence[Leg], currencies: dict[int, str], locked: dict[int, Wallet]) -> None:
@@ -161,7 +162,10 @@ def _check_precision(legs: Sequence[Leg], currencies: dict[int, str], locked: di
     for leg in legs:
         code = currencies[leg.wallet.pk]
         if leg.amount != leg.amount.quantize(Decimal(1).scaleb(-minor.get(code, 8))):
-            raise UnbalancedEntry(f"{format_money(leg.amount, code)} has more decimals than {code} allows.")
+            raise UnbalancedEntry(
+                _("%(amount)s has more decimals than %(code)s allows.")
+                % {"amount": format_money(leg.amount, code), "code": code}
+            )
 
 
 def post_entry(
@@ -188,10 +192,10 @@ def post_entry(
 
 def _post_entry(idempotency_key, postings, kind, description, actor, transaction_obj, reverses, locked):
     if not idempotency_key:
-        raise IdempotencyConflict("Every posting call needs an idempotency key.")
+        raise IdempotencyConflict(_("Every posting call needs an idempotency key."))
     legs = [_as_leg(p) for p in postings]
     if len(legs) < 2:
-        raise UnbalancedEntry("An entry needs at least two postings.")
+        raise UnbalancedEntry(_("An entry needs at least two postings."))
     locked = dict(locked or {})
     locked.update(lock_wallets({leg.wallet.pk for leg in legs if leg.wallet.pk not in locked and not _is_system(leg)}))
     wallets = {leg.wallet.pk: locked.get(leg.wallet.pk, leg.wallet) for leg in legs}
@@ -359,7 +363,8 @@ def _same_or_refuse(existing: JournalEntry, legs: Sequence[Leg]) -> JournalEntry
     stored = existing.postings.values_list("wallet_id", "bucket", "amount")
     if _signature(stored) != _signature((leg.wallet.pk, leg.bucket, leg.amount) for leg in legs):
         raise IdempotencyConflict(
-            f"The key {existing.idempotency_key!r} was already used for different postings.",
+            _("The key %(idempotency_key)s was already used for different postings.")
+            % {"idempotency_key": repr(existing.idempotency_key)},
         )
     return existing
 
@@ -378,9 +383,13 @@ def _apply(legs: Sequence[Leg], locked: dict[int, Wallet]) -> dict[int, dict[str
         if negative and not wallet.allow_negative:
             column = negative[0]
             raise InsufficientFunds(
-                f"Wallet {wallet.number} has {format_money(getattr(wallet, column), wallet.currency)} "
-                f"({column.replace('_', ' ')}); it cannot go below zero.",
-                fields={"amount": ["Insufficient funds."]},
+                _("Wallet %(number)s has %(value)s (%(value2)s); it cannot go below zero.")
+                % {
+                    "number": wallet.number,
+                    "value": format_money(getattr(wallet, column), wallet.currency),
+                    "value2": column.replace("_", " "),
+                },
+                fields={"amount": [_("Insufficient funds.")]},
             )
         new_values[pk] = values
     return new_values

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from crm.core.money import to_decimal
 from crm.core.services import get_setting, record_activity
@@ -62,14 +63,14 @@ def create_movement(
     if kind not in MOVEMENTS:
         raise ValidationError({"type": [f"{kind} cannot be entered by hand."]})
     if add_to_credit and kind not in CREDIT_TYPES:
-        raise ValidationError({"add_to_credit": ["Only bonuses and corrections move the credit line."]})
+        raise ValidationError({"add_to_credit": [_("Only bonuses and corrections move the credit line.")]})
     amount = to_decimal(amount)
     earlier = replayed(wallet.customer_id, request_key, kind=kind, amount=amount)
     if earlier is not None:
         return earlier
     wallet = lock_wallets([wallet])[wallet.pk]
     if wallet.is_system:
-        raise OperationNotAllowed("System accounts move only as the other side of a client movement.")
+        raise OperationNotAllowed(_("System accounts move only as the other side of a client movement."))
     check_precision(amount, wallet.currency)
     txn = Transaction.objects.create(
         type=kind,
@@ -142,7 +143,7 @@ def reject_movement(txn: Transaction, *, actor, reason: str) -> Transaction:
     if txn.status != Transaction.Status.PENDING or txn.type not in MOVEMENTS:
         raise InvalidTransition(txn, to=Transaction.Status.REJECTED)
     if not reason.strip():
-        raise ValidationError({"reason": ["Say why the movement is rejected."]})
+        raise ValidationError({"reason": [_("Say why the movement is rejected.")]})
     txn.status = Transaction.Status.REJECTED if txn.created_by_id else Transaction.Status.FAILED
     txn.rejection_reason = reason[:255]
     fields = stamp(txn, "rejected", actor)
@@ -158,14 +159,14 @@ def top_up_demo(wallet: Wallet, *, amount: Decimal, actor, request_key: str = ""
     amount = to_decimal(amount)
     wallet = lock_wallets([wallet])[wallet.pk]
     if not wallet.is_demo:
-        raise OperationNotAllowed("Only demo accounts can be topped up.", code="not_demo")
+        raise OperationNotAllowed(_("Only demo accounts can be topped up."), code="not_demo")
     earlier = replayed(wallet.customer_id, request_key, kind=T.CORRECTION, amount=amount)
     if earlier is not None:
         return earlier
     check_precision(amount, wallet.currency)
     ceiling = Decimal(str(get_setting("wallets.demo_max_balance", default=DEFAULT_DEMO_MAX_BALANCE)))
     if wallet.balance + amount > ceiling:
-        raise ValidationError({"amount": [f"A demo balance stays at or below {ceiling}."]})
+        raise ValidationError({"amount": [_("A demo balance stays at or below %(ceiling)s.") % {"ceiling": ceiling}]})
     txn = Transaction.objects.create(
         type=T.CORRECTION,
         status=Transaction.Status.PENDING,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from crm.core.services import get_setting, set_setting
 from crm.customers.models import Customer
@@ -37,9 +38,16 @@ def configure_default_wallet(*, platform: Platform, group: AccountGroup, actor) 
     """Set the platform and group of the wallet every new client gets; the group must be an enabled one of
     the platform."""
     if group.platform_id != platform.pk:
-        raise ValidationError({"group": [f"The group is on {group.platform.name}, not {platform.name}."]})
+        raise ValidationError(
+            {
+                "group": [
+                    _("The group is on %(name)s, not %(name2)s.")
+                    % {"name": group.platform.name, "name2": platform.name}
+                ]
+            }
+        )
     if not (group.is_enabled and platform.is_enabled):
-        raise ValidationError({"group": ["The group or its platform is disabled."]})
+        raise ValidationError({"group": [_("The group or its platform is disabled.")]})
     set_setting(DEFAULT_PLATFORM_KEY, platform.name, description="Platform of a new client's wallet.", actor=actor)
     set_setting(DEFAULT_GROUP_KEY, group.name, description="Account group of a new client's wallet.", actor=actor)
     return group

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from crm.core.money import ROUNDING_PAYOUT, ROUNDING_STORE, to_decimal
 from crm.core.services import changed_fields, record_activity, snapshot
@@ -26,7 +27,7 @@ def quantize(amount: Decimal | str | int, currency: Currency, *, rounding: str =
 def check_precision(amount: Decimal, currency: Currency, *, field: str = "amount") -> Decimal:
     """Refuse amounts that are not positive or are finer than the currency's minor units."""
     if amount <= 0:
-        raise ValidationError({field: ["Must be greater than zero."]})
+        raise ValidationError({field: [_("Must be greater than zero.")]})
     if amount != amount.quantize(currency.quantum):
         raise ValidationError({field: [f"{currency.code} has {currency.minor_units} decimals at most."]})
     return amount
@@ -49,7 +50,9 @@ def direct_rate(from_code: str, to_code: str) -> Decimal:
     if inverse:
         return (Decimal(1) / inverse).quantize(RATE_QUANTUM)
     raise NoExchangeRate(
-        f"There is no exchange rate from {from_code} to {to_code}.", fields={"currency": ["No rate."]}
+        _("There is no exchange rate from %(from_code)s to %(to_code)s.")
+        % {"from_code": from_code, "to_code": to_code},
+        fields={"currency": [_("No rate.")]},
     )
 
 
@@ -115,11 +118,11 @@ def save_exchange_rate(quote: ExchangeRate | None = None, *, actor, **values: An
 def _check_path(conversion: CurrencyConversion) -> None:
     steps = conversion.path.split(">")
     if steps[0] != conversion.source_id or steps[-1] != conversion.target_id:
-        raise ValidationError({"path": ["The path must start with the source and end with the target."]})
+        raise ValidationError({"path": [_("The path must start with the source and end with the target.")]})
     known = set(Currency.objects.filter(code__in=steps).values_list("code", flat=True))
     unknown = [code for code in steps if code not in known]
     if unknown:
-        raise ValidationError({"path": [f"Unknown currencies: {', '.join(unknown)}."]})
+        raise ValidationError({"path": [_("Unknown currencies: %(unknown)s.") % {"unknown": ", ".join(unknown)}]})
 
 
 @transaction.atomic

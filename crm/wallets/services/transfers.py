@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.core.money import to_decimal
 from crm.core.services import record_activity
@@ -36,7 +37,7 @@ def transfer_between_wallets(
     """
     amount = to_decimal(amount)
     if source.pk == target.pk:
-        raise ValidationError({"target_wallet": ["Choose another wallet."]})
+        raise ValidationError({"target_wallet": [_("Choose another wallet.")]})
     customer = lock_customer(customer)
     earlier = replayed(customer.pk, request_key, kind=Transaction.Type.WALLET_TRANSFER, amount=amount)
     if earlier is not None:
@@ -47,20 +48,20 @@ def transfer_between_wallets(
     check_client_operation(customer, operation=TRANSFER, wallet=source, amount=amount)
     if target.customer_id != customer.pk or not target.is_enabled or not target.can_transfer:
         raise OperationNotAllowed(
-            "The target wallet cannot receive transfers; choose another wallet or contact support.",
+            _("The target wallet cannot receive transfers; choose another wallet or contact support."),
             code="wallet_operation_off",
             fields={"target_wallet": [target.number], "next_step": ["contact_support"]},
         )
     if target.is_demo != source.is_demo:
         raise OperationNotAllowed(
-            "Money does not move between demo and live accounts; choose a wallet of the same kind.",
+            _("Money does not move between demo and live accounts; choose a wallet of the same kind."),
             code="demo_wallet",
             fields={"target_wallet": [target.number], "next_step": ["use_live_wallet"]},
         )
 
     conversion = convert(amount, source.currency, target.currency)
     if conversion.converted <= 0:
-        raise ValidationError({"amount": ["Too small to convert."]})
+        raise ValidationError({"amount": [_("Too small to convert.")]})
     txn = Transaction.objects.create(
         type=Transaction.Type.WALLET_TRANSFER,
         status=Transaction.Status.COMPLETED,

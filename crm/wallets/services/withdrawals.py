@@ -26,6 +26,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from crm.core.money import format_money, to_decimal
 from crm.core.services import record_activity
@@ -82,7 +83,7 @@ def request_withdrawal(
     wallet = locked[wallet.pk]
     check_precision(amount, wallet.currency)
     if fee < 0 or fee >= amount:
-        raise ValidationError({"amount": ["The amount does not cover the fee."]})
+        raise ValidationError({"amount": [_("The amount does not cover the fee.")]})
     limits = check_client_operation(customer, operation=WITHDRAW, wallet=wallet, amount=amount)
     is_staff = bool(getattr(actor, "is_staff", False))
     txn = Transaction.objects.create(
@@ -135,11 +136,13 @@ def approve_withdrawal(txn: Transaction, *, actor, amount: Decimal | None = None
         txn.comment = f"{txn.comment}\n{comment}".strip() if txn.comment else comment
     if amount is not None and to_decimal(amount) != txn.amount:
         if txn.approved_by_id:
-            raise FourEyesRequired("The amount can change only at the first approval.", code="amount_locked")
+            raise FourEyesRequired(_("The amount can change only at the first approval."), code="amount_locked")
         amount = check_precision(to_decimal(amount), txn.currency)
         if amount > held_amount(txn) or amount <= txn.fee:
             on_hold = format_money(held_amount(txn), txn.currency)
-            raise ValidationError({"amount": [f"Between the fee and the {on_hold} on hold."]})
+            raise ValidationError(
+                {"amount": [_("Between the fee and the %(on_hold)s on hold.") % {"on_hold": on_hold}]}
+            )
         txn.original_amount, txn.amount = held_amount(txn), amount
     if txn.approved_by_id is None:
         fields = stamp(txn, "approved", actor)
@@ -208,7 +211,7 @@ def reject_withdrawal(txn: Transaction, *, actor, reason: str) -> Transaction:
     if txn.status != PENDING or txn.type != WITHDRAWAL:
         raise InvalidTransition(txn, to=Transaction.Status.REJECTED)
     if not reason.strip():
-        raise ValidationError({"reason": ["Say why the withdrawal is rejected."]})
+        raise ValidationError({"reason": [_("Say why the withdrawal is rejected.")]})
     return _release(txn, actor=actor, status=Transaction.Status.REJECTED, reason=reason)
 
 
@@ -233,10 +236,12 @@ def refund_withdrawal(txn: Transaction, *, actor, comment: str = "") -> Transact
         raise InvalidTransition(txn, to=Transaction.Status.REFUNDED)
     if txn.status == APPROVED and txn.provider:
         raise PayoutUnderWay(
-            "The provider is paying this withdrawal out; wait for the payout, or mark the payout failed."
+            _("The provider is paying this withdrawal out; wait for the payout, or mark the payout failed.")
         )
     if actor is not None and actor.pk in (txn.requested_by_id, txn.created_by_id):
-        raise FourEyesRequired("You requested or created this withdrawal; another member of Finance must refund it.")
+        raise FourEyesRequired(
+            _("You requested or created this withdrawal; another member of Finance must refund it.")
+        )
     _give_back(txn, step="refund", actor=actor)
     txn.status = Transaction.Status.REFUNDED
     if comment:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.validators import MaxLengthValidator, MinLengthValidator
+from django.utils.translation import gettext as _
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -114,7 +115,7 @@ class PeriodQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs.get("start") and attrs.get("end") and attrs["start"] > attrs["end"]:
-            raise serializers.ValidationError({"end": ["Must not be before start."]})
+            raise serializers.ValidationError({"end": [_("Must not be before start.")]})
         return attrs
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -174,13 +175,13 @@ class PortalAuthViewSet(viewsets.GenericViewSet):
                 user_id, device_id = old.get("user_id"), old.get(security.DEVICE_CLAIM)
                 customer = Customer.objects.filter(user_id=user_id).select_related("user").first()
                 if customer is None or services.portal_customer_of(customer.user) is None:
-                    raise InvalidRefreshToken("This account cannot use the portal.", code="account_not_allowed")
+                    raise InvalidRefreshToken(_("This account cannot use the portal."), code="account_not_allowed")
                 if device_id:
                     Device.objects.filter(pk=device_id, user_id=user_id).update(
                         refresh_jti=RefreshToken(tokens["refresh"])["jti"]
                     )
         except TokenError as exc:
-            raise InvalidRefreshToken("The refresh token is not valid.") from exc
+            raise InvalidRefreshToken(_("The refresh token is not valid.")) from exc
         return Response(tokens)
 
     @extend_schema(
@@ -196,9 +197,9 @@ class PortalAuthViewSet(viewsets.GenericViewSet):
         try:
             token = RefreshToken(data["refresh"])
         except TokenError as exc:
-            raise InvalidRefreshToken("The refresh token is not valid.") from exc
+            raise InvalidRefreshToken(_("The refresh token is not valid.")) from exc
         if str(token.get("user_id")) != str(request.user.pk):
-            raise InvalidRefreshToken("The refresh token is not yours.")
+            raise InvalidRefreshToken(_("The refresh token is not yours."))
         token.blacklist()
         return Response({"success": True})
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -30,7 +31,7 @@ def token_claim(request: Request, name: str) -> Any:
 class NotImpersonated(BasePermission):
     """Refuses account-security changes to a staff member logged in as the client."""
 
-    message = "Not allowed while a staff member is logged in as the client."
+    message = _("Not allowed while a staff member is logged in as the client.")
 
     def has_permission(self, request: Request, view) -> bool:
         return token_claim(request, IMPERSONATOR_CLAIM) is None

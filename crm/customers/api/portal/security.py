@@ -5,6 +5,7 @@ from __future__ import annotations
 from base64 import b32encode
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -122,7 +123,7 @@ class PortalTwoFactorViewSet(viewsets.GenericViewSet):
     @action(detail=False, methods=["post"])
     def setup(self, request: Request) -> Response:
         if security.has_two_factor(request.user):
-            raise Conflict("Two-factor is already on.", code="two_factor_enabled")
+            raise Conflict(_("Two-factor is already on."), code="two_factor_enabled")
         device = user_services.start_totp_setup(request.user)
         return Response({"secret": b32encode(device.bin_key).decode(), "config_url": device.config_url})
 
@@ -138,7 +139,7 @@ class PortalTwoFactorViewSet(viewsets.GenericViewSet):
         code = self._code(request)
         device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
         if device is None:
-            raise DomainError("Start the set-up first.", code="two_factor_not_started")
+            raise DomainError(_("Start the set-up first."), code="two_factor_not_started")
         user_services.confirm_totp_device(device, token=code)
         return Response({"recovery_codes": security.new_recovery_codes(request.user)})
 
@@ -166,13 +167,13 @@ class PortalTwoFactorViewSet(viewsets.GenericViewSet):
         serializer = s.TwoFactorDisableInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         if not request.user.check_password(serializer.validated_data["password"]):
-            raise DomainError("The password is wrong.", code="wrong_password", fields={"password": ["Wrong."]})
+            raise DomainError(_("The password is wrong."), code="wrong_password", fields={"password": [_("Wrong.")]})
         self._require_code(request, serializer.validated_data["code"])
         security.disable_two_factor(request.user, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _require_code(self, request: Request, code: str) -> None:
         if not security.has_two_factor(request.user):
-            raise DomainError("Two-factor is off.", code="two_factor_disabled")
+            raise DomainError(_("Two-factor is off."), code="two_factor_disabled")
         if not security.verify_second_factor(request.user, code):
-            raise DomainError("The code is not valid.", code="invalid_otp", fields={"code": ["Wrong code."]})
+            raise DomainError(_("The code is not valid."), code="invalid_otp", fields={"code": [_("Wrong code.")]})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from django_countries.serializer_fields import CountryField
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
@@ -112,7 +113,7 @@ class PasswordResetInputSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs["password"] != attrs["password_confirmation"]:
-            raise serializers.ValidationError({"password_confirmation": ["The passwords differ."]})
+            raise serializers.ValidationError({"password_confirmation": [_("The passwords differ.")]})
         return attrs
 
 
