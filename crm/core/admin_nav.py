@@ -93,6 +93,13 @@ navigation = [
             },
             link(_("Wallets"), "account_balance_wallet", "admin:wallets_wallet_changelist", "wallets.view_wallet"),
             link(_("Journal"), "menu_book", "admin:wallets_journalentry_changelist", "wallets.view_journalentry"),
+            {
+                "title": _("Provider contradictions"),
+                "icon": "report",
+                "link": lambda request: reverse("admin:payments_providercontradiction_changelist") + "?to_review=yes",
+                "badge": "crm.payments.admin.contradictions_to_review",
+                "permission": has_perm("payments.view_providercontradiction"),
+            },
             link(
                 _("Provider webhooks"),
                 "webhook",
