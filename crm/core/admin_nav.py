@@ -97,7 +97,6 @@ navigation = [
                 "title": _("Provider contradictions"),
                 "icon": "report",
                 "link": lambda request: reverse("admin:payments_providercontradiction_changelist") + "?to_review=yes",
-                "badge": "crm.payments.admin.contradictions_to_review",
                 "permission": has_perm("payments.view_providercontradiction"),
             },
             link(

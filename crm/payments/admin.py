@@ -371,8 +371,3 @@ class ProviderContradictionAdmin(ReadOnlyAdminMixin, ObjectActionAdminMixin, Mod
         work = lambda c: services_contradictions.review_contradiction(c, actor=request.user, note=note)  # noqa: E731
         return self.run_object_action(request, object_id, work, _("Marked as reviewed."))
 
-
-def contradictions_to_review(request: HttpRequest) -> int | str:
-    """The menu badge: how many contradictions this staff member may see are waiting for review."""
-    count = ProviderContradiction.objects.visible_to(request.user).to_review().count()
-    return count or ""

@@ -13,7 +13,7 @@ contradicts the recorded outcome: "succeeded" after "failed" (or after staff rej
 after "completed", "completed" after a payout "failed" and its money went back, and so on; whichever of two
 contradicting events is processed first wins (each is processed under the row's lock), and the other is not
 applied: no money moves, the webhook is marked `conflict`, and a `ProviderContradiction` with both payloads
-goes to Finance's queue (admin: Provider contradictions, with the count in the menu), with the outbox event
+goes to Finance's queue (admin: Money, Provider contradictions, to review), with the outbox event
 `payment.contradicted` for whoever subscribes (emails, chat).
 """
 
