@@ -112,6 +112,12 @@ navigation = [
             },
             link(_("Wallets"), "account_balance_wallet", "admin:wallets_wallet_changelist", "wallets.view_wallet"),
             link(_("Journal"), "menu_book", "admin:wallets_journalentry_changelist", "wallets.view_journalentry"),
+            {
+                "title": _("Provider contradictions"),
+                "icon": "report",
+                "link": lambda request: reverse("admin:payments_providercontradiction_changelist") + "?to_review=yes",
+                "permission": has_perm("payments.view_providercontradiction"),
+            },
             link(
                 _("Provider webhooks"),
                 "webhook",

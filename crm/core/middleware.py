@@ -1,10 +1,11 @@
 import ipaddress
+import logging
 from collections.abc import Callable
 from urllib.parse import unquote_plus
 
 from django.conf import settings
-from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.core.exceptions import BadRequest, PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
 from crm.core import context
@@ -12,6 +13,7 @@ from crm.core.i18n import activate_for_request
 
 # Paths whose callers are programs: they get the API's JSON error body, never an HTML page.
 API_PATH_PREFIXES = ("/api/", "/webhooks/", "/tradersroom/api/")
+request_logger = logging.getLogger("django.request")
 NUL_REFUSED = "NUL characters (\\u0000) are not allowed."
 
 
@@ -112,12 +114,17 @@ class RefuseNulInQueryMiddleware:
 
 
 class ApiBodyErrorMiddleware:
-    """A body Django refuses while a view reads it (larger than DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields or
-    files, unreadable) answers callers of the API paths 413 or 400 in the API's error body, DEBUG or not.
+    """Errors under the API paths answer the API's error body, never an HTML page, DEBUG or not.
 
-    Django would answer an HTML page (its 400 page, or the technical page under DEBUG). The API's parsers
-    (`crm.core.api.parsers`) refuse such bodies themselves; this covers the views that read `request.body` or
-    `request.POST` directly (webhooks) and anything else that does.
+    A body Django refuses while a view reads it (larger than DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields or
+    files, unreadable) answers 413 or 400. Django would answer an HTML page (its 400 page, or the technical page
+    under DEBUG). The API's parsers (`crm.core.api.parsers`) refuse such bodies themselves; this covers the views
+    that read `request.body` or `request.POST` directly (webhooks) and anything else that does.
+
+    Any other uncaught error answers 500 `server_error`: with DEBUG off Django's handler500
+    (`crm.core.api.views.server_error`) does it; with DEBUG on (the embedded default, `config.settings.local`)
+    Django would send its technical page, traceback and settings included, to a provider or a portal, so this
+    answers instead, after logging the error as Django does (logger `django.request`).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -136,6 +143,11 @@ class ApiBodyErrorMiddleware:
             return JsonResponse(error_body("too_large", _("The request body is too large.")), status=413)
         if isinstance(exception, SuspiciousOperation | BadRequest):
             return JsonResponse(error_body("bad_request", _("The request cannot be read.")), status=400)
+        if settings.DEBUG and not isinstance(exception, Http404 | PermissionDenied):
+            request_logger.error(
+                "Internal Server Error: %s", request.path, exc_info=exception, extra={"status_code": 500}
+            )
+            return JsonResponse(error_body("server_error", _("Server error.")), status=500)
         return None
 
 

@@ -36,6 +36,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
 
@@ -136,9 +137,9 @@ def lease_held(kind: Kind, claimed_at: dt.datetime | None, *, now: dt.datetime |
 
 
 def _task(kind: Kind):
-    from crm.core.periodic import celery_app
-
-    return celery_app().tasks[kind.task_name]
+    # The task object itself (a module attribute): looking it up in the app's registry would import every task
+    # module again, which in a worker runs Django's system checks on every send.
+    return import_string(kind.task_name)
 
 
 def send(kind: Kind, pk: Any) -> bool:

@@ -17,7 +17,7 @@ from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from crm.core.admin import ObjectActionAdminMixin, ReadOnlyAdminMixin
 from crm.customers.forms import ConfirmDialogForm
-from crm.payments import services, services_payouts
+from crm.payments import services, services_contradictions, services_payouts
 from crm.payments.adapters import ProviderEvent, SandboxAdapter
 from crm.payments.models import (
     PaymentMethod,
@@ -25,6 +25,7 @@ from crm.payments.models import (
     PaymentMethodGroup,
     PaymentProvider,
     Payout,
+    ProviderContradiction,
     WebhookEvent,
     WhitelistedAddress,
 )
@@ -82,17 +83,50 @@ class WhitelistedAddressAdmin(ModelAdmin):
         return super().get_queryset(request).visible_to(request.user)
 
 
+class ReprocessDialogForm(BaseDialogForm):
+    reason = forms.CharField(max_length=255, label=_("Reason"), widget=UnfoldAdminTextInputWidget)
+
+
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(ReadOnlyAdminMixin, ModelAdmin):
-    list_display = ("id", "provider", "event_id", "event_type", "signature", "status", "received_at", "processed_at")
+class WebhookEventAdmin(ReadOnlyAdminMixin, ObjectActionAdminMixin, ModelAdmin):
+    list_display = (
+        "id", "provider", "event_id", "event_type", "signature", "status", "attempts", "received_at", "processed_at",
+    )  # fmt: skip
     list_filter = ("provider", "status", "signature_valid")
     list_select_related = ("provider",)
-    search_fields = ("=event_id",)
+    search_fields = ("=event_id", "=reference")
     show_full_result_count = False
+    actions_detail = ["reprocess"]
 
     @display(description=_("Signature"), label={True: "success", False: "danger"})
     def signature(self, obj: WebhookEvent) -> tuple[bool, str]:
         return obj.signature_valid, "valid" if obj.signature_valid else "forged"
+
+    def has_reprocess_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
+        if not request.user.has_perm("payments.reprocess_webhookevent"):
+            return False
+        return (
+            not object_id
+            or WebhookEvent.objects.filter(
+                pk=object_id, signature_valid=True, status__in=services.REPROCESSABLE
+            ).exists()
+        )
+
+    @action(
+        description=_("Process again"),
+        url_path="reprocess",
+        icon="replay",
+        permissions=["reprocess"],
+        dialog={
+            "title": _("Process this webhook again (money moves at most once)"),
+            "form_class": ReprocessDialogForm,
+            "form_submit_text": _("Process again"),
+        },
+    )
+    def reprocess(self, request: HttpRequest, form: ReprocessDialogForm, object_id: str) -> HttpResponse:
+        reason = form.cleaned_data["reason"]
+        work = lambda w: services.reprocess_webhook(w, actor=request.user, reason=reason)  # noqa: E731
+        return self.run_object_action(request, object_id, work, _("Queued to be processed again."))
 
 
 class NeedsFinanceFilter(admin.SimpleListFilter):
@@ -268,3 +302,71 @@ class PayoutAdmin(ReadOnlyAdminMixin, ObjectActionAdminMixin, ModelAdmin):
         kind = form.cleaned_data["outcome"]
         work = lambda p: services_payouts.sandbox_outcome(p, kind=kind)  # noqa: E731
         return self.run_object_action(request, object_id, work, _("The sandbox sent %(kind)s.") % {"kind": kind})
+
+
+class ReviewedFilter(admin.SimpleListFilter):
+    title = _("Review")
+    parameter_name = "to_review"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", _("To review"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.to_review() if self.value() == "yes" else queryset
+
+
+class ContradictionReviewDialogForm(BaseDialogForm):
+    note = forms.CharField(max_length=1000, label=_("What was found and done"), widget=UnfoldAdminTextInputWidget)
+
+
+@admin.register(ProviderContradiction)
+class ProviderContradictionAdmin(ReadOnlyAdminMixin, ObjectActionAdminMixin, ModelAdmin):
+    """Provider statuses that contradicted the recorded outcome: Finance's queue, both payloads side by side."""
+
+    list_display = (
+        "id", "transaction", "customer", "recorded_status", "reported_event", "provider", "created_at",
+        "reviewed_by",
+    )  # fmt: skip
+    list_filter = (ReviewedFilter, "reported_event", "recorded_status", ("created_at", RangeDateTimeFilter))
+    list_filter_submit = True
+    list_select_related = ("webhook__provider", "transaction__customer", "reviewed_by")
+    search_fields = ("=id", "=transaction__id", "=webhook__event_id")
+    show_full_result_count = False
+    readonly_fields = (
+        "transaction", "recorded_status", "reported_event", "webhook", "earlier_webhook", "recorded_payload",
+        "reported_payload", "created_at", "reviewed_by", "reviewed_at", "review_note",
+    )  # fmt: skip
+    fields = readonly_fields
+    actions_detail = ["reviewed"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return ProviderContradiction.objects.visible_to(request.user).for_list()
+
+    @display(description=_("Client"))
+    def customer(self, obj: ProviderContradiction) -> Any:
+        return obj.transaction.customer
+
+    @display(description=_("Provider"))
+    def provider(self, obj: ProviderContradiction) -> Any:
+        return obj.webhook.provider
+
+    def has_review_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
+        if not request.user.has_perm("payments.review_providercontradiction"):
+            return False
+        return not (object_id and ProviderContradiction.objects.filter(pk=object_id, reviewed_at__isnull=False))
+
+    @action(
+        description=_("Reviewed"),
+        url_path="reviewed",
+        icon="task_alt",
+        permissions=["review"],
+        dialog={
+            "title": _("Looked into with the provider: take it off the queue"),
+            "form_class": ContradictionReviewDialogForm,
+            "form_submit_text": _("Done"),
+        },
+    )
+    def reviewed(self, request: HttpRequest, form: ContradictionReviewDialogForm, object_id: str) -> HttpResponse:
+        note = form.cleaned_data["note"]
+        work = lambda c: services_contradictions.review_contradiction(c, actor=request.user, note=note)  # noqa: E731
+        return self.run_object_action(request, object_id, work, _("Marked as reviewed."))

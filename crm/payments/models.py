@@ -193,10 +193,13 @@ class WebhookEvent(models.Model):
         REJECTED = "rejected", _("Rejected (bad signature)")
         FAILED = "failed", _("Failed")
         IGNORED = "ignored", _("Ignored")
+        CONFLICT = "conflict", _("Contradicts the recorded outcome")
 
     provider = models.ForeignKey(PaymentProvider, on_delete=models.PROTECT, related_name="webhooks")
     event_id = models.CharField(max_length=200, blank=True)
     event_type = models.CharField(max_length=100, blank=True)
+    # Our reference of the payment or payout it is about, once processed.
+    reference = models.CharField(max_length=64, blank=True, db_index=True)
     headers = models.JSONField(default=dict)
     body = models.TextField()
     remote_ip = models.GenericIPAddressField(null=True, blank=True)
@@ -224,6 +227,7 @@ class WebhookEvent(models.Model):
                 name="webhook_pending_idx",
             )
         ]
+        permissions = [("reprocess_webhookevent", "Can process a provider webhook again, with a reason")]
 
     def __str__(self) -> str:
         return f"{self.provider_id} {self.event_id or '-'}"
@@ -305,3 +309,45 @@ class Payout(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Payout {self.reference[:12]}"
+
+
+class ProviderContradictionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ProviderContradictionQuerySet:
+        """Contradictions about the transactions this staff user may see."""
+        return self.filter(transaction__in=Transaction.objects.visible_to(user))
+
+    def for_list(self) -> ProviderContradictionQuerySet:
+        return self.select_related("webhook__provider", "transaction__customer", "reviewed_by")
+
+    def to_review(self) -> ProviderContradictionQuerySet:
+        return self.filter(reviewed_at__isnull=True)
+
+
+class ProviderContradiction(models.Model):
+    """A provider status that contradicts the outcome we recorded (succeeded after failed ...): no money moved;
+    Finance's to look at, with both payloads (the recorded outcome's webhook, when a webhook set it)."""
+
+    webhook = models.ForeignKey(WebhookEvent, on_delete=models.PROTECT, related_name="contradictions")
+    earlier_webhook = models.ForeignKey(
+        WebhookEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="contradicted_by"
+    )
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="provider_contradictions")
+    recorded_status = models.CharField(max_length=20, help_text=_("Our status when the provider's event came."))
+    reported_event = models.CharField(max_length=100)
+    recorded_payload = models.JSONField(default=dict, blank=True)
+    reported_payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    objects = ProviderContradictionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [("review_providercontradiction", "Can mark provider contradictions as reviewed")]
+
+    def __str__(self) -> str:
+        return f"{self.reported_event} on {self.recorded_status} #{self.transaction_id}"

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.core import work
-from crm.core.exceptions import DomainError, NotFound
+from crm.core.exceptions import Conflict, DomainError, NotFound
 from crm.core.money import ROUNDING_CHARGE, format_money, to_decimal
 from crm.core.services import changed_fields, record_activity, set_setting, snapshot
 from crm.customers.models import Customer
@@ -27,6 +27,7 @@ from crm.payments.models import (
     WebhookEvent,
     WhitelistedAddress,
 )
+from crm.payments.services_contradictions import contradicted_status, record_contradiction
 from crm.payments.services_payouts import apply_payout_event
 from crm.payments.work import WEBHOOKS
 from crm.wallets import services as wallets
@@ -352,6 +353,41 @@ def give_up_webhooks(pks: list[int]) -> None:
         record_activity(actor=None, action="webhook.gave_up", target=webhook, data={"attempts": webhook.attempts})
 
 
+REPROCESSABLE = (
+    WebhookEvent.Status.RECEIVED,
+    WebhookEvent.Status.FAILED,
+    WebhookEvent.Status.IGNORED,
+    WebhookEvent.Status.CONFLICT,
+)
+
+
+@transaction.atomic
+def reprocess_webhook(webhook: WebhookEvent, *, actor, reason: str) -> WebhookEvent:
+    """Finance processes an authentic webhook again (after fixing what made it fail, or one stuck), saying why.
+
+    The webhook goes back to received with its attempts reset and is queued (stored work: the sweep takes it
+    if the message is lost); the previous outcome and the reason are recorded. Processing is idempotent, so
+    money moves at most once. Forged webhooks and processed ones are refused.
+    """
+    if not (reason or "").strip():
+        raise ValidationError({"reason": ["Say why the webhook is processed again."]})
+    webhook = WebhookEvent.objects.select_for_update().get(pk=webhook.pk)
+    if not webhook.signature_valid or webhook.status not in REPROCESSABLE:
+        raise Conflict(
+            f"A {webhook.get_status_display().lower()} webhook cannot be processed again.",
+            code="webhook_not_reprocessable",
+        )
+    previous = {"status": webhook.status, "error": webhook.error, "attempts": webhook.attempts}
+    webhook.status, webhook.error, webhook.processed_at, webhook.attempts = WebhookEvent.Status.RECEIVED, "", None, 0
+    webhook.next_attempt_at = work.first_due(WEBHOOKS)
+    webhook.save(update_fields=["status", "error", "processed_at", "attempts", "next_attempt_at"])
+    record_activity(
+        actor=actor, action="webhook.reprocessed", target=webhook, data={"reason": reason.strip(), **previous}
+    )
+    work.enqueue(WEBHOOKS, webhook.pk)
+    return webhook
+
+
 PAYOUT_EVENTS = (ProviderEvent.PAYOUT_COMPLETED, ProviderEvent.PAYOUT_FAILED)
 
 
@@ -366,16 +402,31 @@ def process_webhook(webhook_id: int) -> WebhookEvent | None:
     )
     if webhook is None:
         return None
-    event = get_adapter(webhook.provider).parse(webhook.body.encode())
+    try:
+        event = get_adapter(webhook.provider).parse(webhook.body.encode())
+    except BadPayload as exc:
+        _finish(webhook, WebhookEvent.Status.FAILED, str(exc))
+        return webhook
     model = Payout if event.kind in PAYOUT_EVENTS else ProviderPayment
     target = (
         model.objects.select_related("transaction")
         .filter(provider=webhook.provider, reference=event.reference)
         .first()
     )
+    webhook.reference = event.reference[:64]
     if target is None:
         noun = "payout" if model is Payout else "payment"
         _finish(webhook, WebhookEvent.Status.IGNORED, f"No {noun} with reference {event.reference!r}.")
+        return webhook
+    _lock_target(target)
+    recorded = contradicted_status(event.kind, target)
+    if recorded:
+        record_contradiction(webhook, kind=event.kind, reference=event.reference, target=target, recorded=recorded)
+        _finish(
+            webhook,
+            WebhookEvent.Status.CONFLICT,
+            f"{event.kind} contradicts the recorded status {recorded}: not applied; Finance is notified.",
+        )
         return webhook
     try:
         with transaction.atomic():
@@ -388,6 +439,17 @@ def process_webhook(webhook_id: int) -> WebhookEvent | None:
         return webhook
     _finish(webhook, WebhookEvent.Status.PROCESSED, "")
     return webhook
+
+
+def _lock_target(target: ProviderPayment | Payout) -> None:
+    """Lock the row whose status the event changes and read it again: of two contradicting events processed at
+    once, the second sees the first's outcome (crm.payments.services_contradictions)."""
+    if isinstance(target, Payout):
+        target.status = (
+            Payout.objects.select_for_update(of=("self",)).values_list("status", flat=True).get(pk=target.pk)
+        )
+    else:
+        target.transaction = Transaction.objects.select_for_update(of=("self",)).get(pk=target.transaction_id)
 
 
 def _apply(event: ProviderEvent, payment: ProviderPayment) -> None:
@@ -418,7 +480,7 @@ def _finish(webhook: WebhookEvent, status: str, error: str) -> None:
     webhook.status = status
     webhook.error = error
     webhook.processed_at = timezone.now()
-    webhook.save(update_fields=["status", "error", "processed_at"])
+    webhook.save(update_fields=["status", "error", "processed_at", "reference"])
 
 
 @transaction.atomic

@@ -191,3 +191,23 @@ def test_other_refusals_django_raises_in_a_view_answer_api_callers_json():
     assert api.status_code == 400
     assert api["Content-Type"] == "application/json"
     assert page is None  # the site's own 400 page
+
+
+@pytest.mark.parametrize("url", [reverse("payments:webhook", args=["sandbox"]), "/api/health/"])
+def test_an_uncaught_error_under_the_api_paths_is_a_json_500_never_the_debug_page(client, debug, url, monkeypatch):
+    from crm.core.api import views
+    from crm.payments import views as payment_views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret detail")
+
+    PaymentProviderFactory(code="sandbox")
+    monkeypatch.setattr(payment_views.services, "receive_webhook", broken)
+    monkeypatch.setattr(views, "Response", broken)  # the health view (a DRF view) fails as it answers
+    client.raise_request_exception = False
+
+    response = client.post(url, data=b"{}", content_type="application/json") if "webhooks" in url else client.get(url)
+
+    assert (response.status_code, response["Content-Type"]) == (500, "application/json")
+    assert response.json()["error"]["code"] == "server_error"
+    assert b"secret detail" not in response.content

@@ -1,6 +1,10 @@
 """A real Celery worker against Redis: an export and the outbox dispatch of a deposit go through it, and a worker
 killed in the middle of a dispatch leaves the message to the next worker, which completes it exactly once.
 
+The fault test (issue 19) runs a private redis-server, workers and beat, and delivers deposits by signed webhook
+while Redis is stopped and started empty, a worker is killed, and the workers' database sessions are terminated:
+every accepted webhook is credited exactly once, by the sweeps where a message was lost.
+
 The tests commit (transactional database) so that the worker, a separate process on the same test database,
 sees the rows; the test process publishes for real (`task_always_eager` off) to its Redis database.
 """
@@ -8,8 +12,10 @@ sees the rows; the test process publishes for real (`task_always_eager` off) to 
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
+import time
 from decimal import Decimal
 
 import pytest
@@ -21,7 +27,7 @@ from config.celery_app import app as celery_app
 from crm.core.models import HandledEvent, OutboxEvent
 from crm.customers.models import Customer
 from crm.wallets import services
-from tests.harness.worker import Worker, attempts_log, purge_broker, wait_until
+from tests.harness.worker import Beat, RedisServer, Worker, attempts_log, free_port, purge_broker, wait_until
 from tests.sales.factories import LeadFactory
 from tests.users.factories import StaffUserFactory
 from tests.wallets.factories import WalletFactory
@@ -185,3 +191,196 @@ def test_worker_killed_mid_dispatch_leaves_the_event_to_the_next_worker_which_co
     assert lost in task_ids(second, "received")
     assert succeeded.count(lost) == 1
     assert len(succeeded) == len(set(succeeded)) == OutboxEvent.objects.count()
+
+
+# The fault test (issue 19) ---------------------------------------------------------------------------------
+
+# Seconds instead of minutes: a webhook's message is presumed lost 2 s after it was stored, a run that claimed
+# one may take 4 s, and beat sweeps every second (production: 60 s, 120 s, 60 s; README: stored work).
+FAULT_TIMINGS = {
+    "payments.webhook": {"first_wait": 2, "lease": 4, "sweep_every": 1},
+    "core.outbox": {"first_wait": 2, "lease": 4, "sweep_every": 1},
+}
+SWEEPS = ["crm.payments.tasks.sweep_webhooks_task", "crm.core.tasks.dispatch_pending_events_task"]
+# Every accepted webhook is credited within the worst delay of the test timings (lease + sweep interval) plus
+# the time a restarted worker or a reconnecting one needs; the bound only stops a broken run from hanging.
+RECOVERY_BOUND = 45
+
+
+def use_broker(url: str) -> None:
+    """Point this process's Celery app (what `delay` publishes with) at another broker."""
+    celery_app.conf.broker_url = url
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+        celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def faults(transactional_db, settings, tmp_path):
+    """A private redis-server (own port, never the shared one) as cache and broker of this process, the
+    workers and beat; beat runs the stored schedule with the webhook and outbox sweeps every second."""
+    from django.core.management import call_command
+    from django_celery_beat.models import PeriodicTask
+
+    redis_server = RedisServer(port=free_port(), folder=tmp_path).start().wait_ready()
+    previous_broker, eager = celery_app.conf.broker_url, celery_app.conf.task_always_eager
+    use_broker(redis_server.url)
+    celery_app.conf.task_always_eager = False
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.WORK_TIMINGS = FAULT_TIMINGS
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "crm.core.cache.FailSoftRedisCache",
+            "LOCATION": redis_server.url,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    call_command("setup_periodic_tasks", verbosity=0)
+    PeriodicTask.objects.exclude(task__in=SWEEPS).update(enabled=False)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.harness.worker_settings",
+        "REDIS_URL": redis_server.url,
+        "HARNESS_DATABASE_NAME": connection.settings_dict["NAME"],
+        "HARNESS_FILES": str(tmp_path),
+        "HARNESS_WORK_TIMINGS": json.dumps(FAULT_TIMINGS),
+        # Unacknowledged messages of a killed worker stay lost for the whole test: only the sweeps recover.
+        "HARNESS_VISIBILITY_TIMEOUT": "3600",
+    }
+    env.pop("HARNESS_GATE", None)
+    started: list = [redis_server]
+
+    class Faults:
+        redis = redis_server
+
+        @staticmethod
+        def worker(**extra: str) -> Worker:
+            worker = Worker(env={**env, **extra}, folder=tmp_path).start()
+            started.append(worker)
+            return worker
+
+        @staticmethod
+        def beat() -> Beat:
+            beat = Beat(env={**env, "HARNESS_APPLICATION_NAME": "harness-beat"}, folder=tmp_path).start()
+            started.append(beat)
+            return beat
+
+        @staticmethod
+        def logs() -> list:
+            return started
+
+    yield Faults
+
+    for process in reversed(started):
+        process.stop()
+    use_broker(previous_broker)
+    celery_app.conf.task_always_eager = eager
+
+
+def pending_deposits(count: int) -> list:
+    """Deposits started through the sandbox provider, each in its own client's wallet (balances start at 0)."""
+    from crm.payments import services as payments
+    from tests.payments.factories import PaymentMethodFactory
+
+    method = PaymentMethodFactory()
+    payments_made = []
+    for number in range(count):
+        wallet = WalletFactory()
+        payments_made.append(
+            payments.start_deposit(
+                wallet.customer, method=method, wallet=wallet, amount=Decimal(f"{10 + number}.00"), actor=None
+            )
+        )
+    return payments_made
+
+
+def deliver(client, payment) -> int:
+    """The provider's signed `payment.succeeded` webhook, as it arrives over HTTP; returns the status code."""
+    from crm.payments.adapters import get_adapter
+
+    body, headers = get_adapter(payment.provider).webhook(payment, event_id=f"evt_{payment.reference}")
+    extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items() if k != "Content-Type"}
+    return client.post("/webhooks/sandbox/", data=body, content_type="application/json", **extra).status_code
+
+
+def terminate_worker_sessions(seconds: float) -> int:
+    """Terminate the database sessions of the workers (not beat's, not ours) again and again for `seconds`."""
+    import psycopg
+
+    params = connection.get_connection_params()
+    terminated = 0
+    with psycopg.connect(
+        **{k: v for k, v in params.items() if k in ("dbname", "user", "password", "host", "port")}, autocommit=True
+    ) as admin:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            rows = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND application_name = 'harness-worker' AND pid <> pg_backend_pid()",
+                [params["dbname"]],
+            ).fetchall()
+            terminated += len(rows)
+            time.sleep(0.02)
+    return terminated
+
+
+def test_every_accepted_webhook_is_credited_once_whatever_fails(faults, client, tmp_path):
+    """Deposits by signed webhook while (a) Redis is stopped and started again empty, (b) the worker is killed in
+    the middle of its work, (c) the workers' database sessions are terminated: after each, every webhook
+    answered 200 is credited exactly once within the sweep's reach, the outbox is drained once, and the
+    ledger is sound."""
+    from django.core.management import call_command
+
+    from crm.payments.models import WebhookEvent
+    from crm.wallets.models import Transaction
+
+    deposits = pending_deposits(12)
+    beat = faults.beat().wait_ready()
+    worker = faults.worker().wait_ready()
+
+    # (a) Redis stopped: the webhooks are stored and answered (cache and broker down), then Redis comes back empty.
+    faults.redis.kill()
+    answers = [deliver(client, payment) for payment in deposits[:4]]
+    faults.redis.start().wait_ready()
+
+    # (b) The worker killed outright while it dispatches a deposit's events, with more webhooks waiting.
+    worker.stop()
+    gate = tmp_path / "gate"
+    gated = faults.worker(HARNESS_GATE=str(gate)).wait_ready()
+    answers.append(deliver(client, deposits[4]))
+    wait_until(attempts_log(gate).exists, timeout=RECOVERY_BOUND, what="a dispatch held at the gate", logs=[gated])
+    answers += [deliver(client, payment) for payment in deposits[5:8]]
+    gated.kill()
+    worker = faults.worker().wait_ready()
+
+    # (c) The workers' database sessions terminated again and again while webhooks arrive.
+    answers += [deliver(client, payment) for payment in deposits[8:]]
+    terminated = terminate_worker_sessions(3)
+
+    def all_credited() -> bool:
+        return (
+            not Transaction.objects.filter(pk__in=[p.transaction_id for p in deposits])
+            .exclude(status="completed")
+            .exists()
+            and not WebhookEvent.objects.filter(processed_at=None).exists()
+        )
+
+    logs = [beat, worker, gated, faults.redis]
+    wait_until(all_credited, timeout=RECOVERY_BOUND, what="every accepted webhook credited", logs=logs)
+    wait_until(all_dispatched, timeout=RECOVERY_BOUND, what="the outbox drained", logs=logs)
+
+    assert answers == [200] * 12
+    assert terminated >= 1
+    webhooks = WebhookEvent.objects.all()
+    assert sorted(webhooks.values_list("status", flat=True)) == ["processed"] * 12
+    for payment in deposits:
+        wallet = payment.transaction.wallet
+        wallet.refresh_from_db()
+        assert wallet.balance == payment.transaction.amount  # credited exactly once
+        assert Customer.objects.get(pk=wallet.customer_id).deposit_count == 1  # its events handled once
+    completed = OutboxEvent.objects.filter(name="deposit.completed")
+    assert completed.count() == 12
+    for event in completed:
+        assert handlers_run(event) == sorted(DEPOSIT_COMPLETED_HANDLERS)
+    call_command("verify_ledger")

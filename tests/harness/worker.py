@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -30,31 +31,23 @@ class WorkerFailed(AssertionError):
     pass
 
 
-class Worker:
-    """One worker process; `log` holds everything it printed."""
+class Process:
+    """One child process in its own process group; `log` holds everything it printed."""
+
+    name = "process"
 
     def __init__(self, *, env: dict[str, str], folder: Path) -> None:
         self.number = next(_numbers)
         self.env = env
-        self.log = folder / f"worker-{self.number}.log"
+        self.folder = folder
+        self.log = folder / f"{self.name}-{self.number}.log"
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> Worker:
-        command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config.celery_app",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "--without-mingle",
-            "--without-gossip",
-            "--without-heartbeat",
-            "--hostname",
-            f"harness{self.number}-{os.getpid()}@%h",
-        ]
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def start(self) -> Process:
+        command = self.command()
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
                 command,
@@ -73,15 +66,15 @@ class Worker:
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
-    def wait_ready(self, timeout: float = 30) -> Worker:
+    def wait_ready(self, timeout: float = 30) -> Process:
         """Until the worker consumes (its queue is declared, so a message published now is routed to it)."""
 
         def ready() -> bool:
             if not self.running:
-                raise WorkerFailed(f"worker {self.number} exited while starting:\n{self.output()[-8000:]}")
+                raise WorkerFailed(f"{self.name} {self.number} exited while starting:\n{self.output()[-8000:]}")
             return " ready." in self.output()
 
-        wait_until(ready, timeout=timeout, what=f"worker {self.number} ready", logs=[self])
+        wait_until(ready, timeout=timeout, what=f"{self.name} {self.number} ready", logs=[self])
         return self
 
     def kill(self) -> None:
@@ -102,13 +95,99 @@ class Worker:
             self.kill()
 
 
+class Worker(Process):
+    """A Celery worker (solo pool) on the harness settings."""
+
+    name = "worker"
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config.celery_app",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+            "--hostname",
+            f"harness{self.number}-{os.getpid()}@%h",
+        ]
+
+
+class Beat(Process):
+    """Celery beat on the schedule stored in the test database (django-celery-beat), as `Procfile` runs it."""
+
+    name = "beat"
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config.celery_app",
+            "beat",
+            "--loglevel=INFO",
+            "--max-interval=1",
+            "--scheduler=django_celery_beat.schedulers:DatabaseScheduler",
+            f"--pidfile={self.folder / f'beat-{self.number}.pid'}",
+        ]
+
+    def wait_ready(self, timeout: float = 30) -> Beat:
+        wait_until(lambda: "beat: Starting..." in self.output(), timeout=timeout, what="beat started", logs=[self])
+        return self
+
+
+class RedisServer(Process):
+    """A private redis-server on its own port, nothing persisted: stopped and started again it is empty."""
+
+    name = "redis"
+
+    def __init__(self, *, port: int, folder: Path) -> None:
+        super().__init__(env=dict(os.environ), folder=folder)
+        self.port = port
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def command(self) -> list[str]:
+        return [
+            "redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--dir", str(self.folder),
+        ]  # fmt: skip
+
+    def wait_ready(self, timeout: float = 10) -> RedisServer:
+        def answers() -> bool:
+            client = redis.Redis.from_url(self.url, socket_connect_timeout=0.2)
+            try:
+                return bool(client.ping())
+            except redis.exceptions.ConnectionError:
+                return False
+            finally:
+                client.close()
+
+        wait_until(answers, timeout=timeout, what=f"redis on port {self.port}", logs=[self])
+        return self
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def attempts_log(gate: Path) -> Path:
     """Where the gated handler (worker_handlers.py) notes each attempt: outside the database, so a kill keeps it."""
     return gate.with_name(f"{gate.name}.attempts")
 
 
 def wait_until(
-    condition: Callable[[], object], *, timeout: float, what: str, logs: Iterable[Worker] = (), every: float = 0.1
+    condition: Callable[[], object], *, timeout: float, what: str, logs: Iterable[Process] = (), every: float = 0.1
 ) -> object:
     """Poll `condition` until it returns something true; fail with the workers' output after `timeout` seconds."""
     deadline = time.monotonic() + timeout
@@ -117,7 +196,7 @@ def wait_until(
         if value:
             return value
         if time.monotonic() > deadline:
-            output = "\n".join(f"--- worker {w.number} ({w.log}) ---\n{w.output()[-8000:]}" for w in logs)
+            output = "\n".join(f"--- {w.name} {w.number} ({w.log}) ---\n{w.output()[-8000:]}" for w in logs)
             raise WorkerFailed(f"{what}: not after {timeout} s\n{output}")
         time.sleep(every)
 

@@ -6,6 +6,7 @@ timeout lets a restarted worker take back, within seconds, a message a killed wo
 acknowledged (production keeps two hours, above the task time limit).
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -22,6 +23,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_IMPORTS = ["tests.harness.worker_handlers"]
 
 DATABASES["default"]["NAME"] = os.environ["HARNESS_DATABASE_NAME"]  # noqa: F405
+# The fault test tells the worker's and beat's sessions apart (it terminates the worker's) and shortens the
+# stored work's timings to seconds (crm.core.work).
+DATABASES["default"].setdefault("OPTIONS", {})["application_name"] = os.environ.get(  # noqa: F405
+    "HARNESS_APPLICATION_NAME", "harness-worker"
+)
+WORK_TIMINGS = json.loads(os.environ.get("HARNESS_WORK_TIMINGS", "{}"))
 
 _files = Path(os.environ["HARNESS_FILES"])
 MEDIA_ROOT = _files / "media"

@@ -3,13 +3,22 @@
 DRF's own `get_ident` believes `X-Forwarded-For` whenever `NUM_PROXIES` is unset, so any client could pick a
 fresh identity per request. Every throttle of the project derives from `ClientAddressThrottle` (the harness
 checks it), so they all follow the one rule.
+
+Throttle history lives in the cache. While the cache (Redis) is unreachable, every throttle allows: the
+cache backend (`crm.core.cache.FailSoftRedisCache`) answers a miss and logs the outage, and a throttle whose
+cache raises anyway allows the request and logs it. Refusing every request because a cache is down would
+turn a Redis outage into a full outage (README: production, when Redis is down).
 """
 
 from __future__ import annotations
 
+import logging
+
 from rest_framework import throttling
 
 from crm.core.middleware import client_ip
+
+logger = logging.getLogger(__name__)
 
 
 class ClientAddressThrottle(throttling.SimpleRateThrottle):
@@ -17,6 +26,13 @@ class ClientAddressThrottle(throttling.SimpleRateThrottle):
 
     def get_ident(self, request) -> str:
         return client_ip(request) or ""
+
+    def allow_request(self, request, view) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except (ConnectionError, OSError) as exc:  # a cache backend that raises when its server is unreachable
+            logger.warning("Throttle %s allowed a request: the cache is unreachable (%s).", self.scope, exc)
+            return True
 
 
 class AnonRateThrottle(ClientAddressThrottle, throttling.AnonRateThrottle):
