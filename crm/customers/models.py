@@ -357,6 +357,7 @@ class Customer(TimeStampedModel):
             ("manage_kyc", "Can approve, revoke and reset KYC"),
             ("export_customer", "Can export clients"),
             ("impersonate_customer", "Can log into the portal as the client"),
+            ("email_customer", "Can email a client from the admin"),
         ]
 
     def __str__(self) -> str:
@@ -471,7 +472,8 @@ class Bookmark(models.Model):
         return f"{self.user_id} -> {self.customer_id}"
 
 
-# Onboarding configuration and KYC webhooks live in their own module; importing them here registers them.
+# Calls, onboarding configuration and KYC webhooks live in their own modules; importing them here registers them.
+from crm.customers.contact_models import Call  # noqa: E402
 from crm.customers.portal_models import (  # noqa: E402
     CustomerFieldConfiguration,
     KycWebhook,
@@ -482,6 +484,7 @@ from crm.customers.portal_models import (  # noqa: E402
 
 __all__ = [
     "Bookmark",
+    "Call",
     "ClientGroup",
     "ClientRole",
     "ClientType",

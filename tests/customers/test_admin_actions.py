@@ -257,7 +257,7 @@ def test_edit_form_records_old_and_new_values(client, sales_manager):
 
 def _inline_management(**comment) -> dict:
     data = {}
-    for prefix in ("documents", "comments", "core-activity-target_type-target_id"):
+    for prefix in ("documents", "comments", "calls", "core-activity-target_type-target_id"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     if comment:
         data.update({"comments-TOTAL_FORMS": "1", "comments-0-body": comment["body"]})

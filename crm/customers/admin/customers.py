@@ -46,11 +46,13 @@ from crm.customers.forms import (
     ChangeStatusForm,
     ConfirmDialogForm,
     CustomerForm,
+    EmailClientForm,
     KycApproveForm,
+    LogCallForm,
     OptionalReasonDialogForm,
     SetSalesStatusForm,
 )
-from crm.customers.models import Comment, Customer, Document
+from crm.customers.models import Call, Comment, Customer, Document
 from crm.customers.privacy import can_view_personal_data, mask_email, mask_phone
 
 PROFILE_FIELDS = (
@@ -162,6 +164,31 @@ class CommentInline(TabularInline):
         return request.user.has_perm("customers.view_comment")
 
 
+class CallInline(TabularInline):
+    """Calls agents logged with the client and their outcome; a new row is logged through `services.log_call`."""
+
+    model = Call
+    tab = True
+    extra = 1
+    can_delete = False
+    fields = ("outcome", "note", "agent", "created_at")
+    readonly_fields = ("agent", "created_at")
+    ordering = ("-created_at",)
+    per_page = 20
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("agent")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("customers.add_call")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("customers.view_call")
+
+
 class _ActivityTargetChecks(GenericInlineModelAdminChecks):
     # Activity points at its target by (target_type, target_id) without a GenericForeignKey; the generic
     # formset only needs those two fields, and this inline never saves.
@@ -261,8 +288,16 @@ class CustomerAdmin(
         "deposit_count",
     )
     actions = [*ExportAdminMixin.actions, "assign_agents_action", "change_status_action", "set_sales_status_action"]
-    actions_detail = ["approve_kyc", "revoke_kyc", "reset_kyc", "toggle_bookmark", "impersonate"]
-    inlines = (DocumentInline, CommentInline, HistoryInline)
+    actions_detail = [
+        "log_call_action",
+        "email_client_action",
+        "approve_kyc",
+        "revoke_kyc",
+        "reset_kyc",
+        "toggle_bookmark",
+        "impersonate",
+    ]
+    inlines = (DocumentInline, CommentInline, CallInline, HistoryInline)
     bulk_noun, bulk_noun_plural = _("client"), _("clients")
     bulk_done_message = _("%(count)d client(s) changed.")
 
@@ -395,14 +430,20 @@ class CustomerAdmin(
 
     def save_formset(self, request: HttpRequest, form: CustomerForm, formset, change: bool) -> None:
         # Inline formsets never write by themselves: documents and history are read-only here and
-        # new comments go through the service.
+        # new comments and calls go through the services.
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        if formset.model is not Comment:
-            return
-        for comment_form in formset.extra_forms:
-            body = comment_form.cleaned_data.get("body") if comment_form.has_changed() else None
-            if body:
-                formset.new_objects.append(services.add_comment(form.instance, body=body, actor=request.user))
+        for row in formset.extra_forms:
+            if not row.has_changed():
+                continue
+            data = row.cleaned_data
+            if formset.model is Comment and data.get("body"):
+                formset.new_objects.append(services.add_comment(form.instance, body=data["body"], actor=request.user))
+            elif formset.model is Call and data.get("outcome"):
+                formset.new_objects.append(
+                    services.log_call(
+                        form.instance, outcome=data["outcome"], note=data.get("note", ""), actor=request.user
+                    )
+                )
 
     def has_delete_permission(self, request: HttpRequest, obj: Customer | None = None) -> bool:
         # Clients are never deleted from the admin; their status becomes "deleted".
@@ -417,6 +458,12 @@ class CustomerAdmin(
     # Unfold's checks look dotted permissions up in the database, which fails before the first migrate.
     def has_manage_kyc_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
         return request.user.has_perm("customers.manage_kyc")
+
+    def has_log_call_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
+        return request.user.has_perm("customers.add_call")
+
+    def has_email_client_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
+        return request.user.has_perm("customers.email_customer")
 
     def has_bookmark_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
         return request.user.has_perm("customers.add_bookmark")
@@ -464,6 +511,40 @@ class CustomerAdmin(
         if customer is None:
             raise Http404
         return customer
+
+    @action(
+        description=_("Log a call"),
+        url_path="log-call",
+        icon="call",
+        permissions=["log_call"],
+        dialog={"title": _("Log a call"), "form_class": LogCallForm, "form_submit_text": _("Log the call")},
+    )
+    def log_call_action(self, request: HttpRequest, form: LogCallForm, object_id: str) -> HttpResponse:
+        return self.run_object_action(
+            request,
+            object_id,
+            lambda c: services.log_call(
+                c, outcome=form.cleaned_data["outcome"], note=form.cleaned_data.get("note", ""), actor=request.user
+            ),
+            _("Call logged."),
+        )
+
+    @action(
+        description=_("Email the client"),
+        url_path="email",
+        icon="mail",
+        permissions=["email_client"],
+        dialog={"title": _("Email the client"), "form_class": EmailClientForm, "form_submit_text": _("Send")},
+    )
+    def email_client_action(self, request: HttpRequest, form: EmailClientForm, object_id: str) -> HttpResponse:
+        return self.run_object_action(
+            request,
+            object_id,
+            lambda c: services.email_customer(
+                c, subject=form.cleaned_data["subject"], body=form.cleaned_data["body"], actor=request.user
+            ),
+            _("Email sent."),
+        )
 
     @action(
         description=_("Approve KYC"),
