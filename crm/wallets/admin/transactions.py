@@ -64,6 +64,8 @@ class TransactionAdmin(ExportAdminMixin, ReadOnlyAdminMixin, ObjectActionAdminMi
     inlines = [TransactionEntryInline]
     export_permission = "wallets.export_transaction"
     actions_detail = ["approve", "reject", "refund", "charge_back"]
+    # The withdrawal review: the client's summary above the transaction (crm.wallets.summary).
+    change_form_outer_before_template = "admin/wallets/transaction_summary.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).visible_to(request.user)
