@@ -6,11 +6,13 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.contenttypes.admin import GenericInlineModelAdminChecks
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import BooleanField, QuerySet, Value
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import GenericTabularInline, ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import (
@@ -33,7 +35,7 @@ from crm.core.roles import fields_refused
 from crm.customers import services
 from crm.customers.admin import filters
 from crm.customers.admin.helpers import (
-    DOCUMENT_LABELS,
+    DOCUMENT_COLOURS,
     KYC_LABELS,
     STATUS_LABELS,
     colour_badge,
@@ -121,9 +123,10 @@ class DocumentInline(TabularInline):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @display(description=_("Status"), label=DOCUMENT_LABELS)
-    def status_label(self, obj: Document) -> tuple[str, str]:
-        return obj.status, obj.get_status_display()
+    @display(description=_("Status"))
+    def status_label(self, obj: Document) -> str:
+        # Inline read-only cells do not render unfold's label tuples: the badge is built here.
+        return colour_badge(obj.get_status_display(), DOCUMENT_COLOURS[obj.status])
 
     @display(description=_("File"))
     def download(self, obj: Document) -> str:
@@ -229,12 +232,44 @@ class HistoryInline(ReadOnlyAdminMixin, GenericTabularInline):
         show = self.request is not None and can_view_personal_data(self.request.user)
         rows = masked_changes(obj.changes, show_personal=show)
         if not rows:
-            return ", ".join(f"{key}: {value}" for key, value in (obj.data or {}).items() if value) or "-"
+            # Ids of other rows (comment_id, call_id ...) mean nothing to people: the facts beside them do.
+            facts = [(key, value) for key, value in (obj.data or {}).items() if value and not key.endswith("_id")]
+            return ", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in facts) or "-"
         return format_html_join(
             mark_safe("<br>"),
             "{}: {} → {}",
-            ((field, "-" if old is None else old, new) for field, old, new in rows),
+            ((self._label(name), self._shown(name, old), self._shown(name, new)) for name, old, new in rows),
         )
+
+    @staticmethod
+    def _label(name: str) -> str:
+        try:
+            return capfirst(Customer._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            return name
+
+    def _shown(self, name: str, value: Any) -> str:
+        """A stored value as people read it: the name of a related row, a choice's label, "-" for none."""
+        if value in (None, "", []):
+            return "-"
+        try:
+            field = Customer._meta.get_field(name)
+        except FieldDoesNotExist:
+            return str(value)
+        if field.is_relation:
+            ids = value if isinstance(value, list) else [value]
+            names = self._names(field.related_model, ids)
+            return ", ".join(names.get(str(pk), f"#{pk}") for pk in ids)
+        return str(dict(field.flatchoices).get(value, value)) if field.choices else str(value)
+
+    def _names(self, model, ids: list) -> dict[str, str]:
+        # Memoised per request (inline instances are per request), so a page of 20 rows asks each row at most once.
+        memo = self.__dict__.setdefault("_name_memo", {})
+        missing = [pk for pk in ids if (model, str(pk)) not in memo]
+        if missing:
+            for row in model._default_manager.filter(pk__in=missing):
+                memo[(model, str(row.pk))] = str(row)
+        return {str(pk): memo[(model, str(pk))] for pk in ids if (model, str(pk)) in memo}
 
 
 # The client admin ----------------------------------------------------------------------

@@ -28,6 +28,7 @@ KYC_LABELS = {
     "revoked": "danger",
 }
 DOCUMENT_LABELS = {"new": "warning", "approved": "success", "rejected": "danger"}
+DOCUMENT_COLOURS = {"new": "#f59e0b", "approved": "#22c55e", "rejected": "#ef4444"}
 
 
 def safe_colour(value: str | None) -> str:
