@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import FieldTextFilter, RangeDateTimeFilter
@@ -26,6 +27,7 @@ from crm.core.exceptions import DomainError
 from crm.core.exports.admin import ExportAdminMixin
 from crm.core.files import signed_file_url
 from crm.core.models import Activity, ExportJob, OutboxEvent, Setting, parse_setting_value
+from crm.core.money import format_money
 from crm.core.services import set_setting
 
 __all__ = [
@@ -370,3 +372,15 @@ class ExportJobAdmin(ReadOnlyAdminMixin, ModelAdmin):
 
 
 from crm.core import admin_periodic  # noqa: E402, F401  (registers the periodic tasks' admin)
+
+
+def money_display(field_name: str, *, currency: str = "currency", description: str | None = None) -> Callable:
+    """An admin column or read-only field showing a money field as `crm.core.money.format_money` does (`1,234.50
+    USD`, never `100.00000000` or `1E-8`); `currency` names the attribute holding the currency row or code."""
+
+    def shown(self, obj: Any) -> str:
+        value = getattr(obj, field_name)
+        return "-" if value is None else format_money(value, getattr(obj, currency))
+
+    label = description or capfirst(str(field_name).replace("_", " "))
+    return display(description=label, ordering=field_name)(shown)

@@ -12,7 +12,7 @@ from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextareaWidget, U
 
 from crm.core.exceptions import DomainError
 from crm.customers import services
-from crm.customers.models import Customer, SalesStatus, VerificationLevel
+from crm.customers.models import Call, Customer, SalesStatus, VerificationLevel
 from crm.users.models import User
 
 CUSTOMER_FORM_FIELDS = [*services.EDITABLE_FIELDS, *services.RELATION_LISTS]
@@ -178,6 +178,16 @@ class ReasonDialogForm(BaseDialogForm):
 
 class OptionalReasonDialogForm(BaseDialogForm):
     reason = forms.CharField(max_length=255, label=_("Reason"), widget=UnfoldAdminTextInputWidget, required=False)
+
+
+class LogCallForm(BaseDialogForm):
+    outcome = forms.ChoiceField(choices=Call.Outcome.choices, label=_("Outcome"), widget=UnfoldAdminSelectWidget)
+    note = forms.CharField(label=_("Note"), widget=UnfoldAdminTextareaWidget, required=False)
+
+
+class EmailClientForm(BaseDialogForm):
+    subject = forms.CharField(max_length=255, label=_("Subject"), widget=UnfoldAdminTextInputWidget)
+    body = forms.CharField(label=_("Message"), widget=UnfoldAdminTextareaWidget)
 
 
 class CommentDialogForm(BaseDialogForm):

@@ -265,8 +265,8 @@ class Customer(TimeStampedModel):
     country = CountryField(blank=True, db_index=True)
     language = models.CharField(max_length=10, default="en", help_text=_("Communication language"))
     date_of_birth = models.DateField(null=True, blank=True)
-    address_line1 = models.CharField(max_length=255, blank=True)
-    address_line2 = models.CharField(max_length=255, blank=True)
+    address_line1 = models.CharField(_("address line 1"), max_length=255, blank=True)
+    address_line2 = models.CharField(_("address line 2"), max_length=255, blank=True)
     city = models.CharField(max_length=100, blank=True)
     state = models.CharField(max_length=100, blank=True)
     postal_code = models.CharField(max_length=20, blank=True)
@@ -277,12 +277,17 @@ class Customer(TimeStampedModel):
     roles = models.ManyToManyField(ClientRole, blank=True, related_name="customers")
     groups = models.ManyToManyField(ClientGroup, blank=True, related_name="customers")
     kyc_status = models.CharField(
-        max_length=12, choices=KycStatus.choices, default=KycStatus.NOT_STARTED, db_index=True
+        _("KYC status"), max_length=12, choices=KycStatus.choices, default=KycStatus.NOT_STARTED, db_index=True
     )
     kyc_reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("KYC reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    kyc_reviewed_at = models.DateTimeField(null=True, blank=True)
+    kyc_reviewed_at = models.DateTimeField(_("KYC reviewed at"), null=True, blank=True)
     verification_level = models.ForeignKey(
         VerificationLevel, null=True, blank=True, on_delete=models.PROTECT, related_name="customers"
     )
@@ -290,12 +295,12 @@ class Customer(TimeStampedModel):
 
     # Where the client came from
     source = models.CharField(max_length=100, blank=True, db_index=True)
-    utm_source = models.CharField(max_length=255, blank=True)
-    utm_medium = models.CharField(max_length=255, blank=True)
-    utm_campaign = models.CharField(max_length=255, blank=True)
-    utm_term = models.CharField(max_length=255, blank=True)
-    utm_content = models.CharField(max_length=255, blank=True)
-    external_id = models.CharField(max_length=100, blank=True, db_index=True)
+    utm_source = models.CharField(_("UTM source"), max_length=255, blank=True)
+    utm_medium = models.CharField(_("UTM medium"), max_length=255, blank=True)
+    utm_campaign = models.CharField(_("UTM campaign"), max_length=255, blank=True)
+    utm_term = models.CharField(_("UTM term"), max_length=255, blank=True)
+    utm_content = models.CharField(_("UTM content"), max_length=255, blank=True)
+    external_id = models.CharField(_("external ID"), max_length=100, blank=True, db_index=True)
     introducer = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="referrals")
 
     # Who works the client
@@ -310,7 +315,7 @@ class Customer(TimeStampedModel):
     # Dates and counters kept up to date by other domains' events
     registered_at = models.DateTimeField(default=timezone.now, db_index=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
-    last_login_at = models.DateTimeField(null=True, blank=True)
+    last_login_at = models.DateTimeField(_("last log-in"), null=True, blank=True)
     last_activity_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_contact_at = models.DateTimeField(null=True, blank=True)
     last_comment_at = models.DateTimeField(null=True, blank=True)
@@ -357,6 +362,7 @@ class Customer(TimeStampedModel):
             ("manage_kyc", "Can approve, revoke and reset KYC"),
             ("export_customer", "Can export clients"),
             ("impersonate_customer", "Can log into the portal as the client"),
+            ("email_customer", "Can email a client from the admin"),
         ]
 
     def __str__(self) -> str:
@@ -471,7 +477,8 @@ class Bookmark(models.Model):
         return f"{self.user_id} -> {self.customer_id}"
 
 
-# Onboarding configuration and KYC webhooks live in their own module; importing them here registers them.
+# Calls, onboarding configuration and KYC webhooks live in their own modules; importing them here registers them.
+from crm.customers.contact_models import Call  # noqa: E402
 from crm.customers.portal_models import (  # noqa: E402
     CustomerFieldConfiguration,
     KycWebhook,
@@ -482,6 +489,7 @@ from crm.customers.portal_models import (  # noqa: E402
 
 __all__ = [
     "Bookmark",
+    "Call",
     "ClientGroup",
     "ClientRole",
     "ClientType",

@@ -6,7 +6,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Su
 from django.db.models.functions import Coalesce
 
 from crm.core.models import Activity
-from crm.customers.models import Bookmark, Comment, Customer, Document
+from crm.customers.models import Bookmark, Call, Comment, Customer, Document
 from crm.users.models import User
 
 
@@ -55,6 +55,11 @@ def customer_documents(customer: Customer) -> QuerySet[Document]:
 def customer_comments(customer: Customer) -> QuerySet[Comment]:
     """The client's comments, newest first, with their author."""
     return customer.comments.select_related("author").order_by("-created_at", "-pk")
+
+
+def customer_calls(customer: Customer) -> QuerySet[Call]:
+    """The calls logged with the client, newest first, with their agent."""
+    return customer.calls.select_related("agent").order_by("-created_at", "-pk")
 
 
 def customer_history(customer: Customer) -> QuerySet[Activity]:

@@ -7,7 +7,7 @@ from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +24,7 @@ from crm.users.forms import (
     OTPAuthenticationForm,
     StaffChangeForm,
     StaffCreationForm,
+    TimeZoneForm,
 )
 from crm.users.models import ApiToken, Desk, Device, LoginRecord, User
 
@@ -50,7 +51,7 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
     change_password_form = AdminPasswordChangeForm
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Personal info"), {"fields": ("first_name", "last_name", "language")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "language", "time_zone")}),
         (
             _("Access"),
             {"fields": ("is_active", "is_absent", "is_staff", "is_superuser", "groups", "user_permissions")},
@@ -93,6 +94,7 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
 
     def get_urls(self):
         return [
+            path("time-zone/", self.admin_site.admin_view(self.time_zone_view), name="users_time_zone"),
             path(
                 "two-factor/",
                 self.admin_site.admin_view(self.two_factor_view),
@@ -123,6 +125,22 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
     @admin.action(description=_("Mark back at work"), permissions=["change"])
     def mark_present(self, request: HttpRequest, queryset) -> None:
         self._set_absence(request, queryset, is_absent=False)
+
+    def time_zone_view(self, request: HttpRequest) -> HttpResponse:
+        """Every staff member chooses the time zone the admin shows times in."""
+        form = TimeZoneForm(request.POST or None, initial={"time_zone": request.user.time_zone})
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.set_time_zone(request.user, time_zone=form.cleaned_data["time_zone"], actor=request.user)
+            except DomainError as exc:
+                form.add_error("time_zone", exc.message)
+            else:
+                messages.success(
+                    request, _("Times are now shown in %(zone)s.") % {"zone": request.user.time_zone or "UTC"}
+                )
+                return HttpResponseRedirect(reverse("admin:index"))
+        context = {**self.admin_site.each_context(request), "title": _("Your time zone"), "form": form}
+        return TemplateResponse(request, "admin/users/time_zone.html", context)
 
     def two_factor_view(self, request: HttpRequest) -> HttpResponse:
         """Every staff member sets up their own authenticator app here (admin_view adds never_cache and CSRF)."""

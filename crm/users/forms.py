@@ -9,11 +9,16 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from unfold.forms import AuthenticationForm, UserChangeForm, UserCreationForm
-from unfold.widgets import BASE_INPUT_CLASSES, UnfoldAdminTextareaWidget, UnfoldAdminTextInputWidget
+from unfold.widgets import (
+    BASE_INPUT_CLASSES,
+    UnfoldAdminSelectWidget,
+    UnfoldAdminTextareaWidget,
+    UnfoldAdminTextInputWidget,
+)
 
 from crm.core.roles import Role
 from crm.users import security, services
-from crm.users.models import ApiToken, User, normalize_ip_list
+from crm.users.models import ApiToken, User, available_time_zones, normalize_ip_list
 
 
 class OTPAuthenticationForm(AuthenticationForm):
@@ -162,4 +167,16 @@ class TOTPConfirmForm(forms.Form):
         label=_("Code from the app"),
         max_length=8,
         widget=UnfoldAdminTextInputWidget(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [("", _("The server's time zone (UTC)")), *((name, name) for name in sorted(available_time_zones()))]
+
+
+class TimeZoneForm(forms.Form):
+    """A staff member's own time zone (crm.users.admin.UserAdmin.time_zone_view)."""
+
+    time_zone = forms.ChoiceField(
+        choices=time_zone_choices, required=False, label=_("Time zone"), widget=UnfoldAdminSelectWidget
     )

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import secrets
+import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -56,6 +58,17 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         return self.get(email=self.normalize_email(username))
 
 
+def validate_time_zone(value: str) -> None:
+    """An IANA time zone name the server knows (Europe/London, Asia/Dubai ...)."""
+    if value and value not in available_time_zones():
+        raise ValidationError(_("Not a known time zone."))
+
+
+@functools.cache
+def available_time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person or service that logs in: staff (admin), clients (portal) and API-token service accounts.
 
@@ -80,6 +93,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         default="en",
         choices=settings.LANGUAGES,
         help_text=_("The language of the admin for this person; empty: the browser's language."),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text=_("Times in the admin are shown in this zone (e.g. Europe/London); empty: the server's zone."),
     )
     is_absent = models.BooleanField(
         default=False, help_text=_("Away (leave, sick): skipped when new leads are handed out round-robin.")

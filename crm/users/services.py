@@ -8,6 +8,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from crm.core.exceptions import DomainError, PermissionDenied
 from crm.core.roles import Role
 from crm.core.services import record_activity
-from crm.users.models import ApiToken, Desk, User, hash_token, normalize_ip_list
+from crm.users.models import ApiToken, Desk, User, hash_token, normalize_ip_list, validate_time_zone
 
 # The last use of a token is written at most this often: a busy integration must not write on every call.
 TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=1)
@@ -295,6 +296,25 @@ def set_language(user: User, *, language: str) -> User:
     if user.language != language:
         User.objects.filter(pk=user.pk).update(language=language)
         user.language = language
+    return user
+
+
+def set_time_zone(user: User, *, time_zone: str, actor: User | None) -> User:
+    """Choose the time zone the admin shows times in for `user` ("" for the server's); an unknown zone is refused."""
+    time_zone = (time_zone or "").strip()
+    try:
+        validate_time_zone(time_zone)
+    except ValidationError as exc:
+        raise DomainError(
+            _("Not a known time zone."), code="invalid_time_zone", fields={"time_zone": exc.messages}
+        ) from exc
+    if user.time_zone != time_zone:
+        old = user.time_zone
+        User.objects.filter(pk=user.pk).update(time_zone=time_zone)
+        user.time_zone = time_zone
+        record_activity(
+            actor=actor, action="user.time_zone_changed", target=user, changes={"time_zone": [old, time_zone]}
+        )
     return user
 
 

@@ -257,7 +257,7 @@ def test_edit_form_records_old_and_new_values(client, sales_manager):
 
 def _inline_management(**comment) -> dict:
     data = {}
-    for prefix in ("documents", "comments", "core-activity-target_type-target_id"):
+    for prefix in ("documents", "comments", "calls", "core-activity-target_type-target_id"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     if comment:
         data.update({"comments-TOTAL_FORMS": "1", "comments-0-body": comment["body"]})
@@ -483,3 +483,19 @@ def test_a_model_validation_error_in_an_object_action_is_a_message_not_a_server_
 
     assert response.status_code == 200
     assert "This level is disabled." in [str(m) for m in response.context["messages"]]
+
+
+def test_kyc_review_shows_the_document_beside_the_client_data(client, compliance_officer):
+    customer = CustomerFactory(first_name="Ann", last_name="Lee", address_line1="1 High Street", city="York")
+    document = DocumentFactory(customer=customer)
+    DocumentFactory(customer=customer, document_type="proof_of_address")
+    client.force_login(compliance_officer)
+
+    page = client.get(reverse("admin:customers_document_change", args=[document.pk])).content.decode()
+
+    assert 'id="kyc-review"' in page
+    assert "1 High Street" in page
+    assert "York" in page
+    assert "Ann Lee" in page
+    assert "Open the document" in page  # a PDF: a signed link beside the data
+    assert "Proof of address" in page

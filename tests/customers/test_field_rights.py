@@ -102,7 +102,7 @@ def test_admin_post_of_a_read_only_field_changes_nothing(client, sales_agent):
     client.force_login(sales_agent)
     data = {"first_name": "Anna", "last_name": "Lee", "country": "GB", "language": "en", "currency": "USD"}
     data.update({"risk_status": "high", "groups": [ClientGroup.objects.create(name="VIP").pk]})
-    for prefix in ("documents", "comments", "core-activity-target_type-target_id"):
+    for prefix in ("documents", "comments", "calls", "core-activity-target_type-target_id"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
 
     response = client.post(reverse("admin:customers_customer_change", args=[customer.pk]), data)

@@ -313,6 +313,7 @@ FORBIDDEN: dict[str, Forbidden] = {
     "backoffice:lead-import": Forbidden(_lead_import, extra_callers=IN_DESK),
     "backoffice:exportjob": Forbidden(_export_job, extra_callers=IN_DESK),
     "backoffice:wallet": Forbidden(_wallet, extra_callers=IN_DESK),
+    "backoffice:client-summary": Forbidden(lambda victim: Target({"pk": victim.customer.pk}), extra_callers=IN_DESK),
     "backoffice:transaction": Forbidden(_transaction, extra_callers=IN_DESK),
     "backoffice:journalentry": Forbidden(_journal_entry),
     "backoffice:whitelistedaddress": Forbidden(_whitelisted_address, extra_callers=IN_DESK),

@@ -331,3 +331,43 @@ def test_a_staff_member_who_speaks_arabic_works_right_to_left(open_tab):
     tab.screenshot("client")
     assert tab.server_errors == []
     assert tab.page_errors == []
+
+
+def test_client_summary_on_the_client_page_the_withdrawal_review_and_the_kyc_review(open_tab):
+    from crm.customers import services as customer_services
+    from crm.wallets.models import Transaction
+
+    tab = open_tab()
+    agent = staff(Role.SALES_AGENT)
+    finance = staff(Role.FINANCE)
+    compliance = staff(Role.COMPLIANCE)
+    customer = CustomerFactory(conversion_agent=agent, first_name="Summary", last_name="Client")
+    wallet = WalletFactory(customer=customer, balance="350.00")
+    TransactionFactory(wallet=wallet, status="completed", amount="500.00", is_ftd=True)
+    TransactionFactory(wallet=wallet, type=Transaction.Type.WITHDRAWAL, status="approved", amount="150.00")
+    pending = TransactionFactory(wallet=wallet, type=Transaction.Type.WITHDRAWAL, status="pending", amount="100.00")
+    customer_services.log_call(customer, outcome="answered", note="Asked about the withdrawal", actor=agent)
+    document = DocumentFactory(customer=customer)
+
+    log_in(tab, agent, "client-summary")
+    tab.open(reverse("admin:customers_customer_change", args=[customer.pk]))
+    summary = tab.page.inner_text("#client-summary")
+    assert "350.00 USD" in summary
+    assert "Asked about the withdrawal" in summary
+    tab.screenshot("client-page")
+
+    tab = open_tab()
+    log_in(tab, finance, "withdrawal-review")
+    tab.open(reverse("admin:wallets_transaction_change", args=[pending.pk]))
+    summary = tab.page.inner_text("#client-summary")
+    assert "500.00 USD" in summary
+    assert "350.00 USD" in summary
+    tab.screenshot("withdrawal-review")
+
+    tab = open_tab()
+    log_in(tab, compliance, "kyc-review")
+    tab.open(reverse("admin:customers_document_change", args=[document.pk]))
+    assert "Summary Client" in tab.page.inner_text("#kyc-review")
+    tab.screenshot("document-beside-client")
+    assert tab.server_errors == []
+    assert tab.page_errors == []

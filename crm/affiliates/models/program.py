@@ -114,7 +114,8 @@ class Affiliate(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"IB #{self.pk}"
+        # Lists select the client with the affiliate (list_select_related), so the name costs no query there.
+        return f"{self.customer.full_name or self.customer.email} (IB #{self.pk})"
 
     @property
     def is_active(self) -> bool:

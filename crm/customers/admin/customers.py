@@ -6,11 +6,13 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.contenttypes.admin import GenericInlineModelAdminChecks
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import BooleanField, QuerySet, Value
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import GenericTabularInline, ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import (
@@ -33,7 +35,7 @@ from crm.core.roles import fields_refused
 from crm.customers import services
 from crm.customers.admin import filters
 from crm.customers.admin.helpers import (
-    DOCUMENT_LABELS,
+    DOCUMENT_COLOURS,
     KYC_LABELS,
     STATUS_LABELS,
     colour_badge,
@@ -46,11 +48,13 @@ from crm.customers.forms import (
     ChangeStatusForm,
     ConfirmDialogForm,
     CustomerForm,
+    EmailClientForm,
     KycApproveForm,
+    LogCallForm,
     OptionalReasonDialogForm,
     SetSalesStatusForm,
 )
-from crm.customers.models import Comment, Customer, Document
+from crm.customers.models import Call, Comment, Customer, Document
 from crm.customers.privacy import can_view_personal_data, mask_email, mask_phone
 
 PROFILE_FIELDS = (
@@ -119,9 +123,10 @@ class DocumentInline(TabularInline):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @display(description=_("Status"), label=DOCUMENT_LABELS)
-    def status_label(self, obj: Document) -> tuple[str, str]:
-        return obj.status, obj.get_status_display()
+    @display(description=_("Status"))
+    def status_label(self, obj: Document) -> str:
+        # Inline read-only cells do not render unfold's label tuples: the badge is built here.
+        return colour_badge(obj.get_status_display(), DOCUMENT_COLOURS[obj.status])
 
     @display(description=_("File"))
     def download(self, obj: Document) -> str:
@@ -160,6 +165,31 @@ class CommentInline(TabularInline):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.has_perm("customers.view_comment")
+
+
+class CallInline(TabularInline):
+    """Calls agents logged with the client and their outcome; a new row is logged through `services.log_call`."""
+
+    model = Call
+    tab = True
+    extra = 1
+    can_delete = False
+    fields = ("outcome", "note", "agent", "created_at")
+    readonly_fields = ("agent", "created_at")
+    ordering = ("-created_at",)
+    per_page = 20
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("agent")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("customers.add_call")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("customers.view_call")
 
 
 class _ActivityTargetChecks(GenericInlineModelAdminChecks):
@@ -202,12 +232,44 @@ class HistoryInline(ReadOnlyAdminMixin, GenericTabularInline):
         show = self.request is not None and can_view_personal_data(self.request.user)
         rows = masked_changes(obj.changes, show_personal=show)
         if not rows:
-            return ", ".join(f"{key}: {value}" for key, value in (obj.data or {}).items() if value) or "-"
+            # Ids of other rows (comment_id, call_id ...) mean nothing to people: the facts beside them do.
+            facts = [(key, value) for key, value in (obj.data or {}).items() if value and not key.endswith("_id")]
+            return ", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in facts) or "-"
         return format_html_join(
             mark_safe("<br>"),
             "{}: {} → {}",
-            ((field, "-" if old is None else old, new) for field, old, new in rows),
+            ((self._label(name), self._shown(name, old), self._shown(name, new)) for name, old, new in rows),
         )
+
+    @staticmethod
+    def _label(name: str) -> str:
+        try:
+            return capfirst(Customer._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            return name
+
+    def _shown(self, name: str, value: Any) -> str:
+        """A stored value as people read it: the name of a related row, a choice's label, "-" for none."""
+        if value in (None, "", []):
+            return "-"
+        try:
+            field = Customer._meta.get_field(name)
+        except FieldDoesNotExist:
+            return str(value)
+        if field.is_relation:
+            ids = value if isinstance(value, list) else [value]
+            names = self._names(field.related_model, ids)
+            return ", ".join(names.get(str(pk), f"#{pk}") for pk in ids)
+        return str(dict(field.flatchoices).get(value, value)) if field.choices else str(value)
+
+    def _names(self, model, ids: list) -> dict[str, str]:
+        # Memoised per request (inline instances are per request), so a page of 20 rows asks each row at most once.
+        memo = self.__dict__.setdefault("_name_memo", {})
+        missing = [pk for pk in ids if (model, str(pk)) not in memo]
+        if missing:
+            for row in model._default_manager.filter(pk__in=missing):
+                memo[(model, str(row.pk))] = str(row)
+        return {str(pk): memo[(model, str(pk))] for pk in ids if (model, str(pk)) in memo}
 
 
 # The client admin ----------------------------------------------------------------------
@@ -261,8 +323,16 @@ class CustomerAdmin(
         "deposit_count",
     )
     actions = [*ExportAdminMixin.actions, "assign_agents_action", "change_status_action", "set_sales_status_action"]
-    actions_detail = ["approve_kyc", "revoke_kyc", "reset_kyc", "toggle_bookmark", "impersonate"]
-    inlines = (DocumentInline, CommentInline, HistoryInline)
+    actions_detail = [
+        "log_call_action",
+        "email_client_action",
+        "approve_kyc",
+        "revoke_kyc",
+        "reset_kyc",
+        "toggle_bookmark",
+        "impersonate",
+    ]
+    inlines = (DocumentInline, CommentInline, CallInline, HistoryInline)
     bulk_noun, bulk_noun_plural = _("client"), _("clients")
     bulk_done_message = _("%(count)d client(s) changed.")
 
@@ -395,14 +465,20 @@ class CustomerAdmin(
 
     def save_formset(self, request: HttpRequest, form: CustomerForm, formset, change: bool) -> None:
         # Inline formsets never write by themselves: documents and history are read-only here and
-        # new comments go through the service.
+        # new comments and calls go through the services.
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        if formset.model is not Comment:
-            return
-        for comment_form in formset.extra_forms:
-            body = comment_form.cleaned_data.get("body") if comment_form.has_changed() else None
-            if body:
-                formset.new_objects.append(services.add_comment(form.instance, body=body, actor=request.user))
+        for row in formset.extra_forms:
+            if not row.has_changed():
+                continue
+            data = row.cleaned_data
+            if formset.model is Comment and data.get("body"):
+                formset.new_objects.append(services.add_comment(form.instance, body=data["body"], actor=request.user))
+            elif formset.model is Call and data.get("outcome"):
+                formset.new_objects.append(
+                    services.log_call(
+                        form.instance, outcome=data["outcome"], note=data.get("note", ""), actor=request.user
+                    )
+                )
 
     def has_delete_permission(self, request: HttpRequest, obj: Customer | None = None) -> bool:
         # Clients are never deleted from the admin; their status becomes "deleted".
@@ -417,6 +493,12 @@ class CustomerAdmin(
     # Unfold's checks look dotted permissions up in the database, which fails before the first migrate.
     def has_manage_kyc_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
         return request.user.has_perm("customers.manage_kyc")
+
+    def has_log_call_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
+        return request.user.has_perm("customers.add_call")
+
+    def has_email_client_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
+        return request.user.has_perm("customers.email_customer")
 
     def has_bookmark_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
         return request.user.has_perm("customers.add_bookmark")
@@ -464,6 +546,40 @@ class CustomerAdmin(
         if customer is None:
             raise Http404
         return customer
+
+    @action(
+        description=_("Log a call"),
+        url_path="log-call",
+        icon="call",
+        permissions=["log_call"],
+        dialog={"title": _("Log a call"), "form_class": LogCallForm, "form_submit_text": _("Log the call")},
+    )
+    def log_call_action(self, request: HttpRequest, form: LogCallForm, object_id: str) -> HttpResponse:
+        return self.run_object_action(
+            request,
+            object_id,
+            lambda c: services.log_call(
+                c, outcome=form.cleaned_data["outcome"], note=form.cleaned_data.get("note", ""), actor=request.user
+            ),
+            _("Call logged."),
+        )
+
+    @action(
+        description=_("Email the client"),
+        url_path="email",
+        icon="mail",
+        permissions=["email_client"],
+        dialog={"title": _("Email the client"), "form_class": EmailClientForm, "form_submit_text": _("Send")},
+    )
+    def email_client_action(self, request: HttpRequest, form: EmailClientForm, object_id: str) -> HttpResponse:
+        return self.run_object_action(
+            request,
+            object_id,
+            lambda c: services.email_customer(
+                c, subject=form.cleaned_data["subject"], body=form.cleaned_data["body"], actor=request.user
+            ),
+            _("Email sent."),
+        )
 
     @action(
         description=_("Approve KYC"),

@@ -16,11 +16,13 @@ from unfold.decorators import action, display
 
 from crm.core.admin import back_to
 from crm.core.exceptions import DomainError
-from crm.customers import services
+from crm.customers import privacy, services
 from crm.customers.admin.filters import DayRangeFilter
-from crm.customers.admin.helpers import DOCUMENT_LABELS, download_link
+from crm.customers.admin.helpers import DOCUMENT_LABELS, download_link, signed_link_url
 from crm.customers.forms import ConfirmDialogForm, ReasonDialogForm, ServiceSavedForm
 from crm.customers.models import Comment, Customer, Document
+
+IMAGE_SUFFIXES = {"jpg", "jpeg", "png", "webp"}
 
 
 class DocumentUploadForm(ServiceSavedForm):
@@ -100,6 +102,7 @@ class DocumentAdmin(_ScopedToCustomers, ModelAdmin):
     )
     actions = ["approve_selected"]
     actions_detail = ["approve_document", "reject_document"]
+    change_form_outer_before_template = "admin/customers/document/kyc_review.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # The review queue: new documents first, then newest.
@@ -144,7 +147,29 @@ class DocumentAdmin(_ScopedToCustomers, ModelAdmin):
         return super(DocumentAdmin, self._for(request)).changelist_view(request, extra_context)
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        extra_context = {**(extra_context or {}), "kyc_review": self._kyc_review(request, object_id)}
         return super(DocumentAdmin, self._for(request)).change_view(request, object_id, form_url, extra_context)
+
+    def _kyc_review(self, request: HttpRequest, object_id: str) -> dict[str, Any] | None:
+        """The document beside the client data it must match (name, birth date, address, level, other documents)."""
+        document = self.get_object(request, object_id)
+        if document is None:
+            return None
+        customer = Customer.objects.select_related("verification_level").get(pk=document.customer_id)
+        url = signed_link_url(document, request.user)
+        suffix = (document.file.name or "").rsplit(".", 1)[-1].lower()
+        others = list(
+            customer.documents.exclude(pk=document.pk).order_by("-created_at").values_list("document_type", "status")
+        )
+        return {
+            "document": document,
+            "customer": customer,
+            "email": privacy.email_for(request.user, customer.email),
+            "phone": privacy.phone_for(request.user, customer.phone),
+            "url": url,
+            "is_image": suffix in IMAGE_SUFFIXES,
+            "others": [(Document.Type(kind).label, Document.Status(status).label) for kind, status in others],
+        }
 
     def _for(self, request: HttpRequest) -> DocumentAdmin:
         viewer_copy = copy.copy(self)

@@ -28,6 +28,7 @@ KYC_LABELS = {
     "revoked": "danger",
 }
 DOCUMENT_LABELS = {"new": "warning", "approved": "success", "rejected": "danger"}
+DOCUMENT_COLOURS = {"new": "#f59e0b", "approved": "#22c55e", "rejected": "#ef4444"}
 
 
 def safe_colour(value: str | None) -> str:
@@ -54,14 +55,21 @@ def colour_swatch(colour: str | None) -> SafeString:
     )
 
 
-def download_link(document, user) -> str:
-    """A signed, short-lived link to a private document, or "-" when there is no file to link."""
+def signed_link_url(document, user) -> str:
+    """A signed, short-lived URL of a private document for `user`, or "" when there is no file to link."""
     if not document.file:
-        return "-"
+        return ""
     try:
-        url = signed_file_url(document.file, user=user)
+        return signed_file_url(document.file, user=user)
     except ValueError:  # a storage signed links are not made for
         logger.warning("No signed link for document %s", document.pk)
+        return ""
+
+
+def download_link(document, user) -> str:
+    """A signed, short-lived link to a private document, or "-" when there is no file to link."""
+    url = signed_link_url(document, user)
+    if not url:
         return "-"
     return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("Download"))
 

@@ -15,6 +15,7 @@ from crm.core.models import Activity
 from crm.core.roles import fields_refused
 from crm.customers import privacy, services
 from crm.customers.models import (
+    Call,
     ClientRole,
     ClientType,
     Comment,
@@ -216,6 +217,15 @@ class CommentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class CallSerializer(serializers.ModelSerializer):
+    agent = StaffRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Call
+        fields = ["id", "outcome", "note", "agent", "created_at"]
+        read_only_fields = fields
+
+
 class ActivitySerializer(serializers.ModelSerializer):
     """One history row; email and phone values are masked like everywhere else."""
 
@@ -393,4 +403,14 @@ class DocumentReviewSerializer(serializers.Serializer):
 
 
 class CommentCreateSerializer(serializers.Serializer):
+    body = serializers.CharField()
+
+
+class CallCreateSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Call.Outcome.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CustomerEmailSerializer(serializers.Serializer):
+    subject = serializers.CharField(max_length=255)
     body = serializers.CharField()

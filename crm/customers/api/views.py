@@ -44,6 +44,9 @@ ACTION_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "review_document": (VIEW, "customers.view_document", "customers.review_document"),
     "comments": (VIEW, "customers.view_comment"),
     "add_comment": (VIEW, "customers.add_comment"),
+    "calls": (VIEW, "customers.view_call"),
+    "log_call": (VIEW, "customers.add_call"),
+    "email": (VIEW, "customers.email_customer"),
     "bookmarks": (VIEW, "customers.view_bookmark"),
     "bookmark": (VIEW, "customers.add_bookmark"),
     "remove_bookmark": (VIEW, "customers.delete_bookmark"),
@@ -344,6 +347,41 @@ class CustomerViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
         comment = services.add_comment(customer, actor=request.user, **self._input(s.CommentCreateSerializer))
         comment = selectors.customer_comments(customer).get(pk=comment.pk)
         return Response(s.CommentSerializer(comment, context=self.get_serializer_context()).data, status=201)
+
+    @extend_schema(
+        summary="List the calls logged with a client",
+        responses={200: s.CallSerializer(many=True), **ERRORS},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def calls(self, request: Request, pk: str | None = None) -> Response:
+        return self._paginated(selectors.customer_calls(self.get_object()), s.CallSerializer)
+
+    @extend_schema(
+        summary="Log a call with a client",
+        description="Records the call and its outcome as the caller's, on the client's timeline; stamps the client's "
+        "`last_contact_at`.",
+        request=s.CallCreateSerializer,
+        responses={201: s.CallSerializer, **ERRORS},
+    )
+    @calls.mapping.post
+    def log_call(self, request: Request, pk: str | None = None) -> Response:
+        customer = self.get_object()
+        call = services.log_call(customer, actor=request.user, **self._input(s.CallCreateSerializer))
+        call = selectors.customer_calls(customer).get(pk=call.pk)
+        return Response(s.CallSerializer(call, context=self.get_serializer_context()).data, status=201)
+
+    @extend_schema(
+        summary="Email a client",
+        description="Sends a plain-text email from the broker with replies to the caller; stamps the client's "
+        "`last_contact_at` and shows on the timeline. Answers 400 `email_failed` when the mail server refuses.",
+        request=s.CustomerEmailSerializer,
+        responses={200: s.CustomerDetailSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def email(self, request: Request, pk: str | None = None) -> Response:
+        customer = self.get_object()
+        services.email_customer(customer, actor=request.user, **self._input(s.CustomerEmailSerializer))
+        return self._detail(customer)
 
     @extend_schema(
         summary="Bookmark a client",

@@ -4,6 +4,7 @@ Callers use `from crm.customers import services` and `services.<function>`; the 
 functions by sub-domain only.
 """
 
+from crm.customers.services.activity import record_client_activity
 from crm.customers.services.clients import (
     EDITABLE_FIELDS,
     RELATION_LISTS,
@@ -40,7 +41,7 @@ from crm.customers.services.kyc_provider import (
     start_kyc,
     sumsub_settings,
 )
-from crm.customers.services.notes import add_comment, bookmark_customer, remove_bookmark
+from crm.customers.services.notes import add_comment, bookmark_customer, email_customer, log_call, remove_bookmark
 from crm.customers.services.onboarding import (
     configure_step,
     ensure_stage_complete,
@@ -111,16 +112,19 @@ __all__ = [
     "current_level",
     "delete_profile_picture",
     "describe_documents",
+    "email_customer",
     "ensure_stage_complete",
     "form_configuration",
     "impersonate_customer",
     "level_earned",
+    "log_call",
     "log_in",
     "normalize_email",
     "pending_steps",
     "portal_customer_of",
     "process_kyc_webhook",
     "receive_sumsub_webhook",
+    "record_client_activity",
     "reject_kyc",
     "remove_bookmark",
     "request_account_disable",

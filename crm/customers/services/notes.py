@@ -1,26 +1,76 @@
-"""Staff notes on clients: comments and bookmarks."""
+"""Staff notes and contacts on clients: comments, logged calls, emails by staff, bookmarks.
+
+A comment, a call or an email by staff is a contact: it stamps the client's `last_contact_at`.
+"""
 
 from __future__ import annotations
+
+import logging
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from crm.core import mail
 from crm.core.exceptions import DomainError
 from crm.core.services import record_activity
-from crm.customers.models import Comment, Customer
+from crm.customers.models import Call, Comment, Customer
 from crm.users.models import User
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
 def add_comment(customer: Customer, *, body: str, actor: User) -> Comment:
-    """Add a staff note to a client and stamp the client's last comment time."""
+    """Add a staff note to a client and stamp the client's last comment and last contact times."""
     body = (body or "").strip()
     if not body:
         raise DomainError(_("The comment is empty."), code="empty_comment", fields={"body": [_("Required.")]})
     comment = Comment.objects.create(customer=customer, author=actor, body=body)
-    Customer.objects.filter(pk=customer.pk).update(last_comment_at=comment.created_at)
+    Customer.objects.filter(pk=customer.pk).update(
+        last_comment_at=comment.created_at, last_contact_at=comment.created_at
+    )
     record_activity(actor=actor, action="customer.commented", target=customer, data={"comment_id": comment.pk})
     return comment
+
+
+@transaction.atomic
+def log_call(customer: Customer, *, outcome: str, actor: User, note: str = "") -> Call:
+    """Record a call an agent had (or tried) with the client and its outcome; stamps the last contact time."""
+    if outcome not in Call.Outcome.values:
+        raise DomainError("Unknown call outcome.", code="invalid_outcome", fields={"outcome": ["Unknown outcome."]})
+    call = Call.objects.create(customer=customer, agent=actor, outcome=outcome, note=(note or "").strip())
+    Customer.objects.filter(pk=customer.pk).update(last_contact_at=call.created_at)
+    record_activity(
+        actor=actor,
+        action="customer.call_logged",
+        target=customer,
+        data={"call_id": call.pk, "outcome": outcome, "note": call.note[:500]},
+    )
+    return call
+
+
+@transaction.atomic
+def email_customer(customer: Customer, *, subject: str, body: str, actor: User) -> Customer:
+    """Email the client from staff (replies go to the staff member) and stamp the last contact time.
+
+    When the email backend refuses, nothing is recorded and the error says so.
+    """
+    subject, body = (subject or "").strip(), (body or "").strip()
+    errors = {name: ["Required."] for name, value in (("subject", subject), ("body", body)) if not value}
+    if errors:
+        raise DomainError("The request has invalid fields.", code="validation_error", fields=errors)
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    try:
+        mail.send_email(to=customer.email, subject=subject, body=body, reply_to=actor.email if actor else None)
+    except Exception as exc:  # any backend failure (SMTP, API) is reported, not half-recorded
+        logger.warning("Email to client %s failed: %r", customer.pk, exc)
+        raise DomainError("The email could not be sent.", code="email_failed") from exc
+    activity = record_activity(
+        actor=actor, action="customer.emailed", target=customer, data={"subject": subject[:255]}
+    )
+    customer.last_contact_at = activity.created_at
+    customer.save(update_fields=["last_contact_at", "updated_at"])
+    return customer
 
 
 def bookmark_customer(customer: Customer, *, user: User) -> None:

@@ -248,7 +248,8 @@ def start_session(
         result=LoginRecord.Result.SUCCESS,
         reason=reason,
     )
-    Customer.objects.filter(pk=customer.pk).update(last_login_at=timezone.now())
+    now = timezone.now()
+    Customer.objects.filter(pk=customer.pk).update(last_login_at=now, last_activity_at=now)
     return LoginResult(customer=customer, tokens=tokens, device=registered)
 
 

@@ -68,6 +68,8 @@ STATE_FIELDS = (
 @admin.register(Lead)
 class LeadAdmin(ExportAdminMixin, ServiceFormAdminMixin, BulkFormActionMixin, ObjectActionAdminMixin, ModelAdmin):
     form = LeadForm
+    # "Show all" beside a search's result count: every lead the user may see, not the default "My leads".
+    show_all_query = "assigned=all"
     list_display = (
         "name",
         "email",

@@ -101,13 +101,15 @@ class Lead(TimeStampedModel):
         related_name="referred_leads",
         help_text=_("The introducer (a client) who sent the lead."),
     )
-    external_id = models.CharField(max_length=100, blank=True, help_text=_("The affiliate's own id of the lead."))
-    sub_id = models.CharField(max_length=255, blank=True)
-    utm_source = models.CharField(max_length=255, blank=True)
-    utm_medium = models.CharField(max_length=255, blank=True)
-    utm_campaign = models.CharField(max_length=255, blank=True)
-    utm_term = models.CharField(max_length=255, blank=True)
-    utm_content = models.CharField(max_length=255, blank=True)
+    external_id = models.CharField(
+        _("external ID"), max_length=100, blank=True, help_text=_("The affiliate's own id of the lead.")
+    )
+    sub_id = models.CharField(_("sub ID"), max_length=255, blank=True)
+    utm_source = models.CharField(_("UTM source"), max_length=255, blank=True)
+    utm_medium = models.CharField(_("UTM medium"), max_length=255, blank=True)
+    utm_campaign = models.CharField(_("UTM campaign"), max_length=255, blank=True)
+    utm_term = models.CharField(_("UTM term"), max_length=255, blank=True)
+    utm_content = models.CharField(_("UTM content"), max_length=255, blank=True)
 
     # Who works it
     sales_status = models.ForeignKey(

@@ -16,11 +16,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.core import mail
 from crm.core.events import emit
 from crm.core.exceptions import Conflict, DomainError, PermissionDenied
 from crm.core.services import changed_fields, record_activity, snapshot
 from crm.customers.models import SalesStatus
-from crm.sales import mail
 from crm.sales.models import Lead, LeadComment, LeadCommunication
 from crm.sales.phones import normalize_phone
 from crm.sales.services.duplicates import Keys, find_duplicate, normalize_email

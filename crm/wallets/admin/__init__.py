@@ -1,5 +1,8 @@
 """Money admin, split by page: wallets, transactions and the journal, configuration tables."""
 
+from django.contrib import admin
+
+from crm.customers.models import Customer
 from crm.wallets.admin.config import (
     AccountGroupAdmin,
     CurrencyAdmin,
@@ -9,6 +12,10 @@ from crm.wallets.admin.config import (
 )
 from crm.wallets.admin.transactions import JournalEntryAdmin, PostingAdmin, TransactionAdmin
 from crm.wallets.admin.wallets import WalletAdmin
+
+# The client page shows the client summary (balances, deposits, withdrawals, timeline), which reads wallets:
+# this layer, above clients, puts it there; the withdrawal review shows it too (TransactionAdmin).
+admin.site.get_model_admin(Customer).change_form_outer_before_template = "admin/wallets/customer_summary.html"
 
 __all__ = [
     "AccountGroupAdmin",

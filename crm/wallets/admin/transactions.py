@@ -12,7 +12,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateTimeFilter
 from unfold.decorators import action, display
 
-from crm.core.admin import ObjectActionAdminMixin, ReadOnlyAdminMixin
+from crm.core.admin import ObjectActionAdminMixin, ReadOnlyAdminMixin, money_display
 from crm.core.exports.admin import ExportAdminMixin
 from crm.wallets import services
 from crm.wallets.forms import ApproveDialogForm, ChargebackDialogForm, RefundDialogForm, RejectDialogForm
@@ -47,7 +47,7 @@ class TransactionEntryInline(ReadOnlyAdminMixin, TabularInline):
 @admin.register(Transaction)
 class TransactionAdmin(ExportAdminMixin, ReadOnlyAdminMixin, ObjectActionAdminMixin, ModelAdmin):
     list_display = (
-        "id", "type", "status_label", "customer", "wallet", "amount", "currency", "fee", "is_ftd", "method",
+        "id", "type", "status_label", "customer", "wallet", "amount_shown", "fee_shown", "is_ftd", "method",
         "created_by", "approved_by", "created_at",
     )  # fmt: skip
     list_filter = (
@@ -58,12 +58,32 @@ class TransactionAdmin(ExportAdminMixin, ReadOnlyAdminMixin, ObjectActionAdminMi
         ("created_at", RangeDateTimeFilter),
     )
     list_filter_submit = True
-    list_select_related = ("customer", "wallet", "currency", "created_by", "approved_by")
+    list_select_related = ("customer", "wallet", "currency", "created_by", "approved_by", "target_currency")
     search_fields = ("=id", "=provider_reference", "^customer__email", "^wallet__number")
     show_full_result_count = False
     inlines = [TransactionEntryInline]
     export_permission = "wallets.export_transaction"
     actions_detail = ["approve", "reject", "refund", "charge_back"]
+    # The withdrawal review: the client's summary above the transaction (crm.wallets.summary).
+    change_form_outer_before_template = "admin/wallets/transaction_summary.html"
+
+    amount_shown = money_display("amount", description=_("Amount"))
+    fee_shown = money_display("fee", description=_("Fee"))
+    original_amount_shown = money_display("original_amount", description=_("Original amount"))
+    target_amount_shown = money_display("target_amount", currency="target_currency", description=_("Target amount"))
+    MONEY_SHOWN = {
+        "amount": "amount_shown",
+        "fee": "fee_shown",
+        "original_amount": "original_amount_shown",
+        "target_amount": "target_amount_shown",
+    }
+
+    def get_fields(self, request: HttpRequest, obj: Transaction | None = None) -> list[str]:
+        # Every field is read-only here: money fields read as money (one format), not with 8 decimals.
+        return [self.MONEY_SHOWN.get(name, name) for name in super().get_fields(request, obj)]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Transaction | None = None) -> list[str]:
+        return [*super().get_readonly_fields(request, obj), *self.MONEY_SHOWN.values()]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).visible_to(request.user)

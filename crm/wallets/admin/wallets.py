@@ -13,14 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 
-from crm.core.admin import ObjectActionAdminMixin, ReadOnlyAdminMixin, ServiceFormAdminMixin, back_to
+from crm.core.admin import ObjectActionAdminMixin, ReadOnlyAdminMixin, ServiceFormAdminMixin, back_to, money_display
 from crm.customers.forms import ConfirmDialogForm
 from crm.wallets import selectors, services
 from crm.wallets.forms import MovementDialogForm, StatementPeriodForm, WalletForm
 from crm.wallets.models import Posting, Wallet
 from crm.wallets.statements import XLSX, statement_filename, statement_xlsx
-
-MONEY_FIELDS = ("balance", "credit", "on_hold", "equity", "margin", "free_margin", "margin_level")
 
 
 class WalletPostingInline(ReadOnlyAdminMixin, TabularInline):
@@ -43,8 +41,8 @@ class WalletPostingInline(ReadOnlyAdminMixin, TabularInline):
 @admin.register(Wallet)
 class WalletAdmin(ServiceFormAdminMixin, ObjectActionAdminMixin, ModelAdmin):
     form = WalletForm
-    list_display = ("number", "customer", "currency", "type", "group", "leverage", "balance", "credit", "on_hold",
-                    "enabled", "is_demo")  # fmt: skip
+    list_display = ("number", "customer", "type", "group", "leverage", "balance_shown", "credit_shown",
+                    "on_hold_shown", "enabled", "is_demo")  # fmt: skip
     list_filter = ("type", "currency", "is_demo", "is_enabled", "group")
     list_select_related = ("customer", "currency", "group")
     search_fields = ("^number", "^customer__email")
@@ -52,7 +50,14 @@ class WalletAdmin(ServiceFormAdminMixin, ObjectActionAdminMixin, ModelAdmin):
     inlines = [WalletPostingInline]
     actions_detail = ["enable", "disable", "enter_movement", "open_statement"]
     readonly_fields = ("number", "customer", "currency", "type", "system_code", "platform", "is_demo",
-                       "allow_negative", *MONEY_FIELDS, "created_at")  # fmt: skip
+                       "allow_negative", "balance_shown", "credit_shown", "on_hold_shown", "equity_shown",
+                       "margin_shown", "free_margin_shown", "margin_level", "created_at")  # fmt: skip
+    balance_shown = money_display("balance", description=_("Balance"))
+    credit_shown = money_display("credit", description=_("Credit"))
+    on_hold_shown = money_display("on_hold", description=_("On hold"))
+    equity_shown = money_display("equity", description=_("Equity"))
+    margin_shown = money_display("margin", description=_("Margin"))
+    free_margin_shown = money_display("free_margin", description=_("Free margin"))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).visible_to(request.user)

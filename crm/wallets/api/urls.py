@@ -3,6 +3,7 @@
 from crm.core.api.routers import backoffice, portal
 from crm.wallets.api import views_backoffice as bo
 from crm.wallets.api import views_portal as po
+from crm.wallets.api.summary import ClientSummaryViewSet
 
 backoffice.register("currencies", bo.CurrencyViewSet, basename="currency")
 backoffice.register("exchange-rates", bo.ExchangeRateViewSet, basename="exchangerate")
@@ -13,6 +14,7 @@ backoffice.register("wallets", bo.WalletViewSet, basename="wallet")
 backoffice.register("wallet-settings", bo.WalletSettingsViewSet, basename="wallet-settings")
 backoffice.register("transactions", bo.TransactionViewSet, basename="transaction")
 backoffice.register("journal-entries", bo.JournalEntryViewSet, basename="journalentry")
+backoffice.register("client-summaries", ClientSummaryViewSet, basename="client-summary")
 
 portal.register("wallets", po.PortalWalletViewSet, basename="wallet")
 portal.register("transactions", po.PortalTransactionViewSet, basename="transaction")

@@ -78,7 +78,7 @@ class Transaction(TimeStampedModel):
     target_amount = models.DecimalField(**MONEY, null=True, blank=True)
     target_currency = models.ForeignKey(Currency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     exchange_rate = models.DecimalField(max_digits=28, decimal_places=12, null=True, blank=True)
-    is_ftd = models.BooleanField(default=False, help_text=_("The client's first deposit."))
+    is_ftd = models.BooleanField(_("FTD"), default=False, help_text=_("The client's first deposit."))
 
     # Payment details (payments fills them; plain values so this layer does not import payments).
     method = models.CharField(max_length=100, blank=True)

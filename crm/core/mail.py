@@ -1,4 +1,4 @@
-"""Sending one email to a lead, through Django's email backend (console in development, locmem in tests)."""
+"""Sending one plain-text email from staff (to a lead or a client) through Django's email backend."""
 
 from __future__ import annotations
 
