@@ -35,7 +35,17 @@ class InstrumentSerializer(serializers.ModelSerializer[Instrument]):
         read_only_fields = ["id"]
 
 
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A choice stored blank until it happens (a position's close reason), answered as null meanwhile."""
+
+    def to_representation(self, value: Any) -> Any:
+        return super().to_representation(value) if value else None
+
+
 class PositionSerializer(serializers.ModelSerializer[Position]):
+    close_reason = BlankAsNullChoiceField(
+        choices=Position.CloseReason.choices, allow_null=True, read_only=True, help_text="null while open."
+    )
     account_number = serializers.CharField(source="account.number", read_only=True)
     customer = serializers.IntegerField(source="account.customer_id", read_only=True, allow_null=True)
     currency = serializers.CharField(source="account.currency_id", read_only=True)
