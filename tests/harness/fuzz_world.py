@@ -20,6 +20,7 @@ from crm.affiliates.models import Affiliate
 from crm.core.models import Setting
 from crm.core.roles import Role
 from crm.customers.models import Customer
+from crm.trading import services as trading_services
 from crm.users import security
 from tests.affiliates.api_factories import portal_affiliate
 from tests.affiliates.factories import CommissionLedgerFactory, ReferralNoteFactory, referral_of
@@ -27,6 +28,8 @@ from tests.core.factories import ActivityFactory, ExportJobFactory
 from tests.customers.factories import CommentFactory, CustomerFactory, DocumentFactory, PortalCustomerFactory
 from tests.payments.factories import PaymentMethodFactory, PaymentProviderFactory
 from tests.sales.factories import DeskFactory, LeadCommentFactory, LeadFactory
+from tests.trading.factories import InstrumentFactory, TradingAccountFactory
+from tests.trading.factories import quote as trading_quote
 from tests.users.factories import ApiTokenFactory, StaffUserFactory
 from tests.wallets.factories import CurrencyFactory, ExchangeRateFactory, TransactionFactory, WalletFactory
 from tests.wallets.helpers import fund
@@ -81,6 +84,14 @@ def build_world() -> World:
     referral = referral_of(affiliate)
     ReferralNoteFactory(affiliate=affiliate, customer=referral)
     CommissionLedgerFactory(introducer=affiliate, referral=referral)
+
+    account = fund(TradingAccountFactory(customer=client, currency=usd), "10000.00")
+    eurusd = InstrumentFactory(symbol="EURUSD")
+    trading_quote(eurusd, "1.10000", "1.10020")
+    trading_services.place_order(account, instrument=eurusd, side="buy", lots=Decimal("0.10"))
+    trading_services.place_order(
+        account, instrument=eurusd, side="buy", lots=Decimal("0.10"), order_type="limit", price=Decimal("1.05")
+    )
 
     return World(staff=staff, client=client, affiliate=affiliate, settings=list(Setting.objects.values()))
 

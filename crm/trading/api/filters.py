@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django_filters import rest_framework as filters
 
+from crm.core.api.filters import IsoDateTimeFilter
 from crm.trading.models import Deal, Instrument, Order, Position, Side
 
 
@@ -15,10 +16,10 @@ class PositionFilterSet(filters.FilterSet):
     account_id = filters.NumberFilter(field_name="account")
     customer_id = filters.NumberFilter(field_name="account__customer")
     is_demo = filters.BooleanFilter(field_name="account__is_demo")
-    opened_after = filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
-    opened_before = filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
-    closed_after = filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="gte")
-    closed_before = filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="lt")
+    opened_after = IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
+    opened_before = IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
+    closed_after = IsoDateTimeFilter(field_name="closed_at", lookup_expr="gte")
+    closed_before = IsoDateTimeFilter(field_name="closed_at", lookup_expr="lt")
 
     class Meta:
         model = Position
@@ -33,8 +34,8 @@ class OrderFilterSet(filters.FilterSet):
     account_id = filters.NumberFilter(field_name="account")
     customer_id = filters.NumberFilter(field_name="account__customer")
     position_id = filters.NumberFilter(field_name="position")
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Order
@@ -46,8 +47,8 @@ class DealFilterSet(filters.FilterSet):
     symbol = filters.CharFilter(field_name="instrument__symbol")
     account_id = filters.NumberFilter(field_name="account")
     position_id = filters.NumberFilter(field_name="position")
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Deal

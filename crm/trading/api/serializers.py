@@ -14,7 +14,18 @@ VOLUME = {"max_digits": 20, "decimal_places": 8, "min_value": Decimal("0.0000000
 PRICE = {"max_digits": 24, "decimal_places": 10, "min_value": Decimal("0.0000000001")}
 
 
+def sessions_field() -> serializers.DictField:
+    """Trading hours per weekday (`mon` ... `sun`), each a list of `["HH:MM", "HH:MM"]` in UTC."""
+    session = serializers.ListField(child=serializers.CharField(max_length=5), min_length=2, max_length=2)
+    return serializers.DictField(
+        child=serializers.ListField(child=session),
+        required=False,
+        help_text='e.g. {"mon": [["00:00", "24:00"]]}; empty: always open.',
+    )
+
+
 class InstrumentSerializer(serializers.ModelSerializer[Instrument]):
+    sessions = sessions_field()
     bid = serializers.DecimalField(
         source="quote.bid", max_digits=24, decimal_places=10, read_only=True, allow_null=True
     )
@@ -35,7 +46,17 @@ class InstrumentSerializer(serializers.ModelSerializer[Instrument]):
         read_only_fields = ["id"]
 
 
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A choice stored blank until it happens (a position's close reason), answered as null meanwhile."""
+
+    def to_representation(self, value: Any) -> Any:
+        return super().to_representation(value) if value else None
+
+
 class PositionSerializer(serializers.ModelSerializer[Position]):
+    close_reason = BlankAsNullChoiceField(
+        choices=Position.CloseReason.choices, allow_null=True, read_only=True, help_text="null while open."
+    )
     account_number = serializers.CharField(source="account.number", read_only=True)
     customer = serializers.IntegerField(source="account.customer_id", read_only=True, allow_null=True)
     currency = serializers.CharField(source="account.currency_id", read_only=True)
