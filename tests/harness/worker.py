@@ -39,13 +39,8 @@ class Worker:
         self.log = folder / f"worker-{self.number}.log"
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> Worker:
-        command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config.celery_app",
+    def arguments(self) -> list[str]:
+        return [
             "worker",
             "--pool=solo",
             "--loglevel=INFO",
@@ -55,6 +50,9 @@ class Worker:
             "--hostname",
             f"harness{self.number}-{os.getpid()}@%h",
         ]
+
+    def start(self) -> Worker:
+        command = [sys.executable, "-m", "celery", "-A", "config.celery_app", *self.arguments()]
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
                 command,
@@ -100,6 +98,23 @@ class Worker:
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.kill()
+
+
+class Beat(Worker):
+    """Celery beat on the schedule stored in the database (django-celery-beat), checking it every second."""
+
+    def arguments(self) -> list[str]:
+        return [
+            "beat",
+            "--loglevel=INFO",
+            "--scheduler",
+            "django_celery_beat.schedulers:DatabaseScheduler",
+            "--max-interval",
+            "1",
+            "--pidfile=",
+            "--schedule",
+            str(self.log.with_suffix(".schedule")),
+        ]
 
 
 def attempts_log(gate: Path) -> Path:
