@@ -18,6 +18,8 @@ def test_setup_periodic_tasks_is_idempotent():
         "crm.core.tasks.delete_expired_exports_task",
         "crm.core.tasks.dispatch_pending_events_task",
         "crm.payments.tasks.sweep_payouts_task",
+        "crm.reports.tasks.delete_expired_reports_task",
+        "crm.reports.tasks.run_due_report_templates_task",
     ]
     payout = tasks["crm.affiliates.tasks.run_monthly_payouts_task"]
     assert (payout.crontab.day_of_month, payout.crontab.hour, payout.interval) == ("1", "6", None)
@@ -25,3 +27,5 @@ def test_setup_periodic_tasks_is_idempotent():
     cleanup = tasks["crm.core.tasks.delete_expired_exports_task"]
     assert (sweep.enabled, sweep.interval.every, sweep.interval.period) == (True, 1, "minutes")
     assert (cleanup.crontab.hour, cleanup.crontab.minute, cleanup.interval) == ("3", "30", None)
+    reports = tasks["crm.reports.tasks.run_due_report_templates_task"]
+    assert (reports.interval.every, reports.interval.period) == (1, "minutes")
