@@ -13,7 +13,7 @@ def run_report_task(run_id: int) -> None:
     services.run_report(run_id)
 
 
-@shared_task(acks_late=True, time_limit=10 * 60)
+@shared_task(acks_late=True, time_limit=10 * 60, soft_time_limit=9 * 60)
 def run_due_report_templates_task() -> int:
     """Start a run of every report template whose scheduled time has come."""
     return services.run_due_templates()

@@ -35,3 +35,5 @@ def test_setup_periodic_tasks_is_idempotent():
     cleanup = tasks["crm.core.tasks.delete_expired_exports_task"]
     assert (sweep.enabled, sweep.interval.every, sweep.interval.period) == (True, 60, "seconds")
     assert (cleanup.crontab.hour, cleanup.crontab.minute, cleanup.interval) == ("3", "30", None)
+    reports = tasks["crm.reports.tasks.run_due_report_templates_task"]
+    assert (reports.interval.every, reports.interval.period) == (1, "minutes")

@@ -35,6 +35,9 @@ from crm.core.files import unsign_file_token
 from crm.core.models import ExportJob
 from crm.core.roles import Role
 from crm.customers.models import Customer
+from crm.reports import services as report_services
+from crm.reports.models import ReportRun
+from crm.reports.sources import SOURCES
 from crm.sales.models import LeadImport
 from crm.wallets import services
 from crm.wallets.models import Transaction, Wallet
@@ -293,6 +296,26 @@ def test_admin_export(model_admin, world, client, django_capture_on_commit_callb
 @pytest.mark.parametrize("name", list(FILES))
 def test_file_answer(name, world):
     _assert_safe(*FILES[name](world))
+
+
+@pytest.mark.parametrize("file_format", ["xlsx", "csv"])
+@pytest.mark.parametrize("kind", sorted(SOURCES))
+def test_report_run(kind, file_format, world):
+    """Report files (crm.reports) go through the same cell rule: every report, both formats."""
+    today = timezone.localdate()
+    params = {"start": str(today - timedelta(days=1)), "end": str(today + timedelta(days=1))}
+    run = ReportRun.objects.create(
+        owner=world["superuser"], kind=kind, params=report_services.clean_params(kind, params), file_format=file_format
+    )
+
+    report_services.run_report(run.pk)
+
+    run.refresh_from_db()
+    assert run.status == ReportRun.Status.DONE, run.error
+    with run.file.open("rb") as handle:
+        content = handle.read()
+    types = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+    _assert_safe(content, types[file_format])
 
 
 def test_admin_statement(world, client):

@@ -11,6 +11,7 @@ sees the rows; the test process publishes for real (`task_always_eager` off) to 
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
@@ -21,12 +22,17 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from openpyxl import load_workbook
 
 from config.celery_app import app as celery_app
 from crm.core.models import HandledEvent, OutboxEvent
+from crm.core.roles import Role
 from crm.customers.models import Customer
+from crm.reports.models import ReportRun, ReportTemplate
 from crm.wallets import services
+from tests.customers.factories import CustomerFactory
 from tests.harness.worker import Beat, RedisServer, Worker, attempts_log, free_port, purge_broker, wait_until
 from tests.sales.factories import LeadFactory
 from tests.users.factories import StaffUserFactory
@@ -67,12 +73,64 @@ def start_worker(transactional_db, settings, tmp_path):
         workers.append(worker)
         return worker
 
+    def beat(**env: str) -> Worker:
+        process = Beat(env={**base_env, **env}, folder=tmp_path).start()
+        workers.append(process)
+        return process
+
+    start.beat = beat  # type: ignore[attr-defined]
     yield start
 
     for worker in workers:
         worker.stop()
     celery_app.conf.task_always_eager = eager
     purge_broker(broker_url)
+
+
+def test_beat_and_worker_run_a_scheduled_report_into_a_file_and_an_email(start_worker, client, tmp_path):
+    """A template due now: beat (database schedule) sends the sweep, the worker builds the file and mails the link."""
+    worker = start_worker().wait_ready()
+    every_second = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.SECONDS)
+    PeriodicTask.objects.create(
+        name="Reports: run scheduled report templates",
+        task="crm.reports.tasks.run_due_report_templates_task",
+        interval=every_second,
+    )
+    finance = StaffUserFactory(roles=[Role.FINANCE])
+    WalletFactory(customer=CustomerFactory(conversion_agent=finance))
+    template = ReportTemplate.objects.create(
+        owner=finance,
+        name="Daily balance",
+        kind="balance",
+        base_date=timezone.now() - dt.timedelta(days=1),
+        next_run_at=timezone.now() - dt.timedelta(seconds=1),
+        notify_emails=["cfo@example.com"],
+    )
+    beat = start_worker.beat()
+
+    wait_until(
+        lambda: ReportRun.objects.filter(template=template, status="done").first(),
+        timeout=60,
+        what="scheduled report built",
+        logs=[beat, worker],
+    )
+    mails = wait_until(
+        lambda: list((tmp_path / "mail").glob("*.log")) if (tmp_path / "mail").exists() else [],
+        timeout=10,
+        what="report email written",
+        logs=[worker],
+    )
+
+    body = "".join(path.read_text() for path in mails)
+    assert "cfo@example.com" in body
+    link = re.search(r"http://\S+(/reports/download/\?token=\S+)", body).group(1)
+    download = client.get(link)
+    assert download.status_code == 200
+    workbook = load_workbook(io.BytesIO(b"".join(download.streaming_content)), read_only=True)
+    assert next(workbook.active.iter_rows(values_only=True))[:2] == ("Wallet id", "Wallet")
+    template.refresh_from_db()
+    assert template.next_run_at > timezone.now()
+    assert ReportRun.objects.filter(template=template).count() == 1
 
 
 def deposit_100(wallet) -> None:

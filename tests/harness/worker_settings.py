@@ -40,3 +40,7 @@ STORAGES = {
         "OPTIONS": {"location": str(_files / "private"), "base_url": None},
     },
 }
+
+# Emails the worker sends (report links) go to files the test reads.
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = str(_files / "mail")
