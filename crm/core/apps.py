@@ -10,6 +10,8 @@ class CoreConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from crm.core import events, roles
+        from crm.core.admin_changelist import share_result_headers
 
         events.autodiscover_handlers()
+        share_result_headers()
         post_migrate.connect(roles.sync_role_permissions_on_migrate, dispatch_uid="core.sync_roles")
