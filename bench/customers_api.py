@@ -8,6 +8,9 @@ Figures (median of repeated requests, variants interleaved so noise hits them al
 - customers_api_queries: queries at limit=50 against limit=10 (must be 1: a flat query count).
 - customers_api_filtered: a filtered first page (country, KYC status, FTD, source) against the
   unfiltered one.
+- customers_api_sql (the main figure: the limit users feel): the first page (limit=50) against its bare SQL,
+  the rows query captured from the request run alone plus the planner's estimate of the table's rows (what
+  the page's count costs at best), on the same connection.
 Everything is built inside one transaction that is rolled back at the end: nothing is left over.
 """
 
@@ -126,6 +129,31 @@ def measure(client: APIClient, variants: dict[str, str]) -> dict[str, float]:
     return {key: statistics.median(values) for key, values in samples.items()}
 
 
+def bare_sql(client: APIClient, url: str) -> tuple[float, float]:
+    """Median ms of the page and of its rows query run alone with an estimated count, interleaved."""
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    rows = [
+        q["sql"] for q in captured.captured_queries if 'FROM "customers_customer"' in q["sql"] and "LIMIT" in q["sql"]
+    ]
+
+    def timed_sql() -> float:
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(rows[-1])
+            cursor.fetchall()
+            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = 'customers_customer'::regclass")
+            cursor.fetchone()
+        return (time.perf_counter() - started) * 1000
+
+    timed_sql()
+    pages, sqls = [], []
+    for _ in range(ROUNDS):
+        pages.append(timed(client, url))
+        sqls.append(timed_sql())
+    return statistics.median(pages), statistics.median(sqls)
+
+
 def without_for_list(client: APIClient, url: str) -> dict[str, float]:
     """The N+1 baseline: the same endpoint with `for_list()` doing nothing."""
     original = CustomerQuerySet.for_list
@@ -152,6 +180,8 @@ if __name__ == "__main__":
         )
         counts = {"page50": queries(client, f"{url}?limit=50"), "page10": queries(client, f"{url}?limit=10")}
         baseline = without_for_list(client, url)
+        page, sql = bare_sql(client, f"{url}?limit=50")
+        print(bench_line("customers_api_sql", page, sql, "ms", decimals=2))
         print(bench_line("customers_api_list", times["page50"], baseline["n_plus_one"], "ms", decimals=2))
         print(bench_line("customers_api_page_size", times["page50"], times["page10"], "ms", decimals=2))
         print(bench_line("customers_api_queries", counts["page50"], counts["page10"], "q", decimals=0, significant=1))

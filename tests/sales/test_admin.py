@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.admin import helpers
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from crm.core.exports.services import run_export
 from crm.core.models import ExportJob
+from crm.sales.admin.leads import LeadAdmin
 from crm.sales.models import Lead, LeadImport
 from crm.users.models import Desk
 from tests.conftest import staff_with_role
@@ -283,3 +285,35 @@ def test_marking_staff_absent_from_the_staff_list(client, admin_staff):
 
     agent.refresh_from_db()
     assert agent.is_absent is True
+
+
+def test_changelist_rows_keep_the_checkbox_and_labels_unfold_renders(client, sales_manager):
+    """crm.core.admin_changelist: the row checkbox rendered once and filled per row is Unfold's own, and every
+    cell still carries its column's label (the headers are built once per page, not once per row)."""
+    from unfold.admin import checkbox
+    from unfold.templatetags import unfold_list
+
+    leads = LeadFactory.create_batch(3, sales_person=sales_manager)
+    client.force_login(sales_manager)
+
+    html = client.get(CHANGELIST).content.decode()
+
+    for lead in leads:
+        assert str(checkbox.render(helpers.ACTION_CHECKBOX_NAME, str(lead.pk))) in html
+    labels = re.findall(r'<t[dh] class="[^"]*" data-label="([^"]+)"', html)
+    columns = len(LeadAdmin.list_display) + 1  # and the checkbox
+    assert len(labels) == 3 * columns
+    assert labels[:columns] == labels[columns : 2 * columns]
+    assert unfold_list.result_headers.shared
+
+
+def test_a_changelist_builds_its_headers_once():
+    from types import SimpleNamespace
+
+    from unfold.templatetags import unfold_list
+
+    built = [{"text": "Name"}]
+    cl = SimpleNamespace(_shared_result_headers=built)
+
+    assert list(unfold_list.result_headers(cl)) == built
+    assert list(unfold_list.result_headers(cl)) == built

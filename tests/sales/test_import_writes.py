@@ -182,3 +182,38 @@ def test_concurrent_imports_take_distinct_ids_and_keep_their_batches():
         batches = Activity.objects.filter(action="lead_import.batch_imported", target_id=str(job.pk))
         assert sum(entry.data["count"] for entry in batches) == 40
     assert Lead.objects.count() == 80
+
+
+def test_rows_are_read_ahead_in_a_thread_and_batches_stay_in_order(sales_manager, monkeypatch):
+    """Reading and validating runs in the read-ahead thread; batches commit in file order, so a row
+    duplicating a row of an earlier batch is still caught."""
+    readers = set()
+    read = imports.RowReader.read
+
+    def recording_read(self, number, raw):
+        readers.add(threading.current_thread().name)
+        return read(self, number, raw)
+
+    monkeypatch.setattr(imports.RowReader, "read", recording_read)
+    rows = "".join(f"r{i}@example.com\n" for i in range(7)) + "r1@example.com\n"
+
+    job = run_file(sales_manager, f"email\n{rows}", batch_size=3)
+
+    assert (job.rows_done, job.rows_imported, job.rows_rejected) == (8, 7, 1)
+    assert list(Lead.objects.filter(lead_import=job).order_by("pk").values_list("email", flat=True)) == [
+        f"r{i}@example.com" for i in range(7)
+    ]
+    assert LeadImportRejection.objects.get(lead_import=job).row_number == 8
+    assert {name.startswith("lead-import-read") for name in readers} == {True}
+
+
+@pytest.mark.postgres
+def test_the_planner_hears_of_a_table_an_import_multiplied():
+    statistics = insert.PlannerStatistics(Lead)
+    rows = [(f"s{i}@example.com",) for i in range(statistics.estimate + 50)]
+
+    insert.insert_rows(Lead, ["email"], rows)
+    statistics.grew(len(rows))
+
+    assert statistics.estimate >= len(rows)
+    assert statistics.added == 0

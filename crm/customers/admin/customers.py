@@ -29,6 +29,7 @@ from crm.core.admin import (
     ServiceFormAdminMixin,
     back_to,
 )
+from crm.core.admin_changelist import QuickActionCheckboxMixin
 from crm.core.exports.admin import ExportAdminMixin
 from crm.core.models import Activity
 from crm.core.roles import fields_refused
@@ -277,6 +278,7 @@ class HistoryInline(ReadOnlyAdminMixin, GenericTabularInline):
 
 @admin.register(Customer)
 class CustomerAdmin(
+    QuickActionCheckboxMixin,
     ImpersonationMixin,
     ExportAdminMixin,
     ServiceFormAdminMixin,

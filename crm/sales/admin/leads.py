@@ -17,6 +17,7 @@ from unfold.contrib.filters.admin import AutocompleteSelectFilter, ChoicesDropdo
 from unfold.decorators import action, display
 
 from crm.core.admin import BulkFormActionMixin, ObjectActionAdminMixin, ServiceFormAdminMixin, back_to
+from crm.core.admin_changelist import QuickActionCheckboxMixin
 from crm.core.exports.admin import ExportAdminMixin
 from crm.customers.admin.filters import DayRangeFilter
 from crm.customers.admin.helpers import colour_badge
@@ -66,7 +67,14 @@ STATE_FIELDS = (
 
 
 @admin.register(Lead)
-class LeadAdmin(ExportAdminMixin, ServiceFormAdminMixin, BulkFormActionMixin, ObjectActionAdminMixin, ModelAdmin):
+class LeadAdmin(
+    QuickActionCheckboxMixin,
+    ExportAdminMixin,
+    ServiceFormAdminMixin,
+    BulkFormActionMixin,
+    ObjectActionAdminMixin,
+    ModelAdmin,
+):
     form = LeadForm
     # "Show all" beside a search's result count: every lead the user may see, not the default "My leads".
     show_all_query = "assigned=all"

@@ -81,6 +81,38 @@ def copy_rows(model: type[models.Model], fields: Sequence[str], rows: list[tuple
     return ids
 
 
+class PlannerStatistics:
+    """Keeps PostgreSQL's row estimate of a table an import grows close enough for its lookups' plans.
+
+    An import can multiply a table's rows faster than autovacuum looks: a planner that still believes the
+    table small (or empty) scans it whole for each batch's duplicate lookup, comparing every row with every
+    key of the batch, and the import slows down with each batch. After each batch, once the rows added
+    since the estimate was last read pass the estimate itself, ANALYZE the table (a sample, well under a
+    second): a few times per import (at 2x, 4x, 8x... the table it started from), never on other databases.
+    """
+
+    def __init__(self, model: type[models.Model]) -> None:
+        self.table = model._meta.db_table
+        self.added = 0
+        self.estimate = self._estimate() if connection.vendor == "postgresql" else 0
+
+    def _estimate(self) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = %s::regclass", [self.table]
+            )
+            return cursor.fetchone()[0]
+
+    def grew(self, rows: int) -> None:
+        if connection.vendor != "postgresql":
+            return
+        self.added += rows
+        if self.added > self.estimate:
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(self.table)}")
+            self.estimate, self.added = self._estimate(), 0
+
+
 def _with_json(record: tuple, json_fields: list[tuple[int, type[json.JSONEncoder] | None]]) -> tuple:
     values = list(record)
     for i, encoder in json_fields:

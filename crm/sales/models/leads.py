@@ -81,6 +81,9 @@ class LeadQuerySet(models.QuerySet):
 class Lead(TimeStampedModel):
     """A prospect who has not become a client yet (000 "Leads"), worked by a sales person on a desk."""
 
+    # No index of its own: lead_created_idx (created_at DESC, id DESC) serves every created_at order and range.
+    created_at = models.DateTimeField(auto_now_add=True)
+
     first_name = models.CharField(max_length=150, blank=True)
     last_name = models.CharField(max_length=150, blank=True)
     email = models.EmailField(blank=True, help_text=_("Stored lower-case."))
@@ -143,7 +146,9 @@ class Lead(TimeStampedModel):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, db_index=False, on_delete=models.PROTECT, related_name="merged"
     )
-    signup_code = models.CharField(max_length=SIGNUP_CODE_LENGTH, unique=True, default=new_signup_code)
+    # Unique through Meta.constraints (lead_signup_code_unique): a unique=True CharField would also get a
+    # varchar_pattern_ops twin on PostgreSQL that no query uses (the code is only ever looked up whole).
+    signup_code = models.CharField(max_length=SIGNUP_CODE_LENGTH, default=new_signup_code)
     customer = models.ForeignKey(
         "customers.Customer", null=True, blank=True, db_index=False, on_delete=models.SET_NULL, related_name="leads"
     )
@@ -157,31 +162,56 @@ class Lead(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Every index names the queries it serves; tests/sales/test_indexes.py shows each in EXPLAIN on
+        # PostgreSQL. Each one costs every insert (an import writes all of them), so none stays unused.
         indexes = [
-            # The changelist's first page, unfiltered and by each common filter, read from one index in order.
+            # Admin changelist and API list, unfiltered (assigned=all), newest first; created_after/before.
             models.Index(fields=["-created_at", "-id"], name="lead_created_idx"),
+            # "My leads" (the changelist's default for an agent, only_assigned_to_me) and the sales person filter.
             models.Index(fields=["sales_person", "-created_at", "-id"], name="lead_person_created_idx"),
+            # Changelist and API filter by sales status, newest first.
             models.Index(fields=["sales_status", "-created_at", "-id"], name="lead_status_created_idx"),
+            # Desk filter, and a team leader's scope (the leads of their desks), newest first.
             models.Index(fields=["desk", "-created_at", "-id"], name="lead_desk_created_idx"),
+            # Country filter (admin dropdown, API country=), newest first.
             models.Index(fields=["country", "-created_at"], name="lead_country_created_idx"),
+            # Source filter (admin SourceFilter, API source=), newest first.
             models.Index(fields=["source", "-created_at"], name="lead_source_created_idx"),
+            # API modified_after/modified_before (partners' incremental sync) and the updated_at range filter.
             models.Index(fields=["updated_at"], name="lead_updated_idx"),
+            # An agent's follow-ups: the FollowUpFilter (due now, due today) and API follow_up_before.
             models.Index(fields=["sales_person", "follow_up_at"], name="lead_follow_up_idx"),
             # Pattern ops on PostgreSQL: the same index serves equality (duplicates) and prefix search.
+            # Search by email prefix (admin, API search=) and the import's duplicate lookup by email.
             models.Index(fields=["email"], name="lead_email_idx", opclasses=["varchar_pattern_ops"]),
+            # Search by phone prefix (+44...) and the duplicate lookup by phone.
             models.Index(fields=["phone"], name="lead_phone_idx", opclasses=["varchar_pattern_ops"]),
+            # The duplicate lookup by the affiliate's own lead id (imports, the affiliate and Buckets APIs).
             models.Index(fields=["external_id"], name="lead_external_id_idx", condition=~Q(external_id="")),
+            # DuplicateFilter (admin) and API is_duplicate=true.
             models.Index(fields=["duplicate_score"], name="lead_duplicate_idx", condition=Q(duplicate_score__gt=0)),
-            # Foreign keys that are mostly empty get partial indexes: they cost nothing on insert.
+            # Foreign keys that are mostly empty get partial indexes: they cost nothing on insert. Each serves
+            # the lookup of its target's leads and the SET NULL / PROTECT check when that target is deleted:
+            # API customer_id= and converted=, a client's leads on conversion;
             models.Index(fields=["customer"], name="lead_customer_idx", condition=Q(customer__isnull=False)),
+            # an introducer's leads (affiliate portal, Buckets API sign-ups);
             models.Index(fields=["affiliate"], name="lead_affiliate_idx", condition=Q(affiliate__isnull=False)),
+            # the leads marked duplicates of a lead (its page, merge);
             models.Index(fields=["duplicate_of"], name="lead_dup_of_idx", condition=Q(duplicate_of__isnull=False)),
+            # the leads marked duplicates of a client (a client's deletion);
             models.Index(
                 fields=["duplicate_customer"],
                 name="lead_dup_customer_idx",
                 condition=Q(duplicate_customer__isnull=False),
             ),
+            # the leads merged into a lead (its page, merge history, PROTECT on delete).
             models.Index(fields=["merged_into"], name="lead_merged_idx", condition=Q(merged_into__isnull=False)),
+            # Also, made by migration 0002 (an expression with pattern ops): lead_last_name_upper_pattern_idx,
+            # search by last-name prefix (admin, API search=).
+        ]
+        constraints = [
+            # Sign-up with a lead's code (conversion, the public code check): an equality lookup.
+            models.UniqueConstraint(fields=["signup_code"], name="lead_signup_code_unique"),
         ]
         permissions = [
             ("view_all_leads", "Can view all leads"),

@@ -135,11 +135,10 @@ def _leads_matching(
     Plain SQL (see `_any`): the ORM's IN lists of a 2,000-row batch cost more to build than the query to run.
     """
     params: list = []
-    conditions = [
-        _any(column, values, params)
-        for column, values in (("email", emails), ("phone", phones), ("external_id", external))
-        if values
-    ]
+    conditions = [_any(column, values, params) for column, values in (("email", emails), ("phone", phones)) if values]
+    if external:
+        # Spelled out so the planner can use the partial index lead_external_id_idx (external_id <> '').
+        conditions.append(f"(external_id <> '' AND {_any('external_id', external, params)})")
     sql = (
         f'SELECT id, email, phone, external_id, affiliate_id FROM "{Lead._meta.db_table}" '  # noqa: S608
         f"WHERE merged_into_id IS NULL AND ({' OR '.join(conditions)})"

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import logging
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from itertools import islice
 from typing import Any
@@ -22,7 +23,7 @@ from crm.core.exceptions import DomainError
 from crm.core.exports.cells import SafeCsvWriter
 from crm.core.services import record_activity
 from crm.customers.models import SalesStatus
-from crm.sales.imports.insert import insert_rows
+from crm.sales.imports.insert import PlannerStatistics, insert_rows
 from crm.sales.imports.reader import Table, UnreadableFile, count_rows, open_table
 from crm.sales.imports.rows import FIELDS, Row, RowReader, auto_mapping, check_mapping
 from crm.sales.models import AssignmentRule, Lead, LeadImport, LeadImportRejection
@@ -230,8 +231,10 @@ def run_import(
             LeadImport.objects.filter(pk=job.pk).update(rows_total=job.rows_total)
         with open_table(_open(job), name=job.original_name) as table:
             rules = active_rules()
-            for rows in _read_batches(table, job):
+            statistics = PlannerStatistics(Lead)
+            for rows in _read_ahead(_read_batches(table, job)):
                 job = _import_batch(job, rows, rules=rules)
+                statistics.grew(len(rows))
                 if on_progress:
                     on_progress(job)
                 if stop_at is not None and timezone.now() >= stop_at and job.rows_done < (job.rows_total or 0):
@@ -265,6 +268,20 @@ def _read_batches(table, job: LeadImport) -> Iterator[list[Row]]:
     rest = islice(enumerate(table.rows, start=1), job.rows_done, None)
     while batch := list(islice(rest, job.batch_size)):
         yield [reader.read(number, raw) for number, raw in batch]
+
+
+def _read_ahead(batches: Iterator[list[Row]]) -> Iterator[list[Row]]:
+    """The batches, the next one read and validated in a thread while the caller writes the current one.
+
+    Reading and validating is Python; writing is mostly waiting on PostgreSQL (the duplicate lookup, the
+    COPY into an indexed table), during which psycopg releases the GIL: the two overlap instead of adding up.
+    The thread touches the file only, never the database; one batch at a time is ahead.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lead-import-read") as reader:
+        ahead = reader.submit(next, batches, None)
+        while (batch := ahead.result()) is not None:
+            ahead = reader.submit(next, batches, None)
+            yield batch
 
 
 def _reject_duplicates(rows: list[Row], *, index: DuplicateIndex | None = None) -> list[Row]:
