@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from crm.reports.models import ReportFormat, ReportKind, ReportRun, ReportTemplate
@@ -175,9 +176,19 @@ class ReportRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+    }
+)
+class ReportParamsField(serializers.DictField):
+    """A report's parameters: each a text (dates as YYYY-MM-DD, `sortBy`) or a list of texts (filters)."""
+
+
 class ReportRunCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ReportKind.choices)
-    params = serializers.DictField(help_text="`start`, `end` (dates, end included), `sortBy`, and filters.")
+    params = ReportParamsField(help_text="`start`, `end` (dates, end included), `sortBy`, and filters.")
     file_format = serializers.ChoiceField(choices=ReportFormat.choices, default=ReportFormat.XLSX)
     notify_emails = serializers.ListField(child=serializers.EmailField(), max_length=20, default=list)
 
@@ -195,7 +206,7 @@ class ReportTemplateSerializer(serializers.ModelSerializer):
         required=False,
         help_text="Weekly: ISO weekdays (1 = Monday); empty means the base date's weekday.",
     )
-    params = serializers.DictField(required=False, help_text="`sortBy` and filters; the period comes from the run.")
+    params = ReportParamsField(required=False, help_text="`sortBy` and filters; the period comes from the run.")
 
     class Meta:
         model = ReportTemplate

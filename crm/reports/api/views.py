@@ -225,7 +225,7 @@ class ReportRunViewSet(
     @extend_schema(
         summary="Get a download link",
         description=(
-            "A link to the finished file for a browser (`?token=`, as 000's report export): the token opens this "
+            "A link to the finished file for a browser (`?token=`): the token opens this "
             "one file only, is not an API token or JWT, and expires after `expires_in` seconds. 409 "
             "`report_not_ready` until the run is done."
         ),
