@@ -143,7 +143,7 @@ def test_every_benchmark_prints_well_formed_lines_at_a_tiny_size_and_leaves_noth
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,  # every script at its tiny size; a few minutes on a loaded 2-core machine
         check=False,
     )
 
