@@ -69,6 +69,8 @@ class ReportRun(TimeStampedModel):
     notify_emails = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # When the sweep (crm.core.work) sends the run again if it is still pending or running (crm/reports/work.py).
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     rows_done = models.PositiveIntegerField(default=0)
     rows_total = models.PositiveIntegerField(null=True, blank=True)
     file = models.FileField(upload_to=report_upload_path, storage=private_storage, max_length=255, blank=True)

@@ -1,8 +1,9 @@
 """Report runs and templates: ask for a report, build its file once, tell the people to notify, run schedules.
 
-A run is a stored unit of work: `status` (pending, running, done, failed) and `attempts`. The task claims it
-under a row lock; a run found `running` again (its worker died) is retried until `MAX_ATTEMPTS`, then failed.
-Running a run twice builds one file.
+A run is a stored unit of work (crm.core.work, kind `reports.run`): `status` (pending, running, done, failed),
+`attempts` and `next_attempt_at`. The task claims it under a row lock and holds it for the lease; a run whose
+message was lost, or whose worker died, is sent again by the sweep, until `MAX_ATTEMPTS`, then failed. Running a
+run twice builds one file.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from crm.core import work
 from crm.core.exceptions import DomainError
 from crm.core.exports.cells import SafeCsvWriter
 from crm.core.exports.writer import cell_value, write_xlsx
@@ -29,11 +31,11 @@ from crm.reports.models import ReportFormat, ReportRun, ReportTemplate
 from crm.reports.periods import MAX_DAYS, Period, PeriodError
 from crm.reports.scope import scope_for
 from crm.reports.sources import SOURCES
+from crm.reports.work import MAX_ATTEMPTS, RUNS
 from crm.users.models import User
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 3
 PROGRESS_EVERY = 1000
 DOWNLOAD_SALT = "crm.reports.download"
 MAX_NOTIFY = 20
@@ -116,11 +118,10 @@ def create_report_run(
         params=clean_params(kind, params),
         file_format=file_format,
         notify_emails=emails,
+        next_attempt_at=work.first_due(RUNS),
     )
     record_activity(actor=owner, action="report.requested", target=run, data={"kind": kind})
-    from crm.reports.tasks import run_report_task
-
-    transaction.on_commit(lambda: run_report_task.delay(run.pk))
+    work.enqueue(RUNS, run.pk)
     return run
 
 
@@ -130,15 +131,20 @@ def _claim(run_id: int) -> ReportRun | None:
         run = ReportRun.objects.select_for_update().select_related("owner").filter(pk=run_id).first()
         if run is None or run.status in (ReportRun.Status.DONE, ReportRun.Status.FAILED):
             return None
+        if run.status == ReportRun.Status.RUNNING and work.lease_held(RUNS, run.started_at):
+            return None  # another worker is building it (a redelivered message): that run makes the file
         if run.attempts >= MAX_ATTEMPTS:
             _fail(run, f"The report was interrupted {run.attempts} times.")
             return None
         run.status = ReportRun.Status.RUNNING
         run.attempts += 1
         run.started_at = timezone.now()
+        run.next_attempt_at = work.leased_until(RUNS, now=run.started_at)
         run.rows_done = 0
         run.error = ""
-        run.save(update_fields=["status", "attempts", "started_at", "rows_done", "error", "updated_at"])
+        run.save(
+            update_fields=["status", "attempts", "started_at", "next_attempt_at", "rows_done", "error", "updated_at"]
+        )
     return run
 
 
@@ -195,6 +201,12 @@ def write_report(out: IO[bytes], file_format: str, headers: list[str], rows: Any
     text.flush()
     text.detach()
     return count
+
+
+def give_up_runs(pks: list[int]) -> None:
+    """Runs whose workers kept dying (the sweep's attempts are spent): failed, saying so, for their owner."""
+    for run in ReportRun.objects.filter(pk__in=pks, status__in=(ReportRun.Status.PENDING, ReportRun.Status.RUNNING)):
+        _fail(run, f"The report was interrupted {run.attempts} times.")
 
 
 def _fail(run: ReportRun, message: str) -> ReportRun:

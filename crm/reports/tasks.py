@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from crm.core import work
 from crm.reports import services
+from crm.reports.work import RUN_TIME_LIMIT, RUNS
 
 
-@shared_task(acks_late=True, soft_time_limit=60 * 60, time_limit=60 * 60 + 60)
+@shared_task(**work.retrying(time_limit=RUN_TIME_LIMIT))
 def run_report_task(run_id: int) -> None:
-    """Build one report run; a run done, failed or gone is skipped, so running twice makes one file."""
+    """Build one report run; a run done, failed, gone or leased to another worker is skipped: one file."""
     services.run_report(run_id)
+
+
+@shared_task(**work.retrying(time_limit=60))
+def sweep_report_runs_task() -> int:
+    """Build again the report runs whose task was lost (scheduled by beat); returns how many were sent."""
+    return work.sweep(RUNS)
 
 
 @shared_task(acks_late=True, time_limit=10 * 60, soft_time_limit=9 * 60)
