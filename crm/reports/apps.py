@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReportsConfig(AppConfig):
     name = "crm.reports"
     label = "reports"
-    verbose_name = "Reports and dashboards"
+    verbose_name = _("Reports and dashboards")
