@@ -101,7 +101,7 @@ class ReportRunAdmin(ReadOnlyAdminMixin, ModelAdmin):
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         reports = [
-            {"title": source.title, "url": reverse("admin:reports_report", args=[source.kind])}
+            {"title": _(source.title), "url": reverse("admin:reports_report", args=[source.kind])}
             for source in sources_for(request.user)
         ]
         return super().changelist_view(request, {**(extra_context or {}), "reports": reports})
@@ -135,7 +135,7 @@ class ReportRunAdmin(ReadOnlyAdminMixin, ModelAdmin):
             rows = []
         context = {
             **self.admin_site.each_context(request),
-            "title": source.title,
+            "title": _(source.title),
             "opts": self.model._meta,
             "source": source,
             "period_form": form,

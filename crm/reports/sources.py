@@ -25,6 +25,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_noop
 
 from crm.affiliates.models import Affiliate, CommissionLedger, PayoutRequest
 from crm.customers.models import Customer
@@ -119,25 +120,25 @@ def balance_rows(scope: Scope, period: Period, params: dict[str, Any]) -> QueryS
 
 BALANCE = ReportSource(
     kind=ReportKind.BALANCE,
-    title="Balance report",
-    description=(
+    title=gettext_noop("Balance report"),
+    description=gettext_noop(
         "One row per client wallet (demo accounts excluded) that has ledger postings before the end of the period: "
         "the balance at the start of the period, the money that came in and went out during it (postings of the "
         "balance bucket, so deposits, withdrawals, transfers, bonuses, fees and corrections alike; credit and money "
         "on hold are not counted), and the balance at the end. Amounts in the wallet's currency."
     ),
     columns=[
-        ("wallet_id", "Wallet id"),
-        ("wallet__number", "Wallet"),
-        ("wallet__type", "Wallet type"),
-        ("currency_id", "Currency"),
-        ("wallet__customer_id", "Client id"),
-        ("wallet__customer__first_name", "First name"),
-        ("wallet__customer__last_name", "Last name"),
-        ("opening", "Opening balance"),
-        ("money_in", "Money in"),
-        ("money_out", "Money out"),
-        ("closing", "Closing balance"),
+        ("wallet_id", gettext_noop("Wallet id")),
+        ("wallet__number", gettext_noop("Wallet")),
+        ("wallet__type", gettext_noop("Wallet type")),
+        ("currency_id", gettext_noop("Currency")),
+        ("wallet__customer_id", gettext_noop("Client id")),
+        ("wallet__customer__first_name", gettext_noop("First name")),
+        ("wallet__customer__last_name", gettext_noop("Last name")),
+        ("opening", gettext_noop("Opening balance")),
+        ("money_in", gettext_noop("Money in")),
+        ("money_out", gettext_noop("Money out")),
+        ("closing", gettext_noop("Closing balance")),
     ],
     sort_keys={
         "wallet": "wallet_id",
@@ -201,26 +202,26 @@ def affiliation_rows(scope: Scope, period: Period, params: dict[str, Any]) -> Qu
 
 AFFILIATION = ReportSource(
     kind=ReportKind.AFFILIATION,
-    title="Affiliation report",
-    description=(
+    title=gettext_noop("Affiliation report"),
+    description=gettext_noop(
         "One row per affiliate (IB): its direct referrals who registered in the period and who made their first "
         "deposit in the period, its commissions on actions of the period by status (pending, approved, paid out; "
         "staff corrections applied; rejected ones left out) in the affiliate's currency, and its payout requests "
         "waiting now."
     ),
     columns=[
-        ("pk", "Affiliate id"),
-        ("customer_id", "Client id"),
-        ("customer__first_name", "First name"),
-        ("customer__last_name", "Last name"),
-        ("status", "Status"),
-        ("currency_id", "Currency"),
-        ("signups", "Referrals registered"),
-        ("ftds", "Referrals' first deposits"),
-        ("pending", "Commissions pending"),
-        ("approved", "Commissions approved"),
-        ("paid", "Commissions paid out"),
-        ("pending_payouts", "Payout requests waiting"),
+        ("pk", gettext_noop("Affiliate id")),
+        ("customer_id", gettext_noop("Client id")),
+        ("customer__first_name", gettext_noop("First name")),
+        ("customer__last_name", gettext_noop("Last name")),
+        ("status", gettext_noop("Status")),
+        ("currency_id", gettext_noop("Currency")),
+        ("signups", gettext_noop("Referrals registered")),
+        ("ftds", gettext_noop("Referrals' first deposits")),
+        ("pending", gettext_noop("Commissions pending")),
+        ("approved", gettext_noop("Commissions approved")),
+        ("paid", gettext_noop("Commissions paid out")),
+        ("pending_payouts", gettext_noop("Payout requests waiting")),
     ],
     sort_keys={
         "affiliate": "pk",
@@ -271,8 +272,8 @@ TRANSACTIONS_COLUMNS = [
 ]
 TRANSACTIONS = ReportSource(
     kind=ReportKind.TRANSACTIONS,
-    title="Transactions report",
-    description=(
+    title=gettext_noop("Transactions report"),
+    description=gettext_noop(
         "Every money movement of a client (deposits, withdrawals, transfers, bonuses, corrections, fees, payouts) "
         "requested in the period, in any status unless `type`/`status` narrow it; amounts in the movement's "
         "currency, fees apart."
@@ -281,20 +282,20 @@ TRANSACTIONS = ReportSource(
         zip(
             TRANSACTIONS_COLUMNS,
             [
-                "Id",
-                "Created",
-                "Type",
-                "Status",
-                "Client id",
-                "First name",
-                "Last name",
-                "Wallet",
-                "Currency",
-                "Amount",
-                "Fee",
-                "Method",
-                "Provider",
-                "Provider reference",
+                gettext_noop("Id"),
+                gettext_noop("Created"),
+                gettext_noop("Type"),
+                gettext_noop("Status"),
+                gettext_noop("Client id"),
+                gettext_noop("First name"),
+                gettext_noop("Last name"),
+                gettext_noop("Wallet"),
+                gettext_noop("Currency"),
+                gettext_noop("Amount"),
+                gettext_noop("Fee"),
+                gettext_noop("Method"),
+                gettext_noop("Provider"),
+                gettext_noop("Provider reference"),
                 "Comment",
             ],
             strict=True,
