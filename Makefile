@@ -49,10 +49,12 @@ test: install clients
 	$(BIN)/python scripts/services.py report; \
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# The same checks run on commit once `$(BIN)/pre-commit install` is done (.pre-commit-config.yaml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/mypy
 
 # Benchmarks need PostgreSQL: bench/run.py says so and fails when it is unreachable.
 bench: install

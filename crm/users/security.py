@@ -141,8 +141,9 @@ def rotate_refresh_token(raw: str) -> tuple[RefreshToken, dict[str, str]]:
     (simplejwt's own refresh checks the blacklist and then adds to it with `get_or_create`: two concurrent
     uses both passed.)
     """
-    refresh = RefreshToken(raw)
-    old = RefreshToken(raw)
+    # simplejwt's hint says Token; it takes the encoded token, as here.
+    refresh = RefreshToken(raw)  # type: ignore[arg-type]
+    old = RefreshToken(raw)  # type: ignore[arg-type]
     outstanding, _ = OutstandingToken.objects.get_or_create(
         jti=refresh["jti"],
         defaults={

@@ -1,6 +1,13 @@
 """Refusals of the money rules, each with a stable code."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from crm.core.exceptions import Conflict, DomainError, PermissionDenied
+
+if TYPE_CHECKING:
+    from crm.wallets.models import Transaction
 
 
 class InsufficientFunds(DomainError):
@@ -18,7 +25,7 @@ class IdempotencyConflict(Conflict):
 class InvalidTransition(Conflict):
     code = "invalid_transition"
 
-    def __init__(self, transaction, *, to: str) -> None:
+    def __init__(self, transaction: Transaction, *, to: str) -> None:
         super().__init__(
             f"{transaction} is {transaction.status}; it cannot become {to}.",
             fields={"status": [f"Cannot go from {transaction.status} to {to}."]},

@@ -8,6 +8,7 @@ checks it), so they all follow the one rule.
 from __future__ import annotations
 
 from rest_framework import throttling
+from rest_framework.request import Request
 
 from crm.core.middleware import client_ip
 
@@ -15,7 +16,7 @@ from crm.core.middleware import client_ip
 class ClientAddressThrottle(throttling.SimpleRateThrottle):
     """Base of every throttle here: anonymous callers are told apart by `client_ip` alone."""
 
-    def get_ident(self, request) -> str:
+    def get_ident(self, request: Request) -> str:
         return client_ip(request) or ""
 
 
