@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -33,7 +33,8 @@ from crm.sales.admin.forms import (
 )
 from crm.sales.admin.inlines import LeadCommentInline, LeadCommunicationInline, LeadHistoryInline
 from crm.sales.admin.paginator import EstimatedCountPaginator
-from crm.sales.models import Lead, LeadComment
+from crm.sales.models import Lead, LeadComment, LeadQuerySet
+from crm.users.requests import staff_user
 
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "country", "language", "can_be_called")
 WORK_FIELDS = ("sales_status", "sales_person", "desk")
@@ -124,7 +125,7 @@ class LeadAdmin(ExportAdminMixin, ServiceFormAdminMixin, BulkFormActionMixin, Ob
         return queryset
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
-        return queryset.search(search_term), False
+        return cast(LeadQuerySet, queryset).search(search_term), False
 
     # Columns --------------------------------------------------------------------------
 
@@ -135,7 +136,7 @@ class LeadAdmin(ExportAdminMixin, ServiceFormAdminMixin, BulkFormActionMixin, Ob
     @display(description=_("Country"), ordering="country")
     def country_code(self, obj: Lead) -> str:
         # The code, not the field's display: that would flatten 250 country choices on every row.
-        return str(obj.country.code or "-") if obj.country else "-"
+        return str(obj.country.code or "-") if obj.country else "-"  # type: ignore[attr-defined]  # a Country (django-countries has no stubs)
 
     @display(description=_("Status"), ordering="sales_status__sort_order")
     def status_badge(self, obj: Lead) -> str:
@@ -171,7 +172,7 @@ class LeadAdmin(ExportAdminMixin, ServiceFormAdminMixin, BulkFormActionMixin, Ob
     def get_inline_instances(self, request: HttpRequest, obj: Lead | None = None) -> list:
         instances = super().get_inline_instances(request, obj)
         for inline in instances:
-            inline.request = request
+            inline.request = request  # type: ignore[attr-defined]  # the lead inlines read it
         return instances
 
     def save_related(self, request: HttpRequest, form: LeadForm, formsets: list, change: bool) -> None:
@@ -182,7 +183,7 @@ class LeadAdmin(ExportAdminMixin, ServiceFormAdminMixin, BulkFormActionMixin, Ob
             for comment_form in formset.extra_forms:
                 body = comment_form.cleaned_data.get("body") if comment_form.has_changed() else None
                 if body:
-                    comment = services.add_lead_comment(form.instance, body=body, actor=request.user)
+                    comment = services.add_lead_comment(form.instance, body=body, actor=staff_user(request))
                     formset.new_objects.append(comment)
 
     def has_delete_permission(self, request: HttpRequest, obj: Lead | None = None) -> bool:
@@ -214,7 +215,7 @@ class LeadAdmin(ExportAdminMixin, ServiceFormAdminMixin, BulkFormActionMixin, Ob
             form_class=AssignLeadsForm,
             title=_("Assign the selected leads"),
             apply=lambda form: services.bulk_edit_leads(
-                queryset, actor=request.user, sales_person=form.cleaned_data["sales_person"]
+                queryset, actor=staff_user(request), sales_person=form.cleaned_data["sales_person"]
             ),
         )
 
@@ -226,7 +227,7 @@ class LeadAdmin(ExportAdminMixin, ServiceFormAdminMixin, BulkFormActionMixin, Ob
             form_class=LeadStatusForm,
             title=_("Change the sales status of the selected leads"),
             apply=lambda form: services.bulk_edit_leads(
-                queryset, actor=request.user, sales_status=form.cleaned_data["sales_status"]
+                queryset, actor=staff_user(request), sales_status=form.cleaned_data["sales_status"]
             ),
         )
 
@@ -234,7 +235,7 @@ class LeadAdmin(ExportAdminMixin, ServiceFormAdminMixin, BulkFormActionMixin, Ob
     def claim_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         claimed = 0
         for lead in queryset.filter(sales_person__isnull=True).order_by("pk"):
-            services.claim_lead(lead, actor=request.user)
+            services.claim_lead(lead, actor=staff_user(request))
             claimed += 1
         self.message_user(request, _("%(count)d lead(s) claimed.") % {"count": claimed}, messages.SUCCESS)
 
@@ -249,7 +250,7 @@ class LeadAdmin(ExportAdminMixin, ServiceFormAdminMixin, BulkFormActionMixin, Ob
     )
     def claim(self, request: HttpRequest, form: ClaimDialogForm, object_id: str) -> HttpResponse:
         return self.run_object_action(
-            request, object_id, lambda lead: services.claim_lead(lead, actor=request.user), _("Lead claimed.")
+            request, object_id, lambda lead: services.claim_lead(lead, actor=staff_user(request)), _("Lead claimed.")
         )
 
     @action(
@@ -265,7 +266,7 @@ class LeadAdmin(ExportAdminMixin, ServiceFormAdminMixin, BulkFormActionMixin, Ob
             request,
             object_id,
             lambda lead: services.send_lead_email(
-                lead, subject=data["subject"], body=data["body"], actor=request.user
+                lead, subject=data["subject"], body=data["body"], actor=staff_user(request)
             ),
             _("Email sent."),
         )
@@ -283,7 +284,7 @@ class LeadAdmin(ExportAdminMixin, ServiceFormAdminMixin, BulkFormActionMixin, Ob
             request,
             object_id,
             lambda lead: services.set_follow_up(
-                lead, follow_up_at=data.get("follow_up_at"), note=data.get("note", ""), actor=request.user
+                lead, follow_up_at=data.get("follow_up_at"), note=data.get("note", ""), actor=staff_user(request)
             ),
             _("Follow-up saved."),
         )
@@ -303,7 +304,7 @@ class LeadAdmin(ExportAdminMixin, ServiceFormAdminMixin, BulkFormActionMixin, Ob
         return self.run_object_action(
             request,
             object_id,
-            lambda lead: services.merge_leads(lead, other, actor=request.user),
+            lambda lead: services.merge_leads(lead, other, actor=staff_user(request)),
             _("Leads merged."),
         )
 
@@ -316,11 +317,11 @@ class LeadAdmin(ExportAdminMixin, ServiceFormAdminMixin, BulkFormActionMixin, Ob
     def dashboard_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
             raise Http404
-        data = selectors.agent_dashboard(request.user, now=timezone.localtime())
+        data = selectors.agent_dashboard(staff_user(request), now=timezone.localtime())
         changelist = reverse("admin:sales_lead_changelist")
         for row in data["by_status"]:
             status_id = row["sales_status_id"]
-            row["badge"] = colour_badge(row["sales_status__name"] or _("No status"), row["sales_status__color"])
+            row["badge"] = colour_badge(row["sales_status__name"] or str(_("No status")), row["sales_status__color"])
             row["url"] = f"{changelist}?sales_status__id__exact={status_id}" if status_id else changelist
         context = {
             **self.admin_site.each_context(request),
