@@ -69,7 +69,7 @@ class OTPAuthenticationForm(AuthenticationForm):
                 code="otp_invalid" if code else "otp_required",
             )
         # django_otp.login(request, device) runs on user_logged_in and marks the session as verified.
-        user.otp_device = device
+        user.otp_device = device  # type: ignore[attr-defined]  # django-otp's attribute on the user
 
 
 class StaffCreationForm(UserCreationForm):
@@ -135,7 +135,7 @@ class ApiTokenCreateForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].queryset = role_groups()
+        self.fields["role"].queryset = role_groups()  # type: ignore[attr-defined]  # a ModelChoiceField
         self.fields["role"].help_text = _("The token can do exactly what this role can do.")
 
     def clean_expires_at(self):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 
 from rest_framework import throttling
+from rest_framework.request import Request
 
 from crm.core.middleware import client_ip
 
@@ -24,7 +25,7 @@ logger = logging.getLogger(__name__)
 class ClientAddressThrottle(throttling.SimpleRateThrottle):
     """Base of every throttle here: anonymous callers are told apart by `client_ip` alone."""
 
-    def get_ident(self, request) -> str:
+    def get_ident(self, request: Request) -> str:
         return client_ip(request) or ""
 
     def allow_request(self, request, view) -> bool:
