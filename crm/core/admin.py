@@ -408,11 +408,13 @@ class ExportJobAdmin(ReadOnlyAdminMixin, ModelAdmin[ExportJob]):
 from crm.core import admin_periodic  # noqa: E402, F401  (registers the periodic tasks' admin)
 
 
-def money_display(field_name: str, *, currency: str = "currency", description: str | None = None) -> Callable:
+def money_display(
+    field_name: str, *, currency: str = "currency", description: StrOrPromise | None = None
+) -> Callable[..., str]:
     """An admin column or read-only field showing a money field as `crm.core.money.format_money` does (`1,234.50
     USD`, never `100.00000000` or `1E-8`); `currency` names the attribute holding the currency row or code."""
 
-    def shown(self, obj: Any) -> str:
+    def shown(self: Any, obj: Any) -> str:
         value = getattr(obj, field_name)
         return "-" if value is None else format_money(value, getattr(obj, currency))
 

@@ -28,7 +28,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 import kombu.exceptions
 from django.apps import apps
@@ -39,7 +39,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 if TYPE_CHECKING:
-    pass
+    from celery import Task
 
 logger = logging.getLogger(__name__)
 
@@ -154,10 +154,10 @@ def lease_held(kind: Kind, claimed_at: dt.datetime | None, *, now: dt.datetime |
     return claimed_at is not None and claimed_at + kind.timing("lease") > (now or timezone.now())
 
 
-def _task(kind: Kind):
+def _task(kind: Kind) -> Task[[int], Any]:
     # The task object itself (a module attribute): looking it up in the app's registry would import every task
     # module again, which in a worker runs Django's system checks on every send.
-    return import_string(kind.task_name)
+    return cast("Task[[int], Any]", import_string(kind.task_name))
 
 
 def send(kind: Kind, pk: Any) -> bool:

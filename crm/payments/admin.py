@@ -33,7 +33,7 @@ from crm.payments.models import (
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-    from crm.payments.models import PayoutQuerySet, WhitelistedAddressQuerySet
+    from crm.payments.models import PayoutQuerySet, ProviderContradictionQuerySet, WhitelistedAddressQuerySet
 
 
 @admin.register(PaymentProvider)
@@ -313,11 +313,11 @@ class ReviewedFilter(admin.SimpleListFilter):
     title = _("Review")
     parameter_name = "to_review"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, StrOrPromise]]:
         return [("yes", _("To review"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        return queryset.to_review() if self.value() == "yes" else queryset
+        return cast("ProviderContradictionQuerySet", queryset).to_review() if self.value() == "yes" else queryset
 
 
 class ContradictionReviewDialogForm(BaseDialogForm):

@@ -29,6 +29,7 @@ from crm.users.forms import (
     TimeZoneForm,
 )
 from crm.users.models import ApiToken, Desk, Device, LoginRecord, User
+from crm.users.requests import staff_user
 
 if TYPE_CHECKING:
     from crm.users.models import ApiTokenQuerySet, UserQuerySet
@@ -133,16 +134,15 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
 
     def time_zone_view(self, request: HttpRequest) -> HttpResponse:
         """Every staff member chooses the time zone the admin shows times in."""
-        form = TimeZoneForm(request.POST or None, initial={"time_zone": request.user.time_zone})
+        user = staff_user(request)
+        form = TimeZoneForm(request.POST or None, initial={"time_zone": user.time_zone})
         if request.method == "POST" and form.is_valid():
             try:
-                services.set_time_zone(request.user, time_zone=form.cleaned_data["time_zone"], actor=request.user)
+                services.set_time_zone(user, time_zone=form.cleaned_data["time_zone"], actor=user)
             except DomainError as exc:
                 form.add_error("time_zone", exc.message)
             else:
-                messages.success(
-                    request, _("Times are now shown in %(zone)s.") % {"zone": request.user.time_zone or "UTC"}
-                )
+                messages.success(request, _("Times are now shown in %(zone)s.") % {"zone": user.time_zone or "UTC"})
                 return HttpResponseRedirect(reverse("admin:index"))
         context = {**self.admin_site.each_context(request), "title": _("Your time zone"), "form": form}
         return TemplateResponse(request, "admin/users/time_zone.html", context)

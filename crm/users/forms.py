@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_login_failed
@@ -19,6 +21,9 @@ from unfold.widgets import (
 from crm.core.roles import Role
 from crm.users import security, services
 from crm.users.models import ApiToken, User, available_time_zones, normalize_ip_list
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class OTPAuthenticationForm(AuthenticationForm):
@@ -170,7 +175,7 @@ class TOTPConfirmForm(forms.Form):
     )
 
 
-def time_zone_choices() -> list[tuple[str, str]]:
+def time_zone_choices() -> list[tuple[str, StrOrPromise]]:
     return [("", _("The server's time zone (UTC)")), *((name, name) for name in sorted(available_time_zones()))]
 
 

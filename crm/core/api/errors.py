@@ -3,7 +3,7 @@
 {"error": {"code": "validation_error", "message": "...", "fields": {"email": ["..."]}}}
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -78,7 +78,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.ValidationError):
         response.data = error_body("validation_error", _("The request has invalid fields."), _flatten(exc.detail))
     else:
-        response.data = error_body(*_code_and_message(exc))
+        # DRF's handler answers only its APIException (the Django ones were converted above).
+        response.data = error_body(*_code_and_message(cast(exceptions.APIException, exc)))
     return response
 
 

@@ -10,7 +10,7 @@ import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
 from django.apps import apps
 from django.contrib import admin
@@ -181,7 +181,7 @@ def api_view_for(job: ExportJob) -> GenericViewSet[Any]:
     request.user = job.owner
     view.request = request
     view.action = actions.get("get", "list")
-    return view
+    return cast("GenericViewSet[Any]", view)
 
 
 def check_api_permissions(view: APIView, request: Request, *, export_permission: str | None) -> None:

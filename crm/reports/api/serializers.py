@@ -187,7 +187,7 @@ class ReportParamsField(serializers.DictField):
     """A report's parameters: each a text (dates as YYYY-MM-DD, `sortBy`) or a list of texts (filters)."""
 
 
-class ReportRunCreateSerializer(serializers.Serializer):
+class ReportRunCreateSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=ReportKind.choices)
     params = ReportParamsField(help_text="`start`, `end` (dates, end included), `sortBy`, and filters.")
     file_format = serializers.ChoiceField(choices=ReportFormat.choices, default=ReportFormat.XLSX)

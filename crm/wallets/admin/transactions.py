@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -17,6 +17,9 @@ from crm.core.exports.admin import ExportAdminMixin
 from crm.wallets import services
 from crm.wallets.forms import ApproveDialogForm, ChargebackDialogForm, RefundDialogForm, RejectDialogForm
 from crm.wallets.models import JournalEntry, Posting, Transaction, TransactionQuerySet
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldGroups
 
 STATUS_LABELS = {
     "pending": "warning",
@@ -78,9 +81,12 @@ class TransactionAdmin(ExportAdminMixin, ReadOnlyAdminMixin, ObjectActionAdminMi
         "target_amount": "target_amount_shown",
     }
 
-    def get_fields(self, request: HttpRequest, obj: Transaction | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Transaction | None = None) -> _FieldGroups:
         # Every field is read-only here: money fields read as money (one format), not with 8 decimals.
-        return [self.MONEY_SHOWN.get(name, name) for name in super().get_fields(request, obj)]
+        return [
+            self.MONEY_SHOWN.get(name, name) if isinstance(name, str) else name
+            for name in super().get_fields(request, obj)
+        ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Transaction | None = None) -> list[str]:
         return [*super().get_readonly_fields(request, obj), *self.MONEY_SHOWN.values()]

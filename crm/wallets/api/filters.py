@@ -21,8 +21,8 @@ def groups(request: Request | None) -> QuerySet[AccountGroup]:
 
 class WalletFilterSet(filters.FilterSet):
     search = filters.CharFilter(method="filter_search", label=_("Wallet number or client email starts with"))
-    currencies = filters.ModelMultipleChoiceFilter(field_name="currency", queryset=currencies)
-    group_id = filters.ModelMultipleChoiceFilter(field_name="group", queryset=groups)
+    currencies = filters.ModelMultipleChoiceFilter(field_name="currency", queryset=currencies)  # type: ignore[arg-type]  # django-filter takes a callable
+    group_id = filters.ModelMultipleChoiceFilter(field_name="group", queryset=groups)  # type: ignore[arg-type]  # django-filter takes a callable
     customer_id = filters.NumberFilter(field_name="customer")
     leverage_from = filters.NumberFilter(field_name="leverage", lookup_expr="gte")
     leverage_to = filters.NumberFilter(field_name="leverage", lookup_expr="lte")

@@ -181,7 +181,8 @@ def _reverse_deposit(txn: Transaction, *, to: str, reason: str, actor: Actor) ->
         return txn
     if txn.type != Transaction.Type.DEPOSIT or txn.status != COMPLETED:
         raise InvalidTransition(txn, to=to)
-    if user_or_none(actor) and actor.pk == txn.created_by_id:
+    user = user_or_none(actor)
+    if user and user.pk == txn.created_by_id:
         raise OperationNotAllowed(_("You entered this deposit; another member of Finance must reverse it."))
     step = "refund" if to == REFUNDED else "chargeback"
     locked = lock_wallets([txn.wallet])

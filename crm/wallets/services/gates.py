@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import Sum
 from django.utils import timezone
@@ -34,6 +35,9 @@ from crm.customers.services import (
 from crm.wallets.exceptions import LimitExceeded, OperationNotAllowed
 from crm.wallets.models import Transaction, Wallet
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 DEPOSIT = VerificationLevel.Operation.DEPOSIT
 WITHDRAW = VerificationLevel.Operation.WITHDRAW
 TRANSFER = VerificationLevel.Operation.TRANSFER
@@ -47,7 +51,7 @@ ONBOARDING_STAGE: dict[str, str] = {
 # What the money rules read of the client; the rest of the row is not fetched under the lock.
 LOCKED_CUSTOMER_FIELDS = ("id", "status", "verification_level_id", "country", "user_id")
 COUNTED = [Transaction.Status.PENDING, Transaction.Status.APPROVED, Transaction.Status.COMPLETED]
-OPERATION_NOUNS = {
+OPERATION_NOUNS: dict[str, StrOrPromise] = {
     DEPOSIT: gettext_lazy("Deposits"),
     WITHDRAW: gettext_lazy("Withdrawals"),
     TRANSFER: gettext_lazy("Transfers"),
