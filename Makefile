@@ -49,10 +49,12 @@ test: install clients
 	$(BIN)/python scripts/services.py report; \
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# The same checks run on commit once `$(BIN)/pre-commit install` is done (.pre-commit-config.yaml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/mypy
 
 # Translation catalogs: extract translatable text (GNU gettext's xgettext) and compile the committed .mo files.
 messages: install

@@ -7,8 +7,12 @@ run in-process, console email, files on local disk. See README.md for production
 
 from pathlib import Path
 
+import django_stubs_ext
 import environ
 from django.utils.translation import gettext_lazy as _
+
+# Django's generic classes subscriptable at run time (ModelAdmin[Model], ModelForm[Model]), as mypy reads them.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()

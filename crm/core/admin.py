@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -26,9 +26,25 @@ from crm.core import events
 from crm.core.exceptions import DomainError
 from crm.core.exports.admin import ExportAdminMixin
 from crm.core.files import signed_file_url
-from crm.core.models import Activity, ExportJob, OutboxEvent, Setting, parse_setting_value
+from crm.core.models import (
+    Activity,
+    ActivityQuerySet,
+    ExportJob,
+    ExportJobQuerySet,
+    OutboxEvent,
+    Setting,
+    parse_setting_value,
+)
 from crm.core.money import format_money
 from crm.core.services import set_setting
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    # The mixins below are seen by the type checker as the ModelAdmin they are mixed into.
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = object
 
 __all__ = [
     "ActivityAdmin",
@@ -47,7 +63,7 @@ HIDDEN_VALUE = "•••"
 _current_request: ContextVar[HttpRequest | None] = ContextVar("export_admin_request", default=None)
 
 
-class SettingForm(forms.ModelForm):
+class SettingForm(forms.ModelForm[Setting]):
     """Takes a new value; a secret's current value is never put back into the page."""
 
     value = forms.CharField(
@@ -58,7 +74,7 @@ class SettingForm(forms.ModelForm):
         model = Setting
         fields = ["key", "value_type", "is_secret", "description"]
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         instance = self.instance
         if instance.pk and instance.is_secret:
@@ -66,8 +82,9 @@ class SettingForm(forms.ModelForm):
         elif instance.pk:
             self.initial["value"] = instance.stored_value
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         value, value_type = data.get("value", ""), data.get("value_type") or Setting.Type.STRING
         keeps_secret = self.instance.pk and self.instance.is_secret and value == ""
         if keeps_secret:
@@ -85,17 +102,17 @@ class ReadOnlyAdminMixin:
     For model admins and inlines alike (an inline's `has_add_permission` also receives the parent object).
     """
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
-class ServiceFormAdminMixin:
+class ServiceFormAdminMixin(_ModelAdmin):
     """For model forms that save through a service while they validate (e.g. `ServiceSavedForm`): the form
     gets the acting user, the admin's own save is skipped, and a page shown again with errors leaves
     nothing behind."""
@@ -104,7 +121,7 @@ class ServiceFormAdminMixin:
         """Attributes set on the form class for this request; extend to pass more."""
         return {"actor": request.user}
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
         return type(form.__name__, (form,), self.form_attributes(request))
 
@@ -112,7 +129,11 @@ class ServiceFormAdminMixin:
         return  # the form saved through the service while validating
 
     def changeform_view(
-        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: dict | None = None
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         with transaction.atomic():
             response = super().changeform_view(request, object_id, form_url, extra_context)
@@ -121,7 +142,7 @@ class ServiceFormAdminMixin:
         return response
 
 
-class BulkFormActionMixin:
+class BulkFormActionMixin(_ModelAdmin):
     """Bulk actions that ask for a value on a confirmation page, then hand it to the app's service.
 
     The page names the rows `bulk_noun`/`bulk_noun_plural`, or the model's verbose names when unset.
@@ -129,15 +150,15 @@ class BulkFormActionMixin:
 
     bulk_noun: str | None = None
     bulk_noun_plural: str | None = None
-    bulk_done_message: str = _("%(count)d row(s) changed.")
+    bulk_done_message: StrOrPromise = _("%(count)d row(s) changed.")
 
     def run_bulk_action(
         self,
         request: HttpRequest,
-        queryset: QuerySet,
+        queryset: QuerySet[Any],
         *,
         form_class: type[forms.Form],
-        title: str,
+        title: StrOrPromise,
         apply: Callable[[forms.Form], int],
     ) -> HttpResponse | None:
         """Show `form_class` until it is valid, then report how many rows `apply(form)` changed."""
@@ -153,7 +174,7 @@ class BulkFormActionMixin:
         return None
 
     def _bulk_form_page(
-        self, request: HttpRequest, queryset: QuerySet, form: forms.Form, title: str
+        self, request: HttpRequest, queryset: QuerySet[Any], form: forms.Form, title: StrOrPromise
     ) -> TemplateResponse:
         opts = self.model._meta
         context = {
@@ -182,10 +203,10 @@ def back_to(request: HttpRequest, url: str) -> HttpResponse:
 
 
 def run_service(
-    modeladmin: admin.ModelAdmin,
+    modeladmin: admin.ModelAdmin[Any],
     request: HttpRequest,
     work: Callable[[], object],
-    done: str | Callable[[Any], str],
+    done: StrOrPromise | Callable[[Any], StrOrPromise],
     url: str,
 ) -> HttpResponse:
     """Call a service; a refusal (a `DomainError`, or a model's `ValidationError`) becomes an error message,
@@ -207,11 +228,15 @@ def run_service(
     return back_to(request, url)
 
 
-class ObjectActionAdminMixin:
+class ObjectActionAdminMixin(_ModelAdmin):
     """Detail-page actions (dialogs) that call one service on the object, then go back to its change page."""
 
     def run_object_action(
-        self, request: HttpRequest, object_id: str, work: Callable[[Any], object], done: str | Callable[[Any], str]
+        self,
+        request: HttpRequest,
+        object_id: str,
+        work: Callable[[Any], object],
+        done: StrOrPromise | Callable[[Any], StrOrPromise],
     ) -> HttpResponse:
         """`work(obj)` on the object the user may see (404 otherwise), reported as `run_service` does."""
         obj = self.get_object(request, object_id)
@@ -223,7 +248,7 @@ class ObjectActionAdminMixin:
 
 
 @admin.register(Setting)
-class SettingAdmin(ModelAdmin):
+class SettingAdmin(ModelAdmin[Setting]):
     form = SettingForm
     list_display = ["key", "value_type", "shown_value", "is_secret", "updated_at"]
     list_filter = ["value_type", "is_secret"]
@@ -255,7 +280,7 @@ class SettingAdmin(ModelAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(ReadOnlyAdminMixin, ExportAdminMixin, ModelAdmin):
+class ActivityAdmin(ReadOnlyAdminMixin, ExportAdminMixin, ModelAdmin[Activity]):
     list_display = ["created_at", "actor_repr", "channel", "action", "target_type", "target_repr", "ip_address"]
     list_filter = [
         ("action", FieldTextFilter),
@@ -269,12 +294,12 @@ class ActivityAdmin(ReadOnlyAdminMixin, ExportAdminMixin, ModelAdmin):
     date_hierarchy = None
     readonly_fields = [field.name for field in Activity._meta.fields]
 
-    def get_queryset(self, request: HttpRequest):
-        return super().get_queryset(request).for_list()
+    def get_queryset(self, request: HttpRequest) -> ActivityQuerySet:
+        return cast(ActivityQuerySet, super().get_queryset(request)).for_list()
 
 
 @admin.register(OutboxEvent)
-class OutboxEventAdmin(ReadOnlyAdminMixin, ModelAdmin):
+class OutboxEventAdmin(ReadOnlyAdminMixin, ModelAdmin[OutboxEvent]):
     list_display = ["id", "name", "created_at", "dispatched_at", "attempts", "short_error"]
     list_filter = [("name", FieldTextFilter), ("created_at", RangeDateTimeFilter)]
     list_filter_submit = True
@@ -288,42 +313,45 @@ class OutboxEventAdmin(ReadOnlyAdminMixin, ModelAdmin):
         return obj.last_error[:80]
 
     @admin.action(description=_("Dispatch again"), permissions=["view"])
-    def dispatch_again(self, request: HttpRequest, queryset) -> None:
+    def dispatch_again(self, request: HttpRequest, queryset: QuerySet[OutboxEvent]) -> None:
         count = events.redispatch(list(queryset.values_list("pk", flat=True)))
         messages.info(request, _("%(count)d undispatched event(s) queued again.") % {"count": count})
 
 
+EXPORT_JOB_FIELDS = (
+    "owner",
+    "source",
+    "target",
+    "description",
+    "params",
+    "status",
+    "progress",
+    "error",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "expires_at",
+    "download",
+)
+
+
 @admin.register(ExportJob)
-class ExportJobAdmin(ReadOnlyAdminMixin, ModelAdmin):
+class ExportJobAdmin(ReadOnlyAdminMixin, ModelAdmin[ExportJob]):
     list_display = ["id", "description", "owner", "status", "progress", "created_at", "download"]
     list_filter = ["status", "source"]
     search_fields = ["description", "target"]
     list_select_related = ["owner"]
-    fields = [
-        "owner",
-        "source",
-        "target",
-        "description",
-        "params",
-        "status",
-        "progress",
-        "error",
-        "created_at",
-        "started_at",
-        "finished_at",
-        "expires_at",
-        "download",
-    ]
-    readonly_fields = fields
+    fields = EXPORT_JOB_FIELDS
+    readonly_fields = EXPORT_JOB_FIELDS
     change_form_template = "admin/core/exportjob/change_form.html"
 
-    def get_queryset(self, request: HttpRequest):
-        return super().get_queryset(request).visible_to(request.user)
+    def get_queryset(self, request: HttpRequest) -> ExportJobQuerySet:
+        return cast(ExportJobQuerySet, super().get_queryset(request)).visible_to(request.user)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.is_active and request.user.is_staff
 
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_view_permission(self, request: HttpRequest, obj: ExportJob | None = None) -> bool:
         # Every staff member follows their own exports; get_queryset scopes the rows.
         return request.user.is_active and request.user.is_staff
 
@@ -342,7 +370,7 @@ class ExportJobAdmin(ReadOnlyAdminMixin, ModelAdmin):
         )
 
     @display(description=_("File"))
-    def download(self, obj: ExportJob) -> str:
+    def download(self, obj: ExportJob) -> StrOrPromise:
         request = _current_request.get()
         if obj.status != ExportJob.Status.DONE or not obj.file or request is None:
             return "-"
@@ -354,7 +382,7 @@ class ExportJobAdmin(ReadOnlyAdminMixin, ModelAdmin):
 
     # The download link is signed for the viewer; the request reaches display methods through a context
     # variable rather than `self`, which every thread shares. The response is rendered inside the `with`.
-    def changelist_view(self, request: HttpRequest, extra_context=None):
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         token = _current_request.set(request)
         try:
             response = super().changelist_view(request, extra_context)
@@ -362,7 +390,13 @@ class ExportJobAdmin(ReadOnlyAdminMixin, ModelAdmin):
         finally:
             _current_request.reset(token)
 
-    def changeform_view(self, request: HttpRequest, object_id=None, form_url="", extra_context=None):
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         token = _current_request.set(request)
         try:
             response = super().changeform_view(request, object_id, form_url, extra_context)
@@ -374,11 +408,13 @@ class ExportJobAdmin(ReadOnlyAdminMixin, ModelAdmin):
 from crm.core import admin_periodic  # noqa: E402, F401  (registers the periodic tasks' admin)
 
 
-def money_display(field_name: str, *, currency: str = "currency", description: str | None = None) -> Callable:
+def money_display(
+    field_name: str, *, currency: str = "currency", description: StrOrPromise | None = None
+) -> Callable[..., str]:
     """An admin column or read-only field showing a money field as `crm.core.money.format_money` does (`1,234.50
     USD`, never `100.00000000` or `1E-8`); `currency` names the attribute holding the currency row or code."""
 
-    def shown(self, obj: Any) -> str:
+    def shown(self: Any, obj: Any) -> str:
         value = getattr(obj, field_name)
         return "-" if value is None else format_money(value, getattr(obj, currency))
 

@@ -1,12 +1,18 @@
 """The admin sidebar: one section per job, each link shown only to roles holding its permission."""
 
+from __future__ import annotations
+
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def has_perm(*perms: str) -> Callable[[HttpRequest], bool]:
@@ -25,7 +31,7 @@ def may_see_periodic_tasks(request: HttpRequest) -> bool:
     return user.is_active and any(user.has_perm(perm) for perm in perms)
 
 
-def link(title, icon: str, url_name: str, perm: str) -> dict:
+def link(title: StrOrPromise, icon: str, url_name: str, perm: str) -> dict[str, Any]:
     return {"title": title, "icon": icon, "link": reverse_lazy(url_name), "permission": has_perm(perm)}
 
 

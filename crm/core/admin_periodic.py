@@ -25,7 +25,7 @@ admin.site.unregister(PeriodicTask)
 
 
 @admin.register(PeriodicTask)
-class PeriodicTaskAdmin(BeatPeriodicTaskAdmin, ModelAdmin):
+class PeriodicTaskAdmin(BeatPeriodicTaskAdmin, ModelAdmin[PeriodicTask]):  # type: ignore[misc]  # beat: no types
     """Admins edit the schedule; staff see the tasks they may run and run them now (recorded)."""
 
     list_display = ("name", "task", "enabled", "scheduler", "last_run_at", "total_run_count")
@@ -44,7 +44,7 @@ class PeriodicTaskAdmin(BeatPeriodicTaskAdmin, ModelAdmin):
         if super().has_view_permission(request, obj):
             return True
         runnable = self._runnable(request)
-        return bool(runnable) and (obj is None or obj.task in runnable)
+        return runnable is not None and bool(runnable) and (obj is None or obj.task in runnable)
 
     def has_run_now_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
         if object_id is None:
@@ -52,14 +52,14 @@ class PeriodicTaskAdmin(BeatPeriodicTaskAdmin, ModelAdmin):
         task = PeriodicTask.objects.filter(pk=object_id).values_list("task", flat=True).first()
         return bool(task) and periodic.may_run(request.user, task)
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PeriodicTask]:
         tasks = super().get_queryset(request)
         runnable = self._runnable(request)
         if runnable is None or request.user.has_perm("django_celery_beat.view_periodictask"):
             return tasks
         return tasks.filter(task__in=runnable)
 
-    def get_actions(self, request: HttpRequest) -> dict:
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         found = super().get_actions(request)
         if not self.has_change_permission(request):
             for name in ("enable_tasks", "disable_tasks", "toggle_tasks"):
@@ -79,7 +79,7 @@ class PeriodicTaskAdmin(BeatPeriodicTaskAdmin, ModelAdmin):
         return _("%(name)s queued; a worker runs it in a moment.") % {"name": task.name}
 
     @admin.action(description=_("Run now"), permissions=["run_now"])
-    def run_now_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def run_now_selected(self, request: HttpRequest, queryset: QuerySet[PeriodicTask]) -> None:
         for task in queryset.order_by("pk"):
             try:
                 ran = self._run(request, task)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -55,7 +56,7 @@ class FailSoftRedisCache(RedisCache):
             self._unreachable("get", exc)
             return default
 
-    def get_many(self, keys, version: int | None = None) -> dict:
+    def get_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
         try:
             return super().get_many(keys, version)
         except UNREACHABLE as exc:
@@ -82,7 +83,7 @@ class FailSoftRedisCache(RedisCache):
         except UNREACHABLE as exc:
             self._unreachable("set", exc)
 
-    def set_many(self, data: dict, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> list:
+    def set_many(self, data: dict[str, Any], timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> list[str]:
         try:
             return super().set_many(data, timeout, version)
         except UNREACHABLE as exc:
@@ -103,7 +104,7 @@ class FailSoftRedisCache(RedisCache):
             self._unreachable("delete", exc)
             return False
 
-    def delete_many(self, keys, version: int | None = None) -> None:
+    def delete_many(self, keys: Iterable[str], version: int | None = None) -> None:
         try:
             super().delete_many(keys, version)
         except UNREACHABLE as exc:

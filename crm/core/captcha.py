@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from crm.core import http
 from crm.core.exceptions import DomainError
 from crm.core.services import get_setting, set_setting
+from crm.core.typing import PermissionHolder
 
 logger = logging.getLogger(__name__)
 VERIFY_URL = "https://www.google.com/recaptcha/api/siteverify"
@@ -66,7 +67,7 @@ def verify(token: str | None, *, ip: str | None) -> None:
 
 
 @transaction.atomic
-def configure_recaptcha(*, site_key: str, secret: str, score: Decimal, actor=None) -> None:
+def configure_recaptcha(*, site_key: str, secret: str, score: Decimal, actor: PermissionHolder | None = None) -> None:
     """Save the reCAPTCHA settings (000 'Update reCAPTCHA settings'); the secret is encrypted.
 
     An empty secret turns the check off.

@@ -90,7 +90,7 @@ def dispatch_event(event_id: int) -> bool:
         except Exception as exc:
             logger.exception("Handler %s failed on event %s", name, event.pk)
             failures.append(f"{name}: {exc!r}")
-    updates = {"last_error": "\n".join(failures)}
+    updates: dict[str, Any] = {"last_error": "\n".join(failures)}
     if not failures:
         updates["dispatched_at"] = timezone.now()
     OutboxEvent.objects.filter(pk=event.pk).update(**updates)

@@ -7,7 +7,9 @@ On S3 the storage's own presigned URL is returned instead (same lifetime, set in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core import signing
@@ -15,6 +17,9 @@ from django.core.files.storage import Storage, storages
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from crm.core.typing import PermissionHolder
 
 SALT = "crm.core.files.private-link"
 
@@ -51,17 +56,17 @@ class StorageAlias(Storage):
     def target(self) -> Storage:
         return storages[self.alias]
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         if name == "alias":
             raise AttributeError(name)
         return getattr(self.target, name)
 
-    def deconstruct(self):
+    def deconstruct(self) -> tuple[str, tuple[str], dict[str, Any]]:
         return ("crm.core.files.StorageAlias", (self.alias,), {})
 
 
-def _forward(name: str):
-    def method(self, *args, **kwargs):
+def _forward(name: str) -> Callable[..., Any]:
+    def method(self: StorageAlias, *args: Any, **kwargs: Any) -> Any:
         return getattr(self.target, name)(*args, **kwargs)
 
     method.__name__ = name
@@ -96,25 +101,26 @@ def _is_presigning(storage: Storage) -> bool:
     return bool(getattr(storage, "querystring_auth", False)) and hasattr(storage, "bucket_name")
 
 
-def signed_file_url(fieldfile: FieldFile, *, user) -> str:
+def signed_file_url(fieldfile: FieldFile, *, user: PermissionHolder) -> str:
     """A link to the file that only `user` can open, for `PRIVATE_LINK_MAX_AGE` seconds."""
     if not fieldfile:
         raise ValueError("The field has no file.")
     storage = fieldfile.storage
     if isinstance(storage, StorageAlias):
+        alias = storage.alias
         storage = storage.target
-        alias = fieldfile.storage.alias
     else:
         alias = _storage_alias(storage)
     if _is_presigning(storage):
-        return storage.url(fieldfile.name, expire=settings.PRIVATE_LINK_MAX_AGE)
+        # S3Storage.url takes the lifetime of the presigned URL; Storage.url does not.
+        return storage.url(fieldfile.name, expire=settings.PRIVATE_LINK_MAX_AGE)  # type: ignore[call-arg]
     token = signing.TimestampSigner(salt=SALT).sign_object(
         {"s": alias, "n": fieldfile.name, "u": user.pk}, compress=True
     )
     return reverse("core:private-file", args=[token])
 
 
-def unsign_file_token(token: str, *, user) -> SignedFile:
+def unsign_file_token(token: str, *, user: PermissionHolder | None) -> SignedFile:
     """The file a token names, when its signature is intact, it is not older than the max age and it is `user`'s."""
     try:
         data = signing.TimestampSigner(salt=SALT).unsign_object(token, max_age=settings.PRIVATE_LINK_MAX_AGE)

@@ -48,7 +48,7 @@ def automatic_labels() -> list[tuple[object, str, str]]:
     status") and a model's class name with spaces ("customer", "customers") where the code names none."""
     from django.apps import apps
 
-    labels = []
+    labels: list[tuple[object, str, str]] = []
     for model in apps.get_models():
         if not model.__module__.startswith("crm."):
             continue
@@ -57,7 +57,7 @@ def automatic_labels() -> list[tuple[object, str, str]]:
             if attribute not in opts.original_attrs:
                 labels.append((opts, attribute, str(getattr(opts, attribute))))
         for field in [*opts.local_fields, *opts.local_many_to_many]:
-            if field._verbose_name is None:
+            if field._verbose_name is None:  # type: ignore[attr-defined]  # private to Django, absent from the stubs
                 labels.append((field, "verbose_name", str(field.verbose_name)))
     return labels
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -10,6 +12,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from crm.core import crypto, jsontext
+
+if TYPE_CHECKING:
+    from crm.core.files import StorageAlias
+    from crm.core.typing import PermissionHolder
 
 
 class TimeStampedModel(models.Model):
@@ -77,7 +83,7 @@ def parse_setting_value(raw: str, value_type: str) -> object:
     return raw
 
 
-class ActivityQuerySet(models.QuerySet):
+class ActivityQuerySet(models.QuerySet["Activity"]):
     def for_target(self, obj: models.Model) -> ActivityQuerySet:
         """Everything that happened to one object, newest first."""
         return self.filter(target_type=ContentType.objects.get_for_model(obj), target_id=str(obj.pk))
@@ -152,7 +158,7 @@ class HandledEvent(models.Model):
         return f"{self.handler} <- {self.event_id}"
 
 
-def private_storage():
+def private_storage() -> StorageAlias:
     """The storage for files served only through signed links (exports, KYC documents), following STORAGES."""
     from crm.core.files import StorageAlias
 
@@ -163,19 +169,19 @@ def export_upload_path(instance: ExportJob, filename: str) -> str:
     return f"exports/{instance.owner_id}/{filename}"
 
 
-class ExportJobQuerySet(models.QuerySet):
-    def visible_to(self, user) -> ExportJobQuerySet:
+class ExportJobQuerySet(models.QuerySet["ExportJob"]):
+    def visible_to(self, user: PermissionHolder | None) -> ExportJobQuerySet:
         """A user's own export jobs; holders of `core.view_all_exportjobs` see everyone's."""
         if not (user and user.is_authenticated and user.is_active):
             return self.none()
         if user.has_perm("core.view_all_exportjobs"):
             return self
-        return self.filter(owner=user)
+        return self.filter(owner_id=user.pk)
 
     def for_list(self) -> ExportJobQuerySet:
         return self.select_related("owner")
 
-    def expired(self, now=None) -> ExportJobQuerySet:
+    def expired(self, now: dt.datetime | None = None) -> ExportJobQuerySet:
         from django.utils import timezone
 
         return self.filter(expires_at__lte=now or timezone.now())

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_UP, Decimal, InvalidOperation
-from typing import Protocol
+from typing import Protocol, TypedDict
 
 # ISO 4217 minor units for the currencies brokers commonly hold, plus common crypto.
 # Currencies the wallets domain stores carry their own minor units; this table is the
@@ -30,6 +30,13 @@ DEFAULT_MINOR_UNITS = 2
 ROUNDING_STORE = ROUND_HALF_EVEN
 ROUNDING_CHARGE = ROUND_UP
 ROUNDING_PAYOUT = ROUND_DOWN
+
+
+class DecimalPlaces(TypedDict):
+    """The precision of a decimal column or serializer field: `DecimalField(**MONEY)`."""
+
+    max_digits: int
+    decimal_places: int
 
 
 class MoneyError(ValueError):
@@ -76,12 +83,14 @@ def format_money(amount: Decimal | int | str, currency: str | CurrencyLike) -> s
     never in exponent form (a zero balance stored with 8 decimals read "0E-8 USD"). Nothing is rounded away:
     an amount finer than the minor units (a rate, a rounding error being reported) keeps its digits.
     """
-    code = getattr(currency, "code", currency)
-    units = getattr(currency, "minor_units", None)
-    units = minor_units(code) if units is None else units
+    if isinstance(currency, str):
+        code, units = currency, minor_units(currency)
+    else:
+        code, units = currency.code, currency.minor_units
     value = to_decimal(amount)
     shown = value.normalize()
-    if shown.as_tuple().exponent > -units:
+    exponent = shown.as_tuple().exponent  # an int: to_decimal refuses NaN and infinity
+    if isinstance(exponent, int) and exponent > -units:
         shown = value.quantize(Decimal(1).scaleb(-units))
     if shown.is_zero():
         shown = abs(shown)

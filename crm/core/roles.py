@@ -22,10 +22,15 @@ from __future__ import annotations
 import functools
 import importlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-from django.apps import apps
+from django.apps import AppConfig, apps
 from django.db.models import TextChoices
+
+if TYPE_CHECKING:
+    from crm.core.typing import PermissionHolder
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +57,7 @@ RUN_NOW = {
 }
 
 
-def _roles_modules():
+def _roles_modules() -> Iterator[ModuleType]:
     """Every installed app's `roles.py` module."""
     for config in apps.get_app_configs():
         if not config.name.startswith("crm."):
@@ -91,7 +96,7 @@ def collected_field_rights() -> dict[str, dict[str, str]]:
     return rights
 
 
-def fields_refused(user, model: str, names: Iterable[str]) -> list[str]:
+def fields_refused(user: PermissionHolder, model: str, names: Iterable[str]) -> list[str]:
     """The fields among `names` of `model` ("app_label.model") this user may not change, in the given order."""
     rights = collected_field_rights().get(model.lower(), {})
     return [name for name in names if name in rights and not user.has_perm(rights[name])]
@@ -115,7 +120,7 @@ def sync_role_permissions() -> None:
         group.permissions.add(*wanted)
 
 
-def sync_role_permissions_on_migrate(sender, **kwargs) -> None:
+def sync_role_permissions_on_migrate(sender: AppConfig, **kwargs: Any) -> None:
     # Once per migrate run, after every app's permissions exist: post_migrate runs app by app in
     # INSTALLED_APPS order (only apps with models), and each app's permissions are created in its own turn.
     last = [config for config in apps.get_app_configs() if config.models_module is not None][-1]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from crm.core import context, crypto
 from crm.core.exceptions import NotFound
 from crm.core.models import Activity, Setting, parse_setting_value
+from crm.core.typing import PermissionHolder
 
 SETTING_CACHE_PREFIX = "setting:"
 _MISSING = object()
@@ -48,7 +49,7 @@ def set_setting(
     value_type: str | None = None,
     is_secret: bool | None = None,
     description: str | None = None,
-    actor=None,
+    actor: PermissionHolder | None = None,
 ) -> Setting:
     """Create or change a setting. The value is validated against its type; secrets are encrypted."""
     setting = Setting.objects.select_for_update().filter(key=key).first() or Setting(key=key)
@@ -83,7 +84,7 @@ def _setting_text(value: Any, value_type: str) -> str:
 
 def record_activity(
     *,
-    actor,
+    actor: PermissionHolder | None,
     action: str,
     target: models.Model | None = None,
     changes: dict[str, list[Any]] | None = None,
@@ -93,7 +94,7 @@ def record_activity(
     ctx = context.current()
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     return Activity.objects.create(
-        actor=user,
+        actor_id=user.pk if user else None,
         actor_repr=str(user) if user else ctx.channel,
         channel=ctx.channel,
         action=action,
@@ -113,19 +114,20 @@ def snapshot(instance: models.Model, fields: list[str]) -> dict[str, Any]:
 
 def changed_fields(instance: models.Model, before: dict[str, Any]) -> dict[str, list[Any]]:
     """{"field": [old, new]} for the fields whose value differs from the snapshot."""
-    changes = {}
+    changes: dict[str, list[Any]] = {}
     for name, old in before.items():
         new = _field_value(instance, name)
         if old != new:
             changes[name] = [old, new]
-    return _jsonable(changes)
+    jsonable: dict[str, list[Any]] = _jsonable(changes)
+    return jsonable
 
 
 def _field_value(instance: models.Model, name: str) -> Any:
     field = instance._meta.get_field(name)
     if field.many_to_many:
         return sorted(str(v) for v in getattr(instance, name).values_list("pk", flat=True)) if instance.pk else []
-    return getattr(instance, field.attname)
+    return getattr(instance, field.attname)  # type: ignore[union-attr]  # a reverse relation is not passed here
 
 
 def _jsonable(value: Any) -> Any:

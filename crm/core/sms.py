@@ -29,7 +29,8 @@ class LogSmsBackend(SmsBackend):
 
 
 def get_backend() -> SmsBackend:
-    return import_string(settings.SMS_BACKEND)()
+    backend: SmsBackend = import_string(settings.SMS_BACKEND)()
+    return backend
 
 
 def send_sms(phone: str, text: str) -> None:

@@ -1,11 +1,11 @@
-from celery import shared_task
+from celery import Task, shared_task
 
 from crm.core import events, work
 from crm.core.exports import services as exports
 
 
 @shared_task(bind=True, **work.retrying(time_limit=300, max_retries=8))
-def dispatch_event_task(self, event_id: int) -> None:
+def dispatch_event_task(self: Task[[int], None], event_id: int) -> None:
     """Run the handlers of one outbox event; handlers already run are skipped."""
     try:
         events.dispatch_event(event_id)

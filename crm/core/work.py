@@ -28,7 +28,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 import kombu.exceptions
 from django.apps import apps
@@ -37,6 +37,9 @@ from django.db import InterfaceError, OperationalError, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
+
+if TYPE_CHECKING:
+    from celery import Task
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +54,20 @@ TIMING_NAMES = ("first_wait", "lease", "sweep_every", "max_attempts")
 _kinds: dict[str, Kind] = {}
 
 
-def retrying(*extra: type[Exception], max_retries: int = 8, time_limit: int, **options: Any) -> dict[str, Any]:
+class RetryOptions(TypedDict):
+    """The options `retrying` gives `shared_task` (typed, so that the decorated task keeps its signature)."""
+
+    acks_late: bool
+    autoretry_for: tuple[type[Exception], ...]
+    retry_backoff: int
+    retry_backoff_max: int
+    retry_jitter: bool
+    max_retries: int
+    time_limit: int
+    soft_time_limit: int
+
+
+def retrying(*extra: type[Exception], max_retries: int = 8, time_limit: int) -> RetryOptions:
     """Options of a task that does stored work: acknowledged late, retried with backoff and jitter on transient
     errors (and `extra` ones), hard time limit `time_limit` seconds (soft limit 30 s before it). The broker's
     visibility timeout (`CELERY_BROKER_TRANSPORT_OPTIONS`) is above every task's hard limit."""
@@ -64,7 +80,6 @@ def retrying(*extra: type[Exception], max_retries: int = 8, time_limit: int, **o
         "max_retries": max_retries,
         "time_limit": time_limit,
         "soft_time_limit": time_limit - 30,
-        **options,
     }
 
 
@@ -93,7 +108,7 @@ class Kind:
     def model(self) -> type[models.Model]:
         return apps.get_model(self.model_label)
 
-    def timing(self, name: str) -> Any:
+    def timing(self, name: str) -> Any:  # a timedelta or an int, as the named field
         """A timing of this kind, as `WORK_TIMINGS[kind][name]` overrides it (seconds for durations)."""
         override = getattr(settings, "WORK_TIMINGS", {}).get(self.name, {}).get(name)
         default = getattr(self, name)
@@ -103,7 +118,8 @@ class Kind:
 
     def worst_delay(self) -> dt.timedelta:
         """The longest wait from a committed row to its work starting, whatever message was lost."""
-        return max(self.timing("first_wait"), self.timing("lease")) + self.timing("sweep_every")
+        delay: dt.timedelta = max(self.timing("first_wait"), self.timing("lease")) + self.timing("sweep_every")
+        return delay
 
 
 def kinds() -> list[Kind]:
@@ -121,12 +137,14 @@ def get_kind(name: str) -> Kind:
 
 def first_due(kind: Kind, *, now: dt.datetime | None = None) -> dt.datetime:
     """When the sweep may send a just written (or just queued) row again: its first message had time to run."""
-    return (now or timezone.now()) + kind.timing("first_wait")
+    due_at: dt.datetime = (now or timezone.now()) + kind.timing("first_wait")
+    return due_at
 
 
 def leased_until(kind: Kind, *, now: dt.datetime | None = None) -> dt.datetime:
     """When the sweep may take a row back from the task that claims it now."""
-    return (now or timezone.now()) + kind.timing("lease")
+    until: dt.datetime = (now or timezone.now()) + kind.timing("lease")
+    return until
 
 
 def lease_held(kind: Kind, claimed_at: dt.datetime | None, *, now: dt.datetime | None = None) -> bool:
@@ -136,10 +154,10 @@ def lease_held(kind: Kind, claimed_at: dt.datetime | None, *, now: dt.datetime |
     return claimed_at is not None and claimed_at + kind.timing("lease") > (now or timezone.now())
 
 
-def _task(kind: Kind):
+def _task(kind: Kind) -> Task[[int], Any]:
     # The task object itself (a module attribute): looking it up in the app's registry would import every task
     # module again, which in a worker runs Django's system checks on every send.
-    return import_string(kind.task_name)
+    return cast("Task[[int], Any]", import_string(kind.task_name))
 
 
 def send(kind: Kind, pk: Any) -> bool:
@@ -159,8 +177,9 @@ def enqueue(kind: Kind, pk: Any) -> None:
 
 def requeue(kind: Kind, pks: list[Any]) -> int:
     """Queue rows again now (staff asked, or a provider delivered them again): due later, sent after commit."""
-    pending = list(kind.model.objects.filter(kind.pending, pk__in=pks).order_by("pk").values_list("pk", flat=True))
-    kind.model.objects.filter(pk__in=pending).update(next_attempt_at=first_due(kind))
+    rows = kind.model._default_manager.filter(kind.pending, pk__in=pks)
+    pending = list(rows.order_by("pk").values_list("pk", flat=True))
+    kind.model._default_manager.filter(pk__in=pending).update(next_attempt_at=first_due(kind))
     for pk in pending:
         enqueue(kind, pk)
     return len(pending)
@@ -174,17 +193,17 @@ def claim(kind: Kind, pk: Any) -> bool:
     """
     with transaction.atomic():
         return bool(
-            kind.model.objects.filter(kind.pending, pk=pk).update(
+            kind.model._default_manager.filter(kind.pending, pk=pk).update(
                 attempts=F("attempts") + 1, next_attempt_at=leased_until(kind)
             )
         )
 
 
-def due(kind: Kind, *, now: dt.datetime | None = None) -> models.QuerySet:
+def due(kind: Kind, *, now: dt.datetime | None = None) -> models.QuerySet[Any]:
     """Pending rows with attempts left whose message is presumed lost (rows written before this mechanism
     have no due time and are due)."""
     now = now or timezone.now()
-    return kind.model.objects.filter(kind.pending, attempts__lt=kind.timing("max_attempts")).filter(
+    return kind.model._default_manager.filter(kind.pending, attempts__lt=kind.timing("max_attempts")).filter(
         Q(next_attempt_at__lte=now) | Q(next_attempt_at=None)
     )
 
@@ -197,7 +216,7 @@ def sweep(kind: Kind, *, now: dt.datetime | None = None, limit: int = 500) -> in
     now = now or timezone.now()
     with transaction.atomic():
         exhausted = list(
-            kind.model.objects.filter(
+            kind.model._default_manager.filter(
                 kind.pending, attempts__gte=kind.timing("max_attempts"), next_attempt_at__lte=now
             )
             .order_by("pk")
@@ -206,12 +225,12 @@ def sweep(kind: Kind, *, now: dt.datetime | None = None, limit: int = 500) -> in
         )
         if exhausted:
             logger.error("%s: %d rows out of attempts, for staff: %s", kind.name, len(exhausted), exhausted)
-            kind.model.objects.filter(pk__in=exhausted).update(next_attempt_at=None)
+            kind.model._default_manager.filter(pk__in=exhausted).update(next_attempt_at=None)
             if kind.give_up is not None:
                 kind.give_up(exhausted)
         rows = due(kind, now=now).order_by("pk").select_for_update(skip_locked=True, of=("self",))
         again = list(rows.values_list("pk", flat=True)[:limit])
-        kind.model.objects.filter(pk__in=again).update(next_attempt_at=first_due(kind, now=now))
+        kind.model._default_manager.filter(pk__in=again).update(next_attempt_at=first_due(kind, now=now))
         for pk in again:
             enqueue(kind, pk)
     if again:
@@ -219,9 +238,9 @@ def sweep(kind: Kind, *, now: dt.datetime | None = None, limit: int = 500) -> in
     return len(again)
 
 
-def out_of_attempts(kind: Kind) -> models.QuerySet:
+def out_of_attempts(kind: Kind) -> models.QuerySet[Any]:
     """Pending rows the sweep no longer sends (out of attempts): staff's to look at, or to queue again."""
-    return kind.model.objects.filter(kind.pending, attempts__gte=kind.timing("max_attempts"))
+    return kind.model._default_manager.filter(kind.pending, attempts__gte=kind.timing("max_attempts"))
 
 
 # Core's own kinds --------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin
@@ -29,6 +29,11 @@ from crm.payments.models import (
     WebhookEvent,
     WhitelistedAddress,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from crm.payments.models import PayoutQuerySet, ProviderContradictionQuerySet, WhitelistedAddressQuerySet
 
 
 @admin.register(PaymentProvider)
@@ -80,7 +85,7 @@ class WhitelistedAddressAdmin(ModelAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).visible_to(request.user)
+        return cast("WhitelistedAddressQuerySet", super().get_queryset(request)).visible_to(request.user)
 
 
 class ReprocessDialogForm(BaseDialogForm):
@@ -133,11 +138,11 @@ class NeedsFinanceFilter(admin.SimpleListFilter):
     title = _("Finance queue")
     parameter_name = "needs_finance"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, StrOrPromise]]:
         return [("yes", _("To follow up (stuck or failed, not reviewed)"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        return queryset.needing_finance() if self.value() == "yes" else queryset
+        return cast("PayoutQuerySet", queryset).needing_finance() if self.value() == "yes" else queryset
 
 
 class PaidByHandDialogForm(BaseDialogForm):
@@ -308,11 +313,11 @@ class ReviewedFilter(admin.SimpleListFilter):
     title = _("Review")
     parameter_name = "to_review"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, StrOrPromise]]:
         return [("yes", _("To review"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        return queryset.to_review() if self.value() == "yes" else queryset
+        return cast("ProviderContradictionQuerySet", queryset).to_review() if self.value() == "yes" else queryset
 
 
 class ContradictionReviewDialogForm(BaseDialogForm):

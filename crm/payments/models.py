@@ -59,7 +59,7 @@ class PaymentMethodGroup(TimeStampedModel):
         return f"{self.name} ({self.direction})"
 
 
-class PaymentMethodQuerySet(models.QuerySet):
+class PaymentMethodQuerySet(models.QuerySet["PaymentMethod"]):
     def for_list(self) -> PaymentMethodQuerySet:
         return self.select_related("provider").prefetch_related("groups", "limits__currency")
 
@@ -133,7 +133,7 @@ class PaymentMethodCurrency(models.Model):
         return f"{self.method_id} {self.currency_id}"
 
 
-class WhitelistedAddressQuerySet(models.QuerySet):
+class WhitelistedAddressQuerySet(models.QuerySet["WhitelistedAddress"]):
     def visible_to(self, user) -> WhitelistedAddressQuerySet:
         return self.filter(customer__in=Customer.objects.visible_to(user))
 
@@ -233,7 +233,7 @@ class WebhookEvent(models.Model):
         return f"{self.provider_id} {self.event_id or '-'}"
 
 
-class PayoutQuerySet(models.QuerySet):
+class PayoutQuerySet(models.QuerySet["Payout"]):
     def visible_to(self, user) -> PayoutQuerySet:
         """Payouts of the withdrawals this staff user may see."""
         return self.filter(transaction__in=Transaction.objects.visible_to(user))

@@ -430,7 +430,7 @@ def process_webhook(webhook_id: int) -> WebhookEvent | None:
         return webhook
     try:
         with transaction.atomic():
-            if model is Payout:
+            if isinstance(target, Payout):
                 apply_payout_event(target, event)
             else:
                 _apply(event, target)

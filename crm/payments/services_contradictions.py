@@ -44,11 +44,10 @@ PAYOUT_TRANSITIONS: dict[str, tuple[set[str], str]] = {
 def contradicted_status(kind: str, target: ProviderPayment | Payout) -> str:
     """The recorded status the event contradicts, or "" when the provider may make this transition (or repeats
     it). Unknown event kinds are not contradictions (processing refuses them)."""
-    is_payout = isinstance(target, Payout)
-    table = PAYOUT_TRANSITIONS if is_payout else DEPOSIT_TRANSITIONS
+    table = PAYOUT_TRANSITIONS if isinstance(target, Payout) else DEPOSIT_TRANSITIONS
     if kind not in table:
         return ""
-    status = target.status if is_payout else target.transaction.status
+    status = target.status if isinstance(target, Payout) else target.transaction.status
     sources, result = table[kind]
     return "" if status in sources or status == result else status
 

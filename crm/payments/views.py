@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -51,7 +53,7 @@ def sandbox_checkout(request: HttpRequest, reference: str) -> HttpResponse:
         provider__adapter=SandboxAdapter.code,
         provider__is_enabled=True,
     )
-    adapter = get_adapter(payment.provider)
+    adapter = cast(SandboxAdapter, get_adapter(payment.provider))  # a sandbox payment (the filter above)
     if request.method == "POST":
         kind = (
             ProviderEvent.PAYMENT_FAILED

@@ -3,7 +3,7 @@ progress and files, and templates on a schedule (run now, soft delete)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -21,7 +21,7 @@ from crm.core.admin import ReadOnlyAdminMixin
 from crm.core.exceptions import DomainError
 from crm.reports import services
 from crm.reports.forms import PeriodForm
-from crm.reports.models import ReportFormat, ReportRun, ReportTemplate
+from crm.reports.models import ReportFormat, ReportRun, ReportRunQuerySet, ReportTemplate, ReportTemplateQuerySet
 from crm.reports.scope import scope_for
 from crm.reports.sources import SOURCES, sources_for
 from crm.users.models import User
@@ -42,34 +42,37 @@ def _progress(run: ReportRun) -> str:
     )
 
 
+RUN_FIELDS = (
+    "owner",
+    "template",
+    "kind",
+    "params",
+    "file_format",
+    "notify_emails",
+    "status",
+    "attempts",
+    "progress",
+    "error",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "expires_at",
+    "download",
+)
+
+
 @admin.register(ReportRun)
-class ReportRunAdmin(ReadOnlyAdminMixin, ModelAdmin):
+class ReportRunAdmin(ReadOnlyAdminMixin, ModelAdmin[ReportRun]):
     list_display = ["id", "kind", "period", "file_format", "owner", "status", "progress", "created_at", "download"]
     list_filter = ["status", "kind"]
     list_select_related = ["owner", "template"]
     show_full_result_count = False
-    fields = [
-        "owner",
-        "template",
-        "kind",
-        "params",
-        "file_format",
-        "notify_emails",
-        "status",
-        "attempts",
-        "progress",
-        "error",
-        "created_at",
-        "started_at",
-        "finished_at",
-        "expires_at",
-        "download",
-    ]
-    readonly_fields = fields
+    fields = RUN_FIELDS
+    readonly_fields = RUN_FIELDS
     change_list_template = "admin/reports/reportrun/change_list.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ReportRun]:
-        return super().get_queryset(request).visible_to(request.user)
+        return cast(ReportRunQuerySet, super().get_queryset(request)).visible_to(request.user)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.has_perm("reports.delete_reportrun")
@@ -169,7 +172,7 @@ class ReportRunAdmin(ReadOnlyAdminMixin, ModelAdmin):
         return HttpResponseRedirect(reverse("admin:reports_reportrun_change", args=[run.pk]))
 
 
-class ReportTemplateForm(forms.ModelForm):
+class ReportTemplateForm(forms.ModelForm[ReportTemplate]):
     notify_emails = forms.CharField(
         required=False, help_text=_("Comma-separated addresses that get the link when a run is ready.")
     )
@@ -195,7 +198,7 @@ class ReportTemplateForm(forms.ModelForm):
             self.initial["notify_emails"] = ", ".join(self.instance.notify_emails)
 
     def _post_clean(self) -> None:
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # BaseModelForm._post_clean is not in django-stubs
         try:
             services.check_template(self.instance)
         except DomainError as exc:
@@ -210,7 +213,7 @@ class ReportTemplateForm(forms.ModelForm):
 
 
 @admin.register(ReportTemplate)
-class ReportTemplateAdmin(ModelAdmin):
+class ReportTemplateAdmin(ModelAdmin[ReportTemplate]):
     form = ReportTemplateForm
     list_display = ["name", "kind", "frequency", "next_run_at", "last_run_at", "owner", "is_enabled"]
     list_filter = ["kind", "frequency", "is_enabled"]
@@ -219,7 +222,7 @@ class ReportTemplateAdmin(ModelAdmin):
     actions = ["run_now"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ReportTemplate]:
-        return super().get_queryset(request).visible_to(request.user)
+        return cast(ReportTemplateQuerySet, super().get_queryset(request)).visible_to(request.user)
 
     def save_model(self, request: HttpRequest, obj: ReportTemplate, form: Any, change: bool) -> None:
         if not change:

@@ -135,8 +135,11 @@ def _countries_chart(by_country: list[tuple[str, int]]) -> str:
     )
 
 
-FIGURE_LABELS = {"registrations": gettext_lazy("Registrations"), "ftds": gettext_lazy("First deposits")}
-LEAD_LABELS = {"leads": gettext_lazy("New leads"), "conversions": gettext_lazy("Conversions")}
+FIGURE_LABELS: dict[str, object] = {
+    "registrations": gettext_lazy("Registrations"),
+    "ftds": gettext_lazy("First deposits"),
+}
+LEAD_LABELS: dict[str, object] = {"leads": gettext_lazy("New leads"), "conversions": gettext_lazy("Conversions")}
 BREAKDOWN_TITLES = {
     "country": gettext_lazy("By country"),
     "source": gettext_lazy("By source"),

@@ -250,7 +250,8 @@ def transaction_rows(scope: Scope, period: Period, params: dict[str, Any]) -> Qu
         movements = movements.filter(type__in=params["type"])
     if params.get("status"):
         movements = movements.filter(status__in=params["status"])
-    return movements.values(*TRANSACTIONS_COLUMNS)
+    rows: QuerySet[Any] = movements.values(*TRANSACTIONS_COLUMNS)
+    return rows
 
 
 TRANSACTIONS_COLUMNS = [

@@ -27,7 +27,7 @@ def download(request: HttpRequest) -> FileResponse:
         run = run_for_token(request.GET.get("token", ""))
     except DomainError as exc:
         raise PermissionDenied(exc.message) from exc
-    response = FileResponse(run.file.open("rb"), as_attachment=True, filename=PurePath(run.file.name).name)
+    response = FileResponse(run.file.open("rb"), as_attachment=True, filename=PurePath(run.file.name or "report").name)
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -123,7 +123,7 @@ def e164(raw: str, region: str | None = None) -> str | None:
             number = phonenumbers.parse(raw, region)
         except phonenumbers.NumberParseException:
             return None
-        parts = number.country_code, phonenumbers.national_significant_number(number)
+        parts = number.country_code or 0, phonenumbers.national_significant_number(number)
     country_code, nsn = parts
     return f"+{country_code}{nsn}" if is_valid(country_code, nsn) else None
 

@@ -29,7 +29,7 @@ NEAREST_STOP_OUT = 20
 
 
 @admin.register(Instrument)
-class InstrumentAdmin(ModelAdmin):
+class InstrumentAdmin(ModelAdmin[Instrument]):
     list_display = (
         "symbol", "category", "market_type", "digits", "contract_size", "margin_calc_mode", "min_lot", "max_lot",
         "swap_long", "swap_short", "bid", "ask", "is_enabled",
@@ -54,7 +54,7 @@ class InstrumentAdmin(ModelAdmin):
         services.save_instrument(obj, actor=request.user, **values)
 
 
-class GroupInstrumentInline(TabularInline):
+class GroupInstrumentInline(TabularInline[GroupInstrument, GroupTradingSettings]):
     model = GroupInstrument
     extra = 0
     autocomplete_fields = ("instrument",)
@@ -62,7 +62,7 @@ class GroupInstrumentInline(TabularInline):
 
 
 @admin.register(GroupTradingSettings)
-class GroupTradingSettingsAdmin(ModelAdmin):
+class GroupTradingSettingsAdmin(ModelAdmin[GroupTradingSettings]):
     list_display = (
         "group", "margin_call_level", "stop_out_level", "stop_out_policy", "hedging_mode",
         "negative_balance_protection", "commission_per_lot", "markup_points", "swaps_enabled",
@@ -78,14 +78,14 @@ class GroupTradingSettingsAdmin(ModelAdmin):
 
 
 @admin.register(Quote)
-class QuoteAdmin(ReadOnlyAdminMixin, ModelAdmin):
+class QuoteAdmin(ReadOnlyAdminMixin, ModelAdmin[Quote]):
     list_display = ("instrument", "bid", "ask", "time")
     list_select_related = ("instrument",)
     search_fields = ("^instrument__symbol",)
 
 
 @admin.register(Position)
-class PositionAdmin(ModelAdmin):
+class PositionAdmin(ModelAdmin[Position]):
     """The dealing desk's positions: open and closed, with the current price and floating profit of open ones."""
 
     list_display = (
@@ -139,7 +139,8 @@ class PositionAdmin(ModelAdmin):
         quote = getattr(obj.instrument, "quote", None)
         if quote is None or obj.status != Position.Status.OPEN:
             return None
-        return quote.bid if obj.side == formulas.Side.BUY else quote.ask
+        price: Decimal = quote.bid if obj.side == formulas.Side.BUY else quote.ask
+        return price
 
     @admin.display(description=_("Floating P/L"))
     def floating_profit(self, obj: Position) -> Decimal | None:
@@ -205,7 +206,7 @@ class PositionAdmin(ModelAdmin):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyAdminMixin, ModelAdmin):
+class OrderAdmin(ReadOnlyAdminMixin, ModelAdmin[Order]):
     list_display = (
         "id", "account", "instrument", "side", "type", "lots", "price", "stop_loss", "take_profit", "status",
         "time_in_force", "expires_at", "fill_price", "created_at",
@@ -235,7 +236,7 @@ class OrderAdmin(ReadOnlyAdminMixin, ModelAdmin):
 
 
 @admin.register(Deal)
-class DealAdmin(ReadOnlyAdminMixin, ModelAdmin):
+class DealAdmin(ReadOnlyAdminMixin, ModelAdmin[Deal]):
     list_display = (
         "id", "account", "instrument", "position", "entry", "side", "lots", "price", "profit", "commission",
         "compensation", "comment", "created_at",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_login_failed
@@ -19,6 +21,9 @@ from unfold.widgets import (
 from crm.core.roles import Role
 from crm.users import security, services
 from crm.users.models import ApiToken, User, available_time_zones, normalize_ip_list
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class OTPAuthenticationForm(AuthenticationForm):
@@ -69,7 +74,7 @@ class OTPAuthenticationForm(AuthenticationForm):
                 code="otp_invalid" if code else "otp_required",
             )
         # django_otp.login(request, device) runs on user_logged_in and marks the session as verified.
-        user.otp_device = device
+        user.otp_device = device  # type: ignore[attr-defined]  # django-otp's attribute on the user
 
 
 class StaffCreationForm(UserCreationForm):
@@ -135,7 +140,7 @@ class ApiTokenCreateForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].queryset = role_groups()
+        self.fields["role"].queryset = role_groups()  # type: ignore[attr-defined]  # a ModelChoiceField
         self.fields["role"].help_text = _("The token can do exactly what this role can do.")
 
     def clean_expires_at(self):
@@ -170,7 +175,7 @@ class TOTPConfirmForm(forms.Form):
     )
 
 
-def time_zone_choices() -> list[tuple[str, str]]:
+def time_zone_choices() -> list[tuple[str, StrOrPromise]]:
     return [("", _("The server's time zone (UTC)")), *((name, name) for name in sorted(available_time_zones()))]
 
 

@@ -5,6 +5,7 @@ import hashlib
 import ipaddress
 import secrets
 import zoneinfo
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -31,7 +32,8 @@ class UserQuerySet(models.QuerySet):
         return self.active_staff().filter(is_absent=False)
 
 
-class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+# django-stubs cannot follow from_queryset on BaseUserManager (its queryset methods are typed Any).
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     use_in_migrations = True
 
     def normalize_email(self, email: str | None) -> str:
@@ -110,7 +112,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         ordering = ["email"]

@@ -142,8 +142,9 @@ def rotate_refresh_token(raw: str) -> tuple[RefreshToken, dict[str, str]]:
     (simplejwt's own refresh checks the blacklist and then adds to it with `get_or_create`: two concurrent
     uses both passed.)
     """
-    refresh = RefreshToken(raw)
-    old = RefreshToken(raw)
+    # The stubs type the argument as a Token; simplejwt takes the encoded text.
+    refresh = RefreshToken(raw)  # type: ignore[arg-type]
+    old = RefreshToken(raw)  # type: ignore[arg-type]
     outstanding, _unused = OutstandingToken.objects.get_or_create(
         jti=refresh["jti"],
         defaults={

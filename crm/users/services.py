@@ -17,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from crm.core.exceptions import DomainError, PermissionDenied
 from crm.core.roles import Role
 from crm.core.services import record_activity
+from crm.core.typing import PermissionHolder
 from crm.users.models import ApiToken, Desk, User, hash_token, normalize_ip_list, validate_time_zone
 
 # The last use of a token is written at most this often: a busy integration must not write on every call.
@@ -100,7 +101,9 @@ def create_api_token(
 
 
 @transaction.atomic
-def update_api_token_allowed_ips(token: ApiToken, *, allowed_ips: list[str] | str, actor: User | None) -> ApiToken:
+def update_api_token_allowed_ips(
+    token: ApiToken, *, allowed_ips: list[str] | str, actor: PermissionHolder | None
+) -> ApiToken:
     """Replace a token's IP allow-list, the only part of a token that can change; other fields stay as created."""
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     old = token.allowed_ips
@@ -119,7 +122,7 @@ def update_api_token_allowed_ips(token: ApiToken, *, allowed_ips: list[str] | st
 
 
 @transaction.atomic
-def delete_api_token(token: ApiToken, *, actor: User | None) -> None:
+def delete_api_token(token: ApiToken, *, actor: PermissionHolder | None) -> None:
     """Delete a token for good: its key stops working at once and cannot be restored.
 
     The service account stays, deactivated and without its role, so the activity log and any record the token
@@ -191,7 +194,7 @@ def confirm_totp_device(device: TOTPDevice, *, token: str) -> TOTPDevice:
 
 
 @transaction.atomic
-def reset_totp_devices(user: User, *, actor: User | None) -> int:
+def reset_totp_devices(user: User, *, actor: PermissionHolder | None) -> int:
     """Remove every TOTP device of a user (lost phone): they log in with the password alone until they set one up."""
     count, _unused = TOTPDevice.objects.filter(user=user).delete()
     if count:
@@ -222,7 +225,7 @@ def create_desk(
     desk_type: str = Desk.Type.CONVERSION,
     manager: User | None = None,
     members: list[User] | None = None,
-    actor: User | None,
+    actor: PermissionHolder | None,
 ) -> Desk:
     """Create a desk; its name must be new."""
     name = (name or "").strip()
@@ -240,7 +243,7 @@ def create_desk(
 
 
 @transaction.atomic
-def update_desk(desk: Desk, *, actor: User | None, members: list[User] | None = None, **values) -> Desk:
+def update_desk(desk: Desk, *, actor: PermissionHolder | None, members: list[User] | None = None, **values) -> Desk:
     """Rename a desk, change its type or manager, or replace its members; the history keeps old and new values."""
     from crm.core.services import changed_fields, snapshot
 
@@ -272,14 +275,14 @@ def update_desk(desk: Desk, *, actor: User | None, members: list[User] | None = 
 
 
 @transaction.atomic
-def delete_desk(desk: Desk, *, actor: User | None) -> None:
+def delete_desk(desk: Desk, *, actor: PermissionHolder | None) -> None:
     """Delete a desk; leads and clients on it keep their agents and lose only the desk."""
     record_activity(actor=actor, action="desk.deleted", target=desk, data={"name": desk.name})
     desk.delete()
 
 
 @transaction.atomic
-def set_absence(user: User, *, is_absent: bool, actor: User | None) -> User:
+def set_absence(user: User, *, is_absent: bool, actor: PermissionHolder | None) -> User:
     """Mark a staff member absent or back; absent staff get no round-robin leads."""
     if user.is_absent == is_absent:
         return user

@@ -35,7 +35,7 @@ def _pending_device(user) -> TOTPDevice:
 def setup_view(site: AdminSite, request: HttpRequest) -> HttpResponse:
     """Show the QR code of a new device and confirm it with a first code; staff with a device see its status."""
     user = request.user
-    has_device = services.has_confirmed_totp(user)
+    has_device = services.has_confirmed_totp(user)  # type: ignore[arg-type]  # admin views: a logged-in user
     replacing = request.GET.get("replace") == "1" or request.POST.get("replace") == "1"
     form = TOTPConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

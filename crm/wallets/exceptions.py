@@ -1,8 +1,15 @@
 """Refusals of the money rules, each with a stable code."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext as _
 
 from crm.core.exceptions import Conflict, DomainError, PermissionDenied
+
+if TYPE_CHECKING:
+    from crm.wallets.models import Transaction
 
 
 class InsufficientFunds(DomainError):
@@ -20,7 +27,7 @@ class IdempotencyConflict(Conflict):
 class InvalidTransition(Conflict):
     code = "invalid_transition"
 
-    def __init__(self, transaction, *, to: str) -> None:
+    def __init__(self, transaction: Transaction, *, to: str) -> None:
         super().__init__(
             _("%(transaction)s is %(status)s; it cannot become %(to)s.")
             % {"transaction": transaction, "status": transaction.status, "to": to},

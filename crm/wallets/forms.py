@@ -27,6 +27,8 @@ MONEY = {"max_digits": 28, "decimal_places": 8, "min_value": 0, "widget": Unfold
 class WalletForm(ServiceSavedForm):
     """Change a wallet's caption, group, leverage and switches through `update_wallet`."""
 
+    instance: Wallet
+
     class Meta:
         model = Wallet
         fields = list(services.accounts.EDITABLE)
@@ -84,7 +86,8 @@ class StatementPeriodForm(forms.Form):
     end = forms.SplitDateTimeField(label=_("To"), widget=UnfoldAdminSplitDateTimeWidget)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("start") and data.get("end") and data["end"] <= data["start"]:
             raise forms.ValidationError(_("The end must be after the start."))
         return data

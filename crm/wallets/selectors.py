@@ -78,7 +78,7 @@ def statement(wallet: Wallet, *, start: dt.datetime, end: dt.datetime) -> Statem
             description=p.entry.description,
             transaction_id=p.entry.transaction_id,
             amount=p.amount,
-            balance_after=p.balance_after,
+            balance_after=p.balance_after,  # type: ignore[arg-type]  # set on every posting to the balance
         )
         for p in statement_postings(wallet, start=start, end=end)
     ]

@@ -4,6 +4,7 @@ formula, `crm.core.exports.cells`)."""
 from __future__ import annotations
 
 from io import BytesIO
+from typing import Any
 
 from openpyxl import Workbook
 
@@ -18,7 +19,7 @@ def statement_xlsx(statement: Statement) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Statement")
 
-    def append(values: list) -> None:
+    def append(values: list[Any]) -> None:
         sheet.append(xlsx_row(sheet, values))
 
     wallet = statement.wallet

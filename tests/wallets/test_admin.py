@@ -5,10 +5,12 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from crm.core.roles import Role
 from crm.wallets import services
 from crm.wallets.models import Transaction
+from tests.conftest import staff_with_role
 from tests.customers.factories import CustomerFactory
-from tests.wallets.factories import WalletFactory
+from tests.wallets.factories import CurrencyFactory, WalletFactory
 from tests.wallets.helpers import admin_statement_period, fund, state
 
 pytestmark = pytest.mark.django_db
@@ -137,6 +139,21 @@ def test_movement_dialog_enters_a_bonus(client, finance_officer):
 
     wallet.refresh_from_db()
     assert wallet.credit == Decimal("15.00")
+
+
+def test_movement_dialog_refuses_a_withdrawal_from_a_system_account(client):
+    account = services.system_account("psp_clearing", CurrencyFactory())
+    client.force_login(staff_with_role(Role.ADMIN))
+
+    response = client.post(
+        reverse("admin:wallets_wallet_enter_movement", args=[account.pk]),
+        {"_form_submitted": "True", "type": "WITHDRAWAL", "amount": "5", "comment": ""},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "A system account has no client to withdraw for." in response.content.decode()
+    assert not Transaction.objects.filter(wallet=account).exists()
 
 
 def test_wallet_page_and_group_change_through_the_service(client, finance_officer):

@@ -9,9 +9,9 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.models import TimeStampedModel
-from crm.core.money import format_money
+from crm.core.money import DecimalPlaces, format_money
 
-MONEY = {"max_digits": 28, "decimal_places": 8}
+MONEY: DecimalPlaces = {"max_digits": 28, "decimal_places": 8}
 RATE = {"max_digits": 28, "decimal_places": 12}
 
 

@@ -3,7 +3,7 @@
 {"error": {"code": "validation_error", "message": "...", "fields": {"email": ["..."]}}}
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -17,13 +17,16 @@ from crm.core.api.parsers import body_refusal
 from crm.core.exceptions import DomainError
 
 
-class ErrorDetailSerializer(serializers.Serializer):
+class ErrorDetailSerializer(serializers.Serializer[Any]):
     code = serializers.CharField()
     message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+    # A declared field named like Serializer.fields: DRF's metaclass takes it out of the class attributes.
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )
 
 
-class ErrorSerializer(serializers.Serializer):
+class ErrorSerializer(serializers.Serializer[Any]):
     """The body of every 4xx answer."""
 
     error = ErrorDetailSerializer()
@@ -58,7 +61,7 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
     return {"non_field_errors": [str(detail)]}
 
 
-def exception_handler(exc: Exception, context: dict) -> Response | None:
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     exc = body_refusal(exc) or exc
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, exc.fields or None), status=exc.status_code)
@@ -75,7 +78,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, exceptions.ValidationError):
         response.data = error_body("validation_error", _("The request has invalid fields."), _flatten(exc.detail))
     else:
-        response.data = error_body(*_code_and_message(exc))
+        # DRF's handler answers only its APIException (the Django ones were converted above).
+        response.data = error_body(*_code_and_message(cast(exceptions.APIException, exc)))
     return response
 
 

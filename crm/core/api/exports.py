@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -13,10 +15,18 @@ from crm.core.api.errors import ErrorSerializer
 from crm.core.api.fields import signed_file_link
 from crm.core.api.schema import AutoSchema
 from crm.core.exports.services import create_export_job
-from crm.core.models import ExportJob
+from crm.core.models import ExportJob, ExportJobQuerySet
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
+
+    # The mixin is seen by the type checker as the viewset it is mixed into.
+    _GenericViewSet = viewsets.GenericViewSet[Any]
+else:
+    _GenericViewSet = object
 
 
-class ExportJobSerializer(serializers.ModelSerializer):
+class ExportJobSerializer(serializers.ModelSerializer[ExportJob]):
     percent = serializers.IntegerField(read_only=True, help_text=_("Progress from 0 to 100."))
     params = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
@@ -58,7 +68,7 @@ class ExportJobSerializer(serializers.ModelSerializer):
 class CanExport(permissions.BasePermission):
     """May read the list (its own permissions, as for a GET) and holds the view's `export_permission`, if any."""
 
-    def has_permission(self, request: Request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
         if not (user and user.is_authenticated and user.is_staff):
             return False
@@ -73,13 +83,13 @@ class CanExport(permissions.BasePermission):
 class ExportableSchema(AutoSchema):
     """Documents the list's filter parameters on the export action, which takes the same ones."""
 
-    def get_filter_backends(self):
+    def get_filter_backends(self) -> list[Any]:
         if getattr(self.view, "action", None) == "export":
             return getattr(self.view, "filter_backends", [])
         return super().get_filter_backends()
 
 
-class ExportableViewSetMixin:
+class ExportableViewSetMixin(_GenericViewSet):
     """Adds `POST <list-url>export/`: queues an XLSX export of the list with the same query parameters."""
 
     export_permission: str | None = None
@@ -96,7 +106,7 @@ class ExportableViewSetMixin:
         responses={202: ExportJobSerializer, 400: ErrorSerializer, 403: ErrorSerializer},
     )
     @action(detail=False, methods=["post"], url_path="export", permission_classes=[CanExport])
-    def export(self, request: Request, *args, **kwargs) -> Response:
+    def export(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # Invalid filters answer 400 now rather than fail in the task.
         self.filter_queryset(self.get_queryset())
         namespace = request.resolver_match.namespace if request.resolver_match else ""
@@ -113,7 +123,7 @@ class ExportableViewSetMixin:
 
 
 class IsStaff(permissions.BasePermission):
-    def has_permission(self, request: Request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and user.is_active and user.is_staff)
 
@@ -125,7 +135,7 @@ class IsStaff(permissions.BasePermission):
     retrieve=extend_schema(summary="Get an export job", description="Its progress and, once done, the download link."),
 )
 @extend_schema(tags=["exports"])
-class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ExportJob]):
     """The caller's export jobs (everyone's with `core.view_all_exportjobs`), with progress and download link."""
 
     serializer_class = ExportJobSerializer
@@ -134,5 +144,5 @@ class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     ordering_fields = ["created_at"]
     queryset = ExportJob.objects.none()
 
-    def get_queryset(self):
+    def get_queryset(self) -> ExportJobQuerySet:
         return ExportJob.objects.visible_to(self.request.user).for_list()

@@ -22,10 +22,10 @@ def signed_file_link(request: Request, fieldfile: FieldFile) -> str:
 
 
 @extend_schema_field(OpenApiTypes.URI)
-class SignedFileLinkField(serializers.Field):
+class SignedFileLinkField(serializers.Field[FieldFile, None, str | None, Any]):
     """A file field shown as `signed_file_link` for the caller; null when there is no file (set `allow_null`)."""
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(read_only=True, **kwargs)
 
     def to_representation(self, fieldfile: FieldFile) -> str | None:
@@ -35,9 +35,9 @@ class SignedFileLinkField(serializers.Field):
 # Typed shapes for values kept in JSON model fields: a generated client gets real types, and input is checked.
 
 
-def country_list(**kwargs) -> serializers.ListField:
+def country_list(**kwargs: Any) -> serializers.ListField:
     """ISO 3166-1 alpha-2 country codes, e.g. `["GB", "DE"]`."""
-    return serializers.ListField(child=CountryField(), **kwargs)
+    return serializers.ListField(child=CountryField(), **kwargs)  # type: ignore[no-untyped-call]  # django-countries
 
 
 class AmountListField(serializers.ListField):
@@ -45,7 +45,7 @@ class AmountListField(serializers.ListField):
 
     child = serializers.DecimalField(max_digits=28, decimal_places=8, min_value=Decimal(0), normalize_output=True)
 
-    def to_internal_value(self, data) -> list[str]:
+    def to_internal_value(self, data: Any) -> list[str]:
         return [format(amount, "f") for amount in super().to_internal_value(data)]
 
 
@@ -61,10 +61,10 @@ ACTIVITY_VALUE_SCHEMA = {
 
 
 @extend_schema_field(SCALAR_SCHEMA)
-class ScalarField(serializers.Field):
+class ScalarField(serializers.Field[Any, None, Any, Any]):
     """A string, number, boolean or null, shown as it is (read only)."""
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(read_only=True, **kwargs)
 
     def to_representation(self, value: Any) -> Any:

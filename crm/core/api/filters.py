@@ -16,7 +16,7 @@ class UtcIsoDateTimeField(IsoDateTimeField):
     could fail; in UTC it cannot. A date-time that leaves the representable years once in UTC is refused.
     """
 
-    def to_python(self, value):
+    def to_python(self, value: str | dt.datetime | dt.date | None) -> dt.datetime | None:
         parsed = super().to_python(value)
         if parsed is None:
             return None

@@ -19,7 +19,8 @@ it. Uploaded files may hold any bytes: only the other fields are checked. Query 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
@@ -28,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import parsers
 from rest_framework.exceptions import APIException, ParseError
+from rest_framework.request import Request
 
 from crm.core import jsontext
 from crm.core.middleware import NUL_REFUSED
@@ -52,12 +54,12 @@ def body_refusal(exc: Exception) -> APIException | None:
     return None
 
 
-def request_data(request) -> Any:
+def request_data(request: Request) -> Any:
     """`request.data`, every refusal of the body raised as an `APIException` (413 or 400)."""
     try:
         return request.data
     except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent) as exc:
-        raise body_refusal(exc) from exc
+        raise body_refusal(exc) or ParseError(str(exc)) from exc
 
 
 def has_nul(value: Any) -> bool:
@@ -72,8 +74,17 @@ def has_nul(value: Any) -> bool:
     return False
 
 
-class RefuseNulMixin:
-    def parse(self, stream, media_type=None, parser_context=None):
+# Seen by the type checker as what it is mixed into.
+if TYPE_CHECKING:
+    _Parser = parsers.BaseParser
+else:
+    _Parser = object
+
+
+class RefuseNulMixin(_Parser):
+    def parse(
+        self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> Any:
         parsed = super().parse(stream, media_type, parser_context)
         if has_nul(getattr(parsed, "data", parsed)):
             raise ParseError(NUL_REFUSED)
@@ -83,7 +94,9 @@ class RefuseNulMixin:
 class LimitedJSONParser(parsers.JSONParser):
     """DRF hands it the body Django read (within `DATA_UPLOAD_MAX_MEMORY_SIZE`); nesting is limited here."""
 
-    def parse(self, stream, media_type=None, parser_context=None):
+    def parse(
+        self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> Any:
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
             return jsontext.loads(stream.read().decode(encoding))
@@ -92,11 +105,13 @@ class LimitedJSONParser(parsers.JSONParser):
 
 
 class LimitedMultiPartParser(parsers.MultiPartParser):
-    def parse(self, stream, media_type=None, parser_context=None):
+    def parse(
+        self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> Any:
         try:
             return super().parse(stream, media_type, parser_context)
         except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent) as exc:
-            raise body_refusal(exc) from exc
+            raise body_refusal(exc) or ParseError(str(exc)) from exc
 
 
 class JSONParser(RefuseNulMixin, LimitedJSONParser):

@@ -1,4 +1,12 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from rest_framework import permissions
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 
 class StaffModelPermissions(permissions.DjangoModelPermissions):
@@ -11,7 +19,7 @@ class StaffModelPermissions(permissions.DjangoModelPermissions):
         "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
     }
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
         if not (user and user.is_authenticated and user.is_active and user.is_staff):
             return False
@@ -22,7 +30,7 @@ class ActionPermissions(StaffModelPermissions):
     """Model permissions for the CRUD routes; an extra action listed in the view's `action_permissions`
     (action name -> permissions) needs exactly those instead."""
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         perms = getattr(view, "action_permissions", {}).get(getattr(view, "action", None) or "")
         if perms is None:
             return super().has_permission(request, view)
@@ -34,7 +42,7 @@ def require_perms(*perms: str) -> type[permissions.BasePermission]:
     """A permission class for an action: staff user holding every named permission."""
 
     class RequirePerms(permissions.BasePermission):
-        def has_permission(self, request, view) -> bool:
+        def has_permission(self, request: Request, view: APIView) -> bool:
             user = request.user
             return bool(user and user.is_authenticated and user.is_staff and user.has_perms(perms))
 

@@ -22,29 +22,40 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from drf_spectacular.generators import SchemaGenerator
+    from rest_framework.request import Request
+
+# A piece of the OpenAPI document as JSON.
+Node = dict[str, Any]
 
 REF_PREFIX = "#/components/schemas/"
 # Keys describing a value rather than constraining it: they stay beside a `oneOf` made for a null.
 ANNOTATIONS = ("title", "description", "readOnly", "writeOnly", "default", "deprecated", "example", "examples")
 
 
-def declare_servers(result: dict, generator, request=None, public=True) -> dict:
+def declare_servers(
+    result: Node, generator: SchemaGenerator, request: Request | None = None, public: bool = True
+) -> Node:
     url = request.build_absolute_uri("/").rstrip("/") if request is not None else settings.SITE_URL.rstrip("/")
     result["servers"] = [{"url": url, "description": "This deployment"}]
     return result
 
 
-def open_operations_need_no_credentials(result: dict, generator, request=None, public=True) -> dict:
+def open_operations_need_no_credentials(
+    result: Node, generator: SchemaGenerator, request: Request | None = None, public: bool = True
+) -> Node:
     for _path, _method, operation in _operations(result):
         if operation.get("security") == [{}]:
             operation["security"] = []
     return result
 
 
-def _walk(node: Any) -> Iterator[dict]:
+def _walk(node: Any) -> Iterator[Node]:
     """Every dict in the tree (schemas, operations, examples alike), depth first."""
     if isinstance(node, dict):
         yield node
@@ -55,11 +66,14 @@ def _walk(node: Any) -> Iterator[dict]:
             yield from _walk(item)
 
 
-def _schemas(result: dict) -> dict:
-    return result.get("components", {}).get("schemas", {})
+def _schemas(result: Node) -> Node:
+    schemas: Node = result.get("components", {}).get("schemas", {})
+    return schemas
 
 
-def nullable_as_null_type(result: dict, generator, request=None, public=True) -> dict:
+def nullable_as_null_type(
+    result: Node, generator: SchemaGenerator, request: Request | None = None, public: bool = True
+) -> Node:
     for node in list(_walk({"paths": result.get("paths", {}), "schemas": _schemas(result)})):
         if node.pop("nullable", None) is not True:
             continue
@@ -76,15 +90,15 @@ def nullable_as_null_type(result: dict, generator, request=None, public=True) ->
     return result
 
 
-def _component_name(schema: dict) -> str | None:
+def _component_name(schema: Node) -> str | None:
     ref = schema.get("$ref", "")
     return ref.removeprefix(REF_PREFIX) if ref.startswith(REF_PREFIX) else None
 
 
-def _reachable(roots: list[dict], schemas: dict) -> tuple[list[dict], set[str]]:
+def _reachable(roots: list[Node], schemas: Node) -> tuple[list[Node], set[str]]:
     """Every schema dict under `roots`, following component references; and the components reached."""
     seen: set[str] = set()
-    found: list[dict] = []
+    found: list[Node] = []
     stack = list(roots)
     while stack:
         node = stack.pop()
@@ -97,14 +111,14 @@ def _reachable(roots: list[dict], schemas: dict) -> tuple[list[dict], set[str]]:
     return found, seen
 
 
-def _operations(result: dict) -> Iterator[tuple[str, str, dict]]:
+def _operations(result: Node) -> Iterator[tuple[str, str, Node]]:
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             if isinstance(operation, dict) and method != "parameters":
                 yield path, method, operation
 
 
-def _request_body_schemas(result: dict) -> list[dict]:
+def _request_body_schemas(result: Node) -> list[Node]:
     return [
         media["schema"]
         for _path, _method, operation in _operations(result)
@@ -113,7 +127,9 @@ def _request_body_schemas(result: dict) -> list[dict]:
     ]
 
 
-def request_defaults_in_descriptions(result: dict, generator, request=None, public=True) -> dict:
+def request_defaults_in_descriptions(
+    result: Node, generator: SchemaGenerator, request: Request | None = None, public: bool = True
+) -> Node:
     nodes, _ = _reachable(_request_body_schemas(result), _schemas(result))
     for node in nodes:
         for prop in (node.get("properties") or {}).values():
@@ -125,7 +141,7 @@ def request_defaults_in_descriptions(result: dict, generator, request=None, publ
     return result
 
 
-def _enum_key(values: list) -> tuple:
+def _enum_key(values: list[Any]) -> tuple[Any, ...]:
     return tuple(sorted(str(value) for value in values if value not in ("", None)))
 
 
@@ -139,7 +155,7 @@ def _resource(path: str) -> str:
     return parts[3] if path.startswith("/api/v1/") and len(parts) > 3 else parts[-1]
 
 
-def _parameter_enum_holders(result: dict) -> Iterator[tuple[str, str, dict]]:
+def _parameter_enum_holders(result: Node) -> Iterator[tuple[str, str, Node]]:
     """(path, parameter name, the schema dict holding `enum`) of every query or path parameter with choices."""
     for path, _method, operation in _operations(result):
         for parameter in operation.get("parameters", []):
@@ -149,11 +165,13 @@ def _parameter_enum_holders(result: dict) -> Iterator[tuple[str, str, dict]]:
                 yield path, parameter["name"], holder
 
 
-def name_inline_enums(result: dict, generator, request=None, public=True) -> dict:
+def name_inline_enums(
+    result: Node, generator: SchemaGenerator, request: Request | None = None, public: bool = True
+) -> Node:
     schemas = _schemas(result)
     named = {_enum_key(schema["enum"]): name for name, schema in schemas.items() if schema.get("enum")}
     holders = list(_parameter_enum_holders(result))
-    uses: dict[tuple, list[tuple[str, str]]] = defaultdict(list)
+    uses: dict[tuple[Any, ...], list[tuple[str, str]]] = defaultdict(list)
     for path, parameter, holder in holders:
         uses[_enum_key(holder["enum"])].append((path, parameter))
     for key, places in uses.items():
@@ -171,14 +189,14 @@ def name_inline_enums(result: dict, generator, request=None, public=True) -> dic
     tops = {id(schema) for schema in schemas.values()}
     inline = [node for node in _walk({"paths": result.get("paths", {}), "schemas": schemas}) if id(node) not in tops]
     for holder in inline:
-        name = named.get(_enum_key(holder["enum"])) if isinstance(holder.get("enum"), list) else None
-        if name is None:
+        enum_name = named.get(_enum_key(holder["enum"])) if isinstance(holder.get("enum"), list) else None
+        if enum_name is None:
             continue
-        _refer(holder, name)
+        _refer(holder, enum_name)
     return result
 
 
-def _refer(holder: dict, name: str) -> None:
+def _refer(holder: Node, name: str) -> None:
     """Make `holder` a reference to the named enum, keeping its annotations and its blank or null choice."""
     annotations = {key: holder[key] for key in ANNOTATIONS if key in holder}
     extra = [{"const": ""}] if "" in holder["enum"] else []

@@ -13,10 +13,15 @@ turn a Redis outage into a full outage (README: production, when Redis is down).
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from rest_framework import throttling
+from rest_framework.request import Request
 
 from crm.core.middleware import client_ip
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
 
 logger = logging.getLogger(__name__)
 
@@ -24,10 +29,10 @@ logger = logging.getLogger(__name__)
 class ClientAddressThrottle(throttling.SimpleRateThrottle):
     """Base of every throttle here: anonymous callers are told apart by `client_ip` alone."""
 
-    def get_ident(self, request) -> str:
+    def get_ident(self, request: Request) -> str:
         return client_ip(request) or ""
 
-    def allow_request(self, request, view) -> bool:
+    def allow_request(self, request: Request, view: APIView) -> bool:
         try:
             return super().allow_request(request, view)
         except (ConnectionError, OSError) as exc:  # a cache backend that raises when its server is unreachable

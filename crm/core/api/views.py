@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -39,7 +41,7 @@ def _check_broker() -> str:
 
 
 CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
-HEALTH_FIELDS = {
+HEALTH_FIELDS: "dict[str, serializers.Field[Any, Any, Any, Any]]" = {
     "status": serializers.ChoiceField(
         choices=["ok", "degraded", "down"],
         help_text="ok: every part works. degraded: the cache or the broker is down; requests, webhooks and "

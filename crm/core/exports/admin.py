@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -15,8 +17,14 @@ from crm.core.exports import sources
 from crm.core.exports.services import create_export_job
 from crm.core.models import ExportJob
 
+# Seen by the type checker as the ModelAdmin it is mixed into.
+if TYPE_CHECKING:
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = object
 
-class ExportAdminMixin:
+
+class ExportAdminMixin(_ModelAdmin):
     """Add to an unfold ModelAdmin (before it in the bases) to export the changelist as the user sees it.
 
     Columns are `export_fields` (default: `list_display` without the checkbox), so display
@@ -29,7 +37,7 @@ class ExportAdminMixin:
     actions_list = ["export_xlsx"]
     actions = ["export_selected_xlsx"]
 
-    def get_export_fields(self, request: HttpRequest) -> list[str]:
+    def get_export_fields(self, request: HttpRequest) -> list[Any]:
         if self.export_fields is not None:
             return list(self.export_fields)
         return [name for name in self.get_list_display(request) if name != "action_checkbox"]
@@ -49,7 +57,7 @@ class ExportAdminMixin:
     def _job_url(self, job: ExportJob) -> str:
         return reverse("admin:core_exportjob_change", args=[job.pk])
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         response = super().changelist_view(request, extra_context)
         # The button carries the changelist's current filters, search and ordering.
         query = request.GET.urlencode()
@@ -87,7 +95,7 @@ class ExportAdminMixin:
         return HttpResponseRedirect(self._job_url(job))
 
     @admin.action(description=_("Export selected to XLSX"), permissions=["export"])
-    def export_selected_xlsx(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+    def export_selected_xlsx(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse:
         if not self.has_export_permission(request):
             raise PermissionDenied
         filters = request.GET.copy()

@@ -19,6 +19,7 @@ from crm.core.exports import sources
 from crm.core.exports.writer import write_xlsx
 from crm.core.models import ExportJob
 from crm.core.services import record_activity
+from crm.core.typing import PermissionHolder
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ def export_retention() -> dt.timedelta:
 @transaction.atomic
 def create_export_job(
     *,
-    owner,
+    owner: PermissionHolder,
     source: str,
     target: str,
     params: dict[str, Any] | None = None,
@@ -41,7 +42,7 @@ def create_export_job(
 ) -> ExportJob:
     """Record an export of a list as `owner` sees it and queue its task once the transaction commits."""
     job = ExportJob.objects.create(
-        owner=owner,
+        owner_id=owner.pk,
         source=source,
         target=target,
         params=sources.clean_params(params or {}),

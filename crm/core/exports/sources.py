@@ -10,7 +10,7 @@ import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
 from django.apps import apps
 from django.contrib import admin
@@ -24,7 +24,9 @@ from django.utils.encoding import force_str
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from rest_framework import serializers
-from rest_framework.request import clone_request
+from rest_framework.request import Request, clone_request
+from rest_framework.views import APIView
+from rest_framework.viewsets import GenericViewSet
 
 from crm.core.models import ExportJob
 
@@ -64,7 +66,7 @@ def rows_for(job: ExportJob) -> Rows:
 # Admin changelists ---------------------------------------------------------------------
 
 
-def model_admin_for(target: str) -> admin.ModelAdmin:
+def model_admin_for(target: str) -> admin.ModelAdmin[Any]:
     """The ModelAdmin a target names: "app_label.model_name" on the main site, "<site name>:app_label.model_name"."""
     site_name, _sep, target = target.rpartition(":")
     site = next((s for s in all_sites if s.name == site_name), None) if site_name else admin.site
@@ -81,9 +83,9 @@ def model_admin_for(target: str) -> admin.ModelAdmin:
 
 @dataclass
 class AdminSelection:
-    model_admin: admin.ModelAdmin
-    queryset: models.QuerySet
-    fields: list[str]
+    model_admin: admin.ModelAdmin[Any]
+    queryset: models.QuerySet[Any]
+    fields: list[Any]  # names and callables, as in list_display
     headers: list[str]
     total: int
     title: str
@@ -111,7 +113,7 @@ def admin_selection(job: ExportJob) -> AdminSelection:
         data=job.params or {},
     )
     request.user = job.owner
-    model_admin.request = request
+    model_admin.request = request  # type: ignore[attr-defined]  # admins that read self.request outside a view
     if not model_admin.has_view_or_change_permission(request):
         raise ExportRefused(_("You may no longer view this list."))
     export_permission = getattr(model_admin, "export_permission", None)
@@ -134,12 +136,14 @@ def admin_selection(job: ExportJob) -> AdminSelection:
     return AdminSelection(model_admin, queryset, fields, headers, total, force_str(opts.verbose_name_plural))
 
 
-def _admin_values(queryset: models.QuerySet, fields: list[str], model_admin: admin.ModelAdmin) -> Iterator[list]:
+def _admin_values(
+    queryset: models.QuerySet[Any], fields: list[Any], model_admin: admin.ModelAdmin[Any]
+) -> Iterator[list[Any]]:
     for obj in queryset.iterator(chunk_size=CHUNK_SIZE):
         yield [admin_value(name, obj, model_admin) for name in fields]
 
 
-def admin_value(name: str, obj: models.Model, model_admin: admin.ModelAdmin) -> Any:
+def admin_value(name: str, obj: models.Model, model_admin: admin.ModelAdmin[Any]) -> Any:
     try:
         field, _attr, value = lookup_field(name, obj, model_admin)
     except (AttributeError, models.ObjectDoesNotExist):
@@ -156,7 +160,7 @@ def admin_value(name: str, obj: models.Model, model_admin: admin.ModelAdmin) -> 
 # API list endpoints --------------------------------------------------------------------
 
 
-def api_view_for(job: ExportJob):
+def api_view_for(job: ExportJob) -> GenericViewSet[Any]:
     """A viewset instance for the list endpoint, with a GET request of the owner carrying the job's params."""
     try:
         path = reverse(job.target)
@@ -177,10 +181,10 @@ def api_view_for(job: ExportJob):
     request.user = job.owner
     view.request = request
     view.action = actions.get("get", "list")
-    return view
+    return cast("GenericViewSet[Any]", view)
 
 
-def check_api_permissions(view, request, *, export_permission: str | None) -> None:
+def check_api_permissions(view: APIView, request: Request, *, export_permission: str | None) -> None:
     """The list's own permissions as for a GET, plus the export permission when the view names one."""
     get_request = clone_request(request, "GET")
     for permission in view.get_permissions():
@@ -209,7 +213,11 @@ def api_rows(job: ExportJob) -> Rows:
     )
 
 
-def _flat_columns(serializer: serializers.Serializer, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+def _flat_columns(
+    serializer: serializers.BaseSerializer[Any], prefix: tuple[str, ...] = ()
+) -> Iterator[tuple[str, ...]]:
+    if not isinstance(serializer, serializers.Serializer):  # a list serializer has no fields of its own
+        return
     for name, field in serializer.fields.items():
         if getattr(field, "write_only", False):
             continue
@@ -219,7 +227,9 @@ def _flat_columns(serializer: serializers.Serializer, prefix: tuple[str, ...] = 
             yield (*prefix, name)
 
 
-def _api_values(view, queryset: models.QuerySet, columns: list[tuple[str, ...]]) -> Iterator[list]:
+def _api_values(
+    view: GenericViewSet[Any], queryset: models.QuerySet[Any], columns: list[tuple[str, ...]]
+) -> Iterator[list[Any]]:
     iterator = queryset.iterator(chunk_size=CHUNK_SIZE)
     while chunk := list(islice(iterator, CHUNK_SIZE)):
         for data in view.get_serializer(chunk, many=True).data:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import template
 
 from crm.core.money import CurrencyLike, format_money
@@ -10,6 +12,6 @@ register = template.Library()
 
 
 @register.filter(name="money")
-def money(amount, currency: str | CurrencyLike) -> str:
+def money(amount: Decimal | int | str | None, currency: str | CurrencyLike) -> str:
     """`1,234.50 USD`; empty for no amount."""
     return "" if amount is None or amount == "" else format_money(amount, currency)

@@ -57,6 +57,7 @@ from crm.customers.forms import (
 )
 from crm.customers.models import Call, Comment, Customer, Document
 from crm.customers.privacy import can_view_personal_data, mask_email, mask_phone
+from crm.users.requests import staff_user
 
 PROFILE_FIELDS = (
     "first_name",
@@ -514,7 +515,7 @@ class CustomerAdmin(
             queryset,
             form_class=AssignAgentsForm,
             title=_("Assign an agent to the selected clients"),
-            apply=lambda form: services.assign_agents(queryset, actor=request.user, **form.agent_values()),
+            apply=lambda form: services.assign_agents(queryset, actor=staff_user(request), **form.agent_values()),
         )
 
     @admin.action(description=_("Change status"), permissions=["change_status"])
@@ -525,7 +526,7 @@ class CustomerAdmin(
             form_class=ChangeStatusForm,
             title=_("Change the status of the selected clients"),
             apply=lambda form: services.change_status(
-                queryset, status=form.cleaned_data["status"], actor=request.user
+                queryset, status=form.cleaned_data["status"], actor=staff_user(request)
             ),
         )
 
@@ -537,7 +538,7 @@ class CustomerAdmin(
             form_class=SetSalesStatusForm,
             title=_("Set the sales status of the selected clients"),
             apply=lambda form: services.set_sales_status(
-                queryset, sales_status=form.cleaned_data["sales_status"], actor=request.user
+                queryset, sales_status=form.cleaned_data["sales_status"], actor=staff_user(request)
             ),
         )
 
@@ -595,7 +596,7 @@ class CustomerAdmin(
         return self.run_object_action(
             request,
             object_id,
-            lambda c: services.approve_kyc(c, actor=request.user, level=level),
+            lambda c: services.approve_kyc(c, actor=staff_user(request), level=level),
             lambda c: _("KYC approved: %(level)s.") % {"level": c.verification_level or _("no level")},
         )
 
@@ -611,7 +612,7 @@ class CustomerAdmin(
         return self.run_object_action(
             request,
             object_id,
-            lambda c: services.revoke_kyc(c, actor=request.user, reason=reason),
+            lambda c: services.revoke_kyc(c, actor=staff_user(request), reason=reason),
             _("KYC revoked."),
         )
 
@@ -629,7 +630,7 @@ class CustomerAdmin(
     )
     def reset_kyc(self, request: HttpRequest, form: ConfirmDialogForm, object_id: str) -> HttpResponse:
         return self.run_object_action(
-            request, object_id, lambda c: services.reset_kyc(c, actor=request.user), _("KYC reset.")
+            request, object_id, lambda c: services.reset_kyc(c, actor=staff_user(request)), _("KYC reset.")
         )
 
     @action(
@@ -646,10 +647,10 @@ class CustomerAdmin(
     )
     def toggle_bookmark(self, request: HttpRequest, form: ConfirmDialogForm, object_id: str) -> HttpResponse:
         customer = self._visible_customer(request, object_id)
-        if customer.bookmarks.filter(user=request.user).exists():
-            services.remove_bookmark(customer, user=request.user)
+        if customer.bookmarks.filter(user=staff_user(request)).exists():
+            services.remove_bookmark(customer, user=staff_user(request))
             self.message_user(request, _("Bookmark removed."), messages.SUCCESS)
         else:
-            services.bookmark_customer(customer, user=request.user)
+            services.bookmark_customer(customer, user=staff_user(request))
             self.message_user(request, _("Bookmarked."), messages.SUCCESS)
         return back_to(request, reverse("admin:customers_customer_change", args=[customer.pk]))

@@ -21,6 +21,7 @@ from crm.customers.admin.filters import DayRangeFilter
 from crm.customers.admin.helpers import DOCUMENT_LABELS, download_link, signed_link_url
 from crm.customers.forms import ConfirmDialogForm, ReasonDialogForm, ServiceSavedForm
 from crm.customers.models import Comment, Customer, Document
+from crm.users.requests import staff_user
 
 IMAGE_SUFFIXES = {"jpg", "jpeg", "png", "webp"}
 
@@ -181,7 +182,7 @@ class DocumentAdmin(_ScopedToCustomers, ModelAdmin):
         approved, refused = 0, []
         for document in queryset.filter(status=Document.Status.NEW).order_by("pk"):
             try:
-                services.review_document(document, approve=True, actor=request.user)
+                services.review_document(document, approve=True, actor=staff_user(request))
             except DomainError as exc:
                 refused.append(f"#{document.pk}: {exc.message}")
             else:
@@ -195,7 +196,7 @@ class DocumentAdmin(_ScopedToCustomers, ModelAdmin):
         if document is None:
             raise Http404
         try:
-            services.review_document(document, approve=approve, actor=request.user, reason=reason)
+            services.review_document(document, approve=approve, actor=staff_user(request), reason=reason)
         except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
         else:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import DropdownFilter, RangeDateFilter, TextFilter
 
 from crm.customers.models import Bookmark, ClientGroup, ClientRole, Customer
+from crm.users.requests import staff_user
 
 
 class DayRangeFilter(RangeDateFilter):
@@ -160,4 +161,4 @@ class BookmarkedFilter(_ChoiceFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() != "me":
             return queryset
-        return queryset.filter(Exists(Bookmark.objects.filter(customer=OuterRef("pk"), user=request.user)))
+        return queryset.filter(Exists(Bookmark.objects.filter(customer=OuterRef("pk"), user=staff_user(request))))

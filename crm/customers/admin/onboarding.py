@@ -18,6 +18,7 @@ from crm.core.exceptions import DomainError
 from crm.customers import services
 from crm.customers.forms import ConfirmDialogForm
 from crm.customers.models import CustomerFieldConfiguration, KycWebhook, OnboardingStepConfiguration
+from crm.users.requests import staff_user
 
 
 @admin.register(OnboardingStepConfiguration)
@@ -37,7 +38,7 @@ class OnboardingStepConfigurationAdmin(ModelAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: OnboardingStepConfiguration, form, change: bool) -> None:
-        services.configure_step(obj.step, stage=obj.stage or None, actor=request.user)
+        services.configure_step(obj.step, stage=obj.stage or None, actor=staff_user(request))
 
 
 @admin.register(CustomerFieldConfiguration)
@@ -59,7 +60,7 @@ class CustomerFieldConfigurationAdmin(ModelAdmin):
     def save_model(self, request: HttpRequest, obj: CustomerFieldConfiguration, form, change: bool) -> None:
         row = {"field": obj.field, "step": obj.step or None, "required": obj.required, "editable": obj.editable}
         try:
-            services.update_field_configurations([row], actor=request.user)
+            services.update_field_configurations([row], actor=staff_user(request))
         except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
 
@@ -111,7 +112,7 @@ class ImpersonationMixin:
         if customer is None:
             raise Http404
         try:
-            token, expires_at = services.impersonate_customer(customer, actor=request.user)
+            token, expires_at = services.impersonate_customer(customer, actor=staff_user(request))
         except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return back_to(request, reverse("admin:customers_customer_change", args=[customer.pk]))

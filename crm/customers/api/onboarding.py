@@ -19,6 +19,7 @@ from crm.customers.api.portal.common import example
 from crm.customers.api.portal.serializers import FieldConfigurationSerializer
 from crm.customers.models import CustomerFieldConfiguration, OnboardingStage, OnboardingStepConfiguration
 from crm.customers.portal_models import FORM_STEPS, PORTAL_FIELDS
+from crm.users.requests import staff_user
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer}
 
@@ -72,7 +73,7 @@ class OnboardingStepConfigurationViewSet(mixins.ListModelMixin, mixins.UpdateMod
         config = self.get_object()
         payload = OnboardingStepConfigureSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        config = services.configure_step(config.step, stage=payload.validated_data["stage"], actor=request.user)
+        config = services.configure_step(config.step, stage=payload.validated_data["stage"], actor=staff_user(request))
         return Response(self.get_serializer(config).data)
 
 
@@ -110,7 +111,7 @@ class CustomerFieldConfigurationViewSet(mixins.ListModelMixin, viewsets.GenericV
         payload = FieldConfigurationsInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         rows = [dict(row) for row in payload.validated_data["customer_field_configurations"]]
-        services.update_field_configurations(rows, actor=request.user)
+        services.update_field_configurations(rows, actor=staff_user(request))
         return Response(self.get_serializer(self.get_queryset(), many=True).data)
 
 
@@ -186,7 +187,7 @@ class ProviderSettingsViewSet(viewsets.GenericViewSet):
         if request.method == "PUT":
             payload = SumsubSettingsInputSerializer(data=request.data)
             payload.is_valid(raise_exception=True)
-            services.configure_sumsub(actor=request.user, **payload.validated_data)
+            services.configure_sumsub(actor=staff_user(request), **payload.validated_data)
         return Response(services.sumsub_settings())
 
     @extend_schema(

@@ -13,6 +13,7 @@ from crm.core.api.errors import ErrorSerializer
 from crm.core.api.permissions import StaffModelPermissions
 from crm.customers import services
 from crm.customers.models import SalesStatus
+from crm.users.requests import staff_user
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
 
@@ -55,14 +56,14 @@ class SalesStatusViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def create(self, request: Request) -> Response:
         payload = SalesStatusWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        sales_status = services.create_sales_status(actor=request.user, **payload.validated_data)
+        sales_status = services.create_sales_status(actor=staff_user(request), **payload.validated_data)
         return Response(SalesStatusSerializer(sales_status).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         sales_status = self.get_object()
         payload = SalesStatusWriteSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        sales_status = services.update_sales_status(sales_status, actor=request.user, **payload.validated_data)
+        sales_status = services.update_sales_status(sales_status, actor=staff_user(request), **payload.validated_data)
         return Response(SalesStatusSerializer(sales_status).data)
 
     @extend_schema(

@@ -27,6 +27,7 @@ from crm.customers import selectors, services
 from crm.customers.api import serializers as s
 from crm.customers.api.filters import CustomerFilterSet
 from crm.customers.models import Customer
+from crm.users.requests import staff_user
 
 VIEW = "customers.view_customer"
 # Action -> permissions it needs (besides being active staff); the CRUD routes use the model permissions.
@@ -119,7 +120,7 @@ class CustomerViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
 
     def _detail(self, customer: Customer, *, status_code: int = status.HTTP_200_OK) -> Response:
         # Unscoped: the caller just acted on this client and sees the result even if it moved to another agent.
-        row = selectors.with_detail(Customer.objects.for_list(), user=self.request.user).get(pk=customer.pk)
+        row = selectors.with_detail(Customer.objects.for_list(), user=staff_user(self.request)).get(pk=customer.pk)
         return Response(
             s.CustomerDetailSerializer(row, context=self.get_serializer_context()).data, status=status_code
         )
@@ -144,13 +145,13 @@ class CustomerViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
 
     def create(self, request: Request) -> Response:
         values = self._input(s.CustomerCreateSerializer)
-        customer = services.create_customer(actor=request.user, **values)
+        customer = services.create_customer(actor=staff_user(request), **values)
         return self._detail(customer, status_code=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         customer = self.get_object()
         values = self._input(s.CustomerWriteSerializer)
-        services.update_customer(customer, actor=request.user, **values)
+        services.update_customer(customer, actor=staff_user(request), **values)
         return self._detail(customer)
 
     @extend_schema(
@@ -178,7 +179,7 @@ class CustomerViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
         if missing:
             raise serializers.ValidationError(missing)
         updated = services.bulk_update_customers(
-            [(found[pk], values) for pk, values in zip(ids, rows, strict=True)], actor=request.user
+            [(found[pk], values) for pk, values in zip(ids, rows, strict=True)], actor=staff_user(request)
         )
         return Response({"updated": updated})
 
@@ -223,7 +224,7 @@ class CustomerViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, pk: str | None = None) -> Response:
         customer = self.get_object()
-        services.assign_agents([customer], actor=request.user, **self._input(s.CustomerAssignSerializer))
+        services.assign_agents([customer], actor=staff_user(request), **self._input(s.CustomerAssignSerializer))
         return self._detail(customer)
 
     @extend_schema(
@@ -234,7 +235,7 @@ class CustomerViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="change-status")
     def change_status(self, request: Request, pk: str | None = None) -> Response:
         customer = self.get_object()
-        services.change_status([customer], actor=request.user, **self._input(s.CustomerStatusSerializer))
+        services.change_status([customer], actor=staff_user(request), **self._input(s.CustomerStatusSerializer))
         return self._detail(customer)
 
     # KYC -------------------------------------------------------------------------------
@@ -251,7 +252,7 @@ class CustomerViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="kyc/approve", url_name="kyc-approve")
     def kyc_approve(self, request: Request, pk: str | None = None) -> Response:
         customer = self.get_object()
-        services.approve_kyc(customer, actor=request.user, **self._input(s.KycApproveSerializer))
+        services.approve_kyc(customer, actor=staff_user(request), **self._input(s.KycApproveSerializer))
         return self._detail(customer)
 
     @extend_schema(
@@ -263,7 +264,7 @@ class CustomerViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="kyc/revoke", url_name="kyc-revoke")
     def kyc_revoke(self, request: Request, pk: str | None = None) -> Response:
         customer = self.get_object()
-        services.revoke_kyc(customer, actor=request.user, **self._input(s.KycRevokeSerializer))
+        services.revoke_kyc(customer, actor=staff_user(request), **self._input(s.KycRevokeSerializer))
         return self._detail(customer)
 
     @extend_schema(
@@ -275,7 +276,7 @@ class CustomerViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="kyc/reset", url_name="kyc-reset")
     def kyc_reset(self, request: Request, pk: str | None = None) -> Response:
         customer = self.get_object()
-        services.reset_kyc(customer, actor=request.user)
+        services.reset_kyc(customer, actor=staff_user(request))
         return self._detail(customer)
 
     # Documents -------------------------------------------------------------------------
@@ -299,7 +300,7 @@ class CustomerViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
     def upload_document(self, request: Request, pk: str | None = None) -> Response:
         customer = self.get_object()
         values = self._input(s.DocumentUploadSerializer)
-        document = services.upload_document(customer, actor=request.user, **values)
+        document = services.upload_document(customer, actor=staff_user(request), **values)
         data = s.DocumentSerializer(document, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -321,7 +322,7 @@ class CustomerViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
         document = get_object_or_404(customer.documents.all(), pk=document_id)
         values = self._input(s.DocumentReviewSerializer)
         document = services.review_document(
-            document, approve=values["decision"] == "approve", reason=values["reason"], actor=request.user
+            document, approve=values["decision"] == "approve", reason=values["reason"], actor=staff_user(request)
         )
         document = selectors.customer_documents(customer).get(pk=document.pk)
         return Response(s.DocumentSerializer(document, context=self.get_serializer_context()).data)
@@ -344,7 +345,7 @@ class CustomerViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
     @comments.mapping.post
     def add_comment(self, request: Request, pk: str | None = None) -> Response:
         customer = self.get_object()
-        comment = services.add_comment(customer, actor=request.user, **self._input(s.CommentCreateSerializer))
+        comment = services.add_comment(customer, actor=staff_user(request), **self._input(s.CommentCreateSerializer))
         comment = selectors.customer_comments(customer).get(pk=comment.pk)
         return Response(s.CommentSerializer(comment, context=self.get_serializer_context()).data, status=201)
 
@@ -391,11 +392,11 @@ class CustomerViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def bookmark(self, request: Request, pk: str | None = None) -> Response:
-        services.bookmark_customer(self.get_object(), user=request.user)
+        services.bookmark_customer(self.get_object(), user=staff_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(summary="Remove a bookmark", request=None, responses={204: None, **ERRORS})
     @bookmark.mapping.delete
     def remove_bookmark(self, request: Request, pk: str | None = None) -> Response:
-        services.remove_bookmark(self.get_object(), user=request.user)
+        services.remove_bookmark(self.get_object(), user=staff_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -7,13 +7,14 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crm.core.money import DecimalPlaces
 from crm.reports.models import ReportFormat, ReportKind, ReportRun, ReportTemplate
 from crm.reports.periods import Period, PeriodError
 
-MONEY = {"max_digits": 28, "decimal_places": 8}
+MONEY: DecimalPlaces = {"max_digits": 28, "decimal_places": 8}
 
 
-class PeriodQuerySerializer(serializers.Serializer):
+class PeriodQuerySerializer(serializers.Serializer[Any]):
     start = serializers.DateField(required=False, help_text="First day, in the broker's time zone.")
     end = serializers.DateField(required=False, help_text="Last day, included.")
 
@@ -29,16 +30,16 @@ class PeriodQuerySerializer(serializers.Serializer):
 # Dashboard -----------------------------------------------------------------------------
 
 
-class DashboardFigureSerializer(serializers.Serializer):
+class DashboardFigureSerializer(serializers.Serializer[Any]):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named "label" shadows Field.label
     current = serializers.IntegerField(help_text="In the chosen period.")
     previous = serializers.IntegerField(help_text="In the period of the same length just before.")
     change = serializers.IntegerField(allow_null=True, help_text="Percent change; null when previous is 0.")
     description = serializers.CharField(help_text="What the figure counts.")
 
 
-class MoneyRowSerializer(serializers.Serializer):
+class MoneyRowSerializer(serializers.Serializer[Any]):
     currency = serializers.CharField()
     deposits = serializers.DecimalField(**MONEY)
     withdrawals = serializers.DecimalField(**MONEY)
@@ -48,7 +49,7 @@ class MoneyRowSerializer(serializers.Serializer):
     previous_net_deposits = serializers.DecimalField(**MONEY)
 
 
-class SeriesSerializer(serializers.Serializer):
+class SeriesSerializer(serializers.Serializer[Any]):
     days = serializers.ListField(child=serializers.DateField(), help_text="The days of the chosen period.")
     current = serializers.ListField(child=serializers.IntegerField(), help_text="Per day of the chosen period.")
     previous = serializers.ListField(
@@ -56,13 +57,13 @@ class SeriesSerializer(serializers.Serializer):
     )
 
 
-class BreakdownRowSerializer(serializers.Serializer):
+class BreakdownRowSerializer(serializers.Serializer[Any]):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named "label" shadows Field.label
     counts = serializers.DictField(child=serializers.IntegerField())
 
 
-class StaffDashboardSerializer(serializers.Serializer):
+class StaffDashboardSerializer(serializers.Serializer[Any]):
     start = serializers.DateField()
     end = serializers.DateField()
     previous_start = serializers.DateField()
@@ -90,7 +91,7 @@ class StaffDashboardSerializer(serializers.Serializer):
 # Report rows ---------------------------------------------------------------------------
 
 
-class BalanceRowSerializer(serializers.Serializer):
+class BalanceRowSerializer(serializers.Serializer[Any]):
     wallet_id = serializers.IntegerField()
     wallet_number = serializers.CharField(source="wallet__number")
     wallet_type = serializers.CharField(source="wallet__type")
@@ -104,7 +105,7 @@ class BalanceRowSerializer(serializers.Serializer):
     closing = serializers.DecimalField(**MONEY, help_text="Balance at the end of the period.")
 
 
-class AffiliationRowSerializer(serializers.Serializer):
+class AffiliationRowSerializer(serializers.Serializer[Any]):
     affiliate_id = serializers.IntegerField(source="pk")
     client_id = serializers.IntegerField(source="customer_id")
     first_name = serializers.CharField(source="customer__first_name")
@@ -119,7 +120,7 @@ class AffiliationRowSerializer(serializers.Serializer):
     pending_payouts = serializers.DecimalField(**MONEY)
 
 
-class TransactionRowSerializer(serializers.Serializer):
+class TransactionRowSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(source="pk")
     created_at = serializers.DateTimeField()
     type = serializers.CharField()
@@ -140,7 +141,7 @@ class TransactionRowSerializer(serializers.Serializer):
 # Runs and templates --------------------------------------------------------------------
 
 
-class ReportParamsSerializer(serializers.Serializer):
+class ReportParamsSerializer(serializers.Serializer[Any]):
     start = serializers.DateField()
     end = serializers.DateField()
     sortBy = serializers.CharField(required=False, help_text="A sort key of the report; `-` first for descending.")
@@ -148,7 +149,7 @@ class ReportParamsSerializer(serializers.Serializer):
     status = serializers.ListField(child=serializers.CharField(), required=False, help_text="Transactions only.")
 
 
-class ReportRunSerializer(serializers.ModelSerializer):
+class ReportRunSerializer(serializers.ModelSerializer[ReportRun]):
     percent = serializers.IntegerField(read_only=True, help_text="Progress from 0 to 100.")
     params = ReportParamsSerializer(read_only=True)
     notify_emails = serializers.ListField(child=serializers.EmailField(), read_only=True)
@@ -186,19 +187,19 @@ class ReportParamsField(serializers.DictField):
     """A report's parameters: each a text (dates as YYYY-MM-DD, `sortBy`) or a list of texts (filters)."""
 
 
-class ReportRunCreateSerializer(serializers.Serializer):
+class ReportRunCreateSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=ReportKind.choices)
     params = ReportParamsField(help_text="`start`, `end` (dates, end included), `sortBy`, and filters.")
     file_format = serializers.ChoiceField(choices=ReportFormat.choices, default=ReportFormat.XLSX)
     notify_emails = serializers.ListField(child=serializers.EmailField(), max_length=20, default=list)
 
 
-class DownloadLinkSerializer(serializers.Serializer):
+class DownloadLinkSerializer(serializers.Serializer[Any]):
     url = serializers.CharField(help_text="Opens the file without other credentials; for this file only.")
     expires_in = serializers.IntegerField(help_text="Seconds the link stays valid.")
 
 
-class ReportTemplateSerializer(serializers.ModelSerializer):
+class ReportTemplateSerializer(serializers.ModelSerializer[ReportTemplate]):
     notify_emails = serializers.ListField(child=serializers.EmailField(), max_length=20, required=False)
     days_of_week = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=7),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -23,7 +23,8 @@ from crm.reports.models import ReportRun, ReportTemplate
 from crm.reports.periods import Period
 from crm.reports.scope import scope_for
 from crm.reports.selectors import Dashboard, build_dashboard
-from crm.reports.sources import AFFILIATION, BALANCE, TRANSACTIONS, ReportSource
+from crm.reports.sources import AFFILIATION, BALANCE, SOURCES, TRANSACTIONS, ReportSource
+from crm.users.requests import staff_user
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer}
 NOT_FOUND = {404: ErrorSerializer}
@@ -68,7 +69,7 @@ def dashboard_data(dashboard: Dashboard) -> dict[str, Any]:
 
 
 @extend_schema(tags=["reports"])
-class DashboardViewSet(viewsets.GenericViewSet):
+class DashboardViewSet(viewsets.GenericViewSet[Any]):
     schema = SingleObjectSchema()  # `list` answers one object
     serializer_class = s.StaffDashboardSerializer
     permission_classes = [IsStaff]
@@ -108,12 +109,12 @@ class ReportPermission(permissions.BasePermission):
         )
 
 
-class ReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Any]):
     """A report as pages of rows (`limit`/`offset`), for a period, sorted by `sortBy`."""
 
     source: ClassVar[ReportSource]
     permission_classes = [ReportPermission]
-    filter_backends: ClassVar[list[Any]] = []
+    filter_backends = ()
     queryset = ReportRun.objects.none()
 
     def get_queryset(self) -> QuerySet[Any]:
@@ -128,7 +129,7 @@ class ReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return self.source.queryset(scope_for(self.request.user), period, cleaned)  # type: ignore[arg-type]
 
 
-def _report_schema(source: ReportSource, serializer: type[serializers.Serializer]) -> Any:
+def _report_schema(source: ReportSource, serializer: type[serializers.Serializer[Any]]) -> Any:
     sort = ", ".join(f"`{key}`" for key in sorted(source.sort_keys))
     parameters = [
         OpenApiParameter("start", str, required=True, description="First day, YYYY-MM-DD (broker's time zone)."),
@@ -181,7 +182,7 @@ class TransactionReportViewSet(ReportViewSet):
 )
 @extend_schema(tags=["reports"])
 class ReportRunViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet[ReportRun]
 ):
     serializer_class = s.ReportRunSerializer
     permission_classes = [StaffModelPermissions]
@@ -205,7 +206,7 @@ class ReportRunViewSet(
         payload = s.ReportRunCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        source = services.SOURCES[data["kind"]]
+        source = SOURCES[data["kind"]]
         if not request.user.has_perm(source.permission):
             raise PermissionDenied(f"The {source.title.lower()} needs {source.permission}.")
         run = services.create_report_run(
@@ -268,7 +269,7 @@ class ReportTemplateViewSet(
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[ReportTemplate],
 ):
     serializer_class = s.ReportTemplateSerializer
     permission_classes = [StaffModelPermissions]
@@ -279,11 +280,11 @@ class ReportTemplateViewSet(
         return ReportTemplate.objects.visible_to(self.request.user).select_related("owner")
 
     def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
-        template = ReportTemplate(owner=self.request.user, next_run_at=serializer.validated_data["base_date"])
+        template = ReportTemplate(owner=staff_user(self.request), next_run_at=serializer.validated_data["base_date"])
         self._save(serializer, template)
 
     def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
-        self._save(serializer, serializer.instance)
+        self._save(serializer, cast(ReportTemplate, serializer.instance))
 
     def _save(self, serializer: serializers.BaseSerializer[Any], template: ReportTemplate) -> None:
         for name, value in serializer.validated_data.items():

@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 from unfold.contrib.filters.admin import DropdownFilter, TextFilter
 
 
@@ -16,7 +17,7 @@ class AssignedFilter(admin.SimpleListFilter):
     title = _("assigned to")
     parameter_name = "assigned"
 
-    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, StrOrPromise]]:
         return [("me", _("My leads")), ("unassigned", _("Unassigned")), ("all", _("All leads I can see"))]
 
     def value(self) -> str:
@@ -52,7 +53,7 @@ class FollowUpFilter(DropdownFilter):
     title = _("follow-up")
     parameter_name = "follow_up"
 
-    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, StrOrPromise]]:
         return [("due", _("Due now")), ("today", _("Due by tonight")), ("set", _("Any follow-up set"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -70,7 +71,7 @@ class DuplicateFilter(DropdownFilter):
     title = _("duplicates")
     parameter_name = "duplicate"
 
-    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, StrOrPromise]]:
         return [("yes", _("Flagged as duplicate")), ("no", _("Not a duplicate"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -85,7 +86,7 @@ class ConvertedFilter(DropdownFilter):
     title = _("converted")
     parameter_name = "converted"
 
-    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, StrOrPromise]]:
         return [("yes", _("Became a client")), ("no", _("Not a client yet"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from unfold.forms import BaseDialogForm
 from unfold.widgets import (
@@ -122,6 +123,8 @@ class LeadImportForm(ServiceSavedForm):
     def run_service(self) -> LeadImport:
         data: dict[str, Any] = self.cleaned_data
         upload = data["file"]
+        if self.actor is None:  # the admin sets the actor of every request
+            raise PermissionDenied
         return imports.create_import(
             owner=self.actor,
             file=upload,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
@@ -18,7 +19,9 @@ from crm.core.files import signed_file_url
 from crm.customers.forms import ConfirmDialogForm
 from crm.sales.admin.forms import LeadImportForm
 from crm.sales.models import AssignmentRule, LeadImport
+from crm.sales.models.imports import LeadImportQuerySet
 from crm.sales.services import imports, rules
+from crm.users.requests import staff_user
 
 READONLY = (
     "original_name",
@@ -61,9 +64,9 @@ class LeadImportAdmin(ModelAdmin):
 
     def get_queryset(self, request: HttpRequest):
         self.request = request
-        return super().get_queryset(request).visible_to(request.user)
+        return cast(LeadImportQuerySet, super().get_queryset(request)).visible_to(request.user)
 
-    def get_fields(self, request: HttpRequest, obj: LeadImport | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: LeadImport | None = None) -> list[str]:  # type: ignore[override]  # a list of names is a field list (list is invariant)
         if obj is None:
             return [
                 "file",
@@ -134,7 +137,7 @@ class LeadImportAdmin(ModelAdmin):
         try:
             data = imports.preview_import(obj)
         except Exception:  # a file gone from storage must not break the page
-            return _("The file cannot be read.")
+            return str(_("The file cannot be read."))
         columns = list(obj.mapping)
         head = format_html_join("", "<th class='px-2 text-left'>{}</th>", ((c,) for c in ["row", *columns, "result"]))
         body = format_html_join(
@@ -160,7 +163,7 @@ class LeadImportAdmin(ModelAdmin):
         )
         return format_html("<table class='text-xs'><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
 
-    def _detail(self, request: HttpRequest, object_id: str, work, done: str) -> HttpResponse:
+    def _detail(self, request: HttpRequest, object_id: str, work, done: StrOrPromise) -> HttpResponse:
         job = self.get_object(request, object_id)
         if job is None:
             return back_to(request, reverse("admin:sales_leadimport_changelist"))
@@ -181,7 +184,7 @@ class LeadImportAdmin(ModelAdmin):
     )
     def start(self, request: HttpRequest, form: ConfirmDialogForm, object_id: str) -> HttpResponse:
         return self._detail(
-            request, object_id, lambda job: imports.start_import(job, actor=request.user), _("Import started.")
+            request, object_id, lambda job: imports.start_import(job, actor=staff_user(request)), _("Import started.")
         )
 
     @action(
@@ -193,7 +196,7 @@ class LeadImportAdmin(ModelAdmin):
     )
     def resume(self, request: HttpRequest, form: ConfirmDialogForm, object_id: str) -> HttpResponse:
         return self._detail(
-            request, object_id, lambda job: imports.resume_import(job, actor=request.user), _("Import resumed.")
+            request, object_id, lambda job: imports.resume_import(job, actor=staff_user(request)), _("Import resumed.")
         )
 
 
@@ -209,9 +212,9 @@ class AssignmentRuleAdmin(ModelAdmin):
         values = {name: form.cleaned_data[name] for name in form.cleaned_data if name in rules.RULE_FIELDS}
         try:
             saved = (
-                rules.update_rule(obj, actor=request.user, **values)
+                rules.update_rule(obj, actor=staff_user(request), **values)
                 if change
-                else rules.create_rule(actor=request.user, **values)
+                else rules.create_rule(actor=staff_user(request), **values)
             )
         except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
@@ -219,4 +222,4 @@ class AssignmentRuleAdmin(ModelAdmin):
         obj.pk = saved.pk
 
     def delete_model(self, request: HttpRequest, obj: AssignmentRule) -> None:
-        rules.delete_rule(obj, actor=request.user)
+        rules.delete_rule(obj, actor=staff_user(request))

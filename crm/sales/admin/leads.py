@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -34,7 +34,8 @@ from crm.sales.admin.forms import (
 )
 from crm.sales.admin.inlines import LeadCommentInline, LeadCommunicationInline, LeadHistoryInline
 from crm.sales.admin.paginator import EstimatedCountPaginator
-from crm.sales.models import Lead, LeadComment
+from crm.sales.models import Lead, LeadComment, LeadQuerySet
+from crm.users.requests import staff_user
 
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "country", "language", "can_be_called")
 WORK_FIELDS = ("sales_status", "sales_person", "desk")
@@ -134,7 +135,7 @@ class LeadAdmin(
         return queryset
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
-        return queryset.search(search_term), False
+        return cast(LeadQuerySet, queryset).search(search_term), False
 
     # Columns --------------------------------------------------------------------------
 
@@ -145,7 +146,7 @@ class LeadAdmin(
     @display(description=_("Country"), ordering="country")
     def country_code(self, obj: Lead) -> str:
         # The code, not the field's display: that would flatten 250 country choices on every row.
-        return str(obj.country.code or "-") if obj.country else "-"
+        return str(obj.country.code or "-") if obj.country else "-"  # type: ignore[attr-defined]  # a Country (django-countries has no stubs)
 
     @display(description=_("Status"), ordering="sales_status__sort_order")
     def status_badge(self, obj: Lead) -> str:
@@ -181,7 +182,7 @@ class LeadAdmin(
     def get_inline_instances(self, request: HttpRequest, obj: Lead | None = None) -> list:
         instances = super().get_inline_instances(request, obj)
         for inline in instances:
-            inline.request = request
+            inline.request = request  # type: ignore[attr-defined]  # the lead inlines read it
         return instances
 
     def save_related(self, request: HttpRequest, form: LeadForm, formsets: list, change: bool) -> None:
@@ -192,7 +193,7 @@ class LeadAdmin(
             for comment_form in formset.extra_forms:
                 body = comment_form.cleaned_data.get("body") if comment_form.has_changed() else None
                 if body:
-                    comment = services.add_lead_comment(form.instance, body=body, actor=request.user)
+                    comment = services.add_lead_comment(form.instance, body=body, actor=staff_user(request))
                     formset.new_objects.append(comment)
 
     def has_delete_permission(self, request: HttpRequest, obj: Lead | None = None) -> bool:
@@ -224,7 +225,7 @@ class LeadAdmin(
             form_class=AssignLeadsForm,
             title=_("Assign the selected leads"),
             apply=lambda form: services.bulk_edit_leads(
-                queryset, actor=request.user, sales_person=form.cleaned_data["sales_person"]
+                queryset, actor=staff_user(request), sales_person=form.cleaned_data["sales_person"]
             ),
         )
 
@@ -236,7 +237,7 @@ class LeadAdmin(
             form_class=LeadStatusForm,
             title=_("Change the sales status of the selected leads"),
             apply=lambda form: services.bulk_edit_leads(
-                queryset, actor=request.user, sales_status=form.cleaned_data["sales_status"]
+                queryset, actor=staff_user(request), sales_status=form.cleaned_data["sales_status"]
             ),
         )
 
@@ -244,7 +245,7 @@ class LeadAdmin(
     def claim_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         claimed = 0
         for lead in queryset.filter(sales_person__isnull=True).order_by("pk"):
-            services.claim_lead(lead, actor=request.user)
+            services.claim_lead(lead, actor=staff_user(request))
             claimed += 1
         self.message_user(request, _("%(count)d lead(s) claimed.") % {"count": claimed}, messages.SUCCESS)
 
@@ -259,7 +260,7 @@ class LeadAdmin(
     )
     def claim(self, request: HttpRequest, form: ClaimDialogForm, object_id: str) -> HttpResponse:
         return self.run_object_action(
-            request, object_id, lambda lead: services.claim_lead(lead, actor=request.user), _("Lead claimed.")
+            request, object_id, lambda lead: services.claim_lead(lead, actor=staff_user(request)), _("Lead claimed.")
         )
 
     @action(
@@ -275,7 +276,7 @@ class LeadAdmin(
             request,
             object_id,
             lambda lead: services.send_lead_email(
-                lead, subject=data["subject"], body=data["body"], actor=request.user
+                lead, subject=data["subject"], body=data["body"], actor=staff_user(request)
             ),
             _("Email sent."),
         )
@@ -293,7 +294,7 @@ class LeadAdmin(
             request,
             object_id,
             lambda lead: services.set_follow_up(
-                lead, follow_up_at=data.get("follow_up_at"), note=data.get("note", ""), actor=request.user
+                lead, follow_up_at=data.get("follow_up_at"), note=data.get("note", ""), actor=staff_user(request)
             ),
             _("Follow-up saved."),
         )
@@ -313,7 +314,7 @@ class LeadAdmin(
         return self.run_object_action(
             request,
             object_id,
-            lambda lead: services.merge_leads(lead, other, actor=request.user),
+            lambda lead: services.merge_leads(lead, other, actor=staff_user(request)),
             _("Leads merged."),
         )
 
@@ -326,11 +327,11 @@ class LeadAdmin(
     def dashboard_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
             raise Http404
-        data = selectors.agent_dashboard(request.user, now=timezone.localtime())
+        data = selectors.agent_dashboard(staff_user(request), now=timezone.localtime())
         changelist = reverse("admin:sales_lead_changelist")
         for row in data["by_status"]:
             status_id = row["sales_status_id"]
-            row["badge"] = colour_badge(row["sales_status__name"] or _("No status"), row["sales_status__color"])
+            row["badge"] = colour_badge(row["sales_status__name"] or str(_("No status")), row["sales_status__color"])
             row["url"] = f"{changelist}?sales_status__id__exact={status_id}" if status_id else changelist
         context = {
             **self.admin_site.each_context(request),

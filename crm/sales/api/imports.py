@@ -22,6 +22,7 @@ from crm.customers.models import SalesStatus
 from crm.sales.models import LeadImport
 from crm.sales.services import imports
 from crm.users.models import Desk, User
+from crm.users.requests import staff_user
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
 
@@ -50,7 +51,7 @@ class _MappingField(serializers.JSONField):
 class LeadImportDefaultsSerializer(serializers.Serializer):
     """What every imported lead gets unless its row says otherwise."""
 
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # a field named "source" shadows Field.source
     campaign = serializers.CharField()
     sales_status = serializers.IntegerField(required=False, help_text="Sales status id.")
     desk = serializers.IntegerField(required=False, help_text="Desk id.")
@@ -93,7 +94,7 @@ class LeadImportSerializer(serializers.ModelSerializer):
 class LeadImportCreateSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="CSV (UTF-8 with or without BOM, or Latin-1) or XLSX; first row: headers.")
     mapping = _MappingField(required=False, help_text='{"lead field": "column header"}; known headers map themselves.')
-    source = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    source = serializers.CharField(required=False, allow_blank=True, max_length=100)  # type: ignore[assignment]  # a field named "source" shadows Field.source
     campaign = serializers.CharField(required=False, allow_blank=True, max_length=255)
     sales_status_id = serializers.PrimaryKeyRelatedField(queryset=SalesStatus.objects.all(), required=False)
     desk_id = serializers.PrimaryKeyRelatedField(queryset=Desk.objects.all(), required=False)
@@ -125,7 +126,7 @@ class LeadImportCreateSerializer(serializers.Serializer):
 class PreviewRowSerializer(serializers.Serializer):
     row = serializers.IntegerField()
     values = serializers.DictField(child=ScalarField(), help_text="Lead field -> value read from the row.")
-    errors = serializers.ListField(child=serializers.CharField())
+    errors = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]  # a row's errors (output only), not Serializer.errors
 
 
 class LeadImportPreviewSerializer(serializers.Serializer):
@@ -167,7 +168,7 @@ class LeadImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def create(self, request: Request) -> Response:
         payload = LeadImportCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        return self._job(payload.create_job(request.user), status.HTTP_201_CREATED)
+        return self._job(payload.create_job(staff_user(request)), status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Preview a lead import",
@@ -189,7 +190,7 @@ class LeadImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         payload = LeadImportStartSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         job = imports.start_import(
-            self.get_object(), actor=request.user, mapping=payload.validated_data.get("mapping")
+            self.get_object(), actor=staff_user(request), mapping=payload.validated_data.get("mapping")
         )
         return self._job(job, status.HTTP_202_ACCEPTED)
 
@@ -201,4 +202,4 @@ class LeadImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     )
     @action(detail=True, methods=["post"], parser_classes=[JSONParser])
     def resume(self, request: Request, pk: str | None = None) -> Response:
-        return self._job(imports.resume_import(self.get_object(), actor=request.user), status.HTTP_202_ACCEPTED)
+        return self._job(imports.resume_import(self.get_object(), actor=staff_user(request)), status.HTTP_202_ACCEPTED)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -22,7 +24,9 @@ class SignupCodeThrottle(AnonRateThrottle):
     scope = "signup_code"
 
     def get_rate(self) -> str | None:
-        return settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get(self.scope, "30/minute")
+        rest_framework: dict[str, Any] = settings.REST_FRAMEWORK  # a dict setting
+        rates: dict[str, str | None] = rest_framework.get("DEFAULT_THROTTLE_RATES", {})
+        return rates.get(self.scope, "30/minute")
 
 
 @extend_schema(

@@ -12,6 +12,7 @@ from crm.core.api.permissions import StaffModelPermissions
 from crm.sales.models import AssignmentRule
 from crm.sales.services import rules
 from crm.users.models import Desk, User
+from crm.users.requests import staff_user
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
 
@@ -79,7 +80,7 @@ class AssignmentRuleViewSet(
     def create(self, request: Request) -> Response:
         payload = AssignmentRuleWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        rule = rules.create_rule(actor=request.user, **payload.validated_data)
+        rule = rules.create_rule(actor=staff_user(request), **payload.validated_data)
         return Response(AssignmentRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
@@ -87,8 +88,8 @@ class AssignmentRuleViewSet(
         payload = AssignmentRuleWriteSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         return Response(
-            AssignmentRuleSerializer(rules.update_rule(rule, actor=request.user, **payload.validated_data)).data
+            AssignmentRuleSerializer(rules.update_rule(rule, actor=staff_user(request), **payload.validated_data)).data
         )
 
     def perform_destroy(self, instance: AssignmentRule) -> None:
-        rules.delete_rule(instance, actor=self.request.user)
+        rules.delete_rule(instance, actor=staff_user(self.request))

@@ -94,7 +94,7 @@ class LeadWriteSerializer(serializers.Serializer):
     country = CountryField(required=False, allow_blank=True)
     language = serializers.CharField(required=False, allow_blank=True, max_length=10)
     can_be_called = serializers.BooleanField(required=False)
-    source = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    source = serializers.CharField(required=False, allow_blank=True, max_length=100)  # type: ignore[assignment]  # a field named "source" shadows Field.source
     campaign = serializers.CharField(required=False, allow_blank=True, max_length=255)
     affiliate_id = serializers.PrimaryKeyRelatedField(
         source="affiliate", queryset=Customer.objects.all(), required=False, allow_null=True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.http import QueryDict
@@ -27,8 +27,9 @@ from crm.sales import selectors, services
 from crm.sales.api import serializers as s
 from crm.sales.api.filters import LeadFilterSet
 from crm.sales.api.imports import LeadImportCreateSerializer, LeadImportSerializer
-from crm.sales.models import Lead
+from crm.sales.models import Lead, LeadQuerySet
 from crm.sales.services import imports
+from crm.users.requests import staff_user
 
 VIEW = "sales.view_lead"
 ACTION_PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -52,7 +53,7 @@ ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404:
 
 
 def _refuse_assignment(request: Request, values: dict[str, Any]) -> None:
-    services.check_may_assign(request.user, values)
+    services.check_may_assign(staff_user(request), values)
 
 
 @extend_schema_view(
@@ -108,7 +109,9 @@ class LeadViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
     # CRUD ------------------------------------------------------------------------------
 
     def list(self, request: Request) -> Response:
-        return self._paginated(self.filter_queryset(self.get_queryset().active()), s.LeadSerializer)
+        return self._paginated(
+            self.filter_queryset(cast(LeadQuerySet, self.get_queryset()).active()), s.LeadSerializer
+        )
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         return Response(self.get_serializer(self.get_object()).data)
@@ -116,13 +119,15 @@ class LeadViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         values = self._input(s.LeadWriteSerializer)
         _refuse_assignment(request, values)
-        return self._lead(services.create_lead(actor=request.user, **values), status_code=status.HTTP_201_CREATED)
+        return self._lead(
+            services.create_lead(actor=staff_user(request), **values), status_code=status.HTTP_201_CREATED
+        )
 
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         lead = self.get_object()
         values = self._input(s.LeadWriteSerializer)
         _refuse_assignment(request, values)
-        return self._lead(services.update_lead(lead, actor=request.user, **values))
+        return self._lead(services.update_lead(lead, actor=staff_user(request), **values))
 
     # Working a lead ---------------------------------------------------------------------
 
@@ -134,7 +139,7 @@ class LeadViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def claim(self, request: Request, pk: str | None = None) -> Response:
-        return self._lead(services.claim_lead(self.get_object(), actor=request.user))
+        return self._lead(services.claim_lead(self.get_object(), actor=staff_user(request)))
 
     @extend_schema(
         summary="Assign a sales person",
@@ -145,7 +150,7 @@ class LeadViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, pk: str | None = None) -> Response:
         lead = self.get_object()
-        return self._lead(services.assign_lead(lead, actor=request.user, **self._input(s.LeadAssignSerializer)))
+        return self._lead(services.assign_lead(lead, actor=staff_user(request), **self._input(s.LeadAssignSerializer)))
 
     @extend_schema(
         summary="Change the sales status", request=s.LeadStatusSerializer, responses={200: s.LeadSerializer, **ERRORS}
@@ -153,7 +158,9 @@ class LeadViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="change-status")
     def change_status(self, request: Request, pk: str | None = None) -> Response:
         lead = self.get_object()
-        return self._lead(services.change_lead_status(lead, actor=request.user, **self._input(s.LeadStatusSerializer)))
+        return self._lead(
+            services.change_lead_status(lead, actor=staff_user(request), **self._input(s.LeadStatusSerializer))
+        )
 
     @extend_schema(
         summary="Set or clear the follow-up",
@@ -164,7 +171,9 @@ class LeadViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="follow-up")
     def follow_up(self, request: Request, pk: str | None = None) -> Response:
         lead = self.get_object()
-        return self._lead(services.set_follow_up(lead, actor=request.user, **self._input(s.LeadFollowUpSerializer)))
+        return self._lead(
+            services.set_follow_up(lead, actor=staff_user(request), **self._input(s.LeadFollowUpSerializer))
+        )
 
     @extend_schema(
         summary="The caller's due follow-ups",
@@ -175,7 +184,7 @@ class LeadViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
     @action(detail=False, methods=["get"], url_path="follow-ups", filter_backends=[])
     def follow_ups(self, request: Request) -> Response:
         until = _until(request.query_params.get("until"))
-        return self._paginated(selectors.due_follow_ups(request.user, until=until), s.LeadSerializer)
+        return self._paginated(selectors.due_follow_ups(staff_user(request), until=until), s.LeadSerializer)
 
     @extend_schema(summary="List comments on a lead", responses={200: s.LeadCommentSerializer(many=True), **ERRORS})
     @action(detail=True, methods=["get"], filter_backends=[])
@@ -189,7 +198,7 @@ class LeadViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
     def add_comment(self, request: Request, pk: str | None = None) -> Response:
         values = self._input(s.LeadCommentCreateSerializer)
         comment = services.add_lead_comment(
-            self.get_object(), body=values["comment"], is_contact=values["is_contact"], actor=request.user
+            self.get_object(), body=values["comment"], is_contact=values["is_contact"], actor=staff_user(request)
         )
         comment = selectors.lead_comments(comment.lead).get(pk=comment.pk)
         return Response(s.LeadCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
@@ -212,7 +221,7 @@ class LeadViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="send-email")
     def send_email(self, request: Request, pk: str | None = None) -> Response:
         values = self._input(s.LeadEmailSerializer)
-        communication = services.send_lead_email(self.get_object(), actor=request.user, **values)
+        communication = services.send_lead_email(self.get_object(), actor=staff_user(request), **values)
         return Response(s.LeadCommunicationSerializer(communication).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -236,7 +245,7 @@ class LeadViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
         lead = self.get_object()
         values = self._input(s.LeadMergeSerializer)
         other = get_object_or_404(self.get_queryset(), pk=values["other_id"])
-        return self._lead(services.merge_leads(lead, other, actor=request.user))
+        return self._lead(services.merge_leads(lead, other, actor=staff_user(request)))
 
     # Many leads -------------------------------------------------------------------------
 
@@ -259,7 +268,7 @@ class LeadViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
         query = QueryDict(mutable=True)
         for key, values in payload.filter_params().items():
             query.setlist(key, values)
-        filterset = LeadFilterSet(query, queryset=self.get_queryset().active(), request=request)
+        filterset = LeadFilterSet(query, queryset=cast(LeadQuerySet, self.get_queryset()).active(), request=request)
         if not filterset.is_valid():
             raise serializers.ValidationError(filterset.errors)
         changes = {}
@@ -267,7 +276,7 @@ class LeadViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
             changes["sales_status"] = data["selected_status"]
         if data.get("selected_sales_person") is not None:
             changes["sales_person"] = data["selected_sales_person"]
-        updated = services.bulk_edit_leads(filterset.qs, actor=request.user, **changes)
+        updated = services.bulk_edit_leads(filterset.qs, actor=staff_user(request), **changes)
         return Response({"success": True, "updated": updated})
 
     @extend_schema(
@@ -279,7 +288,7 @@ class LeadViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["get"], filter_backends=[])
     def sources(self, request: Request) -> Response:
-        return Response({"sources": selectors.lead_sources(request.user)})
+        return Response({"sources": selectors.lead_sources(staff_user(request))})
 
     @extend_schema(
         summary="Sales people",
@@ -304,7 +313,7 @@ class LeadViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
     def upload(self, request: Request) -> Response:
         payload = LeadImportCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        job = imports.start_import(payload.create_job(request.user), actor=request.user)
+        job = imports.start_import(payload.create_job(staff_user(request)), actor=staff_user(request))
         job.refresh_from_db()
         return Response(
             LeadImportSerializer(job, context=self.get_serializer_context()).data, status=status.HTTP_202_ACCEPTED

@@ -71,7 +71,7 @@ def copy_rows(model: type[models.Model], fields: Sequence[str], rows: list[tuple
     makers = [default for _field, default in per_row]
     ids = reserve_ids(model, len(rows))
     quote = connection.ops.quote_name
-    statement = f"COPY {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) FROM STDIN"
+    statement = f"COPY {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) FROM STDIN"  # type: ignore[union-attr,arg-type]  # concrete fields only
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         for pk, row in zip(ids, rows, strict=True):
             record = (pk, *row, *fixed, *(make() for make in makers))

@@ -21,7 +21,7 @@ def report_upload_path(instance: LeadImport, filename: str) -> str:
     return f"lead-imports/reports/{uuid.uuid4().hex}.csv"
 
 
-class LeadImportQuerySet(models.QuerySet):
+class LeadImportQuerySet(models.QuerySet["LeadImport"]):
     def visible_to(self, user) -> LeadImportQuerySet:
         """A user's own imports; everyone's with `sales.view_all_leads`."""
         if not (user and user.is_authenticated and user.is_active and user.is_staff):

@@ -20,7 +20,7 @@ def new_signup_code() -> str:
     return secrets.token_hex(SIGNUP_CODE_LENGTH // 2).upper()
 
 
-class LeadQuerySet(models.QuerySet):
+class LeadQuerySet(models.QuerySet["Lead"]):
     def visible_to(self, user) -> LeadQuerySet:
         """Leads this staff user may see: all with `sales.view_all_leads`; otherwise their own leads, every lead
         of the desks they manage, and the unassigned leads of the desks they belong to (the pool they claim from).
@@ -34,7 +34,8 @@ class LeadQuerySet(models.QuerySet):
             return self
         from crm.users.models import Desk
 
-        managed, member_of = set(), set()
+        managed: set[int] = set()
+        member_of: set[int] = set()
         for pk, manager_id in Desk.objects.filter(Q(manager=user) | Q(members=user)).values_list("pk", "manager_id"):
             (managed if manager_id == user.pk else member_of).add(pk)
         condition = Q(sales_person=user)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -40,7 +42,7 @@ def convert_lead(lead: Lead, customer: Customer, *, actor=None) -> Lead:
     lead.customer = customer
     lead.converted_at = timezone.now()
     lead.save(update_fields=["customer", "converted_at", "updated_at"])
-    taken = {}
+    taken: dict[str, Any] = {}
     if customer.conversion_agent_id is None and lead.sales_person_id:
         taken["conversion_agent"] = lead.sales_person
     if not customer.source and lead.source:

@@ -116,7 +116,13 @@ def create_lead(*, actor: User | None, route: bool = True, **values: Any) -> Lea
     _check_agent(values.get("sales_person"))
     # A staff member who sees only their own leads must not create a lead they cannot open again.
     sees_own_only = actor is not None and not actor.has_perm("sales.view_all_leads")
-    if sees_own_only and not values.get("sales_person") and actor.is_staff and not actor.is_service_account:
+    if (
+        sees_own_only
+        and actor is not None
+        and not values.get("sales_person")
+        and actor.is_staff
+        and not actor.is_service_account
+    ):
         values["sales_person"] = actor
     lead = Lead(**values)
     match = find_duplicate(

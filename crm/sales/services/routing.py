@@ -57,7 +57,7 @@ def plan_routes(leads: list[Wanted], *, rules: list[AssignmentRule]) -> list[tup
                 continue
             desk_id = rule.desk_id
             desks[desk_id] = rule.desk
-            if rule.agent_id and rule.agent.is_active and not rule.agent.is_absent:
+            if rule.agent is not None and rule.agent.is_active and not rule.agent.is_absent:
                 routes.append((desk_id, rule.agent_id))
                 continue
         routes.append((desk_id, None))

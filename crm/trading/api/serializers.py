@@ -7,11 +7,19 @@ from typing import Any
 
 from rest_framework import serializers
 
+from crm.core.money import DecimalPlaces
 from crm.trading.models import Deal, Instrument, Order, Position, Side
 from crm.wallets.models import Wallet
 
-VOLUME = {"max_digits": 20, "decimal_places": 8, "min_value": Decimal("0.00000001")}
-PRICE = {"max_digits": 24, "decimal_places": 10, "min_value": Decimal("0.0000000001")}
+
+class PositiveDecimal(DecimalPlaces):
+    """The precision of an input decimal that must be above zero."""
+
+    min_value: Decimal
+
+
+VOLUME: PositiveDecimal = {"max_digits": 20, "decimal_places": 8, "min_value": Decimal("0.00000001")}
+PRICE: PositiveDecimal = {"max_digits": 24, "decimal_places": 10, "min_value": Decimal("0.0000000001")}
 
 
 def sessions_field() -> serializers.DictField:

@@ -1,5 +1,7 @@
 """Registers the trading API on the back-office router."""
 
+from django.urls import URLPattern, URLResolver
+
 from crm.core.api.routers import backoffice
 from crm.trading.api import views
 
@@ -8,4 +10,4 @@ backoffice.register("positions", views.PositionViewSet, basename="position")
 backoffice.register("orders", views.OrderViewSet, basename="order")
 backoffice.register("deals", views.DealViewSet, basename="deal")
 
-urlpatterns: list = []
+urlpatterns: list[URLPattern | URLResolver] = []

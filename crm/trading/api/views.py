@@ -29,7 +29,7 @@ from crm.wallets.api.common import ERRORS, MONEY_ERRORS, ActionPermissions, vali
 @extend_schema(tags=["trading"])
 class InstrumentViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[Instrument],
 ):  # fmt: skip
     """Instruments (symbols): sizes, calc modes, margin, swaps, sessions, and the last quote."""
 
@@ -53,7 +53,7 @@ class InstrumentViewSet(
     retrieve=extend_schema(summary="Get a position"),
 )
 @extend_schema(tags=["trading"])
-class PositionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PositionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Position]):
     """Open and closed positions; dealers close them (in full or part) and set their stop loss and take profit."""
 
     serializer_class = s.PositionSerializer
@@ -111,7 +111,7 @@ class PositionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     retrieve=extend_schema(summary="Get an order"),
 )
 @extend_schema(tags=["trading"])
-class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Order]):
     """Orders of the clients the caller may see; dealers place them for an account and cancel pending ones."""
 
     serializer_class = s.OrderSerializer
@@ -150,7 +150,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
 @extend_schema_view(list=extend_schema(summary="List deals"), retrieve=extend_schema(summary="Get a deal"))
 @extend_schema(tags=["trading"])
-class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Deal]):
     """Executions: positions opened (in) and closed in full or part (out), with profit and commission."""
 
     serializer_class = s.DealSerializer

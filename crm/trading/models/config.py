@@ -12,12 +12,13 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.models import TimeStampedModel
+from crm.core.money import DecimalPlaces
 from crm.trading import formulas
 from crm.wallets.models import AccountGroup
 
-PRICE = {"max_digits": 24, "decimal_places": 10}
-VOLUME = {"max_digits": 20, "decimal_places": 8}
-RATE = {"max_digits": 12, "decimal_places": 6}
+PRICE: DecimalPlaces = {"max_digits": 24, "decimal_places": 10}
+VOLUME: DecimalPlaces = {"max_digits": 20, "decimal_places": 8}
+RATE: DecimalPlaces = {"max_digits": 12, "decimal_places": 6}
 POSITIVE = [MinValueValidator(Decimal(0))]
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -46,7 +47,7 @@ class SwapMode(models.IntegerChoices):
     INTEREST_OPEN = formulas.SwapMode.INTEREST_OPEN, _("Annual interest, open price")
 
 
-class InstrumentQuerySet(models.QuerySet):
+class InstrumentQuerySet(models.QuerySet["Instrument"]):
     def enabled(self) -> InstrumentQuerySet:
         return self.filter(is_enabled=True)
 

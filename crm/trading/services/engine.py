@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Q
@@ -24,6 +25,9 @@ from crm.trading.services.closing import close_position
 from crm.trading.services.execution import cancel_order, fill_pending_order, lock_account, place_order
 from crm.wallets import services as wallet_services
 from crm.wallets.models import Wallet
+
+if TYPE_CHECKING:
+    from crm.core.typing import PermissionHolder
 
 logger = logging.getLogger(__name__)
 ZERO = Decimal(0)
@@ -90,7 +94,7 @@ def _triggered_positions(instrument: Instrument, *, bid: Decimal, ask: Decimal) 
             | Q(side="sell", take_profit__gte=ask)
         )
     )
-    triggered = []
+    triggered: list[tuple[Position, str]] = []
     for position in rows.select_related("account").order_by("pk"):
         price = bid if position.side == formulas.Side.BUY else ask
         stop_hit = position.stop_loss is not None and (
@@ -250,7 +254,7 @@ def _swap_amount(position: Position, *, account: Wallet, days: int) -> Decimal:
 
 @transaction.atomic
 def open_position_for_account(
-    account: Wallet, *, instrument: Instrument, side: str, lots: Decimal, actor: object, reason: str
+    account: Wallet, *, instrument: Instrument, side: str, lots: Decimal, actor: PermissionHolder, reason: str
 ) -> Order:
     """A dealer opens a position for a client's account: a market order under the same checks, with a reason."""
     order = place_order(account, instrument=instrument, side=side, lots=lots, actor=actor)

@@ -1,6 +1,9 @@
 """Money admin, split by page: wallets, transactions and the journal, configuration tables."""
 
+from typing import cast
+
 from django.contrib import admin
+from unfold.admin import ModelAdmin
 
 from crm.customers.models import Customer
 from crm.wallets.admin.config import (
@@ -15,7 +18,8 @@ from crm.wallets.admin.wallets import WalletAdmin
 
 # The client page shows the client summary (balances, deposits, withdrawals, timeline), which reads wallets:
 # this layer, above clients, puts it there; the withdrawal review shows it too (TransactionAdmin).
-admin.site.get_model_admin(Customer).change_form_outer_before_template = "admin/wallets/customer_summary.html"
+customer_admin = cast("ModelAdmin[Customer]", admin.site.get_model_admin(Customer))
+customer_admin.change_form_outer_before_template = "admin/wallets/customer_summary.html"
 
 __all__ = [
     "AccountGroupAdmin",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
@@ -17,16 +20,16 @@ from crm.wallets.models import AccountGroup, Currency, CurrencyConversion, Excha
 class ServiceSaveMixin:
     """Config rows save through their service (activity log, path checks)."""
 
-    service = None
+    service: Callable[..., object]
     service_fields: tuple[str, ...] = ()
 
-    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         values = {name: form.cleaned_data[name] for name in self.service_fields if name in form.cleaned_data}
         type(self).service(obj, actor=request.user, **values)
 
 
 @admin.register(Currency)
-class CurrencyAdmin(ServiceSaveMixin, ModelAdmin):
+class CurrencyAdmin(ServiceSaveMixin, ModelAdmin[Currency]):
     list_display = ("code", "name", "minor_units", "numeric_code", "kind", "is_enabled")
     list_filter = ("kind", "is_enabled")
     search_fields = ("^code", "^name")
@@ -34,12 +37,12 @@ class CurrencyAdmin(ServiceSaveMixin, ModelAdmin):
     service_fields = ("code", "name", "minor_units", "numeric_code", "kind", "is_enabled", "has_destination_tag",
                       "block_explorer_url")  # fmt: skip
 
-    def get_readonly_fields(self, request: HttpRequest, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Currency | None = None) -> tuple[str, ...]:
         return ("code",) if obj else ()
 
 
 @admin.register(ExchangeRate)
-class ExchangeRateAdmin(ServiceSaveMixin, ModelAdmin):
+class ExchangeRateAdmin(ServiceSaveMixin, ModelAdmin[ExchangeRate]):
     list_display = ("from_currency", "to_currency", "rate", "source", "updated_at")
     list_filter = ("source", "from_currency", "to_currency")
     service = staticmethod(services.save_exchange_rate)
@@ -47,7 +50,7 @@ class ExchangeRateAdmin(ServiceSaveMixin, ModelAdmin):
 
 
 @admin.register(CurrencyConversion)
-class CurrencyConversionAdmin(ServiceSaveMixin, ModelAdmin):
+class CurrencyConversionAdmin(ServiceSaveMixin, ModelAdmin[CurrencyConversion]):
     list_display = ("source", "target", "path", "updated_at")
     service = staticmethod(services.save_conversion)
     service_fields = ("source", "target", "path")
@@ -57,14 +60,14 @@ class CurrencyConversionAdmin(ServiceSaveMixin, ModelAdmin):
 
 
 @admin.register(Platform)
-class PlatformAdmin(ModelAdmin):
+class PlatformAdmin(ModelAdmin[Platform]):
     list_display = ("name", "caption", "type", "is_enabled")
     list_filter = ("type", "is_enabled")
     search_fields = ("^name",)
 
 
 @admin.register(AccountGroup)
-class AccountGroupAdmin(ModelAdmin):
+class AccountGroupAdmin(ModelAdmin[AccountGroup]):
     list_display = (
         "name", "platform", "currency", "type", "is_demo", "default_leverage", "is_enabled", "is_sign_up_default"
     )  # fmt: skip
@@ -76,11 +79,12 @@ class AccountGroupAdmin(ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[AccountGroup]:
         platform, group = services.default_wallet_names()
         default = ExpressionWrapper(Q(name=group, platform__name=platform), output_field=BooleanField())
-        return super().get_queryset(request).annotate(is_default_for_sign_up=default)
+        queryset: QuerySet[AccountGroup] = super().get_queryset(request).annotate(is_default_for_sign_up=default)
+        return queryset
 
     @display(description=_("New clients' wallet"), boolean=True)
     def is_sign_up_default(self, obj: AccountGroup) -> bool:
-        return obj.is_default_for_sign_up
+        return bool(obj.is_default_for_sign_up)  # type: ignore[attr-defined]  # annotated by get_queryset
 
     @admin.action(description=_("Open new clients' first wallet in this group"), permissions=["configure"])
     def make_sign_up_default(self, request: HttpRequest, queryset: QuerySet[AccountGroup]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -16,7 +16,10 @@ from crm.core.admin import ObjectActionAdminMixin, ReadOnlyAdminMixin, money_dis
 from crm.core.exports.admin import ExportAdminMixin
 from crm.wallets import services
 from crm.wallets.forms import ApproveDialogForm, ChargebackDialogForm, RefundDialogForm, RejectDialogForm
-from crm.wallets.models import JournalEntry, Posting, Transaction
+from crm.wallets.models import JournalEntry, Posting, Transaction, TransactionQuerySet
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldGroups
 
 STATUS_LABELS = {
     "pending": "warning",
@@ -30,7 +33,7 @@ STATUS_LABELS = {
 }
 
 
-class TransactionEntryInline(ReadOnlyAdminMixin, TabularInline):
+class TransactionEntryInline(ReadOnlyAdminMixin, TabularInline[JournalEntry, Transaction]):
     model = JournalEntry
     fk_name = "transaction"
     tab = True
@@ -40,12 +43,12 @@ class TransactionEntryInline(ReadOnlyAdminMixin, TabularInline):
     show_change_link = True
     verbose_name_plural = _("Journal entries")
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[JournalEntry]:
         return super().get_queryset(request).select_related("created_by")
 
 
 @admin.register(Transaction)
-class TransactionAdmin(ExportAdminMixin, ReadOnlyAdminMixin, ObjectActionAdminMixin, ModelAdmin):
+class TransactionAdmin(ExportAdminMixin, ReadOnlyAdminMixin, ObjectActionAdminMixin, ModelAdmin[Transaction]):
     list_display = (
         "id", "type", "status_label", "customer", "wallet", "amount_shown", "fee_shown", "is_ftd", "method",
         "created_by", "approved_by", "created_at",
@@ -78,15 +81,18 @@ class TransactionAdmin(ExportAdminMixin, ReadOnlyAdminMixin, ObjectActionAdminMi
         "target_amount": "target_amount_shown",
     }
 
-    def get_fields(self, request: HttpRequest, obj: Transaction | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Transaction | None = None) -> _FieldGroups:
         # Every field is read-only here: money fields read as money (one format), not with 8 decimals.
-        return [self.MONEY_SHOWN.get(name, name) for name in super().get_fields(request, obj)]
+        return [
+            self.MONEY_SHOWN.get(name, name) if isinstance(name, str) else name
+            for name in super().get_fields(request, obj)
+        ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Transaction | None = None) -> list[str]:
         return [*super().get_readonly_fields(request, obj), *self.MONEY_SHOWN.values()]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).visible_to(request.user)
+    def get_queryset(self, request: HttpRequest) -> TransactionQuerySet:
+        return cast(TransactionQuerySet, super().get_queryset(request)).visible_to(request.user)
 
     @display(description=_("Status"), label=STATUS_LABELS)
     def status_label(self, obj: Transaction) -> tuple[str, str]:
@@ -172,18 +178,18 @@ class TransactionAdmin(ExportAdminMixin, ReadOnlyAdminMixin, ObjectActionAdminMi
         )
 
 
-class PostingInline(ReadOnlyAdminMixin, TabularInline):
+class PostingInline(ReadOnlyAdminMixin, TabularInline[Posting, JournalEntry]):
     model = Posting
     extra = 0
     fields = ("wallet", "currency", "bucket", "amount", "balance_after")
     readonly_fields = fields
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Posting]:
         return super().get_queryset(request).select_related("wallet", "currency")
 
 
 @admin.register(JournalEntry)
-class JournalEntryAdmin(ReadOnlyAdminMixin, ModelAdmin):
+class JournalEntryAdmin(ReadOnlyAdminMixin, ModelAdmin[JournalEntry]):
     list_display = (
         "id",
         "kind",
@@ -202,7 +208,7 @@ class JournalEntryAdmin(ReadOnlyAdminMixin, ModelAdmin):
 
 
 @admin.register(Posting)
-class PostingAdmin(ReadOnlyAdminMixin, ModelAdmin):
+class PostingAdmin(ReadOnlyAdminMixin, ModelAdmin[Posting]):
     list_display = ("id", "entry", "wallet", "currency", "bucket", "amount", "balance_after", "created_at")
     list_filter = ("bucket", "currency")
     list_select_related = ("entry", "wallet", "currency")

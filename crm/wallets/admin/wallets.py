@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
@@ -16,12 +16,16 @@ from unfold.decorators import action, display
 from crm.core.admin import ObjectActionAdminMixin, ReadOnlyAdminMixin, ServiceFormAdminMixin, back_to, money_display
 from crm.customers.forms import ConfirmDialogForm
 from crm.wallets import selectors, services
+from crm.wallets.exceptions import OperationNotAllowed
 from crm.wallets.forms import MovementDialogForm, StatementPeriodForm, WalletForm
-from crm.wallets.models import Posting, Wallet
+from crm.wallets.models import Posting, Wallet, WalletQuerySet
 from crm.wallets.statements import XLSX, statement_filename, statement_xlsx
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-class WalletPostingInline(ReadOnlyAdminMixin, TabularInline):
+
+class WalletPostingInline(ReadOnlyAdminMixin, TabularInline[Posting, Wallet]):
     """The wallet's postings, newest first, paginated."""
 
     model = Posting
@@ -34,12 +38,12 @@ class WalletPostingInline(ReadOnlyAdminMixin, TabularInline):
     show_change_link = False
     verbose_name_plural = _("Postings")
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Posting]:
         return super().get_queryset(request).select_related("entry")
 
 
 @admin.register(Wallet)
-class WalletAdmin(ServiceFormAdminMixin, ObjectActionAdminMixin, ModelAdmin):
+class WalletAdmin(ServiceFormAdminMixin, ObjectActionAdminMixin, ModelAdmin[Wallet]):
     form = WalletForm
     list_display = ("number", "customer", "type", "group", "leverage", "balance_shown", "credit_shown",
                     "on_hold_shown", "enabled", "is_demo")  # fmt: skip
@@ -59,8 +63,8 @@ class WalletAdmin(ServiceFormAdminMixin, ObjectActionAdminMixin, ModelAdmin):
     margin_shown = money_display("margin", description=_("Margin"))
     free_margin_shown = money_display("free_margin", description=_("Free margin"))
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).visible_to(request.user)
+    def get_queryset(self, request: HttpRequest) -> WalletQuerySet:
+        return cast(WalletQuerySet, super().get_queryset(request)).visible_to(request.user)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # wallets are opened for a client through the API or the client's portal
@@ -78,13 +82,13 @@ class WalletAdmin(ServiceFormAdminMixin, ObjectActionAdminMixin, ModelAdmin):
         return request.user.has_perm("wallets.view_statement")
 
     @display(description=_("Enabled"), label={True: "success", False: "danger"})
-    def enabled(self, obj: Wallet) -> tuple[bool, str]:
+    def enabled(self, obj: Wallet) -> tuple[bool, StrOrPromise]:
         return obj.is_enabled, _("Enabled") if obj.is_enabled else _("Disabled")
 
     # Dialogs -------------------------------------------------------------------------------
 
     def _wallet(self, request: HttpRequest, object_id: str) -> Wallet:
-        wallet = self.get_object(request, object_id)
+        wallet: Wallet | None = self.get_object(request, object_id)
         if wallet is None:
             raise Http404
         return wallet
@@ -124,6 +128,8 @@ class WalletAdmin(ServiceFormAdminMixin, ObjectActionAdminMixin, ModelAdmin):
 
         def work(wallet: Wallet) -> None:
             if kind == "WITHDRAWAL":
+                if wallet.customer is None:
+                    raise OperationNotAllowed("A system account has no client to withdraw for.")
                 services.request_withdrawal(
                     wallet.customer, wallet=wallet, amount=values["amount"], actor=request.user,
                     method="manual", comment=values["comment"],
@@ -137,7 +143,7 @@ class WalletAdmin(ServiceFormAdminMixin, ObjectActionAdminMixin, ModelAdmin):
     def open_statement(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return back_to(request, reverse("admin:wallets_wallet_statement", args=[object_id]))
 
-    def get_urls(self) -> list:
+    def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view(self.statement_view)
         return [path("<path:object_id>/statement/", view, name="wallets_wallet_statement"), *super().get_urls()]
 

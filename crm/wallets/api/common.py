@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -16,6 +16,11 @@ from crm.core.api.errors import ErrorSerializer
 from crm.core.api.permissions import StaffModelPermissions
 from crm.wallets import selectors
 from crm.wallets.statements import XLSX, statement_filename, statement_xlsx
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
+
+    from crm.wallets.models import Wallet
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
 MONEY_ERRORS = {**ERRORS, 409: ErrorSerializer}
@@ -36,7 +41,7 @@ XLSX_RESPONSE = {(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="
 class ActionPermissions(BasePermission):
     """Model permissions for the CRUD routes; each extra action names the permissions it needs."""
 
-    def has_permission(self, request: Request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
         if not (user and user.is_authenticated and user.is_active and user.is_staff):
             return False
@@ -53,13 +58,14 @@ def request_key(request: Request) -> str:
     return key
 
 
-def validated(serializer_class: type[serializers.Serializer], data: Any, **kwargs: Any) -> dict[str, Any]:
+def validated(serializer_class: type[serializers.Serializer[Any]], data: Any, **kwargs: Any) -> Any:
+    """The validated data: a dict, or a list of them with `many=True`."""
     serializer = serializer_class(data=data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
 
 
-def statement_response(wallet, request: Request, *, as_xlsx: bool) -> Any:
+def statement_response(wallet: Wallet, request: Request, *, as_xlsx: bool) -> Any:
     from crm.wallets.api.serializers import StatementQuerySerializer, StatementSerializer
 
     period = validated(StatementQuerySerializer, request.query_params)

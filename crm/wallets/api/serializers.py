@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from crm.core.api.fields import AmountListField
+from crm.core.money import DecimalPlaces
 from crm.wallets.models import (
     AccountGroup,
     Currency,
@@ -20,16 +22,16 @@ from crm.wallets.models import (
     Wallet,
 )
 
-MONEY = {"max_digits": 28, "decimal_places": 8}
+MONEY: DecimalPlaces = {"max_digits": 28, "decimal_places": 8}
 # What Finance may enter by hand (every type but transfers, which only clients make).
 MOVEMENT_TYPES = [(value, label) for value, label in Transaction.Type.choices if value != "WALLET_TRANSFER"]
 
 
-def amount_field(**kwargs) -> serializers.DecimalField:
+def amount_field(**kwargs: Any) -> serializers.DecimalField:
     return serializers.DecimalField(**MONEY, min_value=Decimal("0.00000001"), **kwargs)
 
 
-class CurrencySerializer(serializers.ModelSerializer):
+class CurrencySerializer(serializers.ModelSerializer[Currency]):
     class Meta:
         model = Currency
         fields = [
@@ -49,28 +51,29 @@ class CurrencyUpdateSerializer(CurrencySerializer):
         read_only_fields = ["code"]
 
 
-class ExchangeRateSerializer(serializers.ModelSerializer):
+class ExchangeRateSerializer(serializers.ModelSerializer[ExchangeRate]):
     class Meta:
         model = ExchangeRate
         fields = ["id", "from_currency", "to_currency", "source", "rate", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
-        validators: list = []  # uniqueness is the service's (full_clean) rule, reported as a field error
+        validators: list[Any] = []  # uniqueness is the service's (full_clean) rule, reported as a field error
 
 
-class CurrencyConversionSerializer(serializers.ModelSerializer):
+class CurrencyConversionSerializer(serializers.ModelSerializer[CurrencyConversion]):
     class Meta:
         model = CurrencyConversion
         fields = ["id", "source", "target", "path", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
-        validators: list = []
+        validators: list[Any] = []
 
 
-class CurrencyConversionUpdateSerializer(serializers.Serializer):
+class CurrencyConversionUpdateSerializer(serializers.Serializer[Any]):
     path = serializers.CharField(max_length=200)
 
 
-class ConvertQuerySerializer(serializers.Serializer):
-    source = serializers.SlugRelatedField(
+class ConvertQuerySerializer(serializers.Serializer[Any]):
+    # A declared field named like Field.source: DRF's metaclass takes it out of the class attributes.
+    source = serializers.SlugRelatedField(  # type: ignore[assignment]
         slug_field="code", queryset=Currency.objects.all(), help_text="Currency code of the amount, e.g. EUR."
     )
     target = serializers.SlugRelatedField(
@@ -79,21 +82,21 @@ class ConvertQuerySerializer(serializers.Serializer):
     amount = amount_field(help_text="The amount to convert, e.g. 100.00.")
 
 
-class ConversionResultSerializer(serializers.Serializer):
+class ConversionResultSerializer(serializers.Serializer[Any]):
     amount = serializers.DecimalField(**MONEY)
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # a declared field, as above
     converted = serializers.DecimalField(**MONEY)
     target = serializers.CharField()
     rate = serializers.DecimalField(max_digits=28, decimal_places=12)
 
 
-class PlatformSerializer(serializers.ModelSerializer):
+class PlatformSerializer(serializers.ModelSerializer[Platform]):
     class Meta:
         model = Platform
         fields = ["id", "name", "caption", "type", "is_enabled"]
 
 
-class AccountGroupSerializer(serializers.ModelSerializer):
+class AccountGroupSerializer(serializers.ModelSerializer[AccountGroup]):
     leverages = serializers.ListField(
         child=serializers.IntegerField(min_value=1),
         required=False,
@@ -121,7 +124,7 @@ class AccountGroupSerializer(serializers.ModelSerializer):
         ]
 
 
-class WalletSerializer(serializers.ModelSerializer):
+class WalletSerializer(serializers.ModelSerializer[Wallet]):
     """A wallet as staff see it."""
 
     customer_name = serializers.CharField(source="customer.full_name", read_only=True, default="")
@@ -165,7 +168,7 @@ class WalletSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PortalWalletSerializer(serializers.ModelSerializer):
+class PortalWalletSerializer(serializers.ModelSerializer[Wallet]):
     """A wallet as its owner sees it."""
 
     group_name = serializers.CharField(source="group.name", read_only=True, allow_null=True, default=None)
@@ -196,7 +199,7 @@ class PortalWalletSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class WalletBalanceSerializer(serializers.ModelSerializer):
+class WalletBalanceSerializer(serializers.ModelSerializer[Wallet]):
     wallet = serializers.IntegerField(source="pk", read_only=True)
 
     class Meta:
@@ -205,7 +208,7 @@ class WalletBalanceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class WalletCreateSerializer(serializers.Serializer):
+class WalletCreateSerializer(serializers.Serializer[Any]):
     customer = serializers.IntegerField()
     currency = serializers.SlugRelatedField(slug_field="code", queryset=Currency.objects.filter(is_enabled=True))
     group = serializers.PrimaryKeyRelatedField(queryset=AccountGroup.objects.filter(is_enabled=True), required=False)
@@ -214,7 +217,7 @@ class WalletCreateSerializer(serializers.Serializer):
     caption = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
-class DefaultWalletSerializer(serializers.Serializer):
+class DefaultWalletSerializer(serializers.Serializer[Any]):
     """The platform and account group of the wallet each new client gets at sign-up (null: none is opened)."""
 
     platform = serializers.SlugRelatedField(
@@ -232,13 +235,13 @@ class DefaultWalletInputSerializer(DefaultWalletSerializer):
     group = serializers.SlugRelatedField(slug_field="name", queryset=AccountGroup.objects.all())
 
 
-class PortalWalletCreateSerializer(serializers.Serializer):
+class PortalWalletCreateSerializer(serializers.Serializer[Any]):
     currency = serializers.SlugRelatedField(slug_field="code", queryset=Currency.objects.filter(is_enabled=True))
     leverage = serializers.IntegerField(min_value=1, required=False)
     is_demo = serializers.BooleanField(default=False)
 
 
-class WalletUpdateSerializer(serializers.Serializer):
+class WalletUpdateSerializer(serializers.Serializer[Any]):
     caption = serializers.CharField(max_length=100, required=False, allow_blank=True)
     group = serializers.PrimaryKeyRelatedField(queryset=AccountGroup.objects.all(), required=False, allow_null=True)
     leverage = serializers.IntegerField(min_value=1, required=False, allow_null=True)
@@ -247,7 +250,7 @@ class WalletUpdateSerializer(serializers.Serializer):
     can_transfer = serializers.BooleanField(required=False)
 
 
-class MovementCreateSerializer(serializers.Serializer):
+class MovementCreateSerializer(serializers.Serializer[Any]):
     """A movement Finance enters by hand: type, amount, comment, method, and whether it goes to the credit."""
 
     type = serializers.ChoiceField(choices=MOVEMENT_TYPES)
@@ -258,21 +261,21 @@ class MovementCreateSerializer(serializers.Serializer):
     method = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
-class TopUpSerializer(serializers.Serializer):
+class TopUpSerializer(serializers.Serializer[Any]):
     amount = amount_field()
 
 
-class StatementQuerySerializer(serializers.Serializer):
+class StatementQuerySerializer(serializers.Serializer[Any]):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["end"] <= attrs["start"]:
             raise serializers.ValidationError({"end": [_("Must be after start.")]})
         return attrs
 
 
-class StatementLineSerializer(serializers.Serializer):
+class StatementLineSerializer(serializers.Serializer[Any]):
     created_at = serializers.DateTimeField()
     entry_id = serializers.IntegerField()
     kind = serializers.CharField()
@@ -282,7 +285,7 @@ class StatementLineSerializer(serializers.Serializer):
     balance_after = serializers.DecimalField(**MONEY)
 
 
-class StatementSerializer(serializers.Serializer):
+class StatementSerializer(serializers.Serializer[Any]):
     wallet = serializers.IntegerField(source="wallet.pk")
     currency = serializers.CharField(source="wallet.currency_id")
     start = serializers.DateTimeField()
@@ -294,7 +297,7 @@ class StatementSerializer(serializers.Serializer):
     lines = StatementLineSerializer(many=True)
 
 
-class TransactionSerializer(serializers.ModelSerializer):
+class TransactionSerializer(serializers.ModelSerializer[Transaction]):
     """A transaction with who did each step and when."""
 
     class Meta:
@@ -343,7 +346,7 @@ class TransactionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PortalTransactionSerializer(serializers.ModelSerializer):
+class PortalTransactionSerializer(serializers.ModelSerializer[Transaction]):
     class Meta:
         model = Transaction
         fields = [
@@ -367,37 +370,37 @@ class PortalTransactionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TransactionApproveSerializer(serializers.Serializer):
+class TransactionApproveSerializer(serializers.Serializer[Any]):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     changed_amount = amount_field(required=False, help_text="Withdrawals: approve a lower amount than requested.")
 
 
-class TransactionRejectSerializer(serializers.Serializer):
+class TransactionRejectSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=255)
 
 
-class TransactionRefundSerializer(serializers.Serializer):
+class TransactionRefundSerializer(serializers.Serializer[Any]):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class TransactionChargebackSerializer(serializers.Serializer):
+class TransactionChargebackSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=255, help_text="The dispute reason the bank gave.")
 
 
-class TransferCreateSerializer(serializers.Serializer):
+class TransferCreateSerializer(serializers.Serializer[Any]):
     source_wallet = serializers.IntegerField()
     target_wallet = serializers.IntegerField()
     amount = amount_field()
 
 
-class PostingSerializer(serializers.ModelSerializer):
+class PostingSerializer(serializers.ModelSerializer[Posting]):
     class Meta:
         model = Posting
         fields = ["id", "wallet", "currency", "bucket", "amount", "balance_after", "created_at"]
         read_only_fields = fields
 
 
-class JournalEntrySerializer(serializers.ModelSerializer):
+class JournalEntrySerializer(serializers.ModelSerializer[JournalEntry]):
     postings = PostingSerializer(many=True, read_only=True)
 
     class Meta:

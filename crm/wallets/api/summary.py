@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -14,7 +16,7 @@ from crm.wallets.models.accounts import MONEY
 from crm.wallets.summary import client_summary
 
 
-class SummaryWalletSerializer(serializers.Serializer):
+class SummaryWalletSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     number = serializers.CharField()
     currency = serializers.CharField()
@@ -24,7 +26,7 @@ class SummaryWalletSerializer(serializers.Serializer):
     is_demo = serializers.BooleanField()
 
 
-class SummaryTotalsSerializer(serializers.Serializer):
+class SummaryTotalsSerializer(serializers.Serializer[Any]):
     currency = serializers.CharField()
     deposits = serializers.DecimalField(**MONEY, help_text="Completed deposits.")
     deposit_count = serializers.IntegerField()
@@ -33,26 +35,26 @@ class SummaryTotalsSerializer(serializers.Serializer):
     pending_withdrawals = serializers.DecimalField(**MONEY, help_text="Withdrawals waiting for approval.")
 
 
-class SummaryFtdSerializer(serializers.Serializer):
+class SummaryFtdSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     amount = serializers.DecimalField(**MONEY)
     currency = serializers.CharField(source="currency_id")
     created_at = serializers.DateTimeField()
 
 
-class SummaryStaffSerializer(serializers.Serializer):
+class SummaryStaffSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     name = serializers.CharField(source="get_full_name")
 
 
-class SummaryTimelineSerializer(serializers.Serializer):
+class SummaryTimelineSerializer(serializers.Serializer[Any]):
     at = serializers.DateTimeField()
     kind = serializers.CharField()
     text = serializers.CharField()
     by = serializers.CharField()
 
 
-class ClientSummarySerializer(serializers.Serializer):
+class ClientSummarySerializer(serializers.Serializer[Any]):
     """What staff decide on: money per wallet and currency, FTD, KYC level and what it allows, risk, agents,
     last log-in and contact, open positions, one timeline (newest first, at most 30 entries)."""
 
@@ -76,7 +78,7 @@ class ClientSummarySerializer(serializers.Serializer):
 
 
 @extend_schema(tags=["wallets"])
-class ClientSummaryViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ClientSummaryViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[Customer]):
     """The client summary by client id, for the clients the caller may see."""
 
     serializer_class = ClientSummarySerializer

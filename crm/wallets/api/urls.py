@@ -1,5 +1,7 @@
 """Registers the wallets API on the back-office and portal routers."""
 
+from django.urls import URLPattern, URLResolver
+
 from crm.core.api.routers import backoffice, portal
 from crm.wallets.api import views_backoffice as bo
 from crm.wallets.api import views_portal as po
@@ -21,4 +23,4 @@ portal.register("transactions", po.PortalTransactionViewSet, basename="transacti
 portal.register("transfers", po.PortalTransferViewSet, basename="transfer")
 portal.register("exchange-rates", po.PortalExchangeRateViewSet, basename="exchangerate")
 
-urlpatterns: list = []
+urlpatterns: list[URLPattern | URLResolver] = []

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -41,7 +43,7 @@ from crm.wallets.models import (
 )
 
 
-def _crud_schema(noun: str, plural: str, *, destroy: bool = False) -> dict:
+def _crud_schema(noun: str, plural: str, *, destroy: bool = False) -> dict[str, Any]:
     schemas = {
         "list": extend_schema(summary=f"List {plural}"),
         "retrieve": extend_schema(summary=f"Get a {noun}"),
@@ -57,7 +59,7 @@ def _crud_schema(noun: str, plural: str, *, destroy: bool = False) -> dict:
 @extend_schema(tags=["wallets"])
 class CurrencyViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[Currency],
 ):  # fmt: skip
     """Currencies: code, name, minor units, kind, and whether clients may use them."""
 
@@ -66,13 +68,13 @@ class CurrencyViewSet(
     permission_classes = [ActionPermissions]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
         return s.CurrencyUpdateSerializer if self.action == "partial_update" else s.CurrencySerializer
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
         serializer.instance = services.save_currency(actor=self.request.user, **serializer.validated_data)
 
-    def perform_update(self, serializer):
+    def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
         serializer.instance = services.save_currency(
             serializer.instance, actor=self.request.user, **serializer.validated_data
         )
@@ -82,7 +84,7 @@ class CurrencyViewSet(
 @extend_schema(tags=["wallets"])
 class ExchangeRateViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[ExchangeRate],
 ):  # fmt: skip
     """Exchange rates between currencies, and amount conversion at the current rate."""
 
@@ -93,10 +95,10 @@ class ExchangeRateViewSet(
     filterset_fields = ["from_currency", "to_currency", "source"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
         serializer.instance = services.save_exchange_rate(actor=self.request.user, **serializer.validated_data)
 
-    def perform_update(self, serializer):
+    def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
         serializer.instance = services.save_exchange_rate(
             serializer.instance, actor=self.request.user, **serializer.validated_data
         )
@@ -117,7 +119,7 @@ class ExchangeRateViewSet(
 
 @extend_schema_view(**_crud_schema("currency conversion", "currency conversions", destroy=True))
 @extend_schema(tags=["wallets"])
-class CurrencyConversionViewSet(viewsets.ModelViewSet):
+class CurrencyConversionViewSet(viewsets.ModelViewSet[CurrencyConversion]):
     """Conversion paths: the chain of rates from a source to a target currency."""
 
     queryset = CurrencyConversion.objects.all()
@@ -126,21 +128,21 @@ class CurrencyConversionViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     @extend_schema(request=s.CurrencyConversionUpdateSerializer, responses={200: s.CurrencyConversionSerializer})
-    def partial_update(self, request: Request, pk=None) -> Response:
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
         values = validated(s.CurrencyConversionUpdateSerializer, request.data)
         conversion = services.save_conversion(self.get_object(), actor=request.user, **values)
         return Response(self.get_serializer(conversion).data)
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
         serializer.instance = services.save_conversion(actor=self.request.user, **serializer.validated_data)
 
-    def perform_destroy(self, instance):
+    def perform_destroy(self, instance: CurrencyConversion) -> None:
         services.delete_conversion(instance, actor=self.request.user)
 
 
 @extend_schema_view(**_crud_schema("platform", "platforms"))
 @extend_schema(tags=["wallets"])
-class PlatformViewSet(viewsets.ModelViewSet):
+class PlatformViewSet(viewsets.ModelViewSet[Platform]):
     """Platforms accounts live on."""
 
     queryset = Platform.objects.all()
@@ -151,7 +153,7 @@ class PlatformViewSet(viewsets.ModelViewSet):
 
 @extend_schema_view(**_crud_schema("account group", "account groups"))
 @extend_schema(tags=["wallets"])
-class AccountGroupViewSet(viewsets.ModelViewSet):
+class AccountGroupViewSet(viewsets.ModelViewSet[AccountGroup]):
     """Account groups (products): platform, currency, leverages."""
 
     queryset = AccountGroup.objects.select_related("platform")
@@ -162,7 +164,7 @@ class AccountGroupViewSet(viewsets.ModelViewSet):
 
 
 @extend_schema(tags=["wallets"])
-class WalletSettingsViewSet(viewsets.GenericViewSet):
+class WalletSettingsViewSet(viewsets.GenericViewSet[AccountGroup]):
     """Settings of wallets: the default wallet a new client gets."""
 
     permission_classes = [require_perms("core.change_setting")]
@@ -211,7 +213,7 @@ class WalletSettingsViewSet(viewsets.GenericViewSet):
 @extend_schema(tags=["wallets"])
 class WalletViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[Wallet],
 ):  # fmt: skip
     """Client wallets and trading accounts, scoped like the clients."""
 
@@ -240,26 +242,26 @@ class WalletViewSet(
         wallet = services.create_wallet(customer, actor=request.user, **values)
         return Response(s.WalletSerializer(wallet).data, status=status.HTTP_201_CREATED)
 
-    def partial_update(self, request: Request, pk=None) -> Response:
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
         values = validated(s.WalletUpdateSerializer, request.data)
         wallet = services.update_wallet(self.get_object(), actor=request.user, **values)
         return Response(s.WalletSerializer(self.get_queryset().get(pk=wallet.pk)).data)
 
     @extend_schema(summary="Enable a wallet", request=None, responses={200: s.WalletSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
-    def enable(self, request: Request, pk=None) -> Response:
+    def enable(self, request: Request, pk: str | None = None) -> Response:
         wallet = services.set_wallet_enabled(self.get_object(), enabled=True, actor=request.user)
         return Response(s.WalletSerializer(self.get_queryset().get(pk=wallet.pk)).data)
 
     @extend_schema(summary="Disable a wallet", request=None, responses={200: s.WalletSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
-    def disable(self, request: Request, pk=None) -> Response:
+    def disable(self, request: Request, pk: str | None = None) -> Response:
         wallet = services.set_wallet_enabled(self.get_object(), enabled=False, actor=request.user)
         return Response(s.WalletSerializer(self.get_queryset().get(pk=wallet.pk)).data)
 
     @extend_schema(summary="Get a wallet's balance", responses={200: s.WalletBalanceSerializer, **ERRORS})
     @action(detail=True, methods=["get"])
-    def balance(self, request: Request, pk=None) -> Response:
+    def balance(self, request: Request, pk: str | None = None) -> Response:
         return Response(s.WalletBalanceSerializer(self.get_object()).data)
 
     @extend_schema(
@@ -269,12 +271,12 @@ class WalletViewSet(
         responses={200: s.StatementSerializer, **ERRORS},
     )
     @action(detail=True, methods=["get"], filter_backends=[])
-    def statement(self, request: Request, pk=None) -> Response:
+    def statement(self, request: Request, pk: str | None = None) -> Response:
         return Response(statement_response(self.get_object(), request, as_xlsx=False))
 
     @extend_schema(summary="Download a wallet statement as XLSX", parameters=STATEMENT_PARAMS, responses=XLSX_RESPONSE)
     @action(detail=True, methods=["get"], url_path="statement-xlsx", filter_backends=[])
-    def statement_xlsx(self, request: Request, pk=None):
+    def statement_xlsx(self, request: Request, pk: str | None = None) -> Any:
         return statement_response(self.get_object(), request, as_xlsx=True)
 
     @extend_schema(
@@ -287,13 +289,14 @@ class WalletViewSet(
         responses={201: s.TransactionSerializer, **MONEY_ERRORS},
     )
     @action(detail=True, methods=["post"])
-    def movements(self, request: Request, pk=None) -> Response:
+    def movements(self, request: Request, pk: str | None = None) -> Response:
         wallet = self.get_object()
         values = validated(s.MovementCreateSerializer, request.data)
         kind = values.pop("type")
         if kind == Transaction.Type.WITHDRAWAL:
             txn = services.request_withdrawal(
-                wallet.customer, wallet=wallet, amount=values["amount"], actor=request.user,
+                # Client wallets only (get_queryset): the wallet has a client.
+                wallet.customer, wallet=wallet, amount=values["amount"], actor=request.user,  # type: ignore[arg-type]
                 method=values["method"] or "manual", comment=values["comment"], request_key=request_key(request),
             )  # fmt: skip
         else:
@@ -306,7 +309,7 @@ class WalletViewSet(
         summary="Top up a demo wallet", request=s.TopUpSerializer, responses={200: s.WalletBalanceSerializer}
     )
     @action(detail=True, methods=["post"], url_path="top-up-demo")
-    def top_up_demo(self, request: Request, pk=None) -> Response:
+    def top_up_demo(self, request: Request, pk: str | None = None) -> Response:
         values = validated(s.TopUpSerializer, request.data)
         txn = services.top_up_demo(self.get_object(), amount=values["amount"], actor=request.user)
         return Response(s.WalletBalanceSerializer(Wallet.objects.get(pk=txn.wallet_id)).data)
@@ -317,7 +320,7 @@ class WalletViewSet(
     retrieve=extend_schema(summary="Get a transaction"),
 )
 @extend_schema(tags=["wallets"])
-class TransactionViewSet(ExportableViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class TransactionViewSet(ExportableViewSetMixin, viewsets.ReadOnlyModelViewSet[Transaction]):
     """Transactions and the Finance steps: approve, reject, refund."""
 
     serializer_class = s.TransactionSerializer
@@ -347,7 +350,7 @@ class TransactionViewSet(ExportableViewSetMixin, viewsets.ReadOnlyModelViewSet):
         responses={200: s.TransactionSerializer, **MONEY_ERRORS},
     )
     @action(detail=True, methods=["post"])
-    def approve(self, request: Request, pk=None) -> Response:
+    def approve(self, request: Request, pk: str | None = None) -> Response:
         values = validated(s.TransactionApproveSerializer, request.data)
         txn = services.approve_transaction(
             self.get_object(), actor=request.user, amount=values.get("changed_amount"), comment=values["comment"]
@@ -361,7 +364,7 @@ class TransactionViewSet(ExportableViewSetMixin, viewsets.ReadOnlyModelViewSet):
         responses={200: s.TransactionSerializer, **MONEY_ERRORS},
     )
     @action(detail=True, methods=["post"])
-    def reject(self, request: Request, pk=None) -> Response:
+    def reject(self, request: Request, pk: str | None = None) -> Response:
         values = validated(s.TransactionRejectSerializer, request.data)
         return self._answer(
             services.reject_transaction(self.get_object(), actor=request.user, reason=values["reason"])
@@ -377,7 +380,7 @@ class TransactionViewSet(ExportableViewSetMixin, viewsets.ReadOnlyModelViewSet):
         responses={200: s.TransactionSerializer, **MONEY_ERRORS},
     )
     @action(detail=True, methods=["post"])
-    def refund(self, request: Request, pk=None) -> Response:
+    def refund(self, request: Request, pk: str | None = None) -> Response:
         values = validated(s.TransactionRefundSerializer, request.data)
         return self._answer(
             services.refund_transaction(self.get_object(), actor=request.user, comment=values["comment"])
@@ -391,7 +394,7 @@ class TransactionViewSet(ExportableViewSetMixin, viewsets.ReadOnlyModelViewSet):
         responses={200: s.TransactionSerializer, **MONEY_ERRORS},
     )
     @action(detail=True, methods=["post"], url_path="charge-back")
-    def charge_back(self, request: Request, pk=None) -> Response:
+    def charge_back(self, request: Request, pk: str | None = None) -> Response:
         values = validated(s.TransactionChargebackSerializer, request.data)
         return self._answer(
             services.charge_back_deposit(self.get_object(), actor=request.user, reason=values["reason"])
@@ -400,7 +403,7 @@ class TransactionViewSet(ExportableViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 @extend_schema_view(list=extend_schema(summary="List journal entries"), retrieve=extend_schema(summary="Get an entry"))
 @extend_schema(tags=["wallets"])
-class JournalEntryViewSet(viewsets.ReadOnlyModelViewSet):
+class JournalEntryViewSet(viewsets.ReadOnlyModelViewSet[JournalEntry]):
     """The double-entry journal, read-only, with each entry's postings."""
 
     serializer_class = s.JournalEntrySerializer

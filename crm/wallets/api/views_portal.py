@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -40,7 +42,7 @@ from crm.wallets.models import AccountGroup, Transaction, Wallet
 )
 @extend_schema(tags=["portal: wallets"])
 class PortalWalletViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[Wallet]
 ):
     """The client's wallets; another client's wallet answers 404."""
 
@@ -62,7 +64,7 @@ class PortalWalletViewSet(
 
     @extend_schema(summary="Get my wallet's balance", responses={200: s.WalletBalanceSerializer, **ERRORS})
     @action(detail=True, methods=["get"])
-    def balance(self, request: Request, pk=None) -> Response:
+    def balance(self, request: Request, pk: str | None = None) -> Response:
         return Response(s.WalletBalanceSerializer(self.get_object()).data)
 
     @extend_schema(
@@ -93,14 +95,14 @@ class PortalWalletViewSet(
         responses={200: s.StatementSerializer, **ERRORS},
     )
     @action(detail=True, methods=["get"])
-    def statement(self, request: Request, pk=None) -> Response:
+    def statement(self, request: Request, pk: str | None = None) -> Response:
         return Response(statement_response(self.get_object(), request, as_xlsx=False))
 
     @extend_schema(
         summary="Download my wallet's statement as XLSX", parameters=STATEMENT_PARAMS, responses=XLSX_RESPONSE
     )
     @action(detail=True, methods=["get"], url_path="statement-xlsx")
-    def statement_xlsx(self, request: Request, pk=None):
+    def statement_xlsx(self, request: Request, pk: str | None = None) -> Any:
         return statement_response(self.get_object(), request, as_xlsx=True)
 
     @extend_schema(
@@ -110,7 +112,7 @@ class PortalWalletViewSet(
         responses={200: s.WalletBalanceSerializer, **ERRORS},
     )
     @action(detail=True, methods=["post"], url_path="top-up-demo")
-    def top_up_demo(self, request: Request, pk=None) -> Response:
+    def top_up_demo(self, request: Request, pk: str | None = None) -> Response:
         values = validated(s.TopUpSerializer, request.data)
         wallet = self.get_object()
         services.top_up_demo(wallet, amount=values["amount"], actor=request.user, request_key=request_key(request))
@@ -122,7 +124,7 @@ class PortalWalletViewSet(
     retrieve=extend_schema(summary="Get one of my transactions"),
 )
 @extend_schema(tags=["portal: wallets"])
-class PortalTransactionViewSet(viewsets.ReadOnlyModelViewSet):
+class PortalTransactionViewSet(viewsets.ReadOnlyModelViewSet[Transaction]):
     """The client's transactions; cancelling a withdrawal nobody approved yet."""
 
     serializer_class = s.PortalTransactionSerializer
@@ -140,13 +142,13 @@ class PortalTransactionViewSet(viewsets.ReadOnlyModelViewSet):
         responses={200: s.PortalTransactionSerializer, **MONEY_ERRORS},
     )
     @action(detail=True, methods=["post"])
-    def cancel(self, request: Request, pk=None) -> Response:
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
         txn = services.cancel_withdrawal(self.get_object(), actor=request.user)
         return Response(s.PortalTransactionSerializer(txn).data)
 
 
 @extend_schema(tags=["portal: wallets"])
-class PortalTransferViewSet(viewsets.GenericViewSet):
+class PortalTransferViewSet(viewsets.GenericViewSet[Wallet]):
     """Transfers between the client's own wallets."""
 
     permission_classes = [IsPortalCustomer]
@@ -174,7 +176,7 @@ class PortalTransferViewSet(viewsets.GenericViewSet):
 
 
 @extend_schema(tags=["portal: wallets"])
-class PortalExchangeRateViewSet(viewsets.GenericViewSet):
+class PortalExchangeRateViewSet(viewsets.GenericViewSet[Wallet]):
     """What an amount is worth in another currency at the current rate."""
 
     permission_classes = [IsPortalCustomer]

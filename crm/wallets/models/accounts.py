@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.models import TimeStampedModel
+from crm.core.money import DecimalPlaces
 from crm.customers.models import Customer
 from crm.wallets.models.currencies import Currency
 
-MONEY = {"max_digits": 28, "decimal_places": 8}
+if TYPE_CHECKING:
+    from crm.core.typing import PermissionHolder
+
+MONEY: DecimalPlaces = {"max_digits": 28, "decimal_places": 8}
 
 
 class Platform(TimeStampedModel):
@@ -69,8 +75,8 @@ class AccountGroup(TimeStampedModel):
         return self.name
 
 
-class WalletQuerySet(models.QuerySet):
-    def visible_to(self, user) -> WalletQuerySet:
+class WalletQuerySet(models.QuerySet["Wallet"]):
+    def visible_to(self, user: PermissionHolder | None) -> WalletQuerySet:
         """Client wallets of the clients this staff user may see; system accounts only with view_all_customers."""
         if not (user and user.is_authenticated and user.is_staff):
             return self.none()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -10,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from crm.core.money import format_money
 from crm.wallets.models.accounts import MONEY, Wallet
 from crm.wallets.models.currencies import Currency
+
+if TYPE_CHECKING:
+    from crm.core.typing import PermissionHolder
 
 
 class Bucket(models.TextChoices):
@@ -20,11 +25,11 @@ class Bucket(models.TextChoices):
     HOLD = "hold", _("On hold")
 
 
-BUCKET_COLUMNS = {Bucket.BALANCE: "balance", Bucket.CREDIT: "credit", Bucket.HOLD: "on_hold"}
+BUCKET_COLUMNS: dict[str, str] = {Bucket.BALANCE: "balance", Bucket.CREDIT: "credit", Bucket.HOLD: "on_hold"}
 
 
-class JournalEntryQuerySet(models.QuerySet):
-    def visible_to(self, user) -> JournalEntryQuerySet:
+class JournalEntryQuerySet(models.QuerySet["JournalEntry"]):
+    def visible_to(self, user: PermissionHolder | None) -> JournalEntryQuerySet:
         """The whole ledger for holders of `wallets.view_journalentry`."""
         if user and user.is_authenticated and user.is_staff and user.has_perm("wallets.view_journalentry"):
             return self

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -12,9 +14,12 @@ from crm.customers.models import Customer
 from crm.wallets.models.accounts import MONEY, Wallet
 from crm.wallets.models.currencies import Currency
 
+if TYPE_CHECKING:
+    from crm.core.typing import PermissionHolder
 
-class TransactionQuerySet(models.QuerySet):
-    def visible_to(self, user) -> TransactionQuerySet:
+
+class TransactionQuerySet(models.QuerySet["Transaction"]):
+    def visible_to(self, user: PermissionHolder | None) -> TransactionQuerySet:
         """Transactions of the clients this staff user may see."""
         if not (user and user.is_authenticated and user.is_staff):
             return self.none()

@@ -4,6 +4,11 @@ Callers use `from crm.wallets import services` and `services.<function>`; the mo
 functions by sub-domain only.
 """
 
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
 from crm.wallets.services.accounts import (
     change_wallet_currency,
     create_wallet,
@@ -56,6 +61,10 @@ from crm.wallets.services.withdrawals import (
     request_withdrawal,
 )
 
+if TYPE_CHECKING:
+    from crm.wallets.models import Transaction
+    from crm.wallets.services.common import Actor
+
 __all__ = [
     "MOVEMENTS",
     "Leg",
@@ -107,21 +116,23 @@ __all__ = [
 ]
 
 
-def approve_transaction(txn, *, actor, amount=None, comment: str = ""):
+def approve_transaction(
+    txn: Transaction, *, actor: Actor, amount: Decimal | None = None, comment: str = ""
+) -> Transaction:
     """Approve whatever is pending: a withdrawal (maybe with a new amount) or a movement entered by hand."""
     if txn.type == "WITHDRAWAL":
         return approve_withdrawal(txn, actor=actor, amount=amount, comment=comment)
     return approve_movement(txn, actor=actor, comment=comment)
 
 
-def reject_transaction(txn, *, actor, reason: str):
+def reject_transaction(txn: Transaction, *, actor: Actor, reason: str) -> Transaction:
     """Reject whatever is pending: a withdrawal's hold is released; a movement entered by hand never posted."""
     if txn.type == "WITHDRAWAL":
         return reject_withdrawal(txn, actor=actor, reason=reason)
     return reject_movement(txn, actor=actor, reason=reason)
 
 
-def refund_transaction(txn, *, actor, comment: str = ""):
+def refund_transaction(txn: Transaction, *, actor: Actor, comment: str = "") -> Transaction:
     """Refund whatever can be: a withdrawal's money back to the wallet, or a deposit back to the payer."""
     if txn.type == "DEPOSIT":
         return refund_deposit(txn, actor=actor, reason=comment)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -16,6 +16,9 @@ from crm.customers.models import Customer
 from crm.wallets.exceptions import PendingMovement
 from crm.wallets.models import AccountGroup, Currency, Transaction, Wallet
 from crm.wallets.services.ledger import lock_wallets
+
+if TYPE_CHECKING:
+    from crm.wallets.services.common import Actor
 
 SWITCHES = ("can_deposit", "can_withdraw", "can_transfer")
 EDITABLE = ("caption", "group", "leverage", *SWITCHES)
@@ -45,7 +48,7 @@ def create_wallet(
     customer: Customer,
     *,
     currency: Currency,
-    actor,
+    actor: Actor,
     is_demo: bool = False,
     group: AccountGroup | None = None,
     leverage: int | None = None,
@@ -96,7 +99,7 @@ def has_pending_movement(wallet: Wallet) -> bool:
 
 
 @transaction.atomic
-def update_wallet(wallet: Wallet, *, actor, **values: Any) -> Wallet:
+def update_wallet(wallet: Wallet, *, actor: Actor, **values: Any) -> Wallet:
     """Change group, leverage, caption or switches. A group change waits until no movement is pending."""
     unknown = set(values) - set(EDITABLE)
     if unknown:
@@ -122,7 +125,7 @@ def update_wallet(wallet: Wallet, *, actor, **values: Any) -> Wallet:
 
 
 @transaction.atomic
-def change_wallet_currency(wallet: Wallet, *, currency: Currency, actor) -> Wallet:
+def change_wallet_currency(wallet: Wallet, *, currency: Currency, actor: Actor) -> Wallet:
     """Change the currency of an account with no money and nothing pending on it."""
     wallet = lock_wallets([wallet])[wallet.pk]
     if has_pending_movement(wallet):
@@ -137,7 +140,7 @@ def change_wallet_currency(wallet: Wallet, *, currency: Currency, actor) -> Wall
 
 
 @transaction.atomic
-def set_wallet_enabled(wallet: Wallet, *, enabled: bool, actor) -> Wallet:
+def set_wallet_enabled(wallet: Wallet, *, enabled: bool, actor: Actor) -> Wallet:
     """Enable or disable a wallet; doing it twice changes nothing the second time."""
     wallet = lock_wallets([wallet])[wallet.pk]
     if wallet.is_enabled == enabled:

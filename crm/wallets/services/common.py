@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,20 +12,29 @@ from crm.core.events import emit
 from crm.wallets.exceptions import FourEyesRequired, IdempotencyConflict
 from crm.wallets.models import Transaction
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from crm.users.models import User
+
+    # Who acts: a staff or portal user, an anonymous caller (a webhook), or nobody (a task).
+    Actor = User | AnonymousUser | None
+
 
 def lock_transaction(txn: Transaction) -> Transaction:
     return Transaction.objects.select_for_update(of=("self",)).select_related("wallet", "currency").get(pk=txn.pk)
 
 
-def user_or_none(actor) -> Any:
-    return actor if getattr(actor, "is_authenticated", False) else None
+def user_or_none(actor: Actor) -> User | None:
+    return cast("User", actor) if getattr(actor, "is_authenticated", False) else None
 
 
 def replayed(customer_id: int | None, request_key: str, *, kind: str, amount: Decimal) -> Transaction | None:
     """The transaction an earlier call with this request key made; refused when it was a different request."""
     if not request_key:
         return None
-    existing = Transaction.objects.filter(customer_id=customer_id, request_key=request_key).first()
+    # customer_id None: the requests of no client (IS NULL).
+    existing = Transaction.objects.filter(customer_id=customer_id, request_key=request_key).first()  # type: ignore[misc]
     if existing is None:
         return None
     if existing.type != kind or (existing.original_amount or existing.amount) != amount:
@@ -33,7 +42,7 @@ def replayed(customer_id: int | None, request_key: str, *, kind: str, amount: De
     return existing
 
 
-def check_four_eyes(txn: Transaction, actor) -> None:
+def check_four_eyes(txn: Transaction, actor: Actor) -> None:
     """Nobody approves a movement they requested or created, or approves it twice."""
     if actor is None:
         return
@@ -43,7 +52,7 @@ def check_four_eyes(txn: Transaction, actor) -> None:
         raise FourEyesRequired(_("You already approved this movement; a second approver is needed."))
 
 
-def stamp(txn: Transaction, step: str, actor) -> list[str]:
+def stamp(txn: Transaction, step: str, actor: Actor) -> list[str]:
     """Set `<step>_by` / `<step>_at`; returns the fields to save."""
     fields = [f"{step}_at"]
     setattr(txn, f"{step}_at", timezone.now())

@@ -16,6 +16,7 @@ below zero).
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -36,6 +37,9 @@ from crm.wallets.services.gates import DEPOSIT, check_client_operation, lock_cus
 from crm.wallets.services.ledger import lock_wallets, post_entry, system_account
 from crm.wallets.services.rates import check_precision, quantize
 
+if TYPE_CHECKING:
+    from crm.wallets.services.common import Actor
+
 PENDING = Transaction.Status.PENDING
 COMPLETED = Transaction.Status.COMPLETED
 REFUNDED = Transaction.Status.REFUNDED
@@ -48,7 +52,7 @@ def start_deposit(
     *,
     wallet: Wallet,
     amount: Decimal,
-    actor,
+    actor: Actor,
     method: str = "",
     provider: str = "",
     fee: Decimal = Decimal(0),
@@ -83,7 +87,7 @@ def start_deposit(
 
 @transaction.atomic
 def confirm_deposit(
-    txn: Transaction, *, provider_reference: str, amount: Decimal | None = None, actor=None
+    txn: Transaction, *, provider_reference: str, amount: Decimal | None = None, actor: Actor = None
 ) -> Transaction:
     """Credit a pending deposit. Confirming the same deposit again changes nothing."""
     txn = lock_transaction(txn)
@@ -103,13 +107,13 @@ def confirm_deposit(
     return txn
 
 
-def credit_deposit(txn: Transaction, *, actor) -> None:
+def credit_deposit(txn: Transaction, *, actor: Actor) -> None:
     """Post the deposit (less its fee), mark it completed, and mark and announce a client's first deposit."""
     wallet = txn.wallet
     legs = [(wallet, txn.amount), (system_account("psp_clearing", txn.currency_id), -txn.amount)]
     if txn.fee:
         legs += [(wallet, -txn.fee), (system_account("fee_income", txn.currency_id), txn.fee)]
-    customer = lock_customer(txn.customer) if txn.customer_id else None
+    customer = lock_customer(txn.customer) if txn.customer is not None else None
     post_entry(
         idempotency_key=f"deposit:{txn.pk}",
         postings=legs,
@@ -125,7 +129,7 @@ def credit_deposit(txn: Transaction, *, actor) -> None:
     fields += stamp(txn, "completed", actor)
     txn.save(update_fields=[*fields, "updated_at"])
     record_activity(actor=actor, action="deposit.completed", target=txn, data={"amount": txn.amount, "ftd": first})
-    completed_at = txn.completed_at.isoformat()
+    completed_at = txn.completed_at.isoformat()  # type: ignore[union-attr]  # stamp() has just set it
     emit_transaction("deposit.completed", txn, is_first=first, completed_at=completed_at)
     emit_transaction("transaction.completed", txn)
     if first:
@@ -143,7 +147,7 @@ def _has_completed_deposit(customer: Customer) -> bool:
 
 
 @transaction.atomic
-def fail_deposit(txn: Transaction, *, reason: str = "", actor=None) -> Transaction:
+def fail_deposit(txn: Transaction, *, reason: str = "", actor: Actor = None) -> Transaction:
     """The provider refused the payment; failing it again changes nothing."""
     txn = lock_transaction(txn)
     if txn.status == Transaction.Status.FAILED:
@@ -160,24 +164,25 @@ def fail_deposit(txn: Transaction, *, reason: str = "", actor=None) -> Transacti
 
 
 @transaction.atomic
-def refund_deposit(txn: Transaction, *, reason: str = "", actor=None) -> Transaction:
+def refund_deposit(txn: Transaction, *, reason: str = "", actor: Actor = None) -> Transaction:
     """The whole deposit goes back to the payer; refunding again changes nothing. Emits `deposit.refunded`."""
     return _reverse_deposit(txn, to=REFUNDED, reason=reason, actor=actor)
 
 
 @transaction.atomic
-def charge_back_deposit(txn: Transaction, *, reason: str = "", actor=None) -> Transaction:
+def charge_back_deposit(txn: Transaction, *, reason: str = "", actor: Actor = None) -> Transaction:
     """The payer's bank took the deposit back; recording it again changes nothing. Emits `deposit.charged_back`."""
     return _reverse_deposit(txn, to=CHARGED_BACK, reason=reason, actor=actor)
 
 
-def _reverse_deposit(txn: Transaction, *, to: str, reason: str, actor) -> Transaction:
+def _reverse_deposit(txn: Transaction, *, to: str, reason: str, actor: Actor) -> Transaction:
     txn = lock_transaction(txn)
     if txn.status == to:
         return txn
     if txn.type != Transaction.Type.DEPOSIT or txn.status != COMPLETED:
         raise InvalidTransition(txn, to=to)
-    if user_or_none(actor) and actor.pk == txn.created_by_id:
+    user = user_or_none(actor)
+    if user and user.pk == txn.created_by_id:
         raise OperationNotAllowed(_("You entered this deposit; another member of Finance must reverse it."))
     step = "refund" if to == REFUNDED else "chargeback"
     locked = lock_wallets([txn.wallet])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import Sum
 from django.utils import timezone
@@ -34,17 +35,23 @@ from crm.customers.services import (
 from crm.wallets.exceptions import LimitExceeded, OperationNotAllowed
 from crm.wallets.models import Transaction, Wallet
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 DEPOSIT = VerificationLevel.Operation.DEPOSIT
 WITHDRAW = VerificationLevel.Operation.WITHDRAW
 TRANSFER = VerificationLevel.Operation.TRANSFER
 
-WALLET_SWITCH = {DEPOSIT: "can_deposit", WITHDRAW: "can_withdraw", TRANSFER: "can_transfer"}
+WALLET_SWITCH: dict[str, str] = {DEPOSIT: "can_deposit", WITHDRAW: "can_withdraw", TRANSFER: "can_transfer"}
 # The onboarding stage whose steps must be done before the operation (transfers have none).
-ONBOARDING_STAGE = {DEPOSIT: OnboardingStage.BEFORE_DEPOSIT, WITHDRAW: OnboardingStage.BEFORE_WITHDRAWAL}
+ONBOARDING_STAGE: dict[str, str] = {
+    DEPOSIT: OnboardingStage.BEFORE_DEPOSIT,
+    WITHDRAW: OnboardingStage.BEFORE_WITHDRAWAL,
+}
 # What the money rules read of the client; the rest of the row is not fetched under the lock.
 LOCKED_CUSTOMER_FIELDS = ("id", "status", "verification_level_id", "country", "user_id")
 COUNTED = [Transaction.Status.PENDING, Transaction.Status.APPROVED, Transaction.Status.COMPLETED]
-OPERATION_NOUNS = {
+OPERATION_NOUNS: dict[str, StrOrPromise] = {
     DEPOSIT: gettext_lazy("Deposits"),
     WITHDRAW: gettext_lazy("Withdrawals"),
     TRANSFER: gettext_lazy("Transfers"),

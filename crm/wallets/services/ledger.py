@@ -24,14 +24,23 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.core.money import format_money, to_decimal
 from crm.wallets.exceptions import IdempotencyConflict, InsufficientFunds, UnbalancedEntry
 from crm.wallets.models import BUCKET_COLUMNS, Bucket, Currency, JournalEntry, Posting, Transaction, Wallet
+from crm.wallets.services.common import user_or_none
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Callable
+
+    from crm.wallets.services.common import Actor
 
 
 @dataclass(frozen=True)
@@ -43,7 +52,7 @@ class Leg:
     bucket: str = Bucket.BALANCE
 
 
-LegLike = Leg | tuple
+LegLike = Leg | tuple[Any, ...]
 
 
 def _as_leg(value: LegLike) -> Leg:
@@ -71,7 +80,7 @@ def lock_wallets(wallets: Iterable[Wallet | int]) -> dict[int, Wallet]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [*ids, Wallet.Type.SYSTEM])
         rows = cursor.fetchall()
-    locked = {}
+    locked: dict[int, Wallet] = {}
     split = len(wallet_fields)
     for row in rows:
         wallet = Wallet.from_db(
@@ -90,10 +99,10 @@ _LOCK_FIELDS = (
 )
 
 # Statement texts by (vendor, kind, shape): built on first use, then only looked up.
-_SQL: dict[tuple, str] = {}
+_SQL: dict[tuple[Any, ...], str] = {}
 
 
-def _statement(connection, key: tuple, build) -> str:
+def _statement(connection: BaseDatabaseWrapper, key: tuple[Any, ...], build: Callable[..., str]) -> str:
     full_key = (connection.vendor, *key)
     sql = _SQL.get(full_key)
     if sql is None:
@@ -101,11 +110,24 @@ def _statement(connection, key: tuple, build) -> str:
     return sql
 
 
-def _lock_sql(connection, count: int) -> str:
+def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):  # a reverse relation has no column
+        raise TypeError(f"{model.__name__}.{name} is not a concrete field.")
+    return field
+
+
+def _column(field: models.Field[Any, Any]) -> str:
+    if field.column is None:
+        raise TypeError(f"{field} has no column.")
+    return field.column
+
+
+def _lock_sql(connection: BaseDatabaseWrapper, count: int) -> str:
     quote = connection.ops.quote_name
     wallet_fields, currency_fields = _LOCK_FIELDS
-    columns = [f"w.{quote(Wallet._meta.get_field(n).column)}" for n in wallet_fields] + [
-        f"c.{quote(Currency._meta.get_field(n).column)}" for n in currency_fields
+    columns = [f"w.{quote(_column(_field(Wallet, n)))}" for n in wallet_fields] + [
+        f"c.{quote(_column(_field(Currency, n)))}" for n in currency_fields
     ]
     lock = " FOR UPDATE OF w" if connection.features.has_select_for_update_of else ""
     return (
@@ -116,7 +138,9 @@ def _lock_sql(connection, count: int) -> str:
     )
 
 
-def _converted(model, names: list[str], values, connection) -> list:
+def _converted(
+    model: type[models.Model], names: list[str], values: Sequence[Any], connection: BaseDatabaseWrapper
+) -> list[Any]:
     """Database values as the model's fields expect them (SQLite returns decimals and dates as text)."""
     out = []
     for (column, converters), value in zip(_converters(model, connection.vendor, connection), values, strict=True):
@@ -126,10 +150,10 @@ def _converted(model, names: list[str], values, connection) -> list:
     return out
 
 
-_CONVERTERS: dict[tuple[type, str], list] = {}
+_CONVERTERS: dict[tuple[type[models.Model], str], list[Any]] = {}
 
 
-def _converters(model, vendor: str, connection) -> list:
+def _converters(model: type[models.Model], vendor: str, connection: BaseDatabaseWrapper) -> list[Any]:
     key = (model, vendor)
     if key not in _CONVERTERS:
         plan = []
@@ -140,7 +164,7 @@ def _converters(model, vendor: str, connection) -> list:
     return _CONVERTERS[key]
 
 
-def _signature(legs: Iterable[tuple[int, str, Decimal]]) -> Counter:
+def _signature(legs: Iterable[tuple[int, str, Decimal]]) -> Counter[tuple[int, str, Decimal]]:
     return Counter((wallet_id, str(bucket), Decimal(amount).normalize()) for wallet_id, bucket, amount in legs)
 
 
@@ -174,7 +198,7 @@ def post_entry(
     postings: Sequence[LegLike],
     kind: str,
     description: str = "",
-    actor=None,
+    actor: Actor = None,
     transaction_obj: Transaction | None = None,
     reverses: JournalEntry | None = None,
     locked: dict[int, Wallet] | None = None,
@@ -190,7 +214,16 @@ def post_entry(
         return _post_entry(idempotency_key, postings, kind, description, actor, transaction_obj, reverses, locked)
 
 
-def _post_entry(idempotency_key, postings, kind, description, actor, transaction_obj, reverses, locked):
+def _post_entry(
+    idempotency_key: str,
+    postings: Sequence[LegLike],
+    kind: str,
+    description: str,
+    actor: Actor,
+    transaction_obj: Transaction | None,
+    reverses: JournalEntry | None,
+    locked: dict[int, Wallet] | None,
+) -> JournalEntry:
     if not idempotency_key:
         raise IdempotencyConflict(_("Every posting call needs an idempotency key."))
     legs = [_as_leg(p) for p in postings]
@@ -212,7 +245,7 @@ def _post_entry(idempotency_key, postings, kind, description, actor, transaction
         return _same_or_refuse(existing, legs)
 
     now = timezone.now()
-    created_by = actor if getattr(actor, "is_authenticated", False) else None
+    created_by = user_or_none(actor)
     entry = JournalEntry(
         idempotency_key=idempotency_key,
         kind=kind,
@@ -240,11 +273,9 @@ def _is_system(leg: Leg) -> bool:
 
 _ENTRY_FIELDS = [f for f in JournalEntry._meta.concrete_fields if not f.primary_key]
 # A posting's columns but its entry's: (field, cast on PostgreSQL) in the order the statements write them.
-_POSTING_FIELDS = [
-    Posting._meta.get_field(name) for name in ("wallet", "currency", "bucket", "amount", "balance_after")
-]
-_MONEY_FIELD = Posting._meta.get_field("amount")
-_WALLET_UPDATED_AT = Wallet._meta.get_field("updated_at")
+_POSTING_FIELDS = [_field(Posting, name) for name in ("wallet", "currency", "bucket", "amount", "balance_after")]
+_MONEY_FIELD = _field(Posting, "amount")
+_WALLET_UPDATED_AT = _field(Wallet, "updated_at")
 
 
 def _insert_entry_and_postings(
@@ -259,12 +290,12 @@ def _insert_entry_and_postings(
     connection = transaction.get_connection()
     entry_params = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in _ENTRY_FIELDS]
     created_at = entry_params[-1]
-    rows = []
+    rows: list[Any] = []
     for leg, after in zip(legs, balances_after, strict=True):
         rows += [
             leg.wallet.pk,
             currencies[leg.wallet.pk],
-            leg.bucket.value,
+            str(leg.bucket),  # a Bucket (see _as_leg): its value
             _MONEY_FIELD.get_db_prep_save(leg.amount, connection),
             None if after is None else _MONEY_FIELD.get_db_prep_save(after, connection),
         ]
@@ -275,7 +306,7 @@ def _insert_entry_and_postings(
                 [*entry_params, created_at, *rows],
             )
             row = cursor.fetchone()
-            return row[0] if row else None
+            return int(row[0]) if row else None
         cursor.execute(_statement(connection, ("entry",), _entry_sql), entry_params)
         row = cursor.fetchone()
         if row is None:
@@ -284,30 +315,30 @@ def _insert_entry_and_postings(
             _statement(connection, ("postings", len(legs)), _postings_sql),
             [value for i in range(len(legs)) for value in (row[0], *rows[i * 5 : i * 5 + 5], created_at)],
         )
-        return row[0]
+        return int(row[0])
 
 
-def _entry_sql(connection) -> str:
+def _entry_sql(connection: BaseDatabaseWrapper) -> str:
     quote = connection.ops.quote_name
     return (
-        f"INSERT INTO {quote(JournalEntry._meta.db_table)} ({', '.join(quote(f.column) for f in _ENTRY_FIELDS)}) "  # noqa: S608 - names from the model
+        f"INSERT INTO {quote(JournalEntry._meta.db_table)} ({', '.join(quote(_column(f)) for f in _ENTRY_FIELDS)}) "  # noqa: S608 - names from the model
         f"VALUES ({', '.join(['%s'] * len(_ENTRY_FIELDS))}) "
         f"ON CONFLICT ({quote('idempotency_key')}) DO NOTHING RETURNING {quote('id')}"
     )
 
 
-def _posting_columns(connection) -> str:
+def _posting_columns(connection: BaseDatabaseWrapper) -> str:
     quote = connection.ops.quote_name
-    columns = ["entry_id", *(f.column for f in _POSTING_FIELDS), "created_at"]
+    columns = ["entry_id", *(_column(f) for f in _POSTING_FIELDS), "created_at"]
     return f"{quote(Posting._meta.db_table)} ({', '.join(quote(c) for c in columns)})"
 
 
-def _postings_sql(connection, count: int) -> str:
+def _postings_sql(connection: BaseDatabaseWrapper, count: int) -> str:
     row = f"({', '.join(['%s'] * (len(_POSTING_FIELDS) + 2))})"
     return f"INSERT INTO {_posting_columns(connection)} VALUES {', '.join([row] * count)}"  # noqa: S608
 
 
-def _entry_postings_sql(connection, count: int) -> str:
+def _entry_postings_sql(connection: BaseDatabaseWrapper, count: int) -> str:
     """WITH e AS (INSERT entry ... RETURNING id) INSERT postings SELECT e.id, v.* FROM e, (VALUES ...) v."""
     quote = connection.ops.quote_name
     casts = [
@@ -324,7 +355,7 @@ def _entry_postings_sql(connection, count: int) -> str:
     )
 
 
-def _update_wallets(new_values: dict[int, dict[str, Decimal]], now) -> None:
+def _update_wallets(new_values: dict[int, dict[str, Decimal]], now: dt.datetime) -> None:
     """One UPDATE for every locked wallet of the entry: each moved column set by a CASE on the wallet's id."""
     if not new_values:
         return
@@ -336,7 +367,7 @@ def _update_wallets(new_values: dict[int, dict[str, Decimal]], now) -> None:
             by_column.setdefault(column, []).append(pk)
     columns = sorted(by_column)
     shape = tuple((column, len(by_column[column])) for column in columns)
-    params: list = []
+    params: list[Any] = []
     for column in columns:
         for pk in by_column[column]:
             params += [pk, _MONEY_FIELD.get_db_prep_save(new_values[pk][column], connection)]
@@ -346,7 +377,7 @@ def _update_wallets(new_values: dict[int, dict[str, Decimal]], now) -> None:
         cursor.execute(_statement(connection, ("update", shape, len(ids)), _update_sql), params)
 
 
-def _update_sql(connection, shape: tuple[tuple[str, int], ...], count: int) -> str:
+def _update_sql(connection: BaseDatabaseWrapper, shape: tuple[tuple[str, int], ...], count: int) -> str:
     quote = connection.ops.quote_name
     money = f"CAST(%s AS {_MONEY_FIELD.db_type(connection)})" if connection.vendor == "postgresql" else "%s"
     sets = [
@@ -409,7 +440,7 @@ def _balances_after(legs: Sequence[Leg], locked: dict[int, Wallet]) -> list[Deci
 
 
 @transaction.atomic
-def reverse_entry(entry: JournalEntry, *, actor=None, description: str = "") -> JournalEntry:
+def reverse_entry(entry: JournalEntry, *, actor: Actor = None, description: str = "") -> JournalEntry:
     """Post the mirror image of an entry; reversing the same entry again returns the first reversal."""
     legs = [
         Leg(posting.wallet, -posting.amount, posting.bucket)

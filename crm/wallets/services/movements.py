@@ -8,6 +8,7 @@ Above the second-approval amount a movement waits, pending, for another member o
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -29,6 +30,9 @@ from crm.wallets.services.deposits import confirm_deposit, credit_deposit
 from crm.wallets.services.gates import needs_second_approval
 from crm.wallets.services.ledger import lock_wallets, post_entry, system_account
 from crm.wallets.services.rates import check_precision
+
+if TYPE_CHECKING:
+    from crm.wallets.services.common import Actor
 
 T = Transaction.Type
 # Type -> (sign on the client wallet, system account on the other side)
@@ -52,7 +56,7 @@ def create_movement(
     *,
     kind: str,
     amount: Decimal,
-    actor,
+    actor: Actor,
     add_to_credit: bool = False,
     is_increase: bool = True,
     comment: str = "",
@@ -93,7 +97,7 @@ def create_movement(
     return txn
 
 
-def _complete(txn: Transaction, *, actor) -> None:
+def _complete(txn: Transaction, *, actor: Actor) -> None:
     if txn.type == T.DEPOSIT:
         credit_deposit(txn, actor=actor)
         return
@@ -116,12 +120,13 @@ def _complete(txn: Transaction, *, actor) -> None:
 
 
 @transaction.atomic
-def approve_movement(txn: Transaction, *, actor, comment: str = "") -> Transaction:
+def approve_movement(txn: Transaction, *, actor: Actor, comment: str = "") -> Transaction:
     """Approve a pending movement someone else entered (or confirm a client's deposit by hand)."""
     txn = lock_transaction(txn)
     if txn.type == T.DEPOSIT and txn.created_by_id is None:
         return confirm_deposit(txn, provider_reference=txn.provider_reference or "manual", actor=actor)
-    if txn.status == Transaction.Status.COMPLETED and actor.pk in txn.approvers:
+    user = user_or_none(actor)
+    if txn.status == Transaction.Status.COMPLETED and user is not None and user.pk in txn.approvers:
         return txn
     if txn.status != Transaction.Status.PENDING or txn.type not in MOVEMENTS:
         raise InvalidTransition(txn, to=Transaction.Status.COMPLETED)
@@ -135,7 +140,7 @@ def approve_movement(txn: Transaction, *, actor, comment: str = "") -> Transacti
 
 
 @transaction.atomic
-def reject_movement(txn: Transaction, *, actor, reason: str) -> Transaction:
+def reject_movement(txn: Transaction, *, actor: Actor, reason: str) -> Transaction:
     """Refuse a pending movement entered by hand; nothing was posted, so nothing moves."""
     txn = lock_transaction(txn)
     if txn.status == Transaction.Status.REJECTED:
@@ -154,7 +159,7 @@ def reject_movement(txn: Transaction, *, actor, reason: str) -> Transaction:
 
 
 @transaction.atomic
-def top_up_demo(wallet: Wallet, *, amount: Decimal, actor, request_key: str = "") -> Transaction:
+def top_up_demo(wallet: Wallet, *, amount: Decimal, actor: Actor, request_key: str = "") -> Transaction:
     """Add play money to a demo account, up to the `wallets.demo_max_balance` setting."""
     amount = to_decimal(amount)
     wallet = lock_wallets([wallet])[wallet.pk]

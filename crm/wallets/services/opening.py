@@ -6,6 +6,8 @@ and group"): `wallets.default_platform` and `wallets.default_group`, both names.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -16,13 +18,22 @@ from crm.wallets.models import AccountGroup, Currency, Platform, Wallet
 from crm.wallets.services.accounts import create_wallet, default_group
 from crm.wallets.services.movements import top_up_demo
 
+if TYPE_CHECKING:
+    from crm.wallets.services.common import Actor
+
 DEFAULT_PLATFORM_KEY = "wallets.default_platform"
 DEFAULT_GROUP_KEY = "wallets.default_group"
 
 
 @transaction.atomic
 def open_client_wallet(
-    customer: Customer, *, currency: Currency, is_demo: bool, actor, group: AccountGroup | None = None, **values
+    customer: Customer,
+    *,
+    currency: Currency,
+    is_demo: bool,
+    actor: Actor,
+    group: AccountGroup | None = None,
+    **values: Any,
 ) -> Wallet:
     """Open a wallet in `group` (by default the currency's first enabled group); a demo wallet starts with the
     group's first demo amount."""
@@ -34,7 +45,7 @@ def open_client_wallet(
 
 
 @transaction.atomic
-def configure_default_wallet(*, platform: Platform, group: AccountGroup, actor) -> AccountGroup:
+def configure_default_wallet(*, platform: Platform, group: AccountGroup, actor: Actor) -> AccountGroup:
     """Set the platform and group of the wallet every new client gets; the group must be an enabled one of
     the platform."""
     if group.platform_id != platform.pk:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,6 +15,9 @@ from crm.core.money import ROUNDING_PAYOUT, ROUNDING_STORE, to_decimal
 from crm.core.services import changed_fields, record_activity, snapshot
 from crm.wallets.exceptions import NoExchangeRate
 from crm.wallets.models import Currency, CurrencyConversion, ExchangeRate
+
+if TYPE_CHECKING:
+    from crm.wallets.services.common import Actor
 
 RATE_QUANTUM = Decimal("1e-12")
 
@@ -90,7 +93,7 @@ def convert(amount: Decimal, source: Currency, target: Currency, *, rounding: st
 
 
 @transaction.atomic
-def save_currency(currency: Currency | None = None, *, actor, **values: Any) -> Currency:
+def save_currency(currency: Currency | None = None, *, actor: Actor, **values: Any) -> Currency:
     """Create or change a currency (minor units of a currency with postings are kept by the precision check)."""
     currency = currency or Currency()
     before = snapshot(currency, list(values))
@@ -103,7 +106,7 @@ def save_currency(currency: Currency | None = None, *, actor, **values: Any) -> 
 
 
 @transaction.atomic
-def save_exchange_rate(quote: ExchangeRate | None = None, *, actor, **values: Any) -> ExchangeRate:
+def save_exchange_rate(quote: ExchangeRate | None = None, *, actor: Actor, **values: Any) -> ExchangeRate:
     """Create or change an exchange rate quote (one per pair and source)."""
     quote = quote or ExchangeRate()
     before = snapshot(quote, ["from_currency", "to_currency", "source", "rate"])
@@ -126,7 +129,9 @@ def _check_path(conversion: CurrencyConversion) -> None:
 
 
 @transaction.atomic
-def save_conversion(conversion: CurrencyConversion | None = None, *, actor, **values: Any) -> CurrencyConversion:
+def save_conversion(
+    conversion: CurrencyConversion | None = None, *, actor: Actor, **values: Any
+) -> CurrencyConversion:
     """Create a conversion path or change its path."""
     conversion = conversion or CurrencyConversion()
     before = snapshot(conversion, ["path"])
@@ -142,6 +147,6 @@ def save_conversion(conversion: CurrencyConversion | None = None, *, actor, **va
 
 
 @transaction.atomic
-def delete_conversion(conversion: CurrencyConversion, *, actor) -> None:
+def delete_conversion(conversion: CurrencyConversion, *, actor: Actor) -> None:
     record_activity(actor=actor, action="conversion.deleted", target=conversion, data={"path": conversion.path})
     conversion.delete()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,6 +20,9 @@ from crm.wallets.services.gates import TRANSFER, check_client_operation, lock_cu
 from crm.wallets.services.ledger import lock_wallets, post_entry, system_account
 from crm.wallets.services.rates import check_precision, convert
 
+if TYPE_CHECKING:
+    from crm.wallets.services.common import Actor
+
 
 @transaction.atomic
 def transfer_between_wallets(
@@ -27,7 +31,7 @@ def transfer_between_wallets(
     source: Wallet,
     target: Wallet,
     amount: Decimal,
-    actor,
+    actor: Actor,
     request_key: str = "",
 ) -> Transaction:
     """Move money from one of the client's wallets to another. The same request key twice moves it once.

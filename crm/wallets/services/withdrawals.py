@@ -23,6 +23,7 @@ the fee) -> balance.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -45,6 +46,9 @@ from crm.wallets.services.gates import WITHDRAW, check_client_operation, lock_cu
 from crm.wallets.services.ledger import lock_wallets, post_entry, system_account
 from crm.wallets.services.rates import check_precision
 
+if TYPE_CHECKING:
+    from crm.wallets.services.common import Actor
+
 PENDING = Transaction.Status.PENDING
 APPROVED = Transaction.Status.APPROVED
 WITHDRAWAL = Transaction.Type.WITHDRAWAL
@@ -61,7 +65,7 @@ def request_withdrawal(
     *,
     wallet: Wallet,
     amount: Decimal,
-    actor,
+    actor: Actor,
     method: str = "",
     provider: str = "",
     wallet_address: str = "",
@@ -122,12 +126,14 @@ def request_withdrawal(
 
 
 @transaction.atomic
-def approve_withdrawal(txn: Transaction, *, actor, amount: Decimal | None = None, comment: str = "") -> Transaction:
+def approve_withdrawal(
+    txn: Transaction, *, actor: Actor, amount: Decimal | None = None, comment: str = ""
+) -> Transaction:
     """Approve (first or second approval). Nobody approves what they requested, created or approved already."""
     txn = lock_transaction(txn)
     if txn.type != WITHDRAWAL:
         raise InvalidTransition(txn, to=APPROVED)
-    if txn.status == APPROVED and actor.pk in txn.approvers:
+    if txn.status == APPROVED and (user := user_or_none(actor)) is not None and user.pk in txn.approvers:
         return txn
     if txn.status != PENDING:
         raise InvalidTransition(txn, to=APPROVED)
@@ -157,7 +163,7 @@ def approve_withdrawal(txn: Transaction, *, actor, amount: Decimal | None = None
     return txn
 
 
-def _settle(txn: Transaction, *, actor, note: str = "") -> None:
+def _settle(txn: Transaction, *, actor: Actor, note: str = "") -> None:
     """The money leaves: hold to PSP clearing and fee income; a lowered amount's rest goes back to balance."""
     held = held_amount(txn)
     wallet = txn.wallet
@@ -182,7 +188,7 @@ def _settle(txn: Transaction, *, actor, note: str = "") -> None:
     emit_transaction("withdrawal.approved", txn, automatic=note == "auto")
 
 
-def _release(txn: Transaction, *, actor, status: str, reason: str) -> Transaction:
+def _release(txn: Transaction, *, actor: Actor, status: str, reason: str) -> Transaction:
     held = held_amount(txn)
     post_entry(
         idempotency_key=f"withdrawal:{txn.pk}:release",
@@ -203,7 +209,7 @@ def _release(txn: Transaction, *, actor, status: str, reason: str) -> Transactio
 
 
 @transaction.atomic
-def reject_withdrawal(txn: Transaction, *, actor, reason: str) -> Transaction:
+def reject_withdrawal(txn: Transaction, *, actor: Actor, reason: str) -> Transaction:
     """Refuse a pending withdrawal: the hold goes back to the balance. Rejecting again changes nothing."""
     txn = lock_transaction(txn)
     if txn.status == Transaction.Status.REJECTED:
@@ -216,7 +222,7 @@ def reject_withdrawal(txn: Transaction, *, actor, reason: str) -> Transaction:
 
 
 @transaction.atomic
-def cancel_withdrawal(txn: Transaction, *, actor) -> Transaction:
+def cancel_withdrawal(txn: Transaction, *, actor: Actor) -> Transaction:
     """The client takes back a withdrawal nobody approved yet; the hold goes back to the balance."""
     txn = lock_transaction(txn)
     if txn.status == Transaction.Status.CANCELLED:
@@ -227,7 +233,7 @@ def cancel_withdrawal(txn: Transaction, *, actor) -> Transaction:
 
 
 @transaction.atomic
-def refund_withdrawal(txn: Transaction, *, actor, comment: str = "") -> Transaction:
+def refund_withdrawal(txn: Transaction, *, actor: Actor, comment: str = "") -> Transaction:
     """Give an approved withdrawal's money back to the wallet (payout bounced). Refunding again changes nothing."""
     txn = lock_transaction(txn)
     if txn.status == Transaction.Status.REFUNDED:
@@ -253,7 +259,7 @@ def refund_withdrawal(txn: Transaction, *, actor, comment: str = "") -> Transact
     return txn
 
 
-def _give_back(txn: Transaction, *, step: str, actor) -> None:
+def _give_back(txn: Transaction, *, step: str, actor: Actor) -> None:
     """The money that left (net amount and fee) comes back to the wallet's balance."""
     legs = [(txn.wallet, txn.amount), (system_account("psp_clearing", txn.currency_id), -(txn.amount - txn.fee))]
     if txn.fee:
@@ -269,7 +275,7 @@ def _give_back(txn: Transaction, *, step: str, actor) -> None:
 
 
 @transaction.atomic
-def fail_withdrawal(txn: Transaction, *, reason: str, actor=None) -> Transaction:
+def fail_withdrawal(txn: Transaction, *, reason: str, actor: Actor = None) -> Transaction:
     """The payout failed (or was returned after it was paid): the money and the fee go back to the wallet.
 
     Failing again changes nothing.
@@ -290,7 +296,7 @@ def fail_withdrawal(txn: Transaction, *, reason: str, actor=None) -> Transaction
 
 
 @transaction.atomic
-def complete_withdrawal(txn: Transaction, *, provider_reference: str = "", actor=None) -> Transaction:
+def complete_withdrawal(txn: Transaction, *, provider_reference: str = "", actor: Actor = None) -> Transaction:
     """The provider (or Finance, by hand) paid the approved withdrawal out; completing again changes nothing."""
     txn = lock_transaction(txn)
     if txn.status == Transaction.Status.COMPLETED:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
 from crm.affiliates.api.authentication import AffiliateKeyAuthentication
@@ -19,6 +21,9 @@ from crm.affiliates.selectors import Period
 from crm.core.api.errors import ErrorSerializer
 from crm.core.exceptions import DomainError
 from crm.users.api.authentication import PortalJWTAuthentication
+
+if TYPE_CHECKING:
+    from rest_framework.permissions import _PermissionClass  # the stubs' name for what APIView accepts
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer}
 READ_ERRORS = {401: ErrorSerializer, 403: ErrorSerializer}
@@ -32,8 +37,8 @@ PERIOD_PARAMETERS = [
 class AffiliateAPIMixin:
     """Affiliate API views: portal JWT or `X-Affiliate-Key`, an active affiliate, queries scoped to it."""
 
-    authentication_classes = [PortalJWTAuthentication, AffiliateKeyAuthentication]
-    permission_classes = [IsAffiliate]
+    authentication_classes: Sequence[type[BaseAuthentication]] = (PortalJWTAuthentication, AffiliateKeyAuthentication)
+    permission_classes: Sequence[_PermissionClass] = (IsAffiliate,)
 
     @property
     def affiliate(self) -> Affiliate:

@@ -8,7 +8,7 @@ outbox sweeps, payout sweeps ... happen as they do in production. With a broker 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.management import get_commands, load_command_class
@@ -16,7 +16,10 @@ from django.core.management import get_commands, load_command_class
 from crm.core.periodic import start_embedded_beat
 
 # Whichever runserver is active (whitenoise's, staticfiles', Django's), so `serve` behaves as it does.
-RunserverCommand = type(load_command_class(get_commands()["runserver"], "runserver"))
+if TYPE_CHECKING:
+    from django.core.management.commands.runserver import Command as RunserverCommand
+else:
+    RunserverCommand = type(load_command_class(get_commands()["runserver"], "runserver"))
 
 
 class Command(RunserverCommand):

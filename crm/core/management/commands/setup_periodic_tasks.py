@@ -2,6 +2,9 @@
 and KYC webhooks, payouts, lead imports, exports), export clean-up, commissions, trading, reports. Safe to run
 again."""
 
+import datetime as dt
+from typing import Any
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -25,7 +28,7 @@ class Command(BaseCommand):
     help = "Create or update the periodic tasks of the back office (idempotent)."
 
     @transaction.atomic
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         daily, _ = CrontabSchedule.objects.get_or_create(
             minute="30", hour="3", day_of_week="*", day_of_month="*", month_of_year="*", timezone="UTC"
         )
@@ -78,7 +81,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{'Created' if created else 'Updated'} {name} ({task})")
 
     @staticmethod
-    def every(interval) -> IntervalSchedule:
+    def every(interval: dt.timedelta) -> IntervalSchedule:
         seconds = max(int(interval.total_seconds()), 1)
         schedule, _ = IntervalSchedule.objects.get_or_create(every=seconds, period=IntervalSchedule.SECONDS)
         return schedule

@@ -32,6 +32,7 @@ from crm.customers.api.portal.common import (
 from crm.customers.models import Customer
 from crm.users import security
 from crm.users.models import Device
+from crm.users.requests import staff_user
 
 THROTTLED = [ScopedRateThrottle]
 
@@ -348,6 +349,6 @@ class PortalAuthViewSet(viewsets.GenericViewSet):
     def change_password(self, request: Request) -> Response:
         data = _input(s.PasswordChangeInputSerializer, request)
         user = services.change_password(
-            request.user, current_password=data["current_password"], new_password=data["new_password"]
+            staff_user(request), current_password=data["current_password"], new_password=data["new_password"]
         )
         return Response(security.issue_tokens(user))

@@ -15,6 +15,7 @@ from crm.customers.api.permissions import IsPortalCustomer, portal_customer
 from crm.customers.api.portal import serializers as s
 from crm.customers.api.portal.common import ERRORS, NOT_FOUND, example
 from crm.customers.models import Document
+from crm.users.requests import staff_user
 
 DOCUMENT_EXAMPLE = {
     "id": 7,
@@ -120,6 +121,6 @@ class PortalDocumentViewSet(
             portal_customer(request),
             file=serializer.validated_data["file"],
             document_type=serializer.validated_data["document_type"],
-            actor=request.user,
+            actor=staff_user(request),
         )
         return Response(self.get_serializer(document).data, status=status.HTTP_201_CREATED)

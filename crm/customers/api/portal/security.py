@@ -21,6 +21,7 @@ from crm.customers.api.portal.common import ERRORS, NOT_FOUND, NotImpersonated, 
 from crm.users import security
 from crm.users import services as user_services
 from crm.users.models import Device, LoginRecord
+from crm.users.requests import staff_user
 
 RECORD_EXAMPLE = {
     "id": 91,
@@ -59,7 +60,7 @@ class PortalLoginRecordViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = LoginRecord.objects.none()
 
     def get_queryset(self) -> QuerySet[LoginRecord]:
-        return LoginRecord.objects.filter(user=self.request.user).order_by("-created_at", "-pk")
+        return LoginRecord.objects.filter(user=staff_user(self.request)).order_by("-created_at", "-pk")
 
 
 @extend_schema_view(
@@ -82,13 +83,13 @@ class PortalDeviceViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, views
     queryset = Device.objects.none()
 
     def get_queryset(self) -> QuerySet[Device]:
-        return Device.objects.filter(user=self.request.user).order_by("-last_sign_in", "-pk")
+        return Device.objects.filter(user=staff_user(self.request)).order_by("-last_sign_in", "-pk")
 
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(), "current_device_id": current_device_id(self.request)}
 
     def perform_destroy(self, instance: Device) -> None:
-        security.remove_device(instance, actor=self.request.user)
+        security.remove_device(instance, actor=staff_user(self.request))
 
 
 @extend_schema(tags=["portal: security"])
@@ -111,7 +112,7 @@ class PortalTwoFactorViewSet(viewsets.GenericViewSet):
     @action(detail=False, methods=["get"], url_path="status")
     def two_factor_status(self, request: Request) -> Response:
         left = StaticToken.objects.filter(device__user=request.user).count()
-        return Response({"enabled": security.has_two_factor(request.user), "recovery_codes_left": left})
+        return Response({"enabled": security.has_two_factor(staff_user(request)), "recovery_codes_left": left})
 
     @extend_schema(
         summary="Start two-factor set-up",
@@ -141,7 +142,7 @@ class PortalTwoFactorViewSet(viewsets.GenericViewSet):
         if device is None:
             raise DomainError(_("Start the set-up first."), code="two_factor_not_started")
         user_services.confirm_totp_device(device, token=code)
-        return Response({"recovery_codes": security.new_recovery_codes(request.user)})
+        return Response({"recovery_codes": security.new_recovery_codes(staff_user(request))})
 
     @extend_schema(
         summary="New recovery codes",
@@ -153,7 +154,7 @@ class PortalTwoFactorViewSet(viewsets.GenericViewSet):
     @action(detail=False, methods=["post"], url_path="recovery-codes")
     def recovery_codes(self, request: Request) -> Response:
         self._require_code(request, self._code(request))
-        return Response({"recovery_codes": security.new_recovery_codes(request.user)})
+        return Response({"recovery_codes": security.new_recovery_codes(staff_user(request))})
 
     @extend_schema(
         summary="Turn two-factor off",
@@ -169,7 +170,7 @@ class PortalTwoFactorViewSet(viewsets.GenericViewSet):
         if not request.user.check_password(serializer.validated_data["password"]):
             raise DomainError(_("The password is wrong."), code="wrong_password", fields={"password": [_("Wrong.")]})
         self._require_code(request, serializer.validated_data["code"])
-        security.disable_two_factor(request.user, actor=request.user)
+        security.disable_two_factor(staff_user(request), actor=staff_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _require_code(self, request: Request, code: str) -> None:

@@ -7,12 +7,13 @@ Running it again changes nothing; `--disable` switches the sandbox provider off.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from crm.core.money import MINOR_UNITS
-from crm.payments.adapters import get_adapter
+from crm.payments.adapters import SandboxAdapter, get_adapter
 from crm.payments.models import Direction, PaymentMethod, PaymentMethodCurrency, PaymentMethodGroup, PaymentProvider
 from crm.wallets.models import Currency
 
@@ -71,5 +72,6 @@ class Command(BaseCommand):
             for code in codes:
                 PaymentMethodCurrency.objects.get_or_create(method=method, currency_id=code)
             made += created
-        get_adapter(provider).secret()  # the webhook signing secret, encrypted in the settings store
+        # The webhook signing secret, encrypted in the settings store.
+        cast(SandboxAdapter, get_adapter(provider)).secret()
         self.stdout.write(self.style.SUCCESS(f"Sandbox payments ready ({made} new method(s))."))

@@ -127,7 +127,7 @@ class Command(BaseCommand):
     def _trade(self, accounts: list[Wallet], instruments: list[Instrument], rng: random.Random) -> None:
         volume = {"FOREX": ["0.10", "0.20", "0.50"], "METALS": ["0.05", "0.10"], "INDICES": ["1", "2"],
                   "CRYPTO": ["0.05", "0.10"]}  # fmt: skip
-        opened = []
+        opened: list[Position] = []
         for account in accounts:
             for instrument in rng.sample(instruments, 3):
                 lots = Decimal(rng.choice(volume[instrument.category]))
@@ -137,7 +137,8 @@ class Command(BaseCommand):
                     )
                 except DomainError:
                     continue
-                opened.append(order.position)
+                if order.position is not None:  # a market order that filled opens a position
+                    opened.append(order.position)
         call_command("run_price_feed", ticks=30, interval=0, seed=rng.randint(1, 10**6), stdout=self.stdout)
         for position in opened[::3]:
             services.close_position(position, if_open=True)
