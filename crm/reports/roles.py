@@ -23,4 +23,5 @@ GRANTS = {
 RUN_NOW = {
     "crm.reports.tasks.run_due_report_templates_task": "reports.view_all_reportruns",
     "crm.reports.tasks.delete_expired_reports_task": "reports.view_all_reportruns",
+    "crm.reports.tasks.sweep_report_runs_task": "reports.view_all_reportruns",
 }
