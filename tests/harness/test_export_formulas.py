@@ -73,12 +73,20 @@ NOT_FREE_TEXT = {"currency", "language", "target_type", "channel", "action"}
 # The hostile world ----------------------------------------------------------------------------------
 
 
+def _unique(model: type[models.Model], field: models.Field) -> bool:
+    """Unique on its own: by the field, or by a table constraint on that one column."""
+    return field.unique or any(
+        isinstance(constraint, models.UniqueConstraint) and tuple(constraint.fields) == (field.name,)
+        for constraint in model._meta.constraints
+    )
+
+
 def _free_text_fields(model: type[models.Model]) -> list[models.Field]:
     return [
         field
         for field in model._meta.concrete_fields
         if type(field) in (models.CharField, models.TextField)
-        and not (field.choices or field.unique or field.primary_key or field.name in NOT_FREE_TEXT)
+        and not (field.choices or _unique(model, field) or field.primary_key or field.name in NOT_FREE_TEXT)
     ]
 
 
