@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast
 
 from crm.affiliates.models import CommissionLedger, CommissionRule
 from crm.core.money import format_money
@@ -19,15 +20,20 @@ def _what(record: CommissionLedger) -> str:
     rule, action = record.rule, record.action
     currency = rule.currency_id or ""
     if rule.kind in (Kind.CPA, Kind.CPL):
-        return f"{rule.get_kind_display()}: {_amount(rule.amount, currency)}"
+        return f"{rule.get_kind_display()}: {_amount(cast(Decimal, rule.amount), currency)}"
     if rule.kind == Kind.LOT_REBATE:
-        return f"{_amount(rule.amount, currency)} per lot x {action.lots.normalize():f} lots"
-    base = {
-        Kind.REVENUE_SHARE: "net deposit",
-        Kind.COMMISSION_SHARE: "trading commission",
-        Kind.SPREAD_SHARE: "spread",
-    }[rule.kind]
-    return f"{rule.percent.normalize():f}% of {base} {_amount(record.base_amount, record.base_currency)}"
+        return f"{_amount(cast(Decimal, rule.amount), currency)} per lot x {action.lots.normalize():f} lots"
+    base: str = cast(
+        dict[str, str],
+        {
+            Kind.REVENUE_SHARE: "net deposit",
+            Kind.COMMISSION_SHARE: "trading commission",
+            Kind.SPREAD_SHARE: "spread",
+        },
+    )[rule.kind]
+    return (
+        f"{cast(Decimal, rule.percent).normalize():f}% of {base} {_amount(record.base_amount, record.base_currency)}"
+    )
 
 
 def explain(record: CommissionLedger) -> str:

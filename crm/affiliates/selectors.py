@@ -105,7 +105,7 @@ def referral_sources(affiliate: Affiliate) -> list[str]:
     )
 
 
-def sub_affiliate_list(affiliate: Affiliate, *, start: dt.datetime, end: dt.datetime) -> QuerySet[Affiliate]:
+def sub_affiliate_list(affiliate: Affiliate, *, start: dt.datetime, end: dt.datetime) -> QuerySet:
     """The sub-IBs below the affiliate with their downline statistics for [start, end), in one query per page.
 
     Per sub-IB: its distance below the affiliate, its direct referrals (all time), its sign-ups and first
@@ -297,7 +297,7 @@ def bucket_leads(
     client_ids: list[int] | None = None,
     created_from: dt.datetime | None = None,
     created_to: dt.datetime | None = None,
-) -> QuerySet[dict]:
+) -> QuerySet:
     """The people a bucket holds (003 "Buckets Leads Status API"), oldest first, in one query.
 
     A bucket holds, from its affiliate, whose source is one of the bucket's sources (any source when the bucket

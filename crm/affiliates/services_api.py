@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -23,7 +23,7 @@ from crm.customers import services as customer_services
 from crm.customers.exceptions import OnboardingIncomplete
 from crm.customers.models import Customer, OnboardingStage
 from crm.users import security
-from crm.users.models import LoginRecord, OneTimeToken
+from crm.users.models import LoginRecord, OneTimeToken, User
 
 
 class AutologinRefused(DomainError):
@@ -40,10 +40,10 @@ def issue_autologin_token(customer: Customer) -> tuple[str, dt.datetime]:
     """A single-use token that logs the client into the portal for a few minutes (a one-time token of the user;
     an earlier unused link of the same client stops working)."""
     token, raw = security.issue_one_time_token(
-        customer.user,
+        cast(User, customer.user),
         purpose=OneTimeToken.Purpose.AUTOLOGIN,
         sent_to="",
-        minutes=autologin_lifetime() / 60,
+        minutes=autologin_lifetime() / 60,  # type: ignore[arg-type]  # a float of minutes works; timedelta takes it
     )
     return raw, token.expires_at
 
@@ -69,7 +69,7 @@ def redeem_autologin_token(raw: str, *, meta: dict[str, Any]) -> customer_servic
                 raise AutologinRefused(_("The auto-login link was already used.")) from exc
             raise AutologinRefused(_("The auto-login link is invalid or has expired.")) from exc
         customer = Customer.objects.filter(user=token.user).select_related("user").first()
-        if customer is None or customer_services.portal_customer_of(customer.user) is None:
+        if customer is None or customer_services.portal_customer_of(cast(User, customer.user)) is None:
             raise AutologinRefused(_("This client cannot log into the portal."))
         pending = customer_services.pending_steps(customer, OnboardingStage.BEFORE_SIGN_IN)
         if pending:
@@ -87,13 +87,14 @@ def _attribution_for(affiliate: Affiliate, attribution: dict[str, Any]) -> dict[
     key = str(attribution.get("wtreferrer") or "").strip()
     introducer = affiliate
     if key:
-        introducer = _tree_affiliate_for_key(affiliate, key)
-        if introducer is None:
+        found = _tree_affiliate_for_key(affiliate, key)
+        if found is None:
             raise DomainError(
                 _("This referral key is not yours or your sub-IBs'."),
                 code="invalid_referral_key",
                 fields={"wtreferrer": [_("Not a referral key of your tree.")]},
             )
+        introducer = found
     attribution["affiliate_id"] = introducer.customer_id
     if introducer.customer.referral_key:
         attribution["wtreferrer"] = introducer.customer.referral_key

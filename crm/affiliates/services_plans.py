@@ -42,7 +42,7 @@ def _save_rules(level: CommissionLevel, rules: list[dict[str, Any]], *, index: i
     existing = {rule.pk: rule for rule in level.rules.all()}
     kept = set()
     for position, values in enumerate(rules):
-        rule = existing.get(values.get("id")) if values.get("id") else None
+        rule = existing.get(values["id"]) if values.get("id") else None
         rule = rule or CommissionRule(level=level)
         for name in RULE_FIELDS:
             if name in values:
@@ -81,7 +81,7 @@ def save_commission_model(
 ) -> CommissionModel:
     """Create or update a commission model with its levels and rules, all or nothing; logged."""
     creating = model is None
-    model = CommissionModel() if creating else CommissionModel.objects.select_for_update().get(pk=model.pk)
+    model = CommissionModel() if model is None else CommissionModel.objects.select_for_update().get(pk=model.pk)
     for name in MODEL_FIELDS:
         if name in values:
             setattr(model, name, values[name])

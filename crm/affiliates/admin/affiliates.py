@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.db.models import Count, QuerySet
@@ -18,6 +18,7 @@ from crm.affiliates.admin.common import STATUS_LABELS
 from crm.affiliates.admin.forms import AffiliateForm, ReasonDialogForm
 from crm.affiliates.admin.stats import downline_statistics, tree_rows
 from crm.affiliates.models import Affiliate, AttributionFlag
+from crm.affiliates.models.program import AffiliateQuerySet
 from crm.core.admin import ReadOnlyAdminMixin, ServiceFormAdminMixin, run_service
 from crm.customers.forms import ConfirmDialogForm
 
@@ -45,8 +46,7 @@ class AffiliateAdmin(ServiceFormAdminMixin, ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return (
-            super()
-            .get_queryset(request)
+            cast(AffiliateQuerySet, super().get_queryset(request))
             .visible_to(request.user)
             .annotate(referral_total=Count("customer__referrals", distinct=True))
         )
@@ -70,7 +70,7 @@ class AffiliateAdmin(ServiceFormAdminMixin, ModelAdmin):
 
     @display(description=_("Referrals"), ordering="referral_total")
     def referral_count(self, obj: Affiliate) -> int:
-        return obj.referral_total
+        return obj.referral_total  # type: ignore[attr-defined]  # annotated by get_queryset
 
     def _affiliate(self, request: HttpRequest, object_id: str) -> Affiliate:
         affiliate = self.get_object(request, object_id)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sized
+from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.db.models import Case, IntegerField, QuerySet, Value, When
@@ -10,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateTimeFilter
 from unfold.decorators import action, display
@@ -31,7 +33,7 @@ class ReferralFlaggedFilter(admin.SimpleListFilter):
     title = _("referral flag")
     parameter_name = "referral_flagged"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, StrOrPromise]]:
         return [("yes", _("Flagged (waits for the flag review)")), ("no", _("Not flagged"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -151,11 +153,11 @@ class CommissionLedgerAdmin(ReadOnlyAdminMixin, ModelAdmin):
         return request.user.has_perm("affiliates.run_commissions")
 
     @display(description=_("Referral flag"), label={True: "danger"})
-    def flag_label(self, obj: CommissionLedger) -> tuple[bool, str] | str:
-        return (True, _("Flagged")) if obj.referral_flagged else "-"
+    def flag_label(self, obj: CommissionLedger) -> tuple[bool, StrOrPromise] | str:
+        return (True, _("Flagged")) if obj.referral_flagged else "-"  # type: ignore[attr-defined]  # annotated by get_queryset
 
     @display(description=_("Referral flags"))
-    def referral_flags(self, obj: CommissionLedger) -> str:
+    def referral_flags(self, obj: CommissionLedger) -> StrOrPromise:
         flags = services.open_flags([obj.referral_id]).get(obj.referral_id, []) if obj.referral_id else []
         if not flags:
             return _("None open.")
@@ -193,7 +195,7 @@ class CommissionLedgerAdmin(ReadOnlyAdminMixin, ModelAdmin):
     def approve_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         outcome = services.approve_commissions(queryset.values_list("pk", flat=True), actor=request.user)
         self.message_user(request, _("%(count)d commissions approved.") % {"count": len(outcome.approved)})
-        skipped = [
+        skipped: list[tuple[Sized, StrOrPromise]] = [
             (
                 outcome.flagged,
                 _("%(count)d not approved: the referral is flagged (clear the flag on the commission)."),
@@ -234,7 +236,8 @@ class CommissionLedgerAdmin(ReadOnlyAdminMixin, ModelAdmin):
     )
     def clear_referral_flags(self, request: HttpRequest, form: ConfirmDialogForm, object_id: str) -> HttpResponse:
         record = self._record(request, object_id)
-        work = lambda: services.review_referral_flags(record.referral_id, confirmed=False, actor=request.user)  # noqa: E731
+        referral_id = cast(int, record.referral_id)
+        work = lambda: services.review_referral_flags(referral_id, confirmed=False, actor=request.user)  # noqa: E731
         done = _("Flag cleared: the commission can be approved.")
         return run_service(self, request, work, done, self._back(object_id))
 
@@ -251,7 +254,8 @@ class CommissionLedgerAdmin(ReadOnlyAdminMixin, ModelAdmin):
     )
     def confirm_fraud(self, request: HttpRequest, form: ConfirmDialogForm, object_id: str) -> HttpResponse:
         record = self._record(request, object_id)
-        work = lambda: services.review_referral_flags(record.referral_id, confirmed=True, actor=request.user)  # noqa: E731
+        referral_id = cast(int, record.referral_id)
+        work = lambda: services.review_referral_flags(referral_id, confirmed=True, actor=request.user)  # noqa: E731
         done = _("Fraud confirmed: the referral's unpaid commissions are rejected.")
         return run_service(self, request, work, done, self._back(object_id))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -113,9 +113,9 @@ class PayoutWalletAdmin(ReadOnlyAdminMixin, ModelAdmin):
 
 
 class _OwnedByAffiliate(ModelAdmin):
-    list_select_related = ("affiliate__customer",)
+    list_select_related: ClassVar[tuple[str, ...]] = ("affiliate__customer",)
     autocomplete_fields = ("affiliate",)
-    search_fields = ("^name", "=affiliate__id")
+    search_fields: ClassVar[tuple[str, ...]] = ("^name", "=affiliate__id")
     show_full_result_count = False
 
 

@@ -27,8 +27,9 @@ def _resolve(request: Request) -> Affiliate | None:
 def current_affiliate(request: Request) -> Affiliate:
     """The calling affiliate; every query of the affiliate API is scoped by it."""
     if not hasattr(request, "_affiliate"):
-        request._affiliate = _resolve(request)
-    return request._affiliate
+        request._affiliate = _resolve(request)  # type: ignore[attr-defined]  # a per-request cache
+    affiliate: Affiliate = request._affiliate  # type: ignore[attr-defined]  # the per-request cache set above
+    return affiliate
 
 
 class IsAffiliate(BasePermission):

@@ -49,7 +49,7 @@ def _body_refused(exc: APIException) -> Response:
 class CreatedDateField(serializers.CharField):
     """Epoch milliseconds as a string, e.g. "1676172330450"."""
 
-    def to_internal_value(self, data) -> dt.datetime:
+    def to_internal_value(self, data) -> dt.datetime:  # type: ignore[override]  # the CharField text parsed to a datetime
         text = super().to_internal_value(data)
         if not text.isdigit():
             raise serializers.ValidationError('must be epoch milliseconds, e.g. "1676172330450"')
@@ -207,8 +207,8 @@ def _answer(request: Request, bucket_id: str, affiliate_id: str, source_id: str 
     if not payload.is_valid():
         return _bad_request(_first_error(payload.errors))
     bucket, error = _find_bucket(bucket_id, affiliate_id)
-    if error:
-        return _bad_request(error)
+    if error or bucket is None:
+        return _bad_request(error or NO_BUCKET)
     source = None
     if source_id is not None:
         source_pk = _int(source_id)

@@ -20,7 +20,7 @@ Where each accepted field goes:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import Q
@@ -34,7 +34,7 @@ from crm.core.exceptions import DomainError
 from crm.core.services import get_setting, record_activity
 from crm.customers import services as customer_services
 from crm.customers.models import ClientGroup, ClientType, Customer, OnboardingStage, SalesStatus
-from crm.users.models import Desk, User
+from crm.users.models import ApiToken, Desk, User
 from crm.users.services import next_desk_agents
 
 # Managed by the platform: a request that sets one is refused.
@@ -183,7 +183,7 @@ def tradersroom_sign_up(caller: SignupCaller, data: dict[str, Any]) -> Customer:
     attribution = _attribution(data)
     values = _profile(data)
     send = data.get("sendEmail", True) is not False
-    actor = None if caller.affiliate is not None else caller.token.user
+    actor = None if caller.affiliate is not None else cast(ApiToken, caller.token).user
     routing = _routing(data, actor=actor)
     if caller.affiliate is not None:
         named = attribution.pop("affiliate_id", None)

@@ -37,7 +37,7 @@ class BillingSerializer(serializers.Serializer):
 
 
 class AgreementSerializer(serializers.Serializer):
-    label = serializers.CharField(max_length=255)
+    label = serializers.CharField(max_length=255)  # type: ignore[assignment]  # a declared field named like a Field attribute (DRF allows it)
     ip = serializers.IPAddressField(required=False, allow_blank=True)
     signedAt = serializers.DateTimeField(required=False)
 

@@ -12,7 +12,7 @@ from crm.core.models import TimeStampedModel
 from crm.core.money import DecimalPlaces, format_money
 
 MONEY: DecimalPlaces = {"max_digits": 28, "decimal_places": 8}
-RATE = {"max_digits": 28, "decimal_places": 12}
+RATE: DecimalPlaces = {"max_digits": 28, "decimal_places": 12}
 
 
 def normalize_codes(value: str | list | None, *, upper: bool = True) -> str:

@@ -12,7 +12,7 @@ for review; commissions of a flagged referral stay pending until the flag is cle
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -78,14 +78,14 @@ def _signup_ip(customer: Customer, values: dict[str, Any]) -> str | None:
     if ip:
         return ip
     if customer.user_id:
-        ip = (
+        signup_ip = (
             LoginRecord.objects.filter(user_id=customer.user_id, reason=LoginRecord.Reason.SIGN_UP)
             .exclude(ip_address=None)
             .values_list("ip_address", flat=True)
             .first()
         )
-        if ip:
-            return ip
+        if signup_ip:
+            return signup_ip
     return (
         Activity.objects.for_target(customer)
         .filter(action__in=["customer.registered", "customer.created"])
@@ -114,7 +114,7 @@ def attribute_customer(customer_id: int, *, method: str = "", actor=None) -> Att
     if affiliate is None:
         lead = Lead.objects.filter(customer=customer, affiliate__isnull=False).order_by("pk").first()
         if lead is not None:
-            affiliate = Affiliate.objects.filter(customer_id=lead.affiliate_id).first()
+            affiliate = Affiliate.objects.filter(customer_id=cast(int, lead.affiliate_id)).first()
             how = Attribution.Method.LEAD
     if affiliate is None:
         affiliate = _affiliate_from_source(customer.source)
@@ -178,7 +178,7 @@ def check_attribution(attribution: Attribution, *, customer: Customer) -> list[A
             .exclude(pk=attribution.pk)
             .count()
         )
-        own_ip = LoginRecord.objects.filter(user_id=own.user_id, ip_address=attribution.ip_address).exists()
+        own_ip = LoginRecord.objects.filter(user_id=cast(int, own.user_id), ip_address=attribution.ip_address).exists()
         if others + 1 >= int(get_setting("affiliates.repeat_ip_threshold", 2)) or own_ip:
             reasons[AttributionFlag.Reason.REPEAT_IP] = {"ip": attribution.ip_address, "earlier_signups": others}
     flags = [

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -95,12 +96,13 @@ def _execute(sql: str, params: list) -> int:
 
 def _chunks(chunk: int) -> list[tuple[int, int]]:
     ids = ReferralAction.objects.filter(is_processed=False).order_by("id").values_list("id", flat=True)
-    bounds, lo = [], ids.first()
+    bounds: list[tuple[int, int]] = []
+    lo = ids.first()
     while lo is not None:
         hi = ids.filter(id__gte=lo)[chunk - 1 : chunk].first() if chunk > 1 else lo
         if hi is None:
             hi = ids.filter(id__gte=lo).order_by("-id").first()
-        bounds.append((lo, hi))
+        bounds.append((lo, cast(int, hi)))
         lo = ids.filter(id__gt=hi).first()
     return bounds
 

@@ -36,7 +36,8 @@ def table(model) -> str:
 
 def union(rows: list[tuple], columns: tuple[str, ...]) -> tuple[str, list]:
     """A small constant relation as a portable subquery (SELECT ... UNION ALL SELECT ...)."""
-    parts, params = [], []
+    parts: list[str] = []
+    params: list = []
     for row in rows:
         parts.append("SELECT " + ", ".join(f"%s AS {name}" for name in columns))
         params.extend(row)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -281,10 +282,16 @@ def affiliate_for_api_key(raw: str, *, ip: str | None = None) -> Affiliate | Non
 
 
 def _check_logo(upload: UploadedFile, field: str) -> None:
-    if upload.size > LOGO_MAX_BYTES:
+    if (upload.size or 0) > LOGO_MAX_BYTES:
         raise ValidationError({field: [_("The logo is larger than 2 MB.")]})
     if (upload.content_type or "") not in LOGO_TYPES:
         raise ValidationError({field: [_("Upload a PNG, JPEG, SVG, WebP or GIF image.")]})
+
+
+def _delete_files(files: list[tuple[Storage, str | None]]) -> None:
+    for storage, name in files:
+        if name:
+            storage.delete(name)
 
 
 @transaction.atomic
@@ -297,10 +304,10 @@ def set_grey_label_logos(affiliate: Affiliate, *, rectangular: UploadedFile, squ
     _check_logo(rectangular, "rectangularLogo")
     _check_logo(square, "squareLogo")
     old = [affiliate.rectangular_logo, affiliate.square_logo]
-    affiliate.rectangular_logo.save(rectangular.name, rectangular, save=False)
-    affiliate.square_logo.save(square.name, square, save=False)
+    affiliate.rectangular_logo.save(rectangular.name or "", rectangular, save=False)
+    affiliate.square_logo.save(square.name or "", square, save=False)
     affiliate.save(update_fields=["rectangular_logo", "square_logo", "updated_at"])
-    transaction.on_commit(lambda: [f.storage.delete(f.name) for f in old if f])
+    transaction.on_commit(lambda: _delete_files([(f.storage, f.name) for f in old if f]))
     record_activity(actor=actor, action="affiliate.logos_changed", target=affiliate)
     return affiliate
 
@@ -315,6 +322,6 @@ def delete_grey_label_logos(affiliate: Affiliate, *, actor) -> Affiliate:
     names = [(f.storage, f.name) for f in old]
     affiliate.rectangular_logo, affiliate.square_logo = "", ""
     affiliate.save(update_fields=["rectangular_logo", "square_logo", "updated_at"])
-    transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
+    transaction.on_commit(lambda: _delete_files(names))
     record_activity(actor=actor, action="affiliate.logos_deleted", target=affiliate)
     return affiliate

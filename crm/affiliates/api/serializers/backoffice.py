@@ -59,7 +59,7 @@ class AffiliateUpdateSerializer(serializers.Serializer):
     manager = serializers.PrimaryKeyRelatedField(queryset=User.objects.active_staff(), required=False, allow_null=True)
     show_contact_details = serializers.BooleanField(required=False)
     auto_payout = serializers.BooleanField(required=False)
-    parent = serializers.PrimaryKeyRelatedField(
+    parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]  # a declared field named like a Field attribute (DRF allows it)
         queryset=Affiliate.objects.all(), required=False, allow_null=True, help_text="Moves the whole subtree."
     )
 

@@ -38,7 +38,7 @@ class PartnerCustomerInputSerializer(serializers.Serializer):
     skip_onboarding_steps = serializers.ListField(
         child=serializers.ChoiceField(choices=OnboardingStep.choices), required=False
     )
-    source = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    source = serializers.CharField(max_length=100, required=False, allow_blank=True)  # type: ignore[assignment]  # a declared field named like a Field attribute (DRF allows it)
     campaign = serializers.CharField(max_length=100, required=False, allow_blank=True)
     sub_id = serializers.CharField(max_length=255, required=False, allow_blank=True)
 

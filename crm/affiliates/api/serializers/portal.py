@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.validators import MaxLengthValidator, MinLengthValidator
 from django.utils.translation import gettext as _
 from django_countries.serializer_fields import CountryField
@@ -27,6 +29,8 @@ from crm.customers.privacy import mask_email, mask_phone
 
 class MaskedContactMixin:
     """Email and phone masked unless the affiliate's program shows contact details (`show_contact_details`)."""
+
+    context: dict[str, Any]
 
     def _shows_contacts(self) -> bool:
         return bool(self.context.get("show_contact_details"))
@@ -90,7 +94,7 @@ class ReferralSerializer(MaskedContactMixin, serializers.ModelSerializer):
 
 
 class ReferralUpdateInputSerializer(serializers.Serializer):
-    source = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    source = serializers.CharField(max_length=100, required=False, allow_blank=True)  # type: ignore[assignment]  # a declared field named like a Field attribute (DRF allows it)
     notes = serializers.CharField(required=False, allow_blank=True, help_text="Adds or updates your note.")
 
 

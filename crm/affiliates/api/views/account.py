@@ -128,7 +128,7 @@ class ApiKeyViewSet(AffiliateAPIMixin, mixins.ListModelMixin, mixins.DestroyMode
         api_key, raw = affiliate_services.create_api_key(
             self.affiliate, actor=actor_of(request), name=payload.validated_data["name"]
         )
-        api_key.key = raw
+        api_key.key = raw  # type: ignore[attr-defined]  # shown once by the serializer
         return Response(s.NewApiKeySerializer(api_key).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance: AffiliateApiKey) -> None:

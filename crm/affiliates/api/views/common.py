@@ -42,10 +42,10 @@ class AffiliateAPIMixin:
 
     @property
     def affiliate(self) -> Affiliate:
-        return current_affiliate(self.request)
+        return current_affiliate(self.request)  # type: ignore[attr-defined]  # mixed into an APIView
 
     def get_serializer_context(self) -> dict:
-        context = super().get_serializer_context()
+        context: dict = super().get_serializer_context()  # type: ignore[misc]  # mixed into a GenericAPIView
         affiliate = current_affiliate(self.request) if hasattr(self, "request") else None
         context["show_contact_details"] = bool(affiliate and affiliate.show_contact_details)
         return context
