@@ -17,6 +17,7 @@ API_URL_MODULES = [
     "crm.payments.api.urls",
     "crm.affiliates.api.urls",
     "crm.trading.api.urls",
+    "crm.communications.api.urls",
     "crm.reports.api.urls",
 ]
 for module in API_URL_MODULES:
@@ -44,6 +45,7 @@ urlpatterns = [
     path("", include("crm.customers.urls")),
     path("", include("crm.payments.urls")),
     path("", include("crm.core.urls")),
+    path("", include("crm.communications.urls")),
     path("", include("crm.reports.urls")),
 ]
 

@@ -103,6 +103,7 @@ LOCAL_APPS = [
     "crm.payments",
     "crm.affiliates",
     "crm.trading",
+    "crm.communications",
     "crm.reports",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS

@@ -1,0 +1,1 @@
+"""Registers the communications viewsets on the audience routers (imported by config/urls.py)."""

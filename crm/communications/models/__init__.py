@@ -1,0 +1,1 @@
+"""Communications models, one module per kind (email, messages, push, sms, calls, timeline)."""
