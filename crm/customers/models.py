@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import PurePath
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,10 +11,16 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import Country as CountryValue
 from django_countries.fields import CountryField
 from phonenumber_field.modelfields import PhoneNumberField
 
 from crm.core.models import TimeStampedModel, private_storage
+
+
+def country_value(value: str) -> CountryValue:
+    """A CountryField's value as django-countries returns it (the stubs type the field as the stored code)."""
+    return cast(CountryValue, value)
 
 
 class Country(TimeStampedModel):
@@ -27,7 +34,8 @@ class Country(TimeStampedModel):
         verbose_name_plural = _("countries")
 
     def __str__(self) -> str:
-        return f"{self.code.name} ({self.code.code})"
+        country = country_value(self.code)
+        return f"{country.name} ({country.code})"
 
 
 class ClientType(TimeStampedModel):

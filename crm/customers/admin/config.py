@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
 
@@ -20,6 +21,7 @@ from crm.customers.models import (
     SalesStatus,
     VerificationLevel,
     VerificationLimit,
+    country_value,
 )
 
 
@@ -32,10 +34,10 @@ class CountryAdmin(ModelAdmin):
 
     @display(description=_("Country"))
     def country_name(self, obj: Country) -> str:
-        return obj.code.name
+        return country_value(obj.code).name
 
     @display(description=_("Enabled"), label={True: "success", False: "danger"})
-    def enabled(self, obj: Country) -> tuple[bool, str]:
+    def enabled(self, obj: Country) -> tuple[bool, StrOrPromise]:
         return obj.is_enabled, _("Enabled") if obj.is_enabled else _("Disabled")
 
     def _switch(self, request: HttpRequest, queryset: QuerySet, *, enabled: bool) -> None:

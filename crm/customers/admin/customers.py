@@ -55,7 +55,7 @@ from crm.customers.forms import (
     OptionalReasonDialogForm,
     SetSalesStatusForm,
 )
-from crm.customers.models import Call, Comment, Customer, Document
+from crm.customers.models import Call, Comment, Customer, Document, country_value
 from crm.customers.privacy import can_view_personal_data, mask_email, mask_phone
 from crm.users.requests import staff_user
 
@@ -398,7 +398,7 @@ class CustomerAdmin(
 
     @display(description=_("Country"), ordering="country")
     def country_name(self, obj: Customer) -> str:
-        return obj.country.name if obj.country else "-"
+        return country_value(obj.country).name if obj.country else "-"
 
     @display(description=_("Status"), label=STATUS_LABELS, ordering="status")
     def status_label(self, obj: Customer) -> tuple[str, str]:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.core.validators import EMPTY_VALUES
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, ManyToManyField, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 from unfold.contrib.filters.admin import DropdownFilter, RangeDateFilter, TextFilter
 
 from crm.customers.models import Bookmark, ClientGroup, ClientRole, Customer
@@ -49,9 +50,9 @@ class DayRangeFilter(RangeDateFilter):
 class _ChoiceFilter(DropdownFilter):
     """A dropdown whose options map to fixed conditions."""
 
-    conditions: dict[str, tuple[str, Callable[[], Q]]] = {}
+    conditions: dict[str, tuple[StrOrPromise, Callable[[], Q]]] = {}
 
-    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, StrOrPromise]]:
         return [(key, label) for key, (label, _condition) in self.conditions.items()]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -121,7 +122,7 @@ class _RelatedExistsFilter(DropdownFilter):
         value = self.value()
         if not value or not str(value).isdigit():
             return queryset
-        through = Customer._meta.get_field(self.through_field).remote_field.through
+        through: Any = cast(ManyToManyField, Customer._meta.get_field(self.through_field)).remote_field.through
         target = f"{self.related_model._meta.model_name}_id"
         return queryset.filter(Exists(through.objects.filter(customer=OuterRef("pk"), **{target: int(value)})))
 
@@ -155,7 +156,7 @@ class BookmarkedFilter(_ChoiceFilter):
     title = _("bookmarks")
     parameter_name = "bookmarked"
 
-    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, StrOrPromise]]:
         return [("me", _("My bookmarks"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import cast
 
 import django_filters as filters
 from django import forms
@@ -13,7 +14,7 @@ from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
 
 from crm.core.api.filters import IsoDateTimeFilter
-from crm.customers.models import ClientGroup, ClientRole, Customer, SalesStatus
+from crm.customers.models import ClientGroup, ClientRole, Customer, CustomerQuerySet, SalesStatus
 from crm.users.models import User
 
 ACTIVE_DAYS = 30
@@ -104,8 +105,8 @@ class CustomerFilterSet(filters.FilterSet):
     introducer_id = filters.NumberFilter(field_name="introducer")
     updated_since = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     risk_status = filters.MultipleChoiceFilter(choices=Customer.RiskStatus.choices)
-    retention_agent_id = filters.ModelMultipleChoiceFilter(field_name="retention_agent", queryset=agent_choices)
-    conversion_agent_id = filters.ModelMultipleChoiceFilter(field_name="conversion_agent", queryset=agent_choices)
+    retention_agent_id = filters.ModelMultipleChoiceFilter(field_name="retention_agent", queryset=agent_choices)  # type: ignore[arg-type]  # django-filter takes a callable of the request; its stubs do not
+    conversion_agent_id = filters.ModelMultipleChoiceFilter(field_name="conversion_agent", queryset=agent_choices)  # type: ignore[arg-type]  # django-filter takes a callable of the request; its stubs do not
     has_ftd = filters.BooleanFilter(field_name="first_deposit_at", lookup_expr="isnull", exclude=True)
     ordering = CustomerOrderingFilter(fields=["registered_at", "last_activity_at", "last_name", "email", "id"])
 
@@ -114,7 +115,7 @@ class CustomerFilterSet(filters.FilterSet):
         fields: list[str] = []
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.search(value)
+        return cast(CustomerQuerySet, queryset).search(value)
 
     def filter_group(self, queryset: QuerySet, name: str, value) -> QuerySet:
         if not value:
@@ -125,10 +126,10 @@ class CustomerFilterSet(filters.FilterSet):
     def filter_role(self, queryset: QuerySet, name: str, value) -> QuerySet:
         if not value:
             return queryset
-        return queryset.with_role(*[role.name for role in value])
+        return cast(CustomerQuerySet, queryset).with_role(*[role.name for role in value])
 
     def filter_deposit_count(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        match = DEPOSIT_COUNT_PATTERN.match(value)
+        match = cast(re.Match[str], DEPOSIT_COUNT_PATTERN.match(value))  # the field's regex has matched it
         number, at_least = int(match.group(1)), bool(match.group(2))
         return queryset.filter(deposit_count__gte=number) if at_least else queryset.filter(deposit_count=number)
 

@@ -101,7 +101,8 @@ def _check_agents(values: dict[str, Any]) -> None:
 def _check_introducer(customer: Customer | None, introducer: Customer | None) -> None:
     if introducer is None or customer is None or customer.pk is None:
         return
-    node, seen = introducer, set()
+    node: Customer | None = introducer
+    seen: set[int] = set()
     while node is not None and node.pk not in seen:
         if node.pk == customer.pk:
             raise DomainError(

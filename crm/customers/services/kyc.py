@@ -214,7 +214,7 @@ def validate_document_file(upload: UploadedFile) -> None:
             code="invalid_file_type",
             fields={"file": [_("Allowed: %(allowed)s.") % {"allowed": allowed}]},
         )
-    if upload.size > MAX_DOCUMENT_SIZE:
+    if (upload.size or 0) > MAX_DOCUMENT_SIZE:
         raise DomainError(_("The file is too large."), code="file_too_large", fields={"file": [_("At most 10 MB.")]})
     head = upload.read(16)
     upload.seek(0)
@@ -234,16 +234,17 @@ def upload_document(customer: Customer, *, file: UploadedFile, document_type: st
             _("Unknown document type."), code="invalid_document_type", fields={"document_type": [_("Unknown type.")]}
         )
     validate_document_file(file)
+    name = file.name or ""
     customer = _lock(customer)
     document = Document(
         customer=customer,
         document_type=document_type,
-        original_name=PurePath(file.name).name[:255],
+        original_name=PurePath(name).name[:255],
         content_type=(getattr(file, "content_type", "") or "")[:100],
-        size=file.size,
+        size=file.size or 0,
         uploaded_by=actor if actor and actor.is_authenticated else None,
     )
-    document.file.save(file.name, file, save=False)
+    document.file.save(name, file, save=False)
     document.save()
     if customer.kyc_status in (Customer.KycStatus.NOT_STARTED, Customer.KycStatus.REJECTED):
         customer.kyc_status = Customer.KycStatus.PENDING

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import PurePath
-from typing import Any
+from typing import Any, cast
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -88,7 +88,7 @@ def _validate_picture(upload: UploadedFile) -> str:
             code="invalid_file_type",
             fields={"file": [_("Allowed: %(PICTURE_TYPES)s.") % {"PICTURE_TYPES": ", ".join(PICTURE_TYPES)}]},
         )
-    if upload.size > MAX_PICTURE_SIZE:
+    if (upload.size or 0) > MAX_PICTURE_SIZE:
         raise DomainError(_("The image is too large."), code="file_too_large", fields={"file": [_("At most 2 MB.")]})
     head = upload.read(16)
     upload.seek(0)
@@ -121,7 +121,7 @@ def delete_profile_picture(customer: Customer) -> Customer:
     """Remove the profile picture; removing none changes nothing."""
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if customer.profile_picture:
-        name, storage = customer.profile_picture.name, customer.profile_picture.storage
+        name, storage = cast(str, customer.profile_picture.name), customer.profile_picture.storage
         customer.profile_picture = ""
         customer.save(update_fields=["profile_picture", "updated_at"])
         transaction.on_commit(lambda: storage.delete(name))

@@ -19,7 +19,9 @@ STATUS_FIELDS = ("name", "color", "sort_order")
 def _clean(values: dict, *, exclude_pk: int | None = None) -> None:
     if "name" in values:
         values["name"] = (values["name"] or "").strip()
-        taken = SalesStatus.objects.filter(name__iexact=values["name"]).exclude(pk=exclude_pk)
+        taken = SalesStatus.objects.filter(name__iexact=values["name"])
+        if exclude_pk is not None:
+            taken = taken.exclude(pk=exclude_pk)
         if not values["name"] or taken.exists():
             message = _("Required.") if not values["name"] else _("A sales status with this name exists.")
             raise DomainError(message, code="invalid_name", fields={"name": [message]})

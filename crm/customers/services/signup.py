@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn, cast
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -125,13 +125,14 @@ def sign_up(
         last_name=values.get("last_name", "")[:150],
         language=supported_language(values["language"]) or settings.LANGUAGE_CODE,
     )
+    profile: dict[str, Any] = {name: value for name, value in values.items() if not _blank(value)}
+    profile.update({name: str(attribution[name])[:255] for name in ATTRIBUTION_FIELDS if name in attribution})
     customer = create_customer(
         actor=None,
         email=email,
         status=Customer.Status.INACTIVE,
         introducer=_introducer(attribution),
-        **{name: value for name, value in values.items() if not _blank(value)},
-        **{name: str(attribution[name])[:255] for name in ATTRIBUTION_FIELDS if name in attribution},
+        **profile,
     )
     customer.user = user
     customer.campaign = str(attribution.get("campaign", ""))[:100]
@@ -155,7 +156,7 @@ class LoginResult:
     device: Device | None
 
 
-def _refuse(email: str, user: User | None, reason: str, request_meta: dict[str, Any], error: DomainError):
+def _refuse(email: str, user: User | None, reason: str, request_meta: dict[str, Any], error: DomainError) -> NoReturn:
     security.record_login(
         email=email,
         user=user,
@@ -201,7 +202,9 @@ def log_in(
         )
     customer = portal_customer_of(user)
     if customer is None:
-        error = PermissionDenied(_("This account cannot log into the portal."), code="account_not_allowed")
+        error: DomainError = PermissionDenied(
+            _("This account cannot log into the portal."), code="account_not_allowed"
+        )
         _refuse(email, user, LoginRecord.Reason.NOT_ALLOWED, meta, error)
     if security.has_two_factor(user):
         if not otp_code:
@@ -229,7 +232,7 @@ def start_session(
     customer: Customer, *, meta: dict[str, Any], device: dict[str, str] | None, reason: str
 ) -> LoginResult:
     """Register the device, issue tokens and write the successful login record."""
-    user = customer.user
+    user = cast(User, customer.user)  # a portal client has a login
     registered = None
     if device is not None:
         registered = security.register_device(

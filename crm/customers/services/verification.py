@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import phonenumbers
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -44,7 +46,7 @@ def send_email_confirmation(customer: Customer) -> None:
     if customer.confirmed_at is not None:
         raise Conflict(_("The email is already confirmed."), code="already_confirmed")
     _token, raw = security.issue_one_time_token(
-        customer.user,
+        cast(User, customer.user),
         purpose=Purpose.EMAIL_CONFIRMATION,
         sent_to=customer.email,
         minutes=settings.EMAIL_CONFIRMATION_TOKEN_MINUTES,
@@ -88,7 +90,7 @@ def send_phone_code(customer: Customer) -> None:
         raise Conflict(_("The phone number is already confirmed."), code="already_confirmed")
     phone = str(customer.phone)
     _token, code = security.issue_one_time_token(
-        customer.user,
+        cast(User, customer.user),
         purpose=Purpose.PHONE_CONFIRMATION,
         sent_to=phone,
         minutes=settings.PHONE_CODE_MINUTES,
@@ -100,7 +102,9 @@ def send_phone_code(customer: Customer) -> None:
 
 def confirm_phone(customer: Customer, code: str) -> Customer:
     """Check the code sent to the client's current phone; a wrong code counts against it (five and it is gone)."""
-    security.consume_code(customer.user, code, purpose=Purpose.PHONE_CONFIRMATION, sent_to=str(customer.phone))
+    security.consume_code(
+        cast(User, customer.user), code, purpose=Purpose.PHONE_CONFIRMATION, sent_to=str(customer.phone)
+    )
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         if customer.phone_confirmed_at is None:
@@ -133,12 +137,15 @@ def request_password_reset(contact: str) -> None:
     Answers the same whether or not the contact is known, so the endpoint does not reveal who is a client.
     """
     customer = _customer_by_contact(contact)
-    if customer is None or not customer.user.is_active or customer.user.is_staff:
+    if customer is None:
+        return
+    user = cast(User, customer.user)  # found by a contact of a client with a login
+    if not user.is_active or user.is_staff:
         return
     by_email = "@" in contact
     sent_to = customer.email if by_email else str(customer.phone)
     _token, raw = security.issue_one_time_token(
-        customer.user, purpose=Purpose.PASSWORD_RESET, sent_to=sent_to, minutes=settings.PASSWORD_RESET_TOKEN_MINUTES
+        user, purpose=Purpose.PASSWORD_RESET, sent_to=sent_to, minutes=settings.PASSWORD_RESET_TOKEN_MINUTES
     )
     with translation.override(language_or_default(customer.language)):
         if by_email:

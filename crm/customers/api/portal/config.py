@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from crm.core import captcha
 from crm.customers.api.portal import serializers as s
 from crm.customers.api.portal.common import example
-from crm.customers.models import ClientType, Country, VerificationLevel, VerificationLimit
+from crm.customers.models import ClientType, Country, VerificationLevel, VerificationLimit, country_value
 
 
 @extend_schema(tags=["portal: configuration"])
@@ -34,7 +34,7 @@ class PortalConfigViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["get"])
     def countries(self, request: Request) -> Response:
-        rows = sorted(Country.objects.filter(is_enabled=True), key=lambda country: country.code.name)
+        rows = sorted(Country.objects.filter(is_enabled=True), key=lambda country: country_value(country.code).name)
         return Response(s.CountrySerializer(rows, many=True).data)
 
     @extend_schema(

@@ -125,9 +125,9 @@ class Command(BaseCommand):
         ]
         User.groups.through.objects.bulk_create(memberships, ignore_conflicts=True)
         staff: dict[str, list[User]] = {role.value: [] for role in Role}
-        for email, role in wanted:
-            if role is not None:
-                staff[role.value].append(users[email])
+        for email, member_role in wanted:
+            if member_role is not None:
+                staff[member_role.value].append(users[email])
         admin = users[demo.DEMO_ADMIN_EMAIL]
         admin_password_ok = demo.DEMO_ADMIN_EMAIL not in existing or admin.check_password(password)
         return staff, admin_password_ok
@@ -335,7 +335,8 @@ class Command(BaseCommand):
             if customer.kyc_status == Customer.KycStatus.NOT_STARTED:
                 continue
             kinds = [rng.choice([Document.Type.PASSPORT, Document.Type.ID_CARD])]  # what Level 1 takes
-            if rng.random() < 0.5 or customer.verification_level.rank >= 2:
+            current = customer.verification_level
+            if rng.random() < 0.5 or (current is not None and current.rank >= 2):
                 kinds.append(Document.Type.PROOF_OF_ADDRESS)
             if rng.random() < 0.3:
                 kinds.append(Document.Type.SELFIE)
