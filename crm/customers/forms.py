@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db import transaction
@@ -53,7 +53,7 @@ class ServiceSavedForm(forms.ModelForm):
         return
 
     def _post_clean(self) -> None:
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # BaseModelForm._post_clean is not in django-stubs
         if self.errors:
             return
         try:
@@ -68,7 +68,7 @@ class ServiceSavedForm(forms.ModelForm):
     def save(self, commit: bool = True) -> Any:
         if self.saved is None:
             raise ValueError("The form is not valid.")
-        self.save_m2m = self._save_m2m
+        self.save_m2m = self._save_m2m  # type: ignore[method-assign]  # Django's own pattern: relations saved later
         return self.saved
 
     def _save_m2m(self) -> None:
@@ -86,7 +86,7 @@ class CustomerForm(ServiceSavedForm):
 
     def _get_validation_exclusions(self) -> set[str]:
         # Keeps the model's email constraint for the service, whose error names the field.
-        return {*super()._get_validation_exclusions(), "email"}
+        return {*super()._get_validation_exclusions(), "email"}  # type: ignore[misc]  # private to Django, absent from the stubs
 
     def _service_values(self, names: list[str]) -> dict[str, Any]:
         values = {}
@@ -128,11 +128,11 @@ class AssignAgentsForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["conversion_agent"].queryset = staff_agents()
-        self.fields["retention_agent"].queryset = staff_agents()
+        self.fields["conversion_agent"].queryset = staff_agents()  # type: ignore[attr-defined]  # a ModelChoiceField
+        self.fields["retention_agent"].queryset = staff_agents()  # type: ignore[attr-defined]  # a ModelChoiceField
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         if not data.get("conversion_agent") and not data.get("retention_agent"):
             raise forms.ValidationError(_("Choose a conversion or a retention agent."))
         return data

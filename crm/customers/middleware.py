@@ -27,7 +27,7 @@ class ClientActivityMiddleware:
         if request.path.startswith(PORTAL_PREFIX) and response.status_code < 400:
             user = getattr(request, "user", None)
             auth = getattr(request, "auth", None)
-            impersonated = hasattr(auth, "get") and auth.get(IMPERSONATOR_CLAIM) is not None
+            impersonated = auth is not None and hasattr(auth, "get") and auth.get(IMPERSONATOR_CLAIM) is not None
             if user is not None and user.is_authenticated and not user.is_staff and not impersonated:
                 record_client_activity(user.pk)
         return response

@@ -38,7 +38,7 @@ class OnboardingStepConfigureSerializer(serializers.Serializer):
 class FieldConfigurationInputSerializer(serializers.Serializer):
     field = serializers.ChoiceField(choices=PORTAL_FIELDS)
     step = serializers.ChoiceField(choices=FORM_STEPS, allow_null=True)
-    required = serializers.BooleanField()
+    required = serializers.BooleanField()  # type: ignore[assignment]  # a field named "required" shadows Field.required
     editable = serializers.BooleanField()
 
 

@@ -16,6 +16,7 @@ from crm.core.roles import fields_refused
 from crm.customers import privacy, services
 from crm.customers.models import (
     Call,
+    ClientGroup,
     ClientRole,
     ClientType,
     Comment,
@@ -84,8 +85,12 @@ class CustomerSerializer(serializers.ModelSerializer):
     conversion_agent = StaffRefSerializer(read_only=True, allow_null=True)
     retention_agent = StaffRefSerializer(read_only=True, allow_null=True)
     introducer = CustomerRefSerializer(read_only=True, allow_null=True)
-    roles = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
-    groups = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    roles: serializers.SlugRelatedField[ClientRole] = serializers.SlugRelatedField(
+        slug_field="name", many=True, read_only=True
+    )
+    groups: serializers.SlugRelatedField[ClientGroup] = serializers.SlugRelatedField(
+        slug_field="name", many=True, read_only=True
+    )
     has_ftd = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -231,7 +236,7 @@ class ActivitySerializer(serializers.ModelSerializer):
 
     actor = StaffRefSerializer(read_only=True, allow_null=True)
     changes = serializers.SerializerMethodField()
-    data = serializers.SerializerMethodField()
+    data = serializers.SerializerMethodField()  # type: ignore[assignment]  # a field named "data" shadows Serializer.data
 
     class Meta:
         model = Activity
@@ -295,7 +300,7 @@ class CustomerWriteSerializer(serializers.Serializer):
         source="client_type", queryset=ClientType.objects.all(), required=False, allow_null=True
     )
     risk_status = serializers.ChoiceField(choices=Customer.RiskStatus.choices, required=False)
-    source = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    source = serializers.CharField(max_length=100, required=False, allow_blank=True)  # type: ignore[assignment]  # a field named "source" shadows Field.source
     utm_source = serializers.CharField(max_length=255, required=False, allow_blank=True)
     utm_medium = serializers.CharField(max_length=255, required=False, allow_blank=True)
     utm_campaign = serializers.CharField(max_length=255, required=False, allow_blank=True)
@@ -327,7 +332,7 @@ class CustomerWriteSerializer(serializers.Serializer):
         super().__init__(*args, **kwargs)
         # An introducer must be a client the caller can see.
         user = _user(self)
-        self.fields["introducer_id"].queryset = Customer.objects.visible_to(user)
+        self.fields["introducer_id"].queryset = Customer.objects.visible_to(user)  # type: ignore[attr-defined]  # a PrimaryKeyRelatedField
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         full_name = attrs.pop("full_name", None)

@@ -190,7 +190,7 @@ class PortalOnboardingViewSet(viewsets.GenericViewSet):
             configs = services.form_configuration(step)
             return Response(s.FieldConfigurationSerializer(configs, many=True).data)
         if not IsPortalCustomer().has_permission(request, self):
-            self.permission_denied(request, message=IsPortalCustomer.message)
+            self.permission_denied(request, message=str(IsPortalCustomer.message))
         serializer = s.ProfileFieldsSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         customer = services.submit_form(portal_customer(request), step, dict(serializer.validated_data))

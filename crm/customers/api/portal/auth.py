@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -31,7 +33,7 @@ from crm.customers.api.portal.common import (
 )
 from crm.customers.models import Customer
 from crm.users import security
-from crm.users.models import Device
+from crm.users.models import Device, User
 from crm.users.requests import staff_user
 
 THROTTLED = [ScopedRateThrottle]
@@ -54,7 +56,7 @@ def _session(result: services.LoginResult, request: Request, *, status_code: int
 
 # Routes that need no login ignore any credentials sent with them: a stale access token left in a portal's
 # HTTP client must not stop a log-in or a password reset.
-ANONYMOUS = {"authentication_classes": [], "permission_classes": [AllowAny]}
+ANONYMOUS: dict[str, Any] = {"authentication_classes": [], "permission_classes": [AllowAny]}
 
 
 class InvalidRefreshToken(DomainError):
@@ -175,11 +177,11 @@ class PortalAuthViewSet(viewsets.GenericViewSet):
                 old, tokens = security.rotate_refresh_token(data["refresh"])
                 user_id, device_id = old.get("user_id"), old.get(security.DEVICE_CLAIM)
                 customer = Customer.objects.filter(user_id=user_id).select_related("user").first()
-                if customer is None or services.portal_customer_of(customer.user) is None:
+                if customer is None or services.portal_customer_of(cast(User, customer.user)) is None:
                     raise InvalidRefreshToken(_("This account cannot use the portal."), code="account_not_allowed")
                 if device_id:
                     Device.objects.filter(pk=device_id, user_id=user_id).update(
-                        refresh_jti=RefreshToken(tokens["refresh"])["jti"]
+                        refresh_jti=RefreshToken(tokens["refresh"])["jti"]  # type: ignore[arg-type]  # simplejwt takes the encoded token; its hints say Token
                     )
         except TokenError as exc:
             raise InvalidRefreshToken(_("The refresh token is not valid.")) from exc
@@ -235,7 +237,11 @@ class PortalAuthViewSet(viewsets.GenericViewSet):
             services.send_email_confirmation(portal_customer(request))
             return Response({"success": True})
         customer = Customer.objects.filter(email__iexact=data.get("email", ""), user__isnull=False).first()
-        if customer is not None and customer.confirmed_at is None and services.portal_customer_of(customer.user):
+        if (
+            customer is not None
+            and customer.confirmed_at is None
+            and services.portal_customer_of(cast(User, customer.user))
+        ):
             services.send_email_confirmation(customer)
         return Response({"success": True})
 

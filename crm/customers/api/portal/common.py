@@ -25,7 +25,7 @@ def request_meta(request: Request) -> dict[str, Any]:
 
 def token_claim(request: Request, name: str) -> Any:
     auth = getattr(request, "auth", None)
-    return auth.get(name) if hasattr(auth, "get") and not isinstance(auth, str) else None
+    return auth.get(name) if auth is not None and hasattr(auth, "get") and not isinstance(auth, str) else None
 
 
 class NotImpersonated(BasePermission):

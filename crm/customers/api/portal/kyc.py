@@ -52,7 +52,7 @@ class PortalKycViewSet(viewsets.GenericViewSet):
     def status(self, request: Request) -> Response:
         customer = portal_customer(request)
         provider = kyc_providers.current_provider_name()
-        level = customer.verification_level.name if customer.verification_level_id else None
+        level = customer.verification_level.name if customer.verification_level is not None else None
         return Response(
             {
                 "status": customer.kyc_status,

@@ -121,11 +121,13 @@ class PortalTwoFactorViewSet(viewsets.GenericViewSet):
         responses={200: s.TwoFactorSetupSerializer, 409: ERRORS[400], **ERRORS},
         examples=[example("Secret", {"secret": "JBSWY3DPEHPK3PXP", "config_url": "otpauth://totp/…"})],
     )
-    @action(detail=False, methods=["post"])
-    def setup(self, request: Request) -> Response:
-        if security.has_two_factor(request.user):
+    @action(detail=False, methods=["post"], url_path="setup", url_name="setup")
+    def start_setup(self, request: Request) -> Response:
+        # Not named `setup`: that would shadow View.setup.
+        user = staff_user(request)
+        if security.has_two_factor(user):
             raise Conflict(_("Two-factor is already on."), code="two_factor_enabled")
-        device = user_services.start_totp_setup(request.user)
+        device = user_services.start_totp_setup(user)
         return Response({"secret": b32encode(device.bin_key).decode(), "config_url": device.config_url})
 
     @extend_schema(
@@ -174,7 +176,8 @@ class PortalTwoFactorViewSet(viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _require_code(self, request: Request, code: str) -> None:
-        if not security.has_two_factor(request.user):
+        user = staff_user(request)
+        if not security.has_two_factor(user):
             raise DomainError(_("Two-factor is off."), code="two_factor_disabled")
-        if not security.verify_second_factor(request.user, code):
+        if not security.verify_second_factor(user, code):
             raise DomainError(_("The code is not valid."), code="invalid_otp", fields={"code": [_("Wrong code.")]})

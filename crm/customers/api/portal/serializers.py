@@ -54,7 +54,7 @@ class SignUpInputSerializer(ProfileFieldsSerializer):
     wtreferrer = serializers.CharField(max_length=64, required=False, allow_blank=True, help_text="Referral key.")
     affiliate_id = serializers.IntegerField(required=False, min_value=1, help_text="Client id of the affiliate.")
     campaign = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    source = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    source = serializers.CharField(max_length=100, required=False, allow_blank=True)  # type: ignore[assignment]  # a field named "source" shadows Field.source
     utm_source = serializers.CharField(max_length=255, required=False, allow_blank=True)
     utm_medium = serializers.CharField(max_length=255, required=False, allow_blank=True)
     utm_campaign = serializers.CharField(max_length=255, required=False, allow_blank=True)
