@@ -148,8 +148,8 @@ class BulkFormActionMixin(_ModelAdmin):
     The page names the rows `bulk_noun`/`bulk_noun_plural`, or the model's verbose names when unset.
     """
 
-    bulk_noun: str | None = None
-    bulk_noun_plural: str | None = None
+    bulk_noun: StrOrPromise | None = None
+    bulk_noun_plural: StrOrPromise | None = None
     bulk_done_message: StrOrPromise = _("%(count)d row(s) changed.")
 
     def run_bulk_action(

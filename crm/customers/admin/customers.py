@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.contrib.contenttypes.admin import GenericInlineModelAdminChecks
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import BooleanField, QuerySet, Value
+from django.db.models import BooleanField, Field, QuerySet, Value
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 from unfold.admin import GenericTabularInline, ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import (
     AutocompleteSelectFilter,
@@ -55,7 +56,7 @@ from crm.customers.forms import (
     OptionalReasonDialogForm,
     SetSalesStatusForm,
 )
-from crm.customers.models import Call, Comment, Customer, Document, country_value
+from crm.customers.models import Call, Comment, Customer, CustomerQuerySet, Document, country_value
 from crm.customers.privacy import can_view_personal_data, mask_email, mask_phone
 from crm.users.requests import staff_user
 
@@ -244,9 +245,9 @@ class HistoryInline(ReadOnlyAdminMixin, GenericTabularInline):
         )
 
     @staticmethod
-    def _label(name: str) -> str:
+    def _label(name: str) -> StrOrPromise:
         try:
-            return capfirst(Customer._meta.get_field(name).verbose_name)
+            return capfirst(cast(Field, Customer._meta.get_field(name)).verbose_name)  # history names concrete fields
         except FieldDoesNotExist:
             return name
 
@@ -255,7 +256,7 @@ class HistoryInline(ReadOnlyAdminMixin, GenericTabularInline):
         if value in (None, "", []):
             return "-"
         try:
-            field = Customer._meta.get_field(name)
+            field = cast(Field, Customer._meta.get_field(name))  # history names concrete fields
         except FieldDoesNotExist:
             return str(value)
         if field.is_relation:
@@ -379,7 +380,7 @@ class CustomerAdmin(
         )
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
-        return queryset.search(search_term), False
+        return cast(CustomerQuerySet, queryset).search(search_term), False
 
     # Columns --------------------------------------------------------------------------
 
@@ -454,7 +455,7 @@ class CustomerAdmin(
     def get_inline_instances(self, request: HttpRequest, obj: Customer | None = None) -> list:
         instances = super().get_inline_instances(request, obj)
         for inline in instances:
-            inline.request = request  # instances are per request: links are signed for this user
+            inline.request = request  # type: ignore[attr-defined]  # instances are per request: links are signed for this user
         return instances
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs: Any):
@@ -475,11 +476,13 @@ class CustomerAdmin(
                 continue
             data = row.cleaned_data
             if formset.model is Comment and data.get("body"):
-                formset.new_objects.append(services.add_comment(form.instance, body=data["body"], actor=request.user))
+                formset.new_objects.append(
+                    services.add_comment(form.instance, body=data["body"], actor=staff_user(request))
+                )
             elif formset.model is Call and data.get("outcome"):
                 formset.new_objects.append(
                     services.log_call(
-                        form.instance, outcome=data["outcome"], note=data.get("note", ""), actor=request.user
+                        form.instance, outcome=data["outcome"], note=data.get("note", ""), actor=staff_user(request)
                     )
                 )
 
@@ -515,7 +518,9 @@ class CustomerAdmin(
             queryset,
             form_class=AssignAgentsForm,
             title=_("Assign an agent to the selected clients"),
-            apply=lambda form: services.assign_agents(queryset, actor=staff_user(request), **form.agent_values()),
+            apply=lambda form: services.assign_agents(
+                queryset, actor=staff_user(request), **cast(AssignAgentsForm, form).agent_values()
+            ),
         )
 
     @admin.action(description=_("Change status"), permissions=["change_status"])
@@ -562,7 +567,10 @@ class CustomerAdmin(
             request,
             object_id,
             lambda c: services.log_call(
-                c, outcome=form.cleaned_data["outcome"], note=form.cleaned_data.get("note", ""), actor=request.user
+                c,
+                outcome=form.cleaned_data["outcome"],
+                note=form.cleaned_data.get("note", ""),
+                actor=staff_user(request),
             ),
             _("Call logged."),
         )
@@ -579,7 +587,7 @@ class CustomerAdmin(
             request,
             object_id,
             lambda c: services.email_customer(
-                c, subject=form.cleaned_data["subject"], body=form.cleaned_data["body"], actor=request.user
+                c, subject=form.cleaned_data["subject"], body=form.cleaned_data["body"], actor=staff_user(request)
             ),
             _("Email sent."),
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.db.models import Case, IntegerField, QuerySet, Value, When
@@ -18,9 +18,10 @@ from crm.core.admin import back_to
 from crm.core.exceptions import DomainError
 from crm.customers import privacy, services
 from crm.customers.admin.filters import DayRangeFilter
-from crm.customers.admin.helpers import DOCUMENT_LABELS, download_link, signed_link_url
+from crm.customers.admin.helpers import DOCUMENT_LABELS, ModelAdminBase, download_link, signed_link_url
 from crm.customers.forms import ConfirmDialogForm, ReasonDialogForm, ServiceSavedForm
 from crm.customers.models import Comment, Customer, Document
+from crm.users.models import User
 from crm.users.requests import staff_user
 
 IMAGE_SUFFIXES = {"jpg", "jpeg", "png", "webp"}
@@ -44,10 +45,11 @@ class CommentAddForm(ServiceSavedForm):
         fields = ("customer", "body")
 
     def run_service(self) -> Comment:
-        return services.add_comment(self.cleaned_data["customer"], body=self.cleaned_data["body"], actor=self.actor)
+        actor = cast(User, self.actor)  # set per request by the admin
+        return services.add_comment(self.cleaned_data["customer"], body=self.cleaned_data["body"], actor=actor)
 
 
-class _ScopedToCustomers:
+class _ScopedToCustomers(ModelAdminBase):
     """Rows of clients the user may see; the client picker offers only those clients."""
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
@@ -74,6 +76,7 @@ class _ScopedToCustomers:
 
 @admin.register(Document)
 class DocumentAdmin(_ScopedToCustomers, ModelAdmin):
+    viewer_request: HttpRequest  # set on the per-request copy made by `_for`
     form = DocumentUploadForm
     list_display = ("__str__", "customer", "document_type", "status_label", "created_at", "reviewed_by", "download")
     list_select_related = ("customer", "reviewed_by")

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from crm.core.files import signed_file_url
 from crm.customers.privacy import mask_email, mask_phone
+
+if TYPE_CHECKING:
+    # The mixins of these pages are seen by the type checker as the ModelAdmin they are mixed into.
+    ModelAdminBase = admin.ModelAdmin[Any]
+else:
+    ModelAdminBase = object
 
 logger = logging.getLogger(__name__)
 

@@ -16,6 +16,7 @@ from unfold.decorators import action
 from crm.core.admin import ReadOnlyAdminMixin, back_to
 from crm.core.exceptions import DomainError
 from crm.customers import services
+from crm.customers.admin.helpers import ModelAdminBase
 from crm.customers.forms import ConfirmDialogForm
 from crm.customers.models import CustomerFieldConfiguration, KycWebhook, OnboardingStepConfiguration
 from crm.users.requests import staff_user
@@ -87,7 +88,7 @@ class KycWebhookAdmin(ReadOnlyAdminMixin, ModelAdmin):
         self.message_user(request, _("%(count)d webhook(s) processed.") % {"count": len(pks)}, messages.SUCCESS)
 
 
-class ImpersonationMixin:
+class ImpersonationMixin(ModelAdminBase):
     """'Log in as client' on the client page: a short-lived portal token, logged and shown to the client."""
 
     def has_impersonate_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
