@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from crm.core import context, crypto
+from crm.core.actors import user_or_none
 from crm.core.exceptions import NotFound
 from crm.core.models import Activity, Setting, parse_setting_value
 from crm.core.typing import PermissionHolder
@@ -92,7 +93,7 @@ def record_activity(
 ) -> Activity:
     """Write one activity row; the caller's IP and channel come from the request or task context."""
     ctx = context.current()
-    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    user = user_or_none(actor)
     return Activity.objects.create(
         actor_id=user.pk if user else None,
         actor_repr=str(user) if user else ctx.channel,

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 
 from crm.affiliates.api.authentication import AffiliateKeyCredentials
 from crm.affiliates.models import Affiliate
+from crm.core.actors import user_or_none
 
 
 def _resolve(request: Request) -> Affiliate | None:
@@ -43,5 +44,4 @@ class IsAffiliate(BasePermission):
 
 def actor_of(request: Request):
     """The user to write in the activity log: the affiliate's login, or nobody for a key without one."""
-    user = request.user
-    return user if user and user.is_authenticated else None
+    return user_or_none(request.user)

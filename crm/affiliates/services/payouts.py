@@ -24,6 +24,7 @@ from crm.affiliates.exceptions import (
     PayoutPending,
 )
 from crm.affiliates.models import Affiliate, CommissionLedger, PayoutRequest, PayoutWallet
+from crm.core.actors import user_or_none
 from crm.core.events import emit
 from crm.core.money import format_money
 from crm.core.services import get_setting, record_activity
@@ -141,7 +142,7 @@ def approve_payout_request(request: PayoutRequest, *, actor) -> PayoutRequest:
         amount=request.amount,
         method="commission",
         comment=f"Commission payout #{request.pk}",
-        approved_by=actor if getattr(actor, "is_authenticated", False) else None,
+        approved_by=user_or_none(actor),
         approved_at=now,
         completed_at=now,
     )
@@ -153,11 +154,11 @@ def approve_payout_request(request: PayoutRequest, *, actor) -> PayoutRequest:
         ],
         kind=Transaction.Type.COMMISSION_PAYOUT,
         description=f"Commission payout #{request.pk}",
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=user_or_none(actor),
         transaction_obj=txn,
     )
     request.status, request.approved_at, request.transaction = Status.APPROVED, now, txn
-    request.admin = actor if getattr(actor, "is_authenticated", False) else None
+    request.admin = user_or_none(actor)
     request.save(update_fields=["status", "approved_at", "transaction", "admin", "updated_at"])
     CommissionLedger.objects.filter(payout_request=request).update(
         status=CommissionLedger.Status.PAIDOUT, payout_at=now, updated_at=now
@@ -177,7 +178,7 @@ def reject_payout_request(request: PayoutRequest, *, reason: str | None, actor) 
         raise InvalidStatus(_("Only a pending payout request can be rejected."))
     now = timezone.now()
     request.status, request.rejected_at, request.reject_reason = Status.REJECTED, now, (reason or "").strip()[:255]
-    request.admin = actor if getattr(actor, "is_authenticated", False) else None
+    request.admin = user_or_none(actor)
     request.save(update_fields=["status", "rejected_at", "reject_reason", "admin", "updated_at"])
     CommissionLedger.objects.filter(payout_request=request).update(payout_request=None, updated_at=now)
     record_activity(actor=actor, action="affiliate.payout_rejected", target=request, data={"reason": reason})

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from crm.affiliates.exceptions import InvalidReferralKey, InvalidStatus, InvalidTree, ReferralKeyTaken
 from crm.affiliates.models import Affiliate, AffiliateApiKey, AffiliateTreePath, CommissionModel
 from crm.affiliates.models.program import REFERRAL_KEY
+from crm.core.actors import user_or_none
 from crm.core.events import emit
 from crm.core.services import changed_fields, record_activity, snapshot
 from crm.customers.models import ClientRole, Customer
@@ -76,7 +77,7 @@ def enroll_affiliate(
         **values,
     )
     if status == Affiliate.Status.ACTIVE:
-        affiliate.approved_at, affiliate.approved_by = timezone.now(), _user(actor)
+        affiliate.approved_at, affiliate.approved_by = timezone.now(), user_or_none(actor)
     affiliate.full_clean(exclude=["customer", "parent", "commission_model", "currency"])
     affiliate.save()
     _add_paths(affiliate)
@@ -89,10 +90,6 @@ def enroll_affiliate(
     )
     emit("affiliate.enrolled", affiliate_id=affiliate.pk, customer_id=customer.pk, status=affiliate.status)
     return affiliate
-
-
-def _user(actor):
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
 def _add_paths(affiliate: Affiliate) -> None:
@@ -181,7 +178,7 @@ def _set_status(affiliate: Affiliate, status: str, *, reason: str, actor) -> Aff
     affiliate.status, affiliate.status_reason = status, reason
     fields = ["status", "status_reason", "updated_at"]
     if status == Affiliate.Status.ACTIVE and affiliate.approved_at is None:
-        affiliate.approved_at, affiliate.approved_by = timezone.now(), _user(actor)
+        affiliate.approved_at, affiliate.approved_by = timezone.now(), user_or_none(actor)
         fields += ["approved_at", "approved_by"]
     affiliate.save(update_fields=fields)
     record_activity(

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.core.actors import user_or_none
 from crm.core.events import emit
 from crm.core.exceptions import DomainError
 from crm.core.services import changed_fields, record_activity, snapshot
@@ -151,7 +152,7 @@ def approve_kyc(customer: Customer, *, actor: User | None, level: VerificationLe
     before = snapshot(customer, ["kyc_status", "verification_level"])
     customer.kyc_status = Customer.KycStatus.APPROVED
     customer.verification_level = new_level
-    customer.kyc_reviewed_by = actor if actor and actor.is_authenticated else None
+    customer.kyc_reviewed_by = user_or_none(actor)
     customer.kyc_reviewed_at = timezone.now()
     customer.save(
         update_fields=["kyc_status", "verification_level", "kyc_reviewed_by", "kyc_reviewed_at", "updated_at"]
@@ -170,7 +171,7 @@ def revoke_kyc(customer: Customer, *, actor: User | None, reason: str = "") -> C
     before = snapshot(customer, ["kyc_status", "verification_level"])
     customer.kyc_status = Customer.KycStatus.REVOKED
     customer.verification_level = VerificationLevel.objects.filter(is_default=True).first()
-    customer.kyc_reviewed_by = actor if actor and actor.is_authenticated else None
+    customer.kyc_reviewed_by = user_or_none(actor)
     customer.kyc_reviewed_at = timezone.now()
     customer.save(
         update_fields=["kyc_status", "verification_level", "kyc_reviewed_by", "kyc_reviewed_at", "updated_at"]
@@ -242,7 +243,7 @@ def upload_document(customer: Customer, *, file: UploadedFile, document_type: st
         original_name=PurePath(name).name[:255],
         content_type=(getattr(file, "content_type", "") or "")[:100],
         size=file.size or 0,
-        uploaded_by=actor if actor and actor.is_authenticated else None,
+        uploaded_by=user_or_none(actor),
     )
     document.file.save(name, file, save=False)
     document.save()
@@ -266,7 +267,7 @@ def review_document(document: Document, *, approve: bool, actor: User | None, re
         )
     document.status = Document.Status.APPROVED if approve else Document.Status.REJECTED
     document.rejection_reason = "" if approve else reason.strip()[:255]
-    document.reviewed_by = actor if actor and actor.is_authenticated else None
+    document.reviewed_by = user_or_none(actor)
     document.reviewed_at = timezone.now()
     document.save(update_fields=["status", "rejection_reason", "reviewed_by", "reviewed_at", "updated_at"])
     action = "document.approved" if approve else "document.rejected"
@@ -290,7 +291,7 @@ def reject_kyc(customer: Customer, *, actor: User | None, reason: str = "") -> C
         return customer
     old = customer.kyc_status
     customer.kyc_status = Customer.KycStatus.REJECTED
-    customer.kyc_reviewed_by = actor if actor and actor.is_authenticated else None
+    customer.kyc_reviewed_by = user_or_none(actor)
     customer.kyc_reviewed_at = timezone.now()
     customer.save(update_fields=["kyc_status", "kyc_reviewed_by", "kyc_reviewed_at", "updated_at"])
     record_activity(

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from crm.core.actors import user_or_none
 from crm.core.events import emit
 from crm.core.services import record_activity
 from crm.trading import formulas, selectors
@@ -145,7 +146,7 @@ def place_order(
         take_profit=take_profit,
         expires_at=expires_at,
         time_in_force=time_in_force,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=user_or_none(actor),
     )
     if order_type == Order.Type.MARKET:
         order.price = None

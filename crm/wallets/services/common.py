@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.core.actors import user_or_none
 from crm.core.events import emit
 from crm.wallets.exceptions import FourEyesRequired, IdempotencyConflict
 from crm.wallets.models import Transaction
@@ -23,10 +24,6 @@ if TYPE_CHECKING:
 
 def lock_transaction(txn: Transaction) -> Transaction:
     return Transaction.objects.select_for_update(of=("self",)).select_related("wallet", "currency").get(pk=txn.pk)
-
-
-def user_or_none(actor: Actor) -> User | None:
-    return cast("User", actor) if getattr(actor, "is_authenticated", False) else None
 
 
 def replayed(customer_id: int | None, request_key: str, *, kind: str, amount: Decimal) -> Transaction | None:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from crm.core.actors import user_or_none
 from crm.core.money import to_decimal
 from crm.core.services import record_activity
 from crm.customers.models import Customer
@@ -31,7 +32,6 @@ from crm.wallets.services.common import (
     lock_transaction,
     replayed,
     stamp,
-    user_or_none,
 )
 from crm.wallets.services.gates import DEPOSIT, check_client_operation, lock_customer
 from crm.wallets.services.ledger import lock_wallets, post_entry, system_account
@@ -95,13 +95,14 @@ def confirm_deposit(
         return txn
     if txn.status != PENDING or txn.type != Transaction.Type.DEPOSIT:
         raise InvalidTransition(txn, to=COMPLETED)
-    if actor is not None and user_or_none(actor) and actor.pk == txn.created_by_id:
+    user = user_or_none(actor)
+    if user is not None and user.pk == txn.created_by_id:
         raise OperationNotAllowed(_("You entered this deposit; another member of Finance must confirm it."))
     if amount is not None and to_decimal(amount) != txn.amount:
         amount = check_precision(to_decimal(amount), txn.currency)
         txn.original_amount, txn.amount = txn.amount, amount
     txn.provider_reference = provider_reference or txn.provider_reference
-    if actor is not None and user_or_none(actor):
+    if user is not None:
         stamp(txn, "approved", actor)
     credit_deposit(txn, actor=actor)
     return txn

@@ -31,10 +31,10 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.core.actors import user_or_none
 from crm.core.money import format_money, to_decimal
 from crm.wallets.exceptions import IdempotencyConflict, InsufficientFunds, UnbalancedEntry
 from crm.wallets.models import BUCKET_COLUMNS, Bucket, Currency, JournalEntry, Posting, Transaction, Wallet
-from crm.wallets.services.common import user_or_none
 
 if TYPE_CHECKING:
     import datetime as dt

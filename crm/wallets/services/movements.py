@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from crm.core.actors import user_or_none
 from crm.core.money import to_decimal
 from crm.core.services import get_setting, record_activity
 from crm.wallets.exceptions import InvalidTransition, OperationNotAllowed
@@ -24,7 +25,6 @@ from crm.wallets.services.common import (
     lock_transaction,
     replayed,
     stamp,
-    user_or_none,
 )
 from crm.wallets.services.deposits import confirm_deposit, credit_deposit
 from crm.wallets.services.gates import needs_second_approval

@@ -10,12 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.core.actors import user_or_none
 from crm.core.money import to_decimal
 from crm.core.services import record_activity
 from crm.customers.models import Customer
 from crm.wallets.exceptions import OperationNotAllowed
 from crm.wallets.models import Transaction, Wallet
-from crm.wallets.services.common import emit_transaction, replayed, user_or_none
+from crm.wallets.services.common import emit_transaction, replayed
 from crm.wallets.services.gates import TRANSFER, check_client_operation, lock_customer
 from crm.wallets.services.ledger import lock_wallets, post_entry, system_account
 from crm.wallets.services.rates import check_precision, convert

@@ -29,6 +29,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from crm.core.actors import user_or_none
 from crm.core.money import format_money, to_decimal
 from crm.core.services import record_activity
 from crm.customers.models import Customer
@@ -40,7 +41,6 @@ from crm.wallets.services.common import (
     lock_transaction,
     replayed,
     stamp,
-    user_or_none,
 )
 from crm.wallets.services.gates import WITHDRAW, check_client_operation, lock_customer, needs_second_approval
 from crm.wallets.services.ledger import lock_wallets, post_entry, system_account
