@@ -170,6 +170,39 @@ def test_grey_label_logos_need_the_plan_to_allow_them(api_client):
     assert api_client.get(url).json() == {"rectangular_logo": None, "square_logo": None}
 
 
+def test_replacing_grey_label_logos_keeps_the_new_files_and_removes_the_old(
+    api_client, django_capture_on_commit_callbacks
+):
+    affiliate = portal_affiliate(
+        commission_model=CommissionModel.objects.create(name="Grey", grey_labeling_enabled=True)
+    )
+    log_in(api_client, affiliate)
+
+    def upload():
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api_client.post(
+                reverse("affiliate:grey-label-logos"),
+                {
+                    "rectangular_logo": SimpleUploadedFile("r.png", PNG, content_type="image/png"),
+                    "square_logo": SimpleUploadedFile("s.png", PNG, content_type="image/png"),
+                },
+                format="multipart",
+            )
+        affiliate.refresh_from_db()
+        return response, [affiliate.rectangular_logo.name, affiliate.square_logo.name]
+
+    first, first_names = upload()
+    first_kept = [affiliate.rectangular_logo.storage.exists(name) for name in first_names]
+    second, second_names = upload()
+    storage = affiliate.rectangular_logo.storage
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert first_kept == [True, True]
+    assert set(first_names).isdisjoint(second_names)
+    assert [storage.exists(name) for name in second_names] == [True, True]
+    assert [storage.exists(name) for name in first_names] == [False, False]
+
+
 def test_marketing_offered_to_all_or_to_the_affiliates_groups(api_client):
     affiliate = portal_affiliate()
     mine, other = TargetGroupFactory(), TargetGroupFactory()

@@ -300,11 +300,12 @@ def set_grey_label_logos(affiliate: Affiliate, *, rectangular: UploadedFile, squ
         raise InvalidStatus(_("Grey labelling is not enabled for this affiliate."), code="grey_labeling_disabled")
     _check_logo(rectangular, "rectangularLogo")
     _check_logo(square, "squareLogo")
-    old = [affiliate.rectangular_logo, affiliate.square_logo]
+    # Names taken before saving: a FieldFile's save() renames that same object to the new file.
+    old = [(f.storage, f.name) for f in (affiliate.rectangular_logo, affiliate.square_logo) if f]
     affiliate.rectangular_logo.save(rectangular.name or "", rectangular, save=False)
     affiliate.square_logo.save(square.name or "", square, save=False)
     affiliate.save(update_fields=["rectangular_logo", "square_logo", "updated_at"])
-    transaction.on_commit(lambda: _delete_files([(f.storage, f.name) for f in old if f]))
+    transaction.on_commit(lambda: _delete_files(old))
     record_activity(actor=actor, action="affiliate.logos_changed", target=affiliate)
     return affiliate
 
