@@ -43,7 +43,7 @@ def issue_autologin_token(customer: Customer) -> tuple[str, dt.datetime]:
         cast(User, customer.user),
         purpose=OneTimeToken.Purpose.AUTOLOGIN,
         sent_to="",
-        minutes=autologin_lifetime() / 60,  # type: ignore[arg-type]  # a float of minutes works; timedelta takes it
+        lifetime=dt.timedelta(seconds=autologin_lifetime()),
     )
     return raw, token.expires_at
 

@@ -49,9 +49,10 @@ def keyed_hash(secret: str) -> str:
 
 @transaction.atomic
 def issue_one_time_token(
-    user: User, *, purpose: str, sent_to: str, minutes: int, short_code: bool = False
+    user: User, *, purpose: str, sent_to: str, lifetime: dt.timedelta, short_code: bool = False
 ) -> tuple[OneTimeToken, str]:
-    """A new secret for `purpose` (earlier unused ones of the same purpose stop working); returns it raw, once."""
+    """A new secret for `purpose`, valid for `lifetime` (earlier unused ones of the same purpose stop working);
+    returns it raw, once."""
     now = timezone.now()
     OneTimeToken.objects.filter(user=user, purpose=purpose, used_at__isnull=True).update(used_at=now)
     raw = f"{secrets.randbelow(10**6):06d}" if short_code else secrets.token_urlsafe(32)
@@ -61,7 +62,7 @@ def issue_one_time_token(
         token_hash=keyed_hash(raw),
         sent_to=sent_to,
         created_at=now,
-        expires_at=now + dt.timedelta(minutes=minutes),
+        expires_at=now + lifetime,
     )
     return token, raw
 

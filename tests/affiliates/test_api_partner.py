@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import override_settings
 from django.urls import reverse
@@ -10,7 +12,7 @@ from rest_framework.test import APIClient
 from crm.affiliates import services_api
 from crm.affiliates.models import Attribution
 from crm.customers.models import Customer
-from crm.users.models import LoginRecord
+from crm.users.models import LoginRecord, OneTimeToken
 from tests.affiliates.api_factories import log_in, portal_affiliate, with_key
 from tests.affiliates.factories import AffiliateFactory
 from tests.customers.factories import ClientTypeFactory, CustomerFactory, PortalCustomerFactory
@@ -88,6 +90,16 @@ def test_autologin_token_works_once(api_client):
     assert first.status_code == 200
     assert first.json()["customer"]["email"] == "johndoe@example.com"
     assert second.status_code == 401
+
+
+def test_an_autologin_link_lives_the_configured_seconds(settings):
+    settings.AFFILIATE_AUTOLOGIN_SECONDS = 90
+    customer = PortalCustomerFactory()
+
+    _raw, expires_at = services_api.issue_autologin_token(customer)
+
+    token = OneTimeToken.objects.get(user=customer.user, purpose=OneTimeToken.Purpose.AUTOLOGIN)
+    assert expires_at - token.created_at == dt.timedelta(seconds=90)
 
 
 def test_expired_or_forged_autologin_token_is_refused(api_client):

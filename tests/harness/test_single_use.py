@@ -8,6 +8,7 @@ allows): exactly one request succeeds. A new kind of one-time token (`OneTimeTok
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Callable
@@ -71,7 +72,10 @@ def autologin(server: Server) -> Redemption:
 def email_confirmation(server: Server) -> Redemption:
     customer = PortalCustomerFactory(confirmed_at=None)
     _, raw = security.issue_one_time_token(
-        customer.user, purpose=OneTimeToken.Purpose.EMAIL_CONFIRMATION, sent_to=customer.email, minutes=60
+        customer.user,
+        purpose=OneTimeToken.Purpose.EMAIL_CONFIRMATION,
+        sent_to=customer.email,
+        lifetime=dt.timedelta(minutes=60),
     )
     return _json("POST", _portal("auth-verify-email"), {"token": raw})
 
@@ -82,7 +86,7 @@ def phone_confirmation(server: Server) -> Redemption:
         customer.user,
         purpose=OneTimeToken.Purpose.PHONE_CONFIRMATION,
         sent_to=str(customer.phone),
-        minutes=10,
+        lifetime=dt.timedelta(minutes=10),
         short_code=True,
     )
     access = security.issue_tokens(customer.user)["access"]
@@ -92,7 +96,10 @@ def phone_confirmation(server: Server) -> Redemption:
 def password_reset(server: Server) -> Redemption:
     customer = PortalCustomerFactory()
     _, raw = security.issue_one_time_token(
-        customer.user, purpose=OneTimeToken.Purpose.PASSWORD_RESET, sent_to=customer.email, minutes=60
+        customer.user,
+        purpose=OneTimeToken.Purpose.PASSWORD_RESET,
+        sent_to=customer.email,
+        lifetime=dt.timedelta(minutes=60),
     )
     body = {"reset_token": raw, "password": NEW_PASSWORD, "password_confirmation": NEW_PASSWORD}
     return _json("POST", _portal("auth-reset-password"), body)

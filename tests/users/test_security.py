@@ -16,7 +16,9 @@ Purpose = OneTimeToken.Purpose
 def test_only_a_keyed_hash_of_a_token_is_stored():
     user = UserFactory()
 
-    token, raw = security.issue_one_time_token(user, purpose=Purpose.PASSWORD_RESET, sent_to=user.email, minutes=5)
+    token, raw = security.issue_one_time_token(
+        user, purpose=Purpose.PASSWORD_RESET, sent_to=user.email, lifetime=dt.timedelta(minutes=5)
+    )
 
     assert raw not in token.token_hash
     assert token.token_hash == security.keyed_hash(raw)
@@ -25,7 +27,9 @@ def test_only_a_keyed_hash_of_a_token_is_stored():
 
 def test_a_token_is_used_once():
     user = UserFactory()
-    _, raw = security.issue_one_time_token(user, purpose=Purpose.PASSWORD_RESET, sent_to=user.email, minutes=5)
+    _, raw = security.issue_one_time_token(
+        user, purpose=Purpose.PASSWORD_RESET, sent_to=user.email, lifetime=dt.timedelta(minutes=5)
+    )
 
     assert security.consume_token(raw, purpose=Purpose.PASSWORD_RESET).user == user
     with pytest.raises(security.InvalidToken) as refusal:
@@ -35,7 +39,9 @@ def test_a_token_is_used_once():
 
 def test_a_token_of_another_purpose_is_refused():
     user = UserFactory()
-    _, raw = security.issue_one_time_token(user, purpose=Purpose.EMAIL_CONFIRMATION, sent_to=user.email, minutes=5)
+    _, raw = security.issue_one_time_token(
+        user, purpose=Purpose.EMAIL_CONFIRMATION, sent_to=user.email, lifetime=dt.timedelta(minutes=5)
+    )
 
     with pytest.raises(security.InvalidToken):
         security.consume_token(raw, purpose=Purpose.PASSWORD_RESET)
@@ -43,7 +49,9 @@ def test_a_token_of_another_purpose_is_refused():
 
 def test_a_wrong_code_is_counted_even_though_the_call_fails():
     user = UserFactory()
-    security.issue_one_time_token(user, purpose=Purpose.PHONE_CONFIRMATION, sent_to="+1", minutes=5, short_code=True)
+    security.issue_one_time_token(
+        user, purpose=Purpose.PHONE_CONFIRMATION, sent_to="+1", lifetime=dt.timedelta(minutes=5), short_code=True
+    )
 
     with pytest.raises(security.InvalidToken):
         security.consume_code(user, "abc", purpose=Purpose.PHONE_CONFIRMATION, sent_to="+1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import cast
 
 import phonenumbers
@@ -49,7 +50,7 @@ def send_email_confirmation(customer: Customer) -> None:
         cast(User, customer.user),
         purpose=Purpose.EMAIL_CONFIRMATION,
         sent_to=customer.email,
-        minutes=settings.EMAIL_CONFIRMATION_TOKEN_MINUTES,
+        lifetime=dt.timedelta(minutes=settings.EMAIL_CONFIRMATION_TOKEN_MINUTES),
     )
     link = _portal_link("verify-email", raw)
     with translation.override(language_or_default(customer.language)):
@@ -93,7 +94,7 @@ def send_phone_code(customer: Customer) -> None:
         cast(User, customer.user),
         purpose=Purpose.PHONE_CONFIRMATION,
         sent_to=phone,
-        minutes=settings.PHONE_CODE_MINUTES,
+        lifetime=dt.timedelta(minutes=settings.PHONE_CODE_MINUTES),
         short_code=True,
     )
     with translation.override(language_or_default(customer.language)):
@@ -145,7 +146,10 @@ def request_password_reset(contact: str) -> None:
     by_email = "@" in contact
     sent_to = customer.email if by_email else str(customer.phone)
     _token, raw = security.issue_one_time_token(
-        user, purpose=Purpose.PASSWORD_RESET, sent_to=sent_to, minutes=settings.PASSWORD_RESET_TOKEN_MINUTES
+        user,
+        purpose=Purpose.PASSWORD_RESET,
+        sent_to=sent_to,
+        lifetime=dt.timedelta(minutes=settings.PASSWORD_RESET_TOKEN_MINUTES),
     )
     with translation.override(language_or_default(customer.language)):
         if by_email:
