@@ -81,15 +81,17 @@ def test_local_settings_serve_static_files_without_collectstatic():
     assert result.stdout.split() == ["True", "True", "True"]
 
 
-def test_procfile_runs_web_worker_beat_release_and_the_price_feed():
+def test_procfile_runs_web_worker_beat_release_the_price_feed_and_the_sockets():
     processes = dict(
         line.split(":", 1)
         for line in (ROOT / "Procfile").read_text().splitlines()
         if line and not line.startswith("#")
     )
 
-    assert set(processes) == {"release", "web", "worker", "beat", "feed"}
+    assert set(processes) == {"release", "web", "worker", "beat", "feed", "ws"}
     assert "gunicorn config.wsgi" in processes["web"]
+    assert "daphne" in processes["ws"]
+    assert "config.asgi:application" in processes["ws"]
     assert "migrate" in processes["release"]
     assert "celery -A config worker" in processes["worker"]
     assert "celery -A config beat" in processes["beat"]

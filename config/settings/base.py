@@ -65,10 +65,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # ------------------------------------------------------------------------------
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
 
 # APPS
 # ------------------------------------------------------------------------------
 DJANGO_APPS = [
+    "daphne",  # first: its runserver serves ASGI (HTTP and the WebSockets of crm.trading.live)
     "unfold",  # before django.contrib.admin
     "unfold.contrib.filters",
     "django.contrib.admin",
@@ -93,6 +95,7 @@ THIRD_PARTY_APPS = [
     "rest_framework_simplejwt",
     "rest_framework_simplejwt.token_blacklist",
     "axes",
+    "channels",
 ]
 LOCAL_APPS = [
     "crm.core",
@@ -256,6 +259,20 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# CHANNELS (live updates over WebSockets, crm.trading.live)
+# ------------------------------------------------------------------------------
+# On Redis the feed, the workers and every ASGI process share the layer; without Redis (the embedded default)
+# it is the serving process's own memory, which is enough when one process serves and runs the tasks.
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": "crm-live", "capacity": 500, "expiry": 30},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # LOGGING
 # ------------------------------------------------------------------------------

@@ -2,15 +2,20 @@
 
 Emitted (services): `order.filled`, `position.opened`, `position.closed` (payload documented in
 crm/affiliates/services/actions.py, plus `profit` and `reason`), `margin.call`, `stop_out`.
-Handled: `position.opened` / `position.closed` keep the client's `open_positions_count` current.
+Handled: `position.opened` / `position.closed` keep the client's `open_positions_count` current; all five are
+pushed to the portal sockets following the account (crm.trading.live), with the account's figures after them.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from crm.core.events import handles
 from crm.core.models import OutboxEvent
 from crm.customers.models import Customer
-from crm.trading.models import Position
+from crm.trading import live
+from crm.trading.models import Order, Position
+from crm.wallets.models import Wallet
 
 
 @handles("position.opened")
@@ -22,3 +27,36 @@ def count_open_positions(event: OutboxEvent) -> None:
         return
     count = Position.objects.open().filter(account__customer_id=customer_id).count()
     Customer.objects.filter(pk=customer_id).update(open_positions_count=count)
+
+
+@handles("order.filled")
+@handles("position.opened")
+@handles("position.closed")
+@handles("margin.call")
+@handles("stop_out")
+def push_to_live_sockets(event: OutboxEvent) -> None:
+    """Tell the account's sockets what happened, then its figures now (best effort, never raises for the layer)."""
+    payload = event.payload
+    message: dict[str, Any] = {"type": event.name, "event_id": event.pk}
+    account_id = payload.get("account_id")
+    if event.name == "order.filled":
+        order = Order.objects.select_related("instrument").filter(pk=payload.get("order_id")).first()
+        if order is None:
+            return
+        account_id = order.account_id
+        message["order"] = live.order_data(order)
+    elif event.name in ("position.opened", "position.closed", "stop_out"):
+        position = Position.objects.select_related("instrument").filter(pk=payload.get("position_id")).first()
+        if position is None:
+            return
+        message["position"] = live.position_data(position)
+        if event.name == "stop_out":
+            message["note"] = payload.get("note", "")
+    else:
+        message["margin_level"] = payload.get("margin_level")
+    account = Wallet.objects.select_related("currency").filter(pk=account_id).first()
+    if account is None:
+        return
+    message["account"] = account.pk
+    live.push_account(account.pk, message)
+    live.push_account(account.pk, live.account_message(account))

@@ -8,7 +8,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from crm.core.exceptions import DomainError
-from crm.trading import services
+from crm.trading import live, services
 from crm.trading.feeds import SandboxFeed
 from crm.trading.models import Instrument, Position
 from crm.wallets.models import Wallet
@@ -44,9 +44,13 @@ def sandbox_quotes_task(steps: int = 1) -> int:
     feed = SandboxFeed(instruments.values(), seed=int(timezone.now().timestamp()) // 60)
     actions = 0
     for _ in range(steps):
+        accepted = []
         for item in feed.step():
+            instrument = instruments[item.symbol]
             try:
-                actions += services.process_quote(instruments[item.symbol], bid=item.bid, ask=item.ask)
+                actions += services.process_quote(instrument, bid=item.bid, ask=item.ask)
             except DomainError:
                 continue
+            accepted.append(live.PublishedQuote(instrument.pk, item.symbol, item.bid, item.ask, timezone.now()))
+        live.publish_quotes(accepted)
     return actions

@@ -77,3 +77,11 @@ class PortalJWTScheme(OpenApiAuthenticationExtension):
             "bearerFormat": "JWT",
             "description": "Access token from the portal log-in: `Bearer <access>`.",
         }
+
+
+def portal_token_user(raw: str):
+    """The portal client of a raw access token and its expiry (epoch seconds), for callers without an HTTP request
+    (the WebSocket handshake of crm.trading.live); `AuthenticationFailed` with the API's codes otherwise."""
+    auth = PortalJWTAuthentication()
+    token = auth.get_validated_token(raw.encode())
+    return auth.get_user(token), int(token["exp"])

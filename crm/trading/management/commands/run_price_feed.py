@@ -1,4 +1,5 @@
-"""`manage.py run_price_feed`: the quote feed process; every quote goes through the engine (triggers, stop-out)."""
+"""`manage.py run_price_feed`: the quote feed process; every quote goes through the engine (triggers, stop-out),
+then each tick's accepted quotes go to the portals' live sockets (crm.trading.live, on Redis in production)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
 from crm.core.exceptions import DomainError
-from crm.trading import services
+from crm.trading import live, services
 from crm.trading.feeds import SandboxFeed
 from crm.trading.models import Instrument
 
@@ -35,11 +37,16 @@ class Command(BaseCommand):
         feed = SandboxFeed(by_symbol.values(), seed=seed)
         done = actions = 0
         for batch in feed.ticks():
+            accepted = []
             for item in batch:
+                instrument = by_symbol[item.symbol]
                 try:
-                    actions += services.process_quote(by_symbol[item.symbol], bid=item.bid, ask=item.ask)
+                    actions += services.process_quote(instrument, bid=item.bid, ask=item.ask)
                 except DomainError as refusal:
                     self.stderr.write(f"{item.symbol}: {refusal.message}")
+                    continue
+                accepted.append(live.PublishedQuote(instrument.pk, item.symbol, item.bid, item.ask, timezone.now()))
+            live.publish_quotes(accepted)
             done += 1
             if ticks and done >= ticks:
                 break
