@@ -129,5 +129,18 @@ SPECTACULAR_SETTINGS = {
         "PositionStatusEnum": "crm.trading.models.Position.Status",
         "CloseReasonEnum": "crm.trading.models.Position.CloseReason",
         "DealEntryEnum": "crm.trading.models.Deal.Entry",
+        # Seed 001's trader API (crm.trading.compat): the value sets chosen for enums the seed shows by one example.
+        "TraderSideEnum": "crm.trading.compat.enums.Side",
+        "TraderOrderTypeEnum": "crm.trading.compat.enums.OrderType",
+        "TraderTimeInForceEnum": "crm.trading.compat.enums.TimeInForce",
+        "TraderOrderStatusEnum": "crm.trading.compat.enums.OrderStatus",
+        "TraderOrderSourceEnum": "crm.trading.compat.enums.OrderSource",
+        "TraderReasonEnum": "crm.trading.compat.enums.Reason",
+        "TraderMarketTypeEnum": "crm.trading.compat.enums.MarketType",
+        "TraderMarketSubtypeEnum": "crm.trading.compat.enums.MarketSubtype",
+        "TraderSwapTypeEnum": "crm.trading.compat.enums.SwapType",
+        "TraderDayOfWeekEnum": "crm.trading.compat.enums.DayOfWeek",
+        "TraderTriggerTypeEnum": "crm.trading.compat.enums.TriggerType",
+        "TraderAccountTypeEnum": "crm.trading.compat.enums.AccountType",
     },
 }

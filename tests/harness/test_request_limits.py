@@ -22,11 +22,13 @@ from rest_framework.test import APIClient
 from crm.core.roles import Role
 from crm.core.services import set_setting
 from crm.payments.adapters import get_adapter
+from tests.customers.factories import PortalCustomerFactory, bearer
 from tests.harness import bodies
 from tests.harness.callers import owner
 from tests.harness.forbidden import EXEMPT, FORBIDDEN, Victim
 from tests.harness.routes import Route, program_routes
 from tests.payments.factories import PaymentProviderFactory
+from tests.trading.factories import TradingAccountFactory
 from tests.users.factories import ApiTokenFactory
 
 pytestmark = pytest.mark.django_db
@@ -79,9 +81,19 @@ def _sandbox(client: APIClient, route: Route) -> dict:
     return {}
 
 
+def _trader(client: APIClient, route: Route) -> None:
+    """Seed 001's trader API: a client's JWT and one of their trading accounts (the body is read next)."""
+    customer = PortalCustomerFactory()
+    account = TradingAccountFactory(customer=customer)
+    tokens = bearer(client, customer)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}", HTTP_ACCOUNTID=account.number)
+
+
 def _url_kwargs(route: Route, victim: Victim) -> dict:
     if not route.kwargs:
         return {}
+    if route.namespace == "trader-compat":
+        return dict.fromkeys(route.kwargs, "1")  # the body is read before the object is looked up
     if route.id == "payments:webhook POST":
         return {"provider": PaymentProviderFactory().code}
     target = (FORBIDDEN.get(route.resource) or EXEMPT[route.resource]).build(victim)
@@ -96,6 +108,9 @@ def set_up(client: APIClient, route: Route, victim: Victim) -> dict | str:
         return _sandbox(client, route)
     if route.namespace == "affiliates-compat":
         return _seed_token(client, route)
+    if route.namespace == "trader-compat":
+        _trader(client, route)
+        return API_ERROR
     if route.audience == "backoffice":
         _admin_token(client, route)
     elif route.audience in ("portal", "affiliate"):
@@ -110,7 +125,11 @@ def test_the_routes_are_found():
     ids = {route.id for route in ROUTES}
 
     assert ids | {"payments:provider-webhook POST"} >= WEBHOOKS
-    assert {"portal:account-profile PATCH", "affiliates-compat:bucket-leads POST"} <= ids
+    assert {
+        "portal:account-profile PATCH",
+        "affiliates-compat:bucket-leads POST",
+        "trader-compat:v4-close POST",
+    } <= ids
     assert len(ROUTES) > 40
 
 
