@@ -7,16 +7,19 @@ Profiled on the leads changelist (50 rows, 12 columns), two costs grew with rows
   the headers of one changelist never change while it renders.
 - The row checkbox went through the widget's template for every row. `QuickActionCheckboxMixin` renders
   Unfold's checkbox once per language and fills in each row's primary key: the same HTML, no template.
+- A label column (`@display(label=...)`: statuses, KYC, flags) rendered two templates per cell for a handful
+  of distinct values. `share_label_renders` keeps the last renders per value, label type and language.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.admin import helpers
 from django.db.models import Model
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from unfold.admin import ModelAdmin as UnfoldModelAdmin
@@ -42,6 +45,40 @@ def share_result_headers() -> None:
 
     result_headers.shared = True  # type: ignore[attr-defined]
     unfold_list.result_headers = result_headers
+
+
+_LABELS: dict[tuple[Any, ...], SafeString] = {}
+_PLAIN = (str, int, Promise, type(None))
+_LABELS_KEPT = 1024  # distinct (value, label type, language) renders kept; beyond that cells render as before
+
+
+def share_label_renders() -> None:
+    """Make Unfold's label cells render once per value, label type and language (called from CoreConfig.ready)."""
+    from unfold.templatetags import unfold_list
+
+    render = unfold_list.display_for_label
+    if getattr(render, "shared", False):
+        return
+
+    def display_for_label(value: Any, empty_value_display: str, label: Any) -> SafeString:
+        # Only plain values are shared (a text, a number, a flag, nothing): an object's text can change.
+        if not isinstance(value, _PLAIN) or not isinstance(label, bool | str | dict):
+            return cast(SafeString, render(value, empty_value_display, label))
+        key = (
+            str(value) if isinstance(value, Promise) else value,
+            str(empty_value_display),
+            tuple(label.items()) if isinstance(label, dict) else label,
+            translation.get_language(),
+        )
+        html = _LABELS.get(key)
+        if html is None:
+            html = cast(SafeString, render(value, empty_value_display, label))
+            if len(_LABELS) < _LABELS_KEPT:
+                _LABELS[key] = html
+        return html
+
+    display_for_label.shared = True  # type: ignore[attr-defined]
+    unfold_list.display_for_label = display_for_label
 
 
 _CHECKBOXES: dict[str | None, str] = {}

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import reverse, reverse_lazy
+from django.urls import get_script_prefix, reverse
+from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -31,8 +33,22 @@ def may_see_periodic_tasks(request: HttpRequest) -> bool:
     return user.is_active and any(user.has_perm(perm) for perm in perms)
 
 
+@lru_cache(maxsize=256)
+def _url(url_name: str, script_prefix: str) -> str:
+    return reverse(url_name)
+
+
+def _admin_url(url_name: str) -> str:
+    return _url(url_name, get_script_prefix())
+
+
+# The sidebar's links, reversed once per process (and script prefix) instead of several times per link per page:
+# Unfold reads each link for every page to mark the active one.
+admin_url = lazy(_admin_url, str)
+
+
 def link(title: StrOrPromise, icon: str, url_name: str, perm: str) -> dict[str, Any]:
-    return {"title": title, "icon": icon, "link": reverse_lazy(url_name), "permission": has_perm(perm)}
+    return {"title": title, "icon": icon, "link": admin_url(url_name), "permission": has_perm(perm)}
 
 
 def environment_callback(request: HttpRequest) -> list[str]:
@@ -50,7 +66,7 @@ navigation = [
         "title": _("Overview"),
         "separator": False,
         "items": [
-            {"title": _("Dashboard"), "icon": "dashboard", "link": reverse_lazy("admin:index")},
+            {"title": _("Dashboard"), "icon": "dashboard", "link": admin_url("admin:index")},
             link(_("Reports"), "analytics", "admin:reports_reportrun_changelist", "reports.view_reportrun"),
             link(
                 _("Report schedules"),
@@ -69,7 +85,7 @@ navigation = [
             {
                 "title": _("My bookmarks"),
                 "icon": "bookmark",
-                "link": lambda request: reverse("admin:customers_customer_changelist") + "?bookmarked=me",
+                "link": lambda request: _admin_url("admin:customers_customer_changelist") + "?bookmarked=me",
                 "permission": has_perm("customers.view_bookmark"),
             },
             link(_("KYC documents"), "badge", "admin:customers_document_changelist", "customers.view_document"),
@@ -103,7 +119,8 @@ navigation = [
                 "title": _("Pending withdrawals"),
                 "icon": "pending_actions",
                 "link": lambda request: (
-                    reverse("admin:wallets_transaction_changelist") + "?status__exact=pending&type__exact=WITHDRAWAL"
+                    _admin_url("admin:wallets_transaction_changelist")
+                    + "?status__exact=pending&type__exact=WITHDRAWAL"
                 ),
                 "permission": has_perm("wallets.view_transaction", "wallets.approve_transaction"),
             },
@@ -113,7 +130,7 @@ navigation = [
             {
                 "title": _("Payouts to follow up"),
                 "icon": "money_off",
-                "link": lambda request: reverse("admin:payments_payout_changelist") + "?needs_finance=yes",
+                "link": lambda request: _admin_url("admin:payments_payout_changelist") + "?needs_finance=yes",
                 "permission": has_perm("payments.view_payout"),
             },
             link(_("Wallets"), "account_balance_wallet", "admin:wallets_wallet_changelist", "wallets.view_wallet"),
@@ -121,7 +138,9 @@ navigation = [
             {
                 "title": _("Provider contradictions"),
                 "icon": "report",
-                "link": lambda request: reverse("admin:payments_providercontradiction_changelist") + "?to_review=yes",
+                "link": lambda request: (
+                    _admin_url("admin:payments_providercontradiction_changelist") + "?to_review=yes"
+                ),
                 "permission": has_perm("payments.view_providercontradiction"),
             },
             link(
@@ -148,7 +167,7 @@ navigation = [
                 "title": _("Commission review"),
                 "icon": "fact_check",
                 "link": lambda request: (
-                    reverse("admin:affiliates_commissionledger_changelist") + "?status__exact=PENDING"
+                    _admin_url("admin:affiliates_commissionledger_changelist") + "?status__exact=PENDING"
                 ),
                 "permission": has_perm("affiliates.view_commissionledger", "affiliates.review_commission"),
             },
@@ -288,7 +307,7 @@ navigation = [
             link(_("Roles"), "shield_person", "admin:auth_group_changelist", "auth.view_group"),
             link(_("API tokens"), "key", "admin:users_apitoken_changelist", "users.view_apitoken"),
             # Every staff member sets up their own authenticator app.
-            {"title": _("My two-factor"), "icon": "security", "link": reverse_lazy("admin:users_two_factor")},
+            {"title": _("My two-factor"), "icon": "security", "link": admin_url("admin:users_two_factor")},
             link(
                 _("Two-factor devices"),
                 "phonelink_lock",
@@ -311,7 +330,7 @@ navigation = [
             {
                 "title": _("Periodic tasks"),
                 "icon": "schedule",
-                "link": reverse_lazy("admin:django_celery_beat_periodictask_changelist"),
+                "link": admin_url("admin:django_celery_beat_periodictask_changelist"),
                 "permission": may_see_periodic_tasks,
             },
         ],
