@@ -9,7 +9,8 @@ the schema too. The run is bounded (`FUZZ_MAX_EXAMPLES`, default 20 per operatio
 derandomized, so CI sees the same requests every time.
 
 These tests use no `db` fixture: the live server's threads must see the data, so it is committed once
-(`fuzz_world`) and pytest-django runs them after the tests that do use the database.
+(`fuzz_world`) and pytest-django runs them after the tests that do use the database. They make sure of the
+test database themselves (`fuzz_database`), so any selection of them runs alone.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pytest
 import schemathesis
 from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.test.testcases import LiveServerThread
+from django.test.utils import setup_databases, teardown_databases
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, Phase
@@ -66,8 +68,35 @@ affiliate = schema.include(path_regex=r"^/api/v1/affiliate/")
 public = schema.exclude(path_regex=r"^/api/v1/")
 
 
+def _declares_database(item: pytest.Item) -> bool:
+    """pytest-django's rule for a test that needs the test database: a django_db mark or a database fixture."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db", "live_server"} & fixtures
+    )
+
+
 @pytest.fixture(scope="module")
-def fuzz_world(django_db_setup, django_db_blocker):
+def fuzz_database(request, django_db_setup, django_db_blocker, django_db_keepdb):
+    """The test database, also in a session that selects only fuzz tests (`-k schema`).
+
+    pytest-django creates the test database only when a selected test declares it, and the fuzz tests cannot
+    (a django_db mark would hold their writes in a transaction the live server's threads cannot see); without
+    this, such a run built its world in the configured database itself ("relation ... does not exist").
+    """
+    if any(_declares_database(item) for item in request.session.items):
+        yield  # created by pytest-django's django_db_setup
+        return
+    with django_db_blocker.unblock():
+        created = setup_databases(verbosity=0, interactive=False, aliases={"default"}, keepdb=django_db_keepdb)
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(created, verbosity=0)
+
+
+@pytest.fixture(scope="module")
+def fuzz_world(fuzz_database, django_db_blocker):
     """Committed data, a live server in a thread, and its base URL."""
     with django_db_blocker.unblock():
         world = build_world()
@@ -97,12 +126,8 @@ def _call(case, base_url: str, headers: dict[str, str]) -> None:
     case.validate_response(response, checks=CHECKS)
 
 
-@pytest.mark.django_db
 def test_every_operation_is_fuzzed_as_its_audience():
-    """Each operation belongs to exactly one audience selection, so none escapes fuzzing with its callers.
-
-    (This test also marks the module as using the test database, which pytest-django only creates for
-    sessions that have a `django_db` test.)"""
+    """Each operation belongs to exactly one audience selection, so none escapes fuzzing with its callers."""
     audiences = [backoffice, portal, affiliate, public]
     labels = [{op.ok().label for op in selection.get_all_operations()} for selection in audiences]
     every = {op.ok().label for op in schema.get_all_operations()}
