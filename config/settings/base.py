@@ -268,7 +268,14 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "crm-live", "capacity": 500, "expiry": 30},
+            # A consumer waits on Redis 5 s at a time (BZPOPMIN): the read timeout must be longer than that, or
+            # redis-py's 5 s default ends the wait with an error that closes the socket (code 1011).
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 1}],
+                "prefix": "crm-live",
+                "capacity": 500,
+                "expiry": 30,
+            },
         }
     }
 else:
