@@ -265,10 +265,15 @@ else:
 # On Redis the feed, the workers and every ASGI process share the layer; without Redis (the embedded default)
 # it is the serving process's own memory, which is enough when one process serves and runs the tasks.
 if REDIS_URL:
+    # Redis pub/sub: a group message is published once and each ASGI process hands it to its own sockets, so a
+    # quote costs one Redis round trip whatever the number of subscribers (live pushes are best effort anyway).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "crm-live", "capacity": 500, "expiry": 30},
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 1}],
+                "prefix": "crm-live",
+            },
         }
     }
 else:

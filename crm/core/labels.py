@@ -532,6 +532,8 @@ LABELS = [
     gettext_noop("wallet"),
     gettext_noop("wallet address"),
     gettext_noop("wallets"),
+    gettext_noop("watchlist item"),
+    gettext_noop("watchlist items"),
     gettext_noop("web timezone"),
     gettext_noop("webhook"),
     gettext_noop("webhook event"),

@@ -266,3 +266,56 @@ def is_session_open(instrument: Instrument, moment: dt.datetime) -> bool:
     day = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][moment.weekday()]
     now = moment.strftime("%H:%M")
     return any(start <= now < end for start, end in instrument.sessions.get(day, []))
+
+
+@dataclass(frozen=True)
+class TradableInstrument:
+    """An instrument as an account's group trades it: its markup and commission, and its quote with the markup."""
+
+    instrument: Instrument
+    markup_points: int
+    commission_per_lot: Decimal
+    bid: Decimal | None
+    ask: Decimal | None
+
+    @property
+    def symbol(self) -> str:
+        return self.instrument.symbol
+
+
+def tradable_instruments(account: Wallet) -> list[TradableInstrument]:
+    """Enabled instruments the account's group does not switch off, in the instruments' order (three queries)."""
+    settings = group_settings(account)
+    overrides: dict[int, GroupInstrument] = {}
+    if settings.pk:
+        overrides = {row.instrument_id: row for row in GroupInstrument.objects.filter(settings=settings)}
+    rows = []
+    for instrument in Instrument.objects.enabled().for_list().order_by("sort_order", "symbol"):
+        override = overrides.get(instrument.pk)
+        if override is not None and not override.is_enabled:
+            continue
+        markup = settings.markup_points
+        commission = settings.commission_per_lot
+        if override is not None and override.markup_points is not None:
+            markup = override.markup_points
+        if override is not None and override.commission_per_lot is not None:
+            commission = override.commission_per_lot
+        quote = instrument.quote if _has_quote(instrument) else None
+        rows.append(
+            TradableInstrument(
+                instrument=instrument,
+                markup_points=markup,
+                commission_per_lot=commission,
+                bid=None if quote is None else quote.bid - instrument.point * markup,
+                ask=None if quote is None else quote.ask + instrument.point * markup,
+            )
+        )
+    return rows
+
+
+def _has_quote(instrument: Instrument) -> bool:
+    try:
+        instrument.quote  # noqa: B018 - joined by for_list(); a missing one raises
+    except Quote.DoesNotExist:
+        return False
+    return True

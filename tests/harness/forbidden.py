@@ -224,6 +224,16 @@ def _deal(victim: Victim) -> Target:
     return Target({"pk": victim.trading_account.deals.get().pk})
 
 
+def _portal_trading_account(victim: Victim) -> Target:
+    """The victim's trading account, with a watchlist the matrix must leave as it is."""
+    account = victim.trading_account
+    trading_services.set_watchlist(account, symbols=["EURUSD"])
+    symbol = {"symbol": "EURUSD"}
+    return Target(
+        {"pk": account.pk}, bodies={"watchlist": {"symbols": []}, "watchlist_add": symbol, "watchlist_remove": symbol}
+    )
+
+
 def _backoffice_affiliate(victim: Victim) -> Target:
     return Target({"pk": victim.affiliate.pk}, bodies={"partial_update": {"show_contact_details": True}})
 
@@ -330,6 +340,10 @@ FORBIDDEN: dict[str, Forbidden] = {
     "portal:wallet": Forbidden(_wallet),
     "portal:transaction": Forbidden(_transaction),
     "portal:whitelistedaddress": Forbidden(_portal_whitelisted_address),
+    "portal:trading-account": Forbidden(_portal_trading_account),
+    "portal:trading-order": Forbidden(_order),
+    "portal:trading-position": Forbidden(_position),
+    "portal:trading-deal": Forbidden(_deal),
     "affiliate:key": Forbidden(_affiliate_key),
     "affiliate:referral": Forbidden(_referral),
     "affiliate:commission": Forbidden(_commission),
@@ -370,6 +384,9 @@ EXEMPT: dict[str, Exempt] = {
         f"trading instruments are {CONFIGURATION}", _pk(lambda: InstrumentFactory(symbol="GBPUSD"))
     ),
     "backoffice:platform": Exempt(f"trading platforms are {CONFIGURATION}", _pk(PlatformFactory)),
+    "portal:trading-platform": Exempt(
+        "the enabled trading platforms are the same list for every client", _pk(PlatformFactory)
+    ),
     "backoffice:accountgroup": Exempt(f"account groups (products) are {CONFIGURATION}", _pk(AccountGroupFactory)),
     "backoffice:paymentprovider": Exempt(f"payment providers are {CONFIGURATION}", _pk(PaymentProviderFactory)),
     "backoffice:paymentmethod": Exempt(f"payment methods are {CONFIGURATION}", _pk(PaymentMethodFactory)),

@@ -27,6 +27,7 @@ from tests.wallets.helpers import fund
 
 pytestmark = pytest.mark.django_db(transaction=True)
 URL = "/ws/v1/portal/live/"
+WAIT = 10  # seconds: a loaded machine answers slowly; nothing waits this long unless it fails
 
 
 @pytest.fixture(autouse=True)
@@ -75,7 +76,7 @@ def run(scenario):
     async_to_sync(main)()
 
 
-async def messages_until(communicator: WebsocketCommunicator, kind: str, timeout: float = 3) -> list[dict]:
+async def messages_until(communicator: WebsocketCommunicator, kind: str, timeout: float = 10) -> list[dict]:
     """Messages received up to and including the first of `type` == kind."""
     received = []
     while True:
@@ -92,10 +93,10 @@ async def messages_until(communicator: WebsocketCommunicator, kind: str, timeout
 def test_a_socket_without_a_valid_token_is_told_why_and_closed(query, code):
     async def scenario(socket):
         communicator = socket(query)
-        connected, _ = await communicator.connect()
+        connected, _ = await communicator.connect(WAIT)
         assert connected
-        assert (await communicator.receive_json_from())["code"] == code
-        assert (await communicator.receive_output())["code"] == 4401
+        assert (await communicator.receive_json_from(WAIT))["code"] == code
+        assert (await communicator.receive_output(WAIT))["code"] == 4401
 
     run(scenario)
 
@@ -106,9 +107,9 @@ def test_staff_tokens_are_refused():
 
     async def scenario(socket):
         communicator = socket(f"token={token}")
-        await communicator.connect()
-        assert (await communicator.receive_json_from())["code"] == "user_not_allowed"
-        assert (await communicator.receive_output())["code"] == 4401
+        await communicator.connect(WAIT)
+        assert (await communicator.receive_json_from(WAIT))["code"] == "user_not_allowed"
+        assert (await communicator.receive_output(WAIT))["code"] == 4401
 
     run(scenario)
 
@@ -119,8 +120,8 @@ def test_a_client_is_ready_with_their_trading_accounts_only(account):
 
     async def scenario(socket):
         communicator = socket(f"token={token}")
-        await communicator.connect()
-        assert await communicator.receive_json_from() == {"type": "ready", "accounts": [account.pk]}
+        await communicator.connect(WAIT)
+        assert await communicator.receive_json_from(WAIT) == {"type": "ready", "accounts": [account.pk]}
         assert other.pk != account.pk
 
     run(scenario)
@@ -133,13 +134,13 @@ def test_another_clients_account_is_refused_and_its_events_never_arrive(account,
 
     async def scenario(socket):
         communicator = socket(f"token={token}")
-        await communicator.connect()
-        await communicator.receive_json_from()
+        await communicator.connect(WAIT)
+        await communicator.receive_json_from(WAIT)
         await communicator.send_json_to({"action": "subscribe_account", "account": victim.pk})
-        error = await communicator.receive_json_from()
+        error = await communicator.receive_json_from(WAIT)
         assert (error["type"], error["code"]) == ("error", "not_found")
         await communicator.send_json_to({"action": "subscribe_account", "account": str(victim.pk)})
-        assert (await communicator.receive_json_from())["code"] == "not_found"
+        assert (await communicator.receive_json_from(WAIT))["code"] == "not_found"
 
         await database_sync_to_async(services.place_order)(victim, instrument=eurusd, side="buy", lots=D("0.10"))
         assert await communicator.receive_nothing(timeout=0.5)
@@ -155,10 +156,10 @@ def test_following_an_account_sends_its_state_then_its_fills_and_closes(account,
 
     async def scenario(socket):
         communicator = socket(f"token={token}")
-        await communicator.connect()
-        await communicator.receive_json_from()
+        await communicator.connect(WAIT)
+        await communicator.receive_json_from(WAIT)
         await communicator.send_json_to({"action": "subscribe_account", "account": account.pk})
-        figures, positions, orders = [await communicator.receive_json_from() for _ in range(3)]
+        figures, positions, orders = [await communicator.receive_json_from(WAIT) for _ in range(3)]
         assert (figures["type"], figures["balance"], figures["margin"]) == ("account", "10000.00", "0.00")
         assert positions == {"type": "positions", "account": account.pk, "positions": []}
         assert [o["id"] for o in orders["orders"]] == [pending.pk]
@@ -192,11 +193,11 @@ def test_quotes_of_chosen_markets_arrive_priced_for_the_followed_accounts_group(
 
     async def scenario(socket):
         communicator = socket(f"token={token}")
-        await communicator.connect()
-        await communicator.receive_json_from()
+        await communicator.connect(WAIT)
+        await communicator.receive_json_from(WAIT)
         await communicator.send_json_to({"action": "subscribe_quotes", "symbols": ["EURUSD"]})
-        assert await communicator.receive_json_from() == {"type": "subscribed", "symbols": ["EURUSD"]}
-        last = await communicator.receive_json_from()
+        assert await communicator.receive_json_from(WAIT) == {"type": "subscribed", "symbols": ["EURUSD"]}
+        last = await communicator.receive_json_from(WAIT)
         assert (last["type"], last["bid"], last["ask"]) == ("quote", "1.1000000000", "1.1002000000")
 
         now = timezone.now()
@@ -205,7 +206,7 @@ def test_quotes_of_chosen_markets_arrive_priced_for_the_followed_accounts_group(
             live.PublishedQuote(gbpusd.pk, "GBPUSD", D("1.26000"), D("1.26020"), now),
         ])  # fmt: skip
         assert sent == 2
-        tick = await communicator.receive_json_from()
+        tick = await communicator.receive_json_from(WAIT)
         assert (tick["symbol"], tick["bid"], tick["ask"]) == ("EURUSD", "1.10010", "1.10030")
         assert await communicator.receive_nothing(timeout=0.3)  # GBPUSD was not asked for
 
@@ -214,11 +215,11 @@ def test_quotes_of_chosen_markets_arrive_priced_for_the_followed_accounts_group(
         await database_sync_to_async(live.publish_quotes)([
             live.PublishedQuote(eurusd.pk, "EURUSD", D("1.10010"), D("1.10030"), now)
         ])  # fmt: skip
-        tick = await communicator.receive_json_from()
+        tick = await communicator.receive_json_from(WAIT)
         assert (tick["bid"], tick["ask"]) == ("1.10007", "1.10033")  # 3 points each side
 
         await communicator.send_json_to({"action": "unsubscribe_quotes", "symbols": ["EURUSD"]})
-        assert await communicator.receive_json_from() == {"type": "subscribed", "symbols": []}
+        assert await communicator.receive_json_from(WAIT) == {"type": "subscribed", "symbols": []}
         await database_sync_to_async(live.publish_quotes)([
             live.PublishedQuote(eurusd.pk, "EURUSD", D("1.10010"), D("1.10030"), now)
         ])  # fmt: skip
@@ -232,19 +233,19 @@ def test_unknown_markets_and_bad_messages_are_refused_with_a_reason(account, eur
 
     async def scenario(socket):
         communicator = socket(f"token={token}")
-        await communicator.connect()
-        await communicator.receive_json_from()
+        await communicator.connect(WAIT)
+        await communicator.receive_json_from(WAIT)
         await communicator.send_json_to({"action": "subscribe_quotes", "symbols": ["EURUSD", "NOPE"]})
-        error = await communicator.receive_json_from()
+        error = await communicator.receive_json_from(WAIT)
         assert (error["code"], error["fields"]) == ("unknown_symbols", {"symbols": ["NOPE"]})
         await communicator.send_json_to({"action": "subscribe_quotes", "symbols": "EURUSD"})
-        assert (await communicator.receive_json_from())["code"] == "invalid"
+        assert (await communicator.receive_json_from(WAIT))["code"] == "invalid"
         await communicator.send_json_to({"action": "dance"})
-        assert (await communicator.receive_json_from())["code"] == "invalid_action"
+        assert (await communicator.receive_json_from(WAIT))["code"] == "invalid_action"
         await communicator.send_to(text_data="{not json")
-        assert (await communicator.receive_json_from())["code"] == "parse_error"
+        assert (await communicator.receive_json_from(WAIT))["code"] == "parse_error"
         await communicator.send_json_to(["subscribe_quotes"])
-        assert (await communicator.receive_json_from())["code"] == "invalid_action"
+        assert (await communicator.receive_json_from(WAIT))["code"] == "invalid_action"
 
     run(scenario)
 
@@ -257,19 +258,19 @@ def test_the_socket_closes_when_its_token_expires_unless_renewed_by_the_same_cli
 
     async def scenario(socket):
         communicator = socket(f"token={short}")
-        await communicator.connect()
-        await communicator.receive_json_from()
+        await communicator.connect(WAIT)
+        await communicator.receive_json_from(WAIT)
         await communicator.send_json_to({"action": "authenticate", "token": stranger})
-        assert (await communicator.receive_json_from())["code"] == "permission_denied"
-        expired = await communicator.receive_json_from(timeout=3)
+        assert (await communicator.receive_json_from(WAIT))["code"] == "permission_denied"
+        expired = await communicator.receive_json_from(WAIT)
         assert expired["code"] == "token_not_valid"
-        assert (await communicator.receive_output())["code"] == 4401
+        assert (await communicator.receive_output(WAIT))["code"] == 4401
 
         renewed = socket(f"token={renewable}")
-        await renewed.connect()
-        await renewed.receive_json_from()
+        await renewed.connect(WAIT)
+        await renewed.receive_json_from(WAIT)
         await renewed.send_json_to({"action": "authenticate", "token": fresh})
-        assert await renewed.receive_json_from() == {"type": "authenticated"}
+        assert await renewed.receive_json_from(WAIT) == {"type": "authenticated"}
 
     run(scenario)
 

@@ -22,13 +22,14 @@ VOLUME: PositiveDecimal = {"max_digits": 20, "decimal_places": 8, "min_value": D
 PRICE: PositiveDecimal = {"max_digits": 24, "decimal_places": 10, "min_value": Decimal("0.0000000001")}
 
 
-def sessions_field() -> serializers.DictField:
+def sessions_field(**kwargs: Any) -> serializers.DictField:
     """Trading hours per weekday (`mon` ... `sun`), each a list of `["HH:MM", "HH:MM"]` in UTC."""
     session = serializers.ListField(child=serializers.CharField(max_length=5), min_length=2, max_length=2)
     return serializers.DictField(
         child=serializers.ListField(child=session),
         required=False,
         help_text='e.g. {"mon": [["00:00", "24:00"]]}; empty: always open.',
+        **kwargs,
     )
 
 

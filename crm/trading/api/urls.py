@@ -1,13 +1,20 @@
-"""Registers the trading API on the back-office router."""
+"""Registers the trading API on the back-office and portal routers."""
 
 from django.urls import URLPattern, URLResolver
 
-from crm.core.api.routers import backoffice
-from crm.trading.api import views
+from crm.core.api.routers import backoffice, portal
+from crm.trading.api import portal as portal_views
+from crm.trading.api import portal_accounts, views
 
 backoffice.register("instruments", views.InstrumentViewSet, basename="instrument")
 backoffice.register("positions", views.PositionViewSet, basename="position")
 backoffice.register("orders", views.OrderViewSet, basename="order")
 backoffice.register("deals", views.DealViewSet, basename="deal")
+
+portal.register("trading/accounts", portal_accounts.PortalTradingAccountViewSet, basename="trading-account")
+portal.register("trading/orders", portal_views.PortalOrderViewSet, basename="trading-order")
+portal.register("trading/positions", portal_views.PortalPositionViewSet, basename="trading-position")
+portal.register("trading/deals", portal_views.PortalDealViewSet, basename="trading-deal")
+portal.register("trading/platforms", portal_views.PortalPlatformViewSet, basename="trading-platform")
 
 urlpatterns: list[URLPattern | URLResolver] = []

@@ -1,7 +1,7 @@
 """Trading models; import from `crm.trading.models`."""
 
 from crm.trading.models.config import CalcMode, GroupInstrument, GroupTradingSettings, Instrument, Quote, SwapMode
-from crm.trading.models.trades import Deal, Order, Position, Side
+from crm.trading.models.trades import Deal, Order, Position, Side, WatchlistItem
 
 __all__ = [
     "CalcMode",
@@ -14,4 +14,5 @@ __all__ = [
     "Quote",
     "Side",
     "SwapMode",
+    "WatchlistItem",
 ]

@@ -202,3 +202,18 @@ class Deal(models.Model):
 
     def __str__(self) -> str:
         return f"Deal #{self.pk}"
+
+
+class WatchlistItem(TimeStampedModel):
+    """One symbol of a trading account's watchlist (000 Watchlists), in the client's order."""
+
+    account = models.ForeignKey(Wallet, on_delete=models.CASCADE, related_name="watchlist_items")
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="+")
+    sort_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["account", "sort_order", "id"]
+        constraints = [models.UniqueConstraint(fields=["account", "instrument"], name="one_watchlist_row_per_symbol")]
+
+    def __str__(self) -> str:
+        return f"Watchlist item #{self.pk}"

@@ -13,8 +13,10 @@ from crm.trading.services.engine import (
     store_quote,
 )
 from crm.trading.services.execution import cancel_order, fill_pending_order, lock_account, modify_position, place_order
+from crm.trading.services.watchlists import add_to_watchlist, remove_from_watchlist, set_watchlist, watchlist
 
 __all__ = [
+    "add_to_watchlist",
     "cancel_order",
     "charge_swap",
     "charge_swaps",
@@ -28,8 +30,11 @@ __all__ = [
     "place_order",
     "process_quote",
     "refresh_account",
+    "remove_from_watchlist",
     "save_group_settings",
     "save_instrument",
+    "set_watchlist",
     "settle",
     "store_quote",
+    "watchlist",
 ]
