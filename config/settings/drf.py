@@ -142,5 +142,9 @@ SPECTACULAR_SETTINGS = {
         "TraderDayOfWeekEnum": "crm.trading.compat.enums.DayOfWeek",
         "TraderTriggerTypeEnum": "crm.trading.compat.enums.TriggerType",
         "TraderAccountTypeEnum": "crm.trading.compat.enums.AccountType",
+        "TraderWidgetTypeEnum": "crm.trading.compat.ui.WidgetType",
+        "PriceAlertConditionEnum": "crm.trading.models.PriceAlert.Condition",
+        "TraderNotificationTypeEnum": "crm.trading.models.TraderNotification.Type",
+        "CandleIntervalEnum": "crm.trading.models.CandleInterval",
     },
 }

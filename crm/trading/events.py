@@ -3,18 +3,20 @@
 Emitted (services): `order.filled`, `position.opened`, `position.closed` (payload documented in
 crm/affiliates/services/actions.py, plus `profit` and `reason`), `margin.call`, `stop_out`.
 Handled: `position.opened` / `position.closed` keep the client's `open_positions_count` current; all five are
-pushed to the portal sockets following the account (crm.trading.live), with the account's figures after them.
+pushed to the portal sockets following the account (crm.trading.live), with the account's figures after them;
+`margin.call` and `stop_out` raise trader notifications (001 "Trader notifications").
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from crm.core.events import handles
 from crm.core.models import OutboxEvent
 from crm.customers.models import Customer
-from crm.trading import live
-from crm.trading.models import Order, Position
+from crm.trading import live, selectors, services
+from crm.trading.models import Order, Position, TraderNotification
 from crm.wallets.models import Wallet
 
 
@@ -60,3 +62,38 @@ def push_to_live_sockets(event: OutboxEvent) -> None:
     message["account"] = account.pk
     live.push_account(account.pk, message)
     live.push_account(account.pk, live.account_message(account))
+
+
+@handles("margin.call")
+def margin_call_notification(event: OutboxEvent) -> None:
+    """A MarginCall trader notification, at most one per account and hour (the check repeats every tick)."""
+    account = Wallet.objects.filter(pk=event.payload.get("account_id")).first()
+    if account is None:
+        return
+    level = selectors.group_settings(account).margin_call_level
+    services.notify(
+        account,
+        type=TraderNotification.Type.MARGIN_CALL,
+        key=f"margin_call:{account.pk}:{event.created_at:%Y%m%d%H}",
+        data={"marginCallLevel": _text(level), "marginLevel": str(event.payload.get("margin_level", ""))},
+    )
+
+
+@handles("stop_out")
+def stop_out_notification(event: OutboxEvent) -> None:
+    """A StopOut trader notification per position closed by a stop-out."""
+    account = Wallet.objects.filter(pk=event.payload.get("account_id")).first()
+    if account is None:
+        return
+    level = selectors.group_settings(account).stop_out_level
+    position_id = event.payload.get("position_id")
+    services.notify(
+        account,
+        type=TraderNotification.Type.STOP_OUT,
+        key=f"stop_out:{position_id}",
+        data={"positionId": str(position_id), "stopOutLevel": _text(level), "note": event.payload.get("note", "")},
+    )
+
+
+def _text(value: Decimal) -> str:
+    return format(value.normalize(), "f")

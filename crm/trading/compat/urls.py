@@ -2,15 +2,21 @@
 
 from django.urls import re_path
 
-from crm.trading.compat import v3, v4
+from crm.trading.compat import marketdata, notifications, ui, v3, v4
 
 app_name = "trader-compat"
 
 ID = r"(?P<{}>[^/]+)"
 FO4 = r"^frontoffice/api/v4/"
 FO3 = r"^frontoffice/api/v3/"
+NOTE = r"^notification/api/v1/trader-notifications"
 
 urlpatterns = [
+    re_path(
+        r"^marketdata/api/v4/instruments/" + ID.format("marketSymbol") + "/history/?$",
+        marketdata.history,
+        name="marketdata-history",
+    ),
     re_path(FO4 + r"account-margin-settings/assets/?$", v4.margin_assets, name="v4-margin-assets"),
     re_path(
         FO4 + r"account-margin-settings/assets/" + ID.format("assetId") + "/?$",
@@ -67,4 +73,20 @@ urlpatterns = [
     re_path(FO3 + r"stop-orders/" + ID.format("stopOrderId") + "/?$", v3.stop_order_detail, name="v3-stop-order"),
     re_path(FO3 + r"margin-levels/?$", v3.margin_levels, name="v3-margin-levels"),
     re_path(FO3 + r"info/?$", v3.info, name="v3-info"),
+    re_path(
+        FO3 + r"notification-subscriptions/marketPrice/markets/?$",
+        notifications.alert_markets,
+        name="v3-price-alert-markets",
+    ),
+    re_path(FO3 + r"notification-subscriptions/marketPrice/?$", notifications.alerts, name="v3-price-alerts"),
+    re_path(FO3 + r"ui/settings/?$", ui.ui_settings, name="v3-ui-settings"),
+    re_path(FO3 + r"ui/layouts/?$", ui.layouts, name="v3-ui-layouts"),
+    re_path(FO3 + r"ui/layouts/order/?$", ui.layout_order, name="v3-ui-layout-order"),
+    re_path(FO3 + r"ui/layouts/" + ID.format("id") + "/?$", ui.layout, name="v3-ui-layout"),
+    re_path(FO3 + r"ui/layouts/" + ID.format("id") + "/name/?$", ui.layout_name, name="v3-ui-layout-name"),
+    re_path(FO3 + r"ui/templates/?$", ui.templates, name="v3-ui-templates"),
+    re_path(NOTE + r"/?$", notifications.notifications, name="trader-notifications"),
+    re_path(NOTE + r"/unread-count/?$", notifications.unread_count, name="trader-notifications-unread"),
+    re_path(NOTE + r"/mark-as-read/?$", notifications.mark_read, name="trader-notifications-read"),
+    re_path(NOTE + r"/mark-all-as-read/?$", notifications.mark_all_read, name="trader-notifications-read-all"),
 ]

@@ -21,8 +21,10 @@ from crm.core.services import record_activity
 from crm.trading import formulas, selectors
 from crm.trading.exceptions import InvalidPrice
 from crm.trading.models import Instrument, Order, Position, Quote, SwapMode
+from crm.trading.services.alerts import fire_price_alerts
 from crm.trading.services.closing import close_position
 from crm.trading.services.execution import cancel_order, fill_pending_order, lock_account, place_order
+from crm.trading.services.market_data import record_tick
 from crm.wallets import services as wallet_services
 from crm.wallets.models import Wallet
 
@@ -36,7 +38,8 @@ HUNDRED = Decimal(100)
 
 @transaction.atomic
 def store_quote(instrument: Instrument, *, bid: Decimal, ask: Decimal, time: dt.datetime | None = None) -> Quote:
-    """Keep the instrument's last quote; a quote beyond the price deviation from the last one is refused."""
+    """Keep the instrument's last quote and fold it into its candles; a quote beyond the price deviation from the
+    last one is refused."""
     if bid <= 0 or ask < bid:
         raise InvalidPrice(f"{instrument.symbol}: the ask must not be below the bid.", fields={"ask": ["Below bid."]})
     previous = Quote.objects.select_for_update().filter(instrument=instrument).first()
@@ -51,13 +54,15 @@ def store_quote(instrument: Instrument, *, bid: Decimal, ask: Decimal, time: dt.
     quote, _ = Quote.objects.update_or_create(
         instrument=instrument, defaults={"bid": bid, "ask": ask, "time": time or timezone.now()}
     )
+    record_tick(instrument, price=bid, time=quote.time)
     return quote
 
 
 def process_quote(instrument: Instrument, *, bid: Decimal, ask: Decimal, time: dt.datetime | None = None) -> int:
-    """Store a quote, then fill triggered orders, close positions at SL/TP and stop out accounts; returns actions."""
+    """Store a quote, then fire price alerts, fill triggered orders, close positions at SL/TP and stop out accounts;
+    returns actions."""
     store_quote(instrument, bid=bid, ask=ask, time=time)
-    actions = 0
+    actions = fire_price_alerts(instrument, bid=bid, time=time)
     for order in _triggered_orders(instrument, bid=bid, ask=ask):
         fill_pending_order(order)
         actions += 1

@@ -1,0 +1,68 @@
+"""Candles: each stored quote updates the bars of every interval (one statement), and a backfill of history.
+
+A bar is written with INSERT ... ON CONFLICT on (instrument, interval, start): a new bar opens at the price, an
+existing one keeps its open, raises its high, lowers its low and closes at the price. Bars follow the bid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+
+from crm.trading.models import Candle, CandleInterval, Instrument, candle_start
+
+INTERVALS = list(CandleInterval.values)
+
+
+def _sql(rows: int, *, merge: bool) -> str:
+    table = Candle._meta.db_table
+    greatest, least = ("MAX", "MIN") if connection.vendor == "sqlite" else ("GREATEST", "LEAST")
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * rows)
+    head = (
+        f"INSERT INTO {table} (instrument_id, interval, start, open, high, low, close, ticks) "  # noqa: S608 - no input in the names
+        f"VALUES {values} ON CONFLICT (instrument_id, interval, start) "
+    )
+    if not merge:
+        return head + "DO NOTHING"
+    return head + (
+        f"DO UPDATE SET high = {greatest}({table}.high, EXCLUDED.high), low = {least}({table}.low, EXCLUDED.low), "
+        f"close = EXCLUDED.close, ticks = {table}.ticks + 1"
+    )
+
+
+def record_tick(instrument: Instrument, *, price: Decimal, time: dt.datetime) -> None:
+    """Fold one price into the instrument's bars of every interval (called with each stored quote)."""
+    params: list[Any] = []
+    for interval in INTERVALS:
+        params += [instrument.pk, interval, candle_start(time, interval), price, price, price, price, 1]
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(len(INTERVALS), merge=True), params)
+
+
+def backfill(instrument: Instrument, prices: Iterable[tuple[dt.datetime, Decimal]]) -> int:
+    """Bars of every interval from a price history (time, price), oldest first; bars already there are kept.
+
+    Returns how many bars were offered (existing ones are left as they are, so running it twice adds nothing).
+    """
+    bars: dict[tuple[str, dt.datetime], list[Decimal]] = {}
+    for moment, price in prices:
+        for interval in INTERVALS:
+            key = (interval, candle_start(moment, interval))
+            bar = bars.get(key)
+            if bar is None:
+                bars[key] = [price, price, price, price, Decimal(1)]
+            else:
+                bar[1], bar[2], bar[3], bar[4] = max(bar[1], price), min(bar[2], price), price, bar[4] + 1
+    rows = list(bars.items())
+    with connection.cursor() as cursor:
+        for offset in range(0, len(rows), 500):
+            chunk = rows[offset : offset + 500]
+            params: list[Any] = []
+            for (interval, start), (open_, high, low, close, ticks) in chunk:
+                params += [instrument.pk, interval, start, open_, high, low, close, int(ticks)]
+            cursor.execute(_sql(len(chunk), merge=False), params)
+    return len(rows)
