@@ -19,6 +19,7 @@ from crm.core.events import emit
 from crm.core.services import record_activity
 from crm.trading import formulas, selectors
 from crm.trading.exceptions import (
+    InDowntime,
     InvalidPrice,
     InvalidVolume,
     MarketClosed,
@@ -75,6 +76,12 @@ def _check_tradable(
         )
     if not selectors.is_session_open(instrument, moment):
         raise MarketClosed(f"The {instrument.symbol} market is closed now.", fields={"instrument": ["Market closed."]})
+    downtime = selectors.active_downtime(instrument, moment)
+    if downtime is not None:
+        raise InDowntime(
+            f"{instrument.symbol} is halted until {downtime.ends_at:%Y-%m-%d %H:%M} UTC ({downtime.title}).",
+            fields={"instrument": ["In a downtime."]},
+        )
     return markup, commission
 
 
@@ -259,7 +266,8 @@ def _plain(value: Decimal) -> str:
 def fill_pending_order(order: Order) -> Order:
     """Fill a triggered limit/stop order at the current quote; an order no longer pending is left as it is.
 
-    Not enough margin rejects the order (status `rejected` with the reason) instead of failing the tick.
+    Not enough margin rejects the order (status `rejected` with the reason) instead of failing the tick; in a
+    downtime the order stays pending.
     """
     account = lock_account(order.account)
     order = Order.objects.select_for_update().select_related("instrument").get(pk=order.pk)
@@ -270,6 +278,8 @@ def fill_pending_order(order: Order) -> Order:
     try:
         with transaction.atomic():
             _fill(order, account=account, settings=settings, quote=quote)
+    except InDowntime:
+        return order  # waits for the end of the downtime
     except (NotEnoughMargin, MarketClosed, TradingNotAllowed) as refusal:
         order.status = Order.Status.REJECTED
         order.reject_reason = refusal.message[:255]
