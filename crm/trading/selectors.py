@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 
 from crm.trading import formulas
 from crm.trading.exceptions import NoQuote
@@ -72,7 +73,10 @@ def leverage_of(account: Wallet, instrument: Instrument) -> Decimal:
 def last_quote(instrument: Instrument) -> Quote:
     quote = Quote.objects.filter(instrument=instrument).first()
     if quote is None:
-        raise NoQuote(f"There is no price for {instrument.symbol} yet.", fields={"instrument": ["No price yet."]})
+        raise NoQuote(
+            gettext("There is no price for %(symbol)s yet.") % {"symbol": instrument.symbol},
+            fields={"instrument": [gettext("No price yet.")]},
+        )
     return quote
 
 

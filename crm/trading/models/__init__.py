@@ -14,6 +14,7 @@ from crm.trading.models.settings import (
     PositionDuration,
     SessionOverride,
 )
+from crm.trading.models.state import MarginCall
 from crm.trading.models.trades import Deal, Order, Position, Side
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "GroupInstrument",
     "GroupTradingSettings",
     "Instrument",
+    "MarginCall",
     "MarketCategory",
     "MarketGroup",
     "MaxRisk",
