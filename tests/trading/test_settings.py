@@ -6,6 +6,8 @@ import json
 from decimal import Decimal as D
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -432,3 +434,69 @@ def test_a_pending_order_waits_out_a_downtime():
 
     order.refresh_from_db()
     assert order.status == "pending"
+
+
+# Admin -----------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "model", ["asset", "marketgroup", "marketcategory", "commissionprofile", "downtime", "platformadapter"]
+)
+def test_configuration_changelists_open_in_a_constant_number_of_queries(client, dealer, model):
+    client.force_login(dealer)
+    url = reverse(f"admin:trading_{model}_changelist")
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for index in range(4):
+        Asset.objects.create(code=f"C{index}", name="Coin", scale=8)
+        MarketGroup.objects.create(name=f"G{index}")
+        MarketCategory.objects.create(name=f"Cat{index}", parent=MarketCategory.objects.first())
+        CommissionProfile.objects.create(name=f"P{index}")
+        Downtime.objects.create(title=f"D{index}", starts_at=timezone.now(), ends_at=timezone.now() + dt.timedelta(1))
+        PlatformAdapter.objects.create(name=f"a{index}", type="mt5")
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+
+    assert len(many) == len(few)
+
+
+def test_a_commission_rule_added_in_the_admin_goes_last(client, dealer):
+    profile = CommissionProfile.objects.create(name="Retail")
+    first = services.create_rule(profile, actor=None)
+    eurusd = InstrumentFactory(symbol="EURUSD")
+    client.force_login(dealer)
+    prefix = "rules"
+
+    response = client.post(
+        reverse("admin:trading_commissionprofile_change", args=[profile.pk]),
+        {
+            "name": "Retail", "description": "",
+            f"{prefix}-TOTAL_FORMS": "2", f"{prefix}-INITIAL_FORMS": "1",
+            f"{prefix}-0-id": str(first.pk), f"{prefix}-0-profile": str(profile.pk),
+            f"{prefix}-0-spot_fee_type": "Percent", f"{prefix}-0-spot_fee_size": "0",
+            f"{prefix}-0-cfd_fee_type": "PerLot", f"{prefix}-0-cfd_fee_size": "0", f"{prefix}-0-min_fee": "0",
+            f"{prefix}-1-profile": str(profile.pk), f"{prefix}-1-instrument": str(eurusd.pk),
+            f"{prefix}-1-spot_fee_type": "Percent", f"{prefix}-1-spot_fee_size": "0.1",
+            f"{prefix}-1-cfd_fee_type": "PerLot", f"{prefix}-1-cfd_fee_size": "7", f"{prefix}-1-min_fee": "1",
+        },
+    )  # fmt: skip
+
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    assert rules_of(profile) == [(first.pk, 1), (profile.rules.get(instrument=eurusd).pk, 2)]
+
+
+def test_adapter_credentials_in_the_admin_are_encrypted(client, dealer):
+    client.force_login(dealer)
+
+    response = client.post(
+        reverse("admin:trading_platformadapter_add"),
+        {"name": "mt5-live", "type": "mt5", "is_enabled": "on", "configuration": "{}",
+         "new_secrets": '{"password": "s3cret"}'},
+    )  # fmt: skip
+
+    adapter = PlatformAdapter.objects.get()
+    page = client.get(reverse("admin:trading_platformadapter_change", args=[adapter.pk]))
+    assert response.status_code == 302
+    assert adapter.secrets() == {"password": "s3cret"}
+    assert "s3cret" not in page.content.decode()
