@@ -81,14 +81,14 @@ def test_local_settings_serve_static_files_without_collectstatic():
     assert result.stdout.split() == ["True", "True", "True"]
 
 
-def test_procfile_runs_web_worker_beat_release_the_price_feed_and_the_sockets():
+def test_procfile_runs_web_worker_beat_release_the_price_feed_the_engine_and_the_sockets():
     processes = dict(
         line.split(":", 1)
         for line in (ROOT / "Procfile").read_text().splitlines()
         if line and not line.startswith("#")
     )
 
-    assert set(processes) == {"release", "web", "worker", "beat", "feed", "ws"}
+    assert set(processes) == {"release", "web", "worker", "beat", "feed", "engine", "ws"}
     assert "gunicorn config.wsgi" in processes["web"]
     assert "daphne" in processes["ws"]
     assert "config.asgi:application" in processes["ws"]
@@ -96,3 +96,5 @@ def test_procfile_runs_web_worker_beat_release_the_price_feed_and_the_sockets():
     assert "celery -A config worker" in processes["worker"]
     assert "celery -A config beat" in processes["beat"]
     assert "manage.py run_price_feed" in processes["feed"]
+    assert "--publish" in processes["feed"]
+    assert "manage.py run_trading_engine" in processes["engine"]

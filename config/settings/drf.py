@@ -128,6 +128,10 @@ SPECTACULAR_SETTINGS = {
         "TimeInForceEnum": "crm.trading.models.Order.TimeInForce",
         "PositionStatusEnum": "crm.trading.models.Position.Status",
         "CloseReasonEnum": "crm.trading.models.Position.CloseReason",
+        "CommissionFeeTypeEnum": "crm.trading.models.FeeType",
+        "TradingAssetTypeEnum": "crm.trading.models.Asset.Type",
+        "TradingAssetSourceEnum": "crm.trading.models.Asset.Source",
+        "PlatformAdapterTypeEnum": "crm.trading.models.PlatformAdapter.Type",
         "DealEntryEnum": "crm.trading.models.Deal.Entry",
         # Seed 001's trader API (crm.trading.compat): the value sets chosen for enums the seed shows by one example.
         "TraderSideEnum": "crm.trading.compat.enums.Side",

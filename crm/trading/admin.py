@@ -22,10 +22,25 @@ from unfold.admin import ModelAdmin, TabularInline
 from crm.core.admin import ReadOnlyAdminMixin
 from crm.core.exceptions import DomainError
 from crm.trading import formulas, selectors, services
-from crm.trading.models import Deal, GroupInstrument, GroupTradingSettings, Instrument, Order, Position, Quote
+from crm.trading.models import (
+    Deal,
+    GroupInstrument,
+    GroupTradingSettings,
+    Instrument,
+    Order,
+    Position,
+    Quote,
+    SessionOverride,
+)
 from crm.wallets.models import Wallet
 
 NEAREST_STOP_OUT = 20
+
+
+class SessionOverrideInline(TabularInline[SessionOverride, Instrument]):
+    model = SessionOverride
+    extra = 0
+    fields = ("date", "sessions", "reason")
 
 
 @admin.register(Instrument)
@@ -34,8 +49,10 @@ class InstrumentAdmin(ModelAdmin[Instrument]):
         "symbol", "category", "market_type", "digits", "contract_size", "margin_calc_mode", "min_lot", "max_lot",
         "swap_long", "swap_short", "bid", "ask", "is_enabled",
     )  # fmt: skip
-    list_filter = ("category", "market_type", "is_enabled")
+    list_filter = ("category", "market_type", "market_group", "is_enabled")
     list_select_related = ("quote",)
+    autocomplete_fields = ("base_asset", "quote_asset", "market_group")
+    inlines = (SessionOverrideInline,)
     search_fields = ("^symbol", "^description")
     ordering = ("sort_order", "symbol")
 
@@ -248,3 +265,6 @@ class DealAdmin(ReadOnlyAdminMixin, ModelAdmin[Deal]):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Deal]:
         return Deal.objects.visible_to(request.user).for_list()
+
+
+from crm.trading import admin_settings  # noqa: E402,F401  (registers the configuration admins)

@@ -11,6 +11,10 @@ class MarketClosed(DomainError):
     code = "market_closed"
 
 
+class InDowntime(DomainError):
+    code = "in_downtime"
+
+
 class NoQuote(DomainError):
     code = "no_quote"
 

@@ -2,12 +2,23 @@
 
 from crm.core.roles import Role
 
-_READ_CONFIG = ["trading.view_instrument", "trading.view_quote", "trading.view_grouptradingsettings"]
+CONFIG_MODELS = [
+    "asset", "marketgroup", "marketcategory", "sessionoverride", "downtime", "positionduration", "maxrisk",
+    "platformadapter", "commissionprofile", "commissionrule",
+]  # fmt: skip
+_READ_CONFIG = [
+    "trading.view_instrument",
+    "trading.view_quote",
+    "trading.view_grouptradingsettings",
+    *(f"trading.view_{model}" for model in CONFIG_MODELS if model != "platformadapter"),
+]
+_MANAGE_CONFIG = [f"trading.{verb}_{model}" for model in CONFIG_MODELS for verb in ("view", "add", "change", "delete")]
 _READ_TRADES = [*_READ_CONFIG, "trading.view_position", "trading.view_order", "trading.view_deal"]
 
 GRANTS = {
     Role.DEALER: [
         *_READ_TRADES,
+        *_MANAGE_CONFIG,
         "trading.add_instrument",
         "trading.change_instrument",
         "trading.add_grouptradingsettings",

@@ -16,10 +16,19 @@ from typing import Any
 
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 
 from crm.trading import formulas
 from crm.trading.exceptions import NoQuote
-from crm.trading.models import GroupInstrument, GroupTradingSettings, Instrument, Position, Quote
+from crm.trading.models import (
+    Downtime,
+    GroupInstrument,
+    GroupTradingSettings,
+    Instrument,
+    Position,
+    Quote,
+    SessionOverride,
+)
 from crm.wallets import services as wallet_services
 from crm.wallets.models import Wallet
 
@@ -53,6 +62,8 @@ def open_positions(account: Wallet) -> QuerySet[Position]:
 
 
 def leverage_of(account: Wallet, instrument: Instrument) -> Decimal:
+    if instrument.is_const_leverage and instrument.max_leverage:
+        return Decimal(instrument.max_leverage)
     leverage = account.leverage or DEFAULT_LEVERAGE
     if instrument.max_leverage:
         leverage = min(leverage, instrument.max_leverage)
@@ -62,7 +73,10 @@ def leverage_of(account: Wallet, instrument: Instrument) -> Decimal:
 def last_quote(instrument: Instrument) -> Quote:
     quote = Quote.objects.filter(instrument=instrument).first()
     if quote is None:
-        raise NoQuote(f"There is no price for {instrument.symbol} yet.", fields={"instrument": ["No price yet."]})
+        raise NoQuote(
+            gettext("There is no price for %(symbol)s yet.") % {"symbol": instrument.symbol},
+            fields={"instrument": [gettext("No price yet.")]},
+        )
     return quote
 
 
@@ -259,12 +273,18 @@ def exposure_by_symbol(queryset: QuerySet[Position] | None = None) -> list[dict[
 
 
 def is_session_open(instrument: Instrument, moment: dt.datetime) -> bool:
-    """Within the instrument's trading hours (UTC); an instrument without sessions is always open."""
+    """Within the instrument's trading hours (UTC): a dated override of that day, else the weekly sessions.
+
+    An instrument without sessions and without an override that day is always open.
+    """
+    moment = moment.astimezone(dt.UTC)
+    now = moment.strftime("%H:%M")
+    override = SessionOverride.objects.filter(instrument=instrument, date=moment.date()).first()
+    if override is not None:
+        return any(start <= now < end for start, end in override.sessions)
     if not instrument.sessions:
         return True
-    moment = moment.astimezone(dt.UTC)
     day = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][moment.weekday()]
-    now = moment.strftime("%H:%M")
     return any(start <= now < end for start, end in instrument.sessions.get(day, []))
 
 
@@ -319,3 +339,12 @@ def _has_quote(instrument: Instrument) -> bool:
     except Quote.DoesNotExist:
         return False
     return True
+
+
+def active_downtime(instrument: Instrument, moment: dt.datetime) -> Downtime | None:
+    """The downtime halting the instrument at that moment, if any."""
+    return (
+        Downtime.objects.filter(instruments=instrument, starts_at__lte=moment, ends_at__gt=moment)
+        .order_by("ends_at")
+        .first()
+    )

@@ -13,6 +13,7 @@ address).
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -28,6 +29,7 @@ from crm.core.roles import Role
 from crm.payments.models import PaymentMethodGroup, WebhookEvent
 from crm.reports.models import ReportRun, ReportTemplate
 from crm.sales.services import imports
+from crm.trading import models as trading_models
 from crm.trading import services as trading_services
 from crm.users.models import Device
 from crm.wallets import services as wallet_services
@@ -386,6 +388,54 @@ EXEMPT: dict[str, Exempt] = {
     "backoffice:platform": Exempt(f"trading platforms are {CONFIGURATION}", _pk(PlatformFactory)),
     "portal:trading-platform": Exempt(
         "the enabled trading platforms are the same list for every client", _pk(PlatformFactory)
+    ),
+    "backoffice:trading-asset": Exempt(
+        f"trading assets are {CONFIGURATION}",
+        _pk(lambda: trading_models.Asset.objects.create(code="XAU", name="Gold", scale=2)),
+    ),
+    "backoffice:market-group": Exempt(
+        f"market groups are {CONFIGURATION}", _pk(lambda: trading_models.MarketGroup.objects.create(name="Metals"))
+    ),
+    "backoffice:session-override": Exempt(
+        f"session overrides are {CONFIGURATION}",
+        _pk(
+            lambda: trading_models.SessionOverride.objects.create(
+                instrument=InstrumentFactory(symbol="GBPUSD"), date=datetime.date(2026, 12, 25)
+            )
+        ),
+    ),
+    "backoffice:downtime": Exempt(
+        f"downtimes are {CONFIGURATION}",
+        _pk(
+            lambda: trading_models.Downtime.objects.create(
+                title="Maintenance",
+                starts_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+                ends_at=datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC),
+            )
+        ),
+    ),
+    "backoffice:position-duration": Exempt(
+        f"position durations are {CONFIGURATION}",
+        _pk(lambda: trading_models.PositionDuration.objects.create(seconds=3600)),
+    ),
+    "backoffice:max-risk": Exempt(
+        f"max risks are {CONFIGURATION}", _pk(lambda: trading_models.MaxRisk.objects.create(amount=Decimal(500)))
+    ),
+    "backoffice:platform-adapter": Exempt(
+        f"platform adapters are {CONFIGURATION} (their credentials are write-only)",
+        _pk(lambda: trading_models.PlatformAdapter.objects.create(name="mt4-demo", type="mt4")),
+    ),
+    "backoffice:commission-profile": Exempt(
+        f"commission profiles are {CONFIGURATION}",
+        _pk(lambda: trading_models.CommissionProfile.objects.create(name="VIP")),
+    ),
+    "backoffice:commission-rule": Exempt(
+        f"commission rules are {CONFIGURATION}",
+        _pk(
+            lambda: trading_services.create_rule(
+                trading_models.CommissionProfile.objects.create(name="VIP"), actor=None
+            )
+        ),
     ),
     "backoffice:accountgroup": Exempt(f"account groups (products) are {CONFIGURATION}", _pk(AccountGroupFactory)),
     "backoffice:paymentprovider": Exempt(f"payment providers are {CONFIGURATION}", _pk(PaymentProviderFactory)),

@@ -5,12 +5,13 @@ from decimal import Decimal as D
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from crm.core.exceptions import DomainError
 from crm.core.models import OutboxEvent
 from crm.trading import services
 from crm.trading.exceptions import InvalidPrice
-from crm.trading.models import GroupTradingSettings, Order, Position
+from crm.trading.models import GroupTradingSettings, MarginCall, Order, Position
 from crm.wallets.models import Wallet
 from tests.trading.factories import InstrumentFactory, TradingAccountFactory, quote
 from tests.wallets.helpers import fund
@@ -175,3 +176,31 @@ def test_a_quote_beyond_the_price_deviation_is_refused(eurusd):
 
     with pytest.raises(InvalidPrice):
         services.store_quote(eurusd, bid=D("1.2"), ask=D("1.2"))
+
+
+def test_margin_call_fires_once_until_the_account_recovers(eurusd):
+    account = fund(TradingAccountFactory(), "1200.00")
+    services.place_order(account, instrument=eurusd, side="buy", lots=D("1.00"))
+    calls = OutboxEvent.objects.filter(name="margin.call")
+
+    services.process_quote(eurusd, bid=D("1.09900"), ask=D("1.09920"))  # 98.3%: under the call level
+    services.process_quote(eurusd, bid=D("1.09890"), ask=D("1.09910"))  # still under: no second event
+    services.process_quote(eurusd, bid=D("1.09880"), ask=D("1.09900"))
+    assert calls.count() == 1
+    assert MarginCall.objects.filter(account=account).exists()
+
+    services.process_quote(eurusd, bid=D("1.10100"), ask=D("1.10120"))  # recovered: the flag goes
+    assert not MarginCall.objects.filter(account=account).exists()
+
+    services.process_quote(eurusd, bid=D("1.09900"), ask=D("1.09920"))  # under again: a new margin call
+    assert calls.count() == 2
+
+
+def test_refusals_speak_the_callers_language(eurusd):
+    account = fund(TradingAccountFactory(), "10.00")
+
+    with translation.override("es"), pytest.raises(DomainError) as refused:
+        services.place_order(account, instrument=eurusd, side="buy", lots=D("1.00"))
+
+    assert refused.value.message.startswith("No hay suficiente margen libre")
+    assert refused.value.fields == {"lots": ["No hay suficiente margen libre."]}

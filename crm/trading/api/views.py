@@ -128,7 +128,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(
         summary="Place an order for an account",
         description="A market order fills at once or is refused (400 `not_enough_margin`, `market_closed`, "
-        "`invalid_volume`, `invalid_price`, `no_quote`, `trading_not_allowed`); a limit or stop order waits.",
+        "`in_downtime`, `invalid_volume`, `invalid_price`, `no_quote`, `trading_not_allowed`); a limit or stop order "
+        "waits.",
         request=s.OrderCreateSerializer,
         responses={201: s.OrderSerializer, **MONEY_ERRORS},
     )

@@ -3,21 +3,47 @@
 from crm.trading.models.alerts import PriceAlert, TraderNotification
 from crm.trading.models.config import CalcMode, GroupInstrument, GroupTradingSettings, Instrument, Quote, SwapMode
 from crm.trading.models.market_data import Candle, CandleInterval, candle_start
+from crm.trading.models.settings import (
+    Asset,
+    CommissionProfile,
+    CommissionRule,
+    Downtime,
+    FeeType,
+    MarketCategory,
+    MarketGroup,
+    MaxRisk,
+    PlatformAdapter,
+    PositionDuration,
+    SessionOverride,
+)
+from crm.trading.models.state import MarginCall
 from crm.trading.models.trades import Deal, Order, Position, Side, WatchlistItem
 from crm.trading.models.ui import TraderLayout, TraderUiSettings
 
 __all__ = [
+    "Asset",
     "CalcMode",
     "Candle",
     "CandleInterval",
+    "CommissionProfile",
+    "CommissionRule",
     "Deal",
+    "Downtime",
+    "FeeType",
     "GroupInstrument",
     "GroupTradingSettings",
     "Instrument",
+    "MarginCall",
+    "MarketCategory",
+    "MarketGroup",
+    "MaxRisk",
     "Order",
+    "PlatformAdapter",
     "Position",
+    "PositionDuration",
     "PriceAlert",
     "Quote",
+    "SessionOverride",
     "Side",
     "SwapMode",
     "TraderLayout",

@@ -119,6 +119,26 @@ class Instrument(TimeStampedModel):
         blank=True,
         help_text=_('Trading hours per weekday (UTC), e.g. {"mon": [["00:00", "24:00"]]}; empty: always open.'),
     )
+    base_asset = models.ForeignKey("trading.Asset", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    quote_asset = models.ForeignKey("trading.Asset", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    market_group = models.ForeignKey(
+        "trading.MarketGroup", on_delete=models.SET_NULL, null=True, blank=True, related_name="instruments"
+    )
+    price_scale = models.PositiveSmallIntegerField(
+        default=5, validators=[MaxValueValidator(10)], help_text=_("Decimal places of prices shown to clients.")
+    )
+    amount_scale = models.PositiveSmallIntegerField(
+        default=2, validators=[MaxValueValidator(8)], help_text=_("Decimal places of volumes.")
+    )
+    slippage_rate = models.DecimalField(
+        **RATE,
+        default=Decimal(0),
+        validators=POSITIVE,
+        help_text=_("Largest distance in percent a market order may fill from the requested price."),
+    )
+    is_const_leverage = models.BooleanField(
+        default=False, help_text=_("Always trade at the maximum leverage, whatever the account's leverage.")
+    )
     sort_order = models.PositiveIntegerField(default=0)
     is_enabled = models.BooleanField(default=True)
 
@@ -149,6 +169,8 @@ class Instrument(TimeStampedModel):
                     break
                 if item[0] >= item[1]:
                     errors["sessions"] = _("A session must end after it starts.")
+        if self.is_const_leverage and not self.max_leverage:
+            errors["max_leverage"] = _("A constant leverage needs the maximum leverage.")
         if self.min_lot and self.max_lot and self.max_lot < self.min_lot:
             errors["max_lot"] = _("Must not be below the minimum lot.")
         if errors:
@@ -192,6 +214,17 @@ class GroupTradingSettings(TimeStampedModel):
         **PRICE, default=Decimal(0), validators=POSITIVE, help_text=_("Per side, in the account currency.")
     )
     markup_points = models.PositiveIntegerField(default=0, help_text=_("Added to the spread on both sides."))
+    commission_profile = models.ForeignKey(
+        "trading.CommissionProfile", on_delete=models.PROTECT, null=True, blank=True, related_name="group_settings"
+    )
+    adapter = models.ForeignKey(
+        "trading.PlatformAdapter",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="group_settings",
+        help_text=_("The platform the group's accounts trade on; empty: the built-in platform."),
+    )
 
     class Meta:
         verbose_name = _("group trading settings")

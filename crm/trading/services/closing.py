@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from crm.core.events import emit
 from crm.core.services import record_activity
@@ -46,17 +47,22 @@ def close_position(
     if position.status != Position.Status.OPEN:
         if if_open:
             return None
-        raise PositionClosed(f"Position #{position.pk} is already closed.", fields={"status": ["Closed."]})
+        raise PositionClosed(
+            gettext("Position #%(id)s is already closed.") % {"id": position.pk},
+            fields={"status": [gettext("Closed.")]},
+        )
     closing = position.lots if lots is None else lots
     if closing <= 0 or closing > position.lots:
         raise InvalidVolume(
-            f"Position #{position.pk} holds {position.lots.normalize()} lots.", fields={"lots": ["Out of range."]}
+            gettext("Position #%(id)s holds %(lots)s lots.") % {"id": position.pk, "lots": position.lots.normalize()},
+            fields={"lots": [gettext("Out of range.")]},
         )
     remainder = position.lots - closing
     if 0 < remainder < position.instrument.min_lot:
         raise InvalidVolume(
-            f"What stays open must be at least {position.instrument.min_lot.normalize()} lots.",
-            fields={"lots": ["Leaves too little open."]},
+            gettext("What stays open must be at least %(lots)s lots.")
+            % {"lots": position.instrument.min_lot.normalize()},
+            fields={"lots": [gettext("Leaves too little open.")]},
         )
     return _close(position, account=account, lots=closing, reason=reason, actor=actor, comment=comment, quote=quote)
 

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from crm.core.events import emit
 from crm.core.exceptions import DomainError
 from crm.core.services import record_activity
 from crm.trading import formulas, selectors
 from crm.trading.exceptions import InvalidPrice
-from crm.trading.models import Instrument, Order, Position, Quote, SwapMode
+from crm.trading.models import Instrument, MarginCall, Order, Position, Quote, SwapMode
 from crm.trading.services.alerts import fire_price_alerts
 from crm.trading.services.closing import close_position
 from crm.trading.services.execution import cancel_order, fill_pending_order, lock_account, place_order
@@ -41,15 +42,24 @@ def store_quote(instrument: Instrument, *, bid: Decimal, ask: Decimal, time: dt.
     """Keep the instrument's last quote and fold it into its candles; a quote beyond the price deviation from the
     last one is refused."""
     if bid <= 0 or ask < bid:
-        raise InvalidPrice(f"{instrument.symbol}: the ask must not be below the bid.", fields={"ask": ["Below bid."]})
+        raise InvalidPrice(
+            gettext("%(symbol)s: the ask must not be below the bid.") % {"symbol": instrument.symbol},
+            fields={"ask": [gettext("Below bid.")]},
+        )
     previous = Quote.objects.select_for_update().filter(instrument=instrument).first()
     if previous is not None and instrument.price_deviation > 0:
         move = abs(bid - previous.bid) / previous.bid * HUNDRED
         if move > instrument.price_deviation:
             raise InvalidPrice(
-                f"{instrument.symbol}: {bid} is {move:.2f}% away from {previous.bid}, over the allowed "
-                f"{instrument.price_deviation.normalize()}%.",
-                fields={"bid": ["Beyond the price deviation."]},
+                gettext("%(symbol)s: %(bid)s is %(move)s%% away from %(last)s, over the allowed %(allowed)s%%.")
+                % {
+                    "symbol": instrument.symbol,
+                    "bid": bid,
+                    "move": f"{move:.2f}",
+                    "last": previous.bid,
+                    "allowed": instrument.price_deviation.normalize(),
+                },
+                fields={"bid": [gettext("Beyond the price deviation.")]},
             )
     quote, _ = Quote.objects.update_or_create(
         instrument=instrument, defaults={"bid": bid, "ask": ask, "time": time or timezone.now()}
@@ -133,8 +143,9 @@ def _write_figures(account: Wallet, state: selectors.AccountState) -> None:
 def check_stop_out(account: Wallet) -> int:
     """Close positions in the group's stop-out order until the margin level is back at or over the stop-out level.
 
-    Returns how many positions were closed. Emits `stop_out` per close, `margin.call` when the level is under the
-    margin call level but no close is needed. The account figures are written either way.
+    Returns how many positions were closed. Emits `stop_out` per close, `margin.call` when the level falls under the
+    margin call level but no close is needed, once until the level recovers (`MarginCall` row). The account
+    figures are written either way.
     """
     account = lock_account(account)
     settings = selectors.group_settings(account)
@@ -161,10 +172,21 @@ def check_stop_out(account: Wallet) -> int:
         close_position(position, reason=Position.CloseReason.STOP_OUT, comment=comment, if_open=True)
         emit("stop_out", account_id=account.pk, customer_id=account.customer_id, position_id=position.pk, note=comment)
         closed += 1
-    if level is not None and level < settings.margin_call_level and not closed:
-        emit("margin.call", account_id=account.pk, customer_id=account.customer_id, margin_level=str(level))
+    _flag_margin_call(account, level, settings.margin_call_level, stopped_out=bool(closed))
     _write_figures(account, state)
     return closed
+
+
+def _flag_margin_call(account: Wallet, level: Decimal | None, call_level: Decimal, *, stopped_out: bool) -> None:
+    """Emit `margin.call` when the account first falls under its level; forget it once the level is back."""
+    if level is None or level >= call_level:
+        MarginCall.objects.filter(account=account).delete()
+        return
+    _call, created = MarginCall.objects.get_or_create(
+        account=account, defaults={"margin_level": level.quantize(Decimal("0.0001"), ROUND_HALF_EVEN)}
+    )
+    if created and not stopped_out:
+        emit("margin.call", account_id=account.pk, customer_id=account.customer_id, margin_level=str(level))
 
 
 def expire_orders(now: dt.datetime | None = None) -> int:

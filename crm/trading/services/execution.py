@@ -14,12 +14,14 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from crm.core.actors import user_or_none
 from crm.core.events import emit
 from crm.core.services import record_activity
 from crm.trading import formulas, selectors
 from crm.trading.exceptions import (
+    InDowntime,
     InvalidPrice,
     InvalidVolume,
     MarketClosed,
@@ -40,27 +42,42 @@ def lock_account(account: Wallet) -> Wallet:
     """The account row locked for this transaction (fresh balance, currency loaded)."""
     locked = wallet_services.lock_wallets([account.pk])
     if account.pk not in locked:
-        raise TradingNotAllowed("This account cannot trade.", fields={"account": ["Not a trading account."]})
+        raise TradingNotAllowed(
+            gettext("This account cannot trade."), fields={"account": [gettext("Not a trading account.")]}
+        )
     return locked[account.pk]
 
 
 def _check_account(account: Wallet) -> None:
     if account.type not in TRADING_TYPES:
         raise TradingNotAllowed(
-            f"Wallet {account.number} is not a trading account.", fields={"account": ["Not a trading account."]}
+            gettext("Wallet %(number)s is not a trading account.") % {"number": account.number},
+            fields={"account": [gettext("Not a trading account.")]},
         )
     if not account.is_enabled:
-        raise TradingNotAllowed(f"Account {account.number} is disabled.", fields={"account": ["Disabled."]})
+        raise TradingNotAllowed(
+            gettext("Account %(number)s is disabled.") % {"number": account.number},
+            fields={"account": [gettext("Disabled.")]},
+        )
 
 
 def _check_volume(instrument: Instrument, lots: Decimal) -> None:
     problem = ""
     if lots < instrument.min_lot:
-        problem = f"The smallest volume of {instrument.symbol} is {instrument.min_lot.normalize()} lots."
+        problem = gettext("The smallest volume of %(symbol)s is %(lots)s lots.") % {
+            "symbol": instrument.symbol,
+            "lots": instrument.min_lot.normalize(),
+        }
     elif lots > instrument.max_lot:
-        problem = f"The largest volume of {instrument.symbol} is {instrument.max_lot.normalize()} lots."
+        problem = gettext("The largest volume of %(symbol)s is %(lots)s lots.") % {
+            "symbol": instrument.symbol,
+            "lots": instrument.max_lot.normalize(),
+        }
     elif (lots - instrument.min_lot) % instrument.lot_step != 0:
-        problem = f"Volumes of {instrument.symbol} go in steps of {instrument.lot_step.normalize()} lots."
+        problem = gettext("Volumes of %(symbol)s go in steps of %(lots)s lots.") % {
+            "symbol": instrument.symbol,
+            "lots": instrument.lot_step.normalize(),
+        }
     if problem:
         raise InvalidVolume(problem, fields={"lots": [problem]})
 
@@ -72,10 +89,21 @@ def _check_tradable(
     enabled, markup, commission = selectors.instrument_terms(settings, instrument)
     if not (instrument.is_enabled and enabled):
         raise TradingNotAllowed(
-            f"{instrument.symbol} is not available to this account.", fields={"instrument": ["Not available."]}
+            gettext("%(symbol)s is not available to this account.") % {"symbol": instrument.symbol},
+            fields={"instrument": [gettext("Not available.")]},
         )
     if not selectors.is_session_open(instrument, moment):
-        raise MarketClosed(f"The {instrument.symbol} market is closed now.", fields={"instrument": ["Market closed."]})
+        raise MarketClosed(
+            gettext("The %(symbol)s market is closed now.") % {"symbol": instrument.symbol},
+            fields={"instrument": [gettext("Market closed.")]},
+        )
+    downtime = selectors.active_downtime(instrument, moment)
+    if downtime is not None:
+        raise InDowntime(
+            gettext("%(symbol)s is halted until %(end)s UTC (%(title)s).")
+            % {"symbol": instrument.symbol, "end": f"{downtime.ends_at:%Y-%m-%d %H:%M}", "title": downtime.title},
+            fields={"instrument": [gettext("In a downtime.")]},
+        )
     return markup, commission
 
 
@@ -84,11 +112,15 @@ def _check_stops(side: str, price: Decimal, stop_loss: Decimal | None, take_prof
     errors: dict[str, list[str]] = {}
     below, above = (stop_loss, take_profit) if side == formulas.Side.BUY else (take_profit, stop_loss)
     if below is not None and below >= price:
-        errors["stop_loss" if side == formulas.Side.BUY else "take_profit"] = [f"Must be below {price}."]
+        errors["stop_loss" if side == formulas.Side.BUY else "take_profit"] = [
+            gettext("Must be below %(price)s.") % {"price": price}
+        ]
     if above is not None and above <= price:
-        errors["take_profit" if side == formulas.Side.BUY else "stop_loss"] = [f"Must be above {price}."]
+        errors["take_profit" if side == formulas.Side.BUY else "stop_loss"] = [
+            gettext("Must be above %(price)s.") % {"price": price}
+        ]
     if errors:
-        raise InvalidPrice("Stop loss or take profit on the wrong side of the price.", fields=errors)
+        raise InvalidPrice(gettext("Stop loss or take profit on the wrong side of the price."), fields=errors)
 
 
 def _commission(account: Wallet, lots: Decimal, per_lot: Decimal) -> Decimal:
@@ -103,9 +135,18 @@ def _check_margin(account: Wallet, settings: GroupTradingSettings, new: Position
         needed = state.margin - state.equity + commission
         code = account.currency_id
         raise NotEnoughMargin(
-            f"Not enough free margin: the order needs {state.margin:.2f} {code} of margin and costs "
-            f"{commission:.2f} {code}; equity is {state.equity:.2f} {code} ({needed:.2f} {code} short).",
-            fields={"lots": ["Not enough free margin."]},
+            gettext(
+                "Not enough free margin: the order needs %(margin)s %(code)s of margin and costs %(commission)s "
+                "%(code)s; equity is %(equity)s %(code)s (%(needed)s %(code)s short)."
+            )
+            % {
+                "margin": f"{state.margin:.2f}",
+                "commission": f"{commission:.2f}",
+                "equity": f"{state.equity:.2f}",
+                "needed": f"{needed:.2f}",
+                "code": code,
+            },
+            fields={"lots": [gettext("Not enough free margin.")]},
         )
 
 
@@ -156,11 +197,13 @@ def place_order(
         _fill(order, account=account, settings=settings, quote=quote, actor=actor)
         return order
     if price is None or price <= 0:
-        raise InvalidPrice("A limit or stop order needs a price.", fields={"price": ["Required."]})
+        raise InvalidPrice(gettext("A limit or stop order needs a price."), fields={"price": [gettext("Required.")]})
     _check_pending_price(side, order_type, price, selectors.open_price_for(side, quote, instrument, markup))
     _check_stops(side, price, stop_loss, take_profit)
     if expires_at is not None and expires_at <= now:
-        raise InvalidPrice("The expiry is in the past.", fields={"expires_at": ["Must be in the future."]})
+        raise InvalidPrice(
+            gettext("The expiry is in the past."), fields={"expires_at": [gettext("Must be in the future.")]}
+        )
     order.save()
     record_activity(actor=actor, action="trading.order_placed", target=order, data={"account": account.number})
     return order
@@ -169,9 +212,15 @@ def place_order(
 def _check_pending_price(side: str, order_type: str, price: Decimal, market: Decimal) -> None:
     below = (side == formulas.Side.BUY) == (order_type == Order.Type.LIMIT)
     if below and price >= market:
-        raise InvalidPrice(f"This order's price must be below the market ({market}).", fields={"price": ["Too high."]})
+        raise InvalidPrice(
+            gettext("This order's price must be below the market (%(price)s).") % {"price": market},
+            fields={"price": [gettext("Too high.")]},
+        )
     if not below and price <= market:
-        raise InvalidPrice(f"This order's price must be above the market ({market}).", fields={"price": ["Too low."]})
+        raise InvalidPrice(
+            gettext("This order's price must be above the market (%(price)s).") % {"price": market},
+            fields={"price": [gettext("Too low.")]},
+        )
 
 
 def _fill(
@@ -260,7 +309,8 @@ def _plain(value: Decimal) -> str:
 def fill_pending_order(order: Order) -> Order:
     """Fill a triggered limit/stop order at the current quote; an order no longer pending is left as it is.
 
-    Not enough margin rejects the order (status `rejected` with the reason) instead of failing the tick.
+    Not enough margin rejects the order (status `rejected` with the reason) instead of failing the tick; in a
+    downtime the order stays pending.
     """
     account = lock_account(order.account)
     order = Order.objects.select_for_update().select_related("instrument").get(pk=order.pk)
@@ -271,6 +321,8 @@ def fill_pending_order(order: Order) -> Order:
     try:
         with transaction.atomic():
             _fill(order, account=account, settings=settings, quote=quote)
+    except InDowntime:
+        return order  # waits for the end of the downtime
     except (NotEnoughMargin, MarketClosed, TradingNotAllowed) as refusal:
         order.status = Order.Status.REJECTED
         order.reject_reason = refusal.message[:255]
@@ -284,7 +336,10 @@ def cancel_order(order: Order, *, actor: Any = None, expired: bool = False) -> O
     lock_account(order.account)
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status != Order.Status.PENDING:
-        raise OrderNotPending(f"Order #{order.pk} is {order.status}.", fields={"status": ["Not pending."]})
+        raise OrderNotPending(
+            gettext("Order #%(id)s is %(status)s.") % {"id": order.pk, "status": order.status},
+            fields={"status": [gettext("Not pending.")]},
+        )
     order.status = Order.Status.EXPIRED if expired else Order.Status.CANCELLED
     order.save(update_fields=["status", "updated_at"])
     record_activity(actor=actor, action=f"trading.order_{order.status}", target=order)
@@ -299,7 +354,9 @@ def modify_position(
     account = lock_account(position.account)
     position = Position.objects.select_for_update().select_related("instrument").get(pk=position.pk)
     if position.status != Position.Status.OPEN:
-        raise PositionClosed(f"Position #{position.pk} is closed.", fields={"status": ["Closed."]})
+        raise PositionClosed(
+            gettext("Position #%(id)s is closed.") % {"id": position.pk}, fields={"status": [gettext("Closed.")]}
+        )
     markup, _ = selectors.instrument_terms(selectors.group_settings(account), position.instrument)[1:]
     current = selectors.close_price_for(
         position.side, selectors.last_quote(position.instrument), position.instrument, markup

@@ -1,5 +1,9 @@
-"""`manage.py run_price_feed`: the quote feed process; every quote goes through the engine (triggers, stop-out),
-then each tick's accepted quotes go to the portals' live sockets (crm.trading.live, on Redis in production)."""
+"""`manage.py run_price_feed`: the quote feed process.
+
+With `--publish` (production, the Procfile) it appends the quotes to Redis for the engine processes
+(`run_trading_engine`, which sends them on to the portals' live sockets); without it (one machine, no engine
+process) it applies them itself through the same services, then sends each tick's accepted quotes to the sockets.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,8 @@ from django.utils import timezone
 
 from crm.core.exceptions import DomainError
 from crm.trading import live, services
-from crm.trading.feeds import SandboxFeed
+from crm.trading import ticks as bus
+from crm.trading.feeds import FeedQuote, SandboxFeed
 from crm.trading.models import Instrument
 
 
@@ -23,9 +28,19 @@ class Command(BaseCommand):
         parser.add_argument("--ticks", type=int, default=0, help="Stop after this many ticks (default: never).")
         parser.add_argument("--seed", type=int, default=0, help="Random seed; the same seed gives the same prices.")
         parser.add_argument("--symbols", nargs="*", default=None, help="Only these symbols (default: all enabled).")
+        parser.add_argument(
+            "--publish", action="store_true", help="Publish the ticks to Redis for run_trading_engine instead."
+        )
 
     def handle(
-        self, *args: Any, interval: float, ticks: int, seed: int, symbols: list[str] | None, **options: Any
+        self,
+        *args: Any,
+        interval: float,
+        ticks: int,
+        seed: int,
+        symbols: list[str] | None,
+        publish: bool,
+        **options: Any,
     ) -> None:
         instruments = Instrument.objects.enabled()
         if symbols:
@@ -35,21 +50,33 @@ class Command(BaseCommand):
             self.stderr.write("No enabled instrument to quote.")
             return
         feed = SandboxFeed(by_symbol.values(), seed=seed)
+        client = bus.connect() if publish else None
         done = actions = 0
         for batch in feed.ticks():
-            accepted = []
-            for item in batch:
-                instrument = by_symbol[item.symbol]
-                try:
-                    actions += services.process_quote(instrument, bid=item.bid, ask=item.ask)
-                except DomainError as refusal:
-                    self.stderr.write(f"{item.symbol}: {refusal.message}")
-                    continue
-                accepted.append(live.PublishedQuote(instrument.pk, item.symbol, item.bid, item.ask, timezone.now()))
-            live.publish_quotes(accepted)
+            if client is not None:
+                bus.publish(client, batch)
+            else:
+                actions += self._apply(batch, by_symbol)
             done += 1
             if ticks and done >= ticks:
                 break
             if interval:
                 time.sleep(interval)
-        self.stdout.write(f"{done} ticks over {len(by_symbol)} instruments, {actions} engine actions.")
+        if client is not None:
+            self.stdout.write(f"{done} ticks over {len(by_symbol)} instruments published.")
+        else:
+            self.stdout.write(f"{done} ticks over {len(by_symbol)} instruments, {actions} engine actions.")
+
+    def _apply(self, batch: list[FeedQuote], by_symbol: dict[str, Instrument]) -> int:
+        actions = 0
+        accepted = []
+        for item in batch:
+            instrument = by_symbol[item.symbol]
+            try:
+                actions += services.process_quote(instrument, bid=item.bid, ask=item.ask)
+            except DomainError as refusal:
+                self.stderr.write(f"{item.symbol}: {refusal.message}")
+                continue
+            accepted.append(live.PublishedQuote(instrument.pk, item.symbol, item.bid, item.ask, timezone.now()))
+        live.publish_quotes(accepted)
+        return actions
