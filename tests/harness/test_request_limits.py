@@ -96,7 +96,7 @@ def set_up(client: APIClient, route: Route, victim: Victim) -> dict | str:
         return _sandbox(client, route)
     if route.namespace == "affiliates-compat":
         return _seed_token(client, route)
-    if route.audience == "backoffice":
+    if route.audience == "backoffice" or route.namespace == "reports":  # reports: the platform's staff paths
         _admin_token(client, route)
     elif route.audience in ("portal", "affiliate"):
         owner(client, victim, route)
