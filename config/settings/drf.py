@@ -118,6 +118,7 @@ SPECTACULAR_SETTINGS = {
         "ReportRunStatusEnum": "crm.reports.models.ReportRun.Status",
         "ReportFormatEnum": "crm.reports.models.ReportFormat",
         "ReportFrequencyEnum": "crm.reports.models.ReportTemplate.Frequency",
+        "AdminNotificationTypeEnum": "crm.reports.models.AdminNotificationType",
         "CalcModeEnum": "crm.trading.models.CalcMode",
         "SwapModeEnum": "crm.trading.models.SwapMode",
         "InstrumentCategoryEnum": "crm.trading.models.Instrument.Category",

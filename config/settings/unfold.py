@@ -19,6 +19,7 @@ UNFOLD = {
     "DASHBOARD_CALLBACK": "crm.reports.dashboard.dashboard_callback",
     "ENVIRONMENT": "crm.core.admin_nav.environment_callback",
     "STYLES": [lambda request: static("core/admin.css")],
+    "SCRIPTS": [lambda request: static("reports/bell.js")],
     "LOGIN": {"redirect_after": lambda request: reverse_lazy("admin:index")},
     "SIDEBAR": {
         "show_search": True,

@@ -3,7 +3,8 @@
 Handled: `withdrawal.approved` -> the payout through the withdrawal's provider (`start_payout`).
 Emitted (services_payouts): `payout.failed` (the money went back to the wallet; Finance follows it up) and
 `payout.attention_needed` (Finance must send it again, pay it by hand or fail it). Deposits refunded or
-charged back emit `deposit.refunded` / `deposit.charged_back` from the wallets domain.
+charged back emit `deposit.refunded` / `deposit.charged_back` from the wallets domain. A provider webhook that
+failed or contradicts the recorded outcome emits `webhook.failed` (services `_finish`).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.core import work
+from crm.core.events import emit
 from crm.core.exceptions import Conflict, DomainError, NotFound
 from crm.core.money import ROUNDING_CHARGE, format_money, to_decimal
 from crm.core.services import changed_fields, record_activity, set_setting, snapshot
@@ -481,6 +482,16 @@ def _finish(webhook: WebhookEvent, status: str, error: str) -> None:
     webhook.error = error
     webhook.processed_at = timezone.now()
     webhook.save(update_fields=["status", "error", "processed_at", "reference"])
+    if status in (WebhookEvent.Status.FAILED, WebhookEvent.Status.CONFLICT):
+        # Finance must look at it (crm/reports raises an admin notification).
+        emit(
+            "webhook.failed",
+            webhook_id=webhook.pk,
+            provider=webhook.provider.code,
+            status=status,
+            reference=webhook.reference,
+            error=error[:500],
+        )
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
 """Reports in the admin: report pages (a period, sorting, the first rows, XLSX/CSV files), runs with their
-progress and files, and templates on a schedule (run now, soft delete)."""
+progress and files, templates on a schedule (run now, soft delete), and each staff member's admin notifications
+(the header's bell opens them)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,22 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
-from unfold.decorators import display
+from unfold.decorators import action, display
 
-from crm.core.admin import ReadOnlyAdminMixin
+from crm.core.admin import ReadOnlyAdminMixin, run_service
 from crm.core.exceptions import DomainError
-from crm.reports import services
+from crm.customers.forms import ConfirmDialogForm
+from crm.reports import notifications, services
 from crm.reports.forms import PeriodForm
-from crm.reports.models import ReportFormat, ReportRun, ReportRunQuerySet, ReportTemplate, ReportTemplateQuerySet
+from crm.reports.models import (
+    AdminNotification,
+    AdminNotificationQuerySet,
+    ReportFormat,
+    ReportRun,
+    ReportRunQuerySet,
+    ReportTemplate,
+    ReportTemplateQuerySet,
+)
 from crm.reports.scope import scope_for
 from crm.reports.sources import SOURCES, sources_for
 from crm.users.models import User
@@ -88,7 +98,9 @@ class ReportRunAdmin(ReadOnlyAdminMixin, ModelAdmin[ReportRun]):
 
     @display(description=_("Period"))
     def period(self, obj: ReportRun) -> str:
-        return f"{obj.params.get('start', '?')} to {obj.params.get('end', '?')}"
+        return str(
+            _("%(start)s to %(end)s") % {"start": obj.params.get("start", "?"), "end": obj.params.get("end", "?")}
+        )
 
     @display(description=_("Progress"))
     def progress(self, obj: ReportRun) -> str:
@@ -241,3 +253,66 @@ class ReportTemplateAdmin(ModelAdmin[ReportTemplate]):
         for template in queryset:
             services.run_template(template, actor=request.user)  # type: ignore[arg-type]
         self.message_user(request, _("%(count)d reports started.") % {"count": queryset.count()})
+
+
+@admin.register(AdminNotification)
+class AdminNotificationAdmin(ReadOnlyAdminMixin, ModelAdmin[AdminNotification]):
+    """The staff member's own notifications, unread first; opening one marks it read."""
+
+    list_display = ["id", "type", "summary", "read", "created_at"]
+    list_display_links = ["id", "type"]
+    list_filter = ["is_read", "type"]
+    show_full_result_count = False
+    fields = ("type", "data", "is_read", "read_at", "created_at")
+    readonly_fields = fields
+    actions = ["mark_selected_read"]
+    actions_list = ["mark_all_read"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AdminNotification]:
+        rows = cast(AdminNotificationQuerySet, super().get_queryset(request)).visible_to(request.user)
+        return rows.order_by("is_read", "-id")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200 and object_id.isdigit():
+            notifications.mark_read(request.user, [int(object_id)])
+        return response
+
+    @display(description=_("Details"))
+    def summary(self, obj: AdminNotification) -> str:
+        data = {key: value for key, value in obj.data.items() if key != "type"}
+        return ", ".join(f"{key}: {value}" for key, value in sorted(data.items()))[:200]
+
+    @display(description=_("Read"), boolean=True)
+    def read(self, obj: AdminNotification) -> bool:
+        return obj.is_read
+
+    @admin.action(description=_("Mark as read"), permissions=["view"])
+    def mark_selected_read(self, request: HttpRequest, queryset: QuerySet[AdminNotification]) -> None:
+        count = notifications.mark_read(request.user, queryset.values_list("pk", flat=True))
+        self.message_user(request, _("%(count)d notifications marked read.") % {"count": count})
+
+    @action(
+        description=_("Mark all as read"),
+        url_path="mark-all-read",
+        icon="done_all",
+        permissions=["view"],
+        dialog={
+            "title": _("Mark every notification read"),
+            "form_class": ConfirmDialogForm,
+            "form_submit_text": _("Mark all as read"),
+        },
+    )
+    def mark_all_read(self, request: HttpRequest, form: ConfirmDialogForm) -> HttpResponse:
+        url = reverse("admin:reports_adminnotification_changelist")
+        work = lambda: notifications.mark_all_read(request.user)  # noqa: E731
+        done = lambda count: _("%(count)d notifications marked read.") % {"count": count}  # noqa: E731
+        return run_service(self, request, work, done, url)

@@ -153,6 +153,7 @@ SERIES_TITLES = {
     "ftds": gettext_lazy("First deposits per day"),
     "leads": gettext_lazy("New leads per day"),
     "deposits": gettext_lazy("Completed deposits per day (count, all currencies)"),
+    "trades": gettext_lazy("Executions per day (live accounts)"),
 }
 
 
@@ -181,6 +182,7 @@ def period_context(dashboard: Dashboard, form: PeriodForm) -> dict[str, Any]:
         "period_money": dashboard.money,
         "period_pending": {key: sorted(values.items()) for key, values in dashboard.pending.items()},
         "period_commissions": {key: sorted(values.items()) for key, values in dashboard.commissions.items()},
+        "period_trading": dashboard.trading,
         "period_charts": [
             {"key": key, "title": SERIES_TITLES[key], "chart": comparison_chart(series, label=SERIES_TITLES[key])}
             for key, series in dashboard.series.items()

@@ -19,6 +19,7 @@ class ReportKind(models.TextChoices):
     BALANCE = "balance", _("Balance (per wallet, from the ledger)")
     AFFILIATION = "affiliation", _("Affiliation (per affiliate)")
     TRANSACTIONS = "transactions", _("Transactions")
+    PROFIT_LOSS = "profitloss", _("Profit and loss (per trading account)")
 
 
 class ReportFormat(models.TextChoices):
@@ -151,3 +152,56 @@ class ReportTemplate(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AdminNotificationType(models.TextChoices):
+    """What a staff notification is about (001 admin notifications; `data.type` repeats it)."""
+
+    EXTERNAL_ORDER_TIMEOUT = "ExternalOrderTimeout", _("Orders timed out at the liquidity provider")
+    WITHDRAWAL_PENDING = "WithdrawalPendingApproval", _("Withdrawal waiting for approval")
+    PAYOUT_FAILED = "PayoutFailed", _("Payout failed")
+    PAYOUT_ATTENTION = "PayoutAttentionNeeded", _("Payout needs attention")
+    STOP_OUT = "StopOut", _("Stop-out")
+    WEBHOOK_FAILED = "WebhookFailed", _("Provider webhook failed")
+
+
+class AdminNotificationQuerySet(models.QuerySet["AdminNotification"]):
+    def visible_to(self, user: Any) -> AdminNotificationQuerySet:
+        """A staff member (an API token: its service account) sees the notifications addressed to them, only."""
+        if not (user and user.is_authenticated and user.is_active and user.is_staff):
+            return self.none()
+        return self.filter(recipient=user)
+
+    def unread(self) -> AdminNotificationQuerySet:
+        return self.filter(is_read=False)
+
+
+class AdminNotification(models.Model):
+    """Something staff must act on, addressed to each staff member who can act (by permission), read or not."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="admin_notifications"
+    )
+    type = models.CharField(max_length=32, choices=AdminNotificationType.choices)
+    # The seed's `data`: camelCase keys of the type, plus `type` itself.
+    data = models.JSONField(default=dict, blank=True)
+    # What raised it ("event:<outbox id>"): one notification per recipient and cause.
+    key = models.CharField(max_length=64)
+    is_read = models.BooleanField(default=False)
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AdminNotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["key", "recipient"], name="adminnotification_once")]
+        indexes = [models.Index(fields=["recipient", "is_read", "-id"], name="adminnotification_inbox_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.type} #{self.pk}"
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """`data` with its `type` (always the notification's)."""
+        return {**self.data, "type": self.type}

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -24,9 +25,9 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.last < self.first:
-            raise PeriodError("The end comes before the start.")
+            raise PeriodError(_("The end comes before the start."))
         if self.days > MAX_DAYS:
-            raise PeriodError(f"A period is at most {MAX_DAYS} days.")
+            raise PeriodError(_("A period is at most %(count)d days.") % {"count": MAX_DAYS})
 
     @classmethod
     def last_days(cls, days: int = DEFAULT_DAYS, *, today: dt.date | None = None) -> Period:

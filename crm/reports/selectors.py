@@ -22,6 +22,7 @@ from crm.customers.models import Customer
 from crm.reports.periods import Period
 from crm.reports.scope import Scope
 from crm.sales.models import Lead
+from crm.trading.models import Deal
 from crm.users.models import LoginRecord, User
 from crm.wallets.models import Transaction
 
@@ -73,6 +74,21 @@ class MoneyRow:
 
 
 @dataclass(frozen=True)
+class TradingRow:
+    """Executions, volume, clients' realised profit and commissions of one account currency, both periods."""
+
+    currency: str
+    trades: int
+    previous_trades: int
+    volume: Decimal
+    previous_volume: Decimal
+    profit: Decimal
+    previous_profit: Decimal
+    commission: Decimal
+    previous_commission: Decimal
+
+
+@dataclass(frozen=True)
 class BreakdownRow:
     key: str
     label: str
@@ -90,6 +106,7 @@ class Dashboard:
     money: list[MoneyRow] = field(default_factory=list)
     pending: dict[str, dict[str, Decimal]] = field(default_factory=dict)
     commissions: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    trading: list[TradingRow] = field(default_factory=list)
     series: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
     breakdowns: dict[str, list[BreakdownRow]] = field(default_factory=dict)
 
@@ -121,6 +138,8 @@ def build_dashboard(user: User, *, scope: Scope, period: Period, now: dt.datetim
         add_money_figures(dashboard)
     if user.has_perm("affiliates.view_commissionledger"):
         add_affiliate_figures(dashboard, user)
+    if user.has_perm("trading.view_deal"):
+        add_trading_figures(dashboard)
     return dashboard
 
 
@@ -350,3 +369,67 @@ def add_affiliate_figures(dashboard: Dashboard, user: User) -> None:
         .order_by("currency_id")
     )
     dashboard.pending["payout_requests"] = {row["currency_id"]: row["total"] for row in payouts}
+
+
+# Trading -------------------------------------------------------------------------------
+
+
+def _sum(column: str, period: Period) -> Coalesce:
+    return Coalesce(Sum(column, filter=_in(period, "created_at")), Value(ZERO), output_field=MONEY_FIELD)
+
+
+def add_trading_figures(dashboard: Dashboard) -> None:
+    """Executions and traders; per account currency volume, realised profit and commissions; executions per day."""
+    period, previous, scope = dashboard.period, dashboard.previous, dashboard.scope
+    deals = Deal.objects.filter(scope.clients("account__customer__"), account__is_demo=False)
+    in_span = deals.filter(_span(period, previous, "created_at"))
+    counts = in_span.order_by().aggregate(
+        **_both(period, previous, "created_at"),
+        traders=Count("account_id", distinct=True, filter=_in(period, "created_at")),
+        previous_traders=Count("account_id", distinct=True, filter=_in(previous, "created_at")),
+    )
+    dashboard.figures += [
+        Figure(
+            "trades",
+            _("Trades"),
+            counts["current"],
+            counts["previous"],
+            _("Executions on live accounts in the period: positions opened and closed (in full or part)."),
+        ),
+        Figure(
+            "traders",
+            _("Trading accounts"),
+            counts["traders"],
+            counts["previous_traders"],
+            _("Live trading accounts with at least one execution in the period."),
+        ),
+    ]
+    rows = (
+        in_span.values("account__currency_id")
+        .annotate(
+            n_trades=Count("pk", filter=_in(period, "created_at")),
+            n_previous_trades=Count("pk", filter=_in(previous, "created_at")),
+            sum_volume=_sum("lots", period),
+            sum_previous_volume=_sum("lots", previous),
+            sum_profit=_sum("profit", period),
+            sum_previous_profit=_sum("profit", previous),
+            sum_commission=_sum("commission", period),
+            sum_previous_commission=_sum("commission", previous),
+        )
+        .order_by("account__currency_id")
+    )
+    dashboard.trading = [
+        TradingRow(
+            currency=row["account__currency_id"],
+            trades=row["n_trades"],
+            previous_trades=row["n_previous_trades"],
+            volume=row["sum_volume"],
+            previous_volume=row["sum_previous_volume"],
+            profit=row["sum_profit"],
+            previous_profit=row["sum_previous_profit"],
+            commission=row["sum_commission"],
+            previous_commission=row["sum_previous_commission"],
+        )
+        for row in rows
+    ]
+    dashboard.series["trades"] = _per_day(deals, "created_at", dashboard)

@@ -21,6 +21,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.core import work
 from crm.core.exceptions import DomainError
@@ -54,7 +55,11 @@ def clean_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
     Raises DomainError with field errors; nothing is recorded for a refused request.
     """
     if kind not in SOURCES:
-        raise DomainError("Unknown report.", code="invalid", fields={"kind": [f"Choose one of {sorted(SOURCES)}."]})
+        raise DomainError(
+            _("Unknown report."),
+            code="invalid",
+            fields={"kind": [_("Choose one of %(kinds)s.") % {"kinds": sorted(SOURCES)}]},
+        )
     source = SOURCES[kind]
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}
@@ -62,7 +67,7 @@ def clean_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
         try:
             cleaned[name] = dt.date.fromisoformat(str(params.get(name, ""))).isoformat()
         except ValueError:
-            errors[name] = ["A date is required (YYYY-MM-DD)."]
+            errors[name] = [_("A date is required (YYYY-MM-DD).")]
     if not errors:
         try:
             Period(first=dt.date.fromisoformat(cleaned["start"]), last=dt.date.fromisoformat(cleaned["end"]))
@@ -70,21 +75,23 @@ def clean_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
             errors["end"] = [str(exc)]
     sort = params.get("sortBy") or source.default_sort
     if str(sort).lstrip("-") not in source.sort_keys:
-        errors["sortBy"] = [f"Sort by one of {sorted(source.sort_keys)} (prefix `-` for descending)."]
+        errors["sortBy"] = [
+            _("Sort by one of %(keys)s (prefix `-` for descending).") % {"keys": sorted(source.sort_keys)}
+        ]
     cleaned["sortBy"] = str(sort)
     for name, allowed in source.filters.items():
         values = params.get(name) or []
         values = [values] if isinstance(values, str) else list(values)
         unknown = sorted({str(value) for value in values} - set(allowed))
         if unknown:
-            errors[name] = [f"Unknown values: {', '.join(unknown)}."]
+            errors[name] = [_("Unknown values: %(values)s.") % {"values": ", ".join(unknown)}]
         elif values:
             cleaned[name] = [str(value) for value in values]
     unknown_params = sorted(set(params) - {"start", "end", "sortBy", *source.filters})
     if unknown_params:
-        errors.update({name: ["Not a parameter of this report."] for name in unknown_params})
+        errors.update({name: [_("Not a parameter of this report.")] for name in unknown_params})
     if errors:
-        raise DomainError("The report's parameters are not valid.", code="invalid", fields=errors)
+        raise DomainError(_("The report's parameters are not valid."), code="invalid", fields=errors)
     return cleaned
 
 
@@ -107,10 +114,14 @@ def create_report_run(
 ) -> ReportRun:
     """Record a report as `owner` may see it and queue its task once the transaction commits."""
     if file_format not in ReportFormat.values:
-        raise DomainError("Unknown format.", code="invalid", fields={"file_format": ["Choose xlsx or csv."]})
+        raise DomainError(_("Unknown format."), code="invalid", fields={"file_format": [_("Choose xlsx or csv.")]})
     emails = list(dict.fromkeys(notify_emails or []))
     if len(emails) > MAX_NOTIFY:
-        raise DomainError("Too many people to notify.", code="invalid", fields={"notify_emails": ["At most 20."]})
+        raise DomainError(
+            _("Too many people to notify."),
+            code="invalid",
+            fields={"notify_emails": [_("At most %(count)d.") % {"count": MAX_NOTIFY}]},
+        )
     run = ReportRun.objects.create(
         owner=owner,
         template=template,
@@ -134,7 +145,7 @@ def _claim(run_id: int) -> ReportRun | None:
         if run.status == ReportRun.Status.RUNNING and work.lease_held(RUNS, run.started_at):
             return None  # another worker is building it (a redelivered message): that run makes the file
         if run.attempts >= MAX_ATTEMPTS:
-            _fail(run, f"The report was interrupted {run.attempts} times.")
+            _fail(run, _("The report was interrupted %(count)d times.") % {"count": run.attempts})
             return None
         run.status = ReportRun.Status.RUNNING
         run.attempts += 1
@@ -173,7 +184,7 @@ def run_report(run_id: int) -> ReportRun | None:
     except Exception as exc:
         # Logged, not raised: a retry would repeat the same failure; an interrupted worker is retried by attempts.
         logger.exception("Report run %s failed", run.pk)
-        return _fail(run, f"The report failed: {exc.__class__.__name__}.")
+        return _fail(run, _("The report failed: %(error)s.") % {"error": exc.__class__.__name__})
     now = timezone.now()
     run.status = ReportRun.Status.DONE
     run.rows_done = run.rows_total = count
@@ -206,7 +217,7 @@ def write_report(out: IO[bytes], file_format: str, headers: list[str], rows: Any
 def give_up_runs(pks: list[int]) -> None:
     """Runs whose workers kept dying (the sweep's attempts are spent): failed, saying so, for their owner."""
     for run in ReportRun.objects.filter(pk__in=pks, status__in=(ReportRun.Status.PENDING, ReportRun.Status.RUNNING)):
-        _fail(run, f"The report was interrupted {run.attempts} times.")
+        _fail(run, _("The report was interrupted %(count)d times.") % {"count": run.attempts})
 
 
 def _fail(run: ReportRun, message: str) -> ReportRun:
@@ -245,24 +256,34 @@ def run_for_token(token: str) -> ReportRun:
             raise signing.BadSignature("Unknown kind of link.")
         data = signing.TimestampSigner(salt=f"{DOWNLOAD_SALT}.{kind}").unsign_object(signed, max_age=max_age)
     except signing.BadSignature as exc:
-        raise DomainError("The link is not valid or has expired.", code="link_refused") from exc
+        raise DomainError(_("The link is not valid or has expired."), code="link_refused") from exc
     run = ReportRun.objects.filter(pk=data.get("r"), status=ReportRun.Status.DONE).first()
     if run is None or not run.file:
-        raise DomainError("The report is no longer available.", code="link_refused")
+        raise DomainError(_("The report is no longer available."), code="link_refused")
     return run
 
 
 def notify_report_ready(run: ReportRun) -> None:
     """Email each person to notify (and the owner) a link to the file, signed for them."""
     recipients = list(dict.fromkeys([*run.notify_emails, *([run.owner.email] if run.template_id else [])]))
-    title = SOURCES[run.kind].title
+    title = _(SOURCES[run.kind].title)
     for recipient in recipients:
+        values = {
+            "title": title,
+            "start": run.params["start"],
+            "end": run.params["end"],
+            "rows": run.rows_total,
+            "until": f"{timezone.localtime(run.expires_at):%Y-%m-%d %H:%M %Z}",
+            "url": download_url(run, recipient=recipient),
+        }
         body = (
-            f"{title} for {run.params['start']} to {run.params['end']} is ready ({run.rows_total} rows).\n\n"
-            f"Download it until {timezone.localtime(run.expires_at):%Y-%m-%d %H:%M %Z}:\n"
-            f"{download_url(run, recipient=recipient)}\n"
+            _(
+                "%(title)s for %(start)s to %(end)s is ready (%(rows)s rows).\n\n"
+                "Download it until %(until)s:\n%(url)s\n"
+            )
+            % values
         )
-        send_mail(f"{title} is ready", body, None, [recipient])
+        send_mail(_("%(title)s is ready") % values, body, None, [recipient])
 
 
 def delete_expired_reports(*, now: dt.datetime | None = None) -> int:
@@ -291,7 +312,7 @@ def next_run_after(template: ReportTemplate, moment: dt.datetime) -> dt.datetime
         if candidate > moment and _scheduled_on(template, base.date(), day):
             return candidate
         day += dt.timedelta(days=1)
-    raise DomainError("No day to run on.", code="invalid", fields={"days_of_week": ["Choose 1 (Monday) to 7."]})
+    raise DomainError(_("No day to run on."), code="invalid", fields={"days_of_week": [_("Choose 1 (Monday) to 7.")]})
 
 
 def _scheduled_on(template: ReportTemplate, base_day: dt.date, day: dt.date) -> bool:
@@ -311,12 +332,22 @@ def check_template(template: ReportTemplate) -> None:
         exc.fields = {name if name in ("kind",) else "params": errors for name, errors in exc.fields.items()}
         raise
     if not 1 <= (template.period_days or 0) <= MAX_DAYS:
-        raise DomainError("Too long.", code="invalid", fields={"period_days": [f"1 to {MAX_DAYS} days."]})
+        raise DomainError(
+            _("Too long."),
+            code="invalid",
+            fields={"period_days": [_("1 to %(count)d days.") % {"count": MAX_DAYS}]},
+        )
     days = template.days_of_week or []
     if not isinstance(days, list) or any(day not in range(1, 8) for day in days):
-        raise DomainError("Bad weekday.", code="invalid", fields={"days_of_week": ["A list of 1 (Monday) to 7."]})
+        raise DomainError(
+            _("Bad weekday."), code="invalid", fields={"days_of_week": [_("A list of 1 (Monday) to 7.")]}
+        )
     if len(template.notify_emails or []) > MAX_NOTIFY:
-        raise DomainError("Too many.", code="invalid", fields={"notify_emails": [f"At most {MAX_NOTIFY}."]})
+        raise DomainError(
+            _("Too many."),
+            code="invalid",
+            fields={"notify_emails": [_("At most %(count)d.") % {"count": MAX_NOTIFY}]},
+        )
 
 
 @transaction.atomic

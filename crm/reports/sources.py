@@ -32,6 +32,7 @@ from crm.customers.models import Customer
 from crm.reports.models import ReportKind
 from crm.reports.periods import Period
 from crm.reports.scope import Scope
+from crm.trading.models import Deal
 from crm.wallets.models import Posting, Transaction
 from crm.wallets.models.ledger import Bucket
 
@@ -309,7 +310,84 @@ TRANSACTIONS = ReportSource(
     filters={"type": list(Transaction.Type.values), "status": list(Transaction.Status.values)},
 )
 
-SOURCES: dict[str, ReportSource] = {source.kind: source for source in (BALANCE, AFFILIATION, TRANSACTIONS)}
+
+# Profit and loss -----------------------------------------------------------------------
+
+
+def profit_loss_rows(scope: Scope, period: Period, params: dict[str, Any]) -> QuerySet[Any]:
+    """Per live trading account: the executions of the period, their volume, realised profit and commissions."""
+    deals = Deal.objects.filter(
+        scope.clients("account__customer__"),
+        created_at__gte=period.start,
+        created_at__lt=period.end,
+        account__is_demo=False,
+        account__customer__isnull=False,
+    )
+    money = {"output_field": MONEY_FIELD}
+    return (
+        deals.values(
+            "account_id",
+            "account__number",
+            "account__currency_id",
+            "account__customer_id",
+            "account__customer__first_name",
+            "account__customer__last_name",
+        )
+        .annotate(
+            trades=Count("pk"),
+            closing_trades=Count("pk", filter=Q(entry=Deal.Entry.OUT)),
+            volume=Coalesce(Sum("lots"), Value(ZERO), **money),
+            realised=Coalesce(Sum("profit"), Value(ZERO), **money),
+            commissions=Coalesce(Sum("commission"), Value(ZERO), **money),
+            compensations=Coalesce(Sum("compensation"), Value(ZERO), **money),
+        )
+        .annotate(net=F("realised") - F("commissions"))
+    )
+
+
+PROFIT_LOSS = ReportSource(
+    kind=ReportKind.PROFIT_LOSS,
+    title=gettext_noop("Profit and loss report"),
+    description=gettext_noop(
+        "One row per live trading account (demo accounts excluded) with executions in the period: executions "
+        "(opening and closing deals), closing deals, volume in lots of all executions, the client's realised profit "
+        "on the positions closed in the period (negative: a loss, which is the broker's gain on the B-book), "
+        "commissions charged, the loss the broker bore under negative balance protection, and the client's net "
+        "result (profit less commissions). Amounts in the account's currency; open positions are not counted."
+    ),
+    columns=[
+        ("account_id", gettext_noop("Account id")),
+        ("account__number", gettext_noop("Account")),
+        ("account__currency_id", gettext_noop("Currency")),
+        ("account__customer_id", gettext_noop("Client id")),
+        ("account__customer__first_name", gettext_noop("First name")),
+        ("account__customer__last_name", gettext_noop("Last name")),
+        ("trades", gettext_noop("Executions")),
+        ("closing_trades", gettext_noop("Closing deals")),
+        ("volume", gettext_noop("Volume (lots)")),
+        ("realised", gettext_noop("Realised profit")),
+        ("commissions", gettext_noop("Commissions")),
+        ("compensations", gettext_noop("Negative balance compensation")),
+        ("net", gettext_noop("Client net result")),
+    ],
+    sort_keys={
+        "account": "account_id",
+        "client": "account__customer_id",
+        "currency": "account__currency_id",
+        "trades": "trades",
+        "volume": "volume",
+        "profit": "realised",
+        "commission": "commissions",
+        "net": "net",
+    },
+    default_sort="-volume",
+    build=profit_loss_rows,
+    permission="trading.view_deal",
+)
+
+SOURCES: dict[str, ReportSource] = {
+    source.kind: source for source in (BALANCE, AFFILIATION, TRANSACTIONS, PROFIT_LOSS)
+}
 
 
 def sources_for(user: Any) -> list[ReportSource]:

@@ -1,17 +1,18 @@
-"""The report download link of emails and of the API's `download-link` (a `token` query parameter, as in 000)."""
+"""The report download link (a `token` query parameter) and the trading platform's admin notification paths."""
 
 from __future__ import annotations
 
 from pathlib import PurePath
 
 from django.http import FileResponse, HttpRequest
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny
 
 from crm.core.exceptions import DomainError
+from crm.reports.api import notifications
 from crm.reports.services import run_for_token
 
 app_name = "reports"
@@ -32,4 +33,25 @@ def download(request: HttpRequest) -> FileResponse:
     return response
 
 
-urlpatterns = [path("reports/download/", download, name="download")]
+PLATFORM_NOTIFICATIONS = r"^notification/api/v1/admin-notifications"
+
+urlpatterns = [
+    path("reports/download/", download, name="download"),
+    # The trading platform's admin notifications, at its paths (a trailing slash is also accepted).
+    re_path(rf"{PLATFORM_NOTIFICATIONS}/?$", notifications.admin_notifications, name="admin-notifications"),
+    re_path(
+        rf"{PLATFORM_NOTIFICATIONS}/unread-count/?$",
+        notifications.admin_notifications_unread_count,
+        name="admin-notifications-unread-count",
+    ),
+    re_path(
+        rf"{PLATFORM_NOTIFICATIONS}/mark-as-read/?$",
+        notifications.admin_notifications_mark_read,
+        name="admin-notifications-mark-read",
+    ),
+    re_path(
+        rf"{PLATFORM_NOTIFICATIONS}/mark-all-as-read/?$",
+        notifications.admin_notifications_mark_all_read,
+        name="admin-notifications-mark-all-read",
+    ),
+]

@@ -21,6 +21,7 @@ from unfold.admin import ModelAdmin, TabularInline
 
 from crm.core.admin import ReadOnlyAdminMixin
 from crm.core.exceptions import DomainError
+from crm.core.exports.admin import ExportAdminMixin
 from crm.trading import formulas, selectors, services
 from crm.trading.models import (
     Deal,
@@ -44,7 +45,7 @@ class SessionOverrideInline(TabularInline[SessionOverride, Instrument]):
 
 
 @admin.register(Instrument)
-class InstrumentAdmin(ModelAdmin[Instrument]):
+class InstrumentAdmin(ExportAdminMixin, ModelAdmin[Instrument]):
     list_display = (
         "symbol", "category", "market_type", "digits", "contract_size", "margin_calc_mode", "min_lot", "max_lot",
         "swap_long", "swap_short", "bid", "ask", "is_enabled",
@@ -102,7 +103,7 @@ class QuoteAdmin(ReadOnlyAdminMixin, ModelAdmin[Quote]):
 
 
 @admin.register(Position)
-class PositionAdmin(ModelAdmin[Position]):
+class PositionAdmin(ExportAdminMixin, ModelAdmin[Position]):
     """The dealing desk's positions: open and closed, with the current price and floating profit of open ones."""
 
     list_display = (
@@ -113,7 +114,8 @@ class PositionAdmin(ModelAdmin[Position]):
     list_select_related = ("account", "account__customer", "instrument", "instrument__quote")
     search_fields = ("=id", "^account__number", "^account__customer__email")
     show_full_result_count = False
-    actions = ["close_selected"]
+    export_permission = "trading.view_exposure"  # the dealing desk's whole book
+    actions = [*ExportAdminMixin.actions, "close_selected"]
     fields = (
         "account", "instrument", "side", "status", "lots", "opened_lots", "open_price", "opened_at", "stop_loss",
         "take_profit", "close_price", "closed_at", "close_reason", "profit", "commission", "swap", "deal_lines",
@@ -223,7 +225,7 @@ class PositionAdmin(ModelAdmin[Position]):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyAdminMixin, ModelAdmin[Order]):
+class OrderAdmin(ExportAdminMixin, ReadOnlyAdminMixin, ModelAdmin[Order]):
     list_display = (
         "id", "account", "instrument", "side", "type", "lots", "price", "stop_loss", "take_profit", "status",
         "time_in_force", "expires_at", "fill_price", "created_at",
@@ -232,7 +234,8 @@ class OrderAdmin(ReadOnlyAdminMixin, ModelAdmin[Order]):
     list_select_related = ("account", "instrument")
     search_fields = ("=id", "^account__number")
     show_full_result_count = False
-    actions = ["cancel_selected"]
+    export_permission = "trading.view_exposure"
+    actions = [*ExportAdminMixin.actions, "cancel_selected"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Order]:
         return Order.objects.visible_to(request.user).for_list()

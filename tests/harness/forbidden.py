@@ -27,7 +27,7 @@ from crm.affiliates import services as affiliate_services
 from crm.affiliates.models import Affiliate, PayoutRequest
 from crm.core.roles import Role
 from crm.payments.models import PaymentMethodGroup, WebhookEvent
-from crm.reports.models import ReportRun, ReportTemplate
+from crm.reports.models import AdminNotification, ReportRun, ReportTemplate
 from crm.sales.services import imports
 from crm.trading import models as trading_models
 from crm.trading import services as trading_services
@@ -312,6 +312,13 @@ def _report_template(victim: Victim) -> Target:
     return Target({"pk": template.pk}, bodies={"partial_update": {"name": "Leaked"}})
 
 
+def _admin_notification(victim: Victim) -> Target:
+    note = AdminNotification.objects.create(
+        recipient=victim.agent, type="StopOut", key="victim", data={"type": "StopOut", "note": "victim's"}
+    )
+    return Target({"pk": note.pk})
+
+
 def _pk(make: Callable[[], Any]) -> Callable[[Victim], Target]:
     return lambda victim: Target({"pk": make().pk})
 
@@ -337,6 +344,7 @@ FORBIDDEN: dict[str, Forbidden] = {
     "backoffice:affiliate-payout-request": Forbidden(_payout_request),
     "backoffice:report-run": Forbidden(_report_run, extra_callers=IN_DESK),
     "backoffice:report-template": Forbidden(_report_template, extra_callers=IN_DESK),
+    "backoffice:admin-notification": Forbidden(_admin_notification, extra_callers=IN_DESK),
     "portal:document": Forbidden(_portal_document),
     "portal:device": Forbidden(_portal_device),
     "portal:wallet": Forbidden(_wallet),

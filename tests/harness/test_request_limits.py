@@ -111,7 +111,7 @@ def set_up(client: APIClient, route: Route, victim: Victim) -> dict | str:
     if route.namespace == "trader-compat":
         _trader(client, route)
         return API_ERROR
-    if route.audience == "backoffice":
+    if route.audience == "backoffice" or route.namespace == "reports":  # reports: the platform's staff paths
         _admin_token(client, route)
     elif route.audience in ("portal", "affiliate"):
         owner(client, victim, route)

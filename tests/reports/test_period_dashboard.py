@@ -195,7 +195,9 @@ def test_sections_follow_the_role(sales_agent, support_agent):
         figure.key for figure in build_dashboard(sales_agent, scope=scope_for(sales_agent), period=NOVEMBER).figures
     }
 
-    assert agent_sections == {"registrations", "ftds", "logins", "leads", "conversions", "follow_ups_due"}
+    assert agent_sections == {
+        "registrations", "ftds", "logins", "leads", "conversions", "follow_ups_due", "trades", "traders",
+    }  # fmt: skip
     assert build_dashboard(sales_agent, scope=scope_for(sales_agent), period=NOVEMBER).commissions == {}
 
 
@@ -212,7 +214,7 @@ def test_dashboard_queries_do_not_grow_with_rows(admin_staff):
             deposit(customer, "10.00", at(2026, 11, 3))
         LeadFactory.create_batch(3, sales_person=agent)
 
-    assert count() == few == 18
+    assert count() == few == 21  # trading: figures, rows per currency, per day
 
 
 def test_admin_home_shows_the_chosen_period_with_charts(client, admin_staff):

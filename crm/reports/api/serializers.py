@@ -49,6 +49,18 @@ class MoneyRowSerializer(serializers.Serializer[Any]):
     previous_net_deposits = serializers.DecimalField(**MONEY)
 
 
+class TradingRowSerializer(serializers.Serializer[Any]):
+    currency = serializers.CharField(help_text="The trading accounts' currency.")
+    trades = serializers.IntegerField(help_text="Executions in the chosen period.")
+    previous_trades = serializers.IntegerField()
+    volume = serializers.DecimalField(**MONEY, help_text="Lots of all executions.")
+    previous_volume = serializers.DecimalField(**MONEY)
+    profit = serializers.DecimalField(**MONEY, help_text="Clients' realised profit (negative: a loss).")
+    previous_profit = serializers.DecimalField(**MONEY)
+    commission = serializers.DecimalField(**MONEY, help_text="Commissions charged.")
+    previous_commission = serializers.DecimalField(**MONEY)
+
+
 class SeriesSerializer(serializers.Serializer[Any]):
     days = serializers.ListField(child=serializers.DateField(), help_text="The days of the chosen period.")
     current = serializers.ListField(child=serializers.IntegerField(), help_text="Per day of the chosen period.")
@@ -79,8 +91,9 @@ class StaffDashboardSerializer(serializers.Serializer[Any]):
         child=serializers.DictField(child=serializers.DecimalField(**MONEY)),
         help_text="Commissions on actions of the period: status -> currency -> amount.",
     )
+    trading = TradingRowSerializer(many=True, help_text="Live accounts' executions per account currency.")
     series = serializers.DictField(
-        child=SeriesSerializer(), help_text="Per day: registrations, ftds, leads, deposits."
+        child=SeriesSerializer(), help_text="Per day: registrations, ftds, leads, deposits, trades."
     )
     breakdowns = serializers.DictField(
         child=BreakdownRowSerializer(many=True),
@@ -103,6 +116,26 @@ class BalanceRowSerializer(serializers.Serializer[Any]):
     money_in = serializers.DecimalField(**MONEY)
     money_out = serializers.DecimalField(**MONEY, help_text="Negative.")
     closing = serializers.DecimalField(**MONEY, help_text="Balance at the end of the period.")
+
+
+class ProfitLossRowSerializer(serializers.Serializer[Any]):
+    account_id = serializers.IntegerField()
+    account_number = serializers.CharField(source="account__number")
+    currency = serializers.CharField(source="account__currency_id")
+    client_id = serializers.IntegerField(source="account__customer_id")
+    first_name = serializers.CharField(source="account__customer__first_name")
+    last_name = serializers.CharField(source="account__customer__last_name")
+    trades = serializers.IntegerField(help_text="Executions (opening and closing deals) in the period.")
+    closing_trades = serializers.IntegerField(help_text="Closing deals in the period.")
+    volume = serializers.DecimalField(max_digits=28, decimal_places=8, help_text="Lots of all executions.")
+    profit = serializers.DecimalField(
+        **MONEY, source="realised", help_text="The client's realised profit (negative: a loss)."
+    )
+    commission = serializers.DecimalField(**MONEY, source="commissions", help_text="Commissions charged.")
+    compensation = serializers.DecimalField(
+        **MONEY, source="compensations", help_text="Loss the broker bore (negative balance protection)."
+    )
+    net = serializers.DecimalField(**MONEY, help_text="Profit less commissions.")
 
 
 class AffiliationRowSerializer(serializers.Serializer[Any]):

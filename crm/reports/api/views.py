@@ -6,6 +6,7 @@ from typing import Any, ClassVar, cast
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -23,7 +24,7 @@ from crm.reports.models import ReportRun, ReportTemplate
 from crm.reports.periods import Period
 from crm.reports.scope import scope_for
 from crm.reports.selectors import Dashboard, build_dashboard
-from crm.reports.sources import AFFILIATION, BALANCE, SOURCES, TRANSACTIONS, ReportSource
+from crm.reports.sources import AFFILIATION, BALANCE, PROFIT_LOSS, SOURCES, TRANSACTIONS, ReportSource
 from crm.users.requests import staff_user
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer}
@@ -63,6 +64,7 @@ def dashboard_data(dashboard: Dashboard) -> dict[str, Any]:
         "money": dashboard.money,
         "pending": dashboard.pending,
         "commissions": dashboard.commissions,
+        "trading": dashboard.trading,
         "series": dashboard.series,
         "breakdowns": dashboard.breakdowns,
     }
@@ -171,6 +173,13 @@ class TransactionReportViewSet(ReportViewSet):
     serializer_class = s.TransactionRowSerializer
 
 
+@_report_schema(PROFIT_LOSS, s.ProfitLossRowSerializer)
+@extend_schema(tags=["reports"])
+class ProfitLossReportViewSet(ReportViewSet):
+    source = PROFIT_LOSS
+    serializer_class = s.ProfitLossRowSerializer
+
+
 @extend_schema_view(
     list=extend_schema(summary="List report runs", description="Your report runs (everyone's for Admin)."),
     retrieve=extend_schema(
@@ -208,7 +217,10 @@ class ReportRunViewSet(
         data = payload.validated_data
         source = SOURCES[data["kind"]]
         if not request.user.has_perm(source.permission):
-            raise PermissionDenied(f"The {source.title.lower()} needs {source.permission}.")
+            raise PermissionDenied(
+                _("The %(report)s needs %(permission)s.")
+                % {"report": _(source.title).lower(), "permission": source.permission}
+            )
         run = services.create_report_run(
             owner=request.user,  # type: ignore[arg-type]
             kind=data["kind"],

@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import Q, QuerySet
 from django_filters import rest_framework as filters
 
 from crm.core.api.filters import IsoDateTimeFilter
 from crm.trading.models import Deal, Instrument, Order, Position, Side
 
 
+def search_trades(queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+    """000's `search`: a symbol or account number prefix, a client's email prefix, or an id."""
+    value = value.strip()
+    if not value:
+        return queryset
+    found = (
+        Q(instrument__symbol__istartswith=value)
+        | Q(account__number__istartswith=value)
+        | Q(account__customer__email__istartswith=value)
+    )
+    if value.isdigit() and len(value) < 19:
+        found |= Q(pk=int(value))
+    return queryset.filter(found)
+
+
+SEARCH_HELP = "Symbol, account number or client email starting with this, or the id."
+
+
 class PositionFilterSet(filters.FilterSet):
+    search = filters.CharFilter(method=search_trades, label=SEARCH_HELP)
     status = filters.MultipleChoiceFilter(choices=Position.Status.choices)
     side = filters.ChoiceFilter(choices=Side.choices)
     close_reason = filters.MultipleChoiceFilter(choices=Position.CloseReason.choices)
@@ -27,6 +49,7 @@ class PositionFilterSet(filters.FilterSet):
 
 
 class OrderFilterSet(filters.FilterSet):
+    search = filters.CharFilter(method=search_trades, label=SEARCH_HELP)
     status = filters.MultipleChoiceFilter(choices=Order.Status.choices)
     type = filters.MultipleChoiceFilter(choices=Order.Type.choices)
     side = filters.ChoiceFilter(choices=Side.choices)

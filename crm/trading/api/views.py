@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from crm.core.api.exports import ExportableViewSetMixin
 from crm.core.services import record_activity
 from crm.trading import selectors, services
 from crm.trading.api import serializers as s
@@ -28,6 +29,7 @@ from crm.wallets.api.common import ERRORS, MONEY_ERRORS, ActionPermissions, vali
 )
 @extend_schema(tags=["trading"])
 class InstrumentViewSet(
+    ExportableViewSetMixin,
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
     viewsets.GenericViewSet[Instrument],
 ):  # fmt: skip
@@ -53,8 +55,12 @@ class InstrumentViewSet(
     retrieve=extend_schema(summary="Get a position"),
 )
 @extend_schema(tags=["trading"])
-class PositionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Position]):
+class PositionViewSet(
+    ExportableViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Position]
+):
     """Open and closed positions; dealers close them (in full or part) and set their stop loss and take profit."""
+
+    export_permission = "trading.view_exposure"  # the dealing desk's whole book
 
     serializer_class = s.PositionSerializer
     filterset_class = PositionFilterSet
@@ -111,8 +117,12 @@ class PositionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     retrieve=extend_schema(summary="Get an order"),
 )
 @extend_schema(tags=["trading"])
-class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Order]):
+class OrderViewSet(
+    ExportableViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Order]
+):
     """Orders of the clients the caller may see; dealers place them for an account and cancel pending ones."""
+
+    export_permission = "trading.view_exposure"
 
     serializer_class = s.OrderSerializer
     filterset_class = OrderFilterSet

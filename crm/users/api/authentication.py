@@ -46,6 +46,25 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
         }
 
 
+class BearerApiTokenAuthentication(ApiTokenAuthentication):
+    """`Authorization: Bearer <key>`: a staff API token where a trading platform's clients send their JWT (the
+    platform paths of seed 001 served by the back office, e.g. its admin notifications)."""
+
+    keyword = "Bearer"
+
+
+class BearerApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = BearerApiTokenAuthentication
+    name = "PlatformBearerToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A staff API token created in the admin, sent as `Bearer <key>`.",
+        }
+
+
 class PortalJWTAuthentication(JWTAuthentication):
     """`Authorization: Bearer <access token>` for portal clients; staff and service accounts are refused."""
 
