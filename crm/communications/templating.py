@@ -1,7 +1,8 @@
 """The template language of email templates: Jinja2 in a sandbox, every variable declared by the trigger.
 
 No code runs from a template: the sandbox refuses attribute access to internals and calls of unsafe callables,
-`StrictUndefined` turns a missing variable into an error, and `check_template` rejects, at save time, any name
+`StrictUndefined` turns a missing variable into an error, the `money` filter shows an amount with its
+significant decimals (`{{ amount|money }}`), and `check_template` rejects, at save time, any name
 that the trigger's catalogue entry does not offer. The MJML body is rendered with HTML escaping, subject and
 text without; MJML is compiled to HTML by mjml-python (the MJML engine in Rust, no Node at run time).
 """
@@ -9,6 +10,7 @@ text without; MJML is compiled to HTML by mjml-python (the MJML engine in Rust, 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import mjml
@@ -16,8 +18,26 @@ from django.utils.translation import gettext as _
 from jinja2 import StrictUndefined, TemplateError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
+
+def money(value: object) -> str:
+    """An amount as people read it: `100.00000000` -> `100.00`, `0.00012300` -> `0.000123`."""
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    if not amount.is_finite():
+        return str(value)
+    normal = amount.normalize()
+    exponent = normal.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -2:
+        normal = amount.quantize(Decimal("0.01"))
+    return f"{normal:f}"
+
+
 _text_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 _html_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+for _env in (_text_env, _html_env):
+    _env.filters["money"] = money
 
 
 class TemplateProblem(ValueError):

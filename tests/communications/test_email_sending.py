@@ -211,3 +211,38 @@ def test_the_outbox_dispatch_sends_the_email_once(django_capture_on_commit_callb
     dispatch_event(event.pk)
 
     assert [m.subject for m in mail.outbox] == ["Your account at Broker Back Office is verified"]
+
+
+def test_a_client_journey_gets_its_emails_from_templates_in_its_language(
+    api_client, django_capture_on_commit_callbacks
+):
+    from decimal import Decimal
+
+    from crm.customers.models import Customer
+    from crm.wallets import services as wallet_services
+    from tests.wallets.factories import WalletFactory
+
+    body = {"form": "demo", "email": "ana@example.com", "password": "A-long-pass-phrase-1", "first_name": "Ana"}
+    body["language"] = "es"
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_up = api_client.post(url("auth-sign-up"), body, format="json")
+    assert signed_up.status_code == 201, signed_up.json()
+    wallet = WalletFactory(customer=Customer.objects.get(email="ana@example.com"))
+    with django_capture_on_commit_callbacks(execute=True):
+        deposit = wallet_services.start_deposit(wallet.customer, wallet=wallet, amount=Decimal("100.00"), actor=None)
+        wallet_services.confirm_deposit(deposit, provider_reference="psp-1")
+        wallet_services.request_withdrawal(wallet.customer, wallet=wallet, amount=Decimal("40.00"), actor=None)
+
+    assert [m.subject for m in mail.outbox] == [
+        "Confirme su correo para Broker Back Office",
+        "Recibimos su depósito de 100.00 USD",
+        "Recibimos su solicitud de retiro de 40.00 USD",
+    ]
+    assert all(m.to == ["ana@example.com"] for m in mail.outbox)
+    assert "Hola Ana:" in mail.outbox[1].body
+    logged = EmailMessage.objects.order_by("pk").values_list("trigger", "language", "status")
+    assert list(logged) == [
+        ("customer.email_confirmation_requested", "es", "sent"),
+        ("deposit.completed", "es", "sent"),
+        ("withdrawal.requested", "es", "sent"),
+    ]

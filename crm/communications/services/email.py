@@ -138,6 +138,30 @@ def record_template_saved(template: EmailTemplate, *, actor: PermissionHolder | 
     )
 
 
+def install_default_templates(*, using: str = "default") -> int:
+    """Create the shipped templates (crm/communications/defaults.py) when there is no template at all; returns
+    how many were created. Staff's own templates are never touched."""
+    from django.db import connections
+
+    from crm.communications.defaults import default_templates
+
+    tables = connections[using].introspection.table_names()
+    if not {EmailTemplate._meta.db_table, EmailTemplateVariant._meta.db_table} <= set(tables):
+        return 0  # migrated back to before the email tables
+    if EmailTemplate.objects.using(using).exists():
+        return 0
+    created = 0
+    with transaction.atomic(using=using):
+        for data in default_templates():
+            variants = data.pop("variants")
+            template = EmailTemplate.objects.using(using).create(**data)
+            EmailTemplateVariant.objects.using(using).bulk_create(
+                EmailTemplateVariant(template=template, **variant) for variant in variants
+            )
+            created += 1
+    return created
+
+
 @transaction.atomic
 def delete_email_template(template: EmailTemplate, *, actor: PermissionHolder | None) -> None:
     """Delete a template; the emails it sent stay in the log."""
