@@ -7,18 +7,28 @@ from typing import Any, cast
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action
 from unfold.forms import BaseDialogForm
-from unfold.widgets import UnfoldAdminEmailInputWidget, UnfoldAdminSelectWidget
+from unfold.widgets import (
+    UnfoldAdminEmailInputWidget,
+    UnfoldAdminPasswordWidget,
+    UnfoldAdminSelectWidget,
+    UnfoldAdminTextInputWidget,
+)
 
+from crm.communications import providers
 from crm.communications.models import EmailMessage, EmailOptOut, EmailTemplate, EmailTemplateVariant, EmailWebhook
 from crm.communications.services import email as email_services
+from crm.communications.services import email_providers
 from crm.communications.triggers import get_trigger, triggers
 from crm.core.admin import ObjectActionAdminMixin, ReadOnlyAdminMixin
 from crm.core.exceptions import DomainError
@@ -81,6 +91,32 @@ class EmailTemplateVariantInline(TabularInline[EmailTemplateVariant, EmailTempla
     form = EmailTemplateVariantForm
     extra = 0
     tab = True
+
+
+class EmailProviderForm(forms.Form):
+    """The provider and its settings (000 Settings #235-238); secrets left empty keep their stored value."""
+
+    provider = forms.ChoiceField(
+        label=_("Provider"), choices=providers.Provider.choices, widget=UnfoldAdminSelectWidget
+    )
+    sender = forms.CharField(label=_("Sender"), required=False, widget=UnfoldAdminTextInputWidget)
+    staff_email = forms.EmailField(label=_("Staff email"), required=False, widget=UnfoldAdminEmailInputWidget)
+    api_key = forms.CharField(label=_("API key"), required=False, widget=UnfoldAdminPasswordWidget)
+    domain = forms.CharField(label=_("Domain"), required=False, widget=UnfoldAdminTextInputWidget)
+    username = forms.CharField(label=_("Username"), required=False, widget=UnfoldAdminTextInputWidget)
+    host = forms.CharField(label=_("SMTP host"), required=False, widget=UnfoldAdminTextInputWidget)
+    port = forms.IntegerField(label=_("SMTP port"), required=False, min_value=1, max_value=65535)
+    password = forms.CharField(label=_("SMTP password"), required=False, widget=UnfoldAdminPasswordWidget)
+    secure = forms.BooleanField(label=_("TLS"), required=False)
+    webhook_secret = forms.CharField(
+        label=_("Webhook secret (user:password)"), required=False, widget=UnfoldAdminPasswordWidget
+    )
+    webhook_signing_key = forms.CharField(
+        label=_("Mailgun webhook signing key"), required=False, widget=UnfoldAdminPasswordWidget
+    )
+    api_url = forms.URLField(
+        label=_("API URL (optional)"), required=False, assume_scheme="https", widget=UnfoldAdminTextInputWidget
+    )
 
 
 class SendTestEmailForm(BaseDialogForm):
@@ -153,6 +189,42 @@ class EmailTemplateAdmin(ObjectActionAdminMixin, ModelAdmin[EmailTemplate]):
 
     def has_send_test_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
         return request.user.has_perm("communications.send_test_emailtemplate")
+
+    def get_urls(self) -> list[URLPattern]:
+        page = path("provider/", self.admin_site.admin_view(self.provider_view), name="communications_email_provider")
+        return [page, *super().get_urls()]
+
+    def provider_view(self, request: HttpRequest) -> HttpResponse:
+        """Choose the provider that sends email and store its settings (Admins: `core.change_setting`)."""
+        if not request.user.has_perm("core.change_setting"):
+            raise PermissionDenied
+        stored = providers.public_settings()
+        form = EmailProviderForm(request.POST or None, initial=_provider_initial(stored))
+        if request.method == "POST" and form.is_valid():
+            values = {name: value for name, value in form.cleaned_data.items() if value not in (None, "")}
+            values["secure"] = form.cleaned_data["secure"]
+            provider = values.pop("provider")
+            try:
+                email_providers.configure_email_provider(provider, actor=staff_user(request), **values)
+            except DomainError as exc:
+                _domain_errors(form, exc)
+            else:
+                self.message_user(request, _("Email provider saved."), messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:communications_email_provider"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Email provider"),
+            "form": form,
+            "current": providers.Provider(stored["provider"]).label,
+        }
+        return TemplateResponse(request, "admin/communications/email_provider.html", context)
+
+
+def _provider_initial(stored: dict[str, Any]) -> dict[str, Any]:
+    initial = {"provider": stored["provider"], "sender": stored["sender"], "staff_email": stored["staff_email"]}
+    section = stored.get(stored["provider"], {})
+    initial.update({name: value for name, value in section.items() if not name.endswith("_set") and value})
+    return initial
 
 
 @admin.register(EmailMessage)

@@ -122,3 +122,40 @@ def test_the_email_log_changelist_is_scoped_and_flat(client):
 
     assert [m.subject for m in response.context["cl"].result_list] == ["Mine"]
     assert len(many) == len(few)
+
+
+def test_an_admin_switches_the_email_provider_and_secrets_stay_hidden(client, admin_staff):
+    from crm.communications import providers
+    from crm.core.models import Setting
+
+    client.force_login(admin_staff)
+    url = reverse("admin:communications_email_provider")
+    form = {
+        "provider": "brevo",
+        "sender": "no-reply@broker.test",
+        "staff_email": "desk@broker.test",
+        "api_key": "xk-1",
+    }
+
+    saved = client.post(url, form)
+    page = client.get(url)
+
+    assert saved.status_code == 302
+    assert providers.current_provider() == "brevo"
+    assert "xk-1" not in page.content.decode()
+    assert Setting.objects.get(key="email.brevo.api_key").is_secret is True
+
+
+def test_the_provider_page_refuses_missing_fields_and_other_roles(client, admin_staff, support_agent):
+    from crm.communications import providers
+
+    url = reverse("admin:communications_email_provider")
+    client.force_login(admin_staff)
+    missing = client.post(url, {"provider": "smtp", "sender": "a@broker.test"})
+    client.force_login(support_agent)
+    refused = client.get(url)
+
+    assert missing.status_code == 200
+    assert "host" in missing.context["form"].errors
+    assert providers.current_provider() == "default"
+    assert refused.status_code == 403
