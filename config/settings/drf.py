@@ -91,6 +91,9 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "CountryEnum": "django_countries.countries",
+        "EmailCategoryEnum": "crm.communications.models.EmailTemplate.Category",
+        "EmailProviderEnum": "crm.communications.providers.Provider",
+        "EmailMessageStatusEnum": "crm.communications.models.EmailMessage.Status",
         "DocumentTypeEnum": "crm.customers.models.Document.Type",
         "CustomerStatusEnum": "crm.customers.models.Customer.Status",
         "DocumentStatusEnum": "crm.customers.models.Document.Status",

@@ -158,6 +158,38 @@ navigation = [
         ],
     },
     {
+        "title": _("Communications"),
+        "separator": True,
+        "collapsible": False,
+        "items": [
+            link(
+                _("Email templates"),
+                "mail",
+                "admin:communications_emailtemplate_changelist",
+                "communications.view_emailtemplate",
+            ),
+            link(
+                _("Sent emails"),
+                "outgoing_mail",
+                "admin:communications_emailmessage_changelist",
+                "communications.view_emailmessage",
+            ),
+            link(
+                _("Email opt-outs"),
+                "unsubscribe",
+                "admin:communications_emailoptout_changelist",
+                "communications.view_emailoptout",
+            ),
+            link(_("Email provider"), "settings", "admin:communications_email_provider", "core.change_setting"),
+            link(
+                _("Email webhooks"),
+                "webhook",
+                "admin:communications_emailwebhook_changelist",
+                "communications.view_emailwebhook",
+            ),
+        ],
+    },
+    {
         "title": _("Affiliates"),
         "separator": True,
         "collapsible": False,

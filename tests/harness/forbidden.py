@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from crm.affiliates import services as affiliate_services
 from crm.affiliates.models import Affiliate, PayoutRequest
+from crm.communications.models import EmailMessage, EmailTemplate
 from crm.core.roles import Role
 from crm.payments.models import PaymentMethodGroup, WebhookEvent
 from crm.reports.models import AdminNotification, ReportRun, ReportTemplate
@@ -298,6 +299,13 @@ def _bucket(victim: Victim) -> Target:
     return Target({"bucket_id": bucket.pk, "affiliate_id": victim.affiliate.customer_id, "source_id": source.pk})
 
 
+def _email_message(victim: Victim) -> Target:
+    message = EmailMessage.objects.create(
+        customer=victim.customer, trigger="kyc.approved", to_email=victim.customer.email, language="en", subject="x"
+    )
+    return Target({"pk": message.pk})
+
+
 def _report_run(victim: Victim) -> Target:
     run = ReportRun.objects.create(
         owner=victim.agent, kind="balance", params={"start": "2026-11-01", "end": "2026-11-30"}
@@ -343,6 +351,7 @@ FORBIDDEN: dict[str, Forbidden] = {
     "backoffice:commission-ledger": Forbidden(_ledger_record),
     "backoffice:affiliate-payout-request": Forbidden(_payout_request),
     "backoffice:report-run": Forbidden(_report_run, extra_callers=IN_DESK),
+    "backoffice:emailmessage": Forbidden(_email_message, extra_callers=IN_DESK),
     "backoffice:report-template": Forbidden(_report_template, extra_callers=IN_DESK),
     "backoffice:admin-notification": Forbidden(_admin_notification, extra_callers=IN_DESK),
     "portal:document": Forbidden(_portal_document),
@@ -456,6 +465,12 @@ EXEMPT: dict[str, Exempt] = {
         "provider callbacks as received: not owned by a client, agent or desk, readable only with "
         "payments.view_webhookevent (Finance)",
         _pk(lambda: WebhookEvent.objects.create(provider=PaymentProviderFactory(), body="{}")),
+    ),
+    "backoffice:emailtemplate": Exempt(
+        f"email templates are {CONFIGURATION}",
+        lambda victim: Target(
+            {"pk": EmailTemplate.objects.get(trigger="kyc.approved").pk}, bodies={"partial_update": {"title": "x"}}
+        ),
     ),
     "backoffice:commission-model": Exempt(
         f"commission plans are {CONFIGURATION} (affiliates.*_commissionmodel)", _pk(CommissionModelFactory)

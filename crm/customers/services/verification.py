@@ -9,7 +9,6 @@ import phonenumbers
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -30,10 +29,6 @@ def _portal_link(path: str, token: str) -> str:
     return f"{settings.PORTAL_URL.rstrip('/')}/{path}?token={token}"
 
 
-def _mail_after_commit(subject: str, body: str, to: str) -> None:
-    transaction.on_commit(lambda: send_mail(subject, body, None, [to]))
-
-
 def _sms_after_commit(phone: str, text: str) -> None:
     transaction.on_commit(lambda: send_sms(phone, text))
 
@@ -52,14 +47,8 @@ def send_email_confirmation(customer: Customer) -> None:
         sent_to=customer.email,
         lifetime=dt.timedelta(minutes=settings.EMAIL_CONFIRMATION_TOKEN_MINUTES),
     )
-    link = _portal_link("verify-email", raw)
-    with translation.override(language_or_default(customer.language)):
-        _mail_after_commit(
-            _("Confirm your email for %(site)s") % {"site": settings.SITE_NAME},
-            _("Hello %(name)s,\n\nConfirm your email address by opening this link:\n%(link)s\n")
-            % {"name": customer.first_name, "link": link},
-            customer.email,
-        )
+    # The email is a template on this event (crm.communications); the link leaves the event once it is queued.
+    emit("customer.email_confirmation_requested", customer_id=customer.pk, link=_portal_link("verify-email", raw))
 
 
 @transaction.atomic
@@ -151,19 +140,11 @@ def request_password_reset(contact: str) -> None:
         sent_to=sent_to,
         lifetime=dt.timedelta(minutes=settings.PASSWORD_RESET_TOKEN_MINUTES),
     )
-    with translation.override(language_or_default(customer.language)):
-        if by_email:
-            link = _portal_link("reset-password", raw)
-            _mail_after_commit(
-                _("Reset your %(site)s password") % {"site": settings.SITE_NAME},
-                _(
-                    "Hello %(name)s,\n\nSet a new password here:\n%(link)s\n\n"
-                    "If you did not ask for this, ignore this email."
-                )
-                % {"name": customer.first_name, "link": link},
-                customer.email,
-            )
-        else:
+    if by_email:
+        # The email is a template on this event (crm.communications); the link leaves the event once it is queued.
+        emit("customer.password_reset_requested", customer_id=customer.pk, link=_portal_link("reset-password", raw))
+    else:
+        with translation.override(language_or_default(customer.language)):
             _sms_after_commit(
                 sent_to, _("%(site)s password reset token: %(token)s") % {"site": settings.SITE_NAME, "token": raw}
             )

@@ -1,0 +1,157 @@
+"""The email templates the product ships (written by a data migration): the system emails clients get, in the
+default language with a variant per other language, from the translation catalogs.
+
+The texts are message ids of the catalogs (the confirmation and reset texts are those the product sent before
+it had templates, so their translations are reused); `%(name)s` placeholders become template variables.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.html import escape
+from django.utils.translation import gettext, gettext_noop
+
+LINK = "{{ link }}"
+NAME = "{{ customer.first_name }}"
+SITE = "{{ site_name }}"
+AMOUNT = "{{ amount|money }} {{ currency }}"
+REASON = "{{ reason }}"
+
+# trigger, title, subject, text, the values of the text's placeholders, whether the email has a button.
+DEFAULTS: list[tuple[str, str, str, str, dict[str, str], bool]] = [
+    (
+        "customer.email_confirmation_requested",
+        gettext_noop("Email confirmation"),
+        gettext_noop("Confirm your email for %(site)s"),
+        gettext_noop("Hello %(name)s,\n\nConfirm your email address by opening this link:\n%(link)s\n"),
+        {"name": NAME, "link": LINK},
+        True,
+    ),
+    (
+        "customer.password_reset_requested",
+        gettext_noop("Password reset"),
+        gettext_noop("Reset your %(site)s password"),
+        gettext_noop(
+            "Hello %(name)s,\n\nSet a new password here:\n%(link)s\n\nIf you did not ask for this, ignore this email."
+        ),
+        {"name": NAME, "link": LINK},
+        True,
+    ),
+    (
+        "kyc.approved",
+        gettext_noop("KYC approved"),
+        gettext_noop("Your account at %(site)s is verified"),
+        gettext_noop("Hello %(name)s,\n\nYour documents were approved: your account is verified.\n"),
+        {"name": NAME},
+        False,
+    ),
+    (
+        "kyc.rejected",
+        gettext_noop("KYC rejected"),
+        gettext_noop("We could not verify your account at %(site)s"),
+        gettext_noop(
+            "Hello %(name)s,\n\nWe could not approve your documents. Please upload them again in the portal.\n"
+        ),
+        {"name": NAME},
+        False,
+    ),
+    (
+        "deposit.completed",
+        gettext_noop("Deposit received"),
+        gettext_noop("Your deposit of %(amount)s was received"),
+        gettext_noop("Hello %(name)s,\n\nYour deposit of %(amount)s was credited to your wallet.\n"),
+        {"name": NAME, "amount": AMOUNT},
+        False,
+    ),
+    (
+        "withdrawal.requested",
+        gettext_noop("Withdrawal requested"),
+        gettext_noop("We received your withdrawal request of %(amount)s"),
+        gettext_noop(
+            "Hello %(name)s,\n\nWe received your request to withdraw %(amount)s. We will review it shortly.\n"
+        ),
+        {"name": NAME, "amount": AMOUNT},
+        False,
+    ),
+    (
+        "withdrawal.approved",
+        gettext_noop("Withdrawal approved"),
+        gettext_noop("Your withdrawal of %(amount)s was approved"),
+        gettext_noop("Hello %(name)s,\n\nYour withdrawal of %(amount)s was approved and is being paid out.\n"),
+        {"name": NAME, "amount": AMOUNT},
+        False,
+    ),
+    (
+        "withdrawal.rejected",
+        gettext_noop("Withdrawal rejected"),
+        gettext_noop("Your withdrawal of %(amount)s was rejected"),
+        gettext_noop("Hello %(name)s,\n\nYour withdrawal of %(amount)s was rejected: %(reason)s\n"),
+        {"name": NAME, "amount": AMOUNT, "reason": REASON},
+        False,
+    ),
+    (
+        "withdrawal.completed",
+        gettext_noop("Withdrawal paid out"),
+        gettext_noop("Your withdrawal of %(amount)s was paid out"),
+        gettext_noop("Hello %(name)s,\n\nYour withdrawal of %(amount)s was paid out.\n"),
+        {"name": NAME, "amount": AMOUNT},
+        False,
+    ),
+    (
+        "withdrawal.failed",
+        gettext_noop("Withdrawal payout failed"),
+        gettext_noop("Your withdrawal of %(amount)s could not be paid out"),
+        gettext_noop(
+            "Hello %(name)s,\n\nThe payout of your withdrawal of %(amount)s failed. "
+            "The money is back in your wallet.\n"
+        ),
+        {"name": NAME, "amount": AMOUNT},
+        False,
+    ),
+]
+
+
+def mjml_body(text: str, *, button: str = "") -> str:
+    """An MJML document for a plain text: a heading with the product's name, a paragraph per block of lines,
+    and a button to the link when there is one."""
+    paragraphs = "\n".join(
+        f'        <mj-text font-size="15px" line-height="22px">{escape(block).replace(chr(10), "<br />")}</mj-text>'
+        for block in text.strip().split("\n\n")
+    )
+    action = (
+        f'        <mj-button background-color="#1f6feb" href="{LINK}">{escape(button)}</mj-button>\n' if button else ""
+    )
+    return (
+        "<mjml>\n  <mj-body>\n    <mj-section>\n      <mj-column>\n"
+        f'        <mj-text font-size="20px" font-weight="bold">{SITE}</mj-text>\n'
+        f"{paragraphs}\n{action}"
+        "      </mj-column>\n    </mj-section>\n  </mj-body>\n</mjml>\n"
+    )
+
+
+def _version(subject: str, text: str, values: dict[str, str], has_button: bool) -> dict[str, str]:
+    body = gettext(text) % values
+    return {
+        "subject": gettext(subject) % {"site": SITE, **values},
+        "txt": body,
+        "mjml": mjml_body(body, button=gettext("Open") if has_button else ""),
+    }
+
+
+def default_templates() -> list[dict[str, Any]]:
+    """Every shipped template: its fields in the default language and a variant per other language."""
+    result = []
+    others = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+    for trigger, title, subject, text, values, has_button in DEFAULTS:
+        with translation.override(settings.LANGUAGE_CODE):
+            template: dict[str, Any] = {"trigger": trigger, "title": gettext(title)}
+            template.update(_version(subject, text, values, has_button))
+        template["variants"] = []
+        for language in others:
+            with translation.override(language):
+                template["variants"].append({"language": language, **_version(subject, text, values, has_button)})
+        result.append(template)
+    return result

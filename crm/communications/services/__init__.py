@@ -1,0 +1,1 @@
+"""Communications services, one module per kind (email, ...); import them from their module."""

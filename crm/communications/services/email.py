@@ -1,0 +1,447 @@
+"""Email templates and sending: one email per (event, template, recipient), retried on transient errors."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import socket
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from anymail.exceptions import AnymailAPIError, AnymailError, AnymailRecipientsRefused, AnymailRequestsAPIError
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.communications import providers, templating
+from crm.communications.models import EmailMessage, EmailOptOut, EmailTemplate, EmailTemplateVariant
+from crm.communications.triggers import CUSTOMER_VARIABLES, Trigger, get_trigger
+from crm.communications.work import EMAILS
+from crm.core import work
+from crm.core.exceptions import DomainError
+from crm.core.i18n import language_or_default
+from crm.core.models import OutboxEvent
+from crm.core.services import record_activity
+from crm.core.typing import PermissionHolder
+from crm.customers.models import Customer
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE_FIELDS = ("title", "trigger", "conditions", "recipient", "category", "is_enabled", "subject", "mjml", "txt")
+VARIANT_FIELDS = ("language", "subject", "mjml", "txt")
+
+
+class EmailTransientError(Exception):
+    """The provider could not take the email now (network, 5xx, rate limit): the send is tried again later."""
+
+
+# Templates -------------------------------------------------------------------------------------
+
+
+def _check_sources(trigger: Trigger, data: Mapping[str, Any], prefix: str = "") -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    for name in ("subject", "mjml", "txt"):
+        found = templating.check_template(str(data.get(name) or ""), trigger.variables)
+        if name == "mjml" and not found:
+            found = templating.check_mjml(str(data.get(name) or ""))
+        if found:
+            problems[f"{prefix}{name}"] = found
+    return problems
+
+
+def _check_conditions(trigger: Trigger, conditions: Any) -> list[str]:
+    if not isinstance(conditions, dict):
+        return [_("Give an object of event fields and values.")]
+    unknown = sorted(set(conditions) - set(trigger.payload))
+    if unknown:
+        return [_("These are not fields of the event: %(names)s.") % {"names": ", ".join(unknown)}]
+    return []
+
+
+def validate_template(data: Mapping[str, Any], variants: Sequence[Mapping[str, Any]]) -> None:
+    """Refuse (DomainError with field errors) an unknown trigger, conditions on fields the event does not
+    carry, a source that does not parse, uses variables the trigger does not offer, or MJML that does not
+    compile, and two variants in one language."""
+    trigger = get_trigger(str(data.get("trigger", "")))
+    if trigger is None:
+        raise DomainError(
+            _("Unknown trigger."), code="invalid", fields={"trigger": [_("Pick an event of the catalogue.")]}
+        )
+    problems = _check_sources(trigger, data)
+    if found := _check_conditions(trigger, data.get("conditions", {})):
+        problems["conditions"] = found
+    if data.get("recipient") == EmailTemplate.Recipient.CUSTOMER and not trigger.about_customer:
+        problems["recipient"] = [_("This event is not about a client: send it to staff.")]
+    seen: set[str] = set()
+    for index, variant in enumerate(variants):
+        language = str(variant.get("language", ""))
+        if language in seen or language == settings.LANGUAGE_CODE:
+            problems[f"variants.{index}.language"] = [_("One variant per language, other than the default one.")]
+        seen.add(language)
+        problems.update(_check_sources(trigger, variant, prefix=f"variants.{index}."))
+    if problems:
+        raise DomainError(_("The template has errors."), code="invalid_template", fields=problems)
+
+
+@transaction.atomic
+def save_email_template(
+    template: EmailTemplate | None,
+    *,
+    actor: PermissionHolder | None,
+    variants: Sequence[Mapping[str, Any]] | None = None,
+    **fields: Any,
+) -> EmailTemplate:
+    """Create or change a template (and replace its language variants when given), after validating it all."""
+    creating = template is None
+    template = template or EmailTemplate()
+    for name, new in fields.items():
+        if name in TEMPLATE_FIELDS:
+            setattr(template, name, new)
+    current = (
+        [{name: getattr(variant, name) for name in VARIANT_FIELDS} for variant in template.variants.all()]
+        if template.pk
+        else []
+    )
+    validate_template(
+        {name: getattr(template, name) for name in TEMPLATE_FIELDS}, variants if variants is not None else current
+    )
+    template.save()
+    if variants is not None:
+        template.variants.all().delete()
+        EmailTemplateVariant.objects.bulk_create(
+            EmailTemplateVariant(template=template, **{name: variant.get(name, "") for name in VARIANT_FIELDS})
+            for variant in variants
+        )
+    record_activity(
+        actor=actor,
+        action="email_template.created" if creating else "email_template.changed",
+        target=template,
+        data={"trigger": template.trigger, "fields": sorted(fields)},
+    )
+    return template
+
+
+def variant_problems(trigger: Trigger, data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The field errors of one language variant against its template's trigger (admin inline forms)."""
+    return [(name, problem) for name, found in _check_sources(trigger, data).items() for problem in found]
+
+
+def record_template_saved(template: EmailTemplate, *, actor: PermissionHolder | None, created: bool) -> None:
+    """The activity-log entry of a template saved in the admin (validated there by `validate_template`)."""
+    record_activity(
+        actor=actor,
+        action="email_template.created" if created else "email_template.changed",
+        target=template,
+        data={"trigger": template.trigger},
+    )
+
+
+def install_default_templates(*, using: str = "default") -> int:
+    """Create the shipped templates (crm/communications/defaults.py) when there is no template at all; returns
+    how many were created. Staff's own templates are never touched."""
+    from django.db import connections
+
+    from crm.communications.defaults import default_templates
+
+    tables = connections[using].introspection.table_names()
+    if not {EmailTemplate._meta.db_table, EmailTemplateVariant._meta.db_table} <= set(tables):
+        return 0  # migrated back to before the email tables
+    if EmailTemplate.objects.using(using).exists():
+        return 0
+    created = 0
+    with transaction.atomic(using=using):
+        for data in default_templates():
+            variants = data.pop("variants")
+            template = EmailTemplate.objects.using(using).create(**data)
+            EmailTemplateVariant.objects.using(using).bulk_create(
+                EmailTemplateVariant(template=template, **variant) for variant in variants
+            )
+            created += 1
+    return created
+
+
+@transaction.atomic
+def delete_email_template(template: EmailTemplate, *, actor: PermissionHolder | None) -> None:
+    """Delete a template; the emails it sent stay in the log."""
+    record_activity(actor=actor, action="email_template.deleted", target=template, data={"title": template.title})
+    template.delete()
+
+
+# Rendering -------------------------------------------------------------------------------------
+
+
+def _customer_context(customer: Customer | None) -> dict[str, Any]:
+    if customer is None:
+        return {}
+    return {
+        "customer": {
+            "first_name": customer.first_name,
+            "last_name": customer.last_name,
+            "full_name": f"{customer.first_name} {customer.last_name}".strip(),
+            "email": customer.email,
+            "language": customer.language,
+        }
+    }
+
+
+def context_for(payload: Mapping[str, Any], customer: Customer | None) -> dict[str, Any]:
+    """What a template sees: the event's fields, the product's name and portal, and the client's fields."""
+    return {
+        "site_name": settings.SITE_NAME,
+        "portal_url": settings.PORTAL_URL,
+        **payload,
+        **_customer_context(customer),
+    }
+
+
+def sample_context(trigger: Trigger) -> dict[str, Any]:
+    """Made-up values for a preview or a test email: each field shows its own name."""
+    context: dict[str, Any] = {name: f"[{name}]" for name in trigger.payload}
+    context.update(site_name=settings.SITE_NAME, portal_url=settings.PORTAL_URL)
+    if trigger.about_customer:
+        context["customer"] = {name.split(".", 1)[1]: f"[{name}]" for name in CUSTOMER_VARIABLES}
+    return context
+
+
+def version_for(template: EmailTemplate, language: str) -> tuple[str, EmailTemplate | EmailTemplateVariant]:
+    """The variant in `language` when the template has one, else the template itself (the default language)."""
+    for variant in template.variants.all():
+        if variant.language == language:
+            return language, variant
+    return settings.LANGUAGE_CODE, template
+
+
+def render(source: EmailTemplate | EmailTemplateVariant, context: Mapping[str, Any]) -> tuple[str, str, str]:
+    """Subject, HTML and text of one version; TemplateProblem when a value is missing or the MJML is broken."""
+    subject = " ".join(templating.render_text(source.subject, context).split())
+    return subject, templating.render_html(source.mjml, context), templating.render_text(source.txt, context)
+
+
+def preview_email_template(template: EmailTemplate, *, language: str | None = None) -> dict[str, str]:
+    """The template rendered with sample values, in `language` (falling back to the default language)."""
+    trigger = get_trigger(template.trigger)
+    if trigger is None:
+        raise DomainError(_("Unknown trigger."), code="invalid_template")
+    used, source = version_for(template, language_or_default(language))
+    try:
+        subject, html, text = render(source, sample_context(trigger))
+    except templating.TemplateProblem as exc:
+        raise DomainError(str(exc), code="invalid_template") from exc
+    return {"language": used, "subject": subject, "html": html, "text": text}
+
+
+# Queueing --------------------------------------------------------------------------------------
+
+
+def conditions_hold(conditions: Mapping[str, Any], payload: Mapping[str, Any]) -> bool:
+    """Every condition holds: the field equals the value, or is one of the values when a list is given."""
+    for name, expected in conditions.items():
+        actual = payload.get(name)
+        if isinstance(expected, list):
+            if actual not in expected:
+                return False
+        elif actual != expected:
+            return False
+    return True
+
+
+def _recipient(template: EmailTemplate, customer: Customer | None) -> tuple[str, str] | None:
+    """The address and language of the template's recipient for this event, or None when there is none."""
+    if template.recipient == EmailTemplate.Recipient.STAFF:
+        staff = providers.staff_email()
+        return (staff, settings.LANGUAGE_CODE) if staff else None
+    if customer is None or not customer.email:
+        return None
+    return customer.email, language_or_default(customer.language)
+
+
+def _queue_one(
+    event: OutboxEvent | None,
+    template: EmailTemplate,
+    trigger: Trigger,
+    customer: Customer | None,
+    *,
+    opted_out: bool,
+) -> EmailMessage | None:
+    recipient = _recipient(template, customer)
+    if recipient is None:
+        return None
+    to_email, wanted = recipient
+    language, source = version_for(template, wanted)
+    message = EmailMessage(
+        event=event,
+        template=template,
+        customer=customer if template.recipient == EmailTemplate.Recipient.CUSTOMER else None,
+        trigger=trigger.name,
+        to_email=to_email,
+        language=language,
+        category=template.category,
+        next_attempt_at=work.first_due(EMAILS),
+    )
+    payload = event.payload if event is not None else {}
+    try:
+        message.subject, message.html, message.text = render(source, context_for(payload, customer))
+    except templating.TemplateProblem as exc:
+        message.subject = template.subject[:255]
+        message.status, message.last_error, message.status_at = EmailMessage.Status.FAILED, str(exc), timezone.now()
+    marketing = template.category == EmailTemplate.Category.MARKETING
+    if message.status == EmailMessage.Status.QUEUED and opted_out and marketing and message.customer is not None:
+        message.status, message.status_at = EmailMessage.Status.OPTED_OUT, timezone.now()
+    message.subject = message.subject[:255]
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:
+        return None  # this event already queued this email to this recipient
+    if message.status == EmailMessage.Status.QUEUED:
+        work.enqueue(EMAILS, message.pk)
+    return message
+
+
+def queue_event_emails(event: OutboxEvent) -> list[EmailMessage]:
+    """Queue the emails of every enabled template on the event whose conditions hold; running it again for the
+    same event queues nothing more. A single-use link in the event is removed from it afterwards."""
+    trigger = get_trigger(event.name)
+    if trigger is None:
+        return []
+    customer_id = event.payload.get("customer_id") if trigger.about_customer else None
+    customer = Customer.objects.filter(pk=customer_id).first() if customer_id else None
+    opted_out = customer is not None and EmailOptOut.objects.filter(customer=customer).exists()
+    queued = []
+    for template in EmailTemplate.objects.enabled_for(event.name):
+        if not conditions_hold(template.conditions, event.payload):
+            continue
+        message = _queue_one(event, template, trigger, customer, opted_out=opted_out)
+        if message is not None:
+            queued.append(message)
+    if trigger.secrets:
+        scrubbed = {name: ("" if name in trigger.secrets else item) for name, item in event.payload.items()}
+        OutboxEvent.objects.filter(pk=event.pk).update(payload=scrubbed)
+    return queued
+
+
+@transaction.atomic
+def send_test_email(
+    template: EmailTemplate, *, to_email: str, language: str | None = None, actor: PermissionHolder | None
+) -> EmailMessage:
+    """Queue the template rendered with sample values to `to_email` (marked as a test in the log)."""
+    preview = preview_email_template(template, language=language)
+    message = EmailMessage.objects.create(
+        template=template,
+        trigger=template.trigger,
+        to_email=to_email,
+        language=preview["language"],
+        category=template.category,
+        is_test=True,
+        subject=preview["subject"][:255],
+        html=preview["html"],
+        text=preview["text"],
+        next_attempt_at=work.first_due(EMAILS),
+    )
+    record_activity(actor=actor, action="email_template.test_sent", target=template, data={"to": to_email})
+    work.enqueue(EMAILS, message.pk)
+    return message
+
+
+# Sending ---------------------------------------------------------------------------------------
+
+_TRANSIENT_SMTP = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.timeout, ConnectionError)
+
+
+def _is_transient(exc: Exception) -> bool:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    if isinstance(exc, _TRANSIENT_SMTP):
+        return True
+    if isinstance(exc, AnymailRequestsAPIError):
+        status = exc.status_code
+        return status is None or status == 429 or status >= 500
+    return isinstance(exc, AnymailAPIError) and exc.status_code is None
+
+
+def _permanent_status(exc: Exception) -> str:
+    if isinstance(exc, AnymailRecipientsRefused | smtplib.SMTPRecipientsRefused):
+        return EmailMessage.Status.REJECTED
+    return EmailMessage.Status.FAILED
+
+
+def _build(message: EmailMessage, backend: Any) -> EmailMultiAlternatives:
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.text,
+        from_email=providers.sender(),
+        to=[message.to_email],
+        connection=backend,
+    )
+    if message.html:
+        email.attach_alternative(message.html, "text/html")
+    return email
+
+
+def _provider_message_id(email: EmailMultiAlternatives) -> str:
+    status = getattr(email, "anymail_status", None)
+    message_id = getattr(status, "message_id", None)
+    return str(message_id) if message_id else ""
+
+
+def send_email_message(message_id: int) -> EmailMessage | None:
+    """Send one queued email through the chosen provider. A sent or failed email is left alone; a transient
+    error leaves it queued and raises EmailTransientError (the task retries); a permanent one is recorded."""
+    with transaction.atomic():
+        message = EmailMessage.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or message.status != EmailMessage.Status.QUEUED:
+            return message
+        provider, backend = providers.connection()
+        email = _build(message, backend)
+        message.provider = provider
+        try:
+            email.send()
+        except (AnymailError, smtplib.SMTPException, OSError) as exc:
+            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if _is_transient(exc):
+                message.save(update_fields=["provider", "last_error", "updated_at"])
+                transient = True
+            else:
+                message.status, message.status_at = _permanent_status(exc), timezone.now()
+                message.save(update_fields=["provider", "last_error", "status", "status_at", "updated_at"])
+                logger.warning("Email %s refused by %s: %s", message.pk, provider, message.last_error)
+                return message
+        else:
+            transient = False
+            now = timezone.now()
+            message.status, message.status_at, message.sent_at = EmailMessage.Status.SENT, now, now
+            message.provider_message_id = _provider_message_id(email)[:255]
+            message.last_error = ""
+            trigger = get_trigger(message.trigger)
+            if trigger is not None and trigger.sensitive and not message.is_test:
+                message.html, message.text, message.body_cleared = "", "", True
+            message.save()
+    if transient:
+        raise EmailTransientError(message.last_error)
+    return message
+
+
+def give_up_emails(pks: Iterable[int]) -> None:
+    """Emails still queued after every attempt: failed, with the last error kept."""
+    EmailMessage.objects.filter(pk__in=list(pks), status=EmailMessage.Status.QUEUED).update(
+        status=EmailMessage.Status.FAILED, status_at=timezone.now()
+    )
+
+
+# Opt-out ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_marketing_opt_out(customer: Customer, *, opted_out: bool, actor: PermissionHolder | None) -> bool:
+    """Record whether the client wants marketing email; transactional email is sent either way."""
+    if opted_out:
+        _row, changed = EmailOptOut.objects.get_or_create(customer=customer)
+    else:
+        changed = EmailOptOut.objects.filter(customer=customer).delete()[0] > 0
+    if changed:
+        record_activity(
+            actor=actor, action="customer.marketing_email_opt_out", target=customer, data={"opted_out": opted_out}
+        )
+    return opted_out
