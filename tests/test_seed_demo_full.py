@@ -70,6 +70,11 @@ def test_the_demo_twice_adds_nothing_and_its_dashboard_agrees_with_the_rows():
     assert all(first.values()), first
     assert not OutboxEvent.objects.filter(dispatched_at__isnull=True).exists()
     call_command("verify_ledger", stdout=StringIO())  # raises on a breach
+    stages = dict(OnboardingStepConfiguration.objects.filter(stage__isnull=False).values_list("step", "stage"))
+    assert stages == {"EmailConfirmation": "BeforeDeposit", "KYC": "BeforeWithdrawal"}
+    # The rules held for the demo's money too: no deposit of an unconfirmed email, no withdrawal before KYC.
+    assert not Transaction.objects.filter(type=DEPOSIT, customer__confirmed_at__isnull=True).exists()
+    assert not Transaction.objects.filter(type=WITHDRAWAL).exclude(customer__kyc_status="approved").exists()
     admin = User.objects.get(email="admin@demo.local")
     period = Period.last_days(30)
     now = timezone.now()

@@ -215,7 +215,9 @@ class Command(BaseCommand):
     def _onboarding(actor: User) -> None:
         """The onboarding rules of the demo, unless staff set some: a confirmed email before the first deposit,
         approved KYC before a withdrawal, names, phone and country on the real-account sign-up form."""
-        if OnboardingStepConfiguration.objects.exists() or CustomerFieldConfiguration.objects.exists():
+        # The migrations list every step and field with no stage and nothing required: that is "not configured".
+        configured = OnboardingStepConfiguration.objects.filter(stage__isnull=False).exists()
+        if configured or CustomerFieldConfiguration.objects.filter(required=True).exists():
             return
         configure_step(OnboardingStep.EMAIL_CONFIRMATION, stage=OnboardingStage.BEFORE_DEPOSIT, actor=actor)
         configure_step(OnboardingStep.KYC, stage=OnboardingStage.BEFORE_WITHDRAWAL, actor=actor)
