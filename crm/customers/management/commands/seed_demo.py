@@ -1,4 +1,10 @@
-"""`manage.py seed_demo`: a realistic demo in seconds (staff of every role, thousands of clients).
+"""`manage.py seed_demo`: a realistic demo (staff of every role, thousands of clients) that leaves every role work.
+
+This command makes the staff, reference data, clients, KYC documents, comments and onboarding rules; then it
+runs, by name, the other apps' demo commands, which go through their own services: desks and leads
+(`seed_demo_leads`), the affiliate program (`seed_demo_affiliates`), wallets with deposits and withdrawals
+waiting (`seed_demo_money`), trades (`setup_demo_trading`) and the commissions they earn. `--clients-only`
+stops after the clients.
 
 For demos and development only: every staff login shares one published password. Running it
 again adds nothing that is already there (rows are matched by email or name); `--clients`
