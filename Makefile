@@ -32,6 +32,9 @@ clients:
 	else echo "npm is missing: the API client checks will be skipped (apt-get install nodejs npm)"; fi
 
 # The embedded default: SQLite file, tasks in-process (the beat schedule too), console email, files in ./media.
+# Links built outside a request (checkout, email confirmation, password reset, the printed admin URL) use
+# SITE_URL: unless set, the address served here, so they follow HOST= and PORT=.
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo

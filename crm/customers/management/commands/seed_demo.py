@@ -1,4 +1,10 @@
-"""`manage.py seed_demo`: a realistic demo in seconds (staff of every role, thousands of clients).
+"""`manage.py seed_demo`: a realistic demo (staff of every role, thousands of clients) that leaves every role work.
+
+This command makes the staff, reference data, clients, KYC documents, comments and onboarding rules; then it
+runs, by name, the other apps' demo commands, which go through their own services: desks and leads
+(`seed_demo_leads`), the affiliate program (`seed_demo_affiliates`), wallets with deposits and withdrawals
+waiting (`seed_demo_money`), trades (`setup_demo_trading`) and the commissions they earn. `--clients-only`
+stops after the clients.
 
 For demos and development only: every staff login shares one published password. Running it
 again adds nothing that is already there (rows are matched by email or name); `--clients`
@@ -8,6 +14,7 @@ higher than before adds the missing clients, the same ones each time (Faker is s
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import random
 import re
@@ -39,14 +46,21 @@ from crm.customers.models import (
     Comment,
     Country,
     Customer,
+    CustomerFieldConfiguration,
     Document,
+    OnboardingStage,
+    OnboardingStep,
+    OnboardingStepConfiguration,
     SalesStatus,
     VerificationLevel,
     VerificationLimit,
 )
+from crm.customers.services import configure_step, update_field_configurations
 from crm.users.models import User
 
 INTRODUCER_EVERY = 40
+# Clients the sales desk marks "Deposited"; seed_demo_money makes their deposits through the wallet services.
+FTD_SHARE = 0.12
 BATCH = 500
 
 
@@ -73,8 +87,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--clients", type=int, default=3000, help="How many demo clients (default 3000).")
         parser.add_argument("--seed", type=int, default=2024, help="Random seed, for the same demo every time.")
+        parser.add_argument(
+            "--clients-only",
+            action="store_true",
+            help="Staff, reference data and clients only; no leads, money, affiliates or trades.",
+        )
 
-    def handle(self, *args: Any, clients: int, seed: int, **options: Any) -> None:
+    def handle(self, *args: Any, clients: int, seed: int, clients_only: bool, **options: Any) -> None:
         password = os.environ.get("DEMO_ADMIN_PASSWORD") or demo.DEMO_PASSWORD
         rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
         with transaction.atomic():
@@ -87,11 +106,34 @@ class Command(BaseCommand):
             documents = self._documents(new_clients, reference, rng)
             comments = self._comments(new_rows, reference, rng)
             activities = self._activities(new_clients)
-        if "setup_periodic_tasks" in get_commands():
-            call_command("setup_periodic_tasks", stdout=self.stdout, stderr=self.stderr)
-        if "setup_sandbox_payments" in get_commands():
-            call_command("setup_sandbox_payments", stdout=self.stdout, stderr=self.stderr)
+            self._onboarding(staff[Role.ADMIN.value][0])
+        # Thousands of in-process task runs would each log a line between the steps' summaries.
+        task_log = logging.getLogger("celery.app.trace")
+        level = task_log.level
+        task_log.setLevel(logging.WARNING)
+        try:
+            for name, arguments in [] if clients_only else self._steps(seed, clients):
+                if name in get_commands():
+                    call_command(name, *arguments, stdout=self.stdout, stderr=self.stderr)
+        finally:
+            task_log.setLevel(level)
         self._report(len(new_clients), documents, comments, activities, password, admin_password_ok)
+
+    @staticmethod
+    def _steps(seed: int, clients: int) -> list[tuple[str, list[str]]]:
+        """The other apps' demo commands, in the order their data builds on each other (each safe to run again).
+
+        Named, not imported: the apps above customers bring their own part of the demo through their services.
+        """
+        return [
+            ("setup_periodic_tasks", []),
+            ("setup_sandbox_payments", []),
+            ("seed_demo_leads", [f"--seed={seed}", f"--leads={max(20, clients // 12)}"]),
+            ("seed_demo_affiliates", []),
+            ("seed_demo_money", [f"--seed={seed}"]),
+            ("setup_demo_trading", [f"--seed={seed}"]),
+            ("seed_demo_affiliates", ["--commissions"]),
+        ]
 
     # Staff -----------------------------------------------------------------------------
 
@@ -183,6 +225,24 @@ class Command(BaseCommand):
                 level.save(update_fields=["next_level", "updated_at"])
         return levels
 
+    @staticmethod
+    def _onboarding(actor: User) -> None:
+        """The onboarding rules of the demo, unless staff set some: a confirmed email before the first deposit,
+        approved KYC before a withdrawal, names, phone and country on the real-account sign-up form."""
+        # The migrations list every step and field with no stage and nothing required: that is "not configured".
+        configured = OnboardingStepConfiguration.objects.filter(stage__isnull=False).exists()
+        if configured or CustomerFieldConfiguration.objects.filter(required=True).exists():
+            return
+        configure_step(OnboardingStep.EMAIL_CONFIRMATION, stage=OnboardingStage.BEFORE_DEPOSIT, actor=actor)
+        configure_step(OnboardingStep.KYC, stage=OnboardingStage.BEFORE_WITHDRAWAL, actor=actor)
+        update_field_configurations(
+            [
+                {"field": name, "step": OnboardingStep.SIGNUP_REAL_FORM, "required": True}
+                for name in ("first_name", "last_name", "phone", "country")
+            ],
+            actor=actor,
+        )
+
     # Clients -------------------------------------------------------------------------------
 
     def _clients(self, count: int, ref: Reference, rng: random.Random, seed: int) -> list[dict[str, Any]]:
@@ -229,7 +289,7 @@ class Command(BaseCommand):
         domain = rng.choice(["example.com", "example.net", "example.org"])
         email = f"{ascii_slug(first)}.{ascii_slug(last)}{i}@{domain}"
         registered = now - timedelta(days=rng.uniform(0, 540))
-        has_ftd = rng.random() < 0.35
+        has_ftd = rng.random() < FTD_SHARE
         kyc = self._kyc_status(rng, has_ftd)
         source, utm_source, utm_medium, _ = rng.choices(demo.SOURCES, weights=[s[3] for s in demo.SOURCES])[0]
         is_introducer = i % INTRODUCER_EVERY == 0
@@ -237,15 +297,14 @@ class Command(BaseCommand):
         if not is_introducer and source in {"Affiliate", "Referral"} and i >= INTRODUCER_EVERY:
             introducer_index = rng.randrange(0, i // INTRODUCER_EVERY + 1) * INTRODUCER_EVERY
         sales = ref.staff[Role.SALES_AGENT.value] + ref.staff[Role.SALES_MANAGER.value]
-        first_deposit = registered + timedelta(days=rng.uniform(0, 20)) if has_ftd else None
-        deposits = rng.randint(1, 15) if has_ftd else 0
+        is_vip = has_ftd and rng.randint(1, 15) > 10  # the deposits themselves are made by seed_demo_money
         last_seen = registered + (now - registered) * rng.random()
         comment_count = rng.choices([0, 1, 2, 3], weights=[45, 30, 15, 10])[0]
         level = ref.levels[0]
         if kyc == Customer.KycStatus.APPROVED:
             level = ref.levels[2] if rng.random() < 0.4 else ref.levels[1]
         groups = rng.sample(ref.groups, rng.randint(1, 2)) if rng.random() < 0.1 else []
-        if deposits > 10:
+        if is_vip:
             groups = [ref.groups[0], *[g for g in groups if g != ref.groups[0]]]
         compliance = ref.staff[Role.COMPLIANCE.value][0]
         reviewed = kyc in {Customer.KycStatus.APPROVED, Customer.KycStatus.REJECTED, Customer.KycStatus.REVOKED}
@@ -285,10 +344,6 @@ class Command(BaseCommand):
             last_activity_at=last_seen,
             last_contact_at=last_seen - timedelta(hours=rng.randint(0, 72)) if comment_count else None,
             last_comment_at=last_seen if comment_count else None,
-            first_deposit_at=first_deposit,
-            last_deposit_at=first_deposit + (now - first_deposit) * rng.random() if first_deposit else None,
-            deposit_count=deposits,
-            open_positions_count=rng.randint(0, 6) if has_ftd else 0,
         )
         return {
             "index": i,

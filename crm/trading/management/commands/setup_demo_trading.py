@@ -1,7 +1,8 @@
 """`manage.py setup_demo_trading`: instruments, a trading group, funded accounts and some trades for the demo.
 
-Run it after `seed_demo` (it trades for the first twelve clients). Safe to run again: instruments and the
-group are updated in place, accounts are made once, and trades are placed only while no position exists.
+`seed_demo` runs it after the clients and their money (it trades for the first twelve clients). Safe to run
+again: instruments and the group are updated in place, accounts are made once, and trades are placed only while
+no position exists.
 """
 
 from __future__ import annotations
