@@ -129,5 +129,11 @@ SPECTACULAR_SETTINGS = {
         "PositionStatusEnum": "crm.trading.models.Position.Status",
         "CloseReasonEnum": "crm.trading.models.Position.CloseReason",
         "DealEntryEnum": "crm.trading.models.Deal.Entry",
+        "MessageTypeEnum": "crm.communications.models.MessageType",
+        "GroupMessageAudienceEnum": "crm.communications.models.GroupMessage.Audience",
+        "PushTopicEnum": "crm.communications.models.PushTopic",
+        "PushNotificationStatusEnum": "crm.communications.models.PushNotification.Status",
+        "TextMessageStatusEnum": "crm.communications.models.TextMessage.Status",
+        "SmsProviderKindEnum": "crm.communications.models.SmsProvider.Kind",
     },
 }

@@ -1,0 +1,1 @@
+"""Communications services, one module per kind: `from crm.communications.services import messages`."""

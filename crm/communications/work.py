@@ -1,0 +1,30 @@
+"""The communications' stored work (crm.core.work), each kind swept by its own beat entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q
+
+from crm.core.work import Kind
+
+
+def _pushes_out_of_attempts(pks: list[int]) -> None:
+    from crm.communications.services.push import give_up_pushes
+
+    give_up_pushes(pks)
+
+
+PUSHES = Kind(
+    name="communications.push",
+    label="Communications: send web pushes whose task was lost",
+    model_label="communications.PushNotification",
+    task_name="crm.communications.tasks.send_push_task",
+    sweep_task_name="crm.communications.tasks.sweep_pushes_task",
+    pending=Q(status="queued"),
+    first_wait=dt.timedelta(seconds=60),
+    lease=dt.timedelta(seconds=120),
+    sweep_every=dt.timedelta(seconds=60),
+    max_attempts=5,
+    give_up=_pushes_out_of_attempts,
+)
