@@ -133,6 +133,8 @@ SPECTACULAR_SETTINGS = {
         "GroupMessageAudienceEnum": "crm.communications.models.GroupMessage.Audience",
         "PushTopicEnum": "crm.communications.models.PushTopic",
         "PushNotificationStatusEnum": "crm.communications.models.PushNotification.Status",
+        "ProviderCallStatusEnum": "crm.communications.models.ProviderCall.Status",
+        "VoipProviderCodeEnum": "crm.communications.models.VoipProvider.Code",
         "TextMessageStatusEnum": "crm.communications.models.TextMessage.Status",
         "SmsProviderKindEnum": "crm.communications.models.SmsProvider.Kind",
     },

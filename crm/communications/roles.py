@@ -11,6 +11,8 @@ _CONTACT = [
     "communications.add_pushnotification",
     "communications.view_textmessage",
     "communications.add_textmessage",
+    "communications.view_providercall",
+    "communications.add_providercall",
 ]
 
 GRANTS = {
@@ -22,5 +24,6 @@ GRANTS = {
 }
 
 RUN_NOW = {
+    "crm.communications.tasks.sweep_call_events_task": "communications.view_callevent",
     "crm.communications.tasks.sweep_pushes_task": "communications.change_pushnotification",
 }

@@ -2,8 +2,8 @@
 
 from celery import shared_task
 
-from crm.communications.services import push
-from crm.communications.work import PUSHES
+from crm.communications.services import calls, push
+from crm.communications.work import CALL_EVENTS, PUSHES
 from crm.core import work
 
 
@@ -18,3 +18,16 @@ def send_push_task(push_id: int) -> None:
 def sweep_pushes_task() -> int:
     """Send again the web pushes whose task was lost (scheduled by beat); returns how many."""
     return work.sweep(PUSHES)
+
+
+@shared_task(**work.retrying(time_limit=90))
+def process_call_event_task(event_id: int) -> None:
+    """Apply one stored VoIP webhook to its call; one already processed is skipped."""
+    if work.claim(CALL_EVENTS, event_id):
+        calls.process_call_event(event_id)
+
+
+@shared_task(**work.retrying(time_limit=60))
+def sweep_call_events_task() -> int:
+    """Send again the VoIP webhooks whose task was lost (scheduled by beat); returns how many."""
+    return work.sweep(CALL_EVENTS)

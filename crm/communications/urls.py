@@ -1,5 +1,11 @@
 """Public communications endpoints: the providers' webhooks (email delivery, VoIP call events)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from crm.communications import views
+
+app_name = "communications"
+
+urlpatterns: list[URLPattern] = [
+    path("webhooks/voip/<slug:provider>/", views.voip_webhook, name="voip-webhook"),
+]

@@ -15,6 +15,7 @@ def test_setup_periodic_tasks_is_idempotent():
         "crm.affiliates.tasks.approve_due_commissions_task",
         "crm.affiliates.tasks.run_commissions_task",
         "crm.affiliates.tasks.run_monthly_payouts_task",
+        "crm.communications.tasks.sweep_call_events_task",
         "crm.communications.tasks.sweep_pushes_task",
         "crm.core.tasks.delete_expired_exports_task",
         "crm.core.tasks.dispatch_pending_events_task",

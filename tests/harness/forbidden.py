@@ -24,7 +24,15 @@ from django.utils import timezone
 
 from crm.affiliates import services as affiliate_services
 from crm.affiliates.models import Affiliate, PayoutRequest
-from crm.communications.models import GroupMessage, Message, PushNotification, PushSubscription, TextMessage
+from crm.communications.models import (
+    GroupMessage,
+    Message,
+    ProviderCall,
+    PushNotification,
+    PushSubscription,
+    TextMessage,
+)
+from crm.communications.services import calls as voip_calls
 from crm.core.roles import Role
 from crm.payments.models import PaymentMethodGroup, WebhookEvent
 from crm.reports.models import ReportRun, ReportTemplate
@@ -257,6 +265,13 @@ def _push_subscription(user: Any, topic: str) -> Target:
     return Target({"pk": subscription.pk})
 
 
+def _voip_call(victim: Victim) -> Target:
+    call = ProviderCall.objects.create(
+        provider=voip_calls.active_provider(), customer=victim.customer, phone="+447700900123", external_id="victim"
+    )
+    return Target({"pk": call.pk})
+
+
 def _push_notification(victim: Victim) -> Target:
     customer = victim.customer
     push = PushNotification.objects.create(
@@ -356,6 +371,7 @@ FORBIDDEN: dict[str, Forbidden] = {
         ),
         extra_callers=IN_DESK,
     ),
+    "backoffice:voip-call": Forbidden(_voip_call, extra_callers=IN_DESK),
     "backoffice:push-subscription": Forbidden(lambda victim: _push_subscription(victim.agent, "admin")),
     "backoffice:push-notification": Forbidden(_push_notification, extra_callers=IN_DESK),
     "backoffice:customer-communications": Forbidden(
@@ -431,6 +447,16 @@ EXEMPT: dict[str, Exempt] = {
         "a group message is an announcement (subject, text, audience, recipient count) without its recipients, "
         "readable with communications.view_groupmessage; its inbox rows are scoped under backoffice:message",
         _pk(lambda: GroupMessage.objects.create(audience="all", subject="News", text="Open")),
+    ),
+    "backoffice:voip-provider": Exempt(
+        f"VoIP providers are {CONFIGURATION} (secrets write-only); the kwarg is the provider's code",
+        lambda victim: Target({"code": "voiso"}),
+    ),
+    "backoffice:voip-agent": Exempt(
+        f"agents' VoIP ids are {CONFIGURATION} (communications.*_agentmapping, Admin)",
+        lambda victim: Target(
+            {"pk": voip_calls.map_agent(victim.agent, code="coperato", external_id="victim-ext", actor=None).pk}
+        ),
     ),
     "portal:onboarding": Exempt(
         "the kwargs name a form step or an onboarding stage, not an object: the answer is about the caller's own "

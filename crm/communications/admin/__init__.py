@@ -5,6 +5,7 @@ from typing import cast
 from django.contrib import admin
 from unfold.admin import ModelAdmin
 
+from crm.communications.admin.calls import AgentMappingAdmin, CallEventAdmin, ProviderCallAdmin, VoipProviderAdmin
 from crm.communications.admin.messages import GroupMessageAdmin, MessageAdmin
 from crm.communications.admin.push import PushNotificationAdmin
 from crm.communications.admin.sms import SmsProviderAdmin, TextMessageAdmin
@@ -16,4 +17,14 @@ for model in (Customer, Lead):
     model_admin = cast("ModelAdmin[Customer | Lead]", admin.site.get_model_admin(model))
     model_admin.change_form_outer_after_template = "admin/communications/subject_timeline.html"  # type: ignore[attr-defined]  # unfold's attribute, not in the stubs
 
-__all__ = ["GroupMessageAdmin", "MessageAdmin", "PushNotificationAdmin", "SmsProviderAdmin", "TextMessageAdmin"]
+__all__ = [
+    "AgentMappingAdmin",
+    "CallEventAdmin",
+    "GroupMessageAdmin",
+    "MessageAdmin",
+    "ProviderCallAdmin",
+    "PushNotificationAdmin",
+    "SmsProviderAdmin",
+    "TextMessageAdmin",
+    "VoipProviderAdmin",
+]

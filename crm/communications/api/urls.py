@@ -1,5 +1,6 @@
 """Registers the communications viewsets on the audience routers (imported by config/urls.py)."""
 
+from crm.communications.api.calls import AgentMappingViewSet, ProviderCallViewSet, VoipProviderViewSet
 from crm.communications.api.messages import GroupMessageViewSet, MessageViewSet, PortalMessageViewSet
 from crm.communications.api.push import (
     PortalPushSubscriptionViewSet,
@@ -15,6 +16,9 @@ backoffice.register("group-messages", GroupMessageViewSet, basename="group-messa
 backoffice.register("push-subscriptions", StaffPushSubscriptionViewSet, basename="push-subscription")
 backoffice.register("push-notifications", PushNotificationViewSet, basename="push-notification")
 backoffice.register("text-messages", TextMessageViewSet, basename="text-message")
+backoffice.register("voip-providers", VoipProviderViewSet, basename="voip-provider")
+backoffice.register("voip-agents", AgentMappingViewSet, basename="voip-agent")
+backoffice.register("voip-calls", ProviderCallViewSet, basename="voip-call")
 backoffice.register("customer-communications", CustomerTimelineViewSet, basename="customer-communications")
 backoffice.register("lead-communications", LeadTimelineViewSet, basename="lead-communications")
 
