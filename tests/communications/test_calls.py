@@ -321,3 +321,19 @@ def test_call_changelists_are_flat(client, admin_staff):
         client.get(url)
 
     assert len(many) == len(few)
+
+
+def test_two_voiso_calls_without_a_call_id_are_both_logged(client, sales_agent, provider_stand_in, committed):
+    url, _received = provider_stand_in
+    voiso(url, sales_agent)
+    customer = PortalCustomerFactory(conversion_agent=sales_agent, phone="+447700900123")
+    body = {"disposition": "no_answer", "duration": 0, "account_id": "1001"}
+
+    for _ in range(2):
+        ProviderCall.objects.filter(external_id="voiso-call-1").update(external_id="voiso-call-earlier")
+        services.start_call(agent=sales_agent, customer=customer)
+        with committed():
+            assert hook(client, "voiso", body).json()["duplicate"] is False
+
+    assert list(ProviderCall.objects.values_list("status", flat=True)) == ["no_answer", "no_answer"]
+    assert Call.objects.filter(customer=customer, outcome="no_answer").count() == 2

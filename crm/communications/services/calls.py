@@ -16,6 +16,7 @@ import logging
 import secrets
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -214,11 +215,12 @@ def receive_call_event(code: str, *, token: str, body: bytes, remote_ip: str | N
             error=str(exc),
         )
         raise UnreadableCallEvent(_("The body could not be read: %(why)s") % {"why": exc}) from exc
+    key = _event_key(voip, update)
     try:
         with transaction.atomic():
             event = CallEvent.objects.create(
                 provider=voip,
-                event_id=update.event_key[:200],
+                event_id=key,
                 body=text,
                 remote_ip=remote_ip,
                 is_authentic=True,
@@ -226,25 +228,38 @@ def receive_call_event(code: str, *, token: str, body: bytes, remote_ip: str | N
             )
             work.enqueue(CALL_EVENTS, event.pk)
     except IntegrityError:
-        event = CallEvent.objects.get(provider=voip, event_id=update.event_key[:200], is_authentic=True)
+        event = CallEvent.objects.get(provider=voip, event_id=key, is_authentic=True)
         work.requeue(CALL_EVENTS, [event.pk])
         return event, False
     return event, True
 
 
-def _find_call(voip: VoipProvider, update: CallUpdate) -> ProviderCall | None:
-    calls = ProviderCall.objects.select_for_update().filter(provider=voip)
+def _event_key(voip: VoipProvider, update: CallUpdate) -> str:
+    """The de-duplication key: the call's id and what happened. A body that names no call (Voiso without
+    `uuid`) is keyed by the agent's open call it will apply to, so the same outcome of two calls is not taken
+    for one delivery; when the agent has no open call the delivery is kept and answered as matching none."""
     if update.external_id:
-        return calls.filter(external_id=update.external_id).first()
-    mapping = AgentMapping.objects.filter(provider=voip, external_id=update.agent_external_id).first()
+        return update.event_key[:200]
+    open_call = _agent_open_calls(voip, update.agent_external_id).first()
+    target = f"call-{open_call.pk}" if open_call else f"none-{secrets.token_hex(6)}"
+    return f"{target}:{update.status}"[:200]
+
+
+def _agent_open_calls(voip: VoipProvider, agent_external_id: str) -> QuerySet[ProviderCall]:
+    mapping = AgentMapping.objects.filter(provider=voip, external_id=agent_external_id).first()
     if mapping is None:
-        return None
+        return ProviderCall.objects.none()
     return (
-        calls.filter(agent_id=mapping.agent_id)
+        ProviderCall.objects.filter(provider=voip, agent_id=mapping.agent_id)
         .exclude(status__in=ProviderCall.FINAL)
         .order_by("-created_at", "-pk")
-        .first()
     )
+
+
+def _find_call(voip: VoipProvider, update: CallUpdate) -> ProviderCall | None:
+    if update.external_id:
+        return ProviderCall.objects.select_for_update().filter(provider=voip, external_id=update.external_id).first()
+    return _agent_open_calls(voip, update.agent_external_id).select_for_update().first()
 
 
 def process_call_event(event_id: int) -> CallEvent | None:
