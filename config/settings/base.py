@@ -315,8 +315,10 @@ EMAIL_CONFIRMATION_TOKEN_MINUTES = env.int("EMAIL_CONFIRMATION_TOKEN_MINUTES", d
 PHONE_CODE_MINUTES = env.int("PHONE_CODE_MINUTES", default=10)
 PASSWORD_RESET_TOKEN_MINUTES = env.int("PASSWORD_RESET_TOKEN_MINUTES", default=60)
 IMPERSONATION_MINUTES = env.int("IMPERSONATION_MINUTES", default=15)
-# Text messages (phone codes): the built-in backend writes them to the log.
-SMS_BACKEND = env("SMS_BACKEND", default="crm.core.sms.LogSmsBackend")
+# Text messages (phone codes): through the SMS provider staff activate in the admin (Communications -> SMS
+# providers: Twilio), recorded on the client's timeline; with none active they are written to the log
+# (crm.core.sms.LogSmsBackend, which SMS_BACKEND may also name directly).
+SMS_BACKEND = env("SMS_BACKEND", default="crm.communications.services.sms.ConfiguredSmsBackend")
 
 from config.settings.celery import *  # noqa: E402, F403
 from config.settings.drf import *  # noqa: E402, F403

@@ -154,5 +154,13 @@ SPECTACULAR_SETTINGS = {
         "PriceAlertConditionEnum": "crm.trading.models.PriceAlert.Condition",
         "TraderNotificationTypeEnum": "crm.trading.models.TraderNotification.Type",
         "CandleIntervalEnum": "crm.trading.models.CandleInterval",
+        "MessageTypeEnum": "crm.communications.models.MessageType",
+        "GroupMessageAudienceEnum": "crm.communications.models.GroupMessage.Audience",
+        "PushTopicEnum": "crm.communications.models.PushTopic",
+        "PushNotificationStatusEnum": "crm.communications.models.PushNotification.Status",
+        "ProviderCallStatusEnum": "crm.communications.models.ProviderCall.Status",
+        "VoipProviderCodeEnum": "crm.communications.models.VoipProvider.Code",
+        "TextMessageStatusEnum": "crm.communications.models.TextMessage.Status",
+        "SmsProviderKindEnum": "crm.communications.models.SmsProvider.Kind",
     },
 }

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from celery import Task, shared_task
 
+from crm.communications.services import calls, email_webhooks, push
 from crm.communications.services import email as email_services
-from crm.communications.services import email_webhooks
-from crm.communications.work import EMAIL_WEBHOOKS, EMAILS
+from crm.communications.work import CALL_EVENTS, EMAIL_WEBHOOKS, EMAILS, PUSHES
 from crm.core import work
 
 
@@ -42,3 +42,29 @@ def process_email_webhook_task(webhook_id: int) -> None:
 def sweep_email_webhooks_task() -> int:
     """Process again the delivery webhooks whose task was lost (scheduled by beat); returns how many."""
     return work.sweep(EMAIL_WEBHOOKS)
+
+
+@shared_task(**work.retrying(time_limit=120))
+def send_push_task(push_id: int) -> None:
+    """Deliver one queued web push; one already sent is left alone."""
+    if work.claim(PUSHES, push_id):
+        push.send_push(push_id)
+
+
+@shared_task(**work.retrying(time_limit=60))
+def sweep_pushes_task() -> int:
+    """Send again the web pushes whose task was lost (scheduled by beat); returns how many."""
+    return work.sweep(PUSHES)
+
+
+@shared_task(**work.retrying(time_limit=90))
+def process_call_event_task(event_id: int) -> None:
+    """Apply one stored VoIP webhook to its call; one already processed is skipped."""
+    if work.claim(CALL_EVENTS, event_id):
+        calls.process_call_event(event_id)
+
+
+@shared_task(**work.retrying(time_limit=60))
+def sweep_call_events_task() -> int:
+    """Send again the VoIP webhooks whose task was lost (scheduled by beat); returns how many."""
+    return work.sweep(CALL_EVENTS)

@@ -1,8 +1,8 @@
 """Events of the sales desk.
 
 Emitted (payloads carry ids): `lead.created`, `lead.updated`, `lead.assigned`, `lead.claimed`,
-`lead.status_changed`, `lead.commented`, `lead.emailed`, `lead.follow_up_set`, `leads.bulk_edited`,
-`leads.imported`, `lead.merged`, `lead.converted`.
+`lead.status_changed`, `lead.commented`, `lead.emailed`, `lead.called` (a VoIP call ended), `lead.follow_up_set`,
+`leads.bulk_edited`, `leads.imported`, `lead.merged`, `lead.converted`.
 
 Handled: a new client (`customer.created` from the back office, `customer.registered` from the portal
 sign-up) is matched to the lead it was, by signup code, email or phone, and the lead is converted.

@@ -49,7 +49,10 @@ def _mailgun_body(event, message_id, *, key=SIGNING_KEY, token="t1", reason=""):
 
 def _post(client, provider, body, **headers):
     return client.post(
-        reverse("email-webhook", args=[provider]), json.dumps(body), content_type="application/json", **headers
+        reverse("communications:email-webhook", args=[provider]),
+        json.dumps(body),
+        content_type="application/json",
+        **headers,
     )
 
 

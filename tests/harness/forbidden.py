@@ -25,7 +25,17 @@ from django.utils import timezone
 
 from crm.affiliates import services as affiliate_services
 from crm.affiliates.models import Affiliate, PayoutRequest
-from crm.communications.models import EmailMessage, EmailTemplate
+from crm.communications.models import (
+    EmailMessage,
+    EmailTemplate,
+    GroupMessage,
+    Message,
+    ProviderCall,
+    PushNotification,
+    PushSubscription,
+    TextMessage,
+)
+from crm.communications.services import calls as voip_calls
 from crm.core.roles import Role
 from crm.payments.models import PaymentMethodGroup, WebhookEvent
 from crm.reports.models import AdminNotification, ReportRun, ReportTemplate
@@ -258,6 +268,32 @@ def _payout_request(victim: Victim) -> Target:
     return Target({"pk": payout.pk})
 
 
+def _message(victim: Victim) -> Target:
+    return Target({"pk": Message.objects.create(customer=victim.customer, subject="Victim's", text="Private").pk})
+
+
+def _push_subscription(user: Any, topic: str) -> Target:
+    subscription = PushSubscription.objects.create(
+        user=user, topic=topic, endpoint=f"https://push.example.com/{topic}/{user.pk}", p256dh="k", auth="a"
+    )
+    return Target({"pk": subscription.pk})
+
+
+def _voip_call(victim: Victim) -> Target:
+    call = ProviderCall.objects.create(
+        provider=voip_calls.active_provider(), customer=victim.customer, phone="+447700900123", external_id="victim"
+    )
+    return Target({"pk": call.pk})
+
+
+def _push_notification(victim: Victim) -> Target:
+    customer = victim.customer
+    push = PushNotification.objects.create(
+        user=customer.user, customer=customer, topic="user", payload={"title": "Victim's"}
+    )
+    return Target({"pk": push.pk})
+
+
 # Portal ------------------------------------------------------------------------------------------------
 
 
@@ -354,7 +390,30 @@ FORBIDDEN: dict[str, Forbidden] = {
     "backoffice:emailmessage": Forbidden(_email_message, extra_callers=IN_DESK),
     "backoffice:report-template": Forbidden(_report_template, extra_callers=IN_DESK),
     "backoffice:admin-notification": Forbidden(_admin_notification, extra_callers=IN_DESK),
+    "backoffice:message": Forbidden(_message, extra_callers=IN_DESK),
+    "backoffice:text-message": Forbidden(
+        lambda victim: Target(
+            {
+                "pk": TextMessage.objects.create(
+                    customer=victim.customer, phone="+447700900123", text="Private", provider="log", status="sent"
+                ).pk
+            }
+        ),
+        extra_callers=IN_DESK,
+    ),
+    "backoffice:voip-call": Forbidden(_voip_call, extra_callers=IN_DESK),
+    "backoffice:push-subscription": Forbidden(lambda victim: _push_subscription(victim.agent, "admin")),
+    "backoffice:push-notification": Forbidden(_push_notification, extra_callers=IN_DESK),
+    "backoffice:customer-communications": Forbidden(
+        lambda victim: Target({"pk": victim.customer.pk}), extra_callers=IN_DESK
+    ),
+    "backoffice:lead-communications": Forbidden(
+        lambda victim: Target({"pk": LeadFactory(sales_person=victim.agent, desk=victim.desk).pk}),
+        extra_callers=IN_DESK,
+    ),
     "portal:document": Forbidden(_portal_document),
+    "portal:message": Forbidden(_message),
+    "portal:push-subscription": Forbidden(lambda victim: _push_subscription(victim.customer.user, "user")),
     "portal:device": Forbidden(_portal_device),
     "portal:wallet": Forbidden(_wallet),
     "portal:transaction": Forbidden(_transaction),
@@ -474,6 +533,21 @@ EXEMPT: dict[str, Exempt] = {
     ),
     "backoffice:commission-model": Exempt(
         f"commission plans are {CONFIGURATION} (affiliates.*_commissionmodel)", _pk(CommissionModelFactory)
+    ),
+    "backoffice:group-message": Exempt(
+        "a group message is an announcement (subject, text, audience, recipient count) without its recipients, "
+        "readable with communications.view_groupmessage; its inbox rows are scoped under backoffice:message",
+        _pk(lambda: GroupMessage.objects.create(audience="all", subject="News", text="Open")),
+    ),
+    "backoffice:voip-provider": Exempt(
+        f"VoIP providers are {CONFIGURATION} (secrets write-only); the kwarg is the provider's code",
+        lambda victim: Target({"code": "voiso"}),
+    ),
+    "backoffice:voip-agent": Exempt(
+        f"agents' VoIP ids are {CONFIGURATION} (communications.*_agentmapping, Admin)",
+        lambda victim: Target(
+            {"pk": voip_calls.map_agent(victim.agent, code="coperato", external_id="victim-ext", actor=None).pk}
+        ),
     ),
     "portal:onboarding": Exempt(
         "the kwargs name a form step or an onboarding stage, not an object: the answer is about the caller's own "

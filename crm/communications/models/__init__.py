@@ -1,5 +1,6 @@
 """Communications models, one module per kind (email, messages, push, sms, calls, timeline)."""
 
+from crm.communications.models.calls import AgentMapping, CallEvent, ProviderCall, VoipProvider
 from crm.communications.models.email import (
     EmailDeliveryEvent,
     EmailMessage,
@@ -10,8 +11,13 @@ from crm.communications.models.email import (
     EmailTemplateVariant,
     EmailWebhook,
 )
+from crm.communications.models.messages import GroupMessage, Message, MessageType
+from crm.communications.models.push import PushNotification, PushSubscription, PushTopic
+from crm.communications.models.sms import SmsProvider, TextMessage
 
 __all__ = [
+    "AgentMapping",
+    "CallEvent",
     "EmailDeliveryEvent",
     "EmailMessage",
     "EmailMessageQuerySet",
@@ -20,4 +26,14 @@ __all__ = [
     "EmailTemplateQuerySet",
     "EmailTemplateVariant",
     "EmailWebhook",
+    "GroupMessage",
+    "Message",
+    "MessageType",
+    "ProviderCall",
+    "PushNotification",
+    "PushSubscription",
+    "PushTopic",
+    "SmsProvider",
+    "TextMessage",
+    "VoipProvider",
 ]

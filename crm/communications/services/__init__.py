@@ -1,1 +1,1 @@
-"""Communications services, one module per kind (email, ...); import them from their module."""
+"""Communications services, one module per kind (email, messages, push, sms): import them from their module."""

@@ -281,6 +281,25 @@ def send_lead_email(lead: Lead, *, subject: str, body: str, actor: User) -> Lead
 
 
 @transaction.atomic
+def log_lead_call(lead: Lead, *, note: str, answered: bool, actor: User | None) -> LeadCommunication:
+    """Record a phone call with the lead (placed through the VoIP provider) in their communications; the last
+    contact time moves to now."""
+    lead = _locked(lead)
+    communication = LeadCommunication.objects.create(
+        lead=lead,
+        channel=LeadCommunication.Channel.CALL,
+        status=LeadCommunication.Status.SENT if answered else LeadCommunication.Status.FAILED,
+        staff=actor,
+        recipient=str(lead.phone or ""),
+        subject=note[:255],
+    )
+    lead.last_contact_at = communication.created_at
+    lead.save(update_fields=["last_contact_at", "updated_at"])
+    _log(lead, "lead.called", actor=actor, data={"note": note[:255]}, communication_id=communication.pk)
+    return communication
+
+
+@transaction.atomic
 def set_follow_up(lead: Lead, *, follow_up_at: dt.datetime | None, note: str = "", actor: User | None) -> Lead:
     """Set (or clear, with None) the date the agent must come back to the lead, with a short note."""
     if follow_up_at is not None and timezone.is_naive(follow_up_at):
