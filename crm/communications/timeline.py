@@ -3,10 +3,10 @@ messages, pushes, text messages and emails, newest first, in a fixed number of q
 
 Each channel is a *source*: a function `(subject, count) -> (newest `count` entries, total)` registered with
 `register_source`. A page of the timeline asks every source for `offset + limit` entries, merges them and cuts
-the page: two queries per source whatever the history. A new channel (the outbound email log) plugs in with
-one call:
+the page: two queries per source whatever the history. A new channel plugs in with one call, as the outbound
+email log does below:
 
-    timeline.register_source("email", customer=email_entries_of_customer, lead=email_entries_of_lead)
+    timeline.register_source("email", customer=_customer_emails)
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from crm.communications.models import Message, PushNotification, TextMessage
+from crm.communications.models import EmailMessage, EmailTemplate, Message, PushNotification, TextMessage
 from crm.customers.models import Call, Comment, Customer
 from crm.sales.models import Lead, LeadComment, LeadCommunication
 
@@ -189,6 +189,17 @@ def _customer_texts(customer: Customer, count: int) -> tuple[list[TimelineEntry]
     ], total
 
 
+def _customer_emails(customer: Customer, count: int) -> tuple[list[TimelineEntry], int]:
+    """The emails the client was sent (not test emails, not staff alerts about the client)."""
+    queryset = EmailMessage.objects.filter(customer=customer, is_test=False).exclude(
+        template__recipient=EmailTemplate.Recipient.STAFF
+    )
+    found, total = rows(queryset, count)
+    return [
+        TimelineEntry(e.created_at, "email", "out", e.status, e.subject, e.text, "", f"email:{e.pk}") for e in found
+    ], total
+
+
 def _lead_comments(lead: Lead, count: int) -> tuple[list[TimelineEntry], int]:
     found, total = rows(LeadComment.objects.filter(lead=lead).select_related("author"), count)
     return [
@@ -219,6 +230,7 @@ register_source("call", customer=_customer_calls)
 register_source("message", customer=_customer_messages)
 register_source("push", customer=_customer_pushes)
 register_source("sms", customer=_customer_texts)
+register_source("email", customer=_customer_emails)
 # The lead's emails, calls and text messages staff sent (crm.sales) share one log, so one source.
 register_source("lead_communication", lead=_lead_communications)
 
