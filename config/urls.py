@@ -37,6 +37,8 @@ urlpatterns = [
     path("api/public/", include("crm.sales.api.public_urls")),
     # Seed 003's partner endpoints, paths fixed by the seed: /api/public/buckets/..., /tradersroom/api/auth/signup
     path("", include("crm.affiliates.compat.urls")),
+    # Seed 001's back-office settings at its own paths: /back-api/backoffice/v2/...
+    path("back-api/backoffice/", include("crm.trading.compat.backoffice.urls")),
     path("api/health/", health, name="health"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -12,7 +12,7 @@ from crm.core import context
 from crm.core.i18n import activate_for_request
 
 # Paths whose callers are programs: they get the API's JSON error body, never an HTML page.
-API_PATH_PREFIXES = ("/api/", "/webhooks/", "/tradersroom/api/")
+API_PATH_PREFIXES = ("/api/", "/webhooks/", "/tradersroom/api/", "/back-api/")
 request_logger = logging.getLogger("django.request")
 NUL_REFUSED = "NUL characters (\\u0000) are not allowed."
 

@@ -79,11 +79,24 @@ def _sandbox(client: APIClient, route: Route) -> dict:
     return {}
 
 
+def _backapi_kwargs(route: Route) -> dict:
+    """Seed 001's back-office paths (outside /api/, so not in the access matrix): a profile, a rule, an asset."""
+    from crm.trading.models import Asset, CommissionProfile, CommissionRule
+
+    profile = CommissionProfile.objects.create(name=f"Limits {route.name}")
+    rule = CommissionRule.objects.create(profile=profile, priority=1)
+    asset = Asset.objects.create(code=f"L{profile.pk}", name="Limits")
+    kwargs = {"profile_id": profile.pk, "rule_id": rule.pk, "asset_id": asset.code}
+    return {name: kwargs[name] for name in route.kwargs}
+
+
 def _url_kwargs(route: Route, victim: Victim) -> dict:
     if not route.kwargs:
         return {}
     if route.id == "payments:webhook POST":
         return {"provider": PaymentProviderFactory().code}
+    if route.namespace == "trading-backapi":
+        return _backapi_kwargs(route)
     target = (FORBIDDEN.get(route.resource) or EXEMPT[route.resource]).build(victim)
     return {name: value() if callable(value) else value for name, value in target.kwargs.items()}
 
@@ -96,7 +109,7 @@ def set_up(client: APIClient, route: Route, victim: Victim) -> dict | str:
         return _sandbox(client, route)
     if route.namespace == "affiliates-compat":
         return _seed_token(client, route)
-    if route.audience == "backoffice":
+    if route.audience == "backoffice" or route.namespace == "trading-backapi":
         _admin_token(client, route)
     elif route.audience in ("portal", "affiliate"):
         owner(client, victim, route)

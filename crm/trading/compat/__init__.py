@@ -1,0 +1,1 @@
+"""Compatibility APIs of the trading domain at seed paths."""
