@@ -10,8 +10,10 @@ from rest_framework.test import APIClient
 
 from crm.core.roles import Role
 from crm.trading.models import Asset, CommissionProfile, CommissionRule, MarketCategory, MarketGroup
-from tests.trading.factories import InstrumentFactory
+from tests.trading.factories import InstrumentFactory, TradingAccountFactory
 from tests.users.factories import ApiTokenFactory
+from tests.wallets.factories import WalletFactory
+from tests.wallets.helpers import fund
 
 pytestmark = pytest.mark.django_db
 BASE = "/back-api/backoffice/v2"
@@ -278,3 +280,45 @@ def test_category_tree_put_and_get(dealer):
     assert bad.status_code == 400
     assert bad.json()["error"]["fields"] == {"categories.0.markets": ["Unknown markets: NOPE."]}
     assert MarketCategory.objects.count() == 2
+
+
+# A user's accounts ------------------------------------------------------------------------------------------
+
+
+def test_a_users_accounts_with_balances(dealer, django_assert_num_queries):
+    account = TradingAccountFactory(caption="Main")
+    customer = account.customer
+    wallet = WalletFactory(customer=customer, currency=account.currency)
+    fund(account, "150.25")
+    WalletFactory()  # another client's
+    url = f"{BASE}/users/{customer.pk}/accounts"
+    with django_assert_num_queries(6):  # the token (2), its permissions (2), the client, the accounts
+        response = dealer.get(url)
+    assert response.status_code == 200
+    assert response.json() == [
+        {
+            "accountId": account.number,
+            "accountName": "Main",
+            "accountType": "Hedging",
+            "balances": [{"assetId": "USD", "locked": "0.00000000", "total": "150.25000000"}],
+        },
+        {
+            "accountId": wallet.number,
+            "accountName": wallet.number,
+            "accountType": "Spot",
+            "balances": [{"assetId": "USD", "locked": "0.00000000", "total": "0.00000000"}],
+        },
+    ]
+    one = dealer.get(f"{url}/{account.number}")
+    assert (one.status_code, one.json()["accountId"]) == (200, account.number)
+    assert dealer.get(f"{url}/NOPE").status_code == 404
+    assert dealer.get(f"{BASE}/users/999999/accounts").status_code == 404
+
+
+def test_a_users_accounts_are_scoped_and_need_the_permissions():
+    account = TradingAccountFactory()
+    url = f"{BASE}/users/{account.customer_id}/accounts"
+    agent = _client(Role.SALES_AGENT)  # may read accounts, but not this client's: not their client
+    assert agent.get(url).json() == {"error": {"code": "not_found", "message": "Not found."}}
+    affiliate_manager = _client(Role.AFFILIATE_MANAGER)  # no trading permissions: not view-common
+    assert affiliate_manager.get(url).status_code == 403

@@ -72,9 +72,9 @@ class BackApiTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-unt
         }
 
 
-def operation(name: str) -> type[permissions.BasePermission]:
-    """The permission class of one seed operation: an active staff account holding its permissions."""
-    perms = OPERATIONS[name]
+def operation(name: str, *extra: str) -> type[permissions.BasePermission]:
+    """The permission class of one seed operation (and `extra` permissions): an active staff account holding them."""
+    perms = (*OPERATIONS[name], *extra)
 
     class Operation(permissions.BasePermission):
         def has_permission(self, request: Request, view: APIView) -> bool:

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from crm.trading.compat.backoffice import settings
+from crm.trading.compat.backoffice import accounts, settings
 
 app_name = "trading-backapi"
 
@@ -25,5 +25,7 @@ urlpatterns = [
         settings.RuleValidateDeleteView.as_view(),
         name="commission-rule-validate-delete",
     ),
+    path("v2/users/<str:user_id>/accounts", accounts.UserAccountsView.as_view(), name="user-accounts"),
+    path("v2/users/<str:user_id>/accounts/<str:account_id>", accounts.UserAccountView.as_view(), name="user-account"),
     path("v2/markets-categories", settings.MarketCategoriesView.as_view(), name="markets-categories"),
 ]
