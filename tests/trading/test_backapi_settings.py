@@ -239,6 +239,22 @@ def test_validate_update_and_delete_are_dry_runs(dealer):
     assert profile.rules.count() == 2
 
 
+# Markets ----------------------------------------------------------------------------------------------------
+
+
+def test_markets_list_in_the_seed_shape(dealer, django_assert_num_queries):
+    InstrumentFactory(symbol="EURUSD", description="Euro / US Dollar", sort_order=2)
+    InstrumentFactory(symbol="BTCUSD", description="Bitcoin / US Dollar", sort_order=1)
+    with django_assert_num_queries(5):  # the token (2), its permissions (2), the markets
+        response = dealer.get(f"{BASE}/markets")
+    assert response.status_code == 200
+    assert response.json() == [
+        {"marketId": "BTCUSD", "displayName": "BTCUSD", "fullName": "Bitcoin / US Dollar"},
+        {"marketId": "EURUSD", "displayName": "EURUSD", "fullName": "Euro / US Dollar"},
+    ]
+    assert _client(Role.AFFILIATE_MANAGER).get(f"{BASE}/markets").status_code == 403
+
+
 # Market category tree ---------------------------------------------------------------------------------------
 
 

@@ -402,6 +402,28 @@ class RulePrioritiesView(BackApiView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+# Markets ------------------------------------------------------------------------------------------------------
+
+
+class BackApiMarketShortSerializer(serializers.Serializer[Any]):
+    marketId = serializers.CharField(source="symbol")
+    displayName = serializers.CharField(source="symbol")
+    fullName = serializers.CharField(source="description")
+
+
+class MarketsView(BackApiView):
+    permission_classes = [operation("view-common")]
+
+    @extend_schema(
+        tags=TAGS, summary="List markets", operation_id="backapi_v2_markets_list",
+        description="Every market, in the configured sort order: `marketId` and `displayName` are the symbol.",
+        responses={200: BackApiMarketShortSerializer(many=True), **ERRORS},
+    )  # fmt: skip
+    def get(self, request: Request) -> Response:
+        markets = Instrument.objects.order_by("sort_order", "symbol").only("symbol", "description")
+        return Response(BackApiMarketShortSerializer(markets, many=True).data)
+
+
 # Market category tree -----------------------------------------------------------------------------------------
 
 

@@ -27,5 +27,6 @@ urlpatterns = [
     ),
     path("v2/users/<str:user_id>/accounts", accounts.UserAccountsView.as_view(), name="user-accounts"),
     path("v2/users/<str:user_id>/accounts/<str:account_id>", accounts.UserAccountView.as_view(), name="user-account"),
+    path("v2/markets", settings.MarketsView.as_view(), name="markets"),
     path("v2/markets-categories", settings.MarketCategoriesView.as_view(), name="markets-categories"),
 ]
