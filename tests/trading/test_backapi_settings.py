@@ -10,9 +10,10 @@ from rest_framework.test import APIClient
 
 from crm.core.roles import Role
 from crm.trading.models import Asset, CommissionProfile, CommissionRule, MarketCategory, MarketGroup
+from crm.wallets.models import Transaction
 from tests.trading.factories import InstrumentFactory, TradingAccountFactory
 from tests.users.factories import ApiTokenFactory
-from tests.wallets.factories import WalletFactory
+from tests.wallets.factories import TransactionFactory, WalletFactory
 from tests.wallets.helpers import fund
 
 pytestmark = pytest.mark.django_db
@@ -338,3 +339,50 @@ def test_a_users_accounts_are_scoped_and_need_the_permissions():
     assert agent.get(url).json() == {"error": {"code": "not_found", "message": "Not found."}}
     affiliate_manager = _client(Role.AFFILIATE_MANAGER)  # no trading permissions: not view-common
     assert affiliate_manager.get(url).status_code == 403
+
+
+# Transfers (reads) ------------------------------------------------------------------------------------------
+
+TRANSFERS = "/back-api/backoffice/transfers"
+
+
+def test_a_transfer_and_an_accounts_transfers_in_the_seed_shape(django_assert_num_queries):
+    finance = _client(Role.FINANCE)
+    wallet = WalletFactory()
+    deposit = TransactionFactory(wallet=wallet, amount="100.50", request_key="dedup-1", status="completed")
+    withdrawal = TransactionFactory(wallet=wallet, type=Transaction.Type.WITHDRAWAL, amount="20", status="pending")
+    TransactionFactory(wallet=wallet, type=Transaction.Type.BONUS)  # not a transfer
+    TransactionFactory()  # another account's
+    response = finance.get(f"{TRANSFERS}/{deposit.pk}")
+    assert response.status_code == 200
+    body = response.json()
+    assert {key: body[key] for key in ("transferId", "deduplicationId", "assetId", "type", "status", "amount")} == {
+        "transferId": str(deposit.pk),
+        "deduplicationId": "dedup-1",
+        "assetId": wallet.currency_id,
+        "type": "Deposit",
+        "status": "Completed",
+        "amount": "100.50000000",
+    }
+    assert {"createdAt", "updatedAt"} <= set(body)
+
+    with django_assert_num_queries(
+        5
+    ):  # the token and its permissions, the account, its transfers: whatever their count
+        listed = finance.get(f"{TRANSFERS}/accounts/{wallet.number}")
+    assert listed.status_code == 200
+    assert {(item["transferId"], item["type"], item["status"]) for item in listed.json()} == {
+        (str(deposit.pk), "Deposit", "Completed"),
+        (str(withdrawal.pk), "Withdrawal", "Pending"),
+    }
+    assert finance.get(f"{TRANSFERS}/accounts/NOPE").status_code == 404
+    bonus = Transaction.objects.get(type=Transaction.Type.BONUS)
+    assert finance.get(f"{TRANSFERS}/{bonus.pk}").status_code == 404
+
+
+def test_transfers_are_scoped_and_need_the_permissions():
+    deposit = TransactionFactory()
+    agent = _client(Role.SALES_AGENT)  # may read money, but not this client's: not their client
+    assert agent.get(f"{TRANSFERS}/{deposit.pk}").status_code == 404
+    assert agent.get(f"{TRANSFERS}/accounts/{deposit.wallet.number}").status_code == 404
+    assert APIClient().get(f"{TRANSFERS}/{deposit.pk}").status_code == 401

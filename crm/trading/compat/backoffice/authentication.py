@@ -24,6 +24,7 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "view-common": ("trading.view_asset", "trading.view_marketcategory", "trading.view_instrument"),
     "manage-assets": ("trading.add_asset", "trading.change_asset"),
     "view-commission-rules": ("trading.view_commissionrule",),
+    "view-transfers": (),  # the transfers views add the wallets' and clients' view permissions
     "manage-commission-rules": (
         "trading.add_commissionrule",
         "trading.change_commissionrule",

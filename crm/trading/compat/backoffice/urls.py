@@ -2,13 +2,15 @@
 
 from django.urls import path, re_path
 
-from crm.trading.compat.backoffice import accounts, settings
+from crm.trading.compat.backoffice import accounts, settings, transfers
 
 app_name = "trading-backapi"
 
 PROFILE = r"v2/commission-profiles/(?P<profile_id>[^/]+)/rules"
 
 urlpatterns = [
+    path("transfers/accounts/<str:account_id>", transfers.AccountTransfersView.as_view(), name="account-transfers"),
+    path("transfers/<str:transfer_id>", transfers.TransferView.as_view(), name="transfer"),
     path("v2/assets/list", settings.AssetListView.as_view(), name="assets-list"),
     path("v2/internal-assets", settings.InternalAssetCreateView.as_view(), name="internal-assets"),
     path("v2/internal-assets/<str:asset_id>", settings.InternalAssetUpdateView.as_view(), name="internal-asset"),
