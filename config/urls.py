@@ -39,6 +39,8 @@ urlpatterns = [
     path("", include("crm.affiliates.compat.urls")),
     # Seed 001's trader API at its own paths: /frontoffice/api/..., /marketdata/api/..., /notification/api/v1/...
     path("", include("crm.trading.compat.urls")),
+    # Seed 001's back-office settings at its own paths: /back-api/backoffice/v2/...
+    path("back-api/backoffice/", include("crm.trading.compat.backoffice.urls")),
     path("api/health/", health, name="health"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -19,6 +19,7 @@ API_PATH_PREFIXES = (
     "/frontoffice/api/",
     "/marketdata/api/",
     "/notification/api/",
+    "/back-api/",
 )
 request_logger = logging.getLogger("django.request")
 NUL_REFUSED = "NUL characters (\\u0000) are not allowed."

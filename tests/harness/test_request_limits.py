@@ -89,6 +89,17 @@ def _trader(client: APIClient, route: Route) -> None:
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}", HTTP_ACCOUNTID=account.number)
 
 
+def _backapi_kwargs(route: Route) -> dict:
+    """Seed 001's back-office paths (outside /api/, so not in the access matrix): a profile, a rule, an asset."""
+    from crm.trading.models import Asset, CommissionProfile, CommissionRule
+
+    profile = CommissionProfile.objects.create(name=f"Limits {route.name}")
+    rule = CommissionRule.objects.create(profile=profile, priority=1)
+    asset = Asset.objects.create(code=f"L{profile.pk}", name="Limits")
+    kwargs = {"profile_id": profile.pk, "rule_id": rule.pk, "asset_id": asset.code}
+    return {name: kwargs[name] for name in route.kwargs}
+
+
 def _url_kwargs(route: Route, victim: Victim) -> dict:
     if not route.kwargs:
         return {}
@@ -96,6 +107,8 @@ def _url_kwargs(route: Route, victim: Victim) -> dict:
         return dict.fromkeys(route.kwargs, "1")  # the body is read before the object is looked up
     if route.id == "payments:webhook POST":
         return {"provider": PaymentProviderFactory().code}
+    if route.namespace == "trading-backapi":
+        return _backapi_kwargs(route)
     target = (FORBIDDEN.get(route.resource) or EXEMPT[route.resource]).build(victim)
     return {name: value() if callable(value) else value for name, value in target.kwargs.items()}
 
@@ -111,7 +124,8 @@ def set_up(client: APIClient, route: Route, victim: Victim) -> dict | str:
     if route.namespace == "trader-compat":
         _trader(client, route)
         return API_ERROR
-    if route.audience == "backoffice" or route.namespace == "reports":  # reports: the platform's staff paths
+    staff_paths = ("reports", "trading-backapi")  # the trading platform's staff paths at the seed's addresses
+    if route.audience == "backoffice" or route.namespace in staff_paths:
         _admin_token(client, route)
     elif route.audience in ("portal", "affiliate"):
         owner(client, victim, route)

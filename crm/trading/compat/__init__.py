@@ -1,4 +1,5 @@
-"""Seed 001's trader API served at its own paths (`/frontoffice/api/...`, `/marketdata/api/...`), word for word.
+"""Seed 001's APIs served at their own paths, word for word: the trader API (`/frontoffice/api/...`,
+`/marketdata/api/...`, `/notification/api/v1/trader-...`) and, in `backoffice/`, the back office (`/back-api/...`).
 
 The seed shows each enum by one example value; `enums.py` holds the value sets chosen for them, used by every
 endpoint and written in the schema. Identifiers: `marketId` and `marketSymbol` are the instrument's symbol,
