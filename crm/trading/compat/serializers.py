@@ -383,7 +383,7 @@ class TradingSession(S[Any]):
     timeIntervals = TimeInterval(many=True)
 
 
-class SessionOverride(S[Any]):
+class TraderSessionOverride(S[Any]):
     date = serializers.DateField()
     timeIntervals = TimeInterval(many=True)
 
@@ -391,7 +391,7 @@ class SessionOverride(S[Any]):
 class Calendar(S[Any]):
     timeZoneId = _text()
     tradingSessions = TradingSession(many=True)
-    sessionOverrides = SessionOverride(many=True)
+    sessionOverrides = TraderSessionOverride(many=True)
 
 
 class MarketV4(S[Any]):
@@ -428,7 +428,7 @@ class Account(S[Any]):
     totalBalanceInRAT = _text()
 
 
-class Asset(S[Any]):
+class TraderAsset(S[Any]):
     assetId = _text()
     assetName = _text()
     isRootAsset = serializers.BooleanField()

@@ -72,7 +72,7 @@ def accounts(request: Request) -> Response:
     ["GET"],
     summary="Assets",
     description="Enabled currencies; `isRootAsset` marks the currencies of the caller's trading accounts.",
-    responses=s.Asset(many=True),
+    responses=s.TraderAsset(many=True),
     account=False,
 )
 def assets(request: Request) -> Response:
