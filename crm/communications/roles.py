@@ -9,6 +9,10 @@ _TEMPLATES = [
     "communications.change_emailtemplate",
     "communications.delete_emailtemplate",
     "communications.send_test_emailtemplate",
+    "communications.view_emailtemplatevariant",
+    "communications.add_emailtemplatevariant",
+    "communications.change_emailtemplatevariant",
+    "communications.delete_emailtemplatevariant",
 ]
 _LOG = ["communications.view_emailmessage"]
 _CONTACT = [

@@ -136,6 +136,15 @@ def _catalogue() -> list[Trigger]:
         _t("payout.failed", _("A payout failed"), *_PAYOUT, "reason"),
         _t("payout.attention_needed", _("A payout needs Finance's attention"), *_PAYOUT, "error"),
         _t(
+            "webhook.failed",
+            _("A payment provider's webhook failed or contradicted a recorded outcome"),
+            "webhook_id",
+            "provider",
+            "status",
+            "reference",
+            "error",
+        ),
+        _t(
             "payment.contradicted",
             _("A provider contradicted a recorded payment outcome"),
             "contradiction_id",
