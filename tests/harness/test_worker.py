@@ -43,6 +43,7 @@ from tests.wallets.factories import WalletFactory
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 DEPOSIT_COMPLETED_HANDLERS = {
+    "crm.communications.events.send_template_emails",
     "crm.customers.events.count_deposit",
     "crm.affiliates.events.record_deposit",
     "tests.harness.worker_handlers.wait_for_gate",
@@ -231,7 +232,11 @@ def test_worker_killed_mid_dispatch_leaves_the_event_to_the_next_worker_which_co
     # The crash: handlers that finished before it are committed, the one interrupted is not.
     completed.refresh_from_db()
     assert (completed.dispatched_at, completed.attempts) == (None, 1)  # the claim was committed before the work
-    assert handlers_run(completed) == ["crm.affiliates.events.record_deposit", "crm.customers.events.count_deposit"]
+    assert handlers_run(completed) == [
+        "crm.affiliates.events.record_deposit",
+        "crm.communications.events.send_template_emails",
+        "crm.customers.events.count_deposit",
+    ]
     assert Customer.objects.get(pk=wallet.customer_id).deposit_count == 1
     [lost] = set(task_ids(first, "received")) - set(task_ids(first, "succeeded"))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action, api_view, authentication_classes, permission_classes
@@ -221,6 +221,7 @@ class AdminNotificationQuerySerializer(serializers.Serializer[Any]):
 
 
 @extend_schema(tags=["admin-notifications"])
+@extend_schema_view(retrieve=extend_schema(summary="Get one of your admin notifications"))
 class AdminNotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Any]):
     """The caller's admin notifications (what they must act on), newest first."""
 
@@ -245,23 +246,37 @@ class AdminNotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             created_to=data.get("created_to"),
         )
 
-    @extend_schema(parameters=[AdminNotificationQuerySerializer], responses={200: serializer_class, **ERRORS})
+    @extend_schema(
+        summary="List your admin notifications",
+        parameters=[AdminNotificationQuerySerializer],
+        responses={200: serializer_class, **ERRORS},
+    )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(responses={200: UnreadCountSerializer, **ERRORS}, filters=False)
+    @extend_schema(
+        summary="Count your unread admin notifications",
+        responses={200: UnreadCountSerializer, **ERRORS},
+        filters=False,
+    )
     @action(detail=False, methods=["get"], url_path="unread-count", schema=SingleObjectSchema())
     def unread_count(self, request: Request) -> Response:
         return Response({"count": services.unread_count(request.user)})
 
-    @extend_schema(request=NotificationIdsSerializer, responses={200: MarkedSerializer, **ERRORS})
+    @extend_schema(
+        summary="Mark admin notifications as read",
+        request=NotificationIdsSerializer,
+        responses={200: MarkedSerializer, **ERRORS},
+    )
     @action(detail=False, methods=["post"], url_path="mark-read")
     def mark_read(self, request: Request) -> Response:
         payload = NotificationIdsSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         return Response({"marked": services.mark_read(request.user, payload.validated_data["ids"])})
 
-    @extend_schema(request=None, responses={200: MarkedSerializer, **ERRORS})
+    @extend_schema(
+        summary="Mark all your admin notifications as read", request=None, responses={200: MarkedSerializer, **ERRORS}
+    )
     @action(detail=False, methods=["post"], url_path="mark-all-read")
     def mark_all_read(self, request: Request) -> Response:
         return Response({"marked": services.mark_all_read(request.user)})
