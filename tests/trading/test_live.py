@@ -16,6 +16,7 @@ from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken
 
+from crm.core import work
 from crm.core.roles import Role
 from crm.trading import live, services
 from crm.trading.models import GroupTradingSettings
@@ -28,6 +29,19 @@ from tests.wallets.helpers import fund
 pytestmark = pytest.mark.django_db(transaction=True)
 URL = "/ws/v1/portal/live/"
 WAIT = 10  # seconds: a loaded machine answers slowly; nothing waits this long unless it fails
+
+
+@pytest.fixture(autouse=True)
+def handlers_in_process(monkeypatch):
+    """The outbox's handlers (which push to the sockets) run in this process at once: what is tested is the
+    socket, not the broker. Celery's eager mode still takes a producer from the broker's pool, which other tests
+    of a long session can leave exhausted."""
+
+    def send(kind, pk):
+        work._task(kind).apply(args=[pk])
+        return True
+
+    monkeypatch.setattr(work, "send", send)
 
 
 @pytest.fixture(autouse=True)

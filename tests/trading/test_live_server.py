@@ -21,6 +21,7 @@ from django.db import connection
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from crm.core import work
 from crm.trading import services
 from crm.users import security
 from tests.customers.factories import PortalCustomerFactory
@@ -75,6 +76,19 @@ class Daphne:
 
     def socket(self, token: str) -> ClientConnection:
         return connect(f"ws://127.0.0.1:{self.port}/ws/v1/portal/live/?token={token}", open_timeout=10)
+
+
+@pytest.fixture(autouse=True)
+def handlers_in_process(monkeypatch):
+    """The outbox's handlers (which push to the sockets) run in this process at once: what is tested is the
+    socket, not the broker. Celery's eager mode still takes a producer from the broker's pool, which other tests
+    of a long session can leave exhausted."""
+
+    def send(kind, pk):
+        work._task(kind).apply(args=[pk])
+        return True
+
+    monkeypatch.setattr(work, "send", send)
 
 
 @pytest.fixture
