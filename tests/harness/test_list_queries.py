@@ -1,4 +1,5 @@
-"""Every scoped list endpoint answers in the same number of queries whatever the number of its rows.
+"""Every scoped list endpoint, and the admin changelist of the same objects, answers in the same number of
+queries whatever the number of its rows.
 
 The lists come from the access matrix (`matrix.list_cases`): each resource's builder in `forbidden.py`
 makes one of the owner's objects per call. The owner's list is read once with one object and once after the
@@ -10,14 +11,19 @@ agent); a list that still cannot grow is left out of the comparison, not passed.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from django.contrib import admin
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from tests.harness import matrix
 from tests.harness.callers import CALLERS
 from tests.harness.forbidden import FORBIDDEN, Victim
+from tests.harness.routes import object_routes
 
 LISTED = list({case.route.resource: case.route for case in matrix.list_cases()}.values())
 # What a sibling victim shares with the first, tried in this order: the client (a second wallet, account,
@@ -75,4 +81,52 @@ def test_a_list_costs_the_same_queries_for_one_row_and_for_three(route):
     assert queries_after == queries_before, (
         f"{matrix.list_url(route)}: {queries_before} queries for {rows_before} row(s), "
         f"{queries_after} for {rows_after}"
+    )
+
+
+# The admin changelists of the same objects --------------------------------------------------------------
+
+
+def _changelists() -> list[tuple[str, Any]]:
+    """(admin changelist URL name, an object route whose builder makes one of its rows), one per model."""
+    found: dict[str, Any] = {}
+    for route in object_routes():
+        queryset = getattr(route.view_class, "queryset", None)
+        if route.resource not in FORBIDDEN or queryset is None or queryset.model not in admin.site._registry:
+            continue
+        meta = queryset.model._meta
+        found.setdefault(f"admin:{meta.app_label}_{meta.model_name}_changelist", route)
+    return sorted(found.items())
+
+
+CHANGELISTS = _changelists()
+
+
+def _changelist(client, url: str) -> tuple[int, int]:
+    """(rows on the changelist, queries it took)."""
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, response.content[:300]
+    return response.context["cl"].result_count, len(queries)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "route"), CHANGELISTS, ids=[name for name, _ in CHANGELISTS])
+def test_an_admin_changelist_costs_the_same_queries_for_one_row_and_for_three(name, route, admin_client):
+    url = reverse(name)
+    victim = Victim()
+    FORBIDDEN[route.resource].build(victim)
+    rows_before, queries_before = _changelist(admin_client, url)
+    rows_after, queries_after = rows_before, queries_before
+    for builder_victim in _siblings(victim):
+        if _build(route, builder_victim) and _build(route, builder_victim):
+            rows_after, queries_after = _changelist(admin_client, url)
+            if rows_after > rows_before:
+                break
+    if rows_after == rows_before:
+        pytest.skip("no second object could be built: nothing to compare")
+
+    assert queries_after == queries_before, (
+        f"{url}: {queries_before} queries for {rows_before} row(s), {queries_after} for {rows_after}"
     )
