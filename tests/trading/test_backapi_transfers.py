@@ -7,6 +7,7 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
 from crm.core import events, http
@@ -261,6 +262,12 @@ def test_open_an_account_for_a_user():
     assert (opened.customer_id, opened.group_id, opened.caption, opened.type) == (
         customer.pk, group.pk, "Main", Wallet.Type.TRADE,
     )  # fmt: skip
+    spot = dealer.generic("POST", url, data=json.dumps({**body, "accountType": "Spot"}), content_type=V1)
+    assert spot.status_code == 201
+    wallet_opened = Wallet.objects.get(number=spot.json()["accountId"])
+    assert (wallet_opened.type, wallet_opened.group_id, wallet_opened.currency_id) == (
+        Wallet.Type.PERSONAL, None, group.currency_id,
+    )  # fmt: skip
     listed = dealer.get(url).json()
     assert {item["accountId"]: item["accountType"] for item in listed}[opened.number] == "Hedging"
     count = Wallet.objects.count()
@@ -276,3 +283,33 @@ def _platform():
     from crm.wallets.models import Platform
 
     return Platform.objects.create(name="Built-in")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254/latest/meta-data",  # cloud metadata
+        "http://0.0.0.0:8000/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://100.64.0.1/",  # carrier-grade NAT
+        "http://224.0.0.1/",
+        "http://api.localhost/",
+        "javascript:alert(1)",
+        "https:///no-host",
+    ],
+)
+def test_internal_or_malformed_callback_urls_are_refused(url):
+    with pytest.raises(ValidationError):
+        transfer_services.check_callback_url(url)
+
+
+def test_public_callback_urls_pass_and_are_rechecked_on_delivery():
+    assert transfer_services.check_callback_url(PUBLIC) == PUBLIC
+    assert transfer_services.check_callback_url("") == ""
+    with (
+        mock.patch.object(transfer_services, "resolved_addresses", return_value=["93.184.216.34", "fd00::1"]),
+        pytest.raises(transfer_services.CallbackRefused),
+    ):
+        transfer_services.check_callback_target("https://hooks.example.com/cb")
+    with mock.patch.object(transfer_services, "resolved_addresses", return_value=["93.184.216.34"]):
+        transfer_services.check_callback_target("https://hooks.example.com/cb")

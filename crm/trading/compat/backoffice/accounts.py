@@ -127,9 +127,14 @@ class UserAccountsCreateView(UserAccountsView):
         )
         if group is None:
             raise ValidationError({"accountGroupId": [_("No such enabled account group.")]})
-        hedging = data["accountType"] == "Hedging"
-        wallet = wallet_services.open_client_wallet(
-            customer, currency=group.currency, is_demo=group.is_demo and hedging, actor=request.user,
-            group=group if hedging else None, caption=data.get("accountName", ""),
-        )  # fmt: skip
+        caption = data.get("accountName", "")
+        if data["accountType"] == "Hedging":
+            wallet = wallet_services.open_client_wallet(
+                customer, currency=group.currency, is_demo=group.is_demo, actor=request.user, group=group,
+                caption=caption,
+            )  # fmt: skip
+        else:  # a plain wallet: no platform, no group
+            wallet = wallet_services.create_wallet(
+                customer, currency=group.currency, actor=request.user, caption=caption
+            )
         return Response({"accountId": wallet.number}, status=status.HTTP_201_CREATED)
