@@ -10,13 +10,16 @@ provider) or cancelled by `cancel_withdrawal` (or `reject_withdrawal` once first
 account, asset, amount and kind answers the first transfer and moves nothing again; with anything else it is
 refused (409 `idempotency_conflict`).
 
+Confirming a completed withdrawal again, or cancelling a cancelled one, changes nothing (a caller's retry);
+any other state is 409 `invalid_transition`; a transfer that is not a withdrawal of that account is 404.
+
 Four eyes: the wallets' rule holds. Nobody confirms a withdrawal they started (`check_four_eyes`): the API
 token that started it gets 403 `four_eyes_required`; another staff member's token confirms it. Cancelling
 needs no second person (it gives the money back).
 
 `callbackUrl` (optional): after commit, the event `backapi.transfer_callback` (the outbox: retried with
 backoff until delivered, once) POSTs JSON to it: `{"event": "deposit" | "withdrawal" | "withdrawal-confirm" |
-"withdrawal-cancel", "transfer": <the transfer shape, as answered by GET /transfers/{transferId}>}`. Only
+"withdrawal-cancel", "transfer": <the transfer shape of GET /transfers/{transferId}, as it is at delivery>}`. Only
 http(s) URLs to public addresses are accepted (checked on the request for IP literals and again on delivery
 against what the name resolves to).
 """
