@@ -11,6 +11,7 @@ agent); a list that still cannot grow is left out of the comparison, not passed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -49,6 +50,27 @@ def _build(route, victim: Victim) -> bool:
     return True
 
 
+def _compare(route, read: Callable[[Victim], tuple[int, int]], where: str) -> None:
+    """Build one of the owner's objects and read; build two more (for a sibling if need be), read again, compare.
+
+    `read(victim)` answers (rows shown, queries taken) as the victim's owner sees them."""
+    victim = Victim()
+    FORBIDDEN[route.resource].build(victim)
+    rows_before, queries_before = read(victim)
+    rows_after, queries_after = rows_before, queries_before
+    for builder_victim in _siblings(victim):
+        if _build(route, builder_victim) and _build(route, builder_victim):
+            rows_after, queries_after = read(victim)
+            if rows_after > rows_before:
+                break
+    if rows_after == rows_before:
+        pytest.skip("no second object of the owner could be built: nothing to compare")
+
+    assert queries_after == queries_before, (
+        f"{where}: {queries_before} queries for {rows_before} row(s), {queries_after} for {rows_after}"
+    )
+
+
 def _read(route, victim: Victim) -> tuple[int, int]:
     """(rows on the owner's list, queries it took)."""
     client = APIClient()
@@ -66,22 +88,7 @@ def _read(route, victim: Victim) -> tuple[int, int]:
 @pytest.mark.django_db
 @pytest.mark.parametrize("route", LISTED, ids=[f"{route.resource} list" for route in LISTED])
 def test_a_list_costs_the_same_queries_for_one_row_and_for_three(route):
-    victim = Victim()
-    FORBIDDEN[route.resource].build(victim)
-    rows_before, queries_before = _read(route, victim)
-    rows_after, queries_after = rows_before, queries_before
-    for builder_victim in _siblings(victim):
-        if _build(route, builder_victim) and _build(route, builder_victim):
-            rows_after, queries_after = _read(route, victim)
-            if rows_after > rows_before:
-                break
-    if rows_after == rows_before:
-        pytest.skip("no second object of the owner could be built: nothing to compare")
-
-    assert queries_after == queries_before, (
-        f"{matrix.list_url(route)}: {queries_before} queries for {rows_before} row(s), "
-        f"{queries_after} for {rows_after}"
-    )
+    _compare(route, lambda victim: _read(route, victim), matrix.list_url(route))
 
 
 # The admin changelists of the same objects --------------------------------------------------------------
@@ -115,18 +122,4 @@ def _changelist(client, url: str) -> tuple[int, int]:
 @pytest.mark.parametrize(("name", "route"), CHANGELISTS, ids=[name for name, _ in CHANGELISTS])
 def test_an_admin_changelist_costs_the_same_queries_for_one_row_and_for_three(name, route, admin_client):
     url = reverse(name)
-    victim = Victim()
-    FORBIDDEN[route.resource].build(victim)
-    rows_before, queries_before = _changelist(admin_client, url)
-    rows_after, queries_after = rows_before, queries_before
-    for builder_victim in _siblings(victim):
-        if _build(route, builder_victim) and _build(route, builder_victim):
-            rows_after, queries_after = _changelist(admin_client, url)
-            if rows_after > rows_before:
-                break
-    if rows_after == rows_before:
-        pytest.skip("no second object could be built: nothing to compare")
-
-    assert queries_after == queries_before, (
-        f"{url}: {queries_before} queries for {rows_before} row(s), {queries_after} for {rows_after}"
-    )
+    _compare(route, lambda _victim: _changelist(admin_client, url), url)
