@@ -32,6 +32,7 @@ GRANTS = {
         "trading.change_position",
         "trading.change_order",
         "trading.view_exposure",
+        "trading.view_marketimport",
     ],
     Role.SALES_AGENT: _READ_TRADES,
     Role.RETENTION_AGENT: _READ_TRADES,
@@ -46,4 +47,5 @@ RUN_NOW = {
     "crm.trading.tasks.check_accounts_task": "trading.close_position",
     "crm.trading.tasks.expire_orders_task": "trading.change_order",
     "crm.trading.tasks.sandbox_quotes_task": "trading.change_instrument",
+    "crm.trading.tasks.sweep_market_imports_task": "trading.change_instrument",
 }
