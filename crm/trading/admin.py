@@ -296,4 +296,4 @@ class DealAdmin(ReadOnlyAdminMixin, ModelAdmin[Deal]):
         return Deal.objects.visible_to(request.user).for_list()
 
 
-from crm.trading import admin_markets, admin_settings  # noqa: E402,F401  (registers the configuration admins)
+from crm.trading import admin_market_data, admin_markets, admin_settings  # noqa: E402,F401  (registers them)

@@ -40,6 +40,12 @@ def expire_orders_task() -> int:
     return services.expire_orders()
 
 
+@shared_task(acks_late=True, time_limit=1800, soft_time_limit=1770)
+def prune_candles_task() -> int:
+    """Delete the candles past their interval's retention (`CANDLE_RETENTION_DAYS`); returns how many."""
+    return services.prune_candles()
+
+
 @shared_task(acks_late=True, time_limit=120, soft_time_limit=110)
 def sandbox_quotes_task(steps: int = 1) -> int:
     """Move the sandbox prices of every enabled instrument by `steps` ticks (the demo's feed without a process)."""
