@@ -15,7 +15,7 @@ from crm.core.models import ExportJob
 from crm.core.roles import Role
 from crm.trading.models import Asset, Instrument, MarketGroup, MarketImport, SwapMode
 from tests.trading.factories import InstrumentFactory
-from tests.users.factories import ApiTokenFactory
+from tests.users.factories import ApiTokenFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
 BASE = "/back-api/backoffice/v2"
@@ -416,3 +416,14 @@ def test_download_exports_a_file_the_import_takes_back(dealer, django_capture_on
     assert dealer.get(f"{BASE}/markets/file/{again['id']}").json()["updated"] == 1
     restored = Instrument.objects.get(symbol="EURUSD")
     assert (restored.max_lot, restored.description) == (D(40), "=HYPERLINK(1)")
+
+
+def test_a_failed_import_answers_failed_and_a_pending_one_in_process(dealer):
+    owner = StaffUserFactory()
+    failed = MarketImport.objects.create(owner=owner, file="market-imports/a.xlsx", status="failed")
+    pending = MarketImport.objects.create(owner=owner, file="market-imports/b.xlsx")
+
+    assert dealer.get(f"{BASE}/markets/file/{failed.pk}").json()["status"] == "Failed"
+    assert dealer.get(f"{BASE}/markets/file/{pending.pk}").json() == {
+        "status": "InProcess", "created": 0, "updated": 0, "errors": 0, "incorrectRows": [],
+    }  # fmt: skip
