@@ -320,6 +320,21 @@ IMPERSONATION_MINUTES = env.int("IMPERSONATION_MINUTES", default=15)
 # (crm.core.sms.LogSmsBackend, which SMS_BACKEND may also name directly).
 SMS_BACKEND = env("SMS_BACKEND", default="crm.communications.services.sms.ConfiguredSmsBackend")
 
+# TRADING
+# ------------------------------------------------------------------------------
+# Days of candles kept per interval (crm.trading.tasks.prune_candles_task, daily); an interval not named here,
+# or with 0, is kept for ever. E.g. CANDLE_RETENTION_DAYS=M1=7,M5=30 (the others as below).
+CANDLE_RETENTION_DAYS = {
+    "M1": 7,
+    "M5": 30,
+    "M15": 90,
+    "M30": 180,
+    "H1": 365,
+    "H4": 730,
+    "D1": 0,
+    **env.dict("CANDLE_RETENTION_DAYS", cast={"value": int}, default={}),
+}
+
 from config.settings.celery import *  # noqa: E402, F403
 from config.settings.drf import *  # noqa: E402, F403
 from config.settings.unfold import *  # noqa: E402, F403

@@ -152,6 +152,11 @@ SPECTACULAR_SETTINGS = {
         "TraderTriggerTypeEnum": "crm.trading.compat.enums.TriggerType",
         "TraderAccountTypeEnum": "crm.trading.compat.enums.AccountType",
         "TraderWidgetTypeEnum": "crm.trading.compat.ui.WidgetType",
+        "BackApiMarketStatusEnum": "crm.trading.compat.enums.MarketStatus",
+        "BackApiFileJobStatusEnum": "crm.trading.compat.enums.FileJobStatus",
+        "BackApiMarketSortFieldEnum": "crm.trading.compat.enums.MarketSortField",
+        "FieldEnum": "crm.customers.portal_models.PORTAL_FIELDS",  # named before the markets sort `field` came
+        "BackApiSortDirectionEnum": "crm.trading.compat.enums.SortDirection",
         "PriceAlertConditionEnum": "crm.trading.models.PriceAlert.Condition",
         "TraderNotificationTypeEnum": "crm.trading.models.TraderNotification.Type",
         "CandleIntervalEnum": "crm.trading.models.CandleInterval",

@@ -13,11 +13,12 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
+from unfold.decorators import action
 
 from crm.core.admin import ReadOnlyAdminMixin
 from crm.core.exceptions import DomainError
@@ -33,6 +34,7 @@ from crm.trading.models import (
     Quote,
     SessionOverride,
 )
+from crm.trading.services import market_files
 from crm.wallets.models import Wallet
 
 NEAREST_STOP_OUT = 20
@@ -56,6 +58,30 @@ class InstrumentAdmin(ExportAdminMixin, ModelAdmin[Instrument]):
     inlines = (SessionOverrideInline,)
     search_fields = ("^symbol", "^description")
     ordering = ("sort_order", "symbol")
+    actions_list = ["export_xlsx", "export_markets_file", "import_markets_file"]
+
+    @action(description=_("Export markets file"), icon="download", url_path="export-markets-file")
+    def export_markets_file(self, request: HttpRequest) -> HttpResponse:
+        """Every instrument in the import's columns (001 markets/download). GET asks, POST records the job."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Export the markets file"),
+                "opts": self.model._meta,
+                "filters": {},
+                "changelist_url": reverse("admin:trading_instrument_changelist"),
+            }
+            return TemplateResponse(request, "admin/core/export_confirm.html", context)
+        job = market_files.export_markets(owner=request.user)
+        messages.info(request, _("The export has started; this page shows its progress."))
+        return HttpResponseRedirect(reverse("admin:core_exportjob_change", args=[job.pk]))
+
+    @action(description=_("Import markets file"), icon="upload", url_path="import-markets-file")
+    def import_markets_file(self, request: HttpRequest) -> HttpResponse:
+        """The markets file upload (001 markets/file): the markets file import's add page."""
+        return HttpResponseRedirect(reverse("admin:trading_marketimport_add"))
 
     @admin.display(description=_("Bid"))
     def bid(self, obj: Instrument) -> Decimal | None:
@@ -270,4 +296,4 @@ class DealAdmin(ReadOnlyAdminMixin, ModelAdmin[Deal]):
         return Deal.objects.visible_to(request.user).for_list()
 
 
-from crm.trading import admin_settings  # noqa: E402,F401  (registers the configuration admins)
+from crm.trading import admin_market_data, admin_markets, admin_settings  # noqa: E402,F401  (registers them)

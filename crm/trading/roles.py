@@ -13,7 +13,15 @@ _READ_CONFIG = [
     *(f"trading.view_{model}" for model in CONFIG_MODELS if model != "platformadapter"),
 ]
 _MANAGE_CONFIG = [f"trading.{verb}_{model}" for model in CONFIG_MODELS for verb in ("view", "add", "change", "delete")]
-_READ_TRADES = [*_READ_CONFIG, "trading.view_position", "trading.view_order", "trading.view_deal"]
+_READ_TRADES = [
+    *_READ_CONFIG,
+    "trading.view_position",
+    "trading.view_order",
+    "trading.view_deal",
+    "trading.view_candle",
+    "trading.view_pricealert",
+    "trading.view_tradernotification",
+]
 
 GRANTS = {
     Role.DEALER: [
@@ -32,6 +40,7 @@ GRANTS = {
         "trading.change_position",
         "trading.change_order",
         "trading.view_exposure",
+        "trading.view_marketimport",
     ],
     Role.SALES_AGENT: _READ_TRADES,
     Role.RETENTION_AGENT: _READ_TRADES,
@@ -45,5 +54,7 @@ RUN_NOW = {
     "crm.trading.tasks.charge_swaps_task": "trading.close_position",
     "crm.trading.tasks.check_accounts_task": "trading.close_position",
     "crm.trading.tasks.expire_orders_task": "trading.change_order",
+    "crm.trading.tasks.prune_candles_task": "trading.change_instrument",
     "crm.trading.tasks.sandbox_quotes_task": "trading.change_instrument",
+    "crm.trading.tasks.sweep_market_imports_task": "trading.change_instrument",
 }

@@ -7,10 +7,13 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
+from crm.core import work
 from crm.core.exceptions import DomainError
 from crm.trading import live, services
 from crm.trading.feeds import SandboxFeed
 from crm.trading.models import Instrument, Position
+from crm.trading.services import market_files
+from crm.trading.work import MARKET_IMPORTS
 from crm.wallets.models import Wallet
 
 
@@ -37,6 +40,12 @@ def expire_orders_task() -> int:
     return services.expire_orders()
 
 
+@shared_task(acks_late=True, time_limit=1800, soft_time_limit=1770)
+def prune_candles_task() -> int:
+    """Delete the candles past their interval's retention (`CANDLE_RETENTION_DAYS`); returns how many."""
+    return services.prune_candles()
+
+
 @shared_task(acks_late=True, time_limit=120, soft_time_limit=110)
 def sandbox_quotes_task(steps: int = 1) -> int:
     """Move the sandbox prices of every enabled instrument by `steps` ticks (the demo's feed without a process)."""
@@ -54,3 +63,15 @@ def sandbox_quotes_task(steps: int = 1) -> int:
             accepted.append(live.PublishedQuote(instrument.pk, item.symbol, item.bid, item.ask, timezone.now()))
         live.publish_quotes(accepted)
     return actions
+
+
+@shared_task(**work.retrying(time_limit=600, max_retries=3))
+def run_market_import_task(job_id: str) -> None:
+    """Import one markets file; a file already imported (or failed) is left alone."""
+    market_files.run_market_import(job_id)
+
+
+@shared_task(**work.retrying(time_limit=60))
+def sweep_market_imports_task() -> int:
+    """Run again the markets files whose task was lost (scheduled by beat); returns how many."""
+    return work.sweep(MARKET_IMPORTS)

@@ -32,7 +32,9 @@ def test_setup_periodic_tasks_is_idempotent():
         "crm.trading.tasks.charge_swaps_task",
         "crm.trading.tasks.check_accounts_task",
         "crm.trading.tasks.expire_orders_task",
+        "crm.trading.tasks.prune_candles_task",
         "crm.trading.tasks.sandbox_quotes_task",
+        "crm.trading.tasks.sweep_market_imports_task",
     ]
     payout = tasks["crm.affiliates.tasks.run_monthly_payouts_task"]
     assert (payout.crontab.day_of_month, payout.crontab.hour, payout.interval) == ("1", "6", None)

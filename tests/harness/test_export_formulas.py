@@ -329,6 +329,23 @@ def test_file_answer(name, world):
     _assert_safe(*FILES[name](world))
 
 
+def test_markets_file_download(world, client, django_capture_on_commit_callbacks):
+    """Seed 001's `GET markets/download` and the admin's "Export markets file" start export jobs of their own
+    (not found by the discovery above): instruments with hostile descriptions come out as text."""
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {world['token']}")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.get("/back-api/backoffice/v2/markets/download")
+    assert response.status_code == 200, response.content[:300]
+    _assert_safe(*_job_file(ExportJob.objects.get(pk=response.json()["id"])))
+
+    client.force_login(world["superuser"])
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(reverse("admin:trading_instrument_export_markets_file"))
+    assert started.status_code == 302
+    _assert_safe(*_job_file(ExportJob.objects.latest("pk")))
+
+
 @pytest.mark.parametrize("file_format", ["xlsx", "csv"])
 @pytest.mark.parametrize("kind", sorted(SOURCES))
 def test_report_run(kind, file_format, world):

@@ -28,7 +28,7 @@ from tests.harness.callers import owner
 from tests.harness.forbidden import EXEMPT, FORBIDDEN, Victim
 from tests.harness.routes import Route, program_routes
 from tests.payments.factories import PaymentProviderFactory
-from tests.trading.factories import TradingAccountFactory
+from tests.trading.factories import InstrumentFactory, TradingAccountFactory
 from tests.users.factories import ApiTokenFactory
 
 pytestmark = pytest.mark.django_db
@@ -90,13 +90,21 @@ def _trader(client: APIClient, route: Route) -> None:
 
 
 def _backapi_kwargs(route: Route) -> dict:
-    """Seed 001's back-office paths (outside /api/, not in the access matrix): a profile, a rule, an asset, a user."""
+    """Seed 001's back-office paths (outside /api/, so not in the access matrix): a profile, a rule, an asset, a
+    market, a markets file, a user."""
     from crm.trading.models import Asset, CommissionProfile, CommissionRule
 
     profile = CommissionProfile.objects.create(name=f"Limits {route.name}")
     rule = CommissionRule.objects.create(profile=profile, priority=1)
     asset = Asset.objects.create(code=f"L{profile.pk}", name="Limits")
-    kwargs = {"profile_id": profile.pk, "rule_id": rule.pk, "asset_id": asset.code}
+    market = InstrumentFactory(symbol=f"LIM{profile.pk}")
+    kwargs = {
+        "profile_id": profile.pk,
+        "rule_id": rule.pk,
+        "asset_id": asset.code,
+        "market_id": market.symbol,
+        "job_id": "123e4567-e89b-12d3-a456-426614174000",
+    }
     if "user_id" in route.kwargs:  # a client the admin token sees (opening an account reads the body next)
         from tests.customers.factories import CustomerFactory
 

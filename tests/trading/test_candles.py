@@ -83,3 +83,29 @@ def test_backfill_ends_at_the_last_quote_and_runs_once():
     last = Candle.objects.filter(instrument=trader.eurusd, interval="M5").order_by("-start").first()
     assert last.close == D("1.10000")
     assert all(bar.low <= bar.open <= bar.high and bar.low <= bar.close <= bar.high for bar in Candle.objects.all())
+
+
+def _bar(instrument, interval: str, start: dt.datetime) -> Candle:
+    return Candle.objects.create(
+        instrument=instrument, interval=interval, start=start, open=D(1), high=D(1), low=D(1), close=D(1)
+    )
+
+
+def test_candles_past_their_intervals_retention_are_pruned_once(settings):
+    from crm.trading import tasks
+
+    settings.CANDLE_RETENTION_DAYS = {"M1": 7, "H1": 365, "D1": 0}
+    eurusd = InstrumentFactory(symbol="EURUSD")
+    now = dt.datetime.now(tz=dt.UTC)
+    kept = [
+        _bar(eurusd, "M1", now - dt.timedelta(days=6)),
+        _bar(eurusd, "H1", now - dt.timedelta(days=300)),
+        _bar(eurusd, "D1", now - dt.timedelta(days=4000)),
+        _bar(eurusd, "M5", now - dt.timedelta(days=4000)),  # no retention named: kept
+    ]
+    _bar(eurusd, "M1", now - dt.timedelta(days=8))
+    _bar(eurusd, "H1", now - dt.timedelta(days=400))
+
+    assert tasks.prune_candles_task() == 2
+    assert tasks.prune_candles_task() == 0
+    assert set(Candle.objects.values_list("pk", flat=True)) == {bar.pk for bar in kept}

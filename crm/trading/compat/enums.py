@@ -73,6 +73,39 @@ class SwapType(models.TextChoices):
     INTEREST = "Interest"
 
 
+class MarketStatus(models.TextChoices):
+    """Back office v2: whether clients may trade the market."""
+
+    ACTIVE = "Active"
+    DISABLED = "Disabled"
+
+
+class FileJobStatus(models.TextChoices):
+    """Back office v2: a markets file import or export."""
+
+    IN_PROCESS = "InProcess"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+
+
+class MarketSortField(models.TextChoices):
+    MARKET_ID = "MarketId"
+    DISPLAY_NAME = "DisplayName"
+    FULL_NAME = "FullName"
+    TYPE = "Type"
+    SUBTYPE = "Subtype"
+    STATUS = "Status"
+    BASE_ASSET_ID = "BaseAssetId"
+    QUOTE_ASSET_ID = "QuoteAssetId"
+    CREATED_AT = "CreatedAt"
+    UPDATED_AT = "UpdatedAt"
+
+
+class SortDirection(models.TextChoices):
+    ASC = "Asc"
+    DESC = "Desc"
+
+
 class DayOfWeek(models.TextChoices):
     MONDAY = "Monday"
     TUESDAY = "Tuesday"

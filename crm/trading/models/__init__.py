@@ -2,6 +2,7 @@
 
 from crm.trading.models.alerts import PriceAlert, TraderNotification
 from crm.trading.models.config import CalcMode, GroupInstrument, GroupTradingSettings, Instrument, Quote, SwapMode
+from crm.trading.models.imports import MarketImport
 from crm.trading.models.market_data import Candle, CandleInterval, candle_start
 from crm.trading.models.settings import (
     Asset,
@@ -36,6 +37,7 @@ __all__ = [
     "MarginCall",
     "MarketCategory",
     "MarketGroup",
+    "MarketImport",
     "MaxRisk",
     "Order",
     "PlatformAdapter",

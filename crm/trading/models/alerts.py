@@ -3,11 +3,26 @@ subscriptions" and "Trader notifications")."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from crm.trading.models.config import PRICE, Instrument
+from crm.trading.models.trades import _visible
 from crm.wallets.models import Wallet
+
+
+class PriceAlertQuerySet(models.QuerySet["PriceAlert"]):
+    def visible_to(self, user: Any) -> PriceAlertQuerySet:
+        """Alerts of the trading accounts of the clients this staff user may see (the wallets' rule)."""
+        return _visible(self, user)  # type: ignore[return-value]
+
+
+class TraderNotificationQuerySet(models.QuerySet["TraderNotification"]):
+    def visible_to(self, user: Any) -> TraderNotificationQuerySet:
+        """Notifications of the trading accounts of the clients this staff user may see (the wallets' rule)."""
+        return _visible(self, user)  # type: ignore[return-value]
 
 
 class PriceAlert(models.Model):
@@ -24,6 +39,8 @@ class PriceAlert(models.Model):
     is_active = models.BooleanField(default=True)
     triggered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PriceAlertQuerySet.as_manager()
 
     class Meta:
         ordering = ["pk"]
@@ -47,6 +64,8 @@ class TraderNotification(models.Model):
     is_read = models.BooleanField(default=False)
     key = models.CharField(max_length=80, unique=True, help_text=_("What raised it; the same cause raises one."))
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = TraderNotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-pk"]

@@ -21,7 +21,7 @@ from crm.trading.services.engine import (
     store_quote,
 )
 from crm.trading.services.execution import cancel_order, fill_pending_order, lock_account, modify_position, place_order
-from crm.trading.services.market_data import backfill, record_tick
+from crm.trading.services.market_data import backfill, prune_candles, record_tick
 from crm.trading.services.settings import (
     category_tree,
     create_rule,
@@ -77,6 +77,7 @@ __all__ = [
     "open_position_for_account",
     "place_order",
     "process_quote",
+    "prune_candles",
     "record_tick",
     "refresh_account",
     "remove_from_watchlist",

@@ -11,11 +11,14 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
 
 from crm.trading.models import Candle, CandleInterval, Instrument, candle_start
 
 INTERVALS = list(CandleInterval.values)
+PRUNE_BATCH = 10_000
 
 
 def _sql(rows: int, *, merge: bool) -> str:
@@ -66,3 +69,18 @@ def backfill(instrument: Instrument, prices: Iterable[tuple[dt.datetime, Decimal
                 params += [instrument.pk, interval, start, open_, high, low, close, int(ticks)]
             cursor.execute(_sql(len(chunk), merge=False), params)
     return len(rows)
+
+
+def prune_candles(*, now: dt.datetime | None = None) -> int:
+    """Delete the candles older than their interval's retention (`CANDLE_RETENTION_DAYS`, 0: kept for ever), in
+    batches of short transactions; returns how many. Running it again deletes nothing more."""
+    now = now or timezone.now()
+    deleted = 0
+    for interval, days in settings.CANDLE_RETENTION_DAYS.items():
+        if not days or interval not in INTERVALS:
+            continue
+        old = Candle.objects.filter(interval=interval, start__lt=now - dt.timedelta(days=days))
+        while batch := list(old.order_by("pk").values_list("pk", flat=True)[:PRUNE_BATCH]):
+            with transaction.atomic():
+                deleted += Candle.objects.filter(pk__in=batch).delete()[0]
+    return deleted

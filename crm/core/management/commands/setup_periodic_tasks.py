@@ -22,6 +22,7 @@ SWAP_ROLLOVER = "Trading: swap rollover"
 ACCOUNT_CHECK = "Trading: stop-out check and account figures"
 ORDER_EXPIRY = "Trading: expire good-till-date orders"
 SANDBOX_QUOTES = "Trading: sandbox prices (demo feed without a feed process)"
+CANDLE_PRUNING = "Trading: delete candles past their retention"
 
 
 class Command(BaseCommand):
@@ -67,6 +68,7 @@ class Command(BaseCommand):
             (SWAP_ROLLOVER, "crm.trading.tasks.charge_swaps_task", {"crontab": rollover, "interval": None}),
             (ACCOUNT_CHECK, "crm.trading.tasks.check_accounts_task", {"interval": every_minute, "crontab": None}),
             (ORDER_EXPIRY, "crm.trading.tasks.expire_orders_task", {"interval": every_minute, "crontab": None}),
+            (CANDLE_PRUNING, "crm.trading.tasks.prune_candles_task", {"crontab": daily, "interval": None}),
             # The demo's prices when no feed process runs (tasks in-process); production runs `run_price_feed`.
             (
                 SANDBOX_QUOTES,

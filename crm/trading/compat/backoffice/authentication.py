@@ -38,6 +38,7 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
         "trading.change_commissionrule",
         "trading.delete_commissionrule",
     ),
+    "manage-markets": ("trading.view_instrument", "trading.add_instrument", "trading.change_instrument"),
     "manage-markets-categories": (
         "trading.add_marketcategory",
         "trading.change_marketcategory",

@@ -1,4 +1,5 @@
-"""001 "Settings — back office v2": assets, internal assets, commission profile rules and the market category tree.
+"""001 "Settings — back office v2": assets, internal assets, commission profile rules and the market category tree
+(markets are in `markets`).
 
 Ids are strings as in the seed: an asset's `id` is its code (`BTC`), a market's `marketId` its symbol (`EURUSD`),
 rules, profiles, market groups and categories by their numeric ids written as text. Fee `type` is one of
@@ -400,28 +401,6 @@ class RulePrioritiesView(BackApiView):
         serializer.is_valid(raise_exception=True)
         services.set_rule_priorities(profile, _priorities(list(serializer.validated_data)), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-# Markets ------------------------------------------------------------------------------------------------------
-
-
-class BackApiMarketShortSerializer(serializers.Serializer[Any]):
-    marketId = serializers.CharField(source="symbol")
-    displayName = serializers.CharField(source="symbol")
-    fullName = serializers.CharField(source="description")
-
-
-class MarketsView(BackApiView):
-    permission_classes = [operation("view-common")]
-
-    @extend_schema(
-        tags=TAGS, summary="List markets", operation_id="backapi_v2_markets_list",
-        description="Every market, in the configured sort order: `marketId` and `displayName` are the symbol.",
-        responses={200: BackApiMarketShortSerializer(many=True), **ERRORS},
-    )  # fmt: skip
-    def get(self, request: Request) -> Response:
-        markets = Instrument.objects.order_by("sort_order", "symbol").only("symbol", "description")
-        return Response(BackApiMarketShortSerializer(markets, many=True).data)
 
 
 # Market category tree -----------------------------------------------------------------------------------------

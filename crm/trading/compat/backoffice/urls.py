@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from crm.trading.compat.backoffice import accounts, settings, transfers
+from crm.trading.compat.backoffice import accounts, markets, settings, transfers
 
 app_name = "trading-backapi"
 
@@ -33,6 +33,11 @@ urlpatterns = [
     ),
     path("v2/users/<str:user_id>/accounts", accounts.UserAccountsCreateView.as_view(), name="user-accounts"),
     path("v2/users/<str:user_id>/accounts/<str:account_id>", accounts.UserAccountView.as_view(), name="user-account"),
-    path("v2/markets", settings.MarketsView.as_view(), name="markets"),
+    path("v2/markets", markets.MarketsView.as_view(), name="markets"),
+    path("v2/markets/list", markets.MarketSearchView.as_view(), name="markets-search"),
+    path("v2/markets/file", markets.MarketFileView.as_view(), name="markets-file"),
+    path("v2/markets/file/<str:job_id>", markets.MarketFileStatusView.as_view(), name="markets-file-status"),
+    path("v2/markets/download", markets.MarketDownloadView.as_view(), name="markets-download"),
+    path("v2/markets/<str:market_id>", markets.MarketView.as_view(), name="market"),
     path("v2/markets-categories", settings.MarketCategoriesView.as_view(), name="markets-categories"),
 ]

@@ -9,7 +9,7 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 XLSX_MAGIC = b"PK\x03\x04"
 SNIFF_BYTES = 64 * 1024
@@ -96,7 +96,7 @@ def _csv(stream: IO[bytes]) -> Table:
     return Table("csv", encoding, headers, _text_rows(reader, encoding))
 
 
-def _text_rows(reader, encoding: str) -> Iterator[list[str]]:
+def _text_rows(reader: Any, encoding: str) -> Iterator[list[str]]:
     try:
         for row in reader:
             if any(cell.strip() for cell in row):
