@@ -103,7 +103,10 @@ def data_serializer(name: str, row: type[serializers.Serializer[Any]], *, total:
     return type(name, (serializers.Serializer,), fields)
 
 
-TRANSFER_CHOICES = {"type": sorted(TYPES.values()), "status": sorted(STATUSES.values())}
+# Named in the schema (ENUM_NAME_OVERRIDES), shared with the back office's transfer reads.
+TRANSFER_TYPE_VALUES = sorted(TYPES.values())
+TRANSFER_STATUS_VALUES = sorted(STATUSES.values())
+TRANSFER_CHOICES = {"type": TRANSFER_TYPE_VALUES, "status": TRANSFER_STATUS_VALUES}
 
 
 def choices_of(values: list[str]) -> list[tuple[str, str]]:
