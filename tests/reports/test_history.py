@@ -14,6 +14,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from crm.core.roles import Role
+from crm.reports.history import sources
 from crm.trading.models import Candle, Deal, Order, Position, Side
 from tests.conftest import staff_with_role
 from tests.customers.factories import CustomerFactory, PortalCustomerFactory, bearer
@@ -245,6 +246,8 @@ def test_commissions_cut_by_user_account_and_asset(admin, book):
         {"userId": str(book["theirs"].pk), "userEmail": "b@example.com", "status": "Active",
          "totalBalanceInRAT": 500, "totalCommissionInRAT": 1, "totalTradedVolumeInRAT": 110000},
     ]}  # fmt: skip
+    descending = post(admin, "/api/commissions/users", {"sort": {"column": "userId", "direction": "Desc"}}).json()
+    assert [row["userId"] for row in descending["data"]] == [str(book["theirs"].pk), str(book["mine"].pk)]
     accounts = numbers(post(admin, "/api/commissions/accounts", {"limit": 1, "offset": 1}))["data"]
     assert accounts == [
         {"userId": str(book["theirs"].pk), "userEmail": "b@example.com", "accountId": book["other"].number,
@@ -407,3 +410,60 @@ def test_trader_order_history(book):
     listed = trader.post("/api/history/orders/list", {"orderStatuses": ["Started"], "limit": 5}, format="json")
     assert [row["orderId"] for row in listed.json()] == [str(order.pk)]
     assert trader.post("/api/history/orders/list", {"lastOrderId": str(order.pk)}, format="json").json() == []
+
+
+SOURCES = {
+    "/api/active-accounts": sources.DEAL_FIELDS,
+    "/api/billing/billing-info": sources.DEAL_FIELDS,
+    "/api/users/balances": sources.USER_BALANCES.fields,
+    "/api/accounts/balances": sources.ACCOUNT_BALANCES.fields,
+    "/api/commissions/accounts-assets": sources.COMMISSIONS_ACCOUNTS_ASSETS.fields,
+    "/api/commissions/users-assets": sources.COMMISSIONS_USERS_ASSETS.fields,
+    "/api/commissions/users": sources.COMMISSIONS_USERS.fields,
+    "/api/commissions/accounts": sources.COMMISSIONS_ACCOUNTS.fields,
+    "/api/commissions/assets": sources.COMMISSIONS_ASSETS.fields,
+    "/api/v1/markups/revenue": sources.MARKUP_REVENUE.fields,
+    "/api/external-orders": sources.EXTERNAL_ORDERS.fields,
+    "/api/open-orders": sources.OPEN_ORDERS.fields,
+    "/api/orders": sources.ORDERS.fields,
+    "/api/trades": sources.TRADES.fields,
+    "/api/transfers": sources.TRANSFERS.fields,
+    "/api/unsolicited-trades": sources.UNSOLICITED_TRADES.fields,
+}
+SAMPLE = {"text": "x", "number": 1, "datetime": "2026-11-01T00:00:00Z"}
+
+
+def _sample(field) -> dict:
+    if field.kind == "enum":
+        return {"entryType": "In", "value": list(field.choices)[:2]}
+    operator = "GreaterThan" if field.kind == "datetime" else "Equals"
+    return {"entryType": operator, "value": SAMPLE[field.kind]}
+
+
+@pytest.mark.parametrize("path", SOURCES)
+def test_every_documented_field_filters_and_unknown_ones_are_refused(admin, path):
+    fields = SOURCES[path]
+    every = [{"field": name, **_sample(field)} for name, field in fields.items()]
+
+    for item in every:
+        response = post(admin, path, {"filters": [item]})
+        assert response.status_code == 200, (item, response.content[:300])
+    refused = post(admin, path, {"filters": [{"entryType": "Equals", "field": "nope", "value": "x"}]})
+    assert refused.status_code == 400
+    assert "filters[0].field" in refused.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/commissions/users", "/api/commissions/accounts", "/api/v1/markups/revenue", "/api/open-orders"]
+)
+def test_sorted_sources_take_each_output_key_both_ways(admin, path):
+    source = {
+        "/api/commissions/users": sources.COMMISSIONS_USERS,
+        "/api/commissions/accounts": sources.COMMISSIONS_ACCOUNTS,
+        "/api/v1/markups/revenue": sources.MARKUP_REVENUE,
+        "/api/open-orders": sources.OPEN_ORDERS,
+    }[path]
+    for key in source.sortable:
+        for direction in ("Asc", "Desc"):
+            response = post(admin, path, {"sort": {"field": "", "column": key, "direction": direction}})
+            assert response.status_code == 200, (key, response.content[:300])
