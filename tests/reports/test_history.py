@@ -467,3 +467,23 @@ def test_sorted_sources_take_each_output_key_both_ways(admin, path):
         for direction in ("Asc", "Desc"):
             response = post(admin, path, {"sort": {"field": "", "column": key, "direction": direction}})
             assert response.status_code == 200, (key, response.content[:300])
+
+
+def test_trader_order_list_queries_do_not_grow_with_rows(book, django_assert_num_queries):
+    trader, customer = APIClient(), PortalCustomerFactory()
+    bearer(trader, customer)
+    account = TradingAccountFactory(customer=customer)
+
+    def place(count: int) -> None:
+        for _ in range(count):
+            Order.objects.create(
+                account=account, instrument=InstrumentFactory(symbol="EURUSD"), side=Side.BUY, lots=Decimal(1)
+            )
+
+    place(1)
+    trader.post("/api/history/orders/list", {}, format="json")
+    with django_assert_num_queries(3) as first:  # the user, the client, the orders (with market and commission)
+        assert len(trader.post("/api/history/orders/list", {}, format="json").json()) == 1
+    place(4)
+    with django_assert_num_queries(len(first.captured_queries)):
+        assert len(trader.post("/api/history/orders/list", {}, format="json").json()) == 5

@@ -248,13 +248,12 @@ def active_accounts(user: Any, where: Q) -> int:
 
 def billing_info(user: Any, where: Q, rates: Rates) -> dict[str, Any]:
     spot = Q(instrument__market_type=Instrument.MarketType.SPOT)
-    figures = deals(user, where).aggregate(
+    return deals(user, where).aggregate(
         activeAccounts=Count("account_id", distinct=True),
         tradedVolumeSpotInRAT=Coalesce(Sum(volume_in_rat(rates), filter=spot), ZERO),
         tradedVolumeCfdInRAT=Coalesce(Sum(volume_in_rat(rates), filter=~spot), ZERO),
+        tradedVolumeTotalInRAT=Coalesce(Sum(volume_in_rat(rates)), ZERO),
     )
-    figures["tradedVolumeTotalInRAT"] = figures["tradedVolumeSpotInRAT"] + figures["tradedVolumeCfdInRAT"]
-    return figures
 
 
 # Commissions ------------------------------------------------------------------------------------------------
