@@ -182,6 +182,11 @@ def test_filters_per_field_and_operator(admin, book):
         ({"entryType": "GreaterThan", "field": "createdAt", "value": "yesterday"}, "filters[0].value"),
         ({"entryType": "In", "field": "userId", "value": 5}, "filters[0].value"),
         ({"entryType": "Like", "field": "userId", "value": 5}, "filters"),
+        ({"entryType": "Equals", "field": "side", "value": {"a": 1}}, "filters[0].value"),
+        ({"entryType": "In", "field": "side", "value": [["Buy"]]}, "filters[0].value"),
+        ({"entryType": "Equals", "field": "userId", "value": 10**30}, "filters[0].value"),
+        ({"entryType": "Equals", "field": "userId", "value": 1.5}, "filters[0].value"),
+        ({"entryType": "GreaterThan", "field": "createdAt", "value": "2026-13-45T00:00:00Z"}, "filters[0].value"),
     ],
 )
 def test_unknown_fields_operators_and_values_are_400_with_field_errors(admin, item, key):
@@ -189,6 +194,12 @@ def test_unknown_fields_operators_and_values_are_400_with_field_errors(admin, it
 
     assert response.status_code == 400
     assert any(name.startswith(key) for name in response.json()["error"]["fields"]), response.json()
+
+
+def test_a_nul_character_in_a_value_is_400(admin):
+    item = {"entryType": "Equals", "field": "userEmail", "value": "a\x00b"}
+
+    assert post(admin, "/api/trades", {"filters": [item]}).status_code == 400
 
 
 def test_unknown_sort_field_is_400(admin):
@@ -430,7 +441,7 @@ SOURCES = {
     "/api/transfers": sources.TRANSFERS.fields,
     "/api/unsolicited-trades": sources.UNSOLICITED_TRADES.fields,
 }
-SAMPLE = {"text": "x", "number": 1, "datetime": "2026-11-01T00:00:00Z"}
+SAMPLE = {"text": "x", "number": 1, "integer": 1, "datetime": "2026-11-01T00:00:00Z"}
 
 
 def _sample(field) -> dict:

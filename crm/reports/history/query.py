@@ -4,7 +4,8 @@ Each source lists the fields it can be filtered on (`Field`: a column of its row
 and for enums the seed's values) and the output keys it can be sorted by. `entryType` is the operator:
 
 - text fields: `Equals`, `NotEquals`, `In` (a list), `Contains` (case-insensitive);
-- number fields: `Equals`, `NotEquals`, `In`, `GreaterThan`, `GreaterThanOrEqual`, `LessThan`, `LessThanOrEqual`;
+- number and integer (id) fields: `Equals`, `NotEquals`, `In`, `GreaterThan`, `GreaterThanOrEqual`, `LessThan`,
+  `LessThanOrEqual` (finite, under 10^15 in size; ids whole);
 - date-time fields (ISO 8601): `GreaterThan`, `GreaterThanOrEqual`, `LessThan`, `LessThanOrEqual`;
 - enum fields: `Equals`, `NotEquals`, `In`, with the seed's values (`Buy`, `Filled`, ...).
 
@@ -49,14 +50,21 @@ class Direction(models.TextChoices):
 class Kind(models.TextChoices):
     TEXT = "text"
     NUMBER = "number"
+    INTEGER = "integer"
     DATETIME = "datetime"
     ENUM = "enum"
 
 
 OP = Operator
+LARGEST = Decimal(10) ** 15
+MAX_TEXT = 200
 OPERATORS: dict[str, tuple[str, ...]] = {
     Kind.TEXT: (OP.EQUALS, OP.NOT_EQUALS, OP.IN, OP.CONTAINS),
     Kind.NUMBER: (
+        OP.EQUALS, OP.NOT_EQUALS, OP.IN,
+        OP.GREATER_THAN, OP.GREATER_THAN_OR_EQUAL, OP.LESS_THAN, OP.LESS_THAN_OR_EQUAL,
+    ),
+    Kind.INTEGER: (
         OP.EQUALS, OP.NOT_EQUALS, OP.IN,
         OP.GREATER_THAN, OP.GREATER_THAN_OR_EQUAL, OP.LESS_THAN, OP.LESS_THAN_OR_EQUAL,
     ),
@@ -92,20 +100,34 @@ class SortSerializer(serializers.Serializer[Any]):
     direction = serializers.ChoiceField(choices=Direction.choices, required=False, default=Direction.UNSPECIFIED)
 
 
+def _number(value: Any) -> Decimal | None:
+    """A finite number small enough for any column (ids are bigints), or None."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() and abs(number) < LARGEST else None
+
+
 def _one(field: Field, value: Any, where: str) -> Any:
     """One filter value checked against the field's kind (the enum's seed value mapped to its column value)."""
     if field.kind == Kind.TEXT and isinstance(value, str | int) and not isinstance(value, bool):
-        return str(value)
-    if field.kind == Kind.NUMBER and not isinstance(value, bool):
-        try:
-            return Decimal(str(value))
-        except InvalidOperation:
-            pass
+        text = str(value)
+        if "\x00" not in text and len(text) <= MAX_TEXT:
+            return text
+    number = _number(value) if field.kind in (Kind.NUMBER, Kind.INTEGER) else None
+    if number is not None and (field.kind == Kind.NUMBER or number == number.to_integral_value()):
+        return number if field.kind == Kind.NUMBER else int(number)
     if field.kind == Kind.DATETIME and isinstance(value, str):
-        parsed = parse_datetime(value)
+        try:
+            parsed = parse_datetime(value)
+        except ValueError:
+            parsed = None
         if parsed is not None:
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-    if field.kind == Kind.ENUM and field.choices is not None and value in field.choices:
+    if field.kind == Kind.ENUM and field.choices is not None and isinstance(value, str) and value in field.choices:
         return value
     if field.kind == Kind.ENUM and field.choices is not None:
         raise ValidationError({where: [_("Expected one of: %(values)s.") % {"values": ", ".join(field.choices)}]})

@@ -29,7 +29,7 @@ class LimitedRequestSerializer(FiltersRequestSerializer):
 
 class PagedRequestSerializer(FiltersRequestSerializer):
     limit = serializers.IntegerField(required=False, default=DEFAULT_LIMIT, min_value=1, max_value=MAX_LIMIT)
-    offset = serializers.IntegerField(required=False, default=0, min_value=0)
+    offset = serializers.IntegerField(required=False, default=0, min_value=0, max_value=10**9)
     sort = SortSerializer(required=False, allow_null=True, default=None)
 
 
@@ -51,7 +51,9 @@ class HistoryOrdersRequestSerializer(serializers.Serializer[Any]):
     orderStatuses = serializers.ListField(
         child=serializers.ChoiceField(choices=enums.OrderStatus.choices), required=False, default=list
     )
-    lastOrderId = serializers.CharField(required=False, allow_blank=True, allow_null=True, default=None)
+    lastOrderId = serializers.RegexField(
+        r"^[0-9]{1,18}$", required=False, allow_blank=True, allow_null=True, default=None
+    )
     limit = serializers.IntegerField(required=False, default=DEFAULT_LIMIT, min_value=1, max_value=MAX_LIMIT)
 
 

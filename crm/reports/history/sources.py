@@ -102,7 +102,7 @@ def scoped(queryset: QuerySet[Any], user: Any, prefix: str) -> QuerySet[Any]:
 
 def account_fields(prefix: str) -> dict[str, Field]:
     return {
-        "userId": Field(f"{prefix}customer_id", Kind.NUMBER),
+        "userId": Field(f"{prefix}customer_id", Kind.INTEGER),
         "userEmail": Field(f"{prefix}customer__email", Kind.TEXT),
         "accountId": Field(f"{prefix}number", Kind.TEXT),
         "accountName": Field(f"{prefix}caption", Kind.TEXT),
@@ -158,8 +158,8 @@ DEAL_FIELDS: dict[str, Field] = {
     "marketId": Field("instrument__symbol", Kind.TEXT),
     "marketType": Field("instrument__market_type", Kind.ENUM, MARKET_TYPES),
     "side": Field("side", Kind.ENUM, SIDES),
-    "orderId": Field("order_id", Kind.NUMBER),
-    "executionId": Field("pk", Kind.NUMBER),
+    "orderId": Field("order_id", Kind.INTEGER),
+    "executionId": Field("pk", Kind.INTEGER),
     "createdAt": Field("created_at", Kind.DATETIME),
 }
 
@@ -499,7 +499,7 @@ def user_total_in_rat(user: Any, customer: Customer, rates: Rates) -> Decimal:
 
 ORDER_FIELDS: dict[str, Field] = {
     **account_fields("account__"),
-    "orderId": Field("pk", Kind.NUMBER),
+    "orderId": Field("pk", Kind.INTEGER),
     "marketId": Field("instrument__symbol", Kind.TEXT),
     "side": Field("side", Kind.ENUM, SIDES),
     "orderType": Field("type", Kind.ENUM, ORDER_TYPES),
@@ -591,10 +591,10 @@ EXTERNAL_ORDERS = Source(
 # Transfers --------------------------------------------------------------------------------------------------
 
 TRANSFER_FIELDS: dict[str, Field] = {
-    "userId": Field("customer_id", Kind.NUMBER),
+    "userId": Field("customer_id", Kind.INTEGER),
     "userEmail": Field("customer__email", Kind.TEXT),
     "accountId": Field("wallet__number", Kind.TEXT),
-    "transferId": Field("pk", Kind.NUMBER),
+    "transferId": Field("pk", Kind.INTEGER),
     "assetId": Field("currency_id", Kind.TEXT),
     "type": Field("type", Kind.ENUM, TRANSFER_TYPE_OF),
     "status": Field("status", Kind.ENUM, TRANSFER_STATUS_OF),

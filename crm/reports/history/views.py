@@ -226,7 +226,7 @@ class UserBalanceView(HistoryView):
         responses={200: s.UserBalanceSerializer, **ERRORS, 404: ErrorSerializer},
     )  # fmt: skip
     def get(self, request: Request, userId: str) -> Response:
-        if not userId.isdigit():
+        if not userId.isdigit() or len(userId) > 18:
             raise exceptions.ValidationError({"userId": [_("A client id is a number.")]})
         customer = Customer.objects.visible_to(request.user).filter(pk=int(userId)).first()
         if customer is None:
