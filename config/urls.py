@@ -41,6 +41,8 @@ urlpatterns = [
     path("", include("crm.trading.compat.urls")),
     # Seed 001's back-office settings at its own paths: /back-api/backoffice/v2/...
     path("back-api/backoffice/", include("crm.trading.compat.backoffice.urls")),
+    # Seed 001's history server at its own paths: /api/orders, /api/commissions/..., /api/history/orders/...
+    path("", include("crm.reports.history.urls")),
     path("api/health/", health, name="health"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

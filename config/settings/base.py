@@ -43,6 +43,8 @@ USE_TZ = True
 SITE_NAME = env("SITE_NAME", default="Broker Back Office")
 # Base URL used in links built outside a request (emails, task results).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The root asset (RAT) of the trading platform's history server: the currency its `...InRAT` figures are in.
+ROOT_ASSET = env("ROOT_ASSET", default="USD")
 
 # DATABASES
 # ------------------------------------------------------------------------------

@@ -160,6 +160,12 @@ SPECTACULAR_SETTINGS = {
         "PriceAlertConditionEnum": "crm.trading.models.PriceAlert.Condition",
         "TraderNotificationTypeEnum": "crm.trading.models.TraderNotification.Type",
         "CandleIntervalEnum": "crm.trading.models.CandleInterval",
+        # Seed 001's history server (crm.reports.history).
+        "TransferTypeEnum": "crm.reports.history.serializers.TRANSFER_TYPE_VALUES",
+        "TransferStatusEnum": "crm.reports.history.serializers.TRANSFER_STATUS_VALUES",
+        "HistoryClientStatusEnum": "crm.reports.history.serializers.CLIENT_STATUS_CHOICES",
+        "HistoryFilterOperatorEnum": "crm.reports.history.query.Operator",
+        "HistorySortDirectionEnum": "crm.reports.history.query.Direction",
         "MessageTypeEnum": "crm.communications.models.MessageType",
         "GroupMessageAudienceEnum": "crm.communications.models.GroupMessage.Audience",
         "PushTopicEnum": "crm.communications.models.PushTopic",

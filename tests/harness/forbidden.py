@@ -411,6 +411,15 @@ FORBIDDEN: dict[str, Forbidden] = {
         lambda victim: Target({"pk": LeadFactory(sales_person=victim.agent, desk=victim.desk).pk}),
         extra_callers=IN_DESK,
     ),
+    # Seed 001's history server at its own paths: a client's balance (staff), a client's order (the client).
+    "history:user-balance": Forbidden(
+        lambda victim: Target({"userId": victim.customer.pk}),
+        extra_callers=("agent-outside-desk", "scoped-staff", "desk-colleague", "client-jwt"),
+    ),
+    "history:history-trader:history-order": Forbidden(
+        lambda victim: Target({"orderId": victim.trading_account.orders.get(status="pending").pk}),
+        extra_callers=("another-client", "staff-token", "expired-jwt"),
+    ),
     "portal:document": Forbidden(_portal_document),
     "portal:message": Forbidden(_message),
     "portal:push-subscription": Forbidden(lambda victim: _push_subscription(victim.customer.user, "user")),

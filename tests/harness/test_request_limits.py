@@ -133,10 +133,11 @@ def set_up(client: APIClient, route: Route, victim: Victim) -> dict | str:
         return _sandbox(client, route)
     if route.namespace == "affiliates-compat":
         return _seed_token(client, route)
-    if route.namespace == "trader-compat":
+    if route.namespace in ("trader-compat", "history:history-trader"):
         _trader(client, route)
         return API_ERROR
-    staff_paths = ("reports", "trading-backapi")  # the trading platform's staff paths at the seed's addresses
+    # The trading platform's staff paths at the seed's addresses.
+    staff_paths = ("reports", "trading-backapi", "history")
     if route.audience == "backoffice" or route.namespace in staff_paths:
         _admin_token(client, route)
     elif route.audience in ("portal", "affiliate"):

@@ -33,6 +33,15 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
         "wallets.create_manual_transaction",
         "wallets.approve_transaction",
     ),
+    # The history server (crm.reports.history): read models over the clients the caller may see.
+    "view-active-accounts": ("trading.view_deal",),
+    "view-billing-info": ("trading.view_deal",),
+    "view-balances": ("wallets.view_wallet", "customers.view_customer"),
+    "view-commissions": ("trading.view_deal", "customers.view_customer"),
+    "view-markup-revenue": ("trading.view_deal", "trading.view_grouptradingsettings"),
+    "view-orders": ("trading.view_order", "customers.view_customer"),
+    "view-trades": ("trading.view_deal", "customers.view_customer"),
+    "manage-charts": ("trading.view_instrument",),
     "manage-commission-rules": (
         "trading.add_commissionrule",
         "trading.change_commissionrule",
