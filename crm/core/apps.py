@@ -12,6 +12,7 @@ class CoreConfig(AppConfig):
 
         from crm.core import events, i18n, roles
         from crm.core.admin_changelist import (
+            default_list_sections,
             share_dropdown_renders,
             share_label_renders,
             share_result_headers,
@@ -24,6 +25,7 @@ class CoreConfig(AppConfig):
         share_result_headers()
         share_label_renders()
         share_row_links()
+        default_list_sections()
         share_dropdown_renders()
         lazy_app_list()
         post_migrate.connect(roles.sync_role_permissions_on_migrate, dispatch_uid="core.sync_roles")
