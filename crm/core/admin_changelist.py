@@ -86,11 +86,19 @@ def share_label_renders() -> None:
         return
 
     def display_for_label(value: Any, empty_value_display: str, label: Any) -> SafeString:
-        # Only plain values are shared (a text, a number, a flag, nothing): an object's text can change.
-        if not isinstance(value, _PLAIN) or not isinstance(label, bool | str | dict):
+        # Only plain values are shared (a text, a number, a flag, nothing, or a (value, text) pair of them, as the
+        # clients' status and KYC columns return): an object's text can change.
+        plain = isinstance(value, _PLAIN) or (
+            isinstance(value, tuple) and all(isinstance(part, _PLAIN) for part in value)
+        )
+        if not plain or not isinstance(label, bool | str | dict):
             return cast(SafeString, render(value, empty_value_display, label))
         key = (
-            str(value) if isinstance(value, Promise) else value,
+            tuple(str(part) if isinstance(part, Promise) else part for part in value)
+            if isinstance(value, tuple)
+            else str(value)
+            if isinstance(value, Promise)
+            else value,
             str(empty_value_display),
             tuple(label.items()) if isinstance(label, dict) else label,
             translation.get_language(),

@@ -92,3 +92,28 @@ def test_the_admin_app_list_is_built_when_read(rf):
 
     assert list(lazy) == AdminSite.get_app_list(admin.site, request)
     assert len(lazy) > 0
+
+
+def test_every_unfold_admin_has_empty_list_sections():
+    # Unfold's results template reads it twice per row; missing, the template engine listed the admin's
+    # attributes each time. Empty renders as missing did: no sections.
+    from unfold.admin import ModelAdmin
+
+    from crm.sales.admin.leads import LeadAdmin
+
+    assert ModelAdmin.list_sections == ()
+    assert LeadAdmin.list_sections == ()
+
+
+def test_value_and_text_pairs_are_shared_too():
+    # The clients' status and KYC columns return (value, text).
+    label = {"active": "success", "banned": "danger"}
+    admin_changelist._LABELS.clear()
+
+    first = unfold_list.display_for_label(("active", "Active"), "-", label)
+
+    assert first == unfold_utils.display_for_label(("active", "Active"), "-", label)
+    assert unfold_list.display_for_label(("active", "Active"), "-", label) is first
+    assert unfold_list.display_for_label(("banned", "Banned"), "-", label) == unfold_utils.display_for_label(
+        ("banned", "Banned"), "-", label
+    )
