@@ -45,7 +45,7 @@ from django.db import connection, connections, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench._report import bench_line  # noqa: E402
-from crm.core import events  # noqa: E402
+from crm.core import work  # noqa: E402
 from crm.core.models import Activity  # noqa: E402
 from crm.customers.models import Customer  # noqa: E402
 from crm.wallets import services  # noqa: E402
@@ -206,7 +206,7 @@ def service_transfer(customer_id: int, source_id: int, target_id: int, amount: D
 def _worker(variant_name: str, clients: list[tuple[int, list[int]]], index: int, start_at: float, results) -> None:
     """One worker process: transfers for SECONDS from `start_at`, then reports its count."""
     connections.close_all()  # never share the parent's connection
-    events._enqueue = lambda task, event_id: None
+    work.send = lambda kind, pk: True
     variant = {"service": service_transfer, "sql": sql_transfer}[variant_name]
     rng = random.Random(index)  # noqa: S311 - test data
     count = 0
@@ -292,7 +292,9 @@ def clean_up() -> None:
 def main() -> None:
     if connection.vendor != "postgresql":
         sys.exit("bench/ledger_transfers.py needs PostgreSQL: set DATABASE_URL (bench/run.py does).")
-    events._enqueue = lambda task, event_id: None  # no broker: dispatch is a worker's job, in neither variant
+    # No broker: the outbox event's dispatch is a worker's job, in neither variant (the service still queues its
+    # send for after the commit; only the send itself is left out).
+    work.send = lambda kind, pk: True
     clean_up()
     clients = build()
     prepare_sql()

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import get_script_prefix, reverse
-from django.utils.functional import lazy
+from django.utils.functional import SimpleLazyObject, lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +45,27 @@ def _admin_url(url_name: str) -> str:
 # The sidebar's links, reversed once per process (and script prefix) instead of several times per link per page:
 # Unfold reads each link for every page to mark the active one.
 admin_url = lazy(_admin_url, str)
+
+
+def lazy_app_list() -> None:
+    """Make the admin site's list of apps and models a user may see be built when a template first reads it.
+
+    Django's `each_context` builds it (a permission check and two URLs per registered model) for every admin
+    page as `available_apps`; with Unfold's own sidebar (`show_all_applications` off) no template of most pages
+    reads it. Called from CoreConfig.ready.
+    """
+    from django.contrib import admin
+
+    site = admin.site
+    build = site.get_app_list
+    if getattr(build, "lazy", False):
+        return
+
+    def get_app_list(request: HttpRequest, app_label: str | None = None) -> Any:
+        return SimpleLazyObject(lambda: build(request, app_label))
+
+    get_app_list.lazy = True  # type: ignore[attr-defined]
+    site.get_app_list = get_app_list  # type: ignore[method-assign]  # the same list, built on first use
 
 
 def link(title: StrOrPromise, icon: str, url_name: str, perm: str) -> dict[str, Any]:

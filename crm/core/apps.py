@@ -11,10 +11,21 @@ class CoreConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from crm.core import events, i18n, roles
-        from crm.core.admin_changelist import share_label_renders, share_result_headers
+        from crm.core.admin_changelist import (
+            default_list_sections,
+            share_dropdown_renders,
+            share_label_renders,
+            share_result_headers,
+            share_row_links,
+        )
+        from crm.core.admin_nav import lazy_app_list
 
         events.autodiscover_handlers()
         i18n.translate_automatic_labels()
         share_result_headers()
         share_label_renders()
+        share_row_links()
+        default_list_sections()
+        share_dropdown_renders()
+        lazy_app_list()
         post_migrate.connect(roles.sync_role_permissions_on_migrate, dispatch_uid="core.sync_roles")

@@ -270,7 +270,7 @@ class Customer(TimeStampedModel):
     last_name = models.CharField(max_length=150, blank=True)
     email = models.EmailField()
     phone = PhoneNumberField(blank=True, db_index=True)
-    country = CountryField(blank=True, db_index=True)
+    country = CountryField(blank=True)  # see Meta
     language = models.CharField(max_length=10, default="en", help_text=_("Communication language"))
     date_of_birth = models.DateField(null=True, blank=True)
     address_line1 = models.CharField(_("address line 1"), max_length=255, blank=True)
@@ -280,12 +280,12 @@ class Customer(TimeStampedModel):
     postal_code = models.CharField(max_length=20, blank=True)
     currency = models.CharField(max_length=10, default="USD", help_text=_("Base currency of the client"))
 
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)  # see Meta
     client_type = models.ForeignKey(ClientType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     roles = models.ManyToManyField(ClientRole, blank=True, related_name="customers")
     groups = models.ManyToManyField(ClientGroup, blank=True, related_name="customers")
-    kyc_status = models.CharField(
-        _("KYC status"), max_length=12, choices=KycStatus.choices, default=KycStatus.NOT_STARTED, db_index=True
+    kyc_status = models.CharField(  # see Meta
+        _("KYC status"), max_length=12, choices=KycStatus.choices, default=KycStatus.NOT_STARTED
     )
     kyc_reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -299,7 +299,7 @@ class Customer(TimeStampedModel):
     verification_level = models.ForeignKey(
         VerificationLevel, null=True, blank=True, on_delete=models.PROTECT, related_name="customers"
     )
-    risk_status = models.CharField(max_length=10, choices=RiskStatus.choices, default=RiskStatus.LOW, db_index=True)
+    risk_status = models.CharField(max_length=10, choices=RiskStatus.choices, default=RiskStatus.LOW)  # see Meta
 
     # Where the client came from
     source = models.CharField(max_length=100, blank=True, db_index=True)
@@ -358,6 +358,17 @@ class Customer(TimeStampedModel):
             models.Index(fields=["conversion_agent", "-registered_at"], name="customer_conv_agent_idx"),
             models.Index(fields=["retention_agent", "-registered_at"], name="customer_ret_agent_idx"),
             models.Index(fields=["updated_at"], name="customer_updated_idx"),
+            # Choice and code columns, only ever compared whole: a plain btree each, without the pattern-ops
+            # twin Django adds beside an indexed CharField on PostgreSQL (nothing searches them by prefix; the
+            # twins cost every write of a client). tests/customers/test_indexes.py shows each in EXPLAIN.
+            # The clients changelist's status filter and the back-office list's `status` filter.
+            models.Index(fields=["status"], name="customer_status_idx"),
+            # The changelist's KYC status filter, the API's `kyc_status` filter, the KYC review queue.
+            models.Index(fields=["kyc_status"], name="customer_kyc_status_idx"),
+            # The changelist's risk filter and the API's `risk_status` filter.
+            models.Index(fields=["risk_status"], name="customer_risk_status_idx"),
+            # The changelist's country filter and the API's `country` filter.
+            models.Index(fields=["country"], name="customer_country_idx"),
         ]
         permissions = [
             ("view_all_customers", "Can view all clients"),

@@ -1,5 +1,6 @@
 """Changelist cells rendered once and shared (crm/core/admin_changelist.py) give the HTML Unfold gives."""
 
+import pytest
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from unfold import utils as unfold_utils
@@ -39,3 +40,80 @@ def test_unhashable_label_values_render_as_before():
     values = ["a", "b"]
 
     assert unfold_list.display_for_label(values, "-", True) == unfold_utils.display_for_label(values, "-", True)
+
+
+def test_row_links_carry_the_same_filters_as_unfold_computes_them():
+    from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+
+    from crm.sales.models import Lead
+
+    admin_changelist._ROW_LINK_SUFFIXES.clear()
+    context = {"preserved_filters": "_changelist_filters=assigned%3Dall%26country%3DGB", "opts": Lead._meta}
+    for pk in (1, 42, 1234567):
+        url = f"/admin/sales/lead/{pk}/change/"
+        assert unfold_list.add_preserved_filters(context, url) == add_preserved_filters(context, url)
+        assert "country%3DGB" in unfold_list.add_preserved_filters(context, url)
+    assert len(admin_changelist._ROW_LINK_SUFFIXES) == 1  # one computation for every row
+    # Other URLs (with a query, or not a change link) go through Django's function.
+    other = "/admin/sales/lead/?q=x"
+    assert unfold_list.add_preserved_filters(context, other) == add_preserved_filters(context, other)
+
+
+def test_dropdown_filter_options_render_as_django_renders_them():
+    from django.test.html import parse_html
+    from unfold.contrib.filters.forms import DropdownForm
+    from unfold.widgets import UnfoldAdminSelectWidget
+
+    choices = [("", "All"), ("GB", "United Kingdom"), ("FR", 'France <"&">'), ("Group", [("a", "A"), ("b", "B")])]
+    form = DropdownForm(name="country", label="Country", choices=choices, data={"country": "FR"})
+    plain = UnfoldAdminSelectWidget(attrs=None)
+    plain.attrs = dict(DropdownForm.widget.attrs)
+    plain.choices = form.fields["country"].choices
+
+    fast = str(form["country"])
+
+    assert isinstance(DropdownForm.widget, admin_changelist.OptionsInPythonSelect)
+    assert parse_html(fast) == parse_html(plain.render("country", "FR", attrs={"id": "id_country"}))
+    assert '<option value="FR" selected>France &lt;&quot;&amp;&quot;&gt;</option>' in fast
+    assert '<optgroup label="Group"><option value="a">A</option>' in fast
+
+
+@pytest.mark.django_db
+def test_the_admin_app_list_is_built_when_read(rf):
+    from django.contrib import admin
+    from django.contrib.admin import AdminSite
+
+    from tests.users.factories import UserFactory
+
+    request = rf.get("/admin/")
+    request.user = UserFactory(is_staff=True, is_superuser=True)
+
+    lazy = admin.site.get_app_list(request)
+
+    assert list(lazy) == AdminSite.get_app_list(admin.site, request)
+    assert len(lazy) > 0
+
+
+def test_every_unfold_admin_has_empty_list_sections():
+    # Unfold's results template reads it twice per row; missing, the template engine listed the admin's
+    # attributes each time. Empty renders as missing did: no sections.
+    from unfold.admin import ModelAdmin
+
+    from crm.sales.admin.leads import LeadAdmin
+
+    assert ModelAdmin.list_sections == ()
+    assert LeadAdmin.list_sections == ()
+
+
+def test_value_and_text_pairs_are_shared_too():
+    # The clients' status and KYC columns return (value, text).
+    label = {"active": "success", "banned": "danger"}
+    admin_changelist._LABELS.clear()
+
+    first = unfold_list.display_for_label(("active", "Active"), "-", label)
+
+    assert first == unfold_utils.display_for_label(("active", "Active"), "-", label)
+    assert unfold_list.display_for_label(("active", "Active"), "-", label) is first
+    assert unfold_list.display_for_label(("banned", "Banned"), "-", label) == unfold_utils.display_for_label(
+        ("banned", "Banned"), "-", label
+    )

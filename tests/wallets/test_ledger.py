@@ -254,3 +254,39 @@ def test_a_transfer_issues_no_more_statements_than_hand_written_sql():
     target.refresh_from_db()
     assert target.balance == Decimal("3.00")
     assert sorted(target.postings.values_list("balance_after", flat=True)) == [Decimal("1"), Decimal("3")]
+
+
+def test_insert_transaction_writes_the_row_save_would_write():
+    from django.utils import timezone
+
+    from crm.wallets.models import Transaction
+    from crm.wallets.services.ledger import insert_transaction
+
+    wallet = WalletFactory()
+    values = {
+        "type": Transaction.Type.WALLET_TRANSFER,
+        "status": Transaction.Status.COMPLETED,
+        "customer": wallet.customer,
+        "wallet": wallet,
+        "currency": wallet.currency,
+        "amount": Decimal("12.34"),
+        "target_amount": Decimal("12.34"),
+        "target_currency": wallet.currency,
+        "exchange_rate": Decimal(1),
+        "completed_at": timezone.now(),
+        "request_key": "insert-1",
+    }
+    fast = insert_transaction(Transaction(**values))
+    orm = Transaction.objects.create(**{**values, "request_key": "insert-2"})
+
+    assert fast.pk is not None
+    assert not fast._state.adding
+    fields = [f.attname for f in Transaction._meta.concrete_fields if f.attname not in ("id", "request_key")]
+    stored = Transaction.objects.values(*fields).get(pk=fast.pk)
+    expected = Transaction.objects.values(*fields).get(pk=orm.pk)
+    for name in ("created_at", "updated_at"):  # stamped, at their own moment
+        assert stored.pop(name) is not None
+        expected.pop(name)
+    assert stored == expected
+    with pytest.raises(ValueError, match="new transactions only"):
+        insert_transaction(fast)

@@ -153,7 +153,13 @@ class Transaction(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_type_display()} #{self.pk}"
+        # The type's label straight from the enum: get_type_display() rebuilds the choices' lookup on every call,
+        # and every movement's activity row names its transaction.
+        try:
+            label = str(self.Type(self.type).label)
+        except ValueError:
+            label = str(self.type)
+        return f"{label} #{self.pk}"
 
     @property
     def approvers(self) -> set[int]:

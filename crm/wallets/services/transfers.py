@@ -18,7 +18,7 @@ from crm.wallets.exceptions import OperationNotAllowed
 from crm.wallets.models import Transaction, Wallet
 from crm.wallets.services.common import emit_transaction, replayed
 from crm.wallets.services.gates import TRANSFER, check_client_operation, lock_customer
-from crm.wallets.services.ledger import lock_wallets, post_entry, system_account
+from crm.wallets.services.ledger import insert_transaction, lock_wallets, post_entry, system_account
 from crm.wallets.services.rates import check_precision, convert
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def transfer_between_wallets(
     conversion = convert(amount, source.currency, target.currency)
     if conversion.converted <= 0:
         raise ValidationError({"amount": [_("Too small to convert.")]})
-    txn = Transaction.objects.create(
+    txn = Transaction(
         type=Transaction.Type.WALLET_TRANSFER,
         status=Transaction.Status.COMPLETED,
         customer=customer,
@@ -82,6 +82,7 @@ def transfer_between_wallets(
         completed_at=timezone.now(),
         request_key=request_key,
     )
+    insert_transaction(txn)
     if source.currency_id == target.currency_id:
         legs = [(source, -amount), (target, amount)]
     else:
