@@ -17,7 +17,7 @@ from django.utils.translation import gettext, gettext_noop
 LINK = "{{ link }}"
 NAME = "{{ customer.first_name }}"
 SITE = "{{ site_name }}"
-AMOUNT = "{{ amount|money }} {{ currency }}"
+AMOUNT = "{{ amount|money(currency) }}"
 REASON = "{{ reason }}"
 
 # trigger, title, subject, text, the values of the text's placeholders, whether the email has a button.

@@ -2,15 +2,14 @@
 
 No code runs from a template: the sandbox refuses attribute access to internals and calls of unsafe callables,
 `StrictUndefined` turns a missing variable into an error, the `money` filter shows an amount with its
-significant decimals (`{{ amount|money }}`), and `check_template` rejects, at save time, any name
-that the trigger's catalogue entry does not offer. The MJML body is rendered with HTML escaping, subject and
-text without; MJML is compiled to HTML by mjml-python (the MJML engine in Rust, no Node at run time).
+currency in the product's money format (`{{ amount|money(currency) }}`), and `check_template` rejects, at save
+time, any name that the trigger's catalogue entry does not offer. The MJML body is rendered with HTML escaping,
+subject and text without; MJML is compiled to HTML by mjml-python (the MJML engine in Rust, no Node at run time).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import mjml
@@ -18,20 +17,17 @@ from django.utils.translation import gettext as _
 from jinja2 import StrictUndefined, TemplateError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
+from crm.core.money import MoneyError, format_money
 
-def money(value: object) -> str:
-    """An amount as people read it: `100.00000000` -> `100.00`, `0.00012300` -> `0.000123`."""
+
+def money(value: object, currency: object = "") -> str:
+    """An amount in the product's one money format (`crm.core.money.format_money`):
+    `{{ amount|money(currency) }}` -> `1,234.50 USD`. Without a currency the amount shows the default minor units
+    and no code; a value that is not an amount shows as it is."""
     try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
+        return format_money(str(value), str(currency or "")).rstrip()
+    except MoneyError:
         return str(value)
-    if not amount.is_finite():
-        return str(value)
-    normal = amount.normalize()
-    exponent = normal.as_tuple().exponent
-    if isinstance(exponent, int) and exponent > -2:
-        normal = amount.quantize(Decimal("0.01"))
-    return f"{normal:f}"
 
 
 _text_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
