@@ -111,7 +111,19 @@ DEFAULTS: list[tuple[str, str, str, str, dict[str, str], bool]] = [
         {"name": NAME, "amount": AMOUNT},
         False,
     ),
+    (
+        "group_message.sent",
+        gettext_noop("Message to many clients"),
+        gettext_noop("%(subject)s"),
+        gettext_noop("Hello %(name)s,\n\n%(text)s\n\nYou will find this message in your inbox at %(portal)s.\n"),
+        {"name": NAME, "subject": "{{ subject }}", "text": "{{ text }}", "portal": "{{ portal_url }}"},
+        False,
+    ),
 ]
+
+# Fields other than the defaults' (enabled, transactional): a message to many clients is marketing, and is not
+# emailed until staff enable its template.
+FIELDS: dict[str, dict[str, Any]] = {"group_message.sent": {"is_enabled": False, "category": "marketing"}}
 
 
 def mjml_body(text: str, *, button: str = "") -> str:
@@ -147,7 +159,7 @@ def default_templates() -> list[dict[str, Any]]:
     others = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
     for trigger, title, subject, text, values, has_button in DEFAULTS:
         with translation.override(settings.LANGUAGE_CODE):
-            template: dict[str, Any] = {"trigger": trigger, "title": gettext(title)}
+            template: dict[str, Any] = {"trigger": trigger, "title": gettext(title), **FIELDS.get(trigger, {})}
             template.update(_version(subject, text, values, has_button))
         template["variants"] = []
         for language in others:

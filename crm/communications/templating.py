@@ -9,12 +9,14 @@ subject and text without; MJML is compiled to HTML by mjml-python (the MJML engi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 import mjml
 from django.utils.translation import gettext as _
-from jinja2 import StrictUndefined, TemplateError, meta, nodes
+from jinja2 import StrictUndefined, Template, TemplateError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from crm.core.money import MoneyError, format_money
@@ -84,19 +86,60 @@ def check_mjml(source: str) -> list[str]:
     return []
 
 
+@lru_cache(maxsize=512)
+def _text_template(source: str) -> Template:
+    """A subject or text source parsed once, for every email it fills."""
+    return _text_env.from_string(source)
+
+
+# A tag of the template language ({{ ... }}, {% ... %}, {# ... #}), and the plain word that stands for it while the
+# MJML is compiled (MJML leaves words alone, in text and in attribute values).
+_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+_MARK = "zqjinja{}qz"
+
+
+@lru_cache(maxsize=512)
+def _html_template(mjml_source: str) -> Template | None:
+    """The MJML body compiled to HTML once, its template tags kept, as a template (values HTML-escaped).
+
+    Each tag is swapped for a marker word, the MJML compiled and the tags put back; when the markers do not come
+    back each exactly once and in order (a tag between MJML elements, which MJML drops or repeats), None: such a
+    body is filled first and compiled for each email."""
+    if "zqjinja" in mjml_source:
+        return None
+    tags = _TAG.findall(mjml_source)
+    counter = iter(range(len(tags)))
+    marked = _TAG.sub(lambda _found: _MARK.format(next(counter)), mjml_source)
+    try:
+        compiled = str(mjml.mjml2html(marked))
+    except ValueError:
+        return None
+    found = re.findall(r"zqjinja(\d+)qz", compiled)
+    if found != [str(index) for index in range(len(tags))]:
+        return None
+    html = re.sub(r"zqjinja(\d+)qz", lambda mark: tags[int(mark.group(1))], compiled)
+    try:
+        return _html_env.from_string(html)
+    except TemplateError:
+        return None
+
+
 def render_text(source: str, context: Mapping[str, Any]) -> str:
     """Render subject or text; TemplateProblem when it fails (a variable missing at send time)."""
     try:
-        return _text_env.from_string(source).render(context)
+        return _text_template(source).render(context)
     except TemplateError as exc:
         raise TemplateProblem(str(exc)) from exc
 
 
 def render_html(mjml_source: str, context: Mapping[str, Any]) -> str:
-    """Render the MJML body with the values HTML-escaped, then compile it to HTML."""
+    """Render the MJML body with the values HTML-escaped, as HTML (compiled once per body when it can be)."""
     if not mjml_source:
         return ""
     try:
+        template = _html_template(mjml_source)
+        if template is not None:
+            return template.render(context)
         filled = _html_env.from_string(mjml_source).render(context)
     except TemplateError as exc:
         raise TemplateProblem(str(exc)) from exc

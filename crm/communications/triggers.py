@@ -2,7 +2,8 @@
 
 A template's `trigger` is one of these names; its subject, MJML and text may use the event's variables, plus
 `site_name`, `portal_url` and, for events about a client (those with `customer_id`), `customer.first_name`,
-`customer.last_name`, `customer.full_name`, `customer.email` and `customer.language`.
+`customer.last_name`, `customer.full_name`, `customer.email` and `customer.language`. An event about many clients
+(`fans_out`, a message to all of them) sends each of them the email, with their own `customer` fields.
 `tests/communications/test_triggers.py` reads every `emit(...)` in `crm/` and fails when an event is missing here.
 
 Events marked `sensitive` carry a single-use link: the link is removed from the stored event once the emails
@@ -50,10 +51,12 @@ class Trigger:
     sensitive: bool = False
     # Names of payload fields that hold a secret (removed from the stored event once used).
     secrets: tuple[str, ...] = field(default=())
+    # An event about many clients (a message to all of them): each gets the email, with their own fields.
+    fans_out: bool = False
 
     @property
     def about_customer(self) -> bool:
-        return "customer_id" in self.payload
+        return "customer_id" in self.payload or self.fans_out
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -62,8 +65,17 @@ class Trigger:
         return (*COMMON_VARIABLES, *self.payload, *extra)
 
 
-def _t(name: str, description: StrOrPromise, *payload: str, secrets: tuple[str, ...] = ()) -> Trigger:
-    return Trigger(name=name, description=description, payload=payload, sensitive=bool(secrets), secrets=secrets)
+def _t(
+    name: str, description: StrOrPromise, *payload: str, secrets: tuple[str, ...] = (), fans_out: bool = False
+) -> Trigger:
+    return Trigger(
+        name=name,
+        description=description,
+        payload=payload,
+        sensitive=bool(secrets),
+        secrets=secrets,
+        fans_out=fans_out,
+    )
 
 
 def _catalogue() -> list[Trigger]:
@@ -189,6 +201,16 @@ def _catalogue() -> list[Trigger]:
         _t("affiliates.commissions_calculated", _("Commissions were calculated"), "created", "clawbacks"),
         _t("affiliates.commissions_approved", _("Commissions were approved"), "count"),
         _t("affiliates.commission_corrected", _("A commission was corrected"), "ledger_id", "amount"),
+        # Messages
+        _t(
+            "group_message.sent",
+            _("Staff sent a message to many clients (each of them gets the email)"),
+            "group_message_id",
+            "subject",
+            "text",
+            "type",
+            fans_out=True,
+        ),
         # Sales
         _t("lead.created", _("A lead was created"), "lead_id"),
         _t("lead.updated", _("A lead was changed"), "lead_id"),
