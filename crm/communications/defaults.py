@@ -121,9 +121,38 @@ DEFAULTS: list[tuple[str, str, str, str, dict[str, str], bool]] = [
     ),
 ]
 
-# Fields other than the defaults' (enabled, transactional): a message to many clients is marketing, and is not
-# emailed until staff enable its template.
-FIELDS: dict[str, dict[str, Any]] = {"group_message.sent": {"is_enabled": False, "category": "marketing"}}
+# Emails staff write to a client or a lead: their subject and text, in the layout of every email.
+STAFF_WRITTEN: dict[str, str] = {"subject": "{{ subject }}", "body": "{{ body|linebreaks }}"}
+REPORT = {name: f"{{{{ {name} }}}}" for name in ("title", "start", "end", "rows", "until", "url")}
+DEFAULTS += [
+    (
+        "customer.emailed",
+        gettext_noop("Email from staff to a client"),
+        "%(subject)s",
+        "%(body)s",
+        STAFF_WRITTEN,
+        False,
+    ),
+    ("lead.emailed", gettext_noop("Email from staff to a lead"), "%(subject)s", "%(body)s", STAFF_WRITTEN, False),
+    (
+        "report.ready",
+        gettext_noop("Report ready"),
+        gettext_noop("%(title)s is ready"),
+        gettext_noop(
+            "%(title)s for %(start)s to %(end)s is ready (%(rows)s rows).\n\nDownload it until %(until)s:\n%(url)s\n"
+        ),
+        REPORT,
+        False,
+    ),
+]
+
+# Fields other than the defaults' (enabled, transactional, to the client): a message to many clients is marketing,
+# and is not emailed until staff enable its template; a lead and a report's readers are named by the event.
+FIELDS: dict[str, dict[str, Any]] = {
+    "group_message.sent": {"is_enabled": False, "category": "marketing"},
+    "lead.emailed": {"recipient": "addressee"},
+    "report.ready": {"recipient": "addressee"},
+}
 
 
 def mjml_body(text: str, *, button: str = "") -> str:
@@ -145,7 +174,7 @@ def mjml_body(text: str, *, button: str = "") -> str:
 
 
 def _version(subject: str, text: str, values: dict[str, str], has_button: bool) -> dict[str, str]:
-    body = gettext(text) % values
+    body = (gettext(text) if text != "%(body)s" else text) % values
     return {
         "subject": gettext(subject) % {"site": SITE, **values},
         "txt": body,

@@ -18,6 +18,7 @@ import mjml
 from django.utils.translation import gettext as _
 from jinja2 import StrictUndefined, Template, TemplateError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup, escape
 
 from crm.core.money import MoneyError, format_money
 
@@ -32,10 +33,17 @@ def money(value: object, currency: object = "") -> str:
         return str(value)
 
 
+def linebreaks_html(value: object) -> Markup:
+    """A text's line breaks kept in HTML (`{{ body|linebreaks }}`), the text escaped; plain text keeps it as is."""
+    return Markup("<br />").join(escape(str(value)).split("\n"))
+
+
 _text_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 _html_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
 for _env in (_text_env, _html_env):
     _env.filters["money"] = money
+_text_env.filters["linebreaks"] = str
+_html_env.filters["linebreaks"] = linebreaks_html
 
 
 class TemplateProblem(ValueError):

@@ -53,6 +53,9 @@ class Trigger:
     secrets: tuple[str, ...] = field(default=())
     # An event about many clients (a message to all of them): each gets the email, with their own fields.
     fans_out: bool = False
+    # The payload field holding the address of the person the event names (a lead, a report's reader), for
+    # templates sent to the addressee.
+    address: str = ""
 
     @property
     def about_customer(self) -> bool:
@@ -66,16 +69,15 @@ class Trigger:
 
 
 def _t(
-    name: str, description: StrOrPromise, *payload: str, secrets: tuple[str, ...] = (), fans_out: bool = False
+    name: str,
+    description: StrOrPromise,
+    *payload: str,
+    secrets: tuple[str, ...] = (),
+    fans_out: bool = False,
+    address: str = "",
 ) -> Trigger:
-    return Trigger(
-        name=name,
-        description=description,
-        payload=payload,
-        sensitive=bool(secrets),
-        secrets=secrets,
-        fans_out=fans_out,
-    )
+    sensitive = bool(secrets)
+    return Trigger(name, description, payload, sensitive, secrets, fans_out, address)
 
 
 def _catalogue() -> list[Trigger]:
@@ -110,6 +112,7 @@ def _catalogue() -> list[Trigger]:
             secrets=("link",),
         ),
         _t("customer.termination_requested", _("A client asked to close their account"), "customer_id"),
+        _t("customer.emailed", _("Staff emailed a client"), "customer_id", "subject", "body", "reply_to"),
         # KYC
         _t("document.uploaded", _("A client uploaded a KYC document"), "customer_id", "document_id"),
         _t("document.approved", _("A KYC document was approved"), "customer_id", "document_id"),
@@ -215,12 +218,37 @@ def _catalogue() -> list[Trigger]:
         _t("lead.created", _("A lead was created"), "lead_id"),
         _t("lead.updated", _("A lead was changed"), "lead_id"),
         _t("lead.status_changed", _("A lead's sales status changed"), "lead_id", "sales_status_id"),
-        _t("lead.emailed", _("Staff emailed a lead"), "lead_id", "subject"),
+        _t(
+            "lead.emailed",
+            _("Staff emailed a lead"),
+            "lead_id",
+            "subject",
+            "body",
+            "to_email",
+            "reply_to",
+            "language",
+            address="to_email",
+        ),
         _t("lead.assigned", _("A lead was assigned"), "lead_id", "sales_person_id", "desk_id"),
         _t("lead.converted", _("A lead became a client"), "lead_id", "customer_id"),
         _t("lead.merged", _("Two leads were merged"), "lead_id", "merged_lead_id"),
         _t("leads.imported", _("Leads were imported"), "import_id", "lead_ids"),
         _t("leads.bulk_edited", _("Leads were edited in bulk"), "lead_ids"),
+        # Reports
+        _t(
+            "report.ready",
+            _("A report is ready to download (one event per person to notify)"),
+            "report_run_id",
+            "title",
+            "start",
+            "end",
+            "rows",
+            "until",
+            "url",
+            "to_email",
+            secrets=("url",),
+            address="to_email",
+        ),
     ]
 
 

@@ -26,6 +26,7 @@ class EmailTemplate(TimeStampedModel):
     class Recipient(models.TextChoices):
         CUSTOMER = "customer", _("The client")
         STAFF = "staff", _("Staff (the provider's staff email)")
+        ADDRESSEE = "addressee", _("The person the event names (a lead, a report's reader)")
 
     class Category(models.TextChoices):
         TRANSACTIONAL = "transactional", _("Transactional (always sent)")
@@ -120,6 +121,7 @@ class EmailMessage(TimeStampedModel):
     )
     trigger = models.CharField(max_length=100)
     to_email = models.EmailField(_("to"))
+    reply_to = models.EmailField(_("reply to"), blank=True)
     language = models.CharField(max_length=10)
     category = models.CharField(max_length=15, choices=EmailTemplate.Category.choices)
     is_test = models.BooleanField(default=False)

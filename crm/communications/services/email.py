@@ -78,6 +78,8 @@ def validate_template(data: Mapping[str, Any], variants: Sequence[Mapping[str, A
         problems["conditions"] = found
     if data.get("recipient") == EmailTemplate.Recipient.CUSTOMER and not trigger.about_customer:
         problems["recipient"] = [_("This event is not about a client: send it to staff.")]
+    if data.get("recipient") == EmailTemplate.Recipient.ADDRESSEE and not trigger.address:
+        problems["recipient"] = [_("This event names no one to send it to: send it to the client or staff.")]
     seen: set[str] = set()
     for index, variant in enumerate(variants):
         language = str(variant.get("language", ""))
@@ -254,8 +256,13 @@ def conditions_hold(conditions: Mapping[str, Any], payload: Mapping[str, Any]) -
     return True
 
 
-def _recipient(template: EmailTemplate, customer: Customer | None) -> tuple[str, str] | None:
+def _recipient(
+    template: EmailTemplate, customer: Customer | None, trigger: Trigger, payload: Mapping[str, Any]
+) -> tuple[str, str] | None:
     """The address and language of the template's recipient for this event, or None when there is none."""
+    if template.recipient == EmailTemplate.Recipient.ADDRESSEE:
+        address = str(payload.get(trigger.address) or "") if trigger.address else ""
+        return (address, language_or_default(payload.get("language"))) if address else None
     if template.recipient == EmailTemplate.Recipient.STAFF:
         staff = providers.staff_email()
         return (staff, settings.LANGUAGE_CODE) if staff else None
@@ -272,7 +279,8 @@ def _queue_one(
     *,
     opted_out: bool,
 ) -> EmailMessage | None:
-    recipient = _recipient(template, customer)
+    payload = event.payload if event is not None else {}
+    recipient = _recipient(template, customer, trigger, payload)
     if recipient is None:
         return None
     to_email, wanted = recipient
@@ -283,11 +291,11 @@ def _queue_one(
         customer=customer if template.recipient == EmailTemplate.Recipient.CUSTOMER else None,
         trigger=trigger.name,
         to_email=to_email,
+        reply_to=str(payload.get("reply_to") or "") if "reply_to" in trigger.payload else "",
         language=language,
         category=template.category,
         next_attempt_at=work.first_due(EMAILS),
     )
-    payload = event.payload if event is not None else {}
     try:
         message.subject, message.html, message.text = render(source, context_for(payload, customer))
     except templating.TemplateProblem as exc:
@@ -492,6 +500,7 @@ def _build(message: EmailMessage, backend: Any) -> EmailMultiAlternatives:
         body=message.text,
         from_email=providers.sender(),
         to=[message.to_email],
+        reply_to=[message.reply_to] if message.reply_to else None,
         connection=backend,
     )
     if message.html:
@@ -550,6 +559,11 @@ def give_up_emails(pks: Iterable[int]) -> None:
 
 
 # Opt-out ---------------------------------------------------------------------------------------
+
+
+def marketing_opted_out(customer: Customer) -> bool:
+    """Whether the client asked for no marketing email."""
+    return EmailOptOut.objects.filter(customer=customer).exists()
 
 
 @transaction.atomic
