@@ -17,7 +17,7 @@ from django.utils.translation import gettext, gettext_noop
 LINK = "{{ link }}"
 NAME = "{{ customer.first_name }}"
 SITE = "{{ site_name }}"
-AMOUNT = "{{ amount|money }} {{ currency }}"
+AMOUNT = "{{ amount|money(currency) }}"
 REASON = "{{ reason }}"
 
 # trigger, title, subject, text, the values of the text's placeholders, whether the email has a button.
@@ -111,7 +111,48 @@ DEFAULTS: list[tuple[str, str, str, str, dict[str, str], bool]] = [
         {"name": NAME, "amount": AMOUNT},
         False,
     ),
+    (
+        "group_message.sent",
+        gettext_noop("Message to many clients"),
+        gettext_noop("%(subject)s"),
+        gettext_noop("Hello %(name)s,\n\n%(text)s\n\nYou will find this message in your inbox at %(portal)s.\n"),
+        {"name": NAME, "subject": "{{ subject }}", "text": "{{ text }}", "portal": "{{ portal_url }}"},
+        False,
+    ),
 ]
+
+# Emails staff write to a client or a lead: their subject and text, in the layout of every email.
+STAFF_WRITTEN: dict[str, str] = {"subject": "{{ subject }}", "body": "{{ body|linebreaks }}"}
+REPORT = {name: f"{{{{ {name} }}}}" for name in ("title", "start", "end", "rows", "until", "url")}
+DEFAULTS += [
+    (
+        "customer.emailed",
+        gettext_noop("Email from staff to a client"),
+        "%(subject)s",
+        "%(body)s",
+        STAFF_WRITTEN,
+        False,
+    ),
+    ("lead.emailed", gettext_noop("Email from staff to a lead"), "%(subject)s", "%(body)s", STAFF_WRITTEN, False),
+    (
+        "report.ready",
+        gettext_noop("Report ready"),
+        gettext_noop("%(title)s is ready"),
+        gettext_noop(
+            "%(title)s for %(start)s to %(end)s is ready (%(rows)s rows).\n\nDownload it until %(until)s:\n%(url)s\n"
+        ),
+        REPORT,
+        False,
+    ),
+]
+
+# Fields other than the defaults' (enabled, transactional, to the client): a message to many clients is marketing,
+# and is not emailed until staff enable its template; a lead and a report's readers are named by the event.
+FIELDS: dict[str, dict[str, Any]] = {
+    "group_message.sent": {"is_enabled": False, "category": "marketing"},
+    "lead.emailed": {"recipient": "addressee"},
+    "report.ready": {"recipient": "addressee"},
+}
 
 
 def mjml_body(text: str, *, button: str = "") -> str:
@@ -133,7 +174,7 @@ def mjml_body(text: str, *, button: str = "") -> str:
 
 
 def _version(subject: str, text: str, values: dict[str, str], has_button: bool) -> dict[str, str]:
-    body = gettext(text) % values
+    body = (gettext(text) if text != "%(body)s" else text) % values
     return {
         "subject": gettext(subject) % {"site": SITE, **values},
         "txt": body,
@@ -147,7 +188,7 @@ def default_templates() -> list[dict[str, Any]]:
     others = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
     for trigger, title, subject, text, values, has_button in DEFAULTS:
         with translation.override(settings.LANGUAGE_CODE):
-            template: dict[str, Any] = {"trigger": trigger, "title": gettext(title)}
+            template: dict[str, Any] = {"trigger": trigger, "title": gettext(title), **FIELDS.get(trigger, {})}
             template.update(_version(subject, text, values, has_button))
         template["variants"] = []
         for language in others:

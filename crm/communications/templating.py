@@ -2,42 +2,48 @@
 
 No code runs from a template: the sandbox refuses attribute access to internals and calls of unsafe callables,
 `StrictUndefined` turns a missing variable into an error, the `money` filter shows an amount with its
-significant decimals (`{{ amount|money }}`), and `check_template` rejects, at save time, any name
-that the trigger's catalogue entry does not offer. The MJML body is rendered with HTML escaping, subject and
-text without; MJML is compiled to HTML by mjml-python (the MJML engine in Rust, no Node at run time).
+currency in the product's money format (`{{ amount|money(currency) }}`), and `check_template` rejects, at save
+time, any name that the trigger's catalogue entry does not offer. The MJML body is rendered with HTML escaping,
+subject and text without; MJML is compiled to HTML by mjml-python (the MJML engine in Rust, no Node at run time).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
-from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 import mjml
 from django.utils.translation import gettext as _
-from jinja2 import StrictUndefined, TemplateError, meta, nodes
+from jinja2 import StrictUndefined, Template, TemplateError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup, escape
+
+from crm.core.money import MoneyError, format_money
 
 
-def money(value: object) -> str:
-    """An amount as people read it: `100.00000000` -> `100.00`, `0.00012300` -> `0.000123`."""
+def money(value: object, currency: object = "") -> str:
+    """An amount in the product's one money format (`crm.core.money.format_money`):
+    `{{ amount|money(currency) }}` -> `1,234.50 USD`. Without a currency the amount shows the default minor units
+    and no code; a value that is not an amount shows as it is."""
     try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
+        return format_money(str(value), str(currency or "")).rstrip()
+    except MoneyError:
         return str(value)
-    if not amount.is_finite():
-        return str(value)
-    normal = amount.normalize()
-    exponent = normal.as_tuple().exponent
-    if isinstance(exponent, int) and exponent > -2:
-        normal = amount.quantize(Decimal("0.01"))
-    return f"{normal:f}"
+
+
+def linebreaks_html(value: object) -> Markup:
+    """A text's line breaks kept in HTML (`{{ body|linebreaks }}`), the text escaped; plain text keeps it as is."""
+    return Markup("<br />").join(escape(str(value)).split("\n"))
 
 
 _text_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 _html_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
 for _env in (_text_env, _html_env):
     _env.filters["money"] = money
+_text_env.filters["linebreaks"] = str
+_html_env.filters["linebreaks"] = linebreaks_html
 
 
 class TemplateProblem(ValueError):
@@ -88,19 +94,60 @@ def check_mjml(source: str) -> list[str]:
     return []
 
 
+@lru_cache(maxsize=512)
+def _text_template(source: str) -> Template:
+    """A subject or text source parsed once, for every email it fills."""
+    return _text_env.from_string(source)
+
+
+# A tag of the template language ({{ ... }}, {% ... %}, {# ... #}), and the plain word that stands for it while the
+# MJML is compiled (MJML leaves words alone, in text and in attribute values).
+_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+_MARK = "zqjinja{}qz"
+
+
+@lru_cache(maxsize=512)
+def _html_template(mjml_source: str) -> Template | None:
+    """The MJML body compiled to HTML once, its template tags kept, as a template (values HTML-escaped).
+
+    Each tag is swapped for a marker word, the MJML compiled and the tags put back; when the markers do not come
+    back each exactly once and in order (a tag between MJML elements, which MJML drops or repeats), None: such a
+    body is filled first and compiled for each email."""
+    if "zqjinja" in mjml_source:
+        return None
+    tags = _TAG.findall(mjml_source)
+    counter = iter(range(len(tags)))
+    marked = _TAG.sub(lambda _found: _MARK.format(next(counter)), mjml_source)
+    try:
+        compiled = str(mjml.mjml2html(marked))
+    except ValueError:
+        return None
+    found = re.findall(r"zqjinja(\d+)qz", compiled)
+    if found != [str(index) for index in range(len(tags))]:
+        return None
+    html = re.sub(r"zqjinja(\d+)qz", lambda mark: tags[int(mark.group(1))], compiled)
+    try:
+        return _html_env.from_string(html)
+    except TemplateError:
+        return None
+
+
 def render_text(source: str, context: Mapping[str, Any]) -> str:
     """Render subject or text; TemplateProblem when it fails (a variable missing at send time)."""
     try:
-        return _text_env.from_string(source).render(context)
+        return _text_template(source).render(context)
     except TemplateError as exc:
         raise TemplateProblem(str(exc)) from exc
 
 
 def render_html(mjml_source: str, context: Mapping[str, Any]) -> str:
-    """Render the MJML body with the values HTML-escaped, then compile it to HTML."""
+    """Render the MJML body with the values HTML-escaped, as HTML (compiled once per body when it can be)."""
     if not mjml_source:
         return ""
     try:
+        template = _html_template(mjml_source)
+        if template is not None:
+            return template.render(context)
         filled = _html_env.from_string(mjml_source).render(context)
     except TemplateError as exc:
         raise TemplateProblem(str(exc)) from exc

@@ -2,7 +2,8 @@
 
 A template's `trigger` is one of these names; its subject, MJML and text may use the event's variables, plus
 `site_name`, `portal_url` and, for events about a client (those with `customer_id`), `customer.first_name`,
-`customer.last_name`, `customer.full_name`, `customer.email` and `customer.language`.
+`customer.last_name`, `customer.full_name`, `customer.email` and `customer.language`. An event about many clients
+(`fans_out`, a message to all of them) sends each of them the email, with their own `customer` fields.
 `tests/communications/test_triggers.py` reads every `emit(...)` in `crm/` and fails when an event is missing here.
 
 Events marked `sensitive` carry a single-use link: the link is removed from the stored event once the emails
@@ -50,10 +51,15 @@ class Trigger:
     sensitive: bool = False
     # Names of payload fields that hold a secret (removed from the stored event once used).
     secrets: tuple[str, ...] = field(default=())
+    # An event about many clients (a message to all of them): each gets the email, with their own fields.
+    fans_out: bool = False
+    # The payload field holding the address of the person the event names (a lead, a report's reader), for
+    # templates sent to the addressee.
+    address: str = ""
 
     @property
     def about_customer(self) -> bool:
-        return "customer_id" in self.payload
+        return "customer_id" in self.payload or self.fans_out
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -62,8 +68,16 @@ class Trigger:
         return (*COMMON_VARIABLES, *self.payload, *extra)
 
 
-def _t(name: str, description: StrOrPromise, *payload: str, secrets: tuple[str, ...] = ()) -> Trigger:
-    return Trigger(name=name, description=description, payload=payload, sensitive=bool(secrets), secrets=secrets)
+def _t(
+    name: str,
+    description: StrOrPromise,
+    *payload: str,
+    secrets: tuple[str, ...] = (),
+    fans_out: bool = False,
+    address: str = "",
+) -> Trigger:
+    sensitive = bool(secrets)
+    return Trigger(name, description, payload, sensitive, secrets, fans_out, address)
 
 
 def _catalogue() -> list[Trigger]:
@@ -98,6 +112,7 @@ def _catalogue() -> list[Trigger]:
             secrets=("link",),
         ),
         _t("customer.termination_requested", _("A client asked to close their account"), "customer_id"),
+        _t("customer.emailed", _("Staff emailed a client"), "customer_id", "subject", "body", "reply_to"),
         # KYC
         _t("document.uploaded", _("A client uploaded a KYC document"), "customer_id", "document_id"),
         _t("document.approved", _("A KYC document was approved"), "customer_id", "document_id"),
@@ -189,16 +204,51 @@ def _catalogue() -> list[Trigger]:
         _t("affiliates.commissions_calculated", _("Commissions were calculated"), "created", "clawbacks"),
         _t("affiliates.commissions_approved", _("Commissions were approved"), "count"),
         _t("affiliates.commission_corrected", _("A commission was corrected"), "ledger_id", "amount"),
+        # Messages
+        _t(
+            "group_message.sent",
+            _("Staff sent a message to many clients (each of them gets the email)"),
+            "group_message_id",
+            "subject",
+            "text",
+            "type",
+            fans_out=True,
+        ),
         # Sales
         _t("lead.created", _("A lead was created"), "lead_id"),
         _t("lead.updated", _("A lead was changed"), "lead_id"),
         _t("lead.status_changed", _("A lead's sales status changed"), "lead_id", "sales_status_id"),
-        _t("lead.emailed", _("Staff emailed a lead"), "lead_id", "subject"),
+        _t(
+            "lead.emailed",
+            _("Staff emailed a lead"),
+            "lead_id",
+            "subject",
+            "body",
+            "to_email",
+            "reply_to",
+            "language",
+            address="to_email",
+        ),
         _t("lead.assigned", _("A lead was assigned"), "lead_id", "sales_person_id", "desk_id"),
         _t("lead.converted", _("A lead became a client"), "lead_id", "customer_id"),
         _t("lead.merged", _("Two leads were merged"), "lead_id", "merged_lead_id"),
         _t("leads.imported", _("Leads were imported"), "import_id", "lead_ids"),
         _t("leads.bulk_edited", _("Leads were edited in bulk"), "lead_ids"),
+        # Reports
+        _t(
+            "report.ready",
+            _("A report is ready to download (one event per person to notify)"),
+            "report_run_id",
+            "title",
+            "start",
+            "end",
+            "rows",
+            "until",
+            "url",
+            "to_email",
+            secrets=("url",),
+            address="to_email",
+        ),
     ]
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+from django.utils.translation import gettext as _
 
 from crm.communications.models import ProviderCall, VoipProvider
 from crm.core import crypto
@@ -53,9 +54,9 @@ def _json(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(body or b"{}")
     except (ValueError, RecursionError) as exc:
-        raise BadCallEvent("The body is not JSON (or is nested too deep).") from exc
+        raise BadCallEvent(_("The body is not JSON (or is nested too deep).")) from exc
     if not isinstance(data, dict):
-        raise BadCallEvent("The body is not a JSON object.")
+        raise BadCallEvent(_("The body is not a JSON object."))
     return data
 
 
@@ -65,7 +66,7 @@ def _duration(value: Any) -> int | None:
     try:
         return max(0, int(float(value)))
     except (TypeError, ValueError) as exc:
-        raise BadCallEvent("duration is not a number.") from exc
+        raise BadCallEvent(_("duration is not a number.")) from exc
 
 
 class Adapter:
@@ -96,16 +97,16 @@ class VoisoAdapter(Adapter):
 
     def originate(self, *, agent_external_id: str, phone: str) -> str:
         if not self.is_available():
-            raise VoipUnavailable("Voiso is not configured (URL and API key).")
+            raise VoipUnavailable(_("Voiso is not configured (URL and API key)."))
         url = f"{self.provider.url.rstrip('/')}/api/v1/{secret(self.provider.api_key_encrypted)}/click2call"
         try:
             response = requests.get(
                 url, params={"agent": agent_external_id, "number": phone.lstrip("+")}, timeout=TIMEOUT
             )
         except requests.RequestException as exc:
-            raise VoipUnavailable(f"Voiso unreachable: {type(exc).__name__}") from exc
+            raise VoipUnavailable(_("Voiso unreachable: %(error)s") % {"error": type(exc).__name__}) from exc
         if response.status_code >= 300:
-            raise VoipUnavailable(f"Voiso answered {response.status_code}.")
+            raise VoipUnavailable(_("Voiso answered %(status)s.") % {"status": response.status_code})
         try:
             data = response.json()
         except ValueError:
@@ -117,11 +118,11 @@ class VoisoAdapter(Adapter):
         disposition = str(data.get("disposition") or "")
         status = self.DISPOSITIONS.get(disposition, Status.FAILED if disposition == "failed" else "")
         if not status:
-            raise BadCallEvent("disposition is not one of answered, no_answer, busy, failed.")
+            raise BadCallEvent(_("disposition is not one of answered, no_answer, busy, failed."))
         external_id = str(data.get("uuid") or data.get("call_id") or "")
         agent = str(data.get("account_id") or data.get("agent") or "")
         if not (external_id or agent):
-            raise BadCallEvent("The body names no call (uuid) and no agent (account_id).")
+            raise BadCallEvent(_("The body names no call (uuid) and no agent (account_id)."))
         key = f"{external_id or 'agent:' + agent}:{disposition}"
         return CallUpdate(external_id, agent, status, _duration(data.get("duration")), "", key)
 
@@ -132,15 +133,15 @@ class CoperatoAdapter(Adapter):
 
     def originate(self, *, agent_external_id: str, phone: str) -> str:
         if not self.is_available():
-            raise VoipUnavailable("Coperato is not configured (URL).")
+            raise VoipUnavailable(_("Coperato is not configured (URL)."))
         try:
             response = requests.post(
                 self.provider.url, json={"agentId": agent_external_id, "phone": phone}, timeout=TIMEOUT
             )
         except requests.RequestException as exc:
-            raise VoipUnavailable(f"Coperato unreachable: {type(exc).__name__}") from exc
+            raise VoipUnavailable(_("Coperato unreachable: %(error)s") % {"error": type(exc).__name__}) from exc
         if response.status_code >= 300:
-            raise VoipUnavailable(f"Coperato answered {response.status_code}.")
+            raise VoipUnavailable(_("Coperato answered %(status)s.") % {"status": response.status_code})
         try:
             data = response.json()
         except ValueError:
@@ -151,10 +152,10 @@ class CoperatoAdapter(Adapter):
         data = _json(body)
         status = self.STATUSES.get(str(data.get("status") or ""))
         if status is None:
-            raise BadCallEvent("status is not one of RINGING, ANSWERED, END.")
+            raise BadCallEvent(_("status is not one of RINGING, ANSWERED, END."))
         guid = str(data.get("guid") or "")
         if not guid:
-            raise BadCallEvent("guid is missing.")
+            raise BadCallEvent(_("guid is missing."))
         recording = str(data.get("recordingFile") or "")
         return CallUpdate(guid, "", status, _duration(data.get("duration")), recording, f"{guid}:{data['status']}")
 
@@ -177,7 +178,7 @@ class SimulatedAdapter(Adapter):
         status = self.STATUSES.get(str(data.get("status") or ""))
         call_id = str(data.get("call_id") or "")
         if status is None or not call_id:
-            raise BadCallEvent("status or call_id is missing.")
+            raise BadCallEvent(_("status or call_id is missing."))
         return CallUpdate(call_id, "", status, _duration(data.get("duration")), "", f"{call_id}:{data['status']}")
 
     def after_originate(self, call: ProviderCall) -> None:

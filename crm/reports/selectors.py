@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.affiliates.models import Affiliate, CommissionLedger, PayoutRequest
+from crm.communications.models import Message
 from crm.customers.models import Customer
 from crm.reports.periods import Period
 from crm.reports.scope import Scope
@@ -140,6 +141,8 @@ def build_dashboard(user: User, *, scope: Scope, period: Period, now: dt.datetim
         add_affiliate_figures(dashboard, user)
     if user.has_perm("trading.view_deal"):
         add_trading_figures(dashboard)
+    if user.has_perm("communications.view_message"):
+        add_message_figures(dashboard)
     return dashboard
 
 
@@ -209,6 +212,42 @@ def add_client_figures(dashboard: Dashboard) -> None:
         counted,
         names=("introducer__first_name", "introducer__last_name"),
     )
+
+
+def add_message_figures(dashboard: Dashboard) -> None:
+    """Portal messages sent to the clients in scope and read by them, in one aggregate over the inbox rows.
+
+    There is no coins figure: the product keeps no coin ledger (coins earned); only the money of a coins exchange
+    is a ledger movement (transaction type COINS_EXCHANGE), counted with the other movements."""
+    period, previous, scope = dashboard.period, dashboard.previous, dashboard.scope
+    counts = (
+        Message.objects.filter(
+            _span(period, previous, "created_at") | _span(period, previous, "read_at"), scope.clients("customer__")
+        )
+        .order_by()
+        .aggregate(
+            sent=Count("pk", filter=_in(period, "created_at")),
+            previous_sent=Count("pk", filter=_in(previous, "created_at")),
+            read=Count("pk", filter=_in(period, "read_at")),
+            previous_read=Count("pk", filter=_in(previous, "read_at")),
+        )
+    )
+    dashboard.figures += [
+        Figure(
+            "messages_sent",
+            _("Messages sent"),
+            counts["sent"],
+            counts["previous_sent"],
+            _("Portal messages put in clients' inboxes in the period, one per client (a message to many: each)."),
+        ),
+        Figure(
+            "messages_read",
+            _("Messages read"),
+            counts["read"],
+            counts["previous_read"],
+            _("Portal messages clients first opened in the period, whenever they were sent."),
+        ),
+    ]
 
 
 def _per_day(queryset: QuerySet[Any], column: str, dashboard: Dashboard) -> dict[str, list[Any]]:

@@ -17,13 +17,13 @@ from typing import IO, Any
 from django.conf import settings
 from django.core import signing
 from django.core.files import File
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.core import work
+from crm.core.events import emit
 from crm.core.exceptions import DomainError
 from crm.core.exports.cells import SafeCsvWriter
 from crm.core.exports.writer import cell_value, write_xlsx
@@ -190,9 +190,12 @@ def run_report(run_id: int) -> ReportRun | None:
     run.rows_done = run.rows_total = count
     run.finished_at = now
     run.expires_at = now + report_retention()
-    run.save(update_fields=["status", "file", "rows_done", "rows_total", "finished_at", "expires_at", "updated_at"])
-    record_activity(actor=run.owner, action="report.completed", target=run, data={"rows": count})
-    transaction.on_commit(lambda: notify_report_ready(run))
+    with transaction.atomic():  # the readers' emails (events) are written with the run's completion
+        run.save(
+            update_fields=["status", "file", "rows_done", "rows_total", "finished_at", "expires_at", "updated_at"]
+        )
+        record_activity(actor=run.owner, action="report.completed", target=run, data={"rows": count})
+        notify_report_ready(run)
     return run
 
 
@@ -264,26 +267,22 @@ def run_for_token(token: str) -> ReportRun:
 
 
 def notify_report_ready(run: ReportRun) -> None:
-    """Email each person to notify (and the owner) a link to the file, signed for them."""
+    """Email each person to notify (and the owner) a link to the file, signed for them: an event per person,
+    sent through its email template (communications handles `report.ready`)."""
     recipients = list(dict.fromkeys([*run.notify_emails, *([run.owner.email] if run.template_id else [])]))
     title = _(SOURCES[run.kind].title)
     for recipient in recipients:
-        values = {
-            "title": title,
-            "start": run.params["start"],
-            "end": run.params["end"],
-            "rows": run.rows_total,
-            "until": f"{timezone.localtime(run.expires_at):%Y-%m-%d %H:%M %Z}",
-            "url": download_url(run, recipient=recipient),
-        }
-        body = (
-            _(
-                "%(title)s for %(start)s to %(end)s is ready (%(rows)s rows).\n\n"
-                "Download it until %(until)s:\n%(url)s\n"
-            )
-            % values
+        emit(
+            "report.ready",
+            report_run_id=run.pk,
+            title=str(title),
+            start=str(run.params["start"]),
+            end=str(run.params["end"]),
+            rows=run.rows_total,
+            until=f"{timezone.localtime(run.expires_at):%Y-%m-%d %H:%M %Z}",
+            url=download_url(run, recipient=recipient),
+            to_email=recipient,
         )
-        send_mail(_("%(title)s is ready") % values, body, None, [recipient])
 
 
 def delete_expired_reports(*, now: dt.datetime | None = None) -> int:

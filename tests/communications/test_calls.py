@@ -196,6 +196,18 @@ def test_an_unreadable_webhook_is_refused(client, provider_stand_in):
     assert CallEvent.objects.get().status == "failed"
 
 
+def test_the_refusal_of_an_unreadable_webhook_is_translated(client, provider_stand_in):
+    url, _received = provider_stand_in
+    voiso(url)
+    path = reverse("communications:voip-webhook", args=["voiso"])
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {TOKEN}", "HTTP_ACCEPT_LANGUAGE": "es"}
+
+    response = client.post(path, "[1]", content_type="application/json", **headers)
+
+    assert response.status_code == 400
+    assert "El cuerpo no es un objeto JSON." in str(response.json())
+
+
 def test_lead_call_through_the_simulated_provider(api_client, sales_agent, committed):
     lead = LeadFactory(sales_person=sales_agent)
     api_client.force_authenticate(sales_agent)

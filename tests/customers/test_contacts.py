@@ -178,20 +178,27 @@ def test_agent_logs_a_call_from_the_client_page(client, sales_agent):
     assert "Rang twice" in page
 
 
-def test_staff_email_reaches_the_client_and_stamps_the_contact(api_client, sales_agent):
+def test_staff_email_reaches_the_client_and_stamps_the_contact(
+    api_client, sales_agent, django_capture_on_commit_callbacks
+):
+    from crm.communications.models import EmailMessage
+
     customer = CustomerFactory(conversion_agent=sales_agent, email="ann@example.com")
     api_client.force_authenticate(sales_agent)
 
-    response = api_client.post(
-        f"/api/v1/backoffice/customers/{customer.pk}/email/",
-        {"subject": "Your account", "body": "Hello Ann"},
-        format="json",
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client.post(
+            f"/api/v1/backoffice/customers/{customer.pk}/email/",
+            {"subject": "Your account", "body": "Hello Ann"},
+            format="json",
+        )
 
     assert response.status_code == 200
-    assert [(m.to, m.subject, m.reply_to) for m in mail.outbox] == [
-        (["ann@example.com"], "Your account", [sales_agent.email])
+    assert [(m.to, m.subject, m.body, m.reply_to) for m in mail.outbox] == [
+        (["ann@example.com"], "Your account", "Hello Ann", [sales_agent.email])
     ]
+    logged = EmailMessage.objects.get()
+    assert (logged.customer, logged.trigger, logged.status) == (customer, "customer.emailed", "sent")
     customer.refresh_from_db()
     activity = Activity.objects.get(action="customer.emailed")
     assert customer.last_contact_at == activity.created_at

@@ -136,6 +136,29 @@ def test_an_agent_counts_only_their_own_book(sales_agent, other_sales_agent):
     assert {row.label: row.counts["registrations"] for row in dashboard.breakdowns["country"]} == {"DE": 2, "FR": 1}
 
 
+def test_messages_sent_and_read_count_broker_days_in_the_agents_book(sales_agent, other_sales_agent, admin_staff):
+    from crm.communications.models import Message
+
+    mine = CustomerFactory(conversion_agent=sales_agent)
+    theirs = CustomerFactory(conversion_agent=other_sales_agent)
+    rows = [
+        (mine, utc(2026, 10, 31, 22, 30), utc(2026, 11, 30, 22, 30)),  # sent 1 Nov (Nicosia); read 1 Dec: not counted
+        (mine, at(2026, 10, 20), at(2026, 11, 2)),  # sent in the previous period, read in November
+        (mine, utc(2026, 10, 31, 21, 30), None),  # 31 Oct 23:30 in Nicosia: previous period, unread
+        (mine, at(2026, 11, 5), at(2026, 11, 5, 13)),
+        (theirs, at(2026, 11, 5), at(2026, 11, 6)),  # another agent's client
+    ]
+    for customer, sent, read in rows:
+        message = Message.objects.create(customer=customer, subject="News", text="x")
+        Message.objects.filter(pk=message.pk).update(created_at=sent, read_at=read)
+
+    mine_only = figures(sales_agent)
+    everyone = figures(admin_staff)
+
+    assert (mine_only["messages_sent"], mine_only["messages_read"]) == ((2, 2), (2, 0))
+    assert (everyone["messages_sent"], everyone["messages_read"]) == ((3, 2), (3, 0))
+
+
 def test_a_desk_manager_counts_the_desk(db):
     manager = staff_with_role(Role.SALES_AGENT)
     member, outsider = staff_with_role(Role.SALES_AGENT), staff_with_role(Role.SALES_AGENT)
@@ -197,6 +220,7 @@ def test_sections_follow_the_role(sales_agent, support_agent):
 
     assert agent_sections == {
         "registrations", "ftds", "logins", "leads", "conversions", "follow_ups_due", "trades", "traders",
+        "messages_sent", "messages_read",
     }  # fmt: skip
     assert build_dashboard(sales_agent, scope=scope_for(sales_agent), period=NOVEMBER).commissions == {}
 
@@ -214,7 +238,7 @@ def test_dashboard_queries_do_not_grow_with_rows(admin_staff):
             deposit(customer, "10.00", at(2026, 11, 3))
         LeadFactory.create_batch(3, sales_person=agent)
 
-    assert count() == few == 21  # trading: figures, rows per currency, per day
+    assert count() == few == 22  # trading: figures, rows per currency, per day; messages: one aggregate
 
 
 def test_admin_home_shows_the_chosen_period_with_charts(client, admin_staff):

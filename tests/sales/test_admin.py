@@ -156,13 +156,14 @@ def _detail_action(client, lead, name, data=None):
     )
 
 
-def test_detail_claim_email_follow_up_and_merge(client, sales_manager):
+def test_detail_claim_email_follow_up_and_merge(client, sales_manager, django_capture_on_commit_callbacks):
     lead = LeadFactory(email="to@example.com")
     other = LeadFactory()
     client.force_login(sales_manager)
 
     _detail_action(client, lead, "claim")
-    _detail_action(client, lead, "send_email", {"subject": "Hi", "body": "Hello"})
+    with django_capture_on_commit_callbacks(execute=True):
+        _detail_action(client, lead, "send_email", {"subject": "Hi", "body": "Hello"})
     _detail_action(client, lead, "follow_up", {"follow_up_at_0": "2030-01-02", "follow_up_at_1": "10:00", "note": "x"})
     _detail_action(client, lead, "merge", {"other_id": other.pk})
 

@@ -223,11 +223,12 @@ def test_comments_are_added_and_listed(api_client, sales_agent):
     assert lead.last_contact_at is not None
 
 
-def test_email_is_sent_and_listed_in_communications(api_client, sales_agent):
+def test_email_is_sent_and_listed_in_communications(api_client, sales_agent, django_capture_on_commit_callbacks):
     lead = LeadFactory(sales_person=sales_agent, email="reader@example.com")
     api_client.force_authenticate(sales_agent)
 
-    sent = api_client.post(detail(lead, "send-email"), {"subject": "Offer", "body": "Hello"})
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = api_client.post(detail(lead, "send-email"), {"subject": "Offer", "body": "Hello"})
     listed = api_client.get(detail(lead, "communications"))
 
     assert sent.status_code == 201

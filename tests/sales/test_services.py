@@ -142,28 +142,41 @@ def test_claim_takes_an_unassigned_lead_and_refuses_an_assigned_one(sales_agent,
     assert Activity.objects.for_target(free).filter(action="lead.claimed").count() == 1
 
 
-def test_email_is_sent_recorded_and_counts_as_contact(sales_agent):
-    lead = LeadFactory(sales_person=sales_agent, email="to@example.com")
+def test_email_is_sent_recorded_and_counts_as_contact(sales_agent, django_capture_on_commit_callbacks):
+    from crm.communications.models import EmailMessage
 
-    communication = services.send_lead_email(lead, subject="Hello", body="Call me", actor=sales_agent)
+    lead = LeadFactory(sales_person=sales_agent, email="to@example.com", language="es")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        communication = services.send_lead_email(lead, subject="Hello", body="Call me\nsoon", actor=sales_agent)
 
     lead.refresh_from_db()
-    assert [m.to for m in mail.outbox] == [["to@example.com"]]
+    (sent,) = mail.outbox
+    assert (sent.to, sent.subject, sent.body, sent.reply_to) == (
+        ["to@example.com"],
+        "Hello",
+        "Call me\nsoon",
+        [sales_agent.email],
+    )
+    assert "Call me<br />soon" in sent.alternatives[0][0]
     assert communication.channel == LeadCommunication.Channel.EMAIL
     assert lead.last_contact_at == communication.created_at
     assert OutboxEvent.objects.filter(name="lead.emailed").count() == 1
+    logged = EmailMessage.objects.get()
+    expected = ("lead.emailed", "to@example.com", "es", "sent")
+    assert (logged.trigger, logged.to_email, logged.language, logged.status) == expected
 
 
-def test_failed_email_records_nothing(sales_agent, settings):
-    settings.EMAIL_BACKEND = "tests.sales.failing_email.Backend"
-    lead = LeadFactory(sales_person=sales_agent)
+def test_a_lead_without_an_email_address_is_refused(sales_agent):
+    lead = LeadFactory(sales_person=sales_agent, email="", phone="+447700900123")
 
     with pytest.raises(DomainError) as error:
         services.send_lead_email(lead, subject="Hello", body="Body", actor=sales_agent)
 
     lead.refresh_from_db()
-    assert error.value.code == "email_failed"
+    assert error.value.code == "no_email"
     assert (LeadCommunication.objects.count(), lead.last_contact_at) == (0, None)
+    assert not OutboxEvent.objects.filter(name="lead.emailed").exists()
 
 
 def test_comment_marked_as_contact_stamps_last_contact(sales_agent):

@@ -3,6 +3,7 @@
 from crm.communications.api import views
 from crm.communications.api.calls import AgentMappingViewSet, ProviderCallViewSet, VoipProviderViewSet
 from crm.communications.api.messages import GroupMessageViewSet, MessageViewSet, PortalMessageViewSet
+from crm.communications.api.preferences import PortalEmailViewSet
 from crm.communications.api.push import (
     PortalPushSubscriptionViewSet,
     PushNotificationViewSet,
@@ -28,5 +29,6 @@ backoffice.register("lead-communications", LeadTimelineViewSet, basename="lead-c
 
 portal.register("messages", PortalMessageViewSet, basename="message")
 portal.register("push-subscriptions", PortalPushSubscriptionViewSet, basename="push-subscription")
+portal.register("email", PortalEmailViewSet, basename="email")
 
 urlpatterns: list[object] = []

@@ -26,6 +26,7 @@ class EmailTemplate(TimeStampedModel):
     class Recipient(models.TextChoices):
         CUSTOMER = "customer", _("The client")
         STAFF = "staff", _("Staff (the provider's staff email)")
+        ADDRESSEE = "addressee", _("The person the event names (a lead, a report's reader)")
 
     class Category(models.TextChoices):
         TRANSACTIONAL = "transactional", _("Transactional (always sent)")
@@ -101,15 +102,26 @@ class EmailMessage(TimeStampedModel):
         FAILED = "failed", _("Failed")
         OPTED_OUT = "opted_out", _("Not sent: the client opted out")
 
-    event = models.ForeignKey(OutboxEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Indexes are few on purpose (a message to all clients writes a row per client): the event and the client are
+    # the first columns of the constraint and of the timeline index below, and the text columns have no
+    # pattern-matching twin.
+    event = models.ForeignKey(
+        OutboxEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     template = models.ForeignKey(
         EmailTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
     )
     customer = models.ForeignKey(
-        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="email_messages"
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="email_messages",
+        db_index=False,
     )
-    trigger = models.CharField(max_length=100, db_index=True)
+    trigger = models.CharField(max_length=100)
     to_email = models.EmailField(_("to"))
+    reply_to = models.EmailField(_("reply to"), blank=True)
     language = models.CharField(max_length=10)
     category = models.CharField(max_length=15, choices=EmailTemplate.Category.choices)
     is_test = models.BooleanField(default=False)
@@ -118,10 +130,10 @@ class EmailMessage(TimeStampedModel):
     text = models.TextField(blank=True)
     # Emails carrying a single-use link keep no body once sent.
     body_cleared = models.BooleanField(default=False)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     status_at = models.DateTimeField(null=True, blank=True)
     provider = models.CharField(max_length=20, blank=True)
-    provider_message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    provider_message_id = models.CharField(max_length=255, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     # Stored work (crm.core.work, kind communications.email).
@@ -139,7 +151,12 @@ class EmailMessage(TimeStampedModel):
                 name="email_once_per_event_template_recipient",
             )
         ]
-        indexes = [models.Index(fields=["customer", "-created_at"], name="email_customer_timeline_idx")]
+        indexes = [
+            models.Index(fields=["customer", "-created_at"], name="email_customer_timeline_idx"),
+            models.Index(fields=["trigger"], name="email_trigger_idx"),
+            models.Index(fields=["status"], name="email_status_idx"),
+            models.Index(fields=["provider_message_id"], name="email_provider_message_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.to_email}: {self.subject}"

@@ -6,17 +6,19 @@ import logging
 import smtplib
 import socket
 from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from anymail.exceptions import AnymailAPIError, AnymailError, AnymailRecipientsRefused, AnymailRequestsAPIError
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.communications import providers, templating
-from crm.communications.models import EmailMessage, EmailOptOut, EmailTemplate, EmailTemplateVariant
+from crm.communications.models import EmailMessage, EmailOptOut, EmailTemplate, EmailTemplateVariant, Message
 from crm.communications.triggers import CUSTOMER_VARIABLES, Trigger, get_trigger
 from crm.communications.work import EMAILS
 from crm.core import work
@@ -26,11 +28,13 @@ from crm.core.models import OutboxEvent
 from crm.core.services import record_activity
 from crm.core.typing import PermissionHolder
 from crm.customers.models import Customer
+from crm.sales.imports.insert import insert_rows
 
 logger = logging.getLogger(__name__)
 
 TEMPLATE_FIELDS = ("title", "trigger", "conditions", "recipient", "category", "is_enabled", "subject", "mjml", "txt")
 VARIANT_FIELDS = ("language", "subject", "mjml", "txt")
+FANOUT_BATCH = 2000
 
 
 class EmailTransientError(Exception):
@@ -74,6 +78,8 @@ def validate_template(data: Mapping[str, Any], variants: Sequence[Mapping[str, A
         problems["conditions"] = found
     if data.get("recipient") == EmailTemplate.Recipient.CUSTOMER and not trigger.about_customer:
         problems["recipient"] = [_("This event is not about a client: send it to staff.")]
+    if data.get("recipient") == EmailTemplate.Recipient.ADDRESSEE and not trigger.address:
+        problems["recipient"] = [_("This event names no one to send it to: send it to the client or staff.")]
     seen: set[str] = set()
     for index, variant in enumerate(variants):
         language = str(variant.get("language", ""))
@@ -172,18 +178,21 @@ def delete_email_template(template: EmailTemplate, *, actor: PermissionHolder | 
 # Rendering -------------------------------------------------------------------------------------
 
 
+def _customer_fields(first_name: str, last_name: str, email: str, language: str) -> dict[str, str]:
+    return {
+        "first_name": first_name,
+        "last_name": last_name,
+        "full_name": f"{first_name} {last_name}".strip(),
+        "email": email,
+        "language": language,
+    }
+
+
 def _customer_context(customer: Customer | None) -> dict[str, Any]:
     if customer is None:
         return {}
-    return {
-        "customer": {
-            "first_name": customer.first_name,
-            "last_name": customer.last_name,
-            "full_name": f"{customer.first_name} {customer.last_name}".strip(),
-            "email": customer.email,
-            "language": customer.language,
-        }
-    }
+    fields = _customer_fields(customer.first_name, customer.last_name, customer.email, customer.language)
+    return {"customer": fields}
 
 
 def context_for(payload: Mapping[str, Any], customer: Customer | None) -> dict[str, Any]:
@@ -247,8 +256,13 @@ def conditions_hold(conditions: Mapping[str, Any], payload: Mapping[str, Any]) -
     return True
 
 
-def _recipient(template: EmailTemplate, customer: Customer | None) -> tuple[str, str] | None:
+def _recipient(
+    template: EmailTemplate, customer: Customer | None, trigger: Trigger, payload: Mapping[str, Any]
+) -> tuple[str, str] | None:
     """The address and language of the template's recipient for this event, or None when there is none."""
+    if template.recipient == EmailTemplate.Recipient.ADDRESSEE:
+        address = str(payload.get(trigger.address) or "") if trigger.address else ""
+        return (address, language_or_default(payload.get("language"))) if address else None
     if template.recipient == EmailTemplate.Recipient.STAFF:
         staff = providers.staff_email()
         return (staff, settings.LANGUAGE_CODE) if staff else None
@@ -265,7 +279,8 @@ def _queue_one(
     *,
     opted_out: bool,
 ) -> EmailMessage | None:
-    recipient = _recipient(template, customer)
+    payload = event.payload if event is not None else {}
+    recipient = _recipient(template, customer, trigger, payload)
     if recipient is None:
         return None
     to_email, wanted = recipient
@@ -276,11 +291,11 @@ def _queue_one(
         customer=customer if template.recipient == EmailTemplate.Recipient.CUSTOMER else None,
         trigger=trigger.name,
         to_email=to_email,
+        reply_to=str(payload.get("reply_to") or "") if "reply_to" in trigger.payload else "",
         language=language,
         category=template.category,
         next_attempt_at=work.first_due(EMAILS),
     )
-    payload = event.payload if event is not None else {}
     try:
         message.subject, message.html, message.text = render(source, context_for(payload, customer))
     except templating.TemplateProblem as exc:
@@ -300,11 +315,123 @@ def _queue_one(
     return message
 
 
+def _fanout_recipients(event: OutboxEvent) -> QuerySet[Customer]:
+    """The clients an event about many clients names: each gets the email."""
+    if event.name == "group_message.sent":
+        inboxes = Message.objects.filter(group_message_id=event.payload.get("group_message_id"))
+        return Customer.objects.filter(pk__in=inboxes.values("customer_id"))
+    return Customer.objects.none()
+
+
+_FANOUT_FIELDS = (
+    "event_id",
+    "template_id",
+    "customer_id",
+    "trigger",
+    "to_email",
+    "language",
+    "category",
+    "subject",
+    "html",
+    "text",
+    "status",
+    "status_at",
+    "last_error",
+    "next_attempt_at",
+)
+
+
+def _insert(rows: list[tuple[Any, ...]]) -> None:
+    """Write a batch of the outbound log (COPY on PostgreSQL) and queue the send of its queued emails."""
+    status = _FANOUT_FIELDS.index("status")
+    pks = insert_rows(EmailMessage, _FANOUT_FIELDS, rows)
+    queued = [pk for pk, row in zip(pks, rows, strict=True) if row[status] == EmailMessage.Status.QUEUED]
+    transaction.on_commit(partial(_send_all, queued))
+
+
+def _send_all(pks: list[int]) -> None:
+    for pk in pks:
+        work.send(EMAILS, pk)
+
+
+def _queue_fanout(event: OutboxEvent, template: EmailTemplate, trigger: Trigger) -> int:
+    """Queue one template's email to each client of an event about many clients; returns how many were written.
+
+    Written in batches of plain rows (no model objects), each version of the template (one per language) parsed
+    and its MJML compiled once (crm.communications.templating); clients already sent this email for this event
+    are skipped, so a second run writes nothing more."""
+    recipients = _fanout_recipients(event).exclude(email="")
+    seen = set(EmailMessage.objects.filter(event=event, template=template).values_list("to_email", flat=True))
+    marketing = template.category == EmailTemplate.Category.MARKETING
+    opted_out = (
+        set(EmailOptOut.objects.filter(customer__in=recipients).values_list("customer_id", flat=True))
+        if marketing
+        else set()
+    )
+    versions: dict[str, tuple[str, EmailTemplate | EmailTemplateVariant]] = {}
+    shared = context_for(event.payload, None)
+    due, now = work.first_due(EMAILS), timezone.now()
+    queued, failed, opted = EmailMessage.Status.QUEUED, EmailMessage.Status.FAILED, EmailMessage.Status.OPTED_OUT
+    rows = recipients.order_by("pk").values_list("pk", "first_name", "last_name", "email", "language")
+    batch: list[tuple[Any, ...]] = []
+    written = 0
+    for pk, first_name, last_name, to_email, customer_language in rows.iterator(chunk_size=FANOUT_BATCH):
+        if to_email in seen:
+            continue
+        seen.add(to_email)
+        if customer_language not in versions:
+            versions[customer_language] = version_for(template, language_or_default(customer_language))
+        language, source = versions[customer_language]
+        context = {**shared, "customer": _customer_fields(first_name, last_name, to_email, customer_language)}
+        try:
+            subject, html, text = render(source, context)
+            status, status_at, error = (opted, now, "") if pk in opted_out else (queued, None, "")
+        except templating.TemplateProblem as exc:
+            subject, html, text = template.subject, "", ""
+            status, status_at, error = failed, now, str(exc)
+        batch.append(
+            (
+                event.pk,
+                template.pk,
+                pk,
+                trigger.name,
+                to_email,
+                language,
+                template.category,
+                subject[:255],
+                html,
+                text,
+                status,
+                status_at,
+                error,
+                due,
+            )
+        )
+        if len(batch) == FANOUT_BATCH:
+            _insert(batch)
+            written, batch = written + len(batch), []
+    if batch:
+        _insert(batch)
+        written += len(batch)
+    return written
+
+
 def queue_event_emails(event: OutboxEvent) -> list[EmailMessage]:
     """Queue the emails of every enabled template on the event whose conditions hold; running it again for the
-    same event queues nothing more. A single-use link in the event is removed from it afterwards."""
+    same event queues nothing more. A single-use link in the event is removed from it afterwards.
+
+    For an event about many clients (a message to all of them) the emails are written in bulk and not returned."""
     trigger = get_trigger(event.name)
     if trigger is None:
+        return []
+    if trigger.fans_out:
+        for template in EmailTemplate.objects.enabled_for(event.name):
+            if not conditions_hold(template.conditions, event.payload):
+                continue
+            if template.recipient == EmailTemplate.Recipient.STAFF:
+                _queue_one(event, template, trigger, None, opted_out=False)
+            else:
+                _queue_fanout(event, template, trigger)
         return []
     customer_id = event.payload.get("customer_id") if trigger.about_customer else None
     customer = Customer.objects.filter(pk=customer_id).first() if customer_id else None
@@ -373,6 +500,7 @@ def _build(message: EmailMessage, backend: Any) -> EmailMultiAlternatives:
         body=message.text,
         from_email=providers.sender(),
         to=[message.to_email],
+        reply_to=[message.reply_to] if message.reply_to else None,
         connection=backend,
     )
     if message.html:
@@ -431,6 +559,11 @@ def give_up_emails(pks: Iterable[int]) -> None:
 
 
 # Opt-out ---------------------------------------------------------------------------------------
+
+
+def marketing_opted_out(customer: Customer) -> bool:
+    """Whether the client asked for no marketing email."""
+    return EmailOptOut.objects.filter(customer=customer).exists()
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from crm.communications.models import GroupMessage, Message, MessageType
 from crm.communications.services import push
+from crm.core.events import emit
 from crm.core.exceptions import DomainError, NotFound
 from crm.core.services import record_activity
 from crm.customers.models import ClientGroup, Customer
@@ -165,6 +166,8 @@ def send_group_message(
     )
     if via_push and count:
         _push(list(group.messages.values_list("pk", flat=True)))
+    # The email templates on this event send each recipient an email (none are shipped enabled).
+    emit("group_message.sent", group_message_id=group.pk, subject=subject, text=text, type=type)
     return group
 
 

@@ -377,8 +377,9 @@ class CustomerViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Email a client",
-        description="Sends a plain-text email from the broker with replies to the caller; stamps the client's "
-        "`last_contact_at` and shows on the timeline. Answers 400 `email_failed` when the mail server refuses.",
+        description="Queues an email from the broker through the `customer.emailed` email template, with replies to "
+        "the caller; stamps the client's `last_contact_at`; the email shows in the outbound log and on the "
+        "timeline with its delivery status. Answers 400 `no_email` when the client has no email address.",
         request=s.CustomerEmailSerializer,
         responses={200: s.CustomerDetailSerializer, **ERRORS},
     )

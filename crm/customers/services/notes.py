@@ -5,18 +5,14 @@ A comment, a call or an email by staff is a contact: it stamps the client's `las
 
 from __future__ import annotations
 
-import logging
-
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from crm.core import mail
+from crm.core.events import emit
 from crm.core.exceptions import DomainError
 from crm.core.services import record_activity
 from crm.customers.models import Call, Comment, Customer
 from crm.users.models import User
-
-logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -53,20 +49,25 @@ def log_call(customer: Customer, *, outcome: str, actor: User, note: str = "") -
 def email_customer(customer: Customer, *, subject: str, body: str, actor: User) -> Customer:
     """Email the client from staff (replies go to the staff member) and stamp the last contact time.
 
-    When the email backend refuses, nothing is recorded and the error says so.
+    The email goes out through its template (communications handles `customer.emailed`): it is in the client's
+    outbound log and timeline, with its delivery status.
     """
     subject, body = (subject or "").strip(), (body or "").strip()
     errors = {name: ["Required."] for name, value in (("subject", subject), ("body", body)) if not value}
     if errors:
         raise DomainError("The request has invalid fields.", code="validation_error", fields=errors)
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
-    try:
-        mail.send_email(to=customer.email, subject=subject, body=body, reply_to=actor.email if actor else None)
-    except Exception as exc:  # any backend failure (SMTP, API) is reported, not half-recorded
-        logger.warning("Email to client %s failed: %r", customer.pk, exc)
-        raise DomainError("The email could not be sent.", code="email_failed") from exc
+    if not customer.email:
+        raise DomainError(_("The client has no email address."), code="no_email", fields={"email": [_("Missing.")]})
     activity = record_activity(
         actor=actor, action="customer.emailed", target=customer, data={"subject": subject[:255]}
+    )
+    emit(
+        "customer.emailed",
+        customer_id=customer.pk,
+        subject=subject[:255],
+        body=body,
+        reply_to=actor.email if actor else "",
     )
     customer.last_contact_at = activity.created_at
     customer.save(update_fields=["last_contact_at", "updated_at"])

@@ -214,7 +214,8 @@ class LeadViewSet(ExportableViewSetMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Send an email to a lead",
-        description="Sent now; recorded in the lead's communications; the last contact time moves to now.",
+        description="Queued through the `lead.emailed` email template (replies to the caller; its delivery status "
+        "in the outbound log); recorded in the lead's communications; the last contact time moves to now.",
         request=s.LeadEmailSerializer,
         responses={201: s.LeadCommunicationSerializer, **ERRORS},
     )

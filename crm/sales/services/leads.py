@@ -6,7 +6,6 @@ Every write locks the lead, logs the activity and emits its outbox event in one 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,7 +15,6 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.core import mail
 from crm.core.events import emit
 from crm.core.exceptions import Conflict, DomainError, PermissionDenied
 from crm.core.services import changed_fields, record_activity, snapshot
@@ -26,8 +24,6 @@ from crm.sales.phones import normalize_phone
 from crm.sales.services.duplicates import Keys, find_duplicate, normalize_email
 from crm.sales.services.routing import route_leads
 from crm.users.models import User
-
-logger = logging.getLogger(__name__)
 
 EDITABLE_FIELDS = [
     "first_name",
@@ -252,7 +248,8 @@ def add_lead_comment(lead: Lead, *, body: str, actor: User, is_contact: bool = F
 def send_lead_email(lead: Lead, *, subject: str, body: str, actor: User) -> LeadCommunication:
     """Email the lead and record it in their communications; the last contact time moves to now.
 
-    When the email backend refuses, nothing is recorded and the error says so.
+    The email goes out through its template (communications handles `lead.emailed`), in the outbound log with its
+    delivery status.
     """
     subject, body = (subject or "").strip(), (body or "").strip()
     errors = {name: ["Required."] for name, value in (("subject", subject), ("body", body)) if not value}
@@ -261,11 +258,6 @@ def send_lead_email(lead: Lead, *, subject: str, body: str, actor: User) -> Lead
     lead = _locked(lead)
     if not lead.email:
         raise DomainError(_("The lead has no email address."), code="no_email", fields={"email": [_("Missing.")]})
-    try:
-        mail.send_email(to=lead.email, subject=subject, body=body, reply_to=actor.email if actor else None)
-    except Exception as exc:  # any backend failure (SMTP, API) is reported, not half-recorded
-        logger.warning("Email to lead %s failed: %r", lead.pk, exc)
-        raise DomainError(_("The email could not be sent."), code="email_failed") from exc
     communication = LeadCommunication.objects.create(
         lead=lead,
         channel=LeadCommunication.Channel.EMAIL,
@@ -276,7 +268,18 @@ def send_lead_email(lead: Lead, *, subject: str, body: str, actor: User) -> Lead
     )
     lead.last_contact_at = communication.created_at
     lead.save(update_fields=["last_contact_at", "updated_at"])
-    _log(lead, "lead.emailed", actor=actor, data={"subject": subject[:255]}, communication_id=communication.pk)
+    _log(
+        lead,
+        "lead.emailed",
+        actor=actor,
+        data={"subject": subject[:255]},
+        communication_id=communication.pk,
+        subject=subject[:255],
+        body=body,
+        to_email=lead.email,
+        reply_to=actor.email if actor else "",
+        language=lead.language,
+    )
     return communication
 
 
