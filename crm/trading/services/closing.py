@@ -95,7 +95,9 @@ def _close(
     )
     quantum = account.currency.quantum
     profit = (raw * rates.rate(instrument.profit_currency, account.currency_id)).quantize(quantum, ROUND_HALF_EVEN)
-    commission = (lots * commission_per_lot).quantize(quantum, ROUND_HALF_EVEN)
+    commission = selectors.deal_commission(
+        account, settings, instrument, lots=lots, price=price, per_lot=commission_per_lot
+    )
     now = timezone.now()
     deal = Deal.objects.create(
         account=account,

@@ -9,7 +9,7 @@ happens once; a refusal raises before anything is written.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -121,10 +121,6 @@ def _check_stops(side: str, price: Decimal, stop_loss: Decimal | None, take_prof
         ]
     if errors:
         raise InvalidPrice(gettext("Stop loss or take profit on the wrong side of the price."), fields=errors)
-
-
-def _commission(account: Wallet, lots: Decimal, per_lot: Decimal) -> Decimal:
-    return (lots * per_lot).quantize(account.currency.quantum, rounding=ROUND_HALF_EVEN)
 
 
 def _check_margin(account: Wallet, settings: GroupTradingSettings, new: Position, commission: Decimal) -> None:
@@ -242,7 +238,9 @@ def _fill(
         stop_loss=order.stop_loss,
         take_profit=order.take_profit,
     )
-    commission = _commission(account, order.lots, commission_per_lot)
+    commission = selectors.deal_commission(
+        account, settings, instrument, lots=order.lots, price=fill_at, per_lot=commission_per_lot
+    )
     _check_margin(account, settings, position, commission)
     position.commission = commission
     position.save()

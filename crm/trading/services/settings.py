@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from crm.core.exceptions import Conflict, DomainError
 from crm.core.services import changed_fields, record_activity, snapshot
+from crm.trading import selectors
 from crm.trading.models import (
     CommissionProfile,
     CommissionRule,
@@ -324,9 +325,4 @@ def set_rule_priorities(profile: CommissionProfile, priorities: Sequence[dict[st
 
 def matching_rule(profile: CommissionProfile, instrument: Instrument) -> CommissionRule | None:
     """The first rule by priority that applies to the instrument: its own, its market group's, or the default."""
-    candidates = profile.rules.filter(
-        models.Q(instrument=instrument)
-        | models.Q(market_group_id=instrument.market_group_id, market_group__isnull=False)
-        | models.Q(instrument__isnull=True, market_group__isnull=True)
-    ).order_by("priority")
-    return candidates.first()
+    return selectors.commission_rule(profile.pk, instrument)
