@@ -2,7 +2,7 @@
 
 from crm.trading.models.alerts import PriceAlert, TraderNotification
 from crm.trading.models.config import CalcMode, GroupInstrument, GroupTradingSettings, Instrument, Quote, SwapMode
-from crm.trading.models.market_data import Candle, CandleInterval, candle_start
+from crm.trading.models.market_data import Candle, CandleInterval, FundingRate, candle_start
 from crm.trading.models.settings import (
     Asset,
     CommissionProfile,
@@ -30,6 +30,7 @@ __all__ = [
     "Deal",
     "Downtime",
     "FeeType",
+    "FundingRate",
     "GroupInstrument",
     "GroupTradingSettings",
     "Instrument",

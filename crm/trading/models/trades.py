@@ -137,6 +137,12 @@ class Position(TimeStampedModel):
     commission = models.DecimalField(**MONEY, default=Decimal(0))
     swap = models.DecimalField(**MONEY, default=Decimal(0))
     last_swap_on = models.DateField(null=True, blank=True)
+    funding = models.DecimalField(
+        **MONEY,
+        default=Decimal(0),
+        help_text=_("Perpetual funding received (positive) or paid, in the account currency."),
+    )
+    last_funding_at = models.DateTimeField(null=True, blank=True)
 
     objects = PositionQuerySet.as_manager()
 

@@ -11,6 +11,8 @@ from crm.trading.services.alerts import (
 from crm.trading.services.closing import close_position, settle
 from crm.trading.services.config import save_group_settings, save_instrument
 from crm.trading.services.engine import (
+    charge_funding,
+    charge_position_funding,
     charge_swap,
     charge_swaps,
     check_stop_out,
@@ -54,6 +56,8 @@ __all__ = [
     "backfill",
     "cancel_order",
     "category_tree",
+    "charge_funding",
+    "charge_position_funding",
     "charge_swap",
     "charge_swaps",
     "check_stop_out",
