@@ -30,6 +30,7 @@ GRANTS = {
         "trading.close_position",
         "trading.open_position",
         "trading.change_position",
+        "trading.correct_position",
         "trading.change_order",
         "trading.view_exposure",
     ],

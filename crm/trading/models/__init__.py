@@ -17,7 +17,7 @@ from crm.trading.models.settings import (
     SessionOverride,
 )
 from crm.trading.models.state import MarginCall
-from crm.trading.models.trades import Deal, Order, Position, Side, WatchlistItem
+from crm.trading.models.trades import Deal, Order, Position, PositionCorrection, Side, WatchlistItem
 from crm.trading.models.ui import TraderLayout, TraderUiSettings
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "Order",
     "PlatformAdapter",
     "Position",
+    "PositionCorrection",
     "PositionDuration",
     "PriceAlert",
     "Quote",

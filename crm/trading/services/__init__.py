@@ -10,6 +10,7 @@ from crm.trading.services.alerts import (
 )
 from crm.trading.services.closing import close_position, settle
 from crm.trading.services.config import save_group_settings, save_instrument
+from crm.trading.services.corrections import correct_position
 from crm.trading.services.engine import (
     charge_funding,
     charge_position_funding,
@@ -62,6 +63,7 @@ __all__ = [
     "charge_swaps",
     "check_stop_out",
     "close_position",
+    "correct_position",
     "create_layout",
     "create_price_alert",
     "create_rule",
