@@ -75,6 +75,56 @@ class BookOrder:
 class SymbolBook:
     positions: dict[int, BookPosition] = field(default_factory=dict)
     orders: dict[int, BookOrder] = field(default_factory=dict)
+    # The positions as flat lists for the per-tick arithmetic, rebuilt after the positions change (None: stale).
+    flat: FlatPositions | None = None
+
+    def settle(self) -> None:
+        """Write the flat lists' last profits back to the positions and mark the lists stale (before a change)."""
+        if self.flat is not None:
+            for position, profit in zip(self.flat.positions, self.flat.profits, strict=True):
+                position.profit = profit
+            self.flat = None
+
+
+@dataclass
+class FlatPositions:
+    positions: list[BookPosition]
+    accounts: list[BookAccount | None]
+    is_buy: list[bool]
+    opens: list[float]
+    per_price: list[float]
+    profits: list[float]
+    unique_accounts: list[tuple[int, BookAccount]]
+    # Stop loss and take profit as floats signed by side (a sell's negated), so one comparison fits both sides:
+    # the signed close price <= stop key hits the stop, >= take key the take profit (inf: none).
+    stop_keys: list[float]
+    take_keys: list[float]
+
+    @classmethod
+    def of(cls, positions: Iterable[BookPosition], figures: dict[int, BookAccount]) -> FlatPositions:
+        rows = list(positions)
+        accounts = [figures.get(p.account_id) for p in rows]
+        unique = {p.account_id: a for p, a in zip(rows, accounts, strict=True) if a is not None}
+        return cls(
+            positions=rows,
+            accounts=accounts,
+            is_buy=[p.side == "buy" for p in rows],
+            opens=[p.open_price for p in rows],
+            per_price=[p.per_price for p in rows],
+            profits=[p.profit for p in rows],
+            unique_accounts=sorted(unique.items()),
+            stop_keys=[_key(p.stop_loss, p.side, none=-INF) for p in rows],
+            take_keys=[_key(p.take_profit, p.side, none=INF) for p in rows],
+        )
+
+
+INF = float("inf")
+
+
+def _key(price: Decimal | None, side: str, *, none: float) -> float:
+    if price is None:
+        return none if side == "buy" else -none
+    return float(price) if side == "buy" else -float(price)
 
 
 class Book:
@@ -94,6 +144,7 @@ class Book:
         for book in self.by_symbol.values():
             book.positions.clear()
             book.orders.clear()
+            book.flat = None
         self.figures.clear()
         self._wallets.clear()
         self._rates = selectors.Rates.load()
@@ -124,9 +175,10 @@ class Book:
         if not ids:
             return
         wallets = Wallet.objects.filter(pk__in=ids).select_related("currency")
-        if not every:
-            wallets = wallets.filter(updated_at__gte=since)
-        rows = list(wallets)
+        if every:
+            rows = list(wallets)
+        else:  # the wallets changed lately (few), not a list of every account the book knows
+            rows = [w for w in Wallet.objects.filter(updated_at__gte=since).select_related("currency") if w.pk in ids]
         groups = {row.group_id for row in rows if row.group_id is not None}
         levels = dict(
             GroupTradingSettings.objects.filter(group_id__in=groups).values_list("group_id", "margin_call_level")
@@ -142,6 +194,7 @@ class Book:
     def _load(self, positions: Iterable[Position], orders: Iterable[Order]) -> None:
         for position in positions:
             book = self.by_symbol[self.instruments[position.instrument_id].symbol]
+            book.settle()
             old = book.positions.pop(position.pk, None)
             if old is not None:
                 self._account_add(old, sign=-1)
@@ -200,21 +253,22 @@ class Book:
     def at_risk(self, symbol: str, bid: Decimal, ask: Decimal) -> list[int]:
         """Move the symbol's floating profits to this tick and return the accounts for the exact stop-out check:
         estimated level under margin call x GUARD, or at risk at their last tick (so a recovery is seen too)."""
+        flat = self._flat(symbol)
         bid_f, ask_f = float(bid), float(ask)
-        touched: set[int] = set()
-        for position in self.by_symbol[symbol].positions.values():
-            price = bid_f if position.side == "buy" else ask_f
-            profit = (price - position.open_price) * position.per_price
-            account = self.figures.get(position.account_id)
+        profits = [
+            ((bid_f if buy else ask_f) - opened) * per
+            for buy, opened, per in zip(flat.is_buy, flat.opens, flat.per_price, strict=True)
+        ]
+        for account, new, old in zip(flat.accounts, profits, flat.profits, strict=True):
             if account is not None:
-                account.floating += profit - position.profit
-                touched.add(position.account_id)
-            position.profit = profit
+                account.floating += new - old
+        flat.profits = profits
         checked = []
-        for account_id in sorted(touched):
-            account = self.figures[account_id]
-            equity = account.funds + account.floating
-            risky = account.margin > 0 and equity * 100 < account.margin * account.margin_call_level * GUARD
+        for account_id, account in flat.unique_accounts:
+            margin = account.margin
+            risky = (
+                margin > 0 and (account.funds + account.floating) * 100 < margin * account.margin_call_level * GUARD
+            )
             if risky or account.at_risk:
                 checked.append(account_id)
             account.at_risk = risky
@@ -232,19 +286,36 @@ class Book:
                 hit.append(order.id)
         return sorted(hit)
 
+    def _flat(self, symbol: str) -> FlatPositions:
+        book = self.by_symbol[symbol]
+        if book.flat is None:
+            book.flat = FlatPositions.of(book.positions.values(), self.figures)
+        return book.flat
+
     def triggered_positions(self, symbol: str, bid: Decimal, ask: Decimal) -> list[tuple[int, str]]:
-        """A buy closes at the bid (SL at or over it hits, TP at or under it); a sell at the ask, the other way."""
+        """A buy closes at the bid (SL at or over it hits, TP at or under it); a sell at the ask, the other way.
+
+        Floats pick the candidates (a rounding to floats keeps the order, so none is missed); Decimal decides."""
+        flat = self._flat(symbol)
+        buy_at, sell_at = float(bid), -float(ask)
+        candidates = [
+            position
+            for position, buy, stop, take in zip(
+                flat.positions, flat.is_buy, flat.stop_keys, flat.take_keys, strict=True
+            )
+            if (buy_at if buy else sell_at) <= stop or (buy_at if buy else sell_at) >= take
+        ]
         reason = Position.CloseReason
         hit = []
-        for position in self.by_symbol[symbol].positions.values():
+        for position in candidates:
             if position.side == "buy":
-                stop = position.stop_loss is not None and bid <= position.stop_loss
-                take = position.take_profit is not None and bid >= position.take_profit
+                stop_hit = position.stop_loss is not None and bid <= position.stop_loss
+                take_hit = position.take_profit is not None and bid >= position.take_profit
             else:
-                stop = position.stop_loss is not None and ask >= position.stop_loss
-                take = position.take_profit is not None and ask <= position.take_profit
-            if stop or take:
-                hit.append((position.id, reason.STOP_LOSS if stop else reason.TAKE_PROFIT))
+                stop_hit = position.stop_loss is not None and ask >= position.stop_loss
+                take_hit = position.take_profit is not None and ask <= position.take_profit
+            if stop_hit or take_hit:
+                hit.append((position.id, reason.STOP_LOSS if stop_hit else reason.TAKE_PROFIT))
         return sorted(hit)
 
     def accounts(self, symbol: str) -> list[int]:

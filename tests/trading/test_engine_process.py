@@ -154,3 +154,26 @@ def test_only_accounts_near_their_margin_call_get_the_exact_check_and_a_falling_
     assert checked == [thin.pk, thin.pk]
     assert (doomed.status, doomed.close_reason) == ("closed", Position.CloseReason.STOP_OUT)
     assert engine.book.figures[healthy.pk].at_risk is False
+
+
+def test_the_book_triggers_stops_and_take_profits_of_both_sides_exactly_at_the_price(market):
+    eurusd, _ = market
+    account = fund(TradingAccountFactory(), "100000.00")
+    place = services.place_order
+    buy_stop = place(account, instrument=eurusd, side="buy", lots=D("0.1"), stop_loss=D("1.09950")).position
+    buy_take = place(account, instrument=eurusd, side="buy", lots=D("0.1"), take_profit=D("1.10100")).position
+    sell_stop = place(account, instrument=eurusd, side="sell", lots=D("0.1"), stop_loss=D("1.10100")).position
+    sell_take = place(account, instrument=eurusd, side="sell", lots=D("0.1"), take_profit=D("1.09950")).position
+    place(account, instrument=eurusd, side="buy", lots=D("0.1"))  # no stops: never triggered
+    engine = Engine(["EURUSD"])
+    engine.start()
+    book = engine.book
+    reason = Position.CloseReason
+
+    assert book.triggered_positions("EURUSD", D("1.09960"), D("1.10090")) == []
+    assert book.triggered_positions("EURUSD", D("1.09930"), D("1.09950")) == sorted(
+        [(buy_stop.pk, reason.STOP_LOSS), (sell_take.pk, reason.TAKE_PROFIT)]
+    )
+    assert book.triggered_positions("EURUSD", D("1.10100"), D("1.10100")) == sorted(
+        [(buy_take.pk, reason.TAKE_PROFIT), (sell_stop.pk, reason.STOP_LOSS)]
+    )
