@@ -91,6 +91,8 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "CountryEnum": "django_countries.countries",
+        "PositionCorrectionFieldEnum": "crm.trading.models.PositionCorrection.Field",
+        "FieldEnum": "crm.customers.portal_models.PORTAL_FIELDS",
         "EmailCategoryEnum": "crm.communications.models.EmailTemplate.Category",
         "EmailProviderEnum": "crm.communications.providers.Provider",
         "EmailMessageStatusEnum": "crm.communications.models.EmailMessage.Status",

@@ -1,8 +1,9 @@
 """Trading in the admin: instruments and group settings (configuration), and the dealing desk.
 
 The dealing desk is the positions list (scoped like clients' wallets; close selected positions; change SL/TP on
-a position's page), orders (cancel pending ones), deals, and the exposure page: open volume per symbol and the
-accounts nearest stop-out. Every write goes through `crm.trading.services`.
+a position's page; correct its prices or commission with a reason), orders (cancel pending ones), deals, and the
+exposure page: open volume per symbol and the accounts nearest stop-out.
+Every write goes through `crm.trading.services`.
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action
@@ -31,6 +35,7 @@ from crm.trading.models import (
     Instrument,
     Order,
     Position,
+    PositionCorrection,
     Quote,
     SessionOverride,
 )
@@ -128,6 +133,12 @@ class QuoteAdmin(ReadOnlyAdminMixin, ModelAdmin[Quote]):
     search_fields = ("^instrument__symbol",)
 
 
+class PositionCorrectionForm(forms.Form):
+    field = forms.ChoiceField(label=_("What"), choices=PositionCorrection.Field.choices)
+    value = forms.DecimalField(label=_("Correct value"), max_digits=24, decimal_places=10)
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
 @admin.register(Position)
 class PositionAdmin(ExportAdminMixin, ModelAdmin[Position]):
     """The dealing desk's positions: open and closed, with the current price and floating profit of open ones."""
@@ -144,7 +155,8 @@ class PositionAdmin(ExportAdminMixin, ModelAdmin[Position]):
     actions = [*ExportAdminMixin.actions, "close_selected"]
     fields = (
         "account", "instrument", "side", "status", "lots", "opened_lots", "open_price", "opened_at", "stop_loss",
-        "take_profit", "close_price", "closed_at", "close_reason", "profit", "commission", "swap", "deal_lines",
+        "take_profit", "close_price", "closed_at", "close_reason", "profit", "commission", "swap", "funding",
+        "deal_lines", "correction_lines",
     )  # fmt: skip
     readonly_fields = tuple(name for name in fields if name not in ("stop_loss", "take_profit"))
 
@@ -227,7 +239,51 @@ class PositionAdmin(ExportAdminMixin, ModelAdmin[Position]):
 
     def get_urls(self) -> list[URLPattern]:
         exposure = path("exposure/", self.admin_site.admin_view(self.exposure_view), name="trading_position_exposure")
-        return [exposure, *super().get_urls()]
+        correct = path(
+            "<int:object_id>/correct/",
+            self.admin_site.admin_view(self.correct_view),
+            name="trading_position_correct",
+        )
+        return [exposure, correct, *super().get_urls()]
+
+    @admin.display(description=_("Corrections"))
+    def correction_lines(self, obj: Position) -> str:
+        """The dealers' corrections of the position, one line each, and where to make one."""
+        lines = [
+            f"#{row.pk} {row.created_at:%Y-%m-%d %H:%M:%S} {row.created_by or '-'}: {row.get_field_display()} "
+            f"{row.before.normalize()} -> {row.after.normalize()} ({row.balance_change:+}) {row.reason}"
+            for row in obj.corrections.select_related("created_by").order_by("created_at", "pk")
+        ]
+        link = reverse("admin:trading_position_correct", args=[obj.pk])
+        return format_html(
+            '{}<br><a class="text-primary-600 underline" href="{}">{}</a>',
+            "\n".join(lines) or "-",
+            link,
+            _("Correct prices or commission"),
+        )
+
+    def correct_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """A dealer corrects the position's open price, close price or commission, with a reason."""
+        if not request.user.has_perm("trading.correct_position"):
+            raise PermissionDenied
+        position = get_object_or_404(self.get_queryset(request), pk=object_id)
+        form = PositionCorrectionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.correct_position(position, actor=request.user, **form.cleaned_data)
+            except DomainError as refusal:
+                form.add_error(None, refusal.message)
+            else:
+                self.message_user(request, _("Position #%(id)s corrected.") % {"id": position.pk})
+                return HttpResponseRedirect(reverse("admin:trading_position_change", args=[position.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Correct position #%(id)s") % {"id": position.pk},
+            "opts": self.model._meta,
+            "position": position,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/trading/position/correct.html", context)
 
     def exposure_view(self, request: HttpRequest) -> HttpResponse:
         """Open volume per symbol (of the positions this user may see) and the accounts nearest stop-out."""

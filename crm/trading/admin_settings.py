@@ -1,5 +1,6 @@
 """The trading configuration in the admin: assets, market groups and categories, commission profiles with their
-rules, downtimes, position durations, max risks and platform adapters (credentials write-only).
+rules, perpetual funding rates, downtimes, position durations, max risks and platform adapters (credentials
+write-only).
 
 Imported by `crm.trading.admin`; every save goes through `crm.trading.services`.
 """
@@ -22,6 +23,7 @@ from crm.trading.models import (
     CommissionProfile,
     CommissionRule,
     Downtime,
+    FundingRate,
     MarketCategory,
     MarketGroup,
     MaxRisk,
@@ -172,3 +174,13 @@ class PlatformAdapterAdmin(ServiceSavedAdmin):
             name: form.cleaned_data[name] for name in form.changed_data if name in PlatformAdapterForm.Meta.fields
         }
         services.save_adapter(obj, actor=request.user, secrets=form.cleaned_data.get("new_secrets"), **values)
+
+
+@admin.register(FundingRate)
+class FundingRateAdmin(ServiceSavedAdmin):
+    """Perpetual funding rates by moment; the funding task charges open positions at the rate in force."""
+
+    list_display = ("instrument", "applied_at", "interval_hours", "rate")
+    list_filter = ("instrument",)
+    list_select_related = ("instrument",)
+    date_hierarchy = "applied_at"

@@ -37,3 +37,7 @@ class PositionClosed(Conflict):
 
 class OrderNotPending(Conflict):
     code = "order_not_pending"
+
+
+class InvalidCorrection(DomainError):
+    code = "invalid_correction"

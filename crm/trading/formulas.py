@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from enum import IntEnum, StrEnum
 
 ZERO = Decimal(0)
@@ -388,3 +388,29 @@ def funding_times(start: dt.datetime, end: dt.datetime, *, interval_hours: int =
             times.append(moment)
         moment += dt.timedelta(hours=interval_hours)
     return times
+
+
+# --- commission rules (001 commission profiles) -----------------------------------------------------------------
+
+FEE_PERCENT, FEE_PER_LOT, FEE_FIXED = "Percent", "PerLot", "Fixed"
+
+
+def rule_fee(fee_type: str, *, size: Decimal, lots: Decimal, notional: Decimal) -> Decimal:
+    """A commission rule's fee for one deal, before the minimum: percent of the notional, per lot, or per trade."""
+    if fee_type == FEE_PERCENT:
+        return notional * size / HUNDRED
+    if fee_type == FEE_PER_LOT:
+        return lots * size
+    return size
+
+
+# --- slippage -----------------------------------------------------------------------------------------------------
+
+
+def slipped_price(price: Decimal, *, side: Side, rate_percent: Decimal, draw: Decimal, point: Decimal) -> Decimal:
+    """`price` moved by `draw` (-1..1; positive is against the client: a buy higher, a sell lower) times
+    `rate_percent` of it, truncated to whole points, so the fill never lies further than the rate from the price."""
+    if not rate_percent or not draw:
+        return price
+    move = (price * rate_percent / HUNDRED * draw / point).to_integral_value(rounding=ROUND_DOWN) * point
+    return price + move if side == Side.BUY else price - move

@@ -4,7 +4,7 @@ from crm.core.roles import Role
 
 CONFIG_MODELS = [
     "asset", "marketgroup", "marketcategory", "sessionoverride", "downtime", "positionduration", "maxrisk",
-    "platformadapter", "commissionprofile", "commissionrule",
+    "platformadapter", "commissionprofile", "commissionrule", "fundingrate",
 ]  # fmt: skip
 _READ_CONFIG = [
     "trading.view_instrument",
@@ -38,6 +38,7 @@ GRANTS = {
         "trading.close_position",
         "trading.open_position",
         "trading.change_position",
+        "trading.correct_position",
         "trading.change_order",
         "trading.view_exposure",
         "trading.view_marketimport",
@@ -52,6 +53,7 @@ GRANTS = {
 
 RUN_NOW = {
     "crm.trading.tasks.charge_swaps_task": "trading.close_position",
+    "crm.trading.tasks.charge_funding_task": "trading.close_position",
     "crm.trading.tasks.check_accounts_task": "trading.close_position",
     "crm.trading.tasks.expire_orders_task": "trading.change_order",
     "crm.trading.tasks.prune_candles_task": "trading.change_instrument",

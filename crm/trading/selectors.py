@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
@@ -21,7 +21,9 @@ from django.utils.translation import gettext
 from crm.trading import formulas
 from crm.trading.exceptions import NoQuote
 from crm.trading.models import (
+    CommissionRule,
     Downtime,
+    FeeType,
     GroupInstrument,
     GroupTradingSettings,
     Instrument,
@@ -54,6 +56,54 @@ def instrument_terms(settings: GroupTradingSettings, instrument: Instrument) -> 
     markup = settings.markup_points if row.markup_points is None else row.markup_points
     commission = settings.commission_per_lot if row.commission_per_lot is None else row.commission_per_lot
     return row.is_enabled, markup, commission
+
+
+def commission_rule(profile_id: int | None, instrument: Instrument) -> CommissionRule | None:
+    """The profile's first rule by priority that applies to the instrument: its own, its market group's, or the
+    default rule; None without a profile or a matching rule."""
+    if profile_id is None:
+        return None
+    scope = (
+        Q(instrument=instrument)
+        | Q(market_group_id=instrument.market_group_id, market_group__isnull=False)
+        | Q(instrument__isnull=True, market_group__isnull=True)
+    )
+    rules = CommissionRule.objects.filter(scope, profile_id=profile_id).select_related("cfd_fee_asset")
+    return rules.order_by("priority", "pk").first()
+
+
+def deal_commission(
+    account: Wallet,
+    settings: GroupTradingSettings,
+    instrument: Instrument,
+    *,
+    lots: Decimal,
+    price: Decimal,
+    per_lot: Decimal,
+) -> Decimal:
+    """The commission of one deal (each side, opening and closing), in the account currency, rounded to its cents.
+
+    Two parts that add up: the group's commission per lot (000 Group, or the group's row for the instrument), the
+    broker's own charge; and the fee of the highest-priority rule of the group's commission profile that matches
+    the market (001 commission profiles), the platform's. A CFD or perpetual rule charges `cfd_fee_type`: a percent
+    of the notional (lots x contract size x deal price, in the profit currency), or `cfd_fee_size` per lot or per
+    deal in `cfd_fee_asset` (the account currency when none), never less than `min_fee` (in the same asset).
+    Spot rules (`spot_fee_*`) are the spot markets' and are not charged here. Amounts in another currency are
+    converted at the mid rate.
+    """
+    total = lots * per_lot
+    rule = commission_rule(settings.commission_profile_id, instrument)
+    if rule is not None and instrument.market_type != Instrument.MarketType.SPOT:
+        currency = account.currency_id
+        fee_currency = rule.cfd_fee_asset.code if rule.cfd_fee_asset is not None else currency
+        source = instrument.profit_currency if rule.cfd_fee_type == FeeType.PERCENT else fee_currency
+        rates = Rates.load() if {source, fee_currency} != {currency} else Rates()
+        fee = formulas.rule_fee(
+            rule.cfd_fee_type, size=rule.cfd_fee_size, lots=lots, notional=lots * instrument.contract_size * price
+        )
+        fee *= rates.rate(source, currency)
+        total += max(fee, rule.min_fee * rates.rate(fee_currency, currency))
+    return total.quantize(account.currency.quantum, ROUND_HALF_EVEN)
 
 
 def open_positions(account: Wallet) -> QuerySet[Position]:

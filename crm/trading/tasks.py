@@ -24,6 +24,12 @@ def charge_swaps_task(day: str | None = None) -> int:
     return services.charge_swaps(rollover)
 
 
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=570)
+def charge_funding_task() -> int:
+    """Charge the perpetual funding moments due now on every open perpetual position; each moment once."""
+    return services.charge_funding()
+
+
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=270)
 def check_accounts_task() -> int:
     """Stop out the accounts under their level and write every trading account's figures; returns positions closed."""

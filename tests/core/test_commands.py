@@ -29,6 +29,7 @@ def test_setup_periodic_tasks_is_idempotent():
         "crm.reports.tasks.run_due_report_templates_task",
         "crm.reports.tasks.sweep_report_runs_task",
         "crm.sales.tasks.sweep_imports_task",
+        "crm.trading.tasks.charge_funding_task",
         "crm.trading.tasks.charge_swaps_task",
         "crm.trading.tasks.check_accounts_task",
         "crm.trading.tasks.expire_orders_task",

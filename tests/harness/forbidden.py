@@ -226,7 +226,14 @@ def _whitelisted_address(victim: Victim) -> Target:
 
 def _position(victim: Victim) -> Target:
     position = victim.trading_account.positions.get()
-    return Target({"pk": position.pk}, bodies={"close": {}, "stops": {"stop_loss": None, "take_profit": None}})
+    return Target(
+        {"pk": position.pk},
+        bodies={
+            "close": {},
+            "stops": {"stop_loss": None, "take_profit": None},
+            "correct": {"field": "open_price", "value": "1.2", "reason": "Hostile"},
+        },
+    )
 
 
 def _order(victim: Victim) -> Target:

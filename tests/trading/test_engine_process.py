@@ -128,3 +128,52 @@ def test_the_feed_publishes_instead_of_applying(market):
     assert Quote.objects.get(instrument__symbol="EURUSD").bid == D("1.10000")
     for symbol in ("EURUSD", "GBPUSD"):
         client.delete(ticks.stream(symbol))
+
+
+def test_only_accounts_near_their_margin_call_get_the_exact_check_and_a_falling_one_is_stopped_out(
+    market, monkeypatch
+):
+    eurusd, _ = market
+    healthy = fund(TradingAccountFactory(), "100000.00")
+    thin = fund(TradingAccountFactory(), "1200.00")  # 1 lot: margin 1,100.20 USD, level about 109%
+    services.place_order(healthy, instrument=eurusd, side="buy", lots=D("1.00"))
+    doomed = services.place_order(thin, instrument=eurusd, side="buy", lots=D("1.00")).position
+    engine = Engine(["EURUSD"])
+    engine.start()
+    checked = []
+    real = services.check_stop_out
+    monkeypatch.setattr(services, "check_stop_out", lambda account: checked.append(account.pk) or real(account))
+
+    engine.process([tick("EURUSD", "1.10010", "1.10030")])
+    first = list(checked)
+    # equity 1,200 - 20.00 (open at the ask) - 1,000 (0.01 x 100,000) = 180: level 16% < 50%: stop-out
+    engine.process([tick("EURUSD", "1.09000", "1.09020")])
+
+    doomed.refresh_from_db()
+    assert first == [thin.pk]  # healthy (level ~9,000%) is not checked on the tick
+    assert checked == [thin.pk, thin.pk]
+    assert (doomed.status, doomed.close_reason) == ("closed", Position.CloseReason.STOP_OUT)
+    assert engine.book.figures[healthy.pk].at_risk is False
+
+
+def test_the_book_triggers_stops_and_take_profits_of_both_sides_exactly_at_the_price(market):
+    eurusd, _ = market
+    account = fund(TradingAccountFactory(), "100000.00")
+    place = services.place_order
+    buy_stop = place(account, instrument=eurusd, side="buy", lots=D("0.1"), stop_loss=D("1.09950")).position
+    buy_take = place(account, instrument=eurusd, side="buy", lots=D("0.1"), take_profit=D("1.10100")).position
+    sell_stop = place(account, instrument=eurusd, side="sell", lots=D("0.1"), stop_loss=D("1.10100")).position
+    sell_take = place(account, instrument=eurusd, side="sell", lots=D("0.1"), take_profit=D("1.09950")).position
+    place(account, instrument=eurusd, side="buy", lots=D("0.1"))  # no stops: never triggered
+    engine = Engine(["EURUSD"])
+    engine.start()
+    book = engine.book
+    reason = Position.CloseReason
+
+    assert book.triggered_positions("EURUSD", D("1.09960"), D("1.10090")) == []
+    assert book.triggered_positions("EURUSD", D("1.09930"), D("1.09950")) == sorted(
+        [(buy_stop.pk, reason.STOP_LOSS), (sell_take.pk, reason.TAKE_PROFIT)]
+    )
+    assert book.triggered_positions("EURUSD", D("1.10100"), D("1.10100")) == sorted(
+        [(buy_take.pk, reason.TAKE_PROFIT), (sell_stop.pk, reason.STOP_LOSS)]
+    )

@@ -80,20 +80,48 @@ def test_explicit_priorities_reorder_and_deleting_closes_the_gap():
     assert rules_of(profile) == [(c.pk, 1), (b.pk, 2)]
 
 
-def test_priorities_naming_a_foreign_rule_or_a_shared_priority_change_nothing():
+def test_priorities_naming_a_foreign_rule_change_nothing():
     profile = CommissionProfile.objects.create(name="Retail")
     a, b = make_rules(profile, 2)
     other = make_rules(CommissionProfile.objects.create(name="Pro"), 1)[0]
 
     with pytest.raises(DomainError):
         services.set_rule_priorities(profile, [{"commissionProfileRuleId": other.pk, "priority": 1}], actor=None)
-    with pytest.raises(DomainError):
-        services.set_rule_priorities(
-            profile,
-            [{"commissionProfileRuleId": a.pk, "priority": 2}, {"commissionProfileRuleId": b.pk, "priority": 2}],
-            actor=None,
-        )
     assert rules_of(profile) == [(a.pk, 1), (b.pk, 2)]
+
+
+def test_a_rule_moved_down_lands_at_the_priority_asked():
+    profile = CommissionProfile.objects.create(name="Retail")
+    a, b, c = make_rules(profile, 3)
+
+    services.set_rule_priorities(profile, [{"commissionProfileRuleId": a.pk, "priority": 3}], actor=None)
+
+    assert rules_of(profile) == [(b.pk, 1), (c.pk, 2), (a.pk, 3)]
+
+
+def ask(*pairs):
+    return [{"commissionProfileRuleId": rule.pk, "priority": priority} for rule, priority in pairs]
+
+
+@pytest.mark.parametrize("reverse_request", [False, True])
+def test_rules_asking_for_the_same_priority_keep_their_current_order_from_there(reverse_request):
+    profile = CommissionProfile.objects.create(name="Retail")
+    a, b, c, d = make_rules(profile, 4)
+    request = ask((d, 2), (b, 2))
+
+    services.set_rule_priorities(profile, request[::-1] if reverse_request else request, actor=None)
+
+    # b was before d, so b takes 2 and d the next free priority; the others fill the rest in their order
+    assert rules_of(profile) == [(a.pk, 1), (b.pk, 2), (d.pk, 3), (c.pk, 4)]
+
+
+def test_priorities_past_the_end_go_last_and_ties_at_the_end_keep_their_order():
+    profile = CommissionProfile.objects.create(name="Retail")
+    a, b, c = make_rules(profile, 3)
+
+    services.set_rule_priorities(profile, ask((b, 9), (a, 9)), actor=None)
+
+    assert rules_of(profile) == [(c.pk, 1), (a.pk, 2), (b.pk, 3)]
 
 
 def test_a_second_rule_for_a_market_is_refused_and_validate_update_says_so():

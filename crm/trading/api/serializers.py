@@ -8,7 +8,7 @@ from typing import Any
 from rest_framework import serializers
 
 from crm.core.money import DecimalPlaces
-from crm.trading.models import Deal, Instrument, Order, Position, Side
+from crm.trading.models import Deal, Instrument, Order, Position, PositionCorrection, Side
 from crm.wallets.models import Wallet
 
 
@@ -90,6 +90,19 @@ class PositionCloseSerializer(serializers.Serializer[Any]):
 class PositionStopsSerializer(serializers.Serializer[Any]):
     stop_loss = serializers.DecimalField(**PRICE, allow_null=True, help_text="null removes the stop loss.")
     take_profit = serializers.DecimalField(**PRICE, allow_null=True, help_text="null removes the take profit.")
+
+
+class PositionCorrectionSerializer(serializers.ModelSerializer[PositionCorrection]):
+    class Meta:
+        model = PositionCorrection
+        fields = ["id", "position", "field", "before", "after", "balance_change", "reason", "created_by", "created_at"]
+        read_only_fields = fields
+
+
+class PositionCorrectSerializer(serializers.Serializer[Any]):
+    field = serializers.ChoiceField(choices=PositionCorrection.Field.choices)
+    value = serializers.DecimalField(**PRICE, help_text="The corrected price, or the position's whole commission.")
+    reason = serializers.CharField(max_length=500)
 
 
 class OrderSerializer(serializers.ModelSerializer[Order]):

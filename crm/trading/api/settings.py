@@ -377,7 +377,8 @@ class CommissionProfileViewSet(ConfigViewSet):
     @extend_schema(
         summary="Re-order a profile's rules",
         description="The named rules take their priorities, the others follow in their order; priorities become "
-        "1..n. 400 when a rule is not in the profile or two share a priority.",
+        "1..n; rules asking for the same priority keep their current order from it. 400 when a rule is not in the "
+        "profile.",
         request=RulePrioritySerializer(many=True),
         responses={204: None, **ERRORS},
     )

@@ -69,6 +69,8 @@ class PositionViewSet(
         "close": ("trading.view_position", "trading.close_position"),
         "stops": ("trading.view_position", "trading.close_position"),
         "exposure": ("trading.view_position", "trading.view_exposure"),
+        "correct": ("trading.view_position", "trading.correct_position"),
+        "corrections": ("trading.view_position",),
     }
 
     def get_queryset(self) -> QuerySet[Position]:
@@ -100,6 +102,30 @@ class PositionViewSet(
         values = validated(s.PositionStopsSerializer, request.data)
         position = services.modify_position(self.get_object(), actor=request.user, **values)
         return Response(self.get_serializer(self.get_queryset().get(pk=position.pk)).data)
+
+    @extend_schema(
+        summary="Correct a position's price or commission",
+        description="A dealer sets the open price, the close price (closed positions) or the whole commission of a "
+        "position, with a reason; the money effect is reversed and posted again through the ledger, and the "
+        "correction is recorded (who, when, before, after, reason). 400 `invalid_correction` for an unchanged "
+        "value, a close price of an open position or a commission under what the closing deals charged.",
+        request=s.PositionCorrectSerializer,
+        responses={201: s.PositionCorrectionSerializer, **MONEY_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def correct(self, request: Request, pk: str | None = None) -> Response:
+        values = validated(s.PositionCorrectSerializer, request.data)
+        correction = services.correct_position(self.get_object(), actor=request.user, **values)
+        return Response(s.PositionCorrectionSerializer(correction).data, status=201)
+
+    @extend_schema(
+        summary="Corrections of a position",
+        responses={200: s.PositionCorrectionSerializer(many=True), **ERRORS},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def corrections(self, request: Request, pk: str | None = None) -> Response:
+        rows = self.get_object().corrections.order_by("created_at", "pk")
+        return Response(s.PositionCorrectionSerializer(rows, many=True).data)
 
     @extend_schema(
         summary="Exposure per symbol",

@@ -3,7 +3,7 @@
 from crm.trading.models.alerts import PriceAlert, TraderNotification
 from crm.trading.models.config import CalcMode, GroupInstrument, GroupTradingSettings, Instrument, Quote, SwapMode
 from crm.trading.models.imports import MarketImport
-from crm.trading.models.market_data import Candle, CandleInterval, candle_start
+from crm.trading.models.market_data import Candle, CandleInterval, FundingRate, candle_start
 from crm.trading.models.settings import (
     Asset,
     CommissionProfile,
@@ -18,7 +18,7 @@ from crm.trading.models.settings import (
     SessionOverride,
 )
 from crm.trading.models.state import MarginCall
-from crm.trading.models.trades import Deal, Order, Position, Side, WatchlistItem
+from crm.trading.models.trades import Deal, Order, Position, PositionCorrection, Side, WatchlistItem
 from crm.trading.models.ui import TraderLayout, TraderUiSettings
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "Deal",
     "Downtime",
     "FeeType",
+    "FundingRate",
     "GroupInstrument",
     "GroupTradingSettings",
     "Instrument",
@@ -42,6 +43,7 @@ __all__ = [
     "Order",
     "PlatformAdapter",
     "Position",
+    "PositionCorrection",
     "PositionDuration",
     "PriceAlert",
     "Quote",

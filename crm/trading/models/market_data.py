@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -60,3 +62,31 @@ class Candle(models.Model):
     @property
     def end(self) -> dt.datetime:
         return self.start + dt.timedelta(minutes=MINUTES[self.interval])
+
+
+class FundingRate(models.Model):
+    """A perpetual market's funding rate for the funding moment `applied_at` (001 funding history: appliedAt,
+    interval, rate): at that moment each open position pays (longs, positive rate) or receives its notional times
+    the rate. The rate in force at a moment is the last one applied at or before it."""
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="funding_rates")
+    applied_at = models.DateTimeField()
+    interval_hours = models.PositiveSmallIntegerField(default=8)
+    rate = models.DecimalField(
+        max_digits=14,
+        decimal_places=10,
+        validators=[MinValueValidator(Decimal("-0.1")), MaxValueValidator(Decimal("0.1"))],
+        help_text=_("A fraction of the notional, within -0.1..0.1 (10%); positive: longs pay shorts."),
+    )
+
+    class Meta:
+        ordering = ["instrument", "-applied_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "applied_at"], name="one_funding_rate_per_moment"),
+            models.CheckConstraint(
+                condition=Q(rate__gte=Decimal("-0.1"), rate__lte=Decimal("0.1")), name="funding_rate_bounded"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Funding rate #{self.pk}"

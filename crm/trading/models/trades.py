@@ -137,6 +137,12 @@ class Position(TimeStampedModel):
     commission = models.DecimalField(**MONEY, default=Decimal(0))
     swap = models.DecimalField(**MONEY, default=Decimal(0))
     last_swap_on = models.DateField(null=True, blank=True)
+    funding = models.DecimalField(
+        **MONEY,
+        default=Decimal(0),
+        help_text=_("Perpetual funding received (positive) or paid, in the account currency."),
+    )
+    last_funding_at = models.DateTimeField(null=True, blank=True)
 
     objects = PositionQuerySet.as_manager()
 
@@ -157,10 +163,39 @@ class Position(TimeStampedModel):
             ("close_position", "Can close clients' positions"),
             ("open_position", "Can open positions for an account"),
             ("view_exposure", "Can see the dealing desk's exposure"),
+            ("correct_position", "Can correct positions' prices and commission"),
         ]
 
     def __str__(self) -> str:
         return f"Position #{self.pk}"
+
+
+class PositionCorrection(models.Model):
+    """A dealer's correction of a position's open price, close price or commission (000 dealing desk), with the
+    reason and who made it; `balance_change` is what it moved on the account's balance (the old money effect
+    reversed, the corrected one posted)."""
+
+    class Field(models.TextChoices):
+        OPEN_PRICE = "open_price", _("Open price")
+        CLOSE_PRICE = "close_price", _("Close price")
+        COMMISSION = "commission", _("Commission")
+
+    position = models.ForeignKey(Position, on_delete=models.PROTECT, related_name="corrections")
+    field = models.CharField(max_length=12, choices=Field.choices)
+    before = models.DecimalField(**PRICE)
+    after = models.DecimalField(**PRICE)
+    balance_change = models.DecimalField(**MONEY, default=Decimal(0))
+    reason = models.CharField(max_length=500)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Position correction #{self.pk}"
 
 
 class DealQuerySet(models.QuerySet["Deal"]):

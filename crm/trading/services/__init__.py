@@ -10,7 +10,10 @@ from crm.trading.services.alerts import (
 )
 from crm.trading.services.closing import close_position, settle
 from crm.trading.services.config import save_group_settings, save_instrument
+from crm.trading.services.corrections import correct_position
 from crm.trading.services.engine import (
+    charge_funding,
+    charge_position_funding,
     charge_swap,
     charge_swaps,
     check_stop_out,
@@ -54,10 +57,13 @@ __all__ = [
     "backfill",
     "cancel_order",
     "category_tree",
+    "charge_funding",
+    "charge_position_funding",
     "charge_swap",
     "charge_swaps",
     "check_stop_out",
     "close_position",
+    "correct_position",
     "create_layout",
     "create_price_alert",
     "create_rule",

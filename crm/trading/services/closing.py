@@ -19,7 +19,7 @@ from crm.core.services import record_activity
 from crm.trading import formulas, selectors
 from crm.trading.exceptions import InvalidVolume, PositionClosed
 from crm.trading.models import Deal, Position, Quote
-from crm.trading.services.execution import _position_payload, lock_account
+from crm.trading.services.execution import _position_payload, lock_account, slip
 from crm.wallets import services as wallet_services
 from crm.wallets.models import Wallet
 
@@ -82,6 +82,9 @@ def _close(
     _, markup, commission_per_lot = selectors.instrument_terms(settings, instrument)
     quote = quote or selectors.last_quote(instrument)
     price = selectors.close_price_for(position.side, quote, instrument, markup)
+    if reason != Position.CloseReason.TAKE_PROFIT:  # a market close slips; a take profit fills like a limit
+        closing_side = formulas.Side.SELL if position.side == formulas.Side.BUY else formulas.Side.BUY
+        price = slip(price, side=closing_side, instrument=instrument)
     rates = selectors.Rates.load()
     raw = formulas.profit(
         formulas.CalcMode(instrument.profit_calc_mode),
@@ -95,7 +98,9 @@ def _close(
     )
     quantum = account.currency.quantum
     profit = (raw * rates.rate(instrument.profit_currency, account.currency_id)).quantize(quantum, ROUND_HALF_EVEN)
-    commission = (lots * commission_per_lot).quantize(quantum, ROUND_HALF_EVEN)
+    commission = selectors.deal_commission(
+        account, settings, instrument, lots=lots, price=price, per_lot=commission_per_lot
+    )
     now = timezone.now()
     deal = Deal.objects.create(
         account=account,

@@ -1,4 +1,4 @@
-"""Ticks, triggers, stop-out, account figures, swaps: the engine's periodic and per-quote work.
+"""Ticks, triggers, stop-out, account figures, swaps and funding: the engine's periodic and per-quote work.
 
 Each trigger runs in its own transaction through the same services a client's request uses, so a tick and a
 client never both close one position (both lock the account first; the second finds the position closed).
@@ -21,7 +21,7 @@ from crm.core.exceptions import DomainError
 from crm.core.services import record_activity
 from crm.trading import formulas, selectors
 from crm.trading.exceptions import InvalidPrice
-from crm.trading.models import Instrument, MarginCall, Order, Position, Quote, SwapMode
+from crm.trading.models import FundingRate, Instrument, MarginCall, Order, Position, Quote, SwapMode
 from crm.trading.services.alerts import fire_price_alerts
 from crm.trading.services.closing import close_position
 from crm.trading.services.execution import cancel_order, fill_pending_order, lock_account, place_order
@@ -277,6 +277,74 @@ def _swap_amount(position: Position, *, account: Wallet, days: int) -> Decimal:
         return ZERO
     converted = raw * rates.rate(source, account.currency_id)
     return converted.quantize(account.currency.quantum, ROUND_HALF_EVEN)
+
+
+def charge_funding(now: dt.datetime | None = None) -> int:
+    """Charge every funding moment due by `now` on the open perpetual positions (a periodic task, as the daily
+    swaps are): the moments every `funding_interval_hours` from 00:00 UTC that fell while the position was open and
+    were not charged yet. Returns how many payments were posted; running it again posts nothing new."""
+    now = now or timezone.now()
+    charged = 0
+    positions = Position.objects.open().filter(instrument__market_type=Instrument.MarketType.PERPETUAL)
+    rows = positions.order_by("pk").values_list(
+        "pk", "opened_at", "last_funding_at", "instrument__funding_interval_hours"
+    )
+    for position_id, opened_at, last_at, interval in rows:
+        for moment in formulas.funding_times(max(opened_at, last_at or opened_at), now, interval_hours=interval):
+            if charge_position_funding(Position(pk=position_id), at=moment):
+                charged += 1
+    return charged
+
+
+@transaction.atomic
+def charge_position_funding(position: Position, *, at: dt.datetime) -> bool:
+    """One position's funding payment at the funding moment `at`, through the ledger (key: position and moment).
+
+    Amount: notional (lots x contract size x mark price) x the rate in force at `at`, negative for a long when the
+    rate is positive (formulas.funding_amount), converted into the account currency at the mid rate; the mark
+    price is the mid of the last quote. A payment larger than the balance stops at zero unless the account may go
+    negative (as swaps do). Returns whether money moved; a moment already charged, or before the position opened,
+    changes nothing.
+    """
+    row = Position.objects.select_related("account").get(pk=position.pk)
+    account = lock_account(row.account)
+    position = Position.objects.select_for_update().select_related("instrument").get(pk=row.pk)
+    if (
+        position.status != Position.Status.OPEN
+        or position.opened_at >= at
+        or (position.last_funding_at is not None and position.last_funding_at >= at)
+    ):
+        return False
+    instrument = position.instrument
+    position.last_funding_at = at
+    rate = FundingRate.objects.filter(instrument=instrument, applied_at__lte=at).order_by("-applied_at").first()
+    amount = ZERO
+    if rate is not None and rate.rate:
+        quote = selectors.last_quote(instrument)
+        raw = formulas.funding_amount(
+            side=formulas.Side(position.side),
+            mark_price=(quote.bid + quote.ask) / 2,
+            size=position.lots * instrument.contract_size,
+            rate=rate.rate,
+        )
+        rates = selectors.Rates.load()
+        amount = (raw * rates.rate(instrument.profit_currency, account.currency_id)).quantize(
+            account.currency.quantum, ROUND_HALF_EVEN
+        )
+        if amount < 0 and not account.allow_negative:
+            amount = -min(-amount, max(account.balance, ZERO))
+    if amount:
+        trading = wallet_services.system_account(Wallet.SystemCode.TRADING, account.currency_id)
+        wallet_services.post_entry(
+            idempotency_key=f"trading:funding:{position.pk}:{at.astimezone(dt.UTC).isoformat()}",
+            postings=[(account, amount), (trading, -amount)],
+            kind="TRADING_FUNDING",
+            description=f"Funding of position #{position.pk} at {at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC",
+            locked={account.pk: account},
+        )
+        position.funding += amount
+    position.save(update_fields=["last_funding_at", "funding", "updated_at"])
+    return bool(amount)
 
 
 @transaction.atomic

@@ -4,12 +4,18 @@ Lock order: the account (wallet row, `lock_wallets`), then the order or position
 and a client closing it by hand both take the account lock first, and the second finds it closed. Every money
 effect is a journal entry through `post_entry` keyed by the deal id (`trading:deal:<id>:<what>`), so it
 happens once; a refusal raises before anything is written.
+
+Slippage: a market fill (a market order, a triggered stop order, and every close but a take profit) moves from the
+quote by a random share of the instrument's `slippage_rate` either way (`slippage_draw`, which tests replace to fix
+the fill). A market or stop order whose fill lies further than the instrument's `price_deviation` (percent) from
+the price asked (the stop price; the market order's `price` when given, else the quote) is refused.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_EVEN, Decimal
+import secrets
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -36,6 +42,42 @@ from crm.wallets.models import Wallet
 
 TRADING_TYPES = (Wallet.Type.TRADE, Wallet.Type.DEMO)
 ZERO = Decimal(0)
+
+
+def slippage_draw() -> Decimal:
+    """How far this fill slips, uniform in -1..1 in steps of 0.0001 (positive: against the client)."""
+    return Decimal(secrets.randbelow(20001) - 10000) / 10000
+
+
+def slip(price: Decimal, *, side: str, instrument: Instrument) -> Decimal:
+    """`price` with this fill's slippage, within the instrument's slippage rate."""
+    if not instrument.slippage_rate:
+        return price
+    return formulas.slipped_price(
+        price,
+        side=formulas.Side(side),
+        rate_percent=instrument.slippage_rate,
+        draw=slippage_draw(),
+        point=instrument.point,
+    )
+
+
+def _check_deviation(instrument: Instrument, requested: Decimal, fill_at: Decimal) -> None:
+    """Refuse a fill further than the instrument's price deviation (percent) from the price asked."""
+    if not instrument.price_deviation or requested <= 0:
+        return
+    move = abs(fill_at - requested) / requested * 100
+    if move > instrument.price_deviation:
+        message = gettext(
+            "%(symbol)s would fill at %(fill)s, %(move)s%% away from %(price)s, over the allowed %(allowed)s%%."
+        ) % {
+            "symbol": instrument.symbol,
+            "fill": fill_at,
+            "move": f"{move:.2f}",
+            "price": requested,
+            "allowed": instrument.price_deviation.normalize(),
+        }
+        raise InvalidPrice(message, fields={"price": [gettext("Beyond the price deviation.")]})
 
 
 def lock_account(account: Wallet) -> Wallet:
@@ -123,10 +165,6 @@ def _check_stops(side: str, price: Decimal, stop_loss: Decimal | None, take_prof
         raise InvalidPrice(gettext("Stop loss or take profit on the wrong side of the price."), fields=errors)
 
 
-def _commission(account: Wallet, lots: Decimal, per_lot: Decimal) -> Decimal:
-    return (lots * per_lot).quantize(account.currency.quantum, rounding=ROUND_HALF_EVEN)
-
-
 def _check_margin(account: Wallet, settings: GroupTradingSettings, new: Position, commission: Decimal) -> None:
     """Refuse when the account's equity, after the commission, does not cover the margin with the new position."""
     positions = [*selectors.open_positions(account), new]
@@ -194,7 +232,7 @@ def place_order(
         fill_at = selectors.open_price_for(side, quote, instrument, markup)
         _check_stops(side, fill_at, stop_loss, take_profit)
         order.save()
-        _fill(order, account=account, settings=settings, quote=quote, actor=actor)
+        _fill(order, account=account, settings=settings, quote=quote, actor=actor, requested=price)
         return order
     if price is None or price <= 0:
         raise InvalidPrice(gettext("A limit or stop order needs a price."), fields={"price": [gettext("Required.")]})
@@ -224,12 +262,26 @@ def _check_pending_price(side: str, order_type: str, price: Decimal, market: Dec
 
 
 def _fill(
-    order: Order, *, account: Wallet, settings: GroupTradingSettings, quote: Quote, actor: Any = None
+    order: Order,
+    *,
+    account: Wallet,
+    settings: GroupTradingSettings,
+    quote: Quote,
+    actor: Any = None,
+    requested: Decimal | None = None,
 ) -> Position:
-    """Open the position of an order whose account is locked; raises NotEnoughMargin before writing anything."""
+    """Open the position of an order whose account is locked; raises a refusal before writing anything.
+
+    A limit order fills at the quote; a market or stop order at the quote with slippage, refused beyond the price
+    deviation from `requested` (a market order's price asked) or the stop price.
+    """
     instrument = order.instrument
     markup, commission_per_lot = _check_tradable(instrument, settings, timezone.now())
     fill_at = selectors.open_price_for(order.side, quote, instrument, markup)
+    if order.type != Order.Type.LIMIT:
+        asked = order.price if order.type == Order.Type.STOP and order.price is not None else requested or fill_at
+        fill_at = slip(fill_at, side=order.side, instrument=instrument)
+        _check_deviation(instrument, asked, fill_at)
     now = timezone.now()
     position = Position(
         account=account,
@@ -242,7 +294,9 @@ def _fill(
         stop_loss=order.stop_loss,
         take_profit=order.take_profit,
     )
-    commission = _commission(account, order.lots, commission_per_lot)
+    commission = selectors.deal_commission(
+        account, settings, instrument, lots=order.lots, price=fill_at, per_lot=commission_per_lot
+    )
     _check_margin(account, settings, position, commission)
     position.commission = commission
     position.save()
@@ -323,7 +377,7 @@ def fill_pending_order(order: Order) -> Order:
             _fill(order, account=account, settings=settings, quote=quote)
     except InDowntime:
         return order  # waits for the end of the downtime
-    except (NotEnoughMargin, MarketClosed, TradingNotAllowed) as refusal:
+    except (NotEnoughMargin, MarketClosed, TradingNotAllowed, InvalidPrice) as refusal:
         order.status = Order.Status.REJECTED
         order.reject_reason = refusal.message[:255]
         order.save(update_fields=["status", "reject_reason", "updated_at"])

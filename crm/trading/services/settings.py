@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from crm.core.exceptions import Conflict, DomainError
 from crm.core.services import changed_fields, record_activity, snapshot
+from crm.trading import selectors
 from crm.trading.models import (
     CommissionProfile,
     CommissionRule,
@@ -224,20 +225,31 @@ def _resequence(profile: CommissionProfile, order: list[CommissionRule]) -> None
 def _apply_priorities(
     profile: CommissionProfile, ordered: list[CommissionRule], priorities: Sequence[dict[str, int]]
 ) -> list[CommissionRule]:
-    """`ordered` re-sorted by explicit priorities ({rule id: priority}); rules not named keep their place."""
+    """`ordered` re-sorted by explicit priorities ({rule id: priority}); the rules not named fill the rest in order.
+
+    The named rules are placed first, by the priority asked and, for equal priorities, in their current order
+    (their place in `ordered`): each takes the priority it asked for or, when an earlier one took it, the next
+    one; a priority past the end means last (the named rules stay in that order at the end). The other rules keep
+    their relative order in the priorities left. A rule named twice counts with its last priority.
+    """
     wanted = {item["commissionProfileRuleId"]: item["priority"] for item in priorities}
     known = {rule.pk for rule in ordered}
     unknown = sorted(set(wanted) - known)
     if unknown:
         message = _("Rules %(ids)s are not in this profile.") % {"ids": ", ".join(str(pk) for pk in unknown)}
         raise DomainError(message, code="not_found", fields={"priorities": [message]})
-    if len(set(wanted.values())) != len(wanted):
-        message = _("Two rules cannot share a priority.")
-        raise DomainError(message, code="invalid_priorities", fields={"priorities": [message]})
-    keyed = [
-        (wanted.get(rule.pk, index + 1), 0 if rule.pk in wanted else 1, index) for index, rule in enumerate(ordered)
-    ]
-    return [ordered[index] for _priority, _named, index in sorted(keyed)]
+    named = sorted(
+        ((wanted[rule.pk], index, rule) for index, rule in enumerate(ordered) if rule.pk in wanted),
+        key=lambda item: (item[0], item[1]),
+    )
+    total, count = len(ordered), len(named)
+    slots: dict[int, CommissionRule] = {}
+    previous = 0
+    for position, (asked, _index, rule) in enumerate(named):
+        previous = min(max(asked, previous + 1), total - (count - 1 - position))
+        slots[previous] = rule
+    others = iter(rule for rule in ordered if rule.pk not in wanted)
+    return [slots[priority] if priority in slots else next(others) for priority in range(1, total + 1)]
 
 
 def _save_rule(rule: CommissionRule, values: dict[str, Any]) -> None:
@@ -324,9 +336,4 @@ def set_rule_priorities(profile: CommissionProfile, priorities: Sequence[dict[st
 
 def matching_rule(profile: CommissionProfile, instrument: Instrument) -> CommissionRule | None:
     """The first rule by priority that applies to the instrument: its own, its market group's, or the default."""
-    candidates = profile.rules.filter(
-        models.Q(instrument=instrument)
-        | models.Q(market_group_id=instrument.market_group_id, market_group__isnull=False)
-        | models.Q(instrument__isnull=True, market_group__isnull=True)
-    ).order_by("priority")
-    return candidates.first()
+    return selectors.commission_rule(profile.pk, instrument)

@@ -19,6 +19,7 @@ MONTHLY_PAYOUT = "Affiliates: automatic monthly payout"
 REPORT_SCHEDULE = "Reports: run scheduled report templates"
 REPORT_CLEANUP = "Reports: delete expired report files"
 SWAP_ROLLOVER = "Trading: swap rollover"
+FUNDING = "Trading: perpetual funding"
 ACCOUNT_CHECK = "Trading: stop-out check and account figures"
 ORDER_EXPIRY = "Trading: expire good-till-date orders"
 SANDBOX_QUOTES = "Trading: sandbox prices (demo feed without a feed process)"
@@ -66,6 +67,8 @@ class Command(BaseCommand):
             ),
             (REPORT_CLEANUP, "crm.reports.tasks.delete_expired_reports_task", {"crontab": daily, "interval": None}),
             (SWAP_ROLLOVER, "crm.trading.tasks.charge_swaps_task", {"crontab": rollover, "interval": None}),
+            # Funding moments are every few hours from 00:00 UTC; each run charges those due, once each.
+            (FUNDING, "crm.trading.tasks.charge_funding_task", {"interval": every_minute, "crontab": None}),
             (ACCOUNT_CHECK, "crm.trading.tasks.check_accounts_task", {"interval": every_minute, "crontab": None}),
             (ORDER_EXPIRY, "crm.trading.tasks.expire_orders_task", {"interval": every_minute, "crontab": None}),
             (CANDLE_PRUNING, "crm.trading.tasks.prune_candles_task", {"crontab": daily, "interval": None}),
