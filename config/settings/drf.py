@@ -92,7 +92,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CountryEnum": "django_countries.countries",
         "PositionCorrectionFieldEnum": "crm.trading.models.PositionCorrection.Field",
-        "FieldEnum": "crm.customers.portal_models.PORTAL_FIELDS",
+        "FieldEnum": "crm.customers.portal_models.PORTAL_FIELDS",  # pinned: other `field` enums came later
         "EmailCategoryEnum": "crm.communications.models.EmailTemplate.Category",
         "EmailProviderEnum": "crm.communications.providers.Provider",
         "EmailMessageStatusEnum": "crm.communications.models.EmailMessage.Status",
@@ -157,7 +157,6 @@ SPECTACULAR_SETTINGS = {
         "BackApiMarketStatusEnum": "crm.trading.compat.enums.MarketStatus",
         "BackApiFileJobStatusEnum": "crm.trading.compat.enums.FileJobStatus",
         "BackApiMarketSortFieldEnum": "crm.trading.compat.enums.MarketSortField",
-        "FieldEnum": "crm.customers.portal_models.PORTAL_FIELDS",  # named before the markets sort `field` came
         "BackApiSortDirectionEnum": "crm.trading.compat.enums.SortDirection",
         "PriceAlertConditionEnum": "crm.trading.models.PriceAlert.Condition",
         "TraderNotificationTypeEnum": "crm.trading.models.TraderNotification.Type",
