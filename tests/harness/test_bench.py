@@ -32,6 +32,7 @@ TINY = {
     "BENCH_LEADS": "500",
     "BENCH_WALLETS": "40",
     "BENCH_SECONDS": "0.2",
+    "BENCH_ORDERS": "5",
 }
 
 
