@@ -11,10 +11,19 @@ on every margin check, so both variants start from none), the variants interleav
 round. One client, one thread: the comparison is of the code path, not of the database under concurrency.
 Everything is built inside one transaction that is rolled back at the end: nothing is left over (the outbox's
 on-commit work never runs, for either variant).
+
+- ws_quotes: quotes per second the slowest of SUBSCRIBERS (100) portal sockets receives while the feed publishes
+  QUOTES quotes of one market at FEED_RATE per second, against the feed's own publish rate in the same run (aim:
+  ratio >= 0.9, delivery keeps up with the feed). The sockets are the real consumer (crm.trading.consumers)
+  behind the real ASGI routing, driven by Channels' WebsocketCommunicator on the in-memory channel layer, the
+  quotes sent as `publish_quotes` sends them (one group_send per market and quote); the token check and the
+  market look-ups are stubbed, so nothing touches the database (bench/run.py runs without Redis).
 """
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import os
 import statistics
 import sys
@@ -30,12 +39,15 @@ import django  # noqa: E402
 
 django.setup()
 
+from channels.layers import get_channel_layer  # noqa: E402
+from channels.testing import WebsocketCommunicator  # noqa: E402
 from django.db import transaction  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from bench._report import bench_line  # noqa: E402
+from config.asgi import application  # noqa: E402
 from crm.customers.models import Customer  # noqa: E402
-from crm.trading import services  # noqa: E402
+from crm.trading import live, services  # noqa: E402
 from crm.trading.models import Instrument, Order  # noqa: E402
 from crm.users import security  # noqa: E402
 from crm.wallets.models import AccountGroup, Wallet  # noqa: E402
@@ -49,6 +61,10 @@ URL = "/frontoffice/api/cfd/v4/orders"
 BODY = {"order": {"marketId": "EURUSD", "orderType": "Market", "side": "Buy", "requestedLotAmount": "0.01",
                   "timeInForce": "Ioc"}}  # fmt: skip
 LOTS = Decimal("0.01")
+SUBSCRIBERS = int(os.environ.get("BENCH_SUBSCRIBERS", "100"))
+QUOTES = int(os.environ.get("BENCH_QUOTES", "50"))
+FEED_RATE = float(os.environ.get("BENCH_FEED_RATE", "20"))
+MARKET = 1  # the stubbed EURUSD's id
 
 
 def build() -> tuple[Customer, Instrument, AccountGroup]:
@@ -99,5 +115,54 @@ def main() -> None:
         transaction.set_rollback(True)  # clean up: nothing built here outlives the run
 
 
+async def _socket() -> WebsocketCommunicator:
+    socket = WebsocketCommunicator(application, "/ws/v1/portal/live/?token=bench")
+    connected, _ = await socket.connect()
+    assert connected
+    assert (await socket.receive_json_from())["type"] == "ready"
+    await socket.send_json_to({"action": "subscribe_quotes", "symbols": ["EURUSD"]})
+    assert (await socket.receive_json_from())["type"] == "subscribed"
+    return socket
+
+
+async def _feed(subscribers: int) -> tuple[float, float]:
+    """(quotes/s the slowest socket received, quotes/s the feed published)."""
+    sockets = [await _socket() for _ in range(subscribers)]
+
+    async def read(socket: WebsocketCommunicator) -> float:
+        for _ in range(QUOTES):
+            await socket.receive_json_from(timeout=60)
+        return time.perf_counter()
+
+    readers = [asyncio.create_task(read(socket)) for socket in sockets]
+    layer = get_channel_layer()
+    started = time.perf_counter()
+    for index in range(QUOTES):
+        bid = Decimal("1.10000") + Decimal(index) / 100000
+        message = {"type": live.QUOTE_EVENT, "instrument": MARKET, "symbol": "EURUSD", "bid": str(bid),
+                   "ask": str(bid + Decimal("0.0002")), "time": dt.datetime.now(dt.UTC).isoformat()}  # fmt: skip
+        await layer.group_send(live.quotes_group(MARKET), message)
+        await asyncio.sleep(max(0.0, started + (index + 1) / FEED_RATE - time.perf_counter()))
+    published = time.perf_counter() - started
+    last = max(await asyncio.gather(*readers))
+    for socket in sockets:
+        await socket.disconnect()
+    return QUOTES / (last - started), QUOTES / published
+
+
+def ws_quotes() -> None:
+    expires = int(time.time()) + 3600
+    live.portal_client = lambda raw: live.Client(user_id=1, customer_id=1, expires_at=expires, accounts=[])
+    live.instruments_by_symbol = lambda symbols: {"EURUSD": MARKET}
+    live.last_quotes = lambda ids: []
+    delivered, fed = [], []
+    for _ in range(ROUNDS):
+        slowest, feed = asyncio.run(_feed(SUBSCRIBERS))
+        delivered.append(slowest)
+        fed.append(feed)
+    print(bench_line("ws_quotes", statistics.median(delivered), statistics.median(fed), "quotes/s"))
+
+
 if __name__ == "__main__":
     main()
+    ws_quotes()
