@@ -62,7 +62,7 @@ BODY = {"order": {"marketId": "EURUSD", "orderType": "Market", "side": "Buy", "r
                   "timeInForce": "Ioc"}}  # fmt: skip
 LOTS = Decimal("0.01")
 SUBSCRIBERS = int(os.environ.get("BENCH_SUBSCRIBERS", "100"))
-QUOTES = int(os.environ.get("BENCH_QUOTES", "50"))
+QUOTES = max(2, int(os.environ.get("BENCH_QUOTES", "50")))
 FEED_RATE = float(os.environ.get("BENCH_FEED_RATE", "20"))
 MARKET = 1  # the stubbed EURUSD's id
 
@@ -137,17 +137,18 @@ async def _feed(subscribers: int) -> tuple[float, float]:
     readers = [asyncio.create_task(read(socket)) for socket in sockets]
     layer = get_channel_layer()
     started = time.perf_counter()
-    for index in range(QUOTES):
+    for index in range(QUOTES):  # the feed: one quote every 1 / FEED_RATE seconds, the first at once
+        await asyncio.sleep(max(0.0, started + index / FEED_RATE - time.perf_counter()))
         bid = Decimal("1.10000") + Decimal(index) / 100000
         message = {"type": live.QUOTE_EVENT, "instrument": MARKET, "symbol": "EURUSD", "bid": str(bid),
                    "ask": str(bid + Decimal("0.0002")), "time": dt.datetime.now(dt.UTC).isoformat()}  # fmt: skip
         await layer.group_send(live.quotes_group(MARKET), message)
-        await asyncio.sleep(max(0.0, started + (index + 1) / FEED_RATE - time.perf_counter()))
-    published = time.perf_counter() - started
+    published = time.perf_counter()
     last = max(await asyncio.gather(*readers))
     for socket in sockets:
         await socket.disconnect()
-    return QUOTES / (last - started), QUOTES / published
+    # Over the same QUOTES - 1 intervals from the first publish: to the last receipt, and to the last publish.
+    return (QUOTES - 1) / (last - started), (QUOTES - 1) / (published - started)
 
 
 def ws_quotes() -> None:
