@@ -43,6 +43,7 @@ class World:
     staff: object
     client: object
     affiliate: object
+    trading_account: str = ""  # the client's trading account number, for the 001 trader API's accountId header
     settings: list = field(default_factory=list)
 
 
@@ -93,7 +94,13 @@ def build_world() -> World:
         account, instrument=eurusd, side="buy", lots=Decimal("0.10"), order_type="limit", price=Decimal("1.05")
     )
 
-    return World(staff=staff, client=client, affiliate=affiliate, settings=list(Setting.objects.values()))
+    return World(
+        staff=staff,
+        client=client,
+        affiliate=affiliate,
+        trading_account=account.number,
+        settings=list(Setting.objects.values()),
+    )
 
 
 def start_operation(world: World) -> dict[str, dict[str, str]]:
@@ -101,8 +108,8 @@ def start_operation(world: World) -> dict[str, dict[str, str]]:
     store: a fuzzed provider configuration would send the portal to an unreachable SumSub; the callers'
     statuses), then issue new credentials.
 
-    Returns headers per caller kind: a staff API token (Admin role), a client JWT, an affiliate's JWT and
-    partner key, and none."""
+    Returns headers per caller kind: a staff API token (Admin role), a client JWT (with their trading account
+    in `accountId` for the 001 trader API), an affiliate's JWT and partner key, and none."""
     Setting.objects.all().delete()
     Setting.objects.bulk_create(Setting(**row) for row in world.settings)
     Customer.objects.filter(pk__in=[world.client.pk, world.affiliate.customer_id]).update(
@@ -116,6 +123,7 @@ def start_operation(world: World) -> dict[str, dict[str, str]]:
     return {
         "staff": {"Authorization": f"Token {token.raw_key}"},
         "client": {"Authorization": f"Bearer {client_access}"},
+        "trader": {"Authorization": f"Bearer {client_access}", "accountId": world.trading_account},
         "affiliate": {"Authorization": f"Bearer {affiliate_access}"},
         "affiliate_key": {"X-Affiliate-Key": affiliate_key},
         "anonymous": {},

@@ -3,7 +3,8 @@ schema to a live test server, as each kind of caller, and fails on any 5xx answe
 schema does not describe (status code, content type, body).
 
 Each audience is fuzzed as its callers: back-office operations with a staff API token (Admin role),
-portal operations with a client's JWT, affiliate operations with an affiliate's JWT and with its partner
+portal operations with a client's JWT, seed 001's trader operations with a client's JWT and their trading
+account in the `accountId` header, affiliate operations with an affiliate's JWT and with its partner
 key, public operations anonymously; and every operation once more anonymously, so the refusals are held to
 the schema too. The run is bounded (`FUZZ_MAX_EXAMPLES`, default 20 per operation and caller) and
 derandomized, so CI sees the same requests every time.
@@ -65,8 +66,10 @@ schema = schemathesis.openapi.from_dict(_project_schema(), config=CONFIG)
 backoffice = schema.include(path_regex=r"^/api/v1/backoffice/")
 portal = schema.include(path_regex=r"^/api/v1/portal/")
 affiliate = schema.include(path_regex=r"^/api/v1/affiliate/")
-# Everything else, seed 001's `/api/v1/markups/revenue` among them (outside the three audience routers).
-public = schema.exclude(path_regex=r"^/api/v1/(backoffice|portal|affiliate)/")
+TRADER_PATHS = r"^/(frontoffice|marketdata|notification)/api/"
+trader = schema.include(path_regex=TRADER_PATHS)
+# Everything else, seed 001's history server among it (`/api/...`, `/api/v1/markups/revenue`: outside the routers).
+public = schema.exclude(path_regex=r"^/api/v1/(backoffice|portal|affiliate)/").exclude(path_regex=TRADER_PATHS)
 
 
 def _declares_database(item: pytest.Item) -> bool:
@@ -129,7 +132,7 @@ def _call(case, base_url: str, headers: dict[str, str]) -> None:
 
 def test_every_operation_is_fuzzed_as_its_audience():
     """Each operation belongs to exactly one audience selection, so none escapes fuzzing with its callers."""
-    audiences = [backoffice, portal, affiliate, public]
+    audiences = [backoffice, portal, trader, affiliate, public]
     labels = [{op.ok().label for op in selection.get_all_operations()} for selection in audiences]
     every = {op.ok().label for op in schema.get_all_operations()}
     assert sum(len(found) for found in labels) == len(every)
@@ -148,6 +151,13 @@ def test_backoffice_as_staff(case, live):
 def test_portal_as_client(case, live):
     base_url, callers = live
     _call(case, base_url, callers["client"])
+
+
+@trader.parametrize()
+@FUZZ_SETTINGS
+def test_trader_as_client(case, live):
+    base_url, callers = live
+    _call(case, base_url, callers["trader"])
 
 
 @affiliate.parametrize()

@@ -33,6 +33,9 @@ TINY = {
     "BENCH_WALLETS": "40",
     "BENCH_SECONDS": "0.2",
     "BENCH_TICK_BATCHES": "2",
+    "BENCH_ORDERS": "5",
+    "BENCH_SUBSCRIBERS": "5",
+    "BENCH_QUOTES": "5",
 }
 
 

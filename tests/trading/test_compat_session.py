@@ -8,6 +8,7 @@ from django.core.management import call_command
 from crm.trading import services
 from crm.trading.models import Deal, GroupTradingSettings, Order, Position
 from tests.trading.compat_helpers import make_trader
+from tests.users.factories import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +22,13 @@ def order(**fields):
 
 def test_a_trading_session_over_http(capsys):
     trader = make_trader()
+    trader.client.credentials()  # no token yet: the session logs in as the front end does
+    assert trader.client.get("/frontoffice/api/v3/accounts").status_code == 401
+    logged_in = trader.client.post(
+        "/api/v1/portal/auth/log-in/", {"email": trader.customer.email, "password": DEFAULT_PASSWORD}, format="json"
+    )
+    assert logged_in.status_code == 200, logged_in.json()
+    trader.client.credentials(HTTP_AUTHORIZATION=f"Bearer {logged_in.json()['access']}")
     GroupTradingSettings.objects.filter(group=trader.account.group).update(commission_per_lot=D("5"))
     account_id = trader.client.get("/frontoffice/api/v3/accounts").json()[0]["accountId"]
     assert account_id == trader.account.number
@@ -58,6 +66,11 @@ def test_a_trading_session_over_http(capsys):
     executions = trader.post(V4 + "positions/executions/list", {"positionIds": [str(first.pk), str(second.pk)],
                                                                 "limit": 10}).json()["executions"]  # fmt: skip
     assert len(executions) == 4
+    order_ids = [str(o.pk) for o in Order.objects.filter(account=trader.account).order_by("pk")]
+    fills = trader.post(V4 + "orders/executions/list", {"orderIds": order_ids, "limit": 10}).json()
+    # The three orders' fills (closes are the positions' deals, not orders').
+    assert {row["orderId"] for row in fills["executions"]} == set(order_ids)
+    assert fills["isExceeded"] is False
 
     trader.account.refresh_from_db()
     deals = Deal.objects.filter(account=trader.account)

@@ -299,3 +299,41 @@ def test_a_channel_layer_that_is_down_loses_the_push_and_fails_nothing(settings,
 
     assert order.status == "filled"
     assert live.push_account(account.pk, {"type": "x"}) == 0
+
+
+def test_quotes_skip_the_per_message_connection_clean_up_that_account_events_keep(monkeypatch, account, eurusd):
+    """Channels closes stale database connections in a worker thread before each message it dispatches; a quote
+    touches no database, so the consumer hands it over directly (one thread hop per socket and quote was most of
+    the fan-out's cost at 100 sockets, bench/portal_orders.py ws_quotes)."""
+    from channels import consumer
+
+    hops: list[str] = []
+    original = consumer.aclose_old_connections
+
+    async def counted():
+        hops.append("hop")
+        await original()
+
+    monkeypatch.setattr(consumer, "aclose_old_connections", counted)
+    token = token_of(account)
+
+    async def scenario(socket):
+        communicator = socket(f"token={token}")
+        await communicator.connect(WAIT)
+        await communicator.receive_json_from(WAIT)
+        await communicator.send_json_to({"action": "subscribe_quotes", "symbols": ["EURUSD"]})
+        await messages_until(communicator, "quote")
+        before = len(hops)
+        for bid in ("1.10010", "1.10020", "1.10030"):
+            await database_sync_to_async(live.publish_quotes)(
+                [live.PublishedQuote(eurusd.pk, "EURUSD", D(bid), D(bid) + D("0.0002"), timezone.now())]
+            )
+            assert (await communicator.receive_json_from(WAIT))["bid"] == bid
+        quotes = len(hops) - before
+        await communicator.send_json_to({"action": "subscribe_account", "account": account.pk})
+        await messages_until(communicator, "orders")
+
+        assert quotes == 0
+        assert len(hops) > before  # the socket's own messages (subscribe_account) still go through the clean-up
+
+    run(scenario)
