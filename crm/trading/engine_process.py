@@ -81,7 +81,7 @@ class Book:
         started = timezone.now()
         since = self.synced_at - SYNC_OVERLAP
         self._load(
-            Position.objects.filter(instrument_id__in=self.instruments, updated_at__gte=since),
+            Position.objects.builtin().filter(instrument_id__in=self.instruments, updated_at__gte=since),
             Order.objects.filter(instrument_id__in=self.instruments, updated_at__gte=since),
         )
         self.synced_at = started

@@ -38,6 +38,7 @@ from crm.trading.services.settings import (
     validate_rule_delete,
     validate_rule_scope,
 )
+from crm.trading.services.sync import SyncRefused, SyncResult, sync_platform
 from crm.trading.services.ui import (
     create_layout,
     delete_layout,
@@ -50,6 +51,8 @@ from crm.trading.services.ui import (
 from crm.trading.services.watchlists import add_to_watchlist, remove_from_watchlist, set_watchlist, watchlist
 
 __all__ = [
+    "SyncRefused",
+    "SyncResult",
     "add_to_watchlist",
     "backfill",
     "cancel_order",
@@ -95,6 +98,7 @@ __all__ = [
     "set_watchlist",
     "settle",
     "store_quote",
+    "sync_platform",
     "ui_settings",
     "update_rule",
     "update_ui_settings",
