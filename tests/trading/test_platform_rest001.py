@@ -141,6 +141,7 @@ def test_a_session_end_to_end_against_our_own_001_endpoints(live_server):
     session = TraderSession(account_id, token=security.issue_tokens(customer.user)["access"])
     placed = platform.place_order(session, OrderRequest(symbol="EURUSD", side="buy", lots=D("0.10")))
     [opening] = platform.order_deals(session, placed.order_id)
+    order = platform.order(session, placed.order_id)
     quote(eurusd, "1.10100", "1.10120")
     platform.close_position(session, opening.position_id, lots=D("0.10"))
     deals = platform.position_deals(session, opening.position_id)
@@ -148,7 +149,10 @@ def test_a_session_end_to_end_against_our_own_001_endpoints(live_server):
 
     assert isinstance(platform_for(account), Rest001Platform)
     assert (account.customer, account.group, account.caption) == (customer, group, "Main")
-    assert placed.status == "Filled"
+    assert placed.status == "filled"
+    assert (order.symbol, order.side, order.order_type, order.status, order.lots, order.fill_price) == (
+        "EURUSD", "buy", "market", "filled", D("0.1"), D("1.1002"),
+    )  # fmt: skip
     assert [(d.entry, d.side, d.lots, d.price) for d in deals] == [
         ("in", "buy", D("0.1"), D("1.1002")),
         ("out", "sell", D("0.1"), D("1.101")),

@@ -22,7 +22,7 @@ from crm.trading.platforms import (
     platform_for,
     platform_of,
 )
-from crm.trading.platforms.base import DealPage, OrderRequest, PlatformDeal
+from crm.trading.platforms.base import DealPage, OrderRequest, PlatformDeal, PlatformError, PlatformUnavailable
 from crm.wallets.models import Transaction
 from tests.trading.factories import InstrumentFactory, TradingAccountFactory, quote
 from tests.wallets.helpers import fund
@@ -107,12 +107,13 @@ class FakePlatform:
     deals_by_account: dict[str, list[PlatformDeal]] = field(default_factory=dict)
     asked: list[dt.datetime | None] = field(default_factory=list)
     down: bool = False
+    unknown: set[str] = field(default_factory=set)
 
     def deals(self, session: TraderSession, *, since: dt.datetime | None, limit: int = 500) -> DealPage:
-        from crm.trading.platforms import PlatformUnavailable
-
         if self.down:
             raise PlatformUnavailable("connection refused")
+        if session.account_id in self.unknown:
+            raise PlatformError("no such account", status=404)
         self.asked.append(since)
         rows = [
             d
@@ -219,6 +220,20 @@ def test_sync_catches_up_from_its_cursor_after_the_platform_was_down():
     assert sorted(Deal.objects.values_list("external_id", flat=True)) == ["D1", "D2", "D3"]
     adapter.refresh_from_db()
     assert adapter.synced_until == dt.datetime(2026, 3, 2, 16, 0, tzinfo=dt.UTC)
+
+
+def test_an_account_the_platform_refuses_holds_the_cursor_but_not_the_others():
+    InstrumentFactory(symbol="EURUSD")
+    adapter = _rest_adapter()
+    refused, fine = _on(adapter), _on(adapter)
+    fake = FakePlatform({fine.number: [_deal(fine, "D1")]}, unknown={refused.number})
+
+    result = services.sync_platform(adapter, platform=fake)
+
+    assert (result.stored, result.failed_accounts) == (1, [refused.number])
+    assert Deal.objects.get().account == fine
+    adapter.refresh_from_db()
+    assert adapter.synced_until is None  # asked again from the start once the account is fixed
 
 
 def test_sync_task_run_twice_stores_each_deal_once(monkeypatch):

@@ -79,7 +79,19 @@ class OrderRequest:
 @dataclass(frozen=True)
 class PlacedOrder:
     order_id: str
-    status: str
+    status: str  # "pending" | "filled" | "cancelled" | "rejected" | "expired" (our Order.Status values)
+
+
+@dataclass(frozen=True)
+class PlatformOrder:
+    order_id: str
+    symbol: str
+    side: str  # "buy" | "sell"
+    order_type: str  # "market" | "limit" | "stop"
+    status: str  # as PlacedOrder.status
+    lots: Decimal
+    price: Decimal | None = None
+    fill_price: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +147,10 @@ class TradingPlatform(Protocol):
     def place_order(self, session: TraderSession, order: OrderRequest) -> PlacedOrder: ...
 
     def close_position(self, session: TraderSession, position_id: str, *, lots: Decimal) -> None: ...
+
+    def order(self, session: TraderSession, order_id: str) -> PlatformOrder:
+        """One order of the account as the platform has it now."""
+        ...
 
     def order_deals(self, session: TraderSession, order_id: str) -> list[PlatformDeal]:
         """The executions of one order (a market order's fill names the position it opened)."""

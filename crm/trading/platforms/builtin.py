@@ -23,6 +23,7 @@ from crm.trading.platforms.base import (
     PlacedOrder,
     PlatformAccount,
     PlatformDeal,
+    PlatformOrder,
     TraderSession,
     Transfer,
 )
@@ -175,6 +176,20 @@ class BuiltinPlatform:
 
     def _deals(self, account: Wallet) -> QuerySet[Deal]:
         return Deal.objects.filter(account=account).select_related("instrument").order_by("created_at", "pk")
+
+    def order(self, session: TraderSession, order_id: str) -> PlatformOrder:
+        account = self._wallet(session.account_id)
+        found = Order.objects.select_related("instrument").get(account=account, pk=int(order_id))
+        return PlatformOrder(
+            order_id=str(found.pk),
+            symbol=found.instrument.symbol,
+            side=found.side,
+            order_type=found.type,
+            status=found.status,
+            lots=found.lots,
+            price=found.price,
+            fill_price=found.fill_price,
+        )
 
     def order_deals(self, session: TraderSession, order_id: str) -> list[PlatformDeal]:
         account = self._wallet(session.account_id)

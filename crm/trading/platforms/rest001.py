@@ -33,6 +33,7 @@ from crm.trading.platforms.base import (
     PlatformAccount,
     PlatformDeal,
     PlatformError,
+    PlatformOrder,
     PlatformUnavailable,
     TraderSession,
     Transfer,
@@ -45,6 +46,11 @@ V2 = "application/json; x-api-version=2.0"
 V4 = "application/json; x-api-version=4.0"
 SIDES = {"buy": "Buy", "sell": "Sell"}
 ORDER_TYPES = {"market": "Market", "limit": "Limit", "stop": "Stop"}
+# 001 order statuses -> ours (the set our own server documents: crm/trading/compat/enums.py).
+STATUSES = {
+    "Started": "pending", "WaitingForActivation": "pending", "Filled": "filled", "Cancelled": "cancelled",
+    "Rejected": "rejected", "Expired": "expired",
+}  # fmt: skip
 PAGE = 100
 
 
@@ -60,6 +66,12 @@ def _number(value: Any) -> Decimal:
 def _time(value: str) -> dt.datetime:
     """An ISO 8601 time as the platform wrote it: aware with its offset, or naive (then: the server's zone)."""
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _status(value: str) -> str:
+    if value not in STATUSES:
+        raise PlatformError(f"Unknown order status {value!r}.")
+    return STATUSES[value]
 
 
 def _transfer(body: dict[str, Any]) -> Transfer:
@@ -194,7 +206,7 @@ class Rest001Platform:
         if order.stop_loss is not None:
             body["stopLoss"] = {"price": _text(order.stop_loss), "isTrailing": False}
         placed = self._front(session, "POST", "/cfd/v4/orders", {"order": body})["order"]
-        return PlacedOrder(order_id=str(placed["orderId"]), status=placed["status"])
+        return PlacedOrder(order_id=str(placed["orderId"]), status=_status(placed["status"]))
 
     def close_position(self, session: TraderSession, position_id: str, *, lots: Decimal) -> None:
         self._front(session, "POST", f"/v4/positions/{position_id}/close", {"closePositionLotAmount": _text(lots)})
@@ -220,8 +232,21 @@ class Rest001Platform:
             commission=_number(row.get("commissionAmountInRAT")),
         )
 
+    def order(self, session: TraderSession, order_id: str) -> PlatformOrder:
+        row = self._front(session, "GET", f"/v4/orders/{order_id}")["order"]
+        return PlatformOrder(
+            order_id=str(row["orderId"]),
+            symbol=row["marketId"],
+            side=row["side"].lower(),
+            order_type=row["orderType"].lower(),
+            status=_status(row["status"]),
+            lots=_number(row["requestedAmount"]),
+            price=_number(row["requestedPrice"]) if row.get("requestedPrice") else None,
+            fill_price=_number(row["executionPrice"]) if row.get("executionPrice") else None,
+        )
+
     def order_deals(self, session: TraderSession, order_id: str) -> list[PlatformDeal]:
-        symbol = self._front(session, "GET", f"/v4/orders/{order_id}")["order"]["marketId"]
+        symbol = self.order(session, order_id).symbol
         rows = self._front(session, "POST", f"/v4/orders/{order_id}/executions/list", {"limit": PAGE})["executions"]
         return sorted((self._fill(session, row, symbol) for row in rows), key=lambda d: d.time)
 
@@ -232,7 +257,7 @@ class Rest001Platform:
         rows = sorted(rows, key=lambda row: _time(row["createdAt"]))
         if not rows:
             return []
-        symbol = self._front(session, "GET", f"/v4/orders/{rows[0]['orderId']}")["order"]["marketId"]
+        symbol = self.order(session, str(rows[0]["orderId"])).symbol
         deals = [self._fill(session, row, symbol) for row in rows]
         opening = deals[0].side
         return [d if d.side == opening else _as_out(d) for d in deals]

@@ -16,7 +16,8 @@ and swaps itself), so our journal records only the money that moves between the 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,11 +27,12 @@ from django.utils.translation import gettext as _
 from crm.core.events import emit
 from crm.core.exceptions import DomainError
 from crm.trading.models import Deal, Instrument, PlatformAdapter, Position
-from crm.trading.platforms import TraderSession, TradingPlatform, platform_of
+from crm.trading.platforms import PlatformError, PlatformUnavailable, TraderSession, TradingPlatform, platform_of
 from crm.trading.platforms.base import PlatformDeal
 from crm.trading.services.execution import _position_payload
 from crm.wallets.models import Wallet
 
+logger = logging.getLogger(__name__)
 TRADING_TYPES = (Wallet.Type.TRADE, Wallet.Type.DEMO)
 PAGE = 500
 
@@ -45,6 +47,7 @@ class SyncResult:
     stored: int = 0
     seen: int = 0
     unknown_symbols: int = 0
+    failed_accounts: list[str] = field(default_factory=list)
 
 
 def server_zone(adapter: PlatformAdapter) -> ZoneInfo:
@@ -78,23 +81,47 @@ def sync_platform(adapter: PlatformAdapter, *, platform: TradingPlatform | None 
     newest = adapter.synced_until
     for account in accounts.order_by("pk"):
         result.accounts += 1
-        cursor = since
-        while True:
-            page = platform.deals(TraderSession(account.number), since=cursor, limit=PAGE)
-            for deal in page.deals:
-                result.seen += 1
-                moment = to_utc(deal.time, zone)
-                newest = max(newest, moment) if newest else moment
-                stored = _store(adapter, account, deal, moment)
-                result.stored += stored is True
-                result.unknown_symbols += stored is None
-            if not page.has_more or not page.deals:
-                break
-            cursor = to_utc(page.deals[-1].time, zone)
-    if newest != adapter.synced_until:
+        try:
+            seen = _sync_account(adapter, platform, account, since=since, zone=zone, result=result)
+        except PlatformUnavailable:
+            raise  # the task retries; the cursor has not moved
+        except PlatformError as refusal:
+            # One account the platform refuses (unknown there, say) does not stop the others; the cursor stays
+            # put so that its deals are asked for again once it is fixed.
+            logger.warning("Sync of %s on %s refused: %s", account.number, adapter.name, refusal.message)
+            result.failed_accounts.append(account.number)
+            continue
+        newest = max(filter(None, (newest, seen)), default=None)
+    if newest != adapter.synced_until and not result.failed_accounts:
         PlatformAdapter.objects.filter(pk=adapter.pk).update(synced_until=newest)
         adapter.synced_until = newest
     return result
+
+
+def _sync_account(
+    adapter: PlatformAdapter,
+    platform: TradingPlatform,
+    account: Wallet,
+    *,
+    since: dt.datetime | None,
+    zone: ZoneInfo,
+    result: SyncResult,
+) -> dt.datetime | None:
+    """Store one account's deals from `since` on, page by page; returns the newest deal time seen (UTC)."""
+    newest: dt.datetime | None = None
+    cursor = since
+    while True:
+        page = platform.deals(TraderSession(account.number), since=cursor, limit=PAGE)
+        for deal in page.deals:
+            result.seen += 1
+            moment = to_utc(deal.time, zone)
+            newest = max(newest, moment) if newest else moment
+            stored = _store(adapter, account, deal, moment)
+            result.stored += stored is True
+            result.unknown_symbols += stored is None
+        if not page.has_more or not page.deals:
+            return newest
+        cursor = to_utc(page.deals[-1].time, zone)
 
 
 def _store(adapter: PlatformAdapter, account: Wallet, deal: PlatformDeal, moment: dt.datetime) -> bool | None:
