@@ -21,7 +21,6 @@ from tests.harness.fuzz_world import restore_migration_rows
 from tests.trading.factories import GroupTradingSettingsFactory, InstrumentFactory, quote
 from tests.users.factories import ApiTokenFactory
 from tests.wallets.factories import AccountGroupFactory, CurrencyFactory
-from tests.wallets.helpers import fund
 
 TRANSFER = {
     "transferId": "77", "deduplicationId": "dep-1", "assetId": "USD", "type": "Deposit", "status": "Completed",
@@ -29,11 +28,11 @@ TRANSFER = {
 }  # fmt: skip
 
 
-def _adapter(base_url: str = "http://platform.test", **secrets: object) -> PlatformAdapter:
+def _adapter(base_url: str = "http://platform.test", callback_url: str = "", **secrets: object) -> PlatformAdapter:
     adapter = PlatformAdapter(
         name="broker-001",
         type=PlatformAdapter.Type.REST,
-        configuration={"base_url": base_url, "callback_url": "https://crm.example/cb"},
+        configuration={"base_url": base_url, "callback_url": callback_url},
     )
     adapter.set_secrets({"token": "bo-jwt", **secrets})
     return adapter
@@ -62,7 +61,7 @@ def test_money_calls_send_the_seeds_requests():
             ("POST", "/back-api/backoffice/transfers/withdrawal-cancel"): (204, None),
         }
     )  # fmt: skip
-    platform = Rest001Platform(_adapter(), http=http)
+    platform = Rest001Platform(_adapter(callback_url="https://crm.example/cb", confirm_token="second-jwt"), http=http)
 
     deposit = platform.deposit("L1", amount=D("150.50"), currency="USD", deduplication_id="dep-1")
     withdrawal = platform.withdraw("L1", amount=D("20"), currency="USD", deduplication_id="wd-1")
@@ -79,7 +78,9 @@ def test_money_calls_send_the_seeds_requests():
         {"accountId": "L1", "transferId": "78", "callbackUrl": "https://crm.example/cb"},
         {"accountId": "L1", "transferId": "79", "callbackUrl": "https://crm.example/cb"},
     ]  # fmt: skip
-    assert {r.headers["Authorization"] for r in seen} == {"Bearer bo-jwt"}
+    assert [r.headers["Authorization"] for r in seen] == [
+        "Bearer bo-jwt", "Bearer bo-jwt", "Bearer second-jwt", "Bearer bo-jwt",
+    ]  # fmt: skip
     assert {r.headers["Content-Type"] for r in seen} == {"application/json; x-api-version=1.0"}
 
 
@@ -130,14 +131,16 @@ def test_a_session_end_to_end_against_our_own_001_endpoints(live_server):
     quote(eurusd, "1.10000", "1.10020")
     group = AccountGroupFactory(currency=CurrencyFactory(code="USD"), leverages=[100], default_leverage=100)
     customer = PortalCustomerFactory()
-    token = ApiTokenFactory(role=Group.objects.get(name=str(Role.ADMIN)))
-    adapter = _adapter(live_server.url, token=token.raw_key)
+    token = ApiTokenFactory(role=Group.objects.get(name=str(Role.FINANCE)))
+    second = ApiTokenFactory(role=Group.objects.get(name=str(Role.FINANCE)))  # four eyes on our server
+    adapter = _adapter(live_server.url, token=token.raw_key, confirm_token=second.raw_key)
     adapter.save()
     GroupTradingSettingsFactory(group=group, adapter=adapter)
     platform = Rest001Platform(adapter)
 
     account_id = platform.open_account(user_id=str(customer.pk), name="Main", group_id=str(group.pk))
-    account = fund(Wallet.objects.get(number=account_id), "10000.00")
+    deposit = platform.deposit(account_id, amount=D("10000.00"), currency="USD", deduplication_id="dep-1")
+    replayed = platform.deposit(account_id, amount=D("10000.00"), currency="USD", deduplication_id="dep-1")
     session = TraderSession(account_id, token=security.issue_tokens(customer.user)["access"])
     placed = platform.place_order(session, OrderRequest(symbol="EURUSD", side="buy", lots=D("0.10")))
     [opening] = platform.order_deals(session, placed.order_id)
@@ -145,10 +148,16 @@ def test_a_session_end_to_end_against_our_own_001_endpoints(live_server):
     quote(eurusd, "1.10100", "1.10120")
     platform.close_position(session, opening.position_id, lots=D("0.10"))
     deals = platform.position_deals(session, opening.position_id)
+    withdrawal = platform.withdraw(account_id, amount=D("500.00"), currency="USD", deduplication_id="wd-1")
+    platform.confirm_withdrawal(account_id, transfer_id=withdrawal.transfer_id)
+    cancelled = platform.withdraw(account_id, amount=D("300.00"), currency="USD", deduplication_id="wd-2")
+    platform.cancel_withdrawal(account_id, transfer_id=cancelled.transfer_id)
     opened = platform.account(user_id=str(customer.pk), account_id=account_id)
 
+    account = Wallet.objects.get(number=account_id)
     assert isinstance(platform_for(account), Rest001Platform)
     assert (account.customer, account.group, account.caption) == (customer, group, "Main")
+    assert (deposit.status, replayed.transfer_id) == ("Completed", deposit.transfer_id)
     assert placed.status == "filled"
     assert (order.symbol, order.side, order.order_type, order.status, order.lots, order.fill_price) == (
         "EURUSD", "buy", "market", "filled", D("0.1"), D("1.1002"),
@@ -157,7 +166,10 @@ def test_a_session_end_to_end_against_our_own_001_endpoints(live_server):
         ("in", "buy", D("0.1"), D("1.1002")),
         ("out", "sell", D("0.1"), D("1.101")),
     ]
-    assert opened.balances[0].total == D("10008.00")  # 0.10 lots x 100000 x 0.0008
+    assert (withdrawal.status, platform.transfer(withdrawal.transfer_id).status) == ("Pending", "Completed")
+    assert platform.transfer(cancelled.transfer_id).status == "Cancelled"
+    # 10000 in, +8.00 on 0.10 lots x 100000 x 0.0008, 500 out, 300 held and given back
+    assert (opened.balances[0].total, opened.balances[0].locked) == (D("9508.00"), D("0"))
 
     adapter.set_secrets({"token": token.raw_key, "trader_tokens": {account_id: session.token}})
     adapter.save()

@@ -10,6 +10,7 @@ from decimal import Decimal as D
 import pytest
 
 from crm.core.models import OutboxEvent
+from crm.core.roles import Role
 from crm.trading import services, tasks
 from crm.trading.exceptions import TradingNotAllowed
 from crm.trading.models import Deal, PlatformAdapter, Position
@@ -23,7 +24,9 @@ from crm.trading.platforms import (
     platform_of,
 )
 from crm.trading.platforms.base import DealPage, OrderRequest, PlatformDeal, PlatformError, PlatformUnavailable
+from crm.wallets.exceptions import FourEyesRequired
 from crm.wallets.models import Transaction
+from tests.conftest import staff_with_role
 from tests.trading.factories import InstrumentFactory, TradingAccountFactory, quote
 from tests.wallets.helpers import fund
 
@@ -65,17 +68,27 @@ def test_an_adapter_type_without_an_implementation_is_refused():
         platform_of(adapter)
 
 
-def test_builtin_deposit_with_the_same_deduplication_id_credits_once():
+def test_builtin_money_moves_once_per_deduplication_id_and_keeps_four_eyes():
     account = TradingAccountFactory()
-    platform = BuiltinPlatform()
+    finance, other = staff_with_role(Role.FINANCE), staff_with_role(Role.FINANCE)
+    platform = BuiltinPlatform(actor=finance)
 
     first = platform.deposit(account.number, amount=D("250.00"), currency="USD", deduplication_id="dep-1")
     again = platform.deposit(account.number, amount=D("250.00"), currency="USD", deduplication_id="dep-1")
+    withdrawal = platform.withdraw(account.number, amount=D("100.00"), currency="USD", deduplication_id="wd-1")
+    with pytest.raises(FourEyesRequired):
+        platform.confirm_withdrawal(account.number, transfer_id=withdrawal.transfer_id)
+    BuiltinPlatform(actor=other).confirm_withdrawal(account.number, transfer_id=withdrawal.transfer_id)
+    cancelled = platform.withdraw(account.number, amount=D("50.00"), currency="USD", deduplication_id="wd-2")
+    platform.cancel_withdrawal(account.number, transfer_id=cancelled.transfer_id)
 
     account.refresh_from_db()
     assert (first.transfer_id, first.status, first.deduplication_id) == (again.transfer_id, "Completed", "dep-1")
-    assert account.balance == D("250.00")
-    assert Transaction.objects.filter(wallet=account).count() == 1
+    assert (withdrawal.kind, withdrawal.status) == ("Withdrawal", "Pending")
+    assert platform.transfer(withdrawal.transfer_id).status == "Completed"
+    assert platform.transfer(cancelled.transfer_id).status == "Cancelled"
+    assert (account.balance, account.on_hold) == (D("150.00"), D("0.00"))
+    assert Transaction.objects.filter(wallet=account).count() == 3
 
 
 def test_builtin_trades_and_reads_deals_back():

@@ -1,7 +1,9 @@
 """The built-in platform behind the adapter interface: thin calls into the trading and wallets services.
 
-Account ids are wallet numbers, user ids client ids, group ids account group ids; a transfer is a wallets
-transaction (`deduplication_id` is its request key, so the same key twice moves money once).
+Account ids are wallet numbers, user ids client ids, group ids account group ids. Transfers go through the same
+service as seed 001's back-office transfers (`crm.trading.services.transfers`), acting as `actor` (a staff
+member: the accounts are those they may see, and four eyes holds: another actor confirms a withdrawal); a
+transfer is a wallets transaction and `deduplication_id` its request key, so the same key twice moves money once.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from crm.trading.platforms.base import (
     TraderSession,
     Transfer,
 )
+from crm.trading.services import transfers
 from crm.trading.services.closing import close_position
 from crm.trading.services.execution import place_order
 from crm.wallets import services as wallet_services
@@ -103,57 +106,25 @@ class BuiltinPlatform:
         )
 
     def deposit(self, account_id: str, *, amount: Decimal, currency: str, deduplication_id: str) -> Transfer:
-        wallet = self._check_currency(self._wallet(account_id), currency)
-        txn = wallet_services.create_movement(
-            wallet,
-            kind=Transaction.Type.DEPOSIT,
-            amount=amount,
-            actor=self.actor,
-            comment=_("Deposit to the trading account"),
-            request_key=deduplication_id,
+        txn = transfers.deposit(
+            caller=self.actor, account_id=account_id, asset=currency, amount=amount, request_key=deduplication_id
         )
         return _transfer(txn)
 
     def withdraw(self, account_id: str, *, amount: Decimal, currency: str, deduplication_id: str) -> Transfer:
-        wallet = self._check_currency(self._wallet(account_id), currency)
-        assert wallet.customer is not None  # noqa: S101 - trading accounts belong to clients
-        txn = wallet_services.request_withdrawal(
-            wallet.customer, wallet=wallet, amount=amount, actor=self.actor, request_key=deduplication_id
+        txn = transfers.withdraw(
+            caller=self.actor, account_id=account_id, asset=currency, amount=amount, request_key=deduplication_id
         )
         return _transfer(txn)
 
-    def _withdrawal(self, account_id: str, transfer_id: str) -> Transaction:
-        wallet = self._wallet(account_id)
-        txn = Transaction.objects.filter(
-            wallet=wallet, pk=int(transfer_id) if transfer_id.isdigit() else 0, type=Transaction.Type.WITHDRAWAL
-        ).first()
-        if txn is None:
-            raise TradingNotAllowed(_("There is no such withdrawal."), fields={"transferId": [_("Not found.")]})
-        return txn
-
     def confirm_withdrawal(self, account_id: str, *, transfer_id: str) -> None:
-        txn = self._withdrawal(account_id, transfer_id)
-        if txn.status == S.PENDING:
-            txn = wallet_services.approve_withdrawal(txn, actor=self.actor)
-        if txn.status == S.APPROVED:
-            wallet_services.complete_withdrawal(txn, actor=self.actor)
+        transfers.confirm_withdrawal(caller=self.actor, account_id=account_id, transfer_id=transfer_id)
 
     def cancel_withdrawal(self, account_id: str, *, transfer_id: str) -> None:
-        txn = self._withdrawal(account_id, transfer_id)
-        if txn.status != S.CANCELLED:
-            wallet_services.cancel_withdrawal(txn, actor=self.actor)
+        transfers.cancel_withdrawal(caller=self.actor, account_id=account_id, transfer_id=transfer_id)
 
     def transfer(self, transfer_id: str) -> Transfer:
         return _transfer(Transaction.objects.get(pk=int(transfer_id)))
-
-    def _check_currency(self, wallet: Wallet, currency: str) -> Wallet:
-        if wallet.currency_id != currency:
-            raise TradingNotAllowed(
-                _("Account %(number)s holds %(currency)s.")
-                % {"number": wallet.number, "currency": wallet.currency_id},
-                fields={"assetId": [_("Another currency.")]},
-            )
-        return wallet
 
     def place_order(self, session: TraderSession, order: OrderRequest) -> PlacedOrder:
         instrument = Instrument.objects.get(symbol=order.symbol)

@@ -7,7 +7,9 @@ the back-office token (a platform JWT holding the `trading-ui` operation). Amoun
 strings and are read back as Decimal, never float.
 
 Configuration: `base_url` (required), `timeout` (seconds, default 10), `timezone` (the server's, default UTC),
-`callback_url` (sent with transfers). Secrets: `token`, optionally `trader_token` and `trader_tokens`.
+`callback_url` (sent with transfers). Secrets: `token`, optionally `trader_token`, `trader_tokens` and
+`confirm_token` (confirms withdrawals: a platform that keeps four eyes, as ours does, refuses the token that
+started a withdrawal to confirm it).
 
 Where the seed is silent we use the enum values our own server documents (`Buy`/`Sell`, `Market`/`Limit`/`Stop`,
 `Gtc`). Reading an account's deals: orders created since the cursor (`order-list`, keyset `lastOrderId`) and
@@ -124,10 +126,9 @@ class Rest001Platform:
             )
         return response.json() if response.content else None
 
-    def _back(self, method: str, path: str, body: Any = None, *, content_type: str = V1) -> Any:
-        return self._call(
-            method, BACK + path, body=body, token=self.secrets.get("token", ""), content_type=content_type
-        )
+    def _back(self, method: str, path: str, body: Any = None, *, content_type: str = V1, token: str = "") -> Any:
+        token = token or self.secrets.get("token", "")
+        return self._call(method, BACK + path, body=body, token=token, content_type=content_type)
 
     def _trader_token(self, session: TraderSession) -> str:
         tokens = self.secrets.get("trader_tokens") or {}
@@ -181,7 +182,7 @@ class Rest001Platform:
 
     def confirm_withdrawal(self, account_id: str, *, transfer_id: str) -> None:
         body = {"accountId": account_id, "transferId": transfer_id, "callbackUrl": self.callback_url}
-        self._back("POST", "/transfers/withdrawal-confirm", body)
+        self._back("POST", "/transfers/withdrawal-confirm", body, token=self.secrets.get("confirm_token", ""))
 
     def cancel_withdrawal(self, account_id: str, *, transfer_id: str) -> None:
         body = {"accountId": account_id, "transferId": transfer_id, "callbackUrl": self.callback_url}
