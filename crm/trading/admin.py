@@ -149,14 +149,14 @@ class PositionAdmin(ExportAdminMixin, ModelAdmin[Position]):
     )  # fmt: skip
     list_filter = ("status", "side", "close_reason", "instrument", "account__is_demo")
     list_select_related = ("account", "account__customer", "instrument", "instrument__quote")
-    search_fields = ("=id", "^account__number", "^account__customer__email")
+    search_fields = ("=id", "^account__number", "^account__customer__email", "=external_id")
     show_full_result_count = False
     export_permission = "trading.view_exposure"  # the dealing desk's whole book
     actions = [*ExportAdminMixin.actions, "close_selected"]
     fields = (
         "account", "instrument", "side", "status", "lots", "opened_lots", "open_price", "opened_at", "stop_loss",
         "take_profit", "close_price", "closed_at", "close_reason", "profit", "commission", "swap", "funding",
-        "deal_lines", "correction_lines",
+        "deal_lines", "correction_lines", "adapter", "external_id",
     )  # fmt: skip
     readonly_fields = tuple(name for name in fields if name not in ("stop_loss", "take_profit"))
 
@@ -179,6 +179,11 @@ class PositionAdmin(ExportAdminMixin, ModelAdmin[Position]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Position | None = None) -> bool:
         return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Position | None = None) -> bool:
+        if obj is not None and obj.adapter_id is not None:
+            return False  # an outside platform's position (synced) is changed on that platform
+        return super().has_change_permission(request, obj)
 
     def has_close_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("trading.close_position")
@@ -345,7 +350,7 @@ class DealAdmin(ReadOnlyAdminMixin, ModelAdmin[Deal]):
     )  # fmt: skip
     list_filter = ("entry", "side", "instrument")
     list_select_related = ("account", "instrument", "position")
-    search_fields = ("=id", "=position__id", "^account__number")
+    search_fields = ("=id", "=position__id", "^account__number", "=external_id")
     show_full_result_count = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Deal]:

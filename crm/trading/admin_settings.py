@@ -163,10 +163,10 @@ class PlatformAdapterForm(forms.ModelForm[PlatformAdapter]):
 @admin.register(PlatformAdapter)
 class PlatformAdapterAdmin(ServiceSavedAdmin):
     form = PlatformAdapterForm
-    list_display = ("name", "type", "is_enabled", "secret_names")
+    list_display = ("name", "type", "is_enabled", "secret_names", "synced_until")
     list_filter = ("type", "is_enabled")
     search_fields = ("^name",)
-    readonly_fields = ("secret_names",)
+    readonly_fields = ("secret_names", "synced_until")
 
     def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
         obj = cast(PlatformAdapter, obj)

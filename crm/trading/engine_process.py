@@ -163,7 +163,7 @@ class Book:
             return
         started = timezone.now()
         since = self.synced_at - SYNC_OVERLAP
-        positions = list(Position.objects.filter(instrument_id__in=self.instruments, updated_at__gte=since))
+        positions = list(Position.objects.builtin().filter(instrument_id__in=self.instruments, updated_at__gte=since))
         new_accounts = {p.account_id for p in positions if p.account_id not in self.figures}
         self._load_accounts(new_accounts, every=True)
         self._load_accounts(set(self.figures) - new_accounts, since=since)

@@ -59,4 +59,5 @@ RUN_NOW = {
     "crm.trading.tasks.prune_candles_task": "trading.change_instrument",
     "crm.trading.tasks.sandbox_quotes_task": "trading.change_instrument",
     "crm.trading.tasks.sweep_market_imports_task": "trading.change_instrument",
+    "crm.trading.tasks.sync_platforms_task": "trading.change_platformadapter",
 }

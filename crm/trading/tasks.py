@@ -11,7 +11,8 @@ from crm.core import work
 from crm.core.exceptions import DomainError
 from crm.trading import live, services
 from crm.trading.feeds import SandboxFeed
-from crm.trading.models import Instrument, Position
+from crm.trading.models import Instrument, PlatformAdapter, Position
+from crm.trading.platforms import PlatformUnavailable
 from crm.trading.services import market_files
 from crm.trading.work import MARKET_IMPORTS
 from crm.wallets.models import Wallet
@@ -81,3 +82,26 @@ def run_market_import_task(job_id: str) -> None:
 def sweep_market_imports_task() -> int:
     """Run again the markets files whose task was lost (scheduled by beat); returns how many."""
     return work.sweep(MARKET_IMPORTS)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(PlatformUnavailable,),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=8,
+    time_limit=600,
+    soft_time_limit=570,
+)
+def sync_platforms_task(adapter_id: int | None = None) -> int:
+    """Sync the deals of the enabled outside platforms (or of one); returns the deals stored. Running it twice
+    stores nothing new; a platform that is down is retried with backoff and catches up from its cursor."""
+    adapters = PlatformAdapter.objects.filter(is_enabled=True, type__in=PlatformAdapter.TRADING_TYPES).exclude(
+        type=PlatformAdapter.Type.BUILTIN
+    )
+    if adapter_id is not None:
+        adapters = adapters.filter(pk=adapter_id)
+    stored = 0
+    for adapter in adapters.order_by("pk"):
+        stored += services.sync_platform(adapter).stored
+    return stored

@@ -36,6 +36,7 @@ def test_setup_periodic_tasks_is_idempotent():
         "crm.trading.tasks.prune_candles_task",
         "crm.trading.tasks.sandbox_quotes_task",
         "crm.trading.tasks.sweep_market_imports_task",
+        "crm.trading.tasks.sync_platforms_task",
     ]
     payout = tasks["crm.affiliates.tasks.run_monthly_payouts_task"]
     assert (payout.crontab.day_of_month, payout.crontab.hour, payout.interval) == ("1", "6", None)

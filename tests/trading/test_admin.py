@@ -165,3 +165,28 @@ def test_instrument_created_in_the_admin(client, dealer):
 
     assert response.status_code == 302
     assert Instrument.objects.get().contract_size == D(100)
+
+
+def test_a_synced_position_is_shown_read_only_and_found_by_its_platform_id(client, dealer, eurusd):
+    from crm.trading.models import PlatformAdapter
+
+    adapter = PlatformAdapter.objects.create(name="mt5-live", type=PlatformAdapter.Type.METATRADER5)
+    account = TradingAccountFactory()
+    position = Position.objects.create(
+        account=account, instrument=eurusd, side="buy", lots=D("1"), opened_lots=D("1"), open_price=D("1.1"),
+        opened_at=account.created_at, adapter=adapter, external_id="MT-778",
+    )  # fmt: skip
+    client.force_login(dealer)
+    url = reverse("admin:trading_position_change", args=[position.pk])
+
+    page = client.get(url)
+    changed = client.post(url, {"stop_loss": "1.09000", "take_profit": ""})
+    found = client.get(reverse("admin:trading_position_changelist"), {"q": "MT-778"})
+
+    assert page.status_code == 200
+    assert "MT-778" in page.content.decode()
+    assert 'name="stop_loss"' not in page.content.decode()
+    assert changed.status_code == 403
+    position.refresh_from_db()
+    assert position.stop_loss is None
+    assert list(found.context["cl"].result_list) == [position]

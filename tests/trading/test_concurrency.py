@@ -50,3 +50,28 @@ def test_parallel_orders_never_take_margin_the_account_does_not_have():
     assert Position.objects.open().count() == 4
     assert state.margin == D("4400")
     assert state.free_margin >= 0
+
+
+def test_workers_syncing_one_platform_at_once_store_each_deal_once():
+    from tests.trading.test_platforms import FakePlatform, _deal, _on, _rest_adapter
+
+    InstrumentFactory(symbol="EURUSD")
+    adapter = _rest_adapter()
+    account = _on(adapter)
+    fake = FakePlatform(
+        {
+            account.number: [
+                _deal(account, "D1", at="2026-03-02 12:00:00"),
+                _deal(account, "D2", at="2026-03-02 12:01:00"),
+                _deal(account, "D3", entry="out", side="sell", at="2026-03-02 12:02:00", lots=D("0.4")),
+            ]
+        }
+    )
+
+    results = run_together([lambda: services.sync_platform(adapter, platform=fake)] * 4)
+
+    assert unexpected(results) == []
+    assert sum(r.stored for r in results) == 3
+    assert sorted(Deal.objects.values_list("external_id", flat=True)) == ["D1", "D2", "D3"]
+    position = Position.objects.get(adapter=adapter)
+    assert (position.opened_lots, position.lots) == (D("1.0"), D("0.6"))

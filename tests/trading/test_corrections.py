@@ -11,7 +11,7 @@ from django.urls import reverse
 from crm.core.roles import Role
 from crm.trading import services
 from crm.trading.exceptions import InvalidCorrection
-from crm.trading.models import Deal, GroupTradingSettings, Position, PositionCorrection
+from crm.trading.models import Deal, GroupTradingSettings, PlatformAdapter, Position, PositionCorrection
 from crm.wallets.models import JournalEntry
 from tests.conftest import staff_with_role
 from tests.trading.factories import InstrumentFactory, TradingAccountFactory, quote
@@ -112,6 +112,19 @@ def test_refused_corrections_change_nothing(closed, account, eurusd, dealer):
     ]:
         with pytest.raises(InvalidCorrection):
             services.correct_position(position, field=field, value=D(value), reason=reason, actor=dealer)
+
+    assert state(account) == before
+    assert not PositionCorrection.objects.exists()
+
+
+def test_a_position_synced_from_an_outside_platform_is_corrected_there(closed, account, dealer):
+    adapter = PlatformAdapter.objects.create(name="mt5-live", type=PlatformAdapter.Type.METATRADER5)
+    Position.objects.filter(pk=closed.pk).update(adapter=adapter, external_id="9001")
+    closed.refresh_from_db()
+    before = state(account)
+
+    with pytest.raises(InvalidCorrection, match="outside platform"):
+        services.correct_position(closed, field="open_price", value=D("1.1"), reason="feed spike", actor=dealer)
 
     assert state(account) == before
     assert not PositionCorrection.objects.exists()

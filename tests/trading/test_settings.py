@@ -383,7 +383,7 @@ def test_adapter_secrets_are_encrypted_and_never_returned(client_of):
     assert "s3cret" not in json.dumps(created.json()) + json.dumps(shown)
     assert "s3cret" not in adapter.encrypted_secrets
     assert adapter.secrets() == {"password": "s3cret"}
-    assert shown["secret_names"] == ["password"]
+    assert (shown["secret_names"], shown["synced_until"]) == (["password"], None)
     assert shown["is_trading"] is True
     assert trading_only["count"] == 1
 

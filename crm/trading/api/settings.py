@@ -118,8 +118,11 @@ class PlatformAdapterSerializer(serializers.ModelSerializer[PlatformAdapter]):
 
     class Meta:
         model = PlatformAdapter
-        fields = ["id", "name", "is_enabled", "type", "is_trading", "configuration", "secrets", "secret_names"]
-        read_only_fields = ["id", "secret_names"]
+        fields = [
+            "id", "name", "is_enabled", "type", "is_trading", "configuration", "secrets", "secret_names",
+            "synced_until",
+        ]  # fmt: skip
+        read_only_fields = ["id", "secret_names", "synced_until"]
 
 
 class CommissionProfileSerializer(serializers.ModelSerializer[CommissionProfile]):

@@ -111,8 +111,10 @@ def stop_order_v3(order: Order) -> dict[str, Any]:
 
 
 def deals_of(account: Wallet) -> QuerySet[Deal]:
+    """The account's executions on this platform (deals synced from an outside one are that platform's to serve)."""
     return (
-        Deal.objects.filter(account=account)
+        Deal.objects.builtin()
+        .filter(account=account)
         .select_related("instrument", "position", "order", "order__created_by")
         .order_by("-pk")
     )

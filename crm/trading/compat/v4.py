@@ -288,7 +288,7 @@ def positions_executions(request: Request) -> Response:
 
 
 def _position(account: Wallet, positionId: str, *, open_only: bool = True) -> Position:
-    rows = Position.objects.select_related("instrument", "account").filter(account=account)
+    rows = Position.objects.builtin().select_related("instrument", "account").filter(account=account)
     found = rows.filter(pk=_pk(positionId, "positionId")).first()
     if found is None or (open_only and found.status != Position.Status.OPEN):
         raise exceptions.NotFound(_("There is no such open position."))

@@ -276,6 +276,9 @@ class PlatformAdapter(TimeStampedModel):
     configuration = models.JSONField(default=dict, blank=True)
     encrypted_secrets = models.TextField(blank=True, editable=False)
     secret_names = models.JSONField(default=list, blank=True, editable=False)
+    synced_until = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text=_("Time (UTC) of the last deal synced from the platform.")
+    )
 
     class Meta:
         ordering = ["name"]
@@ -291,7 +294,7 @@ class PlatformAdapter(TimeStampedModel):
     def is_trading(self) -> bool:
         return self.type in self.TRADING_TYPES
 
-    def set_secrets(self, secrets: dict[str, str]) -> None:
+    def set_secrets(self, secrets: dict[str, Any]) -> None:
         """Replace the credentials (encrypted); their names stay readable, their values do not."""
         self.encrypted_secrets = crypto.encrypt(json.dumps(secrets)) if secrets else ""
         self.secret_names = sorted(secrets)

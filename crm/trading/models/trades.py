@@ -102,8 +102,13 @@ class PositionQuerySet(models.QuerySet["Position"]):
     def for_list(self) -> PositionQuerySet:
         return self.select_related("account", "account__customer", "instrument", "instrument__quote")
 
+    def builtin(self) -> PositionQuerySet:
+        """Positions of the built-in platform: those the engine runs (an outside platform runs its own)."""
+        return self.filter(adapter__isnull=True)
+
     def open(self) -> PositionQuerySet:
-        return self.filter(status=Position.Status.OPEN)
+        """Open positions of the built-in platform (triggers, margin, stop-out and swaps act on these)."""
+        return self.builtin().filter(status=Position.Status.OPEN)
 
 
 class Position(TimeStampedModel):
@@ -143,6 +148,15 @@ class Position(TimeStampedModel):
         help_text=_("Perpetual funding received (positive) or paid, in the account currency."),
     )
     last_funding_at = models.DateTimeField(null=True, blank=True)
+    adapter = models.ForeignKey(
+        "trading.PlatformAdapter",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="positions",
+        help_text=_("The outside platform this position was synced from; empty: the built-in platform."),
+    )
+    external_id = models.CharField(max_length=64, blank=True, help_text=_("The position's id on that platform."))
 
     objects = PositionQuerySet.as_manager()
 
@@ -153,6 +167,11 @@ class Position(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(status="closed", closed_at__isnull=False) | Q(status="open", lots__gt=0),
                 name="position_status_matches",
+            ),
+            models.UniqueConstraint(
+                fields=["adapter", "external_id"],
+                condition=Q(adapter__isnull=False),
+                name="one_position_per_platform_id",
             ),
         ]
         indexes = [
@@ -205,6 +224,10 @@ class DealQuerySet(models.QuerySet["Deal"]):
     def for_list(self) -> DealQuerySet:
         return self.select_related("account", "instrument", "position")
 
+    def builtin(self) -> DealQuerySet:
+        """Deals of the built-in platform (not synced from an outside one)."""
+        return self.filter(adapter__isnull=True)
+
 
 class Deal(models.Model):
     """One execution: a position opened (in) or closed in full or part (out), with its money effects."""
@@ -228,12 +251,26 @@ class Deal(models.Model):
     )
     comment = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(db_index=True)
+    adapter = models.ForeignKey(
+        "trading.PlatformAdapter",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deals",
+        help_text=_("The outside platform this deal was synced from; empty: the built-in platform."),
+    )
+    external_id = models.CharField(max_length=64, blank=True, help_text=_("The deal's id on that platform."))
 
     objects = DealQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [models.CheckConstraint(condition=Q(lots__gt=0), name="deal_lots_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(lots__gt=0), name="deal_lots_positive"),
+            models.UniqueConstraint(
+                fields=["adapter", "external_id"], condition=Q(adapter__isnull=False), name="one_deal_per_platform_id"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Deal #{self.pk}"

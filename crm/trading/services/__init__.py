@@ -41,6 +41,7 @@ from crm.trading.services.settings import (
     validate_rule_delete,
     validate_rule_scope,
 )
+from crm.trading.services.sync import SyncRefused, SyncResult, sync_platform
 from crm.trading.services.ui import (
     create_layout,
     delete_layout,
@@ -53,6 +54,8 @@ from crm.trading.services.ui import (
 from crm.trading.services.watchlists import add_to_watchlist, remove_from_watchlist, set_watchlist, watchlist
 
 __all__ = [
+    "SyncRefused",
+    "SyncResult",
     "add_to_watchlist",
     "backfill",
     "cancel_order",
@@ -101,6 +104,7 @@ __all__ = [
     "set_watchlist",
     "settle",
     "store_quote",
+    "sync_platform",
     "ui_settings",
     "update_rule",
     "update_ui_settings",

@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from crm.core.events import emit
 from crm.core.services import record_activity
 from crm.trading import formulas, selectors
-from crm.trading.exceptions import InvalidVolume, PositionClosed
+from crm.trading.exceptions import InvalidVolume, PositionClosed, TradingNotAllowed
 from crm.trading.models import Deal, Position, Quote
 from crm.trading.services.execution import _position_payload, lock_account, slip
 from crm.wallets import services as wallet_services
@@ -44,6 +44,11 @@ def close_position(
     """
     account = lock_account(position.account)
     position = Position.objects.select_for_update().select_related("instrument").get(pk=position.pk)
+    if position.adapter_id is not None:
+        raise TradingNotAllowed(
+            gettext("Position #%(id)s lives on an outside platform; close it there.") % {"id": position.pk},
+            fields={"position": [gettext("On an outside platform.")]},
+        )
     if position.status != Position.Status.OPEN:
         if if_open:
             return None

@@ -95,6 +95,11 @@ def _current(position: Position, field: str) -> Decimal:
 
 
 def _check(position: Position, field: str, value: Decimal) -> None:
+    if position.adapter_id is not None:  # its money lives on the outside platform, not in our ledger
+        raise InvalidCorrection(
+            gettext("Position #%(id)s lives on an outside platform; correct it there.") % {"id": position.pk},
+            fields={"position": [gettext("On an outside platform.")]},
+        )
     if field in (Field.OPEN_PRICE, Field.CLOSE_PRICE) and value <= 0:
         raise InvalidCorrection(gettext("A price must be positive."), fields={"value": [gettext("Must be over 0.")]})
     if field == Field.CLOSE_PRICE and position.status != Position.Status.CLOSED:

@@ -407,6 +407,11 @@ def modify_position(
     """Set a position's stop loss and take profit (None removes one), checked against the current close price."""
     account = lock_account(position.account)
     position = Position.objects.select_for_update().select_related("instrument").get(pk=position.pk)
+    if position.adapter_id is not None:
+        raise TradingNotAllowed(
+            gettext("Position #%(id)s lives on an outside platform; change it there.") % {"id": position.pk},
+            fields={"position": [gettext("On an outside platform.")]},
+        )
     if position.status != Position.Status.OPEN:
         raise PositionClosed(
             gettext("Position #%(id)s is closed.") % {"id": position.pk}, fields={"status": [gettext("Closed.")]}

@@ -24,6 +24,7 @@ ACCOUNT_CHECK = "Trading: stop-out check and account figures"
 ORDER_EXPIRY = "Trading: expire good-till-date orders"
 SANDBOX_QUOTES = "Trading: sandbox prices (demo feed without a feed process)"
 CANDLE_PRUNING = "Trading: delete candles past their retention"
+PLATFORM_SYNC = "Trading: sync deals from outside platforms"
 
 
 class Command(BaseCommand):
@@ -72,6 +73,7 @@ class Command(BaseCommand):
             (ACCOUNT_CHECK, "crm.trading.tasks.check_accounts_task", {"interval": every_minute, "crontab": None}),
             (ORDER_EXPIRY, "crm.trading.tasks.expire_orders_task", {"interval": every_minute, "crontab": None}),
             (CANDLE_PRUNING, "crm.trading.tasks.prune_candles_task", {"crontab": daily, "interval": None}),
+            (PLATFORM_SYNC, "crm.trading.tasks.sync_platforms_task", {"interval": every_minute, "crontab": None}),
             # The demo's prices when no feed process runs (tasks in-process); production runs `run_price_feed`.
             (
                 SANDBOX_QUOTES,
