@@ -16,6 +16,7 @@ from crm.trading.models.settings import (
     PositionDuration,
     SessionOverride,
 )
+from crm.trading.models.spot import SpotFill, SpotHolding
 from crm.trading.models.state import MarginCall
 from crm.trading.models.trades import Deal, Order, Position, Side, WatchlistItem
 from crm.trading.models.ui import TraderLayout, TraderUiSettings
@@ -45,6 +46,8 @@ __all__ = [
     "Quote",
     "SessionOverride",
     "Side",
+    "SpotFill",
+    "SpotHolding",
     "SwapMode",
     "TraderLayout",
     "TraderNotification",

@@ -38,6 +38,7 @@ from crm.trading.services.settings import (
     validate_rule_delete,
     validate_rule_scope,
 )
+from crm.trading.services.spot import asset_wallet, fill_spot_order, place_spot_order, spot_fee
 from crm.trading.services.ui import (
     create_layout,
     delete_layout,
@@ -51,6 +52,7 @@ from crm.trading.services.watchlists import add_to_watchlist, remove_from_watchl
 
 __all__ = [
     "add_to_watchlist",
+    "asset_wallet",
     "backfill",
     "cancel_order",
     "category_tree",
@@ -67,6 +69,7 @@ __all__ = [
     "delete_rule",
     "expire_orders",
     "fill_pending_order",
+    "fill_spot_order",
     "fire_price_alerts",
     "lock_account",
     "mark_all_read",
@@ -76,6 +79,7 @@ __all__ = [
     "notify",
     "open_position_for_account",
     "place_order",
+    "place_spot_order",
     "process_quote",
     "record_tick",
     "refresh_account",
@@ -93,6 +97,7 @@ __all__ = [
     "set_rule_priorities",
     "set_watchlist",
     "settle",
+    "spot_fee",
     "store_quote",
     "ui_settings",
     "update_rule",

@@ -225,9 +225,16 @@ def _check_pending_price(side: str, order_type: str, price: Decimal, market: Dec
 
 def _fill(
     order: Order, *, account: Wallet, settings: GroupTradingSettings, quote: Quote, actor: Any = None
-) -> Position:
-    """Open the position of an order whose account is locked; raises NotEnoughMargin before writing anything."""
+) -> Position | None:
+    """Open the position of an order whose account is locked; raises NotEnoughMargin before writing anything.
+
+    A spot market's order opens no position: it moves the account's assets (services/spot.py)."""
     instrument = order.instrument
+    if instrument.market_type == Instrument.MarketType.SPOT:
+        from crm.trading.services import spot  # spot builds on this module's checks
+
+        spot.fill_spot_order(order, account=account, settings=settings, quote=quote, actor=actor)
+        return None
     markup, commission_per_lot = _check_tradable(instrument, settings, timezone.now())
     fill_at = selectors.open_price_for(order.side, quote, instrument, markup)
     now = timezone.now()
