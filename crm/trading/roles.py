@@ -13,7 +13,14 @@ _READ_CONFIG = [
     *(f"trading.view_{model}" for model in CONFIG_MODELS if model != "platformadapter"),
 ]
 _MANAGE_CONFIG = [f"trading.{verb}_{model}" for model in CONFIG_MODELS for verb in ("view", "add", "change", "delete")]
-_READ_TRADES = [*_READ_CONFIG, "trading.view_position", "trading.view_order", "trading.view_deal"]
+_READ_TRADES = [
+    *_READ_CONFIG,
+    "trading.view_position",
+    "trading.view_order",
+    "trading.view_deal",
+    "trading.view_spotfill",
+    "trading.view_spotholding",
+]
 
 GRANTS = {
     Role.DEALER: [

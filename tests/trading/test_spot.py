@@ -7,6 +7,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from crm.affiliates import services as affiliate_services
+from crm.affiliates.models import CommissionLedger, ReferralAction
+from crm.affiliates.models import CommissionRule as AffiliateRule
 from crm.core.models import OutboxEvent
 from crm.trading import services
 from crm.trading.exceptions import InDowntime, InvalidVolume
@@ -24,6 +27,7 @@ from crm.trading.models import (
 from crm.trading.services.spot import InsufficientAssets
 from crm.wallets import services as wallet_services
 from crm.wallets.models import Wallet
+from tests.affiliates.factories import AffiliateFactory, CommissionLevelFactory, CommissionRuleFactory, referral_of
 from tests.trading.factories import TradingAccountFactory, spot_market
 from tests.wallets.helpers import fund, state
 
@@ -242,3 +246,18 @@ def test_the_asset_wallet_is_opened_once_and_is_an_exchange_wallet_of_the_client
         "BTC",
     )
     assert holding.wallet.balance == D("0.003")
+
+
+def test_a_referred_clients_spot_fill_earns_the_introducers_lot_rebate(btcusd, django_capture_on_commit_callbacks):
+    level = CommissionLevelFactory(level=1)
+    introducer = AffiliateFactory(commission_model=level.commission_model)
+    CommissionRuleFactory(level=level, kind=AffiliateRule.Kind.LOT_REBATE, amount=D("20"))
+    account = fund(TradingAccountFactory(customer=referral_of(introducer)), "1000.00")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.place_spot_order(account, instrument=btcusd, side="buy", base_amount=D("0.0150"))
+    affiliate_services.run_commissions()
+
+    action = ReferralAction.objects.get()
+    assert (action.action_type, action.source_id, action.lots) == ("SPOT_TRADE", SpotFill.objects.get().pk, D("0.015"))
+    assert list(CommissionLedger.objects.values_list("commission_amount", flat=True)) == [D("0.30")]  # 0.015 lots x 20

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import DecimalField, QuerySet, Sum, Value
+from django.db.models import DecimalField, Max, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from crm.trading import selectors
@@ -23,7 +23,11 @@ def orders_of(account: Wallet) -> QuerySet[Order]:
     return (
         Order.objects.filter(account=account)
         .select_related("instrument", "created_by")
-        .annotate(commission_total=Coalesce(Sum("deals__commission"), Value(ZERO), output_field=money))
+        .annotate(
+            # a CFD order's commission is on its deals; a spot order's fee (quote asset) on its fill
+            commission_total=Coalesce(Sum("deals__commission"), Value(ZERO), output_field=money)
+            + Coalesce(Max("spot_fill__fee"), Value(ZERO), output_field=money)
+        )
         .order_by("-pk")
     )
 

@@ -1,8 +1,9 @@
 """001 "Front office v3": accounts, assets, markets, spot order data, orders, stop orders, margin levels, info.
 
 v3 amounts (`requestedAmount`, `requestedBaseAmount`, `baseAmount`) are in the base asset: lots times the
-market's lot size. Orders go through the same engine as v4 (a spot market trades as positions without
-leverage caps beyond the account's).
+market's lot size. Orders go through the same engine as v4. On a spot market (compat/spot.py) an order
+exchanges assets: it opens no position, the account pays with the asset it holds, and `commission` is the fee
+in the quote asset; on a CFD or perpetual market it opens a position as in v4.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from rest_framework.response import Response
 
 from crm.customers.api.permissions import portal_customer
 from crm.trading import selectors, services
-from crm.trading.compat import enums, presenters, pretrade
+from crm.trading.compat import enums, presenters, pretrade, spot
 from crm.trading.compat import serializers as s
 from crm.trading.compat.common import (
     TRADING_TYPES,
@@ -117,7 +118,9 @@ def market_detail(request: Request, marketId: str) -> Response:
     ["POST"],
     summary="Spot order data",
     description="Base and quote amounts of an order given by either amount; `commissionAmount` in the quote "
-    "asset, `total` the quote amount plus (buy) or minus (sell) the commission.",
+    "asset, `total` the quote amount plus (buy) or minus (sell) the commission. On a spot market a quote amount "
+    "buys or sells the most base the lot grid allows, a buy's quote amount is rounded up and a sell's down, and "
+    "the fee is the group's spot fee (commission profile rule or commission per lot).",
     request=s.SpotOrderDataRequest,
     responses=s.SpotOrderDataResponse,
 )
@@ -130,6 +133,8 @@ def order_data(request: Request) -> Response:
         raise exceptions.ValidationError(
             {"order.requestedBaseAmount": [_("Give either requestedBaseAmount or requestedQuoteAmount.")]}
         )
+    if services.is_spot(instrument):
+        return Response({"order": spot.order_data(account, instrument, values)})
     side = enums.SIDES[values["side"]]
     requested = None if values["orderType"] == enums.OrderType.MARKET else values.get("requestedPrice")
     price = pretrade.entry_price(account, instrument, side=side, requested=requested)

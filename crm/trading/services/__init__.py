@@ -38,7 +38,14 @@ from crm.trading.services.settings import (
     validate_rule_delete,
     validate_rule_scope,
 )
-from crm.trading.services.spot import asset_wallet, fill_spot_order, place_spot_order, spot_fee
+from crm.trading.services.spot import (
+    asset_wallet,
+    fill_spot_order,
+    is_spot,
+    place_spot_order,
+    spot_fee,
+    spot_order_figures,
+)
 from crm.trading.services.ui import (
     create_layout,
     delete_layout,
@@ -71,6 +78,7 @@ __all__ = [
     "fill_pending_order",
     "fill_spot_order",
     "fire_price_alerts",
+    "is_spot",
     "lock_account",
     "mark_all_read",
     "mark_read",
@@ -98,6 +106,7 @@ __all__ = [
     "set_watchlist",
     "settle",
     "spot_fee",
+    "spot_order_figures",
     "store_quote",
     "ui_settings",
     "update_rule",

@@ -19,6 +19,7 @@ below zero whatever happens.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_UP, Decimal
 from typing import Any
 
@@ -164,6 +165,47 @@ def _base_of(instrument: Instrument, lots: Decimal, base_currency: Currency) -> 
     return base
 
 
+@dataclass(frozen=True)
+class SpotFigures:
+    """What a spot order of `lots` at `price` exchanges: base, quote before the fee, the fee (quote asset), and
+    the total the client pays (buy: quote + fee) or receives (sell: quote - fee)."""
+
+    base_currency: Currency
+    quote_currency: Currency
+    lots: Decimal
+    base_amount: Decimal
+    quote_amount: Decimal
+    fee: Decimal
+    total: Decimal
+
+
+def spot_order_figures(
+    account: Wallet,
+    instrument: Instrument,
+    *,
+    side: str,
+    price: Decimal,
+    lots: Decimal | None = None,
+    base_amount: Decimal | None = None,
+    quote_amount: Decimal | None = None,
+    settings: GroupTradingSettings | None = None,
+) -> SpotFigures:
+    """The figures of a spot order given in lots, base amount or quote amount (a read: the fill and the
+    pre-trade calculation share it). A quote amount buys or sells the most base the lot grid allows."""
+    base_currency, quote_currency = _currencies(instrument)
+    if lots is None:
+        if quote_amount is not None:
+            lots = _lots_for_quote(instrument, quote_amount, price)
+        else:
+            lots = (base_amount or ZERO) / instrument.contract_size
+    base = _base_of(instrument, lots, base_currency)
+    quote_value = quote_for(side, base, price, quote_currency)
+    settings = settings if settings is not None else selectors.group_settings(account)
+    fee = spot_fee(account, settings, instrument, lots=lots, quote_amount=quote_value, quote_currency=quote_currency)
+    total = quote_value + fee if side == formulas.Side.BUY else quote_value - fee
+    return SpotFigures(base_currency, quote_currency, lots, base, quote_value, fee, total)
+
+
 @transaction.atomic
 def place_spot_order(
     account: Wallet,
@@ -255,14 +297,11 @@ def fill_spot_order(
             gettext("Spot orders take no stop loss or take profit."),
             fields={"stop_loss": [gettext("Not offered on spot markets.")]},
         )
-    base_currency, quote_currency = _currencies(instrument)
     markup, _ = _check_tradable(instrument, settings, timezone.now())
     price = selectors.open_price_for(order.side, quote, instrument, markup)
-    base = _base_of(instrument, order.lots, base_currency)
-    quote_amount = quote_for(order.side, base, price, quote_currency)
-    fee = spot_fee(
-        account, settings, instrument, lots=order.lots, quote_amount=quote_amount, quote_currency=quote_currency
-    )
+    figures = spot_order_figures(account, instrument, side=order.side, price=price, lots=order.lots, settings=settings)
+    base_currency, quote_currency = figures.base_currency, figures.quote_currency
+    base, quote_amount, fee = figures.base_amount, figures.quote_amount, figures.fee
     buying = order.side == formulas.Side.BUY
     pays_currency, pays = (quote_currency, quote_amount + fee) if buying else (base_currency, base)
     if not buying and fee >= quote_amount:
