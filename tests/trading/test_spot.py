@@ -12,7 +12,7 @@ from crm.affiliates.models import CommissionLedger, ReferralAction
 from crm.affiliates.models import CommissionRule as AffiliateRule
 from crm.core.models import OutboxEvent
 from crm.trading import services
-from crm.trading.exceptions import InDowntime, InvalidVolume
+from crm.trading.exceptions import InDowntime, InsufficientAssets, InvalidVolume
 from crm.trading.models import (
     CommissionProfile,
     CommissionRule,
@@ -24,7 +24,6 @@ from crm.trading.models import (
     SpotFill,
     SpotHolding,
 )
-from crm.trading.services.spot import InsufficientAssets
 from crm.wallets import services as wallet_services
 from crm.wallets.models import Wallet
 from tests.affiliates.factories import AffiliateFactory, CommissionLevelFactory, CommissionRuleFactory, referral_of
@@ -246,6 +245,7 @@ def test_the_asset_wallet_is_opened_once_and_is_an_exchange_wallet_of_the_client
         "BTC",
     )
     assert holding.wallet.balance == D("0.003")
+    assert (holding.wallet.can_deposit, holding.wallet.can_withdraw, holding.wallet.can_transfer) == (False,) * 3
 
 
 def test_a_referred_clients_spot_fill_earns_the_introducers_lot_rebate(btcusd, django_capture_on_commit_callbacks):

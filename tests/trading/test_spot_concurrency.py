@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 
 from crm.trading import services
+from crm.trading.exceptions import InsufficientAssets
 from crm.trading.models import SpotFill, SpotHolding
-from crm.trading.services.spot import InsufficientAssets
 from tests.trading.factories import TradingAccountFactory, spot_market
 from tests.wallets.helpers import fund
 from tests.wallets.test_concurrency import run_together, unexpected

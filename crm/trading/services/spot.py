@@ -31,7 +31,7 @@ from crm.core.actors import user_or_none
 from crm.core.events import emit
 from crm.core.services import record_activity
 from crm.trading import formulas, selectors
-from crm.trading.exceptions import InvalidPrice, InvalidVolume, NotEnoughMargin, TradingNotAllowed
+from crm.trading.exceptions import InsufficientAssets, InvalidPrice, InvalidVolume, TradingNotAllowed
 from crm.trading.models import FeeType, GroupTradingSettings, Instrument, Order, Quote, SpotFill, SpotHolding
 from crm.trading.services.execution import (
     _check_account,
@@ -48,12 +48,6 @@ from crm.wallets.models import Currency, Wallet
 ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
-
-
-class InsufficientAssets(NotEnoughMargin):
-    """The account does not hold enough of the asset an order pays with (a pending order is rejected for it)."""
-
-    code = "insufficient_assets"
 
 
 def is_spot(instrument: Instrument) -> bool:
@@ -93,6 +87,10 @@ def asset_wallet(account: Wallet, currency: Currency, *, create: bool = False) -
         is_demo=account.is_demo,
         wallet_type=Wallet.Type.EXCHANGE,
         caption=f"{account.number} {currency.code}",
+    )
+    # Assets move only by trading: selling them back is the way out.
+    wallet = wallet_services.update_wallet(
+        wallet, actor=None, can_deposit=False, can_withdraw=False, can_transfer=False
     )
     SpotHolding.objects.create(account=account, wallet=wallet, currency=currency)
     return wallet
