@@ -71,8 +71,12 @@ def test_v3_order_data_below_the_smallest_volume_is_a_400_on_the_quote_amount(tr
     response = trader.post(V3 + "order-data", {"order": {"marketId": "BTCUSD", "orderType": "Market",
                                                           "side": "Buy", "requestedQuoteAmount": "1"}})  # fmt: skip
 
+    zero = trader.post(V3 + "order-data", {"order": {"marketId": "BTCUSD", "orderType": "Market", "side": "Buy",
+                                                      "requestedBaseAmount": "0"}})  # fmt: skip
+
     assert response.status_code == 400
     assert list(response.json()["error"]["fields"]) == ["order.requestedQuoteAmount"]
+    assert list(zero.json()["error"]["fields"]) == ["order.requestedBaseAmount"]
 
 
 def test_v3_spot_order_fills_moves_the_assets_and_shows_the_fee(trader):
@@ -88,6 +92,8 @@ def test_v3_spot_order_fills_moves_the_assets_and_shows_the_fee(trader):
     assert trader.account.balance == D("1000.00") - D("500.61")
     listed = trader.post(V3 + "order-list", {"limit": 10}).json()["data"]
     assert [(row["orderId"], row["commission"]) for row in listed] == [(body["orderId"], "0.5")]
+    accounts = trader.client.get(V3 + "accounts").json()
+    assert [row["totalBalanceInRAT"] for row in accounts] == ["999.39"]  # 499.39 USD + 0.01 BTC at the 50,000 bid
 
 
 def test_v3_spot_order_the_account_cannot_pay_is_a_400_and_nothing_changes(trader):

@@ -15,6 +15,9 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
+
 from crm.core.exceptions import DomainError
 from crm.trading import services
 from crm.trading.compat import enums, pretrade
@@ -56,6 +59,9 @@ def order_data(account: Wallet, instrument: Instrument, values: dict[str, Any]) 
     price = pretrade.entry_price(account, instrument, side=side, requested=requested)
     base: Decimal | None = values.get("requestedBaseAmount")
     quote: Decimal | None = values.get("requestedQuoteAmount")
+    for name, value in (("order.requestedBaseAmount", base), ("order.requestedQuoteAmount", quote)):
+        if value is not None and value <= 0:
+            raise exceptions.ValidationError({name: [_("Must be above zero.")]})
     with seed_fields(ORDER_DATA_FIELDS):
         figures = services.spot_order_figures(
             account, instrument, side=side, price=price, base_amount=base, quote_amount=quote

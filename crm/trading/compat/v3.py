@@ -34,7 +34,8 @@ from crm.trading.compat.common import (
 )
 from crm.trading.compat.placing import place
 from crm.trading.compat.v4 import _pk, order_rows
-from crm.trading.models import GroupTradingSettings, Instrument, Order
+from crm.trading.models import GroupTradingSettings, Instrument, Order, SpotHolding
+from crm.wallets.exceptions import NoExchangeRate
 from crm.wallets.models import Currency, Wallet
 
 EIGHT = Decimal("0.00000001")
@@ -42,29 +43,48 @@ EIGHT = Decimal("0.00000001")
 
 def _accounts(request: Request) -> list[Wallet]:
     return list(
-        Wallet.objects.filter(customer=portal_customer(request), type__in=TRADING_TYPES, is_enabled=True).order_by(
-            "pk"
-        )
+        Wallet.objects.filter(customer=portal_customer(request), type__in=TRADING_TYPES, is_enabled=True)
+        .select_related("currency")
+        .order_by("pk")
     )
+
+
+def _total_balances(accounts: list[Wallet]) -> dict[int, Decimal]:
+    """Each account's balance plus its spot holdings at the bid in its currency (what selling them would bring)."""
+    totals = {account.pk: account.balance for account in accounts}
+    holdings = SpotHolding.objects.filter(account__in=accounts, wallet__balance__gt=0).select_related("wallet")
+    rates: selectors.Rates | None = None
+    currency = {account.pk: account.currency_id for account in accounts}
+    for holding in holdings:
+        rates = rates or selectors.Rates.load()
+        try:
+            rate = rates.rate(holding.currency_id, currency[holding.account_id], use="bid")
+        except NoExchangeRate:
+            continue  # an asset without a price counts for nothing rather than failing the list
+        totals[holding.account_id] += holding.wallet.balance * rate
+    return totals
 
 
 @trader_view(
     ["GET"],
     summary="Trading accounts",
-    description="The caller's trading accounts; `totalBalanceInRAT` is the balance in the account's currency.",
+    description="The caller's trading accounts; `totalBalanceInRAT` is the balance in the account's currency plus "
+    "the assets it holds from spot trading at the bid, in the account's currency (decimals of the currency).",
     responses=s.Account(many=True),
     account=False,
 )
 def accounts(request: Request) -> Response:
+    rows = _accounts(request)
+    totals = _total_balances(rows)
     return Response(
         [
             {
                 "accountId": wallet.number,
                 "accountName": wallet.caption or wallet.number,
                 "accountType": enums.AccountType.HEDGING,
-                "totalBalanceInRAT": text(wallet.balance),
+                "totalBalanceInRAT": text(totals[wallet.pk].quantize(wallet.currency.quantum, ROUND_HALF_EVEN)),
             }
-            for wallet in _accounts(request)
+            for wallet in rows
         ]
     )
 
