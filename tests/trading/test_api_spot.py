@@ -11,6 +11,7 @@ from django.urls import reverse
 from crm.core.roles import Role
 from crm.trading import services
 from crm.trading.models import CommissionProfile, CommissionRule, FeeType, GroupTradingSettings, Order, SpotFill
+from crm.wallets.models import Currency
 from tests.conftest import staff_with_role
 from tests.customers.factories import PortalCustomerFactory
 from tests.trading.compat_helpers import ORDER_V3_KEYS, make_trader
@@ -94,6 +95,22 @@ def test_v3_spot_order_fills_moves_the_assets_and_shows_the_fee(trader):
     assert [(row["orderId"], row["commission"]) for row in listed] == [(body["orderId"], "0.5")]
     accounts = trader.client.get(V3 + "accounts").json()
     assert [row["totalBalanceInRAT"] for row in accounts] == ["999.39"]  # 499.39 USD + 0.01 BTC at the 50,000 bid
+
+
+def test_v4_lists_a_spot_order_with_its_fee_in_the_quote_asset(trader):
+    btceur = spot_market("BTCEUR", bid="45000.00", ask="45010.00")
+    euros = services.asset_wallet(trader.account, Currency.objects.get(code="EUR"), create=True)
+    fund(euros, "1000.00")
+    services.place_spot_order(trader.account, instrument=btceur, side="buy", base_amount=D("0.01"))
+
+    rows = trader.post("/frontoffice/api/v4/order-list", {}).json()["data"]
+
+    # 0.01 BTC at 45,010 + 1.00 = 450.11 EUR; fee 0.1% = 0.45 EUR
+    assert [(row["marketId"], row["commissionAmount"], row["commissionAssetId"]) for row in rows] == [
+        ("BTCEUR", "0.45", "EUR")
+    ]
+    euros.refresh_from_db()
+    assert euros.balance == D("1000.00") - D("450.11") - D("0.45")
 
 
 def test_v3_spot_order_the_account_cannot_pay_is_a_400_and_nothing_changes(trader):

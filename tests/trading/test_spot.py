@@ -168,6 +168,22 @@ def test_a_limit_buy_fills_when_the_ask_reaches_it_at_the_market_price(account, 
     call_command("verify_ledger")
 
 
+def test_a_sell_limit_fills_at_the_bid_when_the_bid_reaches_it(account, btcusd):
+    services.place_spot_order(account, instrument=btcusd, side="buy", base_amount=D("0.01"))  # 500.11 USD
+    order = services.place_spot_order(
+        account, instrument=btcusd, side="sell", base_amount=D("0.004"), order_type="limit", price=D("52000.00")
+    )
+
+    services.process_quote(btcusd, bid=D("52010.00"), ask=D("52020.00"))
+
+    order.refresh_from_db()
+    account.refresh_from_db()
+    assert (order.status, order.fill_price) == ("filled", D("52009.00"))  # the bid less 1.00 markup
+    assert account.balance == D("499.89") + D("208.03")  # 0.004 x 52,009 = 208.036 -> 208.03
+    assert _btc(account) == D("0.006")
+    call_command("verify_ledger")
+
+
 def test_a_limit_order_by_quote_amount_is_sized_at_its_price(account, btcusd):
     order = services.place_spot_order(
         account, instrument=btcusd, side="buy", quote_amount=D("100.00"), order_type="limit", price=D("40000.00")
