@@ -107,6 +107,7 @@ SPECTACULAR_SETTINGS = {
         "TransactionStatusEnum": "crm.wallets.models.Transaction.Status",
         "MovementTypeEnum": "crm.wallets.api.serializers.MOVEMENT_TYPES",
         "WalletTypeEnum": "crm.wallets.models.Wallet.Type",
+        "BackApiAccountTypeEnum": "crm.trading.compat.backoffice.accounts.ACCOUNT_TYPES",
         "PlatformTypeEnum": "crm.wallets.models.Platform.Type",
         "AccountGroupTypeEnum": "crm.wallets.models.AccountGroup.Type",
         "PaymentDirectionEnum": "crm.payments.models.Direction",

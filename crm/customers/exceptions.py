@@ -23,6 +23,13 @@ class OnboardingIncomplete(DomainError):
         )
 
 
+class InvalidRefreshToken(DomainError):
+    """A portal refresh token that is malformed, expired, revoked, already used or somebody else's."""
+
+    code = "invalid_token"
+    status_code = 401
+
+
 class WebhookRefused(DomainError):
     """A provider callback whose signature does not check out (or that cannot be checked)."""
 

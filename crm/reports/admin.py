@@ -88,9 +88,7 @@ class ReportRunAdmin(ReadOnlyAdminMixin, ModelAdmin[ReportRun]):
         return request.user.has_perm("reports.delete_reportrun")
 
     def delete_model(self, request: HttpRequest, obj: ReportRun) -> None:
-        if obj.file:
-            obj.file.delete(save=False)
-        obj.delete()
+        services.delete_report_run(obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ReportRun]) -> None:
         for run in queryset:

@@ -290,11 +290,16 @@ def delete_expired_reports(*, now: dt.datetime | None = None) -> int:
     """Delete the files of runs past their expiry and the runs themselves; returns how many."""
     count = 0
     for run in ReportRun.objects.expired(now).iterator(chunk_size=500):
-        if run.file:
-            run.file.delete(save=False)
-        run.delete()
+        delete_report_run(run)
         count += 1
     return count
+
+
+def delete_report_run(run: ReportRun) -> None:
+    """Delete a run with its file (a run's file is never kept without it)."""
+    if run.file:
+        run.file.delete(save=False)
+    run.delete()
 
 
 # Templates -----------------------------------------------------------------------------

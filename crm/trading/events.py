@@ -5,19 +5,27 @@ crm/affiliates/services/actions.py, plus `profit` and `reason`), `margin.call`, 
 Handled: `position.opened` / `position.closed` keep the client's `open_positions_count` current; all five are
 pushed to the portal sockets following the account (crm.trading.live), with the account's figures after them;
 `margin.call` and `stop_out` raise trader notifications (001 "Trader notifications").
+`backapi.transfer_callback` (crm.trading.services.transfers) POSTs the transfer to the back-office caller's
+`callbackUrl`; a network failure or a 5xx answer fails the handler, so the outbox retries it with backoff.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 from decimal import Decimal
 from typing import Any
 
+from crm.core import http
 from crm.core.events import handles
 from crm.core.models import OutboxEvent
 from crm.customers.models import Customer
 from crm.trading import live, selectors, services
 from crm.trading.models import Order, Position, TraderNotification
-from crm.wallets.models import Wallet
+from crm.trading.services import transfers as transfer_services
+from crm.wallets.models import Transaction, Wallet
+
+logger = logging.getLogger(__name__)
 
 
 @handles("position.opened")
@@ -97,3 +105,24 @@ def stop_out_notification(event: OutboxEvent) -> None:
 
 def _text(value: Decimal) -> str:
     return format(value.normalize(), "f")
+
+
+@handles(transfer_services.CALLBACK_EVENT)
+def deliver_transfer_callback(event: OutboxEvent) -> None:
+    """POST `{"event", "transfer"}` to the callback URL; retried by the outbox until it answers below 500."""
+    from crm.trading.compat.backoffice.transfers import BackApiTransferSerializer
+
+    url = str(event.payload["url"])
+    txn = Transaction.objects.filter(pk=event.payload.get("transaction_id")).first()
+    if txn is None:
+        return
+    try:
+        transfer_services.check_callback_target(url)
+    except (transfer_services.CallbackRefused, OSError):
+        # An internal address (or a name that no longer resolves) is not retried: it would never become safe.
+        logger.warning("Transfer callback of event %s refused: %s", event.pk, url)
+        return
+    body = {"event": event.payload.get("event"), "transfer": BackApiTransferSerializer(txn).data}
+    response = http.send("POST", url, headers={"Content-Type": "application/json"}, body=json.dumps(body).encode())
+    if response.status >= 400:
+        logger.warning("Transfer callback of event %s answered %s: %s", event.pk, response.status, url)

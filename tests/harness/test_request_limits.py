@@ -90,13 +90,17 @@ def _trader(client: APIClient, route: Route) -> None:
 
 
 def _backapi_kwargs(route: Route) -> dict:
-    """Seed 001's back-office paths (outside /api/, so not in the access matrix): a profile, a rule, an asset."""
+    """Seed 001's back-office paths (outside /api/, not in the access matrix): a profile, a rule, an asset, a user."""
     from crm.trading.models import Asset, CommissionProfile, CommissionRule
 
     profile = CommissionProfile.objects.create(name=f"Limits {route.name}")
     rule = CommissionRule.objects.create(profile=profile, priority=1)
     asset = Asset.objects.create(code=f"L{profile.pk}", name="Limits")
     kwargs = {"profile_id": profile.pk, "rule_id": rule.pk, "asset_id": asset.code}
+    if "user_id" in route.kwargs:  # a client the admin token sees (opening an account reads the body next)
+        from tests.customers.factories import CustomerFactory
+
+        kwargs["user_id"] = CustomerFactory().pk
     return {name: kwargs[name] for name in route.kwargs}
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +12,7 @@ from django_stubs_ext import StrOrPromise
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
 
-from crm.core.services import record_activity
+from crm.customers import services
 from crm.customers.admin.helpers import colour_badge, colour_swatch
 from crm.customers.models import (
     ClientGroup,
@@ -23,6 +24,7 @@ from crm.customers.models import (
     VerificationLimit,
     country_value,
 )
+from crm.users.models import User
 
 
 @admin.register(Country)
@@ -41,12 +43,9 @@ class CountryAdmin(ModelAdmin):
         return obj.is_enabled, _("Enabled") if obj.is_enabled else _("Disabled")
 
     def _switch(self, request: HttpRequest, queryset: QuerySet, *, enabled: bool) -> None:
-        with transaction.atomic():
-            codes = sorted(str(code) for code in queryset.exclude(is_enabled=enabled).values_list("code", flat=True))
-            queryset.filter(code__in=codes).update(is_enabled=enabled)
-            if codes:
-                action = "country.enabled" if enabled else "country.disabled"
-                record_activity(actor=request.user, action=action, data={"countries": codes})
+        codes = services.set_countries_enabled(
+            queryset.values_list("code", flat=True), enabled=enabled, actor=cast(User, request.user)
+        )
         self.message_user(request, _("%(count)d country(ies) changed.") % {"count": len(codes)}, messages.SUCCESS)
 
     @admin.action(description=_("Enable selected countries"), permissions=["change"])

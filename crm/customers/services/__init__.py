@@ -18,6 +18,7 @@ from crm.customers.services.clients import (
     set_sales_status,
     update_customer,
 )
+from crm.customers.services.countries import set_countries_enabled
 from crm.customers.services.kyc import (
     DOCUMENT_SIGNATURES,
     MAX_DOCUMENT_SIZE,
@@ -65,9 +66,11 @@ from crm.customers.services.signup import (
     LoginLocked,
     LoginResult,
     SecondFactorRequired,
+    end_session,
     impersonate_customer,
     log_in,
     portal_customer_of,
+    refresh_session,
     sign_up,
     start_session,
 )
@@ -113,6 +116,7 @@ __all__ = [
     "delete_profile_picture",
     "describe_documents",
     "email_customer",
+    "end_session",
     "ensure_stage_complete",
     "form_configuration",
     "impersonate_customer",
@@ -125,6 +129,7 @@ __all__ = [
     "process_kyc_webhook",
     "receive_sumsub_webhook",
     "record_client_activity",
+    "refresh_session",
     "reject_kyc",
     "remove_bookmark",
     "request_account_disable",
@@ -136,6 +141,7 @@ __all__ = [
     "revoke_kyc",
     "send_email_confirmation",
     "send_phone_code",
+    "set_countries_enabled",
     "set_profile_picture",
     "set_sales_status",
     "sign_up",

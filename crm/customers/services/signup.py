@@ -11,13 +11,15 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from crm.core import context
 from crm.core.events import emit
 from crm.core.exceptions import DomainError, PermissionDenied
 from crm.core.i18n import supported_language
 from crm.core.services import record_activity
-from crm.customers.exceptions import OnboardingIncomplete
+from crm.customers.exceptions import InvalidRefreshToken, OnboardingIncomplete
 from crm.customers.models import ClientRole, Country, Customer, OnboardingStage, OnboardingStep
 from crm.customers.portal_models import PORTAL_FIELDS
 from crm.customers.services.clients import EmailTaken, create_customer, normalize_email
@@ -225,6 +227,35 @@ def log_in(
             OnboardingIncomplete(OnboardingStage.BEFORE_SIGN_IN, pending),
         )
     return start_session(customer, meta=meta, device=device, reason=LoginRecord.Reason.PASSWORD)
+
+
+def refresh_session(refresh: str) -> dict[str, str]:
+    """Trade a portal refresh token for a new pair (the old one stops working), for a client who may still use the
+    portal; the device the session was started on keeps following the new refresh token."""
+    try:
+        with transaction.atomic():
+            old, tokens = security.rotate_refresh_token(refresh)
+            user_id, device_id = old.get("user_id"), old.get(security.DEVICE_CLAIM)
+            customer = Customer.objects.filter(user_id=user_id).select_related("user").first()
+            if customer is None or portal_customer_of(cast(User, customer.user)) is None:
+                raise InvalidRefreshToken(_("This account cannot use the portal."), code="account_not_allowed")
+            if device_id:
+                new_jti = RefreshToken(tokens["refresh"])["jti"]  # type: ignore[arg-type]  # simplejwt takes the encoded token; its hints say Token
+                Device.objects.filter(pk=device_id, user_id=user_id).update(refresh_jti=new_jti)
+    except TokenError as exc:
+        raise InvalidRefreshToken(_("The refresh token is not valid.")) from exc
+    return tokens
+
+
+def end_session(user: User, refresh: str) -> None:
+    """Revoke the caller's own refresh token: it cannot be used again."""
+    try:
+        token = RefreshToken(refresh)  # type: ignore[arg-type]  # simplejwt takes the encoded token; its hints say Token
+    except TokenError as exc:
+        raise InvalidRefreshToken(_("The refresh token is not valid.")) from exc
+    if str(token.get("user_id")) != str(user.pk):
+        raise InvalidRefreshToken(_("The refresh token is not yours."))
+    token.blacklist()
 
 
 @transaction.atomic

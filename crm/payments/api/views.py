@@ -148,7 +148,7 @@ class PortalWhitelistedAddressViewSet(
     queryset = WhitelistedAddress.objects.none()
 
     def get_queryset(self) -> QuerySet[WhitelistedAddress]:
-        return WhitelistedAddress.objects.filter(customer=portal_customer(self.request))
+        return WhitelistedAddress.objects.filter(customer=portal_customer(self.request)).select_related("currency")
 
     def perform_create(self, serializer):
         serializer.instance = services.add_whitelisted_address(
@@ -277,7 +277,7 @@ class WhitelistedAddressViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[WhitelistedAddress]:
-        return WhitelistedAddress.objects.visible_to(self.request.user)
+        return WhitelistedAddress.objects.visible_to(self.request.user).select_related("currency")
 
     def perform_create(self, serializer):
         values = dict(serializer.validated_data)

@@ -231,9 +231,7 @@ class ReportRunViewSet(
         return Response(self.get_serializer(run).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance: ReportRun) -> None:
-        if instance.file:
-            instance.file.delete(save=False)
-        instance.delete()
+        services.delete_report_run(instance)
 
     @extend_schema(
         summary="Get a download link",

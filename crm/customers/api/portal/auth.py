@@ -5,19 +5,15 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from crm.core import captcha
 from crm.core.api.throttling import ScopedRateThrottle
-from crm.core.exceptions import DomainError
 from crm.customers import services
 from crm.customers.api.permissions import IsPortalCustomer, portal_customer
 from crm.customers.api.portal import serializers as s
@@ -33,7 +29,7 @@ from crm.customers.api.portal.common import (
 )
 from crm.customers.models import Customer
 from crm.users import security
-from crm.users.models import Device, User
+from crm.users.models import User
 from crm.users.requests import staff_user
 
 THROTTLED = [ScopedRateThrottle]
@@ -57,11 +53,6 @@ def _session(result: services.LoginResult, request: Request, *, status_code: int
 # Routes that need no login ignore any credentials sent with them: a stale access token left in a portal's
 # HTTP client must not stop a log-in or a password reset.
 ANONYMOUS: dict[str, Any] = {"authentication_classes": [], "permission_classes": [AllowAny]}
-
-
-class InvalidRefreshToken(DomainError):
-    code = "invalid_token"
-    status_code = 401
 
 
 @extend_schema(tags=["portal: auth"])
@@ -172,20 +163,7 @@ class PortalAuthViewSet(viewsets.GenericViewSet):
     @action(detail=False, methods=["post"], **ANONYMOUS)
     def refresh(self, request: Request) -> Response:
         data = _input(s.RefreshInputSerializer, request)
-        try:
-            with transaction.atomic():
-                old, tokens = security.rotate_refresh_token(data["refresh"])
-                user_id, device_id = old.get("user_id"), old.get(security.DEVICE_CLAIM)
-                customer = Customer.objects.filter(user_id=user_id).select_related("user").first()
-                if customer is None or services.portal_customer_of(cast(User, customer.user)) is None:
-                    raise InvalidRefreshToken(_("This account cannot use the portal."), code="account_not_allowed")
-                if device_id:
-                    Device.objects.filter(pk=device_id, user_id=user_id).update(
-                        refresh_jti=RefreshToken(tokens["refresh"])["jti"]  # type: ignore[arg-type]  # simplejwt takes the encoded token; its hints say Token
-                    )
-        except TokenError as exc:
-            raise InvalidRefreshToken(_("The refresh token is not valid.")) from exc
-        return Response(tokens)
+        return Response(services.refresh_session(data["refresh"]))
 
     @extend_schema(
         summary="Log out",
@@ -197,13 +175,7 @@ class PortalAuthViewSet(viewsets.GenericViewSet):
     @action(detail=False, methods=["post"], url_path="log-out", permission_classes=[IsPortalCustomer])
     def log_out(self, request: Request) -> Response:
         data = _input(s.RefreshInputSerializer, request)
-        try:
-            token = RefreshToken(data["refresh"])
-        except TokenError as exc:
-            raise InvalidRefreshToken(_("The refresh token is not valid.")) from exc
-        if str(token.get("user_id")) != str(request.user.pk):
-            raise InvalidRefreshToken(_("The refresh token is not yours."))
-        token.blacklist()
+        services.end_session(cast(User, request.user), data["refresh"])
         return Response({"success": True})
 
     # Email ---------------------------------------------------------------------------------

@@ -5,15 +5,21 @@ in the admin). `accountType` is `Hedging` for trading accounts (live or demo: se
 `Spot` for the other client wallets (they hold assets only). Each account has a balance in its currency
 (`total` the balance, `locked` the amount on hold: pending withdrawals), then one per asset it bought on spot
 markets (those wallets are listed as balances of their account, not as accounts).
+
+Opening an account (operation `manage-accounts`: Dealer, Finance) goes through the wallets' `open_client_wallet`:
+`Hedging` opens a trading account in the group `accountGroupId` (live or demo as the group is; a demo one gets
+the group's first demo amount), `Spot` a plain wallet in the group's currency. `accountName` is its caption.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,7 +28,8 @@ from crm.customers.models import Customer
 from crm.trading.compat.backoffice.authentication import operation
 from crm.trading.compat.backoffice.settings import ERRORS_404, TAGS, BackApiView
 from crm.trading.models import SpotHolding
-from crm.wallets.models import Wallet
+from crm.wallets import services as wallet_services
+from crm.wallets.models import AccountGroup, Wallet
 
 TRADING_TYPES = {Wallet.Type.TRADE, Wallet.Type.DEMO}
 ACCOUNT_TYPES = [("Hedging", "Hedging (trading account)"), ("Spot", "Spot (wallet)")]
@@ -92,3 +99,49 @@ class UserAccountView(BackApiView):
         if wallet is None:
             raise NotFound()
         return Response(BackApiAccountSerializer(wallet).data)
+
+
+class BackApiAccountCreateSerializer(serializers.Serializer[Any]):
+    accountName = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    accountGroupId = serializers.CharField(max_length=20)
+    accountType = serializers.ChoiceField(choices=ACCOUNT_TYPES)
+
+
+class BackApiAccountIdSerializer(serializers.Serializer[Any]):
+    accountId = serializers.CharField()
+
+
+class UserAccountsCreateView(UserAccountsView):
+    def get_permissions(self) -> Any:
+        if self.request.method == "POST":
+            return [operation("manage-accounts")()]
+        return super().get_permissions()
+
+    @extend_schema(
+        tags=TAGS, summary="Open an account for a user", operation_id="backapi_v2_user_accounts_create",
+        request=BackApiAccountCreateSerializer, responses={201: BackApiAccountIdSerializer, **ERRORS_404},
+    )  # fmt: skip
+    def post(self, request: Request, user_id: str) -> Response:
+        customer = _customer(request, user_id)
+        serializer = BackApiAccountCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        group_id = data["accountGroupId"]
+        group = (
+            AccountGroup.objects.select_related("currency").filter(pk=int(group_id), is_enabled=True).first()
+            if group_id.isdigit() and len(group_id) < 19
+            else None
+        )
+        if group is None:
+            raise ValidationError({"accountGroupId": [_("No such enabled account group.")]})
+        caption = data.get("accountName", "")
+        if data["accountType"] == "Hedging":
+            wallet = wallet_services.open_client_wallet(
+                customer, currency=group.currency, is_demo=group.is_demo, actor=request.user, group=group,
+                caption=caption,
+            )  # fmt: skip
+        else:  # a plain wallet: no platform, no group
+            wallet = wallet_services.create_wallet(
+                customer, currency=group.currency, actor=request.user, caption=caption
+            )
+        return Response({"accountId": wallet.number}, status=status.HTTP_201_CREATED)

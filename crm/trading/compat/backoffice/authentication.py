@@ -25,6 +25,14 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "manage-assets": ("trading.add_asset", "trading.change_asset"),
     "view-commission-rules": ("trading.view_commissionrule",),
     "view-transfers": (),  # the transfers views add the wallets' and clients' view permissions
+    "manage-accounts": ("customers.view_customer", "wallets.add_wallet"),
+    # Finance's: entering movements by hand and approving withdrawals (four eyes still applies).
+    "manage-transfers": (
+        "customers.view_customer",
+        "wallets.view_transaction",
+        "wallets.create_manual_transaction",
+        "wallets.approve_transaction",
+    ),
     "manage-commission-rules": (
         "trading.add_commissionrule",
         "trading.change_commissionrule",
