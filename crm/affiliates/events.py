@@ -12,7 +12,8 @@ Handled (each handler is idempotent: actions are unique per source, attribution 
 - `deposit.first` / `client.ftd` -> FTD; `deposit.completed` -> DEPOSIT; `withdrawal.approved` -> WITHDRAWAL;
   `withdrawal.refunded` / `withdrawal.failed` (payout failed) -> REFUND of the withdrawal;
   `deposit.refunded` / `deposit.charged_back` -> REFUND / CHARGEBACK of the deposit;
-- `position.closed` -> POSITION_CLOSED (payload in `services/actions.py`).
+- `position.closed` -> POSITION_CLOSED (payload in `services/actions.py`);
+- `order.filled` of a spot market (`market_type` SPOT, with `fill_id`) -> SPOT_TRADE (the same payload).
 The commission run itself is a beat task over the stored actions (tasks.py).
 """
 
@@ -86,3 +87,10 @@ for _name, _type in MONEY_EVENTS.items():
 @handles("position.closed")
 def record_closed_position(event: OutboxEvent) -> None:
     actions.record_closed_positions([event.payload])
+
+
+@handles("order.filled")
+def record_spot_trade(event: OutboxEvent) -> None:
+    """A spot market's fill is a trade of its own (no position closes later); other fills wait for their close."""
+    if event.payload.get("market_type") == "SPOT":
+        actions.record_spot_trades([event.payload])

@@ -45,6 +45,7 @@ from crm.sales.models import Lead
 from crm.wallets.models import Transaction, Wallet
 
 ZERO = Decimal("0")
+TRADING_ACTIONS = [ReferralAction.Type.POSITION_CLOSED, ReferralAction.Type.SPOT_TRADE]
 MONEY_FIELD = DecimalField(max_digits=28, decimal_places=8)
 EARNING_STATUSES = (
     CommissionLedger.Status.PENDING,
@@ -174,7 +175,7 @@ def dashboard(affiliate: Affiliate, *, period: Period) -> dict:
         .annotate(
             deposits=Coalesce(Sum("amount", filter=Q(action_type=ReferralAction.Type.DEPOSIT)), Value(ZERO)),
             withdrawals=Coalesce(Sum("amount", filter=Q(action_type=ReferralAction.Type.WITHDRAWAL)), Value(ZERO)),
-            lots=Coalesce(Sum("lots", filter=Q(action_type=ReferralAction.Type.POSITION_CLOSED)), Value(ZERO)),
+            lots=Coalesce(Sum("lots", filter=Q(action_type__in=TRADING_ACTIONS)), Value(ZERO)),
         )
         .order_by("currency")
     ):

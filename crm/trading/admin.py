@@ -317,7 +317,7 @@ class OrderAdmin(ExportAdminMixin, ReadOnlyAdminMixin, ModelAdmin[Order]):
         "id", "account", "instrument", "side", "type", "lots", "price", "stop_loss", "take_profit", "status",
         "time_in_force", "expires_at", "fill_price", "created_at",
     )  # fmt: skip
-    list_filter = ("status", "type", "side", "time_in_force", "instrument")
+    list_filter = ("status", "type", "side", "time_in_force", "instrument__market_type", "instrument")
     list_select_related = ("account", "instrument")
     search_fields = ("=id", "^account__number")
     show_full_result_count = False
@@ -357,4 +357,4 @@ class DealAdmin(ReadOnlyAdminMixin, ModelAdmin[Deal]):
         return Deal.objects.visible_to(request.user).for_list()
 
 
-from crm.trading import admin_market_data, admin_markets, admin_settings  # noqa: E402,F401  (registers them)
+from crm.trading import admin_market_data, admin_markets, admin_settings, admin_spot  # noqa: E402,F401  (registers them)

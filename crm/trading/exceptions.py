@@ -7,6 +7,12 @@ class NotEnoughMargin(DomainError):
     code = "not_enough_margin"
 
 
+class InsufficientAssets(NotEnoughMargin):
+    """A spot order the account cannot pay for with the asset it holds (a pending one is rejected for it)."""
+
+    code = "insufficient_assets"
+
+
 class MarketClosed(DomainError):
     code = "market_closed"
 

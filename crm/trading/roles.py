@@ -21,6 +21,8 @@ _READ_TRADES = [
     "trading.view_candle",
     "trading.view_pricealert",
     "trading.view_tradernotification",
+    "trading.view_spotfill",
+    "trading.view_spotholding",
 ]
 
 GRANTS = {

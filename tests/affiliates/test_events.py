@@ -84,6 +84,30 @@ def test_position_closed_payload_is_stored_with_its_holding_time(django_capture_
     assert (action.spread, action.holding_seconds, action.affiliate) == (Decimal("12.3"), 90, affiliate)
 
 
+def test_a_spot_fill_is_stored_as_a_spot_trade_and_other_fills_are_not(django_capture_on_commit_callbacks):
+    client = referral_of(AffiliateFactory())
+    payload = {
+        "order_id": 41, "position_id": None, "fill_id": 7, "market_type": "SPOT", "customer_id": client.pk,
+        "instrument": "BTCUSD", "instrument_group": "CRYPTO", "lots": "0.01", "commission": "0.5", "spread": "0",
+        "currency": "USD", "opened_at": "2025-01-01T10:00:00+00:00", "closed_at": "2025-01-01T10:00:00+00:00",
+    }  # fmt: skip
+
+    with django_capture_on_commit_callbacks(execute=True):
+        emit("order.filled", **payload)
+        emit("order.filled", **payload)
+        emit("order.filled", **{**payload, "fill_id": None, "position_id": 8, "market_type": "CFD"})
+
+    action = ReferralAction.objects.get()
+    assert (action.action_type, action.source_id, action.lots, action.trading_commission, action.currency) == (
+        Type.SPOT_TRADE,
+        7,
+        Decimal("0.01"),
+        Decimal("0.5"),
+        "USD",
+    )
+    assert (action.instrument, action.holding_seconds) == ("BTCUSD", 0)
+
+
 def test_refunds_and_chargebacks_name_the_deposit_they_take_back(django_capture_on_commit_callbacks):
     client = referral_of(AffiliateFactory())
 

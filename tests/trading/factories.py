@@ -49,3 +49,22 @@ def quote(instrument: Instrument, bid: str, ask: str) -> Quote:
         instrument=instrument, defaults={"bid": Decimal(bid), "ask": Decimal(ask), "time": timezone.now()}
     )
     return row
+
+
+def spot_market(symbol: str = "BTCUSD", *, bid: str = "50000.00", ask: str = "50010.00") -> Instrument:
+    """A spot market (lot size 1, volumes in steps of 0.0001 base) with the ledger's currencies and a quote."""
+    CurrencyFactory(code=symbol[:3], minor_units=8 if symbol[:3] in ("BTC", "ETH") else 2)
+    CurrencyFactory(code=symbol[3:], minor_units=2)
+    instrument = InstrumentFactory(
+        symbol=symbol,
+        market_type=Instrument.MarketType.SPOT,
+        category=Instrument.Category.CRYPTO,
+        digits=2,
+        tick_size=Decimal("0.01"),
+        contract_size=Decimal(1),
+        min_lot=Decimal("0.0001"),
+        lot_step=Decimal("0.0001"),
+        max_lot=Decimal(100),
+    )
+    quote(instrument, bid, ask)
+    return instrument

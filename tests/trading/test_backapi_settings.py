@@ -309,7 +309,7 @@ def test_a_users_accounts_with_balances(dealer, django_assert_num_queries):
     fund(account, "150.25")
     WalletFactory()  # another client's
     url = f"{BASE}/users/{customer.pk}/accounts"
-    with django_assert_num_queries(6):  # the token (2), its permissions (2), the client, the accounts
+    with django_assert_num_queries(7):  # the token (2), its permissions (2), the client, the accounts, their holdings
         response = dealer.get(url)
     assert response.status_code == 200
     assert response.json() == [

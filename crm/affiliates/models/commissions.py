@@ -164,6 +164,7 @@ class ActionType(models.TextChoices):
     WITHDRAWAL = "WITHDRAWAL", _("Withdrawal")
     LEAD_QUALIFIED = "LEAD_QUALIFIED", _("Lead qualified")
     POSITION_CLOSED = "POSITION_CLOSED", _("Position closed")
+    SPOT_TRADE = "SPOT_TRADE", _("Spot trade")
     REFUND = "REFUND", _("Refund")
     CHARGEBACK = "CHARGEBACK", _("Chargeback")
 

@@ -3,7 +3,8 @@
 Each is keyed by (action type, source id), so an event handled twice stores one row. The direct introducer
 at the time of the action is kept on the row: a later reassignment does not move what was earned.
 
-`position.closed` (the trading domain is not built yet; this is the payload it must emit):
+`position.closed` (this is the payload the trading domain emits; a spot market's `order.filled` carries the same
+keys, with `fill_id` and `market_type` "SPOT", and is stored as a SPOT_TRADE):
 
     {"position_id": 123, "customer_id": 45, "instrument": "EURUSD", "instrument_group": "FX",
      "lots": "1.50", "commission": "7.00", "spread": "12.30", "currency": "USD",
@@ -110,17 +111,27 @@ def record_lead_qualified(lead_id: int, *, occurred_at=None) -> None:
 
 def record_closed_positions(payloads: list[dict[str, Any]]) -> int:
     """Closed positions of referred clients (payload above), stored in bulk; returns how many were new."""
+    return _record_trades(payloads, action_type=Type.POSITION_CLOSED, source="position_id")
+
+
+def record_spot_trades(payloads: list[dict[str, Any]]) -> int:
+    """Spot fills of referred clients (`order.filled` of a spot market: the payload above with `fill_id`, the fee
+    as `commission` in the quote asset named by `currency`), stored in bulk; returns how many were new."""
+    return _record_trades(payloads, action_type=Type.SPOT_TRADE, source="fill_id")
+
+
+def _record_trades(payloads: list[dict[str, Any]], *, action_type: str, source: str) -> int:
     customers = _introducers(int(p["customer_id"]) for p in payloads if p.get("customer_id"))
     rows = []
     for payload in payloads:
         affiliate_id, country = customers.get(int(payload.get("customer_id") or 0), (None, ""))
-        if affiliate_id is None or not payload.get("position_id"):
+        if affiliate_id is None or not payload.get(source):
             continue
         opened, closed = _when(payload.get("opened_at")), _when(payload.get("closed_at"))
         rows.append(
             ReferralAction(
-                action_type=Type.POSITION_CLOSED,
-                source_id=int(payload["position_id"]),
+                action_type=action_type,
+                source_id=int(payload[source]),
                 affiliate_id=affiliate_id,
                 customer_id=int(payload["customer_id"]),
                 country=country,

@@ -10,7 +10,8 @@ payout takes. The unique (rule, action, level, introducer) constraint makes a se
 
 Which rule kinds pay for which action:
     FTD -> CPA; DEPOSIT (+) and WITHDRAWAL (-) -> REVENUE_SHARE (net deposits); LEAD_QUALIFIED -> CPL;
-    POSITION_CLOSED -> LOT_REBATE, COMMISSION_SHARE, SPREAD_SHARE.
+    POSITION_CLOSED -> LOT_REBATE, COMMISSION_SHARE, SPREAD_SHARE; SPOT_TRADE (a spot fill: no spread, held
+    0 seconds) -> LOT_REBATE, COMMISSION_SHARE.
 Level n of a plan pays on actions of clients whose direct introducer is n-1 levels below the affiliate.
 Only active affiliates earn.
 """
@@ -44,6 +45,8 @@ KIND_OF_ACTION = [
     (ActionType.POSITION_CLOSED, Kind.LOT_REBATE, 1),
     (ActionType.POSITION_CLOSED, Kind.COMMISSION_SHARE, 1),
     (ActionType.POSITION_CLOSED, Kind.SPREAD_SHARE, 1),
+    (ActionType.SPOT_TRADE, Kind.LOT_REBATE, 1),
+    (ActionType.SPOT_TRADE, Kind.COMMISSION_SHARE, 1),
 ]
 EARNING_ACTIONS = sorted({action for action, _, _ in KIND_OF_ACTION})
 REVERSING_ACTIONS = [ActionType.REFUND, ActionType.CHARGEBACK]

@@ -19,6 +19,7 @@ from rest_framework import mixins, serializers, viewsets
 
 from crm.customers.api.permissions import IsPortalCustomer, portal_customer
 from crm.trading import selectors
+from crm.trading.api.portal_spot import SPOT_FILL_FIELD, spot_fill_of
 from crm.trading.api.serializers import BlankAsNullChoiceField
 from crm.trading.models import Deal, Order, Position, Quote, Side
 from crm.wallets.models import Platform
@@ -58,14 +59,19 @@ class PortalOrderSerializer(serializers.ModelSerializer[Order]):
         help_text="The last quote on the side the order fills at: the ask for a buy, the bid for a sell."
     )
     time = serializers.DateTimeField(source="created_at", read_only=True)
+    spot_fill = serializers.SerializerMethodField()
 
     class Meta:
         model = Order
         fields = [
             "id", "account_id", "order_id", "symbol", "side", "type", "status", "volume", "price", "stop_loss",
-            "take_profit", "current_price", "time", "filled_at", "expires_at", "position",
+            "take_profit", "current_price", "time", "filled_at", "expires_at", "position", "spot_fill",
         ]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(SPOT_FILL_FIELD)
+    def get_spot_fill(self, order: Order) -> dict[str, Any] | None:
+        return spot_fill_of(order)
 
     @extend_schema_field(PRICE_FIELD)
     def get_price(self, order: Order) -> str | None:
@@ -239,7 +245,7 @@ class PortalOrderViewSet(_Mine, mixins.ListModelMixin, mixins.RetrieveModelMixin
     queryset = Order.objects.none()
 
     def get_queryset(self) -> QuerySet[Order]:
-        rows = Order.objects.select_related("account", "instrument", "instrument__quote")
+        rows = Order.objects.select_related("account", "instrument", "instrument__quote", "spot_fill")
         return self.mine(rows).order_by("-created_at", "-pk")
 
 

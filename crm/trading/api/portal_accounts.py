@@ -14,8 +14,10 @@ from rest_framework.response import Response
 
 from crm.customers.api.permissions import IsPortalCustomer, portal_customer
 from crm.trading import selectors, services
+from crm.trading.api.portal import PortalOrderSerializer
+from crm.trading.api.portal_spot import AssetBalanceSerializer, SpotOrderCreateSerializer, asset_wallets
 from crm.trading.api.serializers import sessions_field
-from crm.trading.models import Instrument
+from crm.trading.models import Instrument, Order
 from crm.wallets.api.common import ERRORS, validated
 from crm.wallets.models import Wallet
 
@@ -154,3 +156,40 @@ class PortalTradingAccountViewSet(
         values = validated(WatchlistSymbolSerializer, request.data)
         symbols = services.remove_from_watchlist(account, symbol=values["symbol"])
         return Response({"account_id": account.pk, "symbols": symbols})
+
+    @extend_schema(
+        summary="Get this account's asset balances",
+        description="Its own currency first, then every asset it holds from spot trading (each a wallet of the "
+        "ledger).",
+        responses={200: AssetBalanceSerializer(many=True), **ERRORS},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def balances(self, request: Request, pk: str | None = None) -> Response:
+        return Response(AssetBalanceSerializer(asset_wallets(self.get_object()), many=True).data)
+
+    @extend_schema(
+        summary="Place a spot order on this account",
+        description="On a spot market, by base amount or by the quote amount to spend (buy) or receive (sell). A "
+        "market order fills at once at the ask (buy) or bid (sell) with the group's markup, or is refused (400 "
+        "`insufficient_assets`, `market_closed`, `in_downtime`, `invalid_volume`, `invalid_price`, `no_quote`); a "
+        "limit or stop order waits for its price.",
+        request=SpotOrderCreateSerializer,
+        responses={201: PortalOrderSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="spot-orders", filter_backends=[])
+    def spot_orders(self, request: Request, pk: str | None = None) -> Response:
+        account = self.get_object()
+        values = validated(SpotOrderCreateSerializer, request.data)
+        order = services.place_spot_order(
+            account,
+            instrument=values["symbol"],
+            side=values["side"],
+            base_amount=values["base_amount"],
+            quote_amount=values["quote_amount"],
+            order_type=values["type"],
+            price=values["price"],
+            expires_at=values["expires_at"],
+            actor=request.user,
+        )
+        rows = Order.objects.select_related("account", "instrument", "instrument__quote", "spot_fill")
+        return Response(PortalOrderSerializer(rows.get(pk=order.pk)).data, status=201)

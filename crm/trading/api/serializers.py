@@ -5,9 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from crm.core.money import DecimalPlaces
+from crm.trading.api.portal_spot import SPOT_FILL_FIELD, spot_fill_of
 from crm.trading.models import Deal, Instrument, Order, Position, PositionCorrection, Side
 from crm.wallets.models import Wallet
 
@@ -108,15 +110,20 @@ class PositionCorrectSerializer(serializers.Serializer[Any]):
 class OrderSerializer(serializers.ModelSerializer[Order]):
     symbol = serializers.CharField(source="instrument.symbol", read_only=True)
     account_number = serializers.CharField(source="account.number", read_only=True)
+    spot_fill = serializers.SerializerMethodField()
 
     class Meta:
         model = Order
         fields = [
             "id", "account", "account_number", "instrument", "symbol", "side", "type", "status", "time_in_force",
             "expires_at", "lots", "price", "stop_loss", "take_profit", "fill_price", "filled_at", "position",
-            "reject_reason", "created_at",
+            "reject_reason", "created_at", "spot_fill",
         ]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(SPOT_FILL_FIELD)
+    def get_spot_fill(self, order: Order) -> dict[str, Any] | None:
+        return spot_fill_of(order)
 
 
 class OrderCreateSerializer(serializers.Serializer[Any]):

@@ -159,7 +159,8 @@ class OrderViewSet(
     }
 
     def get_queryset(self) -> QuerySet[Order]:
-        return Order.objects.visible_to(self.request.user).for_list().order_by("-created_at", "-pk")
+        rows = Order.objects.visible_to(self.request.user).for_list().select_related("spot_fill")
+        return rows.order_by("-created_at", "-pk")
 
     @extend_schema(
         summary="Place an order for an account",

@@ -12,6 +12,8 @@ from rest_framework import exceptions
 from crm.trading import services
 from crm.trading.compat import enums
 from crm.trading.compat.pretrade import check_leverage
+from crm.trading.compat.spot import ORDER_FIELDS
+from crm.trading.compat.spot import seed_fields as spot_fields
 from crm.trading.models import Instrument, Order
 from crm.wallets.models import Wallet
 
@@ -57,12 +59,25 @@ def place(
             errors["order.timeInForce"] = [_("An order with a cancellation date is Gtd.")]
         if price is None:
             errors["order.requestedPrice"] = [_("A limit or stop order needs a price.")]
-    stop_loss = values.get("stopLoss") or {}
-    take_profit = values.get("takeProfit") or {}
-    if stop_loss.get("isTrailing"):
+    if (values.get("stopLoss") or {}).get("isTrailing"):
         errors["order.stopLoss.isTrailing"] = [_("Trailing stops are not offered.")]
     if errors:
         raise exceptions.ValidationError(errors)
+    return _submit(account, instrument, values, lots=lots, order_type=order_type, price=price, actor=actor)
+
+
+def _submit(
+    account: Wallet,
+    instrument: Instrument,
+    values: dict[str, Any],
+    *,
+    lots: Decimal,
+    order_type: enums.OrderType,
+    price: Decimal | None,
+    actor: Any,
+) -> Order:
+    if services.is_spot(instrument):
+        return _place_spot(account, instrument, values, lots=lots, order_type=order_type, price=price, actor=actor)
     check_leverage(account, instrument, values.get("leverage"), field="order.leverage")
     return services.place_order(
         account,
@@ -71,8 +86,34 @@ def place(
         lots=lots,
         order_type=enums.ORDER_TYPES[order_type],
         price=price,
-        stop_loss=stop_loss.get("price"),
-        take_profit=take_profit.get("price"),
-        expires_at=expires,
+        stop_loss=(values.get("stopLoss") or {}).get("price"),
+        take_profit=(values.get("takeProfit") or {}).get("price"),
+        expires_at=values.get("cancellationDate"),
         actor=actor,
     )
+
+
+def _place_spot(
+    account: Wallet,
+    instrument: Instrument,
+    values: dict[str, Any],
+    *,
+    lots: Decimal,
+    order_type: enums.OrderType,
+    price: Decimal | None,
+    actor: Any,
+) -> Order:
+    """A spot market's order: base amount = lots x lot size, no stop loss or take profit (compat/spot.py)."""
+    if values.get("stopLoss") or values.get("takeProfit"):
+        raise exceptions.ValidationError({"order.stopLoss": [_("Spot orders take no stop loss or take profit.")]})
+    with spot_fields(ORDER_FIELDS):
+        return services.place_spot_order(
+            account,
+            instrument=instrument,
+            side=enums.SIDES[values["side"]],
+            base_amount=lots * instrument.contract_size,
+            order_type=enums.ORDER_TYPES[order_type],
+            price=price,
+            expires_at=values.get("cancellationDate"),
+            actor=actor,
+        )

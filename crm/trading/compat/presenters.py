@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import DecimalField, QuerySet, Sum, Value
+from django.db.models import DecimalField, Max, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from crm.trading import selectors
@@ -23,7 +23,12 @@ def orders_of(account: Wallet) -> QuerySet[Order]:
     return (
         Order.objects.filter(account=account)
         .select_related("instrument", "created_by")
-        .annotate(commission_total=Coalesce(Sum("deals__commission"), Value(ZERO), output_field=money))
+        .annotate(
+            # a CFD order's commission is on its deals; a spot order's fee (quote asset) on its fill
+            commission_total=Coalesce(Sum("deals__commission"), Value(ZERO), output_field=money)
+            + Coalesce(Max("spot_fill__fee"), Value(ZERO), output_field=money),
+            fee_asset=Max("spot_fill__quote_currency"),
+        )
         .order_by("-pk")
     )
 
@@ -58,7 +63,7 @@ def order_v4(order: Order, account: Wallet) -> dict[str, Any]:
         "createdAt": order.created_at,
         "updatedAt": order.updated_at,
         "cancellationDate": order.expires_at,
-        "commissionAssetId": account.currency_id,
+        "commissionAssetId": getattr(order, "fee_asset", None) or account.currency_id,
         "commissionAmount": text(getattr(order, "commission_total", ZERO)),
         "leverage": int(selectors.leverage_of(account, instrument)),
         "rejectDetails": order.reject_reason or None,

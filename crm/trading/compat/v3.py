@@ -1,8 +1,9 @@
 """001 "Front office v3": accounts, assets, markets, spot order data, orders, stop orders, margin levels, info.
 
 v3 amounts (`requestedAmount`, `requestedBaseAmount`, `baseAmount`) are in the base asset: lots times the
-market's lot size. Orders go through the same engine as v4 (a spot market trades as positions without
-leverage caps beyond the account's).
+market's lot size. Orders go through the same engine as v4. On a spot market (compat/spot.py) an order
+exchanges assets: it opens no position, the account pays with the asset it holds, and `commission` is the fee
+in the quote asset; on a CFD or perpetual market it opens a position as in v4.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from rest_framework.response import Response
 
 from crm.customers.api.permissions import portal_customer
 from crm.trading import selectors, services
-from crm.trading.compat import enums, presenters, pretrade
+from crm.trading.compat import enums, presenters, pretrade, spot
 from crm.trading.compat import serializers as s
 from crm.trading.compat.common import (
     TRADING_TYPES,
@@ -33,7 +34,8 @@ from crm.trading.compat.common import (
 )
 from crm.trading.compat.placing import place
 from crm.trading.compat.v4 import _pk, order_rows
-from crm.trading.models import GroupTradingSettings, Instrument, Order
+from crm.trading.models import GroupTradingSettings, Instrument, Order, SpotHolding
+from crm.wallets.exceptions import NoExchangeRate
 from crm.wallets.models import Currency, Wallet
 
 EIGHT = Decimal("0.00000001")
@@ -41,29 +43,48 @@ EIGHT = Decimal("0.00000001")
 
 def _accounts(request: Request) -> list[Wallet]:
     return list(
-        Wallet.objects.filter(customer=portal_customer(request), type__in=TRADING_TYPES, is_enabled=True).order_by(
-            "pk"
-        )
+        Wallet.objects.filter(customer=portal_customer(request), type__in=TRADING_TYPES, is_enabled=True)
+        .select_related("currency")
+        .order_by("pk")
     )
+
+
+def _total_balances(accounts: list[Wallet]) -> dict[int, Decimal]:
+    """Each account's balance plus its spot holdings at the bid in its currency (what selling them would bring)."""
+    totals = {account.pk: account.balance for account in accounts}
+    holdings = SpotHolding.objects.filter(account__in=accounts, wallet__balance__gt=0).select_related("wallet")
+    rates: selectors.Rates | None = None
+    currency = {account.pk: account.currency_id for account in accounts}
+    for holding in holdings:
+        rates = rates or selectors.Rates.load()
+        try:
+            rate = rates.rate(holding.currency_id, currency[holding.account_id], use="bid")
+        except NoExchangeRate:
+            continue  # an asset without a price counts for nothing rather than failing the list
+        totals[holding.account_id] += holding.wallet.balance * rate
+    return totals
 
 
 @trader_view(
     ["GET"],
     summary="Trading accounts",
-    description="The caller's trading accounts; `totalBalanceInRAT` is the balance in the account's currency.",
+    description="The caller's trading accounts; `totalBalanceInRAT` is the balance in the account's currency plus "
+    "the assets it holds from spot trading at the bid, in the account's currency (decimals of the currency).",
     responses=s.Account(many=True),
     account=False,
 )
 def accounts(request: Request) -> Response:
+    rows = _accounts(request)
+    totals = _total_balances(rows)
     return Response(
         [
             {
                 "accountId": wallet.number,
                 "accountName": wallet.caption or wallet.number,
                 "accountType": enums.AccountType.HEDGING,
-                "totalBalanceInRAT": text(wallet.balance),
+                "totalBalanceInRAT": text(totals[wallet.pk].quantize(wallet.currency.quantum, ROUND_HALF_EVEN)),
             }
-            for wallet in _accounts(request)
+            for wallet in rows
         ]
     )
 
@@ -117,7 +138,9 @@ def market_detail(request: Request, marketId: str) -> Response:
     ["POST"],
     summary="Spot order data",
     description="Base and quote amounts of an order given by either amount; `commissionAmount` in the quote "
-    "asset, `total` the quote amount plus (buy) or minus (sell) the commission.",
+    "asset, `total` the quote amount plus (buy) or minus (sell) the commission. On a spot market a quote amount "
+    "buys or sells the most base the lot grid allows, a buy's quote amount is rounded up and a sell's down, and "
+    "the fee is the group's spot fee (commission profile rule or commission per lot).",
     request=s.SpotOrderDataRequest,
     responses=s.SpotOrderDataResponse,
 )
@@ -130,6 +153,8 @@ def order_data(request: Request) -> Response:
         raise exceptions.ValidationError(
             {"order.requestedBaseAmount": [_("Give either requestedBaseAmount or requestedQuoteAmount.")]}
         )
+    if services.is_spot(instrument):
+        return Response({"order": spot.order_data(account, instrument, values)})
     side = enums.SIDES[values["side"]]
     requested = None if values["orderType"] == enums.OrderType.MARKET else values.get("requestedPrice")
     price = pretrade.entry_price(account, instrument, side=side, requested=requested)

@@ -17,6 +17,7 @@ from crm.trading.models.settings import (
     PositionDuration,
     SessionOverride,
 )
+from crm.trading.models.spot import SpotFill, SpotHolding
 from crm.trading.models.state import MarginCall
 from crm.trading.models.trades import Deal, Order, Position, PositionCorrection, Side, WatchlistItem
 from crm.trading.models.ui import TraderLayout, TraderUiSettings
@@ -49,6 +50,8 @@ __all__ = [
     "Quote",
     "SessionOverride",
     "Side",
+    "SpotFill",
+    "SpotHolding",
     "SwapMode",
     "TraderLayout",
     "TraderNotification",

@@ -41,6 +41,14 @@ from crm.trading.services.settings import (
     validate_rule_delete,
     validate_rule_scope,
 )
+from crm.trading.services.spot import (
+    asset_wallet,
+    fill_spot_order,
+    is_spot,
+    place_spot_order,
+    spot_fee,
+    spot_order_figures,
+)
 from crm.trading.services.sync import SyncRefused, SyncResult, sync_platform
 from crm.trading.services.ui import (
     create_layout,
@@ -57,6 +65,7 @@ __all__ = [
     "SyncRefused",
     "SyncResult",
     "add_to_watchlist",
+    "asset_wallet",
     "backfill",
     "cancel_order",
     "category_tree",
@@ -76,7 +85,9 @@ __all__ = [
     "delete_rule",
     "expire_orders",
     "fill_pending_order",
+    "fill_spot_order",
     "fire_price_alerts",
+    "is_spot",
     "lock_account",
     "mark_all_read",
     "mark_read",
@@ -85,6 +96,7 @@ __all__ = [
     "notify",
     "open_position_for_account",
     "place_order",
+    "place_spot_order",
     "process_quote",
     "prune_candles",
     "record_tick",
@@ -103,6 +115,8 @@ __all__ = [
     "set_rule_priorities",
     "set_watchlist",
     "settle",
+    "spot_fee",
+    "spot_order_figures",
     "store_quote",
     "sync_platform",
     "ui_settings",

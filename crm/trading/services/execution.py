@@ -269,13 +269,19 @@ def _fill(
     quote: Quote,
     actor: Any = None,
     requested: Decimal | None = None,
-) -> Position:
+) -> Position | None:
     """Open the position of an order whose account is locked; raises a refusal before writing anything.
 
     A limit order fills at the quote; a market or stop order at the quote with slippage, refused beyond the price
-    deviation from `requested` (a market order's price asked) or the stop price.
+    deviation from `requested` (a market order's price asked) or the stop price. A spot market's order opens no
+    position: it moves the account's assets (services/spot.py).
     """
     instrument = order.instrument
+    if instrument.market_type == Instrument.MarketType.SPOT:
+        from crm.trading.services import spot  # spot builds on this module's checks
+
+        spot.fill_spot_order(order, account=account, settings=settings, quote=quote, actor=actor)
+        return None
     markup, commission_per_lot = _check_tradable(instrument, settings, timezone.now())
     fill_at = selectors.open_price_for(order.side, quote, instrument, markup)
     if order.type != Order.Type.LIMIT:

@@ -2,8 +2,9 @@
 
 `userId` is the client's id and `accountId` the account's number; the clients are those the caller may see (as
 in the admin). `accountType` is `Hedging` for trading accounts (live or demo: several positions per symbol) and
-`Spot` for the other client wallets (they hold assets only). Each account has one balance, in its currency:
-`total` the balance, `locked` the amount on hold (pending withdrawals).
+`Spot` for the other client wallets (they hold assets only). Each account has a balance in its currency
+(`total` the balance, `locked` the amount on hold: pending withdrawals), then one per asset it bought on spot
+markets (those wallets are listed as balances of their account, not as accounts).
 
 Opening an account (operation `manage-accounts`: Dealer, Finance) goes through the wallets' `open_client_wallet`:
 `Hedging` opens a trading account in the group `accountGroupId` (live or demo as the group is; a demo one gets
@@ -15,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -25,6 +27,7 @@ from rest_framework.response import Response
 from crm.customers.models import Customer
 from crm.trading.compat.backoffice.authentication import operation
 from crm.trading.compat.backoffice.settings import ERRORS_404, TAGS, BackApiView
+from crm.trading.models import SpotHolding
 from crm.wallets import services as wallet_services
 from crm.wallets.models import AccountGroup, Wallet
 
@@ -54,7 +57,8 @@ class BackApiAccountSerializer(serializers.Serializer[Any]):
 
     @extend_schema_field(BackApiBalanceSerializer(many=True))
     def get_balances(self, wallet: Wallet) -> list[dict[str, Any]]:
-        return [BackApiBalanceSerializer(wallet).data]
+        held = [holding.wallet for holding in wallet.spot_holdings.all()]
+        return [BackApiBalanceSerializer(row).data for row in (wallet, *held)]
 
 
 def _customer(request: Request, user_id: str) -> Customer:
@@ -66,7 +70,10 @@ def _customer(request: Request, user_id: str) -> Customer:
 
 
 def _accounts(customer: Customer) -> Any:
-    return Wallet.objects.filter(customer=customer).order_by("pk")
+    """The client's accounts; the wallets of assets bought on spot markets are balances of their account."""
+    holdings = SpotHolding.objects.select_related("wallet").order_by("currency")
+    rows = Wallet.objects.filter(customer=customer, spot_holding__isnull=True)
+    return rows.prefetch_related(Prefetch("spot_holdings", queryset=holdings)).order_by("pk")
 
 
 class UserAccountsView(BackApiView):
