@@ -108,12 +108,17 @@ def test_a_fee_in_another_asset_is_converted_and_the_default_rule_covers_other_m
 
 
 def test_spot_markets_are_not_charged_by_cfd_rules(account, eurusd):
+    """A spot trade pays the group's commission per lot plus the matching rule's spot fee, never its CFD fee: the
+    Majors rule charges no spot fee but at least its 5 USD minimum (its 0.01% CFD fee would be 11.00)."""
     Instrument.objects.filter(pk=eurusd.pk).update(market_type=Instrument.MarketType.SPOT)
     eurusd.refresh_from_db()
+    settings = GroupTradingSettings.objects.get(group=account.group)
 
-    order = services.place_order(account, instrument=eurusd, side="buy", lots=D("1.00"))
+    fee = services.spot_fee(
+        account, settings, eurusd, lots=D("1.00"), quote_amount=D("110020"), quote_currency=account.currency
+    )
 
-    assert order.position.commission == D("3.50")
+    assert fee == D("3.50") + D("5.00")
 
 
 def test_without_a_profile_only_the_group_commission_is_charged(account, eurusd):

@@ -41,7 +41,6 @@ from crm.trading.services.execution import (
     _plain,
     lock_account,
 )
-from crm.trading.services.settings import matching_rule
 from crm.wallets import services as wallet_services
 from crm.wallets.models import Currency, Wallet
 
@@ -119,31 +118,35 @@ def spot_fee(
     quote_currency: Currency,
     rates: selectors.Rates | None = None,
 ) -> Decimal:
-    """The fee of a spot trade in the quote asset.
-
-    With a commission profile on the group, the first matching rule's spot fee: a percent of the quote amount, an
-    amount of the quote asset per lot, or a fixed amount of it per trade, at least `min_fee` (given in the account
-    currency, converted). Without one, the group's commission per lot (account currency), converted.
+    """The fee of a spot trade in the quote asset, in two parts that add up as a CFD deal's commission does
+    (`selectors.deal_commission`): the group's commission per lot (account currency, converted), the broker's; and
+    the spot fee of the group's commission profile's first matching rule, the platform's: a percent of the quote
+    amount, an amount of the quote asset per lot, or a fixed amount of it per trade, at least `min_fee` (given in
+    the account currency, converted).
     """
-    profile = settings.commission_profile
-    rule = matching_rule(profile, instrument) if profile is not None else None
-    to_quote = ONE if account.currency_id == quote_currency.code else None
+    rate: Decimal | None = ONE if account.currency_id == quote_currency.code else None
+
+    def to_quote() -> Decimal:
+        nonlocal rate
+        if rate is None:
+            rate = (rates or selectors.Rates.load()).rate(account.currency_id, quote_currency.code)
+        return rate
+
+    fee = ZERO
+    per_lot = selectors.instrument_terms(settings, instrument)[2]
+    if per_lot:
+        fee += lots * per_lot * to_quote()
+    rule = selectors.commission_rule(settings.commission_profile_id, instrument)
     if rule is not None:
         if rule.spot_fee_type == FeeType.PERCENT:
-            fee = quote_amount * rule.spot_fee_size / HUNDRED
+            rule_fee = quote_amount * rule.spot_fee_size / HUNDRED
         elif rule.spot_fee_type == FeeType.PER_LOT:
-            fee = lots * rule.spot_fee_size
+            rule_fee = lots * rule.spot_fee_size
         else:
-            fee = rule.spot_fee_size
+            rule_fee = rule.spot_fee_size
         if rule.min_fee:
-            to_quote = to_quote or (rates or selectors.Rates.load()).rate(account.currency_id, quote_currency.code)
-            fee = max(fee, rule.min_fee * to_quote)
-    else:
-        per_lot = selectors.instrument_terms(settings, instrument)[2]
-        if not per_lot:
-            return ZERO
-        to_quote = to_quote or (rates or selectors.Rates.load()).rate(account.currency_id, quote_currency.code)
-        fee = lots * per_lot * to_quote
+            rule_fee = max(rule_fee, rule.min_fee * to_quote())
+        fee += rule_fee
     return fee.quantize(quote_currency.quantum, rounding=ROUND_HALF_EVEN)
 
 
