@@ -3,6 +3,9 @@
 A feed yields `FeedQuote`s; `run_price_feed` hands each to `services.process_quote`. The sandbox feed is a
 seeded random walk (the same seed gives the same prices), starting from each instrument's last quote or a
 typical price, with a spread of a few points and steps of a few points, so the demo trades offline.
+
+For perpetual markets the sandbox feed also quotes a funding rate: the premium of the price over where the walk
+started, as exchanges derive it from the premium index, a hundredth of it, within +-0.075% (rounded to 1e-8).
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ START_PRICES: dict[str, Decimal] = {
 }
 SPREAD_POINTS = 15
 STEP_POINTS = 8
+MAX_FUNDING_RATE = Decimal("0.00075")
+FUNDING_DAMPING = 100
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,7 @@ class SandboxFeed:
         self.mid = {
             item.pk: last.get(item.pk) or START_PRICES.get(item.symbol, Decimal(100)) for item in self.instruments
         }
+        self.start = dict(self.mid)
 
     def step(self) -> list[FeedQuote]:
         """One quote per instrument, a few points away from the previous one."""
@@ -70,3 +76,9 @@ class SandboxFeed:
     def ticks(self) -> Iterator[list[FeedQuote]]:
         while True:
             yield self.step()
+
+    def funding_rate(self, instrument: Instrument) -> Decimal:
+        """The funding rate the walk's premium gives a perpetual market now (positive: longs pay)."""
+        start = self.start[instrument.pk]
+        premium = (self.mid[instrument.pk] - start) / start / FUNDING_DAMPING
+        return max(-MAX_FUNDING_RATE, min(MAX_FUNDING_RATE, premium)).quantize(Decimal("1e-8"))

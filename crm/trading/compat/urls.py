@@ -17,6 +17,11 @@ urlpatterns = [
         marketdata.history,
         name="marketdata-history",
     ),
+    re_path(
+        r"^marketdata/api/v4/instruments/" + ID.format("marketSymbol") + "/funding/?$",
+        marketdata.funding,
+        name="marketdata-funding",
+    ),
     re_path(FO4 + r"account-margin-settings/assets/?$", v4.margin_assets, name="v4-margin-assets"),
     re_path(
         FO4 + r"account-margin-settings/assets/" + ID.format("assetId") + "/?$",

@@ -24,7 +24,13 @@ from crm.trading.services.engine import (
     store_quote,
 )
 from crm.trading.services.execution import cancel_order, fill_pending_order, lock_account, modify_position, place_order
-from crm.trading.services.market_data import backfill, prune_candles, record_tick
+from crm.trading.services.market_data import (
+    announce_funding_rate,
+    backfill,
+    next_funding_moment,
+    prune_candles,
+    record_tick,
+)
 from crm.trading.services.settings import (
     category_tree,
     create_rule,
@@ -65,6 +71,7 @@ __all__ = [
     "SyncRefused",
     "SyncResult",
     "add_to_watchlist",
+    "announce_funding_rate",
     "asset_wallet",
     "backfill",
     "cancel_order",
@@ -93,6 +100,7 @@ __all__ = [
     "mark_read",
     "matching_rule",
     "modify_position",
+    "next_funding_moment",
     "notify",
     "open_position_for_account",
     "place_order",

@@ -1,4 +1,5 @@
 """Candles: each stored quote updates the bars of every interval (one statement), and a backfill of history.
+Funding rates: a feed announces the rate of a perpetual market's next funding moment.
 
 A bar is written with INSERT ... ON CONFLICT on (instrument, interval, start): a new bar opens at the price, an
 existing one keeps its open, raises its high, lowers its low and closes at the price. Bars follow the bid.
@@ -15,7 +16,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from crm.trading.models import Candle, CandleInterval, Instrument, candle_start
+from crm.trading import formulas
+from crm.trading.models import Candle, CandleInterval, FundingRate, Instrument, candle_start
 
 INTERVALS = list(CandleInterval.values)
 PRUNE_BATCH = 10_000
@@ -84,3 +86,20 @@ def prune_candles(*, now: dt.datetime | None = None) -> int:
             with transaction.atomic():
                 deleted += Candle.objects.filter(pk__in=batch).delete()[0]
     return deleted
+
+
+def next_funding_moment(instrument: Instrument, now: dt.datetime) -> dt.datetime:
+    """The first funding moment after `now`: every `funding_interval_hours` from 00:00 UTC."""
+    hours = instrument.funding_interval_hours
+    return formulas.funding_times(now, now + dt.timedelta(hours=hours), interval_hours=hours)[0]
+
+
+def announce_funding_rate(instrument: Instrument, *, rate: Decimal, now: dt.datetime) -> FundingRate:
+    """Fix the rate of a perpetual market's next funding moment, as a feed quotes it; the first announcement of
+    a moment stands (a moment's rate never changes once announced, so the payments at that moment use it)."""
+    found, _created = FundingRate.objects.get_or_create(
+        instrument=instrument,
+        applied_at=next_funding_moment(instrument, now),
+        defaults={"rate": rate, "interval_hours": instrument.funding_interval_hours},
+    )
+    return found

@@ -3,10 +3,12 @@
 With `--publish` (production, the Procfile) it appends the quotes to Redis for the engine processes
 (`run_trading_engine`, which sends them on to the portals' live sockets); without it (one machine, no engine
 process) it applies them itself through the same services, then sends each tick's accepted quotes to the sockets.
+Either way it announces each perpetual market's next funding rate once per funding moment.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
@@ -50,9 +52,12 @@ class Command(BaseCommand):
             self.stderr.write("No enabled instrument to quote.")
             return
         feed = SandboxFeed(by_symbol.values(), seed=seed)
+        perpetuals = [item for item in by_symbol.values() if item.market_type == Instrument.MarketType.PERPETUAL]
+        announced: dict[int, dt.datetime] = {}
         client = bus.connect() if publish else None
         done = actions = 0
         for batch in feed.ticks():
+            self._announce_funding(feed, perpetuals, announced)
             if client is not None:
                 bus.publish(client, batch)
             else:
@@ -66,6 +71,16 @@ class Command(BaseCommand):
             self.stdout.write(f"{done} ticks over {len(by_symbol)} instruments published.")
         else:
             self.stdout.write(f"{done} ticks over {len(by_symbol)} instruments, {actions} engine actions.")
+
+    def _announce_funding(
+        self, feed: SandboxFeed, perpetuals: list[Instrument], announced: dict[int, dt.datetime]
+    ) -> None:
+        now = timezone.now()
+        for instrument in perpetuals:
+            moment = services.next_funding_moment(instrument, now)
+            if announced.get(instrument.pk) != moment:
+                services.announce_funding_rate(instrument, rate=feed.funding_rate(instrument), now=now)
+                announced[instrument.pk] = moment
 
     def _apply(self, batch: list[FeedQuote], by_symbol: dict[str, Instrument]) -> int:
         actions = 0
