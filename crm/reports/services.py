@@ -28,6 +28,7 @@ from crm.core.exceptions import DomainError
 from crm.core.exports.cells import SafeCsvWriter
 from crm.core.exports.writer import cell_value, write_xlsx
 from crm.core.services import record_activity
+from crm.reports.history import jobs as history_jobs
 from crm.reports.models import ReportFormat, ReportRun, ReportTemplate
 from crm.reports.periods import MAX_DAYS, Period, PeriodError
 from crm.reports.scope import scope_for
@@ -52,8 +53,15 @@ def report_retention() -> dt.timedelta:
 def clean_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
     """The report's parameters checked: a period (`start`..`end`, dates, end included), `sortBy`, its filters.
 
+    A history server kind (`h.`) takes its read model's `filters` and `sort` instead (crm.reports.history.jobs).
     Raises DomainError with field errors; nothing is recorded for a refused request.
     """
+    if kind in history_jobs.REPORTS:
+        return history_jobs.clean_params(kind, params)
+    return _clean_period_params(kind, params)
+
+
+def _clean_period_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
     if kind not in SOURCES:
         raise DomainError(
             _("Unknown report."),
@@ -111,6 +119,7 @@ def create_report_run(
     file_format: str = ReportFormat.XLSX,
     notify_emails: list[str] | None = None,
     template: ReportTemplate | None = None,
+    name: str = "",
 ) -> ReportRun:
     """Record a report as `owner` may see it and queue its task once the transaction commits."""
     if file_format not in ReportFormat.values:
@@ -126,6 +135,7 @@ def create_report_run(
         owner=owner,
         template=template,
         kind=kind,
+        name=name,
         params=clean_params(kind, params),
         file_format=file_format,
         notify_emails=emails,
@@ -164,23 +174,17 @@ def run_report(run_id: int) -> ReportRun | None:
     run = _claim(run_id)
     if run is None:
         return None
-    source = SOURCES[run.kind]
     try:
-        queryset = source.queryset(scope_for(run.owner), period_of(run.params), run.params)
-        ReportRun.objects.filter(pk=run.pk).update(rows_total=queryset.count())
+        headers, rows, title, total = _report_rows(run)
+        ReportRun.objects.filter(pk=run.pk).update(rows_total=total)
 
         def progress(done: int) -> None:
             ReportRun.objects.filter(pk=run.pk).update(rows_done=done)
 
         with tempfile.TemporaryFile() as out:
-            count = write_report(out, run.file_format, source.headers, source.rows(queryset), source.title, progress)
+            count = write_report(out, run.file_format, headers, rows, title, progress)
             out.seek(0)
-            stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-            run.file.save(
-                f"{run.kind}-{run.params['start']}-{run.params['end']}-{stamp}.{run.file_format}",
-                File(out),
-                save=False,
-            )
+            run.file.save(f"{file_stem(run)}.{run.file_format}", File(out), save=False)
     except Exception as exc:
         # Logged, not raised: a retry would repeat the same failure; an interrupted worker is retried by attempts.
         logger.exception("Report run %s failed", run.pk)
@@ -194,6 +198,30 @@ def run_report(run_id: int) -> ReportRun | None:
     record_activity(actor=run.owner, action="report.completed", target=run, data={"rows": count})
     transaction.on_commit(lambda: notify_report_ready(run))
     return run
+
+
+def _report_rows(run: ReportRun) -> tuple[list[str], Any, str, int]:
+    """The run's headers, rows (an iterator), title and row count, as its owner sees the data."""
+    if run.kind in history_jobs.REPORTS:
+        report = history_jobs.REPORTS[run.kind]
+        queryset = report.queryset(run.owner, run.params)
+        return report.headers, report.rows(queryset), report.title, queryset.count()
+    source = SOURCES[run.kind]
+    queryset = source.queryset(scope_for(run.owner), period_of(run.params), run.params)
+    return source.headers, source.rows(queryset), source.title, queryset.count()
+
+
+def report_title(run: ReportRun) -> str:
+    history = history_jobs.REPORTS.get(run.kind)
+    return _(history.title if history else SOURCES[run.kind].title)
+
+
+def file_stem(run: ReportRun) -> str:
+    """`<kind>-<start>-<end>-<stamp>`; a history report has no period: `<kind>-<stamp>` (`.` made `-`)."""
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    if "start" in run.params:
+        return f"{run.kind}-{run.params['start']}-{run.params['end']}-{stamp}"
+    return f"{run.kind.replace('.', '-')}-{stamp}"
 
 
 def write_report(out: IO[bytes], file_format: str, headers: list[str], rows: Any, title: str, progress: Any) -> int:
@@ -266,23 +294,24 @@ def run_for_token(token: str) -> ReportRun:
 def notify_report_ready(run: ReportRun) -> None:
     """Email each person to notify (and the owner) a link to the file, signed for them."""
     recipients = list(dict.fromkeys([*run.notify_emails, *([run.owner.email] if run.template_id else [])]))
-    title = _(SOURCES[run.kind].title)
+    title = run.name or report_title(run)
     for recipient in recipients:
         values = {
             "title": title,
-            "start": run.params["start"],
-            "end": run.params["end"],
+            "start": run.params.get("start"),
+            "end": run.params.get("end"),
             "rows": run.rows_total,
             "until": f"{timezone.localtime(run.expires_at):%Y-%m-%d %H:%M %Z}",
             "url": download_url(run, recipient=recipient),
         }
-        body = (
-            _(
+        if "start" in run.params:
+            text = _(
                 "%(title)s for %(start)s to %(end)s is ready (%(rows)s rows).\n\n"
                 "Download it until %(until)s:\n%(url)s\n"
             )
-            % values
-        )
+        else:
+            text = _("%(title)s is ready (%(rows)s rows).\n\nDownload it until %(until)s:\n%(url)s\n")
+        body = text % values
         send_mail(_("%(title)s is ready") % values, body, None, [recipient])
 
 
@@ -290,11 +319,16 @@ def delete_expired_reports(*, now: dt.datetime | None = None) -> int:
     """Delete the files of runs past their expiry and the runs themselves; returns how many."""
     count = 0
     for run in ReportRun.objects.expired(now).iterator(chunk_size=500):
-        if run.file:
-            run.file.delete(save=False)
-        run.delete()
+        delete_report_run(run)
         count += 1
     return count
+
+
+def delete_report_run(run: ReportRun) -> None:
+    """Delete a run with its file (a run's file is never kept without it)."""
+    if run.file:
+        run.file.delete(save=False)
+    run.delete()
 
 
 # Templates -----------------------------------------------------------------------------

@@ -349,6 +349,15 @@ def _report_run(victim: Victim) -> Target:
     return Target({"pk": run.pk})
 
 
+def _history_report(victim: Victim) -> Target:
+    """A built report of a history server read model (001 `/api/reports/{reportId}`), the agent's own."""
+    run = ReportRun.objects.create(
+        owner=victim.agent, kind="h.trades", params={"filters": []}, status=ReportRun.Status.DONE
+    )
+    run.file.save("trades.csv", ContentFile(b"userId\n"))
+    return Target({"reportId": run.pk})
+
+
 def _report_template(victim: Victim) -> Target:
     template = ReportTemplate.objects.create(
         owner=victim.agent, name="Victim's", kind="balance", base_date=timezone.now(), next_run_at=timezone.now()
@@ -415,6 +424,12 @@ FORBIDDEN: dict[str, Forbidden] = {
     "history:user-balance": Forbidden(
         lambda victim: Target({"userId": victim.customer.pk}),
         extra_callers=("agent-outside-desk", "scoped-staff", "desk-colleague", "client-jwt"),
+    ),
+    "history:report": Forbidden(
+        _history_report, extra_callers=("agent-outside-desk", "scoped-staff", "desk-colleague", "client-jwt")
+    ),
+    "history:report-download": Forbidden(
+        _history_report, extra_callers=("agent-outside-desk", "scoped-staff", "desk-colleague", "client-jwt")
     ),
     "history:history-trader:history-order": Forbidden(
         lambda victim: Target({"orderId": victim.trading_account.orders.get(status="pending").pk}),
