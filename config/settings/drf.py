@@ -163,6 +163,8 @@ SPECTACULAR_SETTINGS = {
         "HistoryReportSourceEnum": "crm.reports.history.jobs.SourceName",
         "HistoryReportFormatEnum": "crm.reports.history.jobs.FileFormat",
         "HistoryReportStatusEnum": "crm.reports.history.jobs.StatusType",
+        "HistoryReportFrequencyEnum": "crm.reports.history.jobs.Frequency",
+        "HistoryWeekdayEnum": "crm.reports.history.jobs.Weekday",
         "MessageTypeEnum": "crm.communications.models.MessageType",
         "GroupMessageAudienceEnum": "crm.communications.models.GroupMessage.Audience",
         "PushTopicEnum": "crm.communications.models.PushTopic",

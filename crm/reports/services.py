@@ -360,10 +360,12 @@ def _scheduled_on(template: ReportTemplate, base_day: dt.date, day: dt.date) -> 
 
 def check_template(template: ReportTemplate) -> None:
     """The template's report parameters and schedule are usable (DomainError with field errors otherwise)."""
+    period = {} if template.kind in history_jobs.REPORTS else {"start": "2000-01-01", "end": "2000-01-01"}
     try:
-        clean_params(template.kind, {**(template.params or {}), "start": "2000-01-01", "end": "2000-01-01"})
+        clean_params(template.kind, {**(template.params or {}), **period})
     except DomainError as exc:
-        exc.fields = {name if name in ("kind",) else "params": errors for name, errors in exc.fields.items()}
+        if template.kind not in history_jobs.REPORTS:  # a history template keeps the query language's names
+            exc.fields = {name if name in ("kind",) else "params": errors for name, errors in exc.fields.items()}
         raise
     if not 1 <= (template.period_days or 0) <= MAX_DAYS:
         raise DomainError(
@@ -388,6 +390,7 @@ def check_template(template: ReportTemplate) -> None:
 def save_template(template: ReportTemplate, *, actor: User) -> ReportTemplate:
     """Check a new or changed template and set its next run from its schedule."""
     check_template(template)
+    template.updated_by = actor
     template.next_run_at = next_run_after(template, timezone.now())
     template.save()
     record_activity(actor=actor, action="report_template.saved", target=template, data={"kind": template.kind})
@@ -396,11 +399,17 @@ def save_template(template: ReportTemplate, *, actor: User) -> ReportTemplate:
 
 @transaction.atomic
 def run_template(template: ReportTemplate, *, actor: User | None = None, now: dt.datetime | None = None) -> ReportRun:
-    """Start a run of the template now for the `period_days` days up to yesterday (the schedule is unchanged)."""
-    today = timezone.localdate(now or timezone.now())
-    period = Period.last_days(template.period_days, today=today - dt.timedelta(days=1))
-    params = {**template.params, "start": period.first.isoformat(), "end": period.last.isoformat()}
+    """Start a run of the template now for the `period_days` days up to yesterday (the schedule is unchanged).
+
+    A history server template has no period: its `filters[]` say which rows (e.g. `createdAt`).
+    """
+    params = dict(template.params)
+    if template.kind not in history_jobs.REPORTS:
+        today = timezone.localdate(now or timezone.now())
+        period = Period.last_days(template.period_days, today=today - dt.timedelta(days=1))
+        params = {**params, "start": period.first.isoformat(), "end": period.last.isoformat()}
     return create_report_run(
+        name=template.name if template.kind in history_jobs.REPORTS else "",
         owner=actor or template.owner,
         kind=template.kind,
         params=params,

@@ -358,6 +358,19 @@ def _history_report(victim: Victim) -> Target:
     return Target({"reportId": run.pk})
 
 
+def _history_report_template(victim: Victim) -> Target:
+    """A live template of a history server read model (001 `/api/reports/templates/{templateId}`)."""
+    template = ReportTemplate.objects.create(
+        owner=victim.agent, name="Victim's", kind="h.trades", params={"filters": []}, base_date=timezone.now(),
+        next_run_at=timezone.now(),
+    )  # fmt: skip
+    body = {
+        "templateName": "Leaked", "source": "Trades",
+        "schedule": {"baseDate": "2030-01-06T08:00:00Z", "frequency": "Daily"},
+    }  # fmt: skip
+    return Target({"templateId": template.pk}, bodies={"put": body})
+
+
 def _report_template(victim: Victim) -> Target:
     template = ReportTemplate.objects.create(
         owner=victim.agent, name="Victim's", kind="balance", base_date=timezone.now(), next_run_at=timezone.now()
@@ -430,6 +443,12 @@ FORBIDDEN: dict[str, Forbidden] = {
     ),
     "history:report-download": Forbidden(
         _history_report, extra_callers=("agent-outside-desk", "scoped-staff", "desk-colleague", "client-jwt")
+    ),
+    "history:report-template": Forbidden(
+        _history_report_template, extra_callers=("agent-outside-desk", "scoped-staff", "desk-colleague", "client-jwt")
+    ),
+    "history:report-template-run": Forbidden(
+        _history_report_template, extra_callers=("agent-outside-desk", "scoped-staff", "desk-colleague", "client-jwt")
     ),
     "history:history-trader:history-order": Forbidden(
         lambda victim: Target({"orderId": victim.trading_account.orders.get(status="pending").pk}),

@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from crm.core.roles import Role
-from crm.reports.models import ReportRun
+from crm.reports import services
+from crm.reports.models import ReportRun, ReportTemplate
 from tests.conftest import staff_with_role
 from tests.reports.test_history import admin, agent, book  # noqa: F401  (fixtures)
 
@@ -150,3 +151,135 @@ def test_the_list_has_a_constant_query_count(admin, book, django_assert_num_quer
 
     with django_assert_num_queries(4):
         assert len(admin.get("/api/reports").json()["data"]) == 3
+
+
+# Templates ---------------------------------------------------------------------------------------------------------
+
+# The keys of the seed's template example (GET /api/reports/templates/{templateId}).
+TEMPLATE_KEYS = {
+    "id", "templateName", "source", "sourceName", "schedule", "filters", "sorting", "notifyEmails", "createdAt",
+    "createdBy", "updatedAt", "updatedBy", "deletedAt", "deletedBy", "format",
+}  # fmt: skip
+TEMPLATE = {
+    "templateName": "Weekly trades",
+    "source": "Trades",
+    "sourceName": "trades",
+    "schedule": {"baseDate": "2030-01-06T08:00:00Z", "frequency": "Weekly", "daysOfWeek": ["Sunday", "Monday"]},
+    "notifyEmails": ["desk@example.com"],
+    "filters": [{"entryType": "GreaterThanOrEqual", "field": "createdAt", "value": "2026-11-01T00:00:00Z"}],
+    "sorting": {"field": "executionId", "column": "", "direction": "Desc"},
+    "format": "CSV",
+}
+
+
+def test_a_template_is_created_read_and_updated(admin, book):  # noqa: F811
+    response = admin.post("/api/reports/templates", TEMPLATE, format="json")
+
+    assert response.status_code == 200, response.content
+    template_id = response.json()["id"]
+    got = admin.get(f"/api/reports/templates/{template_id}").json()
+    assert set(got) == TEMPLATE_KEYS
+    assert got["schedule"] == {
+        "baseDate": "2030-01-06T08:00:00Z", "frequency": "Weekly", "daysOfWeek": ["Sunday", "Monday"],
+    }  # fmt: skip
+    assert (got["filters"], got["sorting"], got["format"]) == (TEMPLATE["filters"], TEMPLATE["sorting"], "CSV")
+    assert got["deletedAt"] is None
+    template = ReportTemplate.objects.get(pk=template_id)
+    assert template.days_of_week == [7, 1]
+    assert template.next_run_at.isoformat() == "2030-01-06T08:00:00+00:00"
+
+    changed = {**TEMPLATE, "templateName": "Daily trades", "schedule": {**TEMPLATE["schedule"], "frequency": "Daily"}}
+    assert admin.put(f"/api/reports/templates/{template_id}", changed, format="json").status_code == 204
+    got = admin.get(f"/api/reports/templates/{template_id}").json()
+    assert (got["templateName"], got["schedule"]["frequency"]) == ("Daily trades", "Daily")
+    assert got["updatedBy"] == got["createdBy"]
+    assert [item["id"] for item in admin.get("/api/reports/templates").json()["data"]] == [template_id]
+
+
+def test_run_now_produces_a_report_of_the_template(admin, book, django_capture_on_commit_callbacks):  # noqa: F811
+    template_id = admin.post("/api/reports/templates", TEMPLATE, format="json").json()["id"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.post(f"/api/reports/templates/{template_id}/run")
+
+    assert response.status_code == 200
+    report = admin.get(f"/api/reports/{response.json()['reportId']}").json()
+    assert (report["templateId"], report["templateName"]) == (template_id, "Weekly trades")
+    assert report["statusType"] == "Completed"
+    download = admin.get(f"/api/reports/{report['id']}/download")
+    table = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode())))
+    # Every live execution since November 1st, newest first (by execution id, descending).
+    ids = [int(row[7]) for row in table[1:]]
+    assert table[0][7] == "executionId"
+    assert ids == sorted(ids, reverse=True)
+    assert len(ids) == 3
+    assert "desk@example.com" in mail.outbox[0].to
+
+
+def test_soft_delete_keeps_who_and_when(admin, book):  # noqa: F811
+    template_id = admin.post("/api/reports/templates", TEMPLATE, format="json").json()["id"]
+
+    assert admin.delete(f"/api/reports/templates/{template_id}").status_code == 204
+
+    template = ReportTemplate.objects.get(pk=template_id)
+    assert template.deleted_at is not None
+    assert template.deleted_by is not None
+    assert admin.get(f"/api/reports/templates/{template_id}").status_code == 404
+    assert admin.post(f"/api/reports/templates/{template_id}/run").status_code == 404
+    assert admin.get("/api/reports/templates").json() == {"data": []}
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        ({"source": "Nope"}, "source"),
+        ({"filters": [{"entryType": "Equals", "field": "nope", "value": 1}]}, "filters[0].field"),
+        ({"schedule": {"baseDate": "2030-01-06T08:00:00Z", "frequency": "Hourly"}}, "frequency"),
+        (
+            {"schedule": {"baseDate": "2030-01-06T08:00:00Z", "frequency": "Weekly", "daysOfWeek": ["Funday"]}},
+            "daysOfWeek",
+        ),
+    ],
+)
+def test_bad_templates_are_400(admin, change, key):  # noqa: F811
+    response = admin.post("/api/reports/templates", {**TEMPLATE, **change}, format="json")
+
+    assert response.status_code == 400
+    assert key in str(response.json())
+    assert not ReportTemplate.objects.exists()
+
+
+def test_templates_are_the_callers_own(book):  # noqa: F811
+    dealer, colleague = APIClient(), APIClient()
+    dealer.force_login(staff_with_role(Role.DEALER))
+    colleague.force_login(staff_with_role(Role.DEALER))
+    template_id = dealer.post("/api/reports/templates", TEMPLATE, format="json").json()["id"]
+
+    assert colleague.get(f"/api/reports/templates/{template_id}").status_code == 404
+    assert colleague.put(f"/api/reports/templates/{template_id}", TEMPLATE, format="json").status_code == 404
+    assert colleague.delete(f"/api/reports/templates/{template_id}").status_code == 404
+    assert colleague.post(f"/api/reports/templates/{template_id}/run").status_code == 404
+    assert ReportTemplate.objects.get(pk=template_id).deleted_at is None
+
+
+def test_the_template_list_has_a_constant_query_count(admin, book, django_assert_num_queries):  # noqa: F811
+    admin.post("/api/reports/templates", TEMPLATE, format="json")
+    with django_assert_num_queries(4):
+        assert len(admin.get("/api/reports/templates").json()["data"]) == 1
+    for _ in range(2):
+        admin.post("/api/reports/templates", TEMPLATE, format="json")
+
+    with django_assert_num_queries(4):
+        assert len(admin.get("/api/reports/templates").json()["data"]) == 3
+
+
+def test_beat_runs_a_due_history_template_without_a_period(admin, book):  # noqa: F811
+    template_id = admin.post("/api/reports/templates", TEMPLATE, format="json").json()["id"]
+    template = ReportTemplate.objects.get(pk=template_id)
+
+    assert services.run_due_templates(now=template.next_run_at) == 1
+
+    run = ReportRun.objects.get(template=template)
+    assert (run.kind, run.name, run.params) == ("h.trades", "Weekly trades", {**template.params})
+    template.refresh_from_db()
+    assert template.next_run_at.isoformat() == "2030-01-07T08:00:00+00:00"  # the Monday after that Sunday

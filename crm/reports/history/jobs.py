@@ -61,6 +61,26 @@ class StatusType(models.TextChoices):
     FAILED = "Failed"
 
 
+class Frequency(models.TextChoices):
+    """The seed's template `schedule.frequency`."""
+
+    DAILY = "Daily"
+    WEEKLY = "Weekly"
+    MONTHLY = "Monthly"
+
+
+class Weekday(models.TextChoices):
+    """The seed's `schedule.daysOfWeek` values."""
+
+    MONDAY = "Monday"
+    TUESDAY = "Tuesday"
+    WEDNESDAY = "Wednesday"
+    THURSDAY = "Thursday"
+    FRIDAY = "Friday"
+    SATURDAY = "Saturday"
+    SUNDAY = "Sunday"
+
+
 STATUS_TYPE_OF = {
     "pending": StatusType.NEW,
     "running": StatusType.IN_PROCESS,

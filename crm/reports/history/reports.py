@@ -27,10 +27,19 @@ from rest_framework.views import APIView
 from crm.core.api.errors import ErrorSerializer
 from crm.core.exceptions import DomainError
 from crm.reports import services
-from crm.reports.history.jobs import KIND_OF, REPORTS, STATUS_TYPE_OF, FileFormat, SourceName, StatusType
+from crm.reports.history.jobs import (
+    KIND_OF,
+    REPORTS,
+    STATUS_TYPE_OF,
+    FileFormat,
+    Frequency,
+    SourceName,
+    StatusType,
+    Weekday,
+)
 from crm.reports.history.query import FilterSerializer, SortSerializer
 from crm.reports.history.serializers import data_serializer
-from crm.reports.models import ReportFormat, ReportRun
+from crm.reports.models import ReportFormat, ReportRun, ReportTemplate
 from crm.trading.compat.backoffice.authentication import BackApiTokenAuthentication, operation
 from crm.users.requests import staff_user
 
@@ -216,3 +225,203 @@ class ReportDownloadView(ReportsAPIView):
         response = FileResponse(run.file.open("rb"), as_attachment=True, filename=name)
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+# Templates -------------------------------------------------------------------------------------------------------
+
+FREQUENCY_OF = {"daily": Frequency.DAILY, "weekly": Frequency.WEEKLY, "monthly": Frequency.MONTHLY}
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]  # ISO 1..7
+
+
+class HistoryScheduleSerializer(serializers.Serializer[Any]):
+    baseDate = serializers.DateTimeField(help_text="The first run; later runs keep its time of day.")
+    frequency = serializers.ChoiceField(choices=Frequency.choices)
+    daysOfWeek = serializers.ListField(
+        child=serializers.ChoiceField(choices=Weekday.choices), max_length=7, required=False, default=list,
+        help_text="Weekly: the days to run on (empty: the base date's weekday).",
+    )  # fmt: skip
+
+
+class HistoryTemplateWriteSerializer(serializers.Serializer[Any]):
+    templateName = serializers.CharField(max_length=200)
+    source = serializers.ChoiceField(choices=SourceName.choices)  # type: ignore[assignment]  # a field named "source" shadows Field.source
+    sourceName = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="", help_text="Ignored: the source's own name."
+    )
+    schedule = HistoryScheduleSerializer()
+    notifyEmails = serializers.ListField(
+        child=serializers.EmailField(), max_length=services.MAX_NOTIFY, required=False, default=list
+    )
+    filters = FilterSerializer(many=True, required=False, default=list)
+    sorting = SortSerializer(required=False, allow_null=True, default=None)
+    format = serializers.ChoiceField(choices=FileFormat.choices, default=FileFormat.XLSX)
+
+
+class HistoryTemplateSerializer(serializers.Serializer[Any]):
+    id = serializers.CharField()
+    templateName = serializers.CharField()
+    source = serializers.ChoiceField(choices=SourceName.choices)  # type: ignore[assignment]  # a field named "source" shadows Field.source
+    sourceName = serializers.CharField()
+    schedule = HistoryScheduleSerializer()
+    filters = FilterSerializer(many=True)
+    sorting = SortSerializer(allow_null=True)
+    notifyEmails = serializers.ListField(child=serializers.CharField())
+    createdAt = serializers.DateTimeField()
+    createdBy = serializers.CharField()
+    updatedAt = serializers.DateTimeField()
+    updatedBy = serializers.CharField(allow_null=True)
+    deletedAt = serializers.DateTimeField(allow_null=True)
+    deletedBy = serializers.CharField(allow_null=True)
+    format = serializers.ChoiceField(choices=FileFormat.choices)
+
+
+TemplateListSerializer = data_serializer("HistoryReportTemplateList", HistoryTemplateSerializer)
+
+
+class HistoryRunSerializer(serializers.Serializer[Any]):
+    reportId = serializers.CharField(help_text="The report the run made (a whole number, as text).")
+
+
+def template_data(template: ReportTemplate) -> dict[str, Any]:
+    report = REPORTS[template.kind]
+    return {
+        "id": str(template.pk),
+        "templateName": template.name,
+        "source": report.source_name,
+        "sourceName": _(report.title),
+        "schedule": {
+            "baseDate": template.base_date,
+            "frequency": FREQUENCY_OF[template.frequency],
+            "daysOfWeek": [WEEKDAYS[day - 1] for day in template.days_of_week],
+        },
+        "filters": template.params.get("filters", []),
+        "sorting": template.params.get("sort"),
+        "notifyEmails": template.notify_emails,
+        "createdAt": template.created_at,
+        "createdBy": template.owner.email,
+        "updatedAt": template.updated_at,
+        "updatedBy": template.updated_by.email if template.updated_by else None,
+        "deletedAt": template.deleted_at,
+        "deletedBy": template.deleted_by.email if template.deleted_by else None,
+        "format": template.file_format.upper(),
+    }
+
+
+def templates_of(user: Any) -> QuerySet[ReportTemplate]:
+    return (
+        ReportTemplate.objects.visible_to(user)
+        .filter(kind__startswith=HISTORY_KIND)
+        .select_related("owner", "updated_by", "deleted_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def template_of(user: Any, template_id: str) -> ReportTemplate:
+    """The caller's live template, or 404 (another staff member's, deleted, a back-office one, not a number)."""
+    if not template_id.isdigit() or len(template_id) > 18:
+        raise exceptions.NotFound()
+    return get_object_or_404(templates_of(user), pk=int(template_id))
+
+
+def fill_template(template: ReportTemplate, data: dict[str, Any]) -> ReportTemplate:
+    """The request's values on the template (checked and saved by `services.save_template`)."""
+    frequency = {value: key for key, value in FREQUENCY_OF.items()}[data["schedule"]["frequency"]]
+    template.name = data["templateName"]
+    template.kind = KIND_OF[data["source"]]
+    template.params = {
+        "filters": [dict(item) for item in data["filters"]],
+        **({"sort": dict(data["sorting"])} if data["sorting"] else {}),
+    }
+    template.file_format = data["format"].lower()
+    template.notify_emails = list(data["notifyEmails"])
+    template.frequency = frequency
+    template.days_of_week = [WEEKDAYS.index(day) + 1 for day in data["schedule"]["daysOfWeek"]]
+    template.base_date = data["schedule"]["baseDate"]
+    return template
+
+
+def _write(request: Request, template: ReportTemplate) -> ReportTemplate:
+    payload = HistoryTemplateWriteSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    fill_template(template, payload.validated_data)
+    missing = [perm for perm in REPORTS[template.kind].permissions if not request.user.has_perm(perm)]
+    if missing:
+        raise exceptions.PermissionDenied(_("This source needs %(permissions)s.") % {"permissions": missing})
+    return services.save_template(template, actor=staff_user(request))
+
+
+TEMPLATE_READ = ("reports.view_reporttemplate",)
+TEMPLATE_WRITE = ("reports.view_reporttemplate", "reports.add_reporttemplate", "reports.change_reporttemplate")
+
+
+class TemplatesAPIView(ReportsAPIView):
+    def get_permissions(self) -> list[permissions.BasePermission]:
+        name = self.operations.get(self.request.method or "", "view-reports")
+        extra = TEMPLATE_READ if name == "view-reports" else TEMPLATE_WRITE
+        return [operation(name, *extra)()]
+
+
+class TemplatesView(TemplatesAPIView):
+    operations = {"GET": "view-reports", "POST": "manage-reports"}
+
+    @extend_schema(
+        tags=TAGS, summary="List report templates", description="The caller's live templates, newest first.",
+        operation_id="history_reportTemplatesList", responses={200: TemplateListSerializer, **ERRORS},
+    )  # fmt: skip
+    def get(self, request: Request) -> Response:
+        return Response({"data": [template_data(template) for template in templates_of(request.user)]})
+
+    @extend_schema(
+        tags=TAGS, summary="Create a report template",
+        description="A report of `source` on a schedule (from `baseDate`, `Daily`, `Weekly` on `daysOfWeek`, or "
+        "`Monthly`), run by beat; each run is a report (`GET /api/reports`) and notifies `notifyEmails` and the "
+        "owner.",
+        operation_id="history_reportTemplatesCreate", request=HistoryTemplateWriteSerializer,
+        responses={200: HistoryReportIdSerializer, **ERRORS},
+    )  # fmt: skip
+    def post(self, request: Request) -> Response:
+        template = _write(request, ReportTemplate(owner=staff_user(request)))
+        return Response({"id": str(template.pk)})
+
+
+class TemplateView(TemplatesAPIView):
+    operations = {"GET": "view-reports", "PUT": "manage-reports", "DELETE": "manage-reports"}
+
+    @extend_schema(
+        tags=TAGS, summary="Get a report template", operation_id="history_reportTemplatesGet",
+        responses={200: HistoryTemplateSerializer, **ERRORS, **NOT_FOUND},
+    )  # fmt: skip
+    def get(self, request: Request, templateId: str) -> Response:
+        return Response(template_data(template_of(request.user, templateId)))
+
+    @extend_schema(
+        tags=TAGS, summary="Update a report template", description="Replaces it; the next run follows the schedule.",
+        operation_id="history_reportTemplatesUpdate", request=HistoryTemplateWriteSerializer,
+        responses={204: None, **ERRORS, **NOT_FOUND},
+    )  # fmt: skip
+    def put(self, request: Request, templateId: str) -> Response:
+        _write(request, template_of(request.user, templateId))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        tags=TAGS, summary="Delete a report template",
+        description="Soft delete: it stops running and leaves the lists; who and when are kept.",
+        operation_id="history_reportTemplatesDelete", responses={204: None, **ERRORS, **NOT_FOUND},
+    )  # fmt: skip
+    def delete(self, request: Request, templateId: str) -> Response:
+        services.delete_template(template_of(request.user, templateId), actor=staff_user(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TemplateRunView(TemplatesAPIView):
+    operations = {"POST": "manage-reports"}
+
+    @extend_schema(
+        tags=TAGS, summary="Run a report template now",
+        description="Queues a report of the template now (the schedule is unchanged).",
+        operation_id="history_reportTemplatesRun", request=None,
+        responses={200: HistoryRunSerializer, **ERRORS, **NOT_FOUND},
+    )  # fmt: skip
+    def post(self, request: Request, templateId: str) -> Response:
+        run = services.run_template(template_of(request.user, templateId), actor=staff_user(request))
+        return Response({"reportId": str(run.pk)})

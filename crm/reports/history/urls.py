@@ -38,6 +38,15 @@ urlpatterns = [
     re_path(r"^api/trades/?$", views.TradesView.as_view(), name="trades"),
     re_path(r"^api/transfers/?$", views.TransfersView.as_view(), name="transfers"),
     re_path(r"^api/reports/?$", reports.ReportsView.as_view(), name="reports"),
+    re_path(r"^api/reports/templates/?$", reports.TemplatesView.as_view(), name="report-templates"),
+    re_path(
+        r"^api/reports/templates/(?P<templateId>[^/]+)/run/?$",
+        reports.TemplateRunView.as_view(),
+        name="report-template-run",
+    ),
+    re_path(
+        r"^api/reports/templates/(?P<templateId>[^/]+)/?$", reports.TemplateView.as_view(), name="report-template"
+    ),
     re_path(
         r"^api/reports/(?P<reportId>[^/]+)/download/?$", reports.ReportDownloadView.as_view(), name="report-download"
     ),
