@@ -164,7 +164,6 @@ SPECTACULAR_SETTINGS = {
         "HistoryReportFormatEnum": "crm.reports.history.jobs.FileFormat",
         "HistoryReportStatusEnum": "crm.reports.history.jobs.StatusType",
         "HistoryReportFrequencyEnum": "crm.reports.history.jobs.Frequency",
-        "HistoryWeekdayEnum": "crm.reports.history.jobs.Weekday",
         "MessageTypeEnum": "crm.communications.models.MessageType",
         "GroupMessageAudienceEnum": "crm.communications.models.GroupMessage.Audience",
         "PushTopicEnum": "crm.communications.models.PushTopic",

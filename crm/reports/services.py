@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.core import work
-from crm.core.exceptions import DomainError
+from crm.core.exceptions import Conflict, DomainError
 from crm.core.exports.cells import SafeCsvWriter
 from crm.core.exports.writer import cell_value, write_xlsx
 from crm.core.services import record_activity
@@ -334,6 +334,11 @@ def delete_report_run(run: ReportRun) -> None:
 # Templates -----------------------------------------------------------------------------
 
 
+def _name_taken(template: ReportTemplate) -> bool:
+    live = ReportTemplate.objects.filter(owner_id=template.owner_id, name=template.name, deleted_at__isnull=True)
+    return live.exclude(pk=template.pk).exists() if template.pk else live.exists()
+
+
 def next_run_after(template: ReportTemplate, moment: dt.datetime) -> dt.datetime:
     """The first scheduled time strictly after `moment`, at the base date's time of day in the broker's zone."""
     zone = timezone.get_default_timezone()
@@ -388,8 +393,13 @@ def check_template(template: ReportTemplate) -> None:
 
 @transaction.atomic
 def save_template(template: ReportTemplate, *, actor: User) -> ReportTemplate:
-    """Check a new or changed template and set its next run from its schedule."""
+    """Check a new or changed template and set its next run from its schedule.
+
+    A history server template's name is unique among its owner's live templates (001: Conflict).
+    """
     check_template(template)
+    if template.kind in history_jobs.REPORTS and _name_taken(template):
+        raise Conflict(_("You already have a template with this name."), fields={"templateName": [_("Taken.")]})
     template.updated_by = actor
     template.next_run_at = next_run_after(template, timezone.now())
     template.save()

@@ -266,8 +266,8 @@ def test_the_template_list_has_a_constant_query_count(admin, book, django_assert
     admin.post("/api/reports/templates", TEMPLATE, format="json")
     with django_assert_num_queries(4):
         assert len(admin.get("/api/reports/templates").json()["data"]) == 1
-    for _ in range(2):
-        admin.post("/api/reports/templates", TEMPLATE, format="json")
+    for number in range(2):
+        admin.post("/api/reports/templates", {**TEMPLATE, "templateName": f"T{number}"}, format="json")
 
     with django_assert_num_queries(4):
         assert len(admin.get("/api/reports/templates").json()["data"]) == 3
@@ -283,3 +283,14 @@ def test_beat_runs_a_due_history_template_without_a_period(admin, book):  # noqa
     assert (run.kind, run.name, run.params) == ("h.trades", "Weekly trades", {**template.params})
     template.refresh_from_db()
     assert template.next_run_at.isoformat() == "2030-01-07T08:00:00+00:00"  # the Monday after that Sunday
+
+
+def test_a_live_templates_name_is_a_conflict(admin, book):  # noqa: F811
+    template_id = admin.post("/api/reports/templates", TEMPLATE, format="json").json()["id"]
+
+    assert admin.post("/api/reports/templates", TEMPLATE, format="json").status_code == 409
+    other = admin.post("/api/reports/templates", {**TEMPLATE, "templateName": "Other"}, format="json").json()["id"]
+    assert admin.put(f"/api/reports/templates/{other}", TEMPLATE, format="json").status_code == 409
+    assert admin.put(f"/api/reports/templates/{template_id}", TEMPLATE, format="json").status_code == 204
+    admin.delete(f"/api/reports/templates/{template_id}")
+    assert admin.post("/api/reports/templates", TEMPLATE, format="json").status_code == 200

@@ -69,18 +69,6 @@ class Frequency(models.TextChoices):
     MONTHLY = "Monthly"
 
 
-class Weekday(models.TextChoices):
-    """The seed's `schedule.daysOfWeek` values."""
-
-    MONDAY = "Monday"
-    TUESDAY = "Tuesday"
-    WEDNESDAY = "Wednesday"
-    THURSDAY = "Thursday"
-    FRIDAY = "Friday"
-    SATURDAY = "Saturday"
-    SUNDAY = "Sunday"
-
-
 STATUS_TYPE_OF = {
     "pending": StatusType.NEW,
     "running": StatusType.IN_PROCESS,

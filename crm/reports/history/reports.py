@@ -35,12 +35,12 @@ from crm.reports.history.jobs import (
     Frequency,
     SourceName,
     StatusType,
-    Weekday,
 )
 from crm.reports.history.query import FilterSerializer, SortSerializer
 from crm.reports.history.serializers import data_serializer
 from crm.reports.models import ReportFormat, ReportRun, ReportTemplate
 from crm.trading.compat.backoffice.authentication import BackApiTokenAuthentication, operation
+from crm.trading.compat.enums import DayOfWeek as Weekday
 from crm.users.requests import staff_user
 
 TAGS = ["history server (seed 001)"]
@@ -375,9 +375,9 @@ class TemplatesView(TemplatesAPIView):
         tags=TAGS, summary="Create a report template",
         description="A report of `source` on a schedule (from `baseDate`, `Daily`, `Weekly` on `daysOfWeek`, or "
         "`Monthly`), run by beat; each run is a report (`GET /api/reports`) and notifies `notifyEmails` and the "
-        "owner.",
+        "owner. 409 when the caller already has a live template of that name.",
         operation_id="history_reportTemplatesCreate", request=HistoryTemplateWriteSerializer,
-        responses={200: HistoryReportIdSerializer, **ERRORS},
+        responses={200: HistoryReportIdSerializer, 409: ErrorSerializer, **ERRORS},
     )  # fmt: skip
     def post(self, request: Request) -> Response:
         template = _write(request, ReportTemplate(owner=staff_user(request)))
@@ -397,7 +397,7 @@ class TemplateView(TemplatesAPIView):
     @extend_schema(
         tags=TAGS, summary="Update a report template", description="Replaces it; the next run follows the schedule.",
         operation_id="history_reportTemplatesUpdate", request=HistoryTemplateWriteSerializer,
-        responses={204: None, **ERRORS, **NOT_FOUND},
+        responses={204: None, 409: ErrorSerializer, **ERRORS, **NOT_FOUND},
     )  # fmt: skip
     def put(self, request: Request, templateId: str) -> Response:
         _write(request, template_of(request.user, templateId))
