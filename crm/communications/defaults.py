@@ -7,6 +7,7 @@ it had templates, so their translations are reused); `%(name)s` placeholders bec
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +22,7 @@ AMOUNT = "{{ amount|money(currency) }}"
 REASON = "{{ reason }}"
 
 # trigger, title, subject, text, the values of the text's placeholders, whether the email has a button.
-DEFAULTS: list[tuple[str, str, str, str, dict[str, str], bool]] = [
+DEFAULTS: list[tuple[str, str, str, str, Mapping[str, Any], bool]] = [
     (
         "customer.email_confirmation_requested",
         gettext_noop("Email confirmation"),
@@ -123,7 +124,22 @@ DEFAULTS: list[tuple[str, str, str, str, dict[str, str], bool]] = [
 
 # Emails staff write to a client or a lead: their subject and text, in the layout of every email.
 STAFF_WRITTEN: dict[str, str] = {"subject": "{{ subject }}", "body": "{{ body|linebreaks }}"}
-REPORT = {name: f"{{{{ {name} }}}}" for name in ("title", "start", "end", "rows", "until", "url")}
+
+
+def _report_period() -> str:
+    """ " for <start> to <end>" in the template's language, shown only for a report of a period (a history report
+    chooses its rows by filters and has none)."""
+    return (
+        "{% if start %}"
+        + gettext(" for %(start)s to %(end)s") % {"start": "{{ start }}", "end": "{{ end }}"}
+        + ("{% endif %}")
+    )
+
+
+REPORT: dict[str, str | Callable[[], str]] = {
+    **{name: f"{{{{ {name} }}}}" for name in ("title", "start", "end", "rows", "until", "url")},
+    "period": _report_period,
+}
 DEFAULTS += [
     (
         "customer.emailed",
@@ -138,9 +154,7 @@ DEFAULTS += [
         "report.ready",
         gettext_noop("Report ready"),
         gettext_noop("%(title)s is ready"),
-        gettext_noop(
-            "%(title)s for %(start)s to %(end)s is ready (%(rows)s rows).\n\nDownload it until %(until)s:\n%(url)s\n"
-        ),
+        gettext_noop("%(title)s%(period)s is ready (%(rows)s rows).\n\nDownload it until %(until)s:\n%(url)s\n"),
         REPORT,
         False,
     ),
@@ -173,7 +187,8 @@ def mjml_body(text: str, *, button: str = "") -> str:
     )
 
 
-def _version(subject: str, text: str, values: dict[str, str], has_button: bool) -> dict[str, str]:
+def _version(subject: str, text: str, placeholders: Mapping[str, Any], has_button: bool) -> dict[str, str]:
+    values = {name: value() if callable(value) else value for name, value in placeholders.items()}
     body = (gettext(text) if text != "%(body)s" else text) % values
     return {
         "subject": gettext(subject) % {"site": SITE, **values},

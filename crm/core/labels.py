@@ -631,6 +631,7 @@ LABELS = [
     gettext_noop("triggered at"),
     gettext_noop("type"),
     gettext_noop("updated at"),
+    gettext_noop("updated by"),
     gettext_noop("uploaded by"),
     gettext_noop("url"),
     gettext_noop("used at"),

@@ -20,6 +20,19 @@ class ReportKind(models.TextChoices):
     AFFILIATION = "affiliation", _("Affiliation (per affiliate)")
     TRANSACTIONS = "transactions", _("Transactions")
     PROFIT_LOSS = "profitloss", _("Profit and loss (per trading account)")
+    # Seed 001 history server read models (crm.reports.history.jobs), asked for through /api/reports.
+    H_TRADES = "h.trades", _("Trades (history server)")
+    H_ORDERS = "h.orders", _("Orders (history server)")
+    H_OPEN_ORDERS = "h.open_orders", _("Open orders (history server)")
+    H_TRANSFERS = "h.transfers", _("Transfers (history server)")
+    H_USER_BALANCES = "h.user_balances", _("Balances per user (history server)")
+    H_ACCOUNT_BALANCES = "h.account_balances", _("Balances per account (history server)")
+    H_COMMISSIONS_USERS = "h.comm_users", _("Commission per user (history server)")
+    H_COMMISSIONS_ACCOUNTS = "h.comm_accounts", _("Commission per account (history server)")
+    H_COMMISSIONS_ASSETS = "h.comm_assets", _("Commission per asset (history server)")
+    H_COMMISSIONS_USERS_ASSETS = "h.comm_users_assets", _("Commission per user and asset (history server)")
+    H_COMMISSIONS_ACCOUNTS_ASSETS = "h.comm_acc_assets", _("Commission per account and asset (history server)")
+    H_MARKUP_REVENUE = "h.markup_revenue", _("Markup revenue (history server)")
 
 
 class ReportFormat(models.TextChoices):
@@ -64,7 +77,10 @@ class ReportRun(TimeStampedModel):
         "reports.ReportTemplate", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
     )
     kind = models.CharField(max_length=20, choices=ReportKind.choices)
-    # The report's parameters: {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD", "sortBy": ..., filters per kind}.
+    # The seed's `reportName` (001 /api/reports); blank for reports asked for elsewhere.
+    name = models.CharField(max_length=200, blank=True)
+    # The report's parameters: {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD", "sortBy": ..., filters per kind};
+    # a history server kind (`h.`): {"filters": [{entryType, field, value}], "sort": {field, column, direction}}.
     params = models.JSONField(default=dict, blank=True)
     file_format = models.CharField(max_length=4, choices=ReportFormat.choices, default=ReportFormat.XLSX)
     notify_emails = models.JSONField(default=list, blank=True)
@@ -137,6 +153,9 @@ class ReportTemplate(TimeStampedModel):
     next_run_at = models.DateTimeField(db_index=True)
     last_run_at = models.DateTimeField(null=True, blank=True)
     is_enabled = models.BooleanField(default=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     deleted_at = models.DateTimeField(null=True, blank=True)
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

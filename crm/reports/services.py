@@ -24,10 +24,11 @@ from django.utils.translation import gettext as _
 
 from crm.core import work
 from crm.core.events import emit
-from crm.core.exceptions import DomainError
+from crm.core.exceptions import Conflict, DomainError
 from crm.core.exports.cells import SafeCsvWriter
 from crm.core.exports.writer import cell_value, write_xlsx
 from crm.core.services import record_activity
+from crm.reports.history import jobs as history_jobs
 from crm.reports.models import ReportFormat, ReportRun, ReportTemplate
 from crm.reports.periods import MAX_DAYS, Period, PeriodError
 from crm.reports.scope import scope_for
@@ -52,8 +53,15 @@ def report_retention() -> dt.timedelta:
 def clean_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
     """The report's parameters checked: a period (`start`..`end`, dates, end included), `sortBy`, its filters.
 
+    A history server kind (`h.`) takes its read model's `filters` and `sort` instead (crm.reports.history.jobs).
     Raises DomainError with field errors; nothing is recorded for a refused request.
     """
+    if kind in history_jobs.REPORTS:
+        return history_jobs.clean_params(kind, params)
+    return _clean_period_params(kind, params)
+
+
+def _clean_period_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
     if kind not in SOURCES:
         raise DomainError(
             _("Unknown report."),
@@ -111,6 +119,7 @@ def create_report_run(
     file_format: str = ReportFormat.XLSX,
     notify_emails: list[str] | None = None,
     template: ReportTemplate | None = None,
+    name: str = "",
 ) -> ReportRun:
     """Record a report as `owner` may see it and queue its task once the transaction commits."""
     if file_format not in ReportFormat.values:
@@ -126,6 +135,7 @@ def create_report_run(
         owner=owner,
         template=template,
         kind=kind,
+        name=name,
         params=clean_params(kind, params),
         file_format=file_format,
         notify_emails=emails,
@@ -164,23 +174,17 @@ def run_report(run_id: int) -> ReportRun | None:
     run = _claim(run_id)
     if run is None:
         return None
-    source = SOURCES[run.kind]
     try:
-        queryset = source.queryset(scope_for(run.owner), period_of(run.params), run.params)
-        ReportRun.objects.filter(pk=run.pk).update(rows_total=queryset.count())
+        headers, rows, title, total = _report_rows(run)
+        ReportRun.objects.filter(pk=run.pk).update(rows_total=total)
 
         def progress(done: int) -> None:
             ReportRun.objects.filter(pk=run.pk).update(rows_done=done)
 
         with tempfile.TemporaryFile() as out:
-            count = write_report(out, run.file_format, source.headers, source.rows(queryset), source.title, progress)
+            count = write_report(out, run.file_format, headers, rows, title, progress)
             out.seek(0)
-            stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-            run.file.save(
-                f"{run.kind}-{run.params['start']}-{run.params['end']}-{stamp}.{run.file_format}",
-                File(out),
-                save=False,
-            )
+            run.file.save(f"{file_stem(run)}.{run.file_format}", File(out), save=False)
     except Exception as exc:
         # Logged, not raised: a retry would repeat the same failure; an interrupted worker is retried by attempts.
         logger.exception("Report run %s failed", run.pk)
@@ -197,6 +201,30 @@ def run_report(run_id: int) -> ReportRun | None:
         record_activity(actor=run.owner, action="report.completed", target=run, data={"rows": count})
         notify_report_ready(run)
     return run
+
+
+def _report_rows(run: ReportRun) -> tuple[list[str], Any, str, int]:
+    """The run's headers, rows (an iterator), title and row count, as its owner sees the data."""
+    if run.kind in history_jobs.REPORTS:
+        report = history_jobs.REPORTS[run.kind]
+        queryset = report.queryset(run.owner, run.params)
+        return report.headers, report.rows(queryset), report.title, queryset.count()
+    source = SOURCES[run.kind]
+    queryset = source.queryset(scope_for(run.owner), period_of(run.params), run.params)
+    return source.headers, source.rows(queryset), source.title, queryset.count()
+
+
+def report_title(run: ReportRun) -> str:
+    history = history_jobs.REPORTS.get(run.kind)
+    return _(history.title if history else SOURCES[run.kind].title)
+
+
+def file_stem(run: ReportRun) -> str:
+    """`<kind>-<start>-<end>-<stamp>`; a history report has no period: `<kind>-<stamp>` (`.` made `-`)."""
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    if "start" in run.params:
+        return f"{run.kind}-{run.params['start']}-{run.params['end']}-{stamp}"
+    return f"{run.kind.replace('.', '-')}-{stamp}"
 
 
 def write_report(out: IO[bytes], file_format: str, headers: list[str], rows: Any, title: str, progress: Any) -> int:
@@ -270,14 +298,14 @@ def notify_report_ready(run: ReportRun) -> None:
     """Email each person to notify (and the owner) a link to the file, signed for them: an event per person,
     sent through its email template (communications handles `report.ready`)."""
     recipients = list(dict.fromkeys([*run.notify_emails, *([run.owner.email] if run.template_id else [])]))
-    title = _(SOURCES[run.kind].title)
+    title = run.name or report_title(run)
     for recipient in recipients:
         emit(
             "report.ready",
             report_run_id=run.pk,
             title=str(title),
-            start=str(run.params["start"]),
-            end=str(run.params["end"]),
+            start=str(run.params.get("start", "")),  # a history report has no period
+            end=str(run.params.get("end", "")),
             rows=run.rows_total,
             until=f"{timezone.localtime(run.expires_at):%Y-%m-%d %H:%M %Z}",
             url=download_url(run, recipient=recipient),
@@ -302,6 +330,11 @@ def delete_report_run(run: ReportRun) -> None:
 
 
 # Templates -----------------------------------------------------------------------------
+
+
+def _name_taken(template: ReportTemplate) -> bool:
+    live = ReportTemplate.objects.filter(owner_id=template.owner_id, name=template.name, deleted_at__isnull=True)
+    return live.exclude(pk=template.pk).exists() if template.pk else live.exists()
 
 
 def next_run_after(template: ReportTemplate, moment: dt.datetime) -> dt.datetime:
@@ -330,10 +363,12 @@ def _scheduled_on(template: ReportTemplate, base_day: dt.date, day: dt.date) -> 
 
 def check_template(template: ReportTemplate) -> None:
     """The template's report parameters and schedule are usable (DomainError with field errors otherwise)."""
+    period = {} if template.kind in history_jobs.REPORTS else {"start": "2000-01-01", "end": "2000-01-01"}
     try:
-        clean_params(template.kind, {**(template.params or {}), "start": "2000-01-01", "end": "2000-01-01"})
+        clean_params(template.kind, {**(template.params or {}), **period})
     except DomainError as exc:
-        exc.fields = {name if name in ("kind",) else "params": errors for name, errors in exc.fields.items()}
+        if template.kind not in history_jobs.REPORTS:  # a history template keeps the query language's names
+            exc.fields = {name if name in ("kind",) else "params": errors for name, errors in exc.fields.items()}
         raise
     if not 1 <= (template.period_days or 0) <= MAX_DAYS:
         raise DomainError(
@@ -356,8 +391,14 @@ def check_template(template: ReportTemplate) -> None:
 
 @transaction.atomic
 def save_template(template: ReportTemplate, *, actor: User) -> ReportTemplate:
-    """Check a new or changed template and set its next run from its schedule."""
+    """Check a new or changed template and set its next run from its schedule.
+
+    A history server template's name is unique among its owner's live templates (001: Conflict).
+    """
     check_template(template)
+    if template.kind in history_jobs.REPORTS and _name_taken(template):
+        raise Conflict(_("You already have a template with this name."), fields={"templateName": [_("Taken.")]})
+    template.updated_by = actor
     template.next_run_at = next_run_after(template, timezone.now())
     template.save()
     record_activity(actor=actor, action="report_template.saved", target=template, data={"kind": template.kind})
@@ -366,11 +407,17 @@ def save_template(template: ReportTemplate, *, actor: User) -> ReportTemplate:
 
 @transaction.atomic
 def run_template(template: ReportTemplate, *, actor: User | None = None, now: dt.datetime | None = None) -> ReportRun:
-    """Start a run of the template now for the `period_days` days up to yesterday (the schedule is unchanged)."""
-    today = timezone.localdate(now or timezone.now())
-    period = Period.last_days(template.period_days, today=today - dt.timedelta(days=1))
-    params = {**template.params, "start": period.first.isoformat(), "end": period.last.isoformat()}
+    """Start a run of the template now for the `period_days` days up to yesterday (the schedule is unchanged).
+
+    A history server template has no period: its `filters[]` say which rows (e.g. `createdAt`).
+    """
+    params = dict(template.params)
+    if template.kind not in history_jobs.REPORTS:
+        today = timezone.localdate(now or timezone.now())
+        period = Period.last_days(template.period_days, today=today - dt.timedelta(days=1))
+        params = {**params, "start": period.first.isoformat(), "end": period.last.isoformat()}
     return create_report_run(
+        name=template.name if template.kind in history_jobs.REPORTS else "",
         owner=actor or template.owner,
         kind=template.kind,
         params=params,

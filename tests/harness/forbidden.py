@@ -356,6 +356,28 @@ def _report_run(victim: Victim) -> Target:
     return Target({"pk": run.pk})
 
 
+def _history_report(victim: Victim) -> Target:
+    """A built report of a history server read model (001 `/api/reports/{reportId}`), the agent's own."""
+    run = ReportRun.objects.create(
+        owner=victim.agent, kind="h.trades", params={"filters": []}, status=ReportRun.Status.DONE
+    )
+    run.file.save("trades.csv", ContentFile(b"userId\n"))
+    return Target({"reportId": run.pk})
+
+
+def _history_report_template(victim: Victim) -> Target:
+    """A live template of a history server read model (001 `/api/reports/templates/{templateId}`)."""
+    template = ReportTemplate.objects.create(
+        owner=victim.agent, name="Victim's", kind="h.trades", params={"filters": []}, base_date=timezone.now(),
+        next_run_at=timezone.now(),
+    )  # fmt: skip
+    body = {
+        "templateName": "Leaked", "source": "Trades",
+        "schedule": {"baseDate": "2030-01-06T08:00:00Z", "frequency": "Daily"},
+    }  # fmt: skip
+    return Target({"templateId": template.pk}, bodies={"put": body})
+
+
 def _report_template(victim: Victim) -> Target:
     template = ReportTemplate.objects.create(
         owner=victim.agent, name="Victim's", kind="balance", base_date=timezone.now(), next_run_at=timezone.now()
@@ -422,6 +444,18 @@ FORBIDDEN: dict[str, Forbidden] = {
     "history:user-balance": Forbidden(
         lambda victim: Target({"userId": victim.customer.pk}),
         extra_callers=("agent-outside-desk", "scoped-staff", "desk-colleague", "client-jwt"),
+    ),
+    "history:report": Forbidden(
+        _history_report, extra_callers=("agent-outside-desk", "scoped-staff", "desk-colleague", "client-jwt")
+    ),
+    "history:report-download": Forbidden(
+        _history_report, extra_callers=("agent-outside-desk", "scoped-staff", "desk-colleague", "client-jwt")
+    ),
+    "history:report-template": Forbidden(
+        _history_report_template, extra_callers=("agent-outside-desk", "scoped-staff", "desk-colleague", "client-jwt")
+    ),
+    "history:report-template-run": Forbidden(
+        _history_report_template, extra_callers=("agent-outside-desk", "scoped-staff", "desk-colleague", "client-jwt")
     ),
     "history:history-trader:history-order": Forbidden(
         lambda victim: Target({"orderId": victim.trading_account.orders.get(status="pending").pk}),

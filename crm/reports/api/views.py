@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -215,7 +215,9 @@ class ReportRunViewSet(
         payload = s.ReportRunCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        source = SOURCES[data["kind"]]
+        source = SOURCES.get(data["kind"])
+        if source is None:
+            raise ValidationError({"kind": [_("A history server report is asked for at /api/reports.")]})
         if not request.user.has_perm(source.permission):
             raise PermissionDenied(
                 _("The %(report)s needs %(permission)s.")

@@ -2,7 +2,7 @@
 
 from django.urls import include, re_path
 
-from crm.reports.history import trader, views
+from crm.reports.history import reports, trader, views
 
 app_name = "history"
 
@@ -37,6 +37,20 @@ urlpatterns = [
     re_path(r"^api/orders/?$", views.OrdersView.as_view(), name="orders"),
     re_path(r"^api/trades/?$", views.TradesView.as_view(), name="trades"),
     re_path(r"^api/transfers/?$", views.TransfersView.as_view(), name="transfers"),
+    re_path(r"^api/reports/?$", reports.ReportsView.as_view(), name="reports"),
+    re_path(r"^api/reports/templates/?$", reports.TemplatesView.as_view(), name="report-templates"),
+    re_path(
+        r"^api/reports/templates/(?P<templateId>[^/]+)/run/?$",
+        reports.TemplateRunView.as_view(),
+        name="report-template-run",
+    ),
+    re_path(
+        r"^api/reports/templates/(?P<templateId>[^/]+)/?$", reports.TemplateView.as_view(), name="report-template"
+    ),
+    re_path(
+        r"^api/reports/(?P<reportId>[^/]+)/download/?$", reports.ReportDownloadView.as_view(), name="report-download"
+    ),
+    re_path(r"^api/reports/(?P<reportId>[^/]+)/?$", reports.ReportView.as_view(), name="report"),
     re_path(r"^api/unsolicited-trades/?$", views.UnsolicitedTradesView.as_view(), name="unsolicited-trades"),
     re_path(r"", include((trader_patterns, "history-trader"))),
 ]

@@ -41,6 +41,9 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "view-markup-revenue": ("trading.view_deal", "trading.view_grouptradingsettings"),
     "view-orders": ("trading.view_order", "customers.view_customer"),
     "view-trades": ("trading.view_deal", "customers.view_customer"),
+    # Report jobs over those read models (crm.reports.history.reports); each source also needs its own operation.
+    "view-reports": ("reports.view_reportrun",),
+    "manage-reports": ("reports.view_reportrun", "reports.add_reportrun", "reports.delete_reportrun"),
     "manage-charts": ("trading.view_instrument",),
     "manage-commission-rules": (
         "trading.add_commissionrule",
