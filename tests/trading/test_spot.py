@@ -12,18 +12,20 @@ from crm.affiliates.models import CommissionLedger, ReferralAction
 from crm.affiliates.models import CommissionRule as AffiliateRule
 from crm.core.models import OutboxEvent
 from crm.trading import services
-from crm.trading.exceptions import InDowntime, InsufficientAssets, InvalidVolume
+from crm.trading.exceptions import InDowntime, InsufficientAssets, InvalidPrice, InvalidVolume
 from crm.trading.models import (
     CommissionProfile,
     CommissionRule,
     Downtime,
     FeeType,
     GroupTradingSettings,
+    Instrument,
     Order,
     Position,
     SpotFill,
     SpotHolding,
 )
+from crm.trading.services import execution
 from crm.wallets import services as wallet_services
 from crm.wallets.models import Wallet
 from tests.affiliates.factories import AffiliateFactory, CommissionLevelFactory, CommissionRuleFactory, referral_of
@@ -72,6 +74,21 @@ def test_buy_by_base_amount_pays_the_ask_plus_markup_and_the_percent_fee(account
     assert _btc(account) == D("0.01")
     assert wallet_services.system_account("fee_income", "USD").postings.get().amount == D("0.50")
     assert Position.objects.count() == 0
+    call_command("verify_ledger")
+
+
+def test_a_spot_market_order_slips_within_the_rate_and_is_refused_beyond_the_deviation(account, btcusd, monkeypatch):
+    Instrument.objects.filter(pk=btcusd.pk).update(slippage_rate=D("0.01"), price_deviation=D("0.01"))
+    btcusd.refresh_from_db()
+    monkeypatch.setattr(execution, "slippage_draw", lambda: D("0.5"))  # 50,011 x 0.01% x 0.5 = 2.50055 -> 2.50
+
+    order = services.place_spot_order(account, instrument=btcusd, side="buy", base_amount=D("0.0100"))
+    before = state(account)
+    with pytest.raises(InvalidPrice):  # asked 49,990: 50,013.50 is 0.047% away, over the allowed 0.01%
+        services.place_spot_order(account, instrument=btcusd, side="buy", base_amount=D("0.0100"), price=D("49990.00"))
+
+    assert order.fill_price == D("50013.50")
+    assert state(account) == before
     call_command("verify_ledger")
 
 

@@ -62,6 +62,18 @@ def slip(price: Decimal, *, side: str, instrument: Instrument) -> Decimal:
     )
 
 
+def fill_price(order: Order, quoted: Decimal, *, requested: Decimal | None) -> Decimal:
+    """Where an order fills, from the quoted price (bid/ask with markup): a limit order at it; a market or stop
+    order with slippage, refused beyond the price deviation from the price asked (`requested`, a market order's
+    optional price) or the stop price."""
+    if order.type == Order.Type.LIMIT:
+        return quoted
+    asked = order.price if order.type == Order.Type.STOP and order.price is not None else requested or quoted
+    slipped = slip(quoted, side=order.side, instrument=order.instrument)
+    _check_deviation(order.instrument, asked, slipped)
+    return slipped
+
+
 def _check_deviation(instrument: Instrument, requested: Decimal, fill_at: Decimal) -> None:
     """Refuse a fill further than the instrument's price deviation (percent) from the price asked."""
     if not instrument.price_deviation or requested <= 0:
@@ -280,14 +292,11 @@ def _fill(
     if instrument.market_type == Instrument.MarketType.SPOT:
         from crm.trading.services import spot  # spot builds on this module's checks
 
-        spot.fill_spot_order(order, account=account, settings=settings, quote=quote, actor=actor)
+        spot.fill_spot_order(order, account=account, settings=settings, quote=quote, actor=actor, requested=requested)
         return None
     markup, commission_per_lot = _check_tradable(instrument, settings, timezone.now())
     fill_at = selectors.open_price_for(order.side, quote, instrument, markup)
-    if order.type != Order.Type.LIMIT:
-        asked = order.price if order.type == Order.Type.STOP and order.price is not None else requested or fill_at
-        fill_at = slip(fill_at, side=order.side, instrument=instrument)
-        _check_deviation(instrument, asked, fill_at)
+    fill_at = fill_price(order, fill_at, requested=requested)
     now = timezone.now()
     position = Position(
         account=account,

@@ -39,6 +39,7 @@ from crm.trading.services.execution import (
     _check_tradable,
     _check_volume,
     _plain,
+    fill_price,
     lock_account,
 )
 from crm.wallets import services as wallet_services
@@ -278,16 +279,23 @@ def place_spot_order(
     )
     order.save()
     if order_type == Order.Type.MARKET:
-        fill_spot_order(order, account=account, settings=settings, quote=quote, actor=actor)
+        fill_spot_order(order, account=account, settings=settings, quote=quote, actor=actor, requested=price)
     else:
         record_activity(actor=actor, action="trading.order_placed", target=order, data={"account": account.number})
     return order
 
 
 def fill_spot_order(
-    order: Order, *, account: Wallet, settings: GroupTradingSettings, quote: Quote, actor: Any = None
+    order: Order,
+    *,
+    account: Wallet,
+    settings: GroupTradingSettings,
+    quote: Quote,
+    actor: Any = None,
+    requested: Decimal | None = None,
 ) -> SpotFill:
-    """Execute a spot order whose account is locked, at the current bid/ask with the group's markup.
+    """Execute a spot order whose account is locked, at the current bid/ask with the group's markup (and, for a
+    market or stop order, slippage within the price deviation, as CFD orders: `execution.fill_price`).
 
     Raises before writing anything when the market does not trade now or the account lacks the asset it pays
     with (`InsufficientAssets`).
@@ -299,7 +307,7 @@ def fill_spot_order(
             fields={"stop_loss": [gettext("Not offered on spot markets.")]},
         )
     markup, _ = _check_tradable(instrument, settings, timezone.now())
-    price = selectors.open_price_for(order.side, quote, instrument, markup)
+    price = fill_price(order, selectors.open_price_for(order.side, quote, instrument, markup), requested=requested)
     figures = spot_order_figures(account, instrument, side=order.side, price=price, lots=order.lots, settings=settings)
     base_currency, quote_currency = figures.base_currency, figures.quote_currency
     base, quote_amount, fee = figures.base_amount, figures.quote_amount, figures.fee
