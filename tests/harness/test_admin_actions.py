@@ -26,6 +26,8 @@ READS_ONLY = {
     "affiliates.affiliate.tree": "renders the IB tree",
     "affiliates.affiliate.statistics": "renders the downline statistics",
     "wallets.wallet.open_statement": "opens the statement page",
+    "trading.instrument.export_markets_file": "its GET renders a confirmation page; only the POST records the job",
+    "trading.instrument.import_markets_file": "opens the upload form (the markets file import's add page)",
 }
 # ExportAdminMixin's button on every exportable changelist: its GET renders a confirmation page, only the POST
 # records the export job.

@@ -115,14 +115,13 @@ def test_beat_and_worker_run_a_scheduled_report_into_a_file_and_an_email(start_w
         what="scheduled report built",
         logs=[beat, worker],
     )
-    mails = wait_until(
-        lambda: list((tmp_path / "mail").glob("*.log")) if (tmp_path / "mail").exists() else [],
-        timeout=10,
-        what="report email written",
-        logs=[worker],
-    )
 
-    body = "".join(path.read_text() for path in mails)
+    def written() -> str:  # the file backend creates the file before it writes the message: wait for the text
+        mails = list((tmp_path / "mail").glob("*.log")) if (tmp_path / "mail").exists() else []
+        text = "".join(path.read_text() for path in mails)
+        return text if "/reports/download/" in text else ""
+
+    body = wait_until(written, timeout=20, what="report email written", logs=[worker])
     assert "cfo@example.com" in body
     link = re.search(r"http://\S+(/reports/download/\?token=\S+)", body).group(1)
     download = client.get(link)

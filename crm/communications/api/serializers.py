@@ -10,18 +10,10 @@ from rest_framework import serializers
 
 from crm.communications import providers
 from crm.communications.models import EmailMessage, EmailTemplate, EmailTemplateVariant
-
-CONDITION_VALUE = {
-    "oneOf": [
-        {"type": "string"},
-        {"type": "number"},
-        {"type": "boolean"},
-        {"type": "array", "items": {"oneOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]}},
-    ]
-}
+from crm.core.api.fields import MATCH_VALUE_SCHEMA
 
 
-@extend_schema_field({"type": "object", "additionalProperties": CONDITION_VALUE})
+@extend_schema_field({"type": "object", "additionalProperties": MATCH_VALUE_SCHEMA})
 class ConditionsField(serializers.DictField):
     """Event field -> the value it must have, or a list of values it may have."""
 

@@ -60,6 +60,22 @@ ACTIVITY_VALUE_SCHEMA = {
 }
 
 
+# A value to compare with (filters, conditions): a string, number or boolean, or a list of them (one of which).
+MATCH_VALUE_SCHEMA = {
+    "oneOf": [
+        {"type": "string"},
+        {"type": "number"},
+        {"type": "boolean"},
+        {"type": "array", "items": {"oneOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]}},
+    ]
+}
+
+
+@extend_schema_field(MATCH_VALUE_SCHEMA)
+class MatchValueField(serializers.JSONField):
+    """A string, number or boolean, or a list of them (validated by whoever compares with it)."""
+
+
 @extend_schema_field(SCALAR_SCHEMA)
 class ScalarField(serializers.Field[Any, None, Any, Any]):
     """A string, number, boolean or null, shown as it is (read only)."""

@@ -1,4 +1,4 @@
-"""A market's candles as a PNG (seed 001 `POST /api/charting`), drawn with Pillow.
+"""A market's candles as a PNG (`POST /api/charting`), drawn with Pillow.
 
 Green bars closed up, red ones down, wicks from low to high; prices on the right axis, times (UTC) below, the
 market and interval in the title. At most `MAX_BARS` candles (the latest of the span) are drawn.

@@ -29,6 +29,8 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
+from crm.core.api.fields import MatchValueField
+
 
 class Operator(models.TextChoices):
     EQUALS = "Equals"
@@ -91,7 +93,7 @@ class Field:
 class FilterSerializer(serializers.Serializer[Any]):
     entryType = serializers.ChoiceField(choices=Operator.choices)
     field = serializers.CharField()
-    value = serializers.JSONField(help_text="A string, number, boolean, or a list of them for `In`.")
+    value = MatchValueField(help_text="A string, number, boolean, or a list of them for `In`.")
 
 
 class SortSerializer(serializers.Serializer[Any]):

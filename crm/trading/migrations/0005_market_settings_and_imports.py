@@ -21,17 +21,17 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='instrument',
             name='external_ttl',
-            field=models.PositiveIntegerField(default=0, help_text="Seconds an outside platform's quote stays valid (001 externalTtl); 0: no limit."),
+            field=models.PositiveIntegerField(default=0, help_text="Seconds an outside platform's quote stays valid; 0: no limit."),
         ),
         migrations.AddField(
             model_name='instrument',
             name='internal_ttl',
-            field=models.PositiveIntegerField(default=0, help_text='Seconds a quote of the built-in feed stays valid (001 internalTtl); 0: no limit.'),
+            field=models.PositiveIntegerField(default=0, help_text='Seconds a quote of the built-in feed stays valid; 0: no limit.'),
         ),
         migrations.AddField(
             model_name='instrument',
             name='is_synchronized',
-            field=models.BooleanField(default=False, help_text='Kept in step with the definition on the outside platform (001 isSynchronized).'),
+            field=models.BooleanField(default=False, help_text='Kept in step with the definition on the outside platform.'),
         ),
         migrations.AddField(
             model_name='instrument',

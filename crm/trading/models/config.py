@@ -143,13 +143,13 @@ class Instrument(TimeStampedModel):
         **PRICE, null=True, blank=True, validators=POSITIVE, help_text=_("Smallest order value, in the quote asset.")
     )
     is_synchronized = models.BooleanField(
-        default=False, help_text=_("Kept in step with the definition on the outside platform (001 isSynchronized).")
+        default=False, help_text=_("Kept in step with the definition on the outside platform.")
     )
     external_ttl = models.PositiveIntegerField(
-        default=0, help_text=_("Seconds an outside platform's quote stays valid (001 externalTtl); 0: no limit.")
+        default=0, help_text=_("Seconds an outside platform's quote stays valid; 0: no limit.")
     )
     internal_ttl = models.PositiveIntegerField(
-        default=0, help_text=_("Seconds a quote of the built-in feed stays valid (001 internalTtl); 0: no limit.")
+        default=0, help_text=_("Seconds a quote of the built-in feed stays valid; 0: no limit.")
     )
     sort_order = models.PositiveIntegerField(default=0)
     is_enabled = models.BooleanField(default=True)
