@@ -10,8 +10,8 @@ from django.core.files.base import ContentFile
 from django.db import connection
 from django.forms.models import model_to_dict
 
+from crm.core.imports import insert
 from crm.core.models import Activity
-from crm.sales.imports import insert
 from crm.sales.models import Lead, LeadImport, LeadImportRejection
 from crm.sales.services import imports
 from tests.conftest import staff_with_role

@@ -24,11 +24,11 @@ from crm.communications.work import EMAILS
 from crm.core import work
 from crm.core.exceptions import DomainError
 from crm.core.i18n import language_or_default
+from crm.core.imports.insert import insert_rows
 from crm.core.models import OutboxEvent
 from crm.core.services import record_activity
 from crm.core.typing import PermissionHolder
 from crm.customers.models import Customer
-from crm.sales.imports.insert import insert_rows
 
 logger = logging.getLogger(__name__)
 

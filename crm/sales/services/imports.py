@@ -21,10 +21,10 @@ from crm.core import work
 from crm.core.events import emit
 from crm.core.exceptions import DomainError
 from crm.core.exports.cells import SafeCsvWriter
+from crm.core.imports.insert import PlannerStatistics, insert_rows
 from crm.core.imports.reader import Table, UnreadableFile, count_rows, open_table
 from crm.core.services import record_activity
 from crm.customers.models import SalesStatus
-from crm.sales.imports.insert import PlannerStatistics, insert_rows
 from crm.sales.imports.rows import FIELDS, Row, RowReader, auto_mapping, check_mapping
 from crm.sales.models import AssignmentRule, Lead, LeadImport, LeadImportRejection
 from crm.sales.services.duplicates import DuplicateIndex, Keys, Match

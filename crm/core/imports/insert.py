@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import connection, models
 from django.utils import timezone
 
 
-def insert_rows(model: type[models.Model], fields: Sequence[str], rows: list[tuple]) -> list[int]:
+def insert_rows(model: type[models.Model], fields: Sequence[str], rows: list[tuple[Any, ...]]) -> list[int]:
     """Insert one row per tuple (values in the order of `fields`, attribute names such as `desk_id`) and
     return the new primary keys, in the order of `rows`."""
     if not rows:
@@ -23,7 +24,7 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: list[tup
     return create_rows(model, fields, rows)
 
 
-def create_rows(model: type[models.Model], fields: Sequence[str], rows: list[tuple]) -> list[int]:
+def create_rows(model: type[models.Model], fields: Sequence[str], rows: list[tuple[Any, ...]]) -> list[int]:
     """`insert_rows` through model objects and `bulk_create` (any database; SQLite returns the new ids)."""
     objects = [model(**dict(zip(fields, row, strict=True))) for row in rows]
     return [obj.pk for obj in model._default_manager.bulk_create(objects)]
@@ -45,7 +46,7 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
         return sorted(row[0] for row in cursor.fetchall())
 
 
-def copy_rows(model: type[models.Model], fields: Sequence[str], rows: list[tuple]) -> list[int]:
+def copy_rows(model: type[models.Model], fields: Sequence[str], rows: list[tuple[Any, ...]]) -> list[int]:
     """`insert_rows` through PostgreSQL's COPY: ids reserved first, then one COPY of plain values.
 
     Values must be what psycopg can write for the column (str, int, bool, datetime, None; lists and dicts
@@ -101,7 +102,7 @@ class PlannerStatistics:
             cursor.execute(
                 "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = %s::regclass", [self.table]
             )
-            return cursor.fetchone()[0]
+            return int(cursor.fetchone()[0])
 
     def grew(self, rows: int) -> None:
         if connection.vendor != "postgresql":
@@ -113,7 +114,9 @@ class PlannerStatistics:
             self.estimate, self.added = self._estimate(), 0
 
 
-def _with_json(record: tuple, json_fields: list[tuple[int, type[json.JSONEncoder] | None]]) -> tuple:
+def _with_json(
+    record: tuple[Any, ...], json_fields: list[tuple[int, type[json.JSONEncoder] | None]]
+) -> tuple[Any, ...]:
     values = list(record)
     for i, encoder in json_fields:
         values[i] = json.dumps(values[i], cls=encoder)
