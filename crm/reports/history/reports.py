@@ -10,7 +10,7 @@ report answers 404.
 from __future__ import annotations
 
 from pathlib import PurePath
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.http import FileResponse
@@ -114,11 +114,16 @@ def reports_of(user: Any) -> QuerySet[ReportRun]:
     return ReportRun.objects.visible_to(user).filter(kind__startswith=HISTORY_KIND).for_list()
 
 
+def by_text_id(queryset: QuerySet[Any], text_id: str) -> Any:
+    """The row whose id the path gives as text, or 404 (not a whole number that fits a bigint, or not there)."""
+    if not text_id.isdigit() or len(text_id) > 18:
+        raise exceptions.NotFound()
+    return get_object_or_404(queryset, pk=int(text_id))
+
+
 def report_of(user: Any, report_id: str) -> ReportRun:
     """The caller's report, or 404 (another staff member's, a back-office report, or not a number)."""
-    if not report_id.isdigit() or len(report_id) > 18:
-        raise exceptions.NotFound()
-    return get_object_or_404(reports_of(user), pk=int(report_id))
+    return cast(ReportRun, by_text_id(reports_of(user), report_id))
 
 
 class ReportsAPIView(APIView):
@@ -318,9 +323,7 @@ def templates_of(user: Any) -> QuerySet[ReportTemplate]:
 
 def template_of(user: Any, template_id: str) -> ReportTemplate:
     """The caller's live template, or 404 (another staff member's, deleted, a back-office one, not a number)."""
-    if not template_id.isdigit() or len(template_id) > 18:
-        raise exceptions.NotFound()
-    return get_object_or_404(templates_of(user), pk=int(template_id))
+    return cast(ReportTemplate, by_text_id(templates_of(user), template_id))
 
 
 def fill_template(template: ReportTemplate, data: dict[str, Any]) -> ReportTemplate:
