@@ -27,6 +27,7 @@ from crm.reports.history import serializers as s
 from crm.reports.history.numbers import ExactNumbersRenderer, rates_to_root, root_asset
 from crm.trading.compat.backoffice.authentication import BackApiTokenAuthentication, operation
 from crm.trading.compat.backoffice.transfers import VIEW_TRANSFERS
+from crm.trading.compat.common import valid
 from crm.trading.models import Instrument
 
 TAGS = ["history server (seed 001)"]
@@ -36,12 +37,6 @@ ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer}
 class HistoryView(APIView):
     authentication_classes = [BackApiTokenAuthentication, SessionAuthentication]
     renderer_classes = [ExactNumbersRenderer]
-
-
-def _valid(serializer_class: type[serializers.Serializer[Any]], data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def _fields_text(source: sources.Source) -> str:
@@ -83,7 +78,7 @@ def source_view(
             responses={200: response, **ERRORS},
         )  # fmt: skip
         def post(self, request: Request) -> Response:
-            values = _valid(request_serializer, request.data)
+            values = valid(request_serializer, request.data)
             where = query.conditions(source.fields, values["filters"])
             rows = source.build(request.user, where, rates_to_root())
             if shape == "limited":
@@ -196,7 +191,7 @@ class ActiveAccountsView(HistoryView):
         request=s.FiltersRequestSerializer, responses={200: s.TotalSerializer, **ERRORS},
     )  # fmt: skip
     def post(self, request: Request) -> Response:
-        values = _valid(s.FiltersRequestSerializer, request.data)
+        values = valid(s.FiltersRequestSerializer, request.data)
         where = query.conditions(sources.DEAL_FIELDS, values["filters"])
         return Response({"total": sources.active_accounts(request.user, where)})
 
@@ -211,7 +206,7 @@ class BillingInfoView(HistoryView):
         request=s.FiltersRequestSerializer, responses={200: s.BillingInfoSerializer, **ERRORS},
     )  # fmt: skip
     def post(self, request: Request) -> Response:
-        values = _valid(s.FiltersRequestSerializer, request.data)
+        values = valid(s.FiltersRequestSerializer, request.data)
         where = query.conditions(sources.DEAL_FIELDS, values["filters"])
         figures = sources.billing_info(request.user, where, rates_to_root())
         return Response({"rootAsset": root_asset(), **figures})
@@ -244,7 +239,7 @@ class ChartingView(HistoryView):
         responses={(200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY, description="The PNG."), **ERRORS},
     )  # fmt: skip
     def post(self, request: Request) -> HttpResponse:
-        values = _valid(s.ChartRequestSerializer, request.data)
+        values = valid(s.ChartRequestSerializer, request.data)
         instrument = Instrument.objects.filter(symbol=values["marketId"]).first()
         if instrument is None:
             raise exceptions.ValidationError({"marketId": [_("There is no such market.")]})
