@@ -183,3 +183,47 @@ def test_withdrawals_and_deposits_racing_on_one_wallet(django_user_model):
     assert wallet.balance >= 0
     assert wallet.on_hold == withdrawn
     assert_ledger_clean()
+
+
+def test_one_request_key_sent_many_times_at_once_moves_the_money_once():
+    from crm.core.roles import Role
+    from tests.conftest import staff_with_role
+
+    wallet = WalletFactory()
+    finance = staff_with_role(Role.FINANCE)
+    calls = [
+        lambda: services.create_movement(
+            wallet, kind=Transaction.Type.DEPOSIT, amount=Decimal("30"), actor=finance, request_key="retry-1"
+        )
+        for _ in range(THREADS)
+    ]
+
+    results = run_together(calls)
+
+    assert [r for r in results if isinstance(r, Exception)] == []
+    assert {r.pk for r in results} == {Transaction.objects.get(request_key="retry-1").pk}
+    wallet.refresh_from_db()
+    assert wallet.balance == Decimal("30.00")
+    assert_ledger_clean()
+
+
+def test_one_seed_001_deduplication_id_sent_many_times_at_once_credits_once():
+    from crm.core.roles import Role
+    from crm.trading.services import transfers as backoffice_transfers
+    from tests.conftest import staff_with_role
+
+    wallet = WalletFactory()
+    finance = staff_with_role(Role.FINANCE)
+
+    def deposit():
+        return backoffice_transfers.deposit(
+            caller=finance, account_id=wallet.number, asset=wallet.currency_id, amount=Decimal("30"), request_key="d-1"
+        )
+
+    results = run_together([deposit for _ in range(THREADS)])
+
+    assert [r for r in results if isinstance(r, Exception)] == []
+    assert len({r.pk for r in results}) == 1
+    wallet.refresh_from_db()
+    assert wallet.balance == Decimal("30.00")
+    assert_ledger_clean()

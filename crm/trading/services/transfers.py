@@ -8,7 +8,8 @@ provider) or cancelled by `cancel_withdrawal` (or `reject_withdrawal` once first
 
 `deduplicationId` is the transaction's request key, across all back-office transfers: the same id with the same
 account, asset, amount and kind answers the first transfer and moves nothing again; with anything else it is
-refused (409 `idempotency_conflict`).
+refused (409 `idempotency_conflict`). Requests for one client take its lock first, so the same id sent twice at
+the same instant is answered once, the second from the first.
 
 Confirming a completed withdrawal again, or cancelling a cancelled one, changes nothing (a caller's retry);
 any other state is 409 `invalid_transition`; a transfer that is not a withdrawal of that account is 404.
@@ -128,6 +129,7 @@ def deposit(
     """Credit the account; the same `request_key` again answers the first deposit."""
     wallet = _account(caller, account_id)
     callback_url = check_callback_url(callback_url)
+    wallet_services.lock_customer(wallet.customer)  # the same id twice at once: the second finds the first
     earlier = _replayed(request_key, kind=T.DEPOSIT, wallet=wallet, amount=amount, asset=asset)
     if earlier is not None:
         return earlier
@@ -147,6 +149,7 @@ def withdraw(
     """Start a withdrawal: the amount goes on hold, pending confirmation."""
     wallet = _account(caller, account_id)
     callback_url = check_callback_url(callback_url)
+    wallet_services.lock_customer(wallet.customer)  # the same id twice at once: the second finds the first
     earlier = _replayed(request_key, kind=T.WITHDRAWAL, wallet=wallet, amount=amount, asset=asset)
     if earlier is not None:
         return earlier

@@ -24,7 +24,7 @@ from crm.wallets.services.deposits import (
     refund_deposit,
     start_deposit,
 )
-from crm.wallets.services.gates import check_client_operation, needs_second_approval
+from crm.wallets.services.gates import check_client_operation, lock_customer, needs_second_approval
 from crm.wallets.services.ledger import Leg, lock_wallets, post_entry, reverse_entry, system_account
 from crm.wallets.services.movements import (
     MOVEMENTS,
@@ -90,6 +90,7 @@ __all__ = [
     "fail_deposit",
     "fail_withdrawal",
     "has_pending_movement",
+    "lock_customer",
     "lock_wallets",
     "needs_second_approval",
     "open_client_wallet",

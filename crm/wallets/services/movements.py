@@ -27,7 +27,7 @@ from crm.wallets.services.common import (
     stamp,
 )
 from crm.wallets.services.deposits import confirm_deposit, credit_deposit
-from crm.wallets.services.gates import needs_second_approval
+from crm.wallets.services.gates import lock_customer, needs_second_approval
 from crm.wallets.services.ledger import lock_wallets, post_entry, system_account
 from crm.wallets.services.rates import check_precision
 
@@ -69,10 +69,13 @@ def create_movement(
     if add_to_credit and kind not in CREDIT_TYPES:
         raise ValidationError({"add_to_credit": [_("Only bonuses and corrections move the credit line.")]})
     amount = to_decimal(amount)
+    if wallet.customer_id is not None:
+        # Two requests with one key at the same instant: the second waits here, then finds the first.
+        lock_customer(wallet.customer)
+    wallet = lock_wallets([wallet])[wallet.pk]
     earlier = replayed(wallet.customer_id, request_key, kind=kind, amount=amount)
     if earlier is not None:
         return earlier
-    wallet = lock_wallets([wallet])[wallet.pk]
     if wallet.is_system:
         raise OperationNotAllowed(_("System accounts move only as the other side of a client movement."))
     check_precision(amount, wallet.currency)
