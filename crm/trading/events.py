@@ -6,7 +6,8 @@ Handled: `position.opened` / `position.closed` keep the client's `open_positions
 pushed to the portal sockets following the account (crm.trading.live), with the account's figures after them;
 `margin.call` and `stop_out` raise trader notifications (001 "Trader notifications").
 `backapi.transfer_callback` (crm.trading.services.transfers) POSTs the transfer to the back-office caller's
-`callbackUrl`; a network failure or a 5xx answer fails the handler, so the outbox retries it with backoff.
+`callbackUrl` (signed when a secret is set); a network failure or a 5xx answer fails the handler, so the outbox
+retries it with backoff.
 """
 
 from __future__ import annotations
@@ -122,7 +123,8 @@ def deliver_transfer_callback(event: OutboxEvent) -> None:
         # An internal address (or a name that no longer resolves) is not retried: it would never become safe.
         logger.warning("Transfer callback of event %s refused: %s", event.pk, url)
         return
-    body = {"event": event.payload.get("event"), "transfer": BackApiTransferSerializer(txn).data}
-    response = http.send("POST", url, headers={"Content-Type": "application/json"}, body=json.dumps(body).encode())
+    body = json.dumps({"event": event.payload.get("event"), "transfer": BackApiTransferSerializer(txn).data}).encode()
+    headers = {"Content-Type": "application/json", **transfer_services.callback_signature(body)}
+    response = http.send("POST", url, headers=headers, body=body)
     if response.status >= 400:
         logger.warning("Transfer callback of event %s answered %s: %s", event.pk, response.status, url)

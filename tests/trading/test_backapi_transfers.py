@@ -1,7 +1,10 @@
 """Seed 001 "Transfers — back office" writes at the seed's paths: deposit, two-step withdrawal (confirm / cancel),
 idempotency by deduplicationId, four eyes, callbacks through the outbox; and opening a user's account."""
 
+import hashlib
+import hmac
 import json
+import time
 from decimal import Decimal as D
 from unittest import mock
 
@@ -229,6 +232,29 @@ def test_callback_is_delivered_once_after_commit_and_retried_on_failure(finance,
     assert (method, url, sent["event"]) == ("POST", PUBLIC, "withdrawal-cancel")
     assert set(sent["transfer"]) == SEED_TRANSFER_KEYS
     assert (sent["transfer"]["transferId"], sent["transfer"]["status"]) == (body["transferId"], "Cancelled")
+
+
+def test_callbacks_are_signed_with_the_shared_secret_once_it_is_set(finance, wallet):
+    from crm.core.services import set_setting
+
+    def deliver(key: str):
+        assert _post(finance, "deposit", _body(wallet, key, callbackUrl=PUBLIC)).status_code == 201
+        event = OutboxEvent.objects.filter(name=transfer_services.CALLBACK_EVENT).latest("pk")
+        with mock.patch.object(http, "send", return_value=http.HttpResponse(status=200, body=b"")) as send:
+            events.dispatch_event(event.pk)
+        return send.call_args
+
+    unsigned = deliver("cb-plain")
+    set_setting(transfer_services.CALLBACK_SECRET_SETTING, "shared-key", is_secret=True, actor=None)
+    signed = deliver("cb-signed")
+    assert transfer_services.SIGNATURE_HEADER not in unsigned.kwargs["headers"]
+    header = signed.kwargs["headers"][transfer_services.SIGNATURE_HEADER]
+    stamp, digest = (part.split("=", 1)[1] for part in header.split(","))
+    raw = signed.kwargs["body"]
+    expected = hmac.new(b"shared-key", stamp.encode() + b"." + raw, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(digest, expected)
+    assert abs(int(stamp) - time.time()) < 60
+    assert json.loads(raw)["transfer"]["deduplicationId"] == "cb-signed"
 
 
 def test_a_name_resolving_to_an_internal_address_is_not_called(finance, wallet):

@@ -23,12 +23,19 @@ backoff until delivered, once) POSTs JSON to it: `{"event": "deposit" | "withdra
 "withdrawal-cancel", "transfer": <the transfer shape of GET /transfers/{transferId}, as it is at delivery>}`. Only
 http(s) URLs to public addresses are accepted (checked on the request for IP literals and again on delivery
 against what the name resolves to).
+
+Callbacks are signed when the setting `backapi.callback_secret` (a secret: write-only in the admin) holds the
+key shared with the receiver: header `X-Callback-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
+"<t>.<body>">`. The receiver recomputes it over the raw body and refuses an old `t` (a replay).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import ipaddress
 import socket
+import time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -39,6 +46,7 @@ from django.utils.translation import gettext as _
 
 from crm.core.events import emit
 from crm.core.exceptions import NotFound
+from crm.core.services import get_setting
 from crm.customers.models import Customer
 from crm.wallets import services as wallet_services
 from crm.wallets.exceptions import IdempotencyConflict, InvalidTransition
@@ -49,6 +57,8 @@ if TYPE_CHECKING:
 
 METHOD = "backapi"  # the method of the transactions these endpoints create
 CALLBACK_EVENT = "backapi.transfer_callback"
+CALLBACK_SECRET_SETTING = "backapi.callback_secret"  # noqa: S105 - the name of the setting
+SIGNATURE_HEADER = "X-Callback-Signature"
 T = Transaction.Type
 
 
@@ -89,12 +99,25 @@ def check_callback_target(url: str) -> None:
         raise CallbackRefused(url)
 
 
-def _account(caller: Any, account_id: str) -> Wallet:
+def callback_signature(body: bytes) -> dict[str, str]:
+    """The signature header of a callback body, or none while no secret is configured."""
+    secret = str(get_setting(CALLBACK_SECRET_SETTING, ""))
+    if not secret:
+        return {}
+    timestamp = str(int(time.time()))
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return {SIGNATURE_HEADER: f"t={timestamp},v1={digest}"}
+
+
+def _account(caller: Any, account_id: str) -> tuple[Wallet, Customer]:
+    """A client account the caller may see, and its client."""
     visible = Customer.objects.visible_to(caller)
-    wallet = Wallet.objects.select_related("currency").filter(number=account_id, customer__in=visible).first()
-    if wallet is None or wallet.customer_id is None:
+    wallet = (
+        Wallet.objects.select_related("currency", "customer").filter(number=account_id, customer__in=visible).first()
+    )
+    if wallet is None or wallet.customer is None:
         raise NotFound(_("No such account."))
-    return wallet
+    return wallet, wallet.customer
 
 
 def _replayed(request_key: str, *, kind: str, wallet: Wallet, amount: Decimal, asset: str) -> Transaction | None:
@@ -127,9 +150,9 @@ def deposit(
     *, caller: Actor, account_id: str, asset: str, amount: Decimal, request_key: str, callback_url: str = ""
 ) -> Transaction:
     """Credit the account; the same `request_key` again answers the first deposit."""
-    wallet = _account(caller, account_id)
+    wallet, customer = _account(caller, account_id)
     callback_url = check_callback_url(callback_url)
-    wallet_services.lock_customer(wallet.customer)  # the same id twice at once: the second finds the first
+    customer = wallet_services.lock_customer(customer)  # the same id twice at once: the second finds the first
     earlier = _replayed(request_key, kind=T.DEPOSIT, wallet=wallet, amount=amount, asset=asset)
     if earlier is not None:
         return earlier
@@ -147,14 +170,13 @@ def withdraw(
     *, caller: Actor, account_id: str, asset: str, amount: Decimal, request_key: str, callback_url: str = ""
 ) -> Transaction:
     """Start a withdrawal: the amount goes on hold, pending confirmation."""
-    wallet = _account(caller, account_id)
+    wallet, customer = _account(caller, account_id)
     callback_url = check_callback_url(callback_url)
-    wallet_services.lock_customer(wallet.customer)  # the same id twice at once: the second finds the first
+    customer = wallet_services.lock_customer(customer)  # the same id twice at once: the second finds the first
     earlier = _replayed(request_key, kind=T.WITHDRAWAL, wallet=wallet, amount=amount, asset=asset)
     if earlier is not None:
         return earlier
     _check_asset(wallet, asset)
-    customer = Customer.objects.get(wallets=wallet)
     txn = wallet_services.request_withdrawal(
         customer, wallet=wallet, amount=amount, actor=caller, method=METHOD, request_key=request_key
     )
@@ -164,7 +186,7 @@ def withdraw(
 
 
 def _withdrawal(caller: Actor, account_id: str, transfer_id: str) -> Transaction:
-    wallet = _account(caller, account_id)
+    wallet, _client = _account(caller, account_id)
     txn = (
         Transaction.objects.filter(pk=int(transfer_id), wallet=wallet, type=T.WITHDRAWAL).first()
         if transfer_id.isdigit() and len(transfer_id) < 19

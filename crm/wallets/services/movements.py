@@ -69,7 +69,7 @@ def create_movement(
     if add_to_credit and kind not in CREDIT_TYPES:
         raise ValidationError({"add_to_credit": [_("Only bonuses and corrections move the credit line.")]})
     amount = to_decimal(amount)
-    if wallet.customer_id is not None:
+    if wallet.customer is not None:
         # Two requests with one key at the same instant: the second waits here, then finds the first.
         lock_customer(wallet.customer)
     wallet = lock_wallets([wallet])[wallet.pk]
