@@ -1,9 +1,11 @@
 """Placing, filling and closing: margin checks, fills at bid/ask, money through the ledger, events."""
 
+import datetime as dt
 from decimal import Decimal as D
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from crm.core.models import OutboxEvent
 from crm.trading import selectors, services
@@ -168,3 +170,44 @@ def test_hedged_positions_with_no_hedged_margin_charge_only_the_uncovered_volume
 
     assert Position.objects.open().count() == 2
     assert figures.margin.quantize(D("0.01")) == D("550.10")  # 0.5 lot of the larger (buy) leg
+
+
+def test_orders_worth_less_than_the_markets_minimum_value_are_refused_and_change_nothing(account, eurusd):
+    eurusd.min_quote_amount = D("50000")  # USD: 0.40 lots at 1.10020 are worth 44,008
+    eurusd.save()
+    before = state(account)
+
+    for order_type, price in (("market", None), ("limit", D("1.09000"))):
+        with pytest.raises(InvalidVolume) as refused:
+            services.place_order(
+                account, instrument=eurusd, side="buy", lots=D("0.40"), order_type=order_type, price=price
+            )
+        assert refused.value.fields == {"lots": ["The smallest order of EURUSD is worth 50000.00 USD."]}
+    assert state(account) == before
+    assert not Order.objects.exists()
+
+    filled = services.place_order(account, instrument=eurusd, side="buy", lots=D("0.50"))  # worth 55,010
+    assert filled.status == Order.Status.FILLED
+
+
+def test_a_market_order_needs_a_price_younger_than_the_markets_ttl(account, eurusd):
+    from crm.trading.exceptions import NoQuote
+    from crm.trading.models import Quote
+
+    eurusd.internal_ttl = 10
+    eurusd.save()
+    Quote.objects.filter(instrument=eurusd).update(time=timezone.now() - dt.timedelta(seconds=30))
+    before = state(account)
+
+    with pytest.raises(NoQuote) as refused:
+        services.place_order(account, instrument=eurusd, side="buy", lots=D("1.00"))
+    assert "older than 10 seconds" in refused.value.message
+    assert state(account) == before
+    assert not Order.objects.exists()
+    pending = services.place_order(
+        account, instrument=eurusd, side="buy", lots=D("1.00"), order_type="limit", price=D("1.09000")
+    )
+    assert pending.status == Order.Status.PENDING  # waits for a tick, which is fresh by definition
+
+    quote(eurusd, "1.10000", "1.10020")
+    assert services.place_order(account, instrument=eurusd, side="buy", lots=D("1.00")).status == Order.Status.FILLED

@@ -294,3 +294,17 @@ def test_a_referred_clients_spot_fill_earns_the_introducers_lot_rebate(btcusd, d
     action = ReferralAction.objects.get()
     assert (action.action_type, action.source_id, action.lots) == ("SPOT_TRADE", SpotFill.objects.get().pk, D("0.015"))
     assert list(CommissionLedger.objects.values_list("commission_amount", flat=True)) == [D("0.30")]  # 0.015 lots x 20
+
+
+def test_a_spot_order_worth_less_than_the_markets_minimum_value_is_refused(account, btcusd):
+    btcusd.min_quote_amount = D("100")
+    btcusd.save()
+    before = state(account)
+
+    with pytest.raises(InvalidVolume) as refused:
+        services.place_spot_order(account, instrument=btcusd, side="buy", base_amount=D("0.0010"))  # ~50 USD
+    assert refused.value.fields == {"lots": ["The smallest order of BTCUSD is worth 100.00 USD."]}
+    assert state(account) == before
+
+    order = services.place_spot_order(account, instrument=btcusd, side="buy", quote_amount=D("150.00"))
+    assert order.status == "filled"

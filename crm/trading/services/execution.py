@@ -31,6 +31,7 @@ from crm.trading.exceptions import (
     InvalidPrice,
     InvalidVolume,
     MarketClosed,
+    NoQuote,
     NotEnoughMargin,
     OrderNotPending,
     PositionClosed,
@@ -134,6 +135,30 @@ def _check_volume(instrument: Instrument, lots: Decimal) -> None:
         }
     if problem:
         raise InvalidVolume(problem, fields={"lots": [problem]})
+
+
+def check_order_value(instrument: Instrument, lots: Decimal, price: Decimal) -> None:
+    """Refuse an order worth less than the market's `min_quote_amount` (lots x contract size x price, in the
+    quote currency)."""
+    smallest = instrument.min_quote_amount
+    if smallest and lots * instrument.contract_size * price < smallest:
+        problem = gettext("The smallest order of %(symbol)s is worth %(amount)s %(currency)s.") % {
+            "symbol": instrument.symbol,
+            "amount": _plain(smallest),
+            "currency": instrument.profit_currency,
+        }
+        raise InvalidVolume(problem, fields={"lots": [problem]})
+
+
+def check_quote_age(instrument: Instrument, quote: Quote, moment: dt.datetime) -> None:
+    """A market fill needs a price younger than the market's `internal_ttl` seconds (0: any age will do)."""
+    ttl = instrument.internal_ttl
+    if ttl and (moment - quote.time).total_seconds() > ttl:
+        raise NoQuote(
+            gettext("The last price of %(symbol)s is older than %(seconds)s seconds; try again when it moves.")
+            % {"symbol": instrument.symbol, "seconds": ttl},
+            fields={"instrument": [gettext("No fresh price.")]},
+        )
 
 
 def _check_tradable(
@@ -241,7 +266,9 @@ def place_order(
     )
     if order_type == Order.Type.MARKET:
         order.price = None
+        check_quote_age(instrument, quote, now)
         fill_at = selectors.open_price_for(side, quote, instrument, markup)
+        check_order_value(instrument, lots, fill_at)
         _check_stops(side, fill_at, stop_loss, take_profit)
         order.save()
         _fill(order, account=account, settings=settings, quote=quote, actor=actor, requested=price)
@@ -249,6 +276,7 @@ def place_order(
     if price is None or price <= 0:
         raise InvalidPrice(gettext("A limit or stop order needs a price."), fields={"price": [gettext("Required.")]})
     _check_pending_price(side, order_type, price, selectors.open_price_for(side, quote, instrument, markup))
+    check_order_value(instrument, lots, price)
     _check_stops(side, price, stop_loss, take_profit)
     if expires_at is not None and expires_at <= now:
         raise InvalidPrice(

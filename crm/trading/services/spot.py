@@ -39,6 +39,8 @@ from crm.trading.services.execution import (
     _check_tradable,
     _check_volume,
     _plain,
+    check_order_value,
+    check_quote_age,
     fill_price,
     lock_account,
 )
@@ -239,16 +241,19 @@ def place_spot_order(
     _check_account(account)
     base_currency, quote_currency = _currencies(instrument)
     settings = selectors.group_settings(account)
-    markup, _ = _check_tradable(instrument, settings, timezone.now())
+    now = timezone.now()
+    markup, _ = _check_tradable(instrument, settings, now)
     quote = selectors.last_quote(instrument)
     market = selectors.open_price_for(side, quote, instrument, markup)
-    if order_type != Order.Type.MARKET:
+    if order_type == Order.Type.MARKET:
+        check_quote_age(instrument, quote, now)
+    else:
         if price is None or price <= 0:
             raise InvalidPrice(
                 gettext("A limit or stop order needs a price."), fields={"price": [gettext("Required.")]}
             )
         _check_pending_price(side, order_type, price, market)
-        if expires_at is not None and expires_at <= timezone.now():
+        if expires_at is not None and expires_at <= now:
             raise InvalidPrice(
                 gettext("The expiry is in the past."), fields={"expires_at": [gettext("Must be in the future.")]}
             )
@@ -265,6 +270,7 @@ def place_spot_order(
     else:
         lots = (base_amount or ZERO) / instrument.contract_size
     _check_volume(instrument, lots)
+    check_order_value(instrument, lots, market if order_type == Order.Type.MARKET else price or market)
     _base_of(instrument, lots, base_currency)
     order = Order(
         account=account,
