@@ -124,6 +124,21 @@ def test_the_email_log_changelist_is_scoped_and_flat(client):
     assert len(many) == len(few)
 
 
+def test_staff_find_an_email_by_the_providers_message_id_with_its_index(client, admin_staff):
+    EmailMessageFactory(subject="Found", provider_message_id="Msg-ABC")
+    EmailMessageFactory(subject="Other", provider_message_id="msg-abc-2")
+    client.force_login(admin_staff)
+    url = reverse("admin:communications_emailmessage_changelist")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, {"q": "Msg-ABC"})
+
+    assert [m.subject for m in response.context["cl"].result_list] == ["Found"]
+    searched = " ".join(q["sql"] for q in queries)
+    # Compared as it is (not UPPER(...) = UPPER(...)), which its B-tree index serves.
+    assert '"communications_emailmessage"."provider_message_id" = ' in searched
+
+
 def test_an_admin_switches_the_email_provider_and_secrets_stay_hidden(client, admin_staff):
     from crm.communications import providers
     from crm.core.models import Setting

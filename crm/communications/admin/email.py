@@ -232,7 +232,8 @@ class EmailMessageAdmin(ReadOnlyAdminMixin, ModelAdmin[EmailMessage]):
     list_display = ["to_email", "subject", "trigger", "status", "provider", "language", "created_at"]
     list_filter = ["status", "category", "is_test", "provider"]
     list_select_related = ["customer", "template"]
-    search_fields = ["=to_email", "^trigger", "=provider_message_id"]
+    # A provider's message id is matched exactly (case-sensitive), so its index serves the search.
+    search_fields = ["=to_email", "^trigger", "provider_message_id__exact"]
     show_full_result_count = False
     fields = [
         "to_email",
