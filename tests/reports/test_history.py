@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
@@ -18,6 +19,7 @@ from crm.reports.history import sources
 from crm.trading.models import Candle, Deal, Order, Position, Side
 from tests.conftest import staff_with_role
 from tests.customers.factories import CustomerFactory, PortalCustomerFactory, bearer
+from tests.sales.factories import DeskFactory
 from tests.trading.factories import InstrumentFactory, TradingAccountFactory
 from tests.users.factories import ApiTokenFactory, StaffUserFactory
 from tests.wallets.factories import CurrencyFactory, ExchangeRateFactory, TransactionFactory, WalletFactory
@@ -498,3 +500,32 @@ def test_trader_order_list_queries_do_not_grow_with_rows(book, django_assert_num
     place(4)
     with django_assert_num_queries(len(first.captured_queries)):
         assert len(trader.post("/api/history/orders/list", {}, format="json").json()) == 5
+
+
+def test_a_desk_manager_an_agent_and_an_admin_see_the_same_clients_as_in_the_balance_report(db):
+    manager, member, outsider = (staff_with_role(Role.SALES_AGENT) for _ in range(3))
+    DeskFactory(manager=manager, members=[member])
+    clients = {
+        agent: CustomerFactory(conversion_agent=agent, email=f"{name}@example.com")
+        for name, agent in (("manager", manager), ("member", member), ("outsider", outsider))
+    }
+    for client in clients.values():
+        fund(WalletFactory(customer=client), "100")
+    today = timezone.localdate().isoformat()
+
+    def seen(user) -> tuple[set[int], set[int]]:
+        caller = APIClient()
+        caller.force_login(user)
+        report = caller.get("/api/v1/backoffice/reports/balance/", {"start": today, "end": today, "limit": 50})
+        history = post(caller, "/api/users/balances")
+        assert (report.status_code, history.status_code) == (200, 200), (report.content, history.content)
+        return (
+            {row["client_id"] for row in report.json()["results"]},
+            {int(row["userId"]) for row in history.json()["data"]},
+        )
+
+    desk = {clients[manager].pk, clients[member].pk}
+    assert seen(manager) == (desk, desk)
+    assert seen(member) == ({clients[member].pk}, {clients[member].pk})
+    everyone = {client.pk for client in clients.values()}
+    assert seen(staff_with_role(Role.ADMIN)) == (everyone, everyone)

@@ -22,6 +22,7 @@ from crm.core.exceptions import DomainError
 from crm.reports.history import query, sources
 from crm.reports.history.numbers import rates_to_root
 from crm.reports.models import ReportKind
+from crm.reports.scope import scope_for
 from crm.trading.compat.backoffice.authentication import OPERATIONS
 from crm.trading.compat.backoffice.transfers import VIEW_TRANSFERS
 
@@ -92,7 +93,7 @@ class HistoryReport:
     def queryset(self, owner: Any, params: dict[str, Any]) -> QuerySet[Any]:
         """The read model's rows the owner may see, filtered and sorted as asked."""
         where = query.conditions(self.source.fields, params.get("filters") or [])
-        rows = self.source.build(owner, where, rates_to_root())
+        rows = self.source.build(scope_for(owner), where, rates_to_root())
         return rows.order_by(*query.ordering(self.source.sortable, params.get("sort"), self.source.default_order))
 
     def rows(self, queryset: QuerySet[Any]) -> Iterator[list[Any]]:
