@@ -31,6 +31,7 @@ from crm.trading.compat.backoffice.authentication import BackApiTokenAuthenticat
 from crm.trading.compat.backoffice.transfers import VIEW_TRANSFERS
 from crm.trading.compat.common import valid
 from crm.trading.models import Instrument
+from crm.users.requests import staff_user
 
 TAGS = ["history server (seed 001)"]
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer}
@@ -82,7 +83,7 @@ def source_view(
         def post(self, request: Request) -> Response:
             values = valid(request_serializer, request.data)
             where = query.conditions(source.fields, values["filters"])
-            rows = source.build(scope_for(request.user), where, rates_to_root())
+            rows = source.build(scope_for(staff_user(request)), where, rates_to_root())
             if shape == "limited":
                 limit = values["limit"]
                 found = sources.rows_of(source, rows.order_by(*source.default_order)[: limit + 1])
@@ -195,7 +196,7 @@ class ActiveAccountsView(HistoryView):
     def post(self, request: Request) -> Response:
         values = valid(s.FiltersRequestSerializer, request.data)
         where = query.conditions(sources.DEAL_FIELDS, values["filters"])
-        return Response({"total": sources.active_accounts(scope_for(request.user), where)})
+        return Response({"total": sources.active_accounts(scope_for(staff_user(request)), where)})
 
 
 class BillingInfoView(HistoryView):
@@ -210,7 +211,7 @@ class BillingInfoView(HistoryView):
     def post(self, request: Request) -> Response:
         values = valid(s.FiltersRequestSerializer, request.data)
         where = query.conditions(sources.DEAL_FIELDS, values["filters"])
-        figures = sources.billing_info(scope_for(request.user), where, rates_to_root())
+        figures = sources.billing_info(scope_for(staff_user(request)), where, rates_to_root())
         return Response({"rootAsset": root_asset(), **figures})
 
 
@@ -225,7 +226,7 @@ class UserBalanceView(HistoryView):
     def get(self, request: Request, userId: str) -> Response:
         if not userId.isdigit() or len(userId) > 18:
             raise exceptions.ValidationError({"userId": [_("A client id is a number.")]})
-        scope = scope_for(request.user)
+        scope = scope_for(staff_user(request))
         customer = Customer.objects.filter(scope.clients(), pk=int(userId)).first()
         if customer is None:
             raise exceptions.NotFound()
