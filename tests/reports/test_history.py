@@ -10,6 +10,8 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
@@ -529,3 +531,33 @@ def test_a_desk_manager_an_agent_and_an_admin_see_the_same_clients_as_in_the_bal
     assert seen(member) == ({clients[member].pk}, {clients[member].pk})
     everyone = {client.pk for client in clients.values()}
     assert seen(staff_with_role(Role.ADMIN)) == (everyone, everyone)
+
+
+@pytest.mark.parametrize(
+    ("path", "new_rows"),
+    [
+        ("/api/users/balances", 6), ("/api/accounts/balances", 6), ("/api/commissions/users", 3),
+        ("/api/commissions/accounts", 3), ("/api/commissions/users-assets", 3),
+        ("/api/commissions/accounts-assets", 3), ("/api/commissions/assets", 0), ("/api/v1/markups/revenue", 0),
+    ],
+)  # fmt: skip
+def test_balance_and_commission_lists_cost_the_same_queries_for_more_clients(admin, book, path, new_rows):
+    """Three more clients, each with a USD account that traded and a EUR wallet: rows per client or account grow,
+    those per asset or market (shared) do not; the rates are read once per currency, so no new currency."""
+
+    def rows() -> int:
+        body = post(admin, path).json()
+        return len(body if isinstance(body, list) else body["data"])
+
+    rows()  # the token's first use is written once
+    with CaptureQueriesContext(connection) as few:
+        before = rows()
+    for number in range(3):
+        client = CustomerFactory(email=f"more{number}@example.com")
+        deal(fund(TradingAccountFactory(customer=client), "300"), day=7, lots="1", price="1.3", commission="1")
+        fund(WalletFactory(customer=client, currency=CurrencyFactory(code="EUR")), "50")
+    with CaptureQueriesContext(connection) as many:
+        after = rows()
+
+    assert after == before + new_rows
+    assert len(many) == len(few), "\n".join(query["sql"][:200] for query in many.captured_queries)
