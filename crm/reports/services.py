@@ -77,6 +77,7 @@ def report_permissions(kind: str) -> tuple[str, ...]:
 
 
 def may_report(user: User, kind: str) -> bool:
+    """Whether `user` may ask for a report of `kind` (the choices the admin offers)."""
     return user.has_perms(report_permissions(kind))
 
 

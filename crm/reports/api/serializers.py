@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from crm.core.money import DecimalPlaces
-from crm.reports.history.jobs import HistoryParamsSerializer
+from crm.reports.history.query import FilterSerializer, SortSerializer
 from crm.reports.models import ReportFormat, ReportKind, ReportRun, ReportTemplate
 from crm.reports.periods import Period, PeriodError
 
@@ -176,35 +176,30 @@ class TransactionRowSerializer(serializers.Serializer[Any]):
 
 
 class ReportTemplateParamsSerializer(serializers.Serializer[Any]):
-    """A report's sorting and filters (a template's: each run adds its period)."""
+    """A report's parameters (a template's: each run adds its period). A period report takes `sortBy` and its
+    filters; a history server kind (`h.`) takes `filters` and `sort` in the history server's query language."""
 
     sortBy = serializers.CharField(required=False, help_text="A sort key of the report; `-` first for descending.")
     type = serializers.ListField(child=serializers.CharField(), required=False, help_text="Transactions only.")
     status = serializers.ListField(child=serializers.CharField(), required=False, help_text="Transactions only.")
+    filters = FilterSerializer(many=True, required=False, help_text="History server kinds only; all applied.")
+    sort = SortSerializer(required=False, allow_null=True, help_text="History server kinds only.")
 
 
 class ReportParamsSerializer(ReportTemplateParamsSerializer):
-    """A report's period (`start`..`end`, the end included), sorting and filters."""
+    """A report's parameters: a period report's period (`start`..`end`, the end included), `sortBy` and filters;
+    a history server kind's (`h.`) `filters` and `sort`, with no period."""
 
-    start = serializers.DateField()
-    end = serializers.DateField()
-
-
-def _params_schema(name: str, period_params: type[serializers.Serializer[Any]]) -> PolymorphicProxySerializer:
-    """The parameters of a report kind: a period report's, or a history kind's (`h.`) `filters` and `sort`."""
-    return PolymorphicProxySerializer(
-        component_name=name,
-        serializers=[period_params, HistoryParamsSerializer],
-        resource_type_field_name=None,
-    )
+    start = serializers.DateField(required=False, help_text="Period reports (required for them): the first day.")
+    end = serializers.DateField(required=False, help_text="Period reports (required for them): the last day.")
 
 
-@extend_schema_field(_params_schema("ReportRunParameters", ReportParamsSerializer))
+@extend_schema_field(ReportParamsSerializer)
 class ReportParamsField(serializers.DictField):
     """A run's parameters as stored, checked by `services.clean_params` for the run's kind."""
 
 
-@extend_schema_field(_params_schema("ReportTemplateParameters", ReportTemplateParamsSerializer))
+@extend_schema_field(ReportTemplateParamsSerializer)
 class ReportTemplateParamsField(serializers.DictField):
     """A template's parameters as stored, checked by `services.clean_params` for the template's kind."""
 
