@@ -27,6 +27,7 @@ from crm.reports.models import (
     AdminNotification,
     AdminNotificationQuerySet,
     ReportFormat,
+    ReportKind,
     ReportRun,
     ReportRunQuerySet,
     ReportTemplate,
@@ -35,6 +36,7 @@ from crm.reports.models import (
 from crm.reports.scope import scope_for
 from crm.reports.sources import SOURCES, sources_for
 from crm.users.models import User
+from crm.users.requests import staff_user
 
 PAGE_ROWS = 100
 
@@ -56,6 +58,7 @@ RUN_FIELDS = (
     "owner",
     "template",
     "kind",
+    "name",
     "params",
     "file_format",
     "notify_emails",
@@ -73,7 +76,9 @@ RUN_FIELDS = (
 
 @admin.register(ReportRun)
 class ReportRunAdmin(ReadOnlyAdminMixin, ModelAdmin[ReportRun]):
-    list_display = ["id", "kind", "period", "file_format", "owner", "status", "progress", "created_at", "download"]
+    list_display = [
+        "id", "kind", "name", "period", "file_format", "owner", "status", "progress", "created_at", "download",
+    ]  # fmt: skip
     list_filter = ["status", "kind"]
     list_select_related = ["owner", "template"]
     show_full_result_count = False
@@ -96,9 +101,9 @@ class ReportRunAdmin(ReadOnlyAdminMixin, ModelAdmin[ReportRun]):
 
     @display(description=_("Period"))
     def period(self, obj: ReportRun) -> str:
-        return str(
-            _("%(start)s to %(end)s") % {"start": obj.params.get("start", "?"), "end": obj.params.get("end", "?")}
-        )
+        if "start" not in obj.params:
+            return "-"  # a history server report: its filters say which rows (see the run's parameters)
+        return str(_("%(start)s to %(end)s") % {"start": obj.params["start"], "end": obj.params.get("end", "?")})
 
     @display(description=_("Progress"))
     def progress(self, obj: ReportRun) -> str:
@@ -129,7 +134,7 @@ class ReportRunAdmin(ReadOnlyAdminMixin, ModelAdmin[ReportRun]):
         if source is None:
             raise Http404
         user = request.user
-        if not (isinstance(user, User) and user.has_perm(source.permission) and self.has_view_permission(request)):
+        if not (isinstance(user, User) and services.may_report(user, kind) and self.has_view_permission(request)):
             raise PermissionDenied
         form = PeriodForm(request.GET or None)
         period = form.period()
@@ -182,6 +187,15 @@ class ReportRunAdmin(ReadOnlyAdminMixin, ModelAdmin[ReportRun]):
         return HttpResponseRedirect(reverse("admin:reports_reportrun_change", args=[run.pk]))
 
 
+PARAMS_HELP = _(
+    'A period report: its sorting and filters, e.g. {"sortBy": "-closing"} or {"type": ["deposit"]}; each run '
+    "covers the days before it. A history server report (kinds marked so) has no period: "
+    '{"filters": [{"entryType": "GreaterThanOrEqual", "field": "createdAt", "value": "2026-11-01T00:00:00Z"}], '
+    '"sort": {"field": "createdAt", "direction": "Desc"}}, with the fields and operators of its read model (API '
+    "documentation, history server)."
+)
+
+
 class ReportTemplateForm(forms.ModelForm[ReportTemplate]):
     notify_emails = forms.CharField(
         required=False, help_text=_("Comma-separated addresses that get the link when a run is ready.")
@@ -201,6 +215,7 @@ class ReportTemplateForm(forms.ModelForm[ReportTemplate]):
             "base_date",
             "is_enabled",
         ]
+        help_texts = {"params": PARAMS_HELP}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -213,7 +228,10 @@ class ReportTemplateForm(forms.ModelForm[ReportTemplate]):
             services.check_template(self.instance)
         except DomainError as exc:
             for name, errors in exc.fields.items():
-                self.add_error(name if name in self.fields else None, errors)
+                if name in self.fields:
+                    self.add_error(name, errors)
+                else:  # a history report's query: `filters[0].field`, `sort.field`
+                    self.add_error("params", [f"{name}: {error}" for error in errors])
 
     def clean_notify_emails(self) -> list[str]:
         emails = [email.strip() for email in self.cleaned_data["notify_emails"].split(",") if email.strip()]
@@ -222,17 +240,75 @@ class ReportTemplateForm(forms.ModelForm[ReportTemplate]):
         return emails
 
 
+class DeletedTemplatesFilter(admin.SimpleListFilter):
+    """Live templates unless the deleted ones are asked for (they keep who deleted them and when)."""
+
+    title = _("state")
+    parameter_name = "deleted"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("no", _("Live")), ("yes", _("Deleted"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "yes":
+            return queryset.filter(deleted_at__isnull=False)
+        return queryset.filter(deleted_at__isnull=True)
+
+    def choices(self, changelist: Any) -> Any:
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": (self.value() or "no") == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+
+TEMPLATE_RECORD = ("owner", "created_at", "updated_at", "updated_by", "deleted_at", "deleted_by")
+
+
 @admin.register(ReportTemplate)
 class ReportTemplateAdmin(ModelAdmin[ReportTemplate]):
     form = ReportTemplateForm
-    list_display = ["name", "kind", "frequency", "next_run_at", "last_run_at", "owner", "is_enabled"]
-    list_filter = ["kind", "frequency", "is_enabled"]
-    list_select_related = ["owner"]
-    readonly_fields = ["next_run_at", "last_run_at"]
+    list_display = [
+        "name", "kind", "file_format", "frequency", "next_run_at", "last_run_at", "owner", "updated_by", "updated_at",
+        "is_enabled",
+    ]  # fmt: skip
+    list_filter = [DeletedTemplatesFilter, "kind", "frequency", "is_enabled"]
+    list_select_related = ["owner", "updated_by", "deleted_by"]
+    readonly_fields = ["next_run_at", "last_run_at", *TEMPLATE_RECORD]
+    fieldsets = [
+        (None, {"fields": ["name", "kind", "params", "period_days", "file_format", "notify_emails"]}),
+        (
+            _("Schedule"),
+            {"fields": ["frequency", "days_of_week", "base_date", "is_enabled", "next_run_at", "last_run_at"]},
+        ),
+        (_("Record"), {"fields": list(TEMPLATE_RECORD)}),
+    ]
     actions = ["run_now"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ReportTemplate]:
-        return cast(ReportTemplateQuerySet, super().get_queryset(request)).visible_to(request.user)
+        rows = cast(ReportTemplateQuerySet, super().get_queryset(request))
+        return rows.visible_to(request.user, include_deleted=True)  # DeletedTemplatesFilter shows the live ones
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        if request.GET.get(DeletedTemplatesFilter.parameter_name) == "yes":
+            return [*self.list_display, "deleted_at", "deleted_by"]
+        return self.list_display
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        """Only the kinds whose data the staff member may see (as a report run asks)."""
+        form = super().get_form(request, obj, change, **kwargs)
+        if "kind" in form.base_fields:
+            user = staff_user(request)
+            allowed = [(value, label) for value, label in ReportKind.choices if services.may_report(user, value)]
+            form.base_fields["kind"].choices = [("", "---------"), *allowed]  # type: ignore[attr-defined]
+        return form
+
+    def has_change_permission(self, request: HttpRequest, obj: ReportTemplate | None = None) -> bool:
+        return super().has_change_permission(request, obj) and not (obj and obj.deleted_at)
+
+    def has_delete_permission(self, request: HttpRequest, obj: ReportTemplate | None = None) -> bool:
+        return super().has_delete_permission(request, obj) and not (obj and obj.deleted_at)
 
     def save_model(self, request: HttpRequest, obj: ReportTemplate, form: Any, change: bool) -> None:
         if not change:
@@ -248,9 +324,10 @@ class ReportTemplateAdmin(ModelAdmin[ReportTemplate]):
 
     @admin.action(description=_("Run now"), permissions=["add"])
     def run_now(self, request: HttpRequest, queryset: QuerySet[ReportTemplate]) -> None:
-        for template in queryset:
+        live = list(cast(ReportTemplateQuerySet, queryset).live())
+        for template in live:
             services.run_template(template, actor=request.user)  # type: ignore[arg-type]
-        self.message_user(request, _("%(count)d reports started.") % {"count": queryset.count()})
+        self.message_user(request, _("%(count)d reports started.") % {"count": len(live)})
 
 
 @admin.register(AdminNotification)

@@ -117,14 +117,18 @@ class ReportRun(TimeStampedModel):
 
 
 class ReportTemplateQuerySet(models.QuerySet["ReportTemplate"]):
-    def visible_to(self, user: Any) -> ReportTemplateQuerySet:
-        """Templates not deleted: the staff member's own; `reports.view_all_reportruns` sees all."""
+    def visible_to(self, user: Any, *, include_deleted: bool = False) -> ReportTemplateQuerySet:
+        """Templates not deleted (the admin may ask for the deleted too): the staff member's own;
+        `reports.view_all_reportruns` sees all."""
         if not (user and user.is_authenticated and user.is_active and user.is_staff):
             return self.none()
-        live = self.filter(deleted_at__isnull=True)
+        rows = self if include_deleted else self.live()
         if user.has_perm("reports.view_all_reportruns"):
-            return live
-        return live.filter(owner=user)
+            return rows
+        return rows.filter(owner=user)
+
+    def live(self) -> ReportTemplateQuerySet:
+        return self.filter(deleted_at__isnull=True)
 
     def due(self, now: dt.datetime) -> ReportTemplateQuerySet:
         return self.filter(deleted_at__isnull=True, is_enabled=True, next_run_at__lte=now)

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from crm.core import work
 from crm.core.events import emit
-from crm.core.exceptions import Conflict, DomainError
+from crm.core.exceptions import Conflict, DomainError, PermissionDenied
 from crm.core.exports.cells import SafeCsvWriter
 from crm.core.exports.writer import cell_value, write_xlsx
 from crm.core.services import record_activity
@@ -50,15 +50,45 @@ def report_retention() -> dt.timedelta:
 # Parameters ----------------------------------------------------------------------------
 
 
-def clean_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
+def clean_params(kind: str, params: Any) -> dict[str, Any]:
     """The report's parameters checked: a period (`start`..`end`, dates, end included), `sortBy`, its filters.
 
     A history server kind (`h.`) takes its read model's `filters` and `sort` instead (crm.reports.history.jobs).
     Raises DomainError with field errors; nothing is recorded for a refused request.
     """
+    if not isinstance(params, dict):
+        raise DomainError(
+            _("The report's parameters are not valid."),
+            code="invalid",
+            fields={"params": [_("An object of parameters is required.")]},
+        )
     if kind in history_jobs.REPORTS:
         return history_jobs.clean_params(kind, params)
     return _clean_period_params(kind, params)
+
+
+def report_permissions(kind: str) -> tuple[str, ...]:
+    """What a staff member needs besides the reports' own permissions to ask for a report of `kind`: the 000
+    report's data permission, or a history kind's 001 operation (as for its read model's path)."""
+    if kind in history_jobs.REPORTS:
+        return history_jobs.REPORTS[kind].permissions
+    source = SOURCES.get(kind)
+    return (source.permission,) if source else ()
+
+
+def may_report(user: User, kind: str) -> bool:
+    """Whether `user` may ask for a report of `kind` (the choices the admin offers)."""
+    return user.has_perms(report_permissions(kind))
+
+
+def check_may_report(user: User, kind: str) -> None:
+    """PermissionDenied (403) naming the permissions `user` lacks for a report of `kind`."""
+    missing = [perm for perm in report_permissions(kind) if not user.has_perm(perm)]
+    if missing:
+        raise PermissionDenied(
+            _("This report needs %(permissions)s.") % {"permissions": ", ".join(missing)},
+            fields={"kind": [_("You may not ask for this report.")]},
+        )
 
 
 def _clean_period_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -363,9 +393,11 @@ def _scheduled_on(template: ReportTemplate, base_day: dt.date, day: dt.date) -> 
 
 def check_template(template: ReportTemplate) -> None:
     """The template's report parameters and schedule are usable (DomainError with field errors otherwise)."""
-    period = {} if template.kind in history_jobs.REPORTS else {"start": "2000-01-01", "end": "2000-01-01"}
+    params = template.params if template.params is not None else {}
+    if template.kind not in history_jobs.REPORTS and isinstance(params, dict):
+        params = {**params, "start": "2000-01-01", "end": "2000-01-01"}  # each run brings its own period
     try:
-        clean_params(template.kind, {**(template.params or {}), **period})
+        clean_params(template.kind, params)
     except DomainError as exc:
         if template.kind not in history_jobs.REPORTS:  # a history template keeps the query language's names
             exc.fields = {name if name in ("kind",) else "params": errors for name, errors in exc.fields.items()}
@@ -393,8 +425,10 @@ def check_template(template: ReportTemplate) -> None:
 def save_template(template: ReportTemplate, *, actor: User) -> ReportTemplate:
     """Check a new or changed template and set its next run from its schedule.
 
-    A history server template's name is unique among its owner's live templates (001: Conflict).
+    The actor must be allowed the report's data (PermissionDenied). A history server template's name is unique
+    among its owner's live templates (001: Conflict).
     """
+    check_may_report(actor, template.kind)
     check_template(template)
     if template.kind in history_jobs.REPORTS and _name_taken(template):
         raise Conflict(_("You already have a template with this name."), fields={"templateName": [_("Taken.")]})

@@ -10,6 +10,9 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
@@ -18,6 +21,7 @@ from crm.reports.history import sources
 from crm.trading.models import Candle, Deal, Order, Position, Side
 from tests.conftest import staff_with_role
 from tests.customers.factories import CustomerFactory, PortalCustomerFactory, bearer
+from tests.sales.factories import DeskFactory
 from tests.trading.factories import InstrumentFactory, TradingAccountFactory
 from tests.users.factories import ApiTokenFactory, StaffUserFactory
 from tests.wallets.factories import CurrencyFactory, ExchangeRateFactory, TransactionFactory, WalletFactory
@@ -498,3 +502,62 @@ def test_trader_order_list_queries_do_not_grow_with_rows(book, django_assert_num
     place(4)
     with django_assert_num_queries(len(first.captured_queries)):
         assert len(trader.post("/api/history/orders/list", {}, format="json").json()) == 5
+
+
+def test_a_desk_manager_an_agent_and_an_admin_see_the_same_clients_as_in_the_balance_report(db):
+    manager, member, outsider = (staff_with_role(Role.SALES_AGENT) for _ in range(3))
+    DeskFactory(manager=manager, members=[member])
+    clients = {
+        agent: CustomerFactory(conversion_agent=agent, email=f"{name}@example.com")
+        for name, agent in (("manager", manager), ("member", member), ("outsider", outsider))
+    }
+    for client in clients.values():
+        fund(WalletFactory(customer=client), "100")
+    today = timezone.localdate().isoformat()
+
+    def seen(user) -> tuple[set[int], set[int]]:
+        caller = APIClient()
+        caller.force_login(user)
+        report = caller.get("/api/v1/backoffice/reports/balance/", {"start": today, "end": today, "limit": 50})
+        history = post(caller, "/api/users/balances")
+        assert (report.status_code, history.status_code) == (200, 200), (report.content, history.content)
+        return (
+            {row["client_id"] for row in report.json()["results"]},
+            {int(row["userId"]) for row in history.json()["data"]},
+        )
+
+    desk = {clients[manager].pk, clients[member].pk}
+    assert seen(manager) == (desk, desk)
+    assert seen(member) == ({clients[member].pk}, {clients[member].pk})
+    everyone = {client.pk for client in clients.values()}
+    assert seen(staff_with_role(Role.ADMIN)) == (everyone, everyone)
+
+
+@pytest.mark.parametrize(
+    ("path", "new_rows"),
+    [
+        ("/api/users/balances", 6), ("/api/accounts/balances", 6), ("/api/commissions/users", 3),
+        ("/api/commissions/accounts", 3), ("/api/commissions/users-assets", 3),
+        ("/api/commissions/accounts-assets", 3), ("/api/commissions/assets", 0), ("/api/v1/markups/revenue", 0),
+    ],
+)  # fmt: skip
+def test_balance_and_commission_lists_cost_the_same_queries_for_more_clients(admin, book, path, new_rows):
+    """Three more clients, each with a USD account that traded and a EUR wallet: rows per client or account grow,
+    those per asset or market (shared) do not; the rates are read once per currency, so no new currency."""
+
+    def rows() -> int:
+        body = post(admin, path).json()
+        return len(body if isinstance(body, list) else body["data"])
+
+    rows()  # the token's first use is written once
+    with CaptureQueriesContext(connection) as few:
+        before = rows()
+    for number in range(3):
+        client = CustomerFactory(email=f"more{number}@example.com")
+        deal(fund(TradingAccountFactory(customer=client), "300"), day=7, lots="1", price="1.3", commission="1")
+        fund(WalletFactory(customer=client, currency=CurrencyFactory(code="EUR")), "50")
+    with CaptureQueriesContext(connection) as many:
+        after = rows()
+
+    assert after == before + new_rows
+    assert len(many) == len(few), "\n".join(query["sql"][:200] for query in many.captured_queries)

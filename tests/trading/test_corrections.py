@@ -172,3 +172,21 @@ def test_correcting_in_the_admin(client, closed, account, dealer):
     assert balance(account) == D("9983.00")
     assert Position.objects.get(pk=closed.pk).close_price == D("1.10010")
     call_command("verify_ledger")
+
+
+def test_the_corrections_list_costs_the_same_queries_for_one_and_for_three(
+    api_client, closed, dealer, django_assert_num_queries
+):
+    api_client.force_authenticate(dealer)
+    url = reverse("backoffice:position-corrections", args=[closed.pk])
+    services.correct_position(closed, field="commission", value=D("4.00"), reason="Goodwill", actor=dealer)
+    api_client.get(url)  # permissions cached
+    with django_assert_num_queries(2) as first:  # the position (scoped), its corrections
+        assert len(api_client.get(url).json()) == 1
+    for value in ("5.00", "6.00"):
+        services.correct_position(
+            closed, field="commission", value=D(value), reason="Again", actor=staff_with_role(Role.DEALER)
+        )
+
+    with django_assert_num_queries(len(first.captured_queries)):
+        assert len(api_client.get(url).json()) == 3

@@ -39,11 +39,12 @@ def error_body(code: str, message: str, fields: dict[str, Any] | None = None) ->
     return {"error": body}
 
 
-def _flatten(detail: Any) -> dict[str, list[str]]:
+def flatten_errors(detail: Any) -> dict[str, list[str]]:
+    """A validation error's nested detail as one level of field errors (`filters.0.field`)."""
     if isinstance(detail, dict):
         out: dict[str, list[str]] = {}
         for key, value in detail.items():
-            nested = _flatten(value)
+            nested = flatten_errors(value)
             if set(nested) == {"non_field_errors"}:
                 out[key] = nested["non_field_errors"]
             else:
@@ -55,7 +56,7 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
             return {"non_field_errors": [str(item) for item in detail]}
         out = {}
         for index, item in enumerate(detail):
-            for sub, messages in _flatten(item).items():
+            for sub, messages in flatten_errors(item).items():
                 out[f"{index}" if sub == "non_field_errors" else f"{index}.{sub}"] = messages
         return out
     return {"non_field_errors": [str(detail)]}
@@ -76,7 +77,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        response.data = error_body("validation_error", _("The request has invalid fields."), _flatten(exc.detail))
+        response.data = error_body(
+            "validation_error", _("The request has invalid fields."), flatten_errors(exc.detail)
+        )
     else:
         # DRF's handler answers only its APIException (the Django ones were converted above).
         response.data = error_body(*_code_and_message(cast(exceptions.APIException, exc)))

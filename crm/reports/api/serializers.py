@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from crm.core.money import DecimalPlaces
+from crm.reports.history.query import FilterSerializer, SortSerializer
 from crm.reports.models import ReportFormat, ReportKind, ReportRun, ReportTemplate
 from crm.reports.periods import Period, PeriodError
 
@@ -174,17 +175,41 @@ class TransactionRowSerializer(serializers.Serializer[Any]):
 # Runs and templates --------------------------------------------------------------------
 
 
-class ReportParamsSerializer(serializers.Serializer[Any]):
-    start = serializers.DateField()
-    end = serializers.DateField()
+class ReportTemplateParamsSerializer(serializers.Serializer[Any]):
+    """A report's parameters (a template's: each run adds its period). A period report takes `sortBy` and its
+    filters; a history server kind (`h.`) takes `filters` and `sort` in the history server's query language."""
+
     sortBy = serializers.CharField(required=False, help_text="A sort key of the report; `-` first for descending.")
     type = serializers.ListField(child=serializers.CharField(), required=False, help_text="Transactions only.")
     status = serializers.ListField(child=serializers.CharField(), required=False, help_text="Transactions only.")
+    filters = FilterSerializer(many=True, required=False, help_text="History server kinds only; all applied.")
+    sort = SortSerializer(required=False, allow_null=True, help_text="History server kinds only.")
+
+
+class ReportParamsSerializer(ReportTemplateParamsSerializer):
+    """A report's parameters: a period report's period (`start`..`end`, the end included), `sortBy` and filters;
+    a history server kind's (`h.`) `filters` and `sort`, with no period."""
+
+    start = serializers.DateField(required=False, help_text="Period reports (required for them): the first day.")
+    end = serializers.DateField(required=False, help_text="Period reports (required for them): the last day.")
+
+
+@extend_schema_field(ReportParamsSerializer)
+class ReportParamsField(serializers.DictField):
+    """A run's parameters as stored, checked by `services.clean_params` for the run's kind."""
+
+
+@extend_schema_field(ReportTemplateParamsSerializer)
+class ReportTemplateParamsField(serializers.DictField):
+    """A template's parameters as stored, checked by `services.clean_params` for the template's kind."""
 
 
 class ReportRunSerializer(serializers.ModelSerializer[ReportRun]):
     percent = serializers.IntegerField(read_only=True, help_text="Progress from 0 to 100.")
-    params = ReportParamsSerializer(read_only=True)
+    params = ReportParamsField(
+        read_only=True, help_text="A period report's `start`, `end`, `sortBy` and filters; a history kind's `filters` "
+        "and `sort` (the history server's query language)."
+    )  # fmt: skip
     notify_emails = serializers.ListField(child=serializers.EmailField(), read_only=True)
 
     class Meta:
@@ -192,6 +217,7 @@ class ReportRunSerializer(serializers.ModelSerializer[ReportRun]):
         fields = [
             "id",
             "kind",
+            "name",
             "params",
             "file_format",
             "notify_emails",
@@ -210,19 +236,12 @@ class ReportRunSerializer(serializers.ModelSerializer[ReportRun]):
         read_only_fields = fields
 
 
-@extend_schema_field(
-    {
-        "type": "object",
-        "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
-    }
-)
-class ReportParamsField(serializers.DictField):
-    """A report's parameters: each a text (dates as YYYY-MM-DD, `sortBy`) or a list of texts (filters)."""
-
-
 class ReportRunCreateSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=ReportKind.choices)
-    params = ReportParamsField(help_text="`start`, `end` (dates, end included), `sortBy`, and filters.")
+    params = ReportParamsField(
+        help_text="A period report: `start`, `end` (dates, end included), `sortBy`, and filters. A history kind "
+        "(`h.`): `filters` and `sort` in the history server's query language."
+    )
     file_format = serializers.ChoiceField(choices=ReportFormat.choices, default=ReportFormat.XLSX)
     notify_emails = serializers.ListField(child=serializers.EmailField(), max_length=20, default=list)
 
@@ -240,7 +259,11 @@ class ReportTemplateSerializer(serializers.ModelSerializer[ReportTemplate]):
         required=False,
         help_text="Weekly: ISO weekdays (1 = Monday); empty means the base date's weekday.",
     )
-    params = ReportParamsField(required=False, help_text="`sortBy` and filters; the period comes from the run.")
+    params = ReportTemplateParamsField(
+        required=False,
+        help_text="A period report: `sortBy` and filters (each run covers the `period_days` up to the day before). "
+        "A history kind (`h.`): `filters` and `sort` in the history server's query language.",
+    )
 
     class Meta:
         model = ReportTemplate
@@ -259,5 +282,7 @@ class ReportTemplateSerializer(serializers.ModelSerializer[ReportTemplate]):
             "last_run_at",
             "is_enabled",
             "created_at",
+            "updated_at",
+            "updated_by",
         ]
-        read_only_fields = ["id", "next_run_at", "last_run_at", "created_at"]
+        read_only_fields = ["id", "next_run_at", "last_run_at", "created_at", "updated_at", "updated_by"]

@@ -16,12 +16,16 @@ from django.db import models
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
+from crm.core.api.errors import flatten_errors
 from crm.core.exceptions import DomainError
 from crm.reports.history import query, sources
 from crm.reports.history.numbers import rates_to_root
+from crm.reports.history.query import FilterSerializer, SortSerializer
 from crm.reports.models import ReportKind
+from crm.reports.scope import scope_for
 from crm.trading.compat.backoffice.authentication import OPERATIONS
 from crm.trading.compat.backoffice.transfers import VIEW_TRANSFERS
 
@@ -92,7 +96,7 @@ class HistoryReport:
     def queryset(self, owner: Any, params: dict[str, Any]) -> QuerySet[Any]:
         """The read model's rows the owner may see, filtered and sorted as asked."""
         where = query.conditions(self.source.fields, params.get("filters") or [])
-        rows = self.source.build(owner, where, rates_to_root())
+        rows = self.source.build(scope_for(owner), where, rates_to_root())
         return rows.order_by(*query.ordering(self.source.sortable, params.get("sort"), self.source.default_order))
 
     def rows(self, queryset: QuerySet[Any]) -> Iterator[list[Any]]:
@@ -152,8 +156,17 @@ REPORTS: dict[str, HistoryReport] = {
 KIND_OF = {report.source_name: report.kind for report in REPORTS.values()}
 
 
+class HistoryParamsSerializer(serializers.Serializer[Any]):
+    """A history report's parameters: the read model's `filters[]` and `sort` (the history server's query language)."""
+
+    filters = FilterSerializer(many=True, required=False, default=list)
+    sort = SortSerializer(required=False, allow_null=True, default=None)
+
+
 def clean_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
-    """`filters` and `sort` checked against the read model (DomainError with the query language's field errors)."""
+    """`filters` and `sort` checked as the 001 endpoints check them (their serializers, then the read model's fields
+    and operators); DomainError with the query language's field errors. The 001 `/api/reports` and the back
+    office's report runs and templates (admin and API) all come through here."""
     report = REPORTS[kind]
     unknown = sorted(set(params) - {"filters", "sort"})
     if unknown:
@@ -162,16 +175,15 @@ def clean_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
             code="invalid",
             fields={name: [_("Not a parameter of this report.")] for name in unknown},
         )
-    filters = list(params.get("filters") or [])
-    sort = params.get("sort") or None
+    payload = HistoryParamsSerializer(data=params)
     try:
+        payload.is_valid(raise_exception=True)
+        filters = [dict(item) for item in payload.validated_data["filters"]]
+        sort = dict(payload.validated_data["sort"]) if payload.validated_data["sort"] else None
         query.conditions(report.source.fields, filters)
         query.ordering(report.source.sortable, sort, report.source.default_order)
     except ValidationError as exc:
-        detail = exc.detail if isinstance(exc.detail, dict) else {"filters": exc.detail}
         raise DomainError(
-            _("The report's parameters are not valid."),
-            code="invalid",
-            fields={str(name): [str(error) for error in errors] for name, errors in detail.items()},
+            _("The report's parameters are not valid."), code="invalid", fields=flatten_errors(exc.detail)
         ) from exc
     return {"filters": filters, **({"sort": sort} if sort else {})}

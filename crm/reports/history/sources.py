@@ -1,4 +1,4 @@
-"""The history server's read models (seed 001 `/api/...`), each one SQL query over the clients the caller may see.
+"""The history server's read models (seed 001 `/api/...`), each one SQL query over the clients in the caller's scope.
 
 Conventions (the seed shows one example value per enum and no definitions):
 
@@ -46,6 +46,7 @@ from django.db.models.functions import Coalesce, NullIf, Power
 from crm.customers.models import Customer
 from crm.reports.history.numbers import AMOUNT_FIELD, rate_of
 from crm.reports.history.query import Field, Kind
+from crm.reports.scope import Scope
 from crm.trading.compat import enums
 from crm.trading.compat.backoffice.transfers import STATUSES as TRANSFER_STATUSES
 from crm.trading.compat.backoffice.transfers import TYPES as TRANSFER_TYPES
@@ -93,11 +94,10 @@ def _money(expression: Any) -> ExpressionWrapper[Any]:
     return ExpressionWrapper(expression, output_field=AMOUNT_FIELD)
 
 
-def scoped(queryset: QuerySet[Any], user: Any, prefix: str) -> QuerySet[Any]:
-    """Rows of live accounts of the clients `user` may see (`prefix` reaches the client from a row)."""
-    if user.has_perm("customers.view_all_customers"):
-        return queryset.filter(**{f"{prefix}isnull": False})
-    return queryset.filter(**{f"{prefix}in": Customer.objects.visible_to(user)})
+def scoped(queryset: QuerySet[Any], scope: Scope, prefix: str) -> QuerySet[Any]:
+    """Rows of clients in `scope` (`prefix` reaches the client from a row): the clients the back office's own
+    reports and dashboard count for the same staff member (`crm.reports.scope.scope_for`)."""
+    return queryset.filter(scope.clients(prefix), **{f"{prefix}isnull": False})
 
 
 def account_fields(prefix: str) -> dict[str, Field]:
@@ -136,7 +136,7 @@ class Source:
     keys: list[str]
     sortable: list[str]
     default_order: list[Any]
-    build: Callable[[Any, Q, Rates], QuerySet[Any]]
+    build: Callable[[Scope, Q, Rates], QuerySet[Any]]
 
 
 def rows_of(source: Source, queryset: QuerySet[Any]) -> list[dict[str, Any]]:
@@ -164,8 +164,8 @@ DEAL_FIELDS: dict[str, Field] = {
 }
 
 
-def deals(user: Any, where: Q) -> QuerySet[Deal]:
-    return scoped(Deal.objects.filter(account__is_demo=False), user, "account__customer__").filter(where)
+def deals(scope: Scope, where: Q) -> QuerySet[Deal]:
+    return scoped(Deal.objects.filter(account__is_demo=False), scope, "account__customer__").filter(where)
 
 
 def base_amount(prefix: str, lots: str = "lots") -> ExpressionWrapper[Any]:
@@ -196,7 +196,7 @@ def markup_in_rat(rates: Rates) -> ExpressionWrapper[Any]:
     return _money(points * tick * base_amount("") * rate_of("instrument__profit_currency", rates))
 
 
-def trade_rows(user: Any, where: Q, rates: Rates) -> QuerySet[Any]:
+def trade_rows(scope: Scope, where: Q, rates: Rates) -> QuerySet[Any]:
     commission_rate = rate_of("account__currency_id", rates)
     columns = {
         **account_columns("account__"),
@@ -219,7 +219,7 @@ def trade_rows(user: Any, where: Q, rates: Rates) -> QuerySet[Any]:
         "commissionInRAT": _money(F("commission") * commission_rate),
         "createdAt": F("created_at"),
     }
-    return _columns(deals(user, where), columns)
+    return _columns(deals(scope, where), columns)
 
 
 TRADE_KEYS = [
@@ -233,22 +233,22 @@ TRADES = Source(DEAL_FIELDS, TRADE_KEYS, TRADE_KEYS, NEWEST, trade_rows)
 UNSOLICITED_KEYS = [key for key in TRADE_KEYS if not key.startswith("commission")]
 
 
-def no_rows(user: Any, where: Q, rates: Rates) -> QuerySet[Any]:
+def no_rows(scope: Scope, where: Q, rates: Rates) -> QuerySet[Any]:
     """Nothing is routed to a liquidity provider by the built-in platform (see the module's text)."""
-    return trade_rows(user, where, rates).none()
+    return trade_rows(scope, where, rates).none()
 
 
 UNSOLICITED_TRADES = Source(DEAL_FIELDS, UNSOLICITED_KEYS, UNSOLICITED_KEYS, NEWEST, no_rows)
 
 
-def active_accounts(user: Any, where: Q) -> int:
-    total: int = deals(user, where).aggregate(total=Count("account_id", distinct=True))["total"]
+def active_accounts(scope: Scope, where: Q) -> int:
+    total: int = deals(scope, where).aggregate(total=Count("account_id", distinct=True))["total"]
     return total
 
 
-def billing_info(user: Any, where: Q, rates: Rates) -> dict[str, Any]:
+def billing_info(scope: Scope, where: Q, rates: Rates) -> dict[str, Any]:
     spot = Q(instrument__market_type=Instrument.MarketType.SPOT)
-    return deals(user, where).aggregate(
+    return deals(scope, where).aggregate(
         activeAccounts=Count("account_id", distinct=True),
         tradedVolumeSpotInRAT=Coalesce(Sum(volume_in_rat(rates), filter=spot), ZERO),
         tradedVolumeCfdInRAT=Coalesce(Sum(volume_in_rat(rates), filter=~spot), ZERO),
@@ -259,17 +259,17 @@ def billing_info(user: Any, where: Q, rates: Rates) -> dict[str, Any]:
 # Commissions ------------------------------------------------------------------------------------------------
 
 
-def _wallet_total(user: Any, **outer: str) -> Subquery:
+def _wallet_total(scope: Scope, **outer: str) -> Subquery:
     """SQL: the balance plus money on hold of the client's live wallets matching `outer` (OuterRef paths)."""
-    wallets = scoped(Wallet.objects.filter(is_demo=False), user, "customer__").filter(
+    wallets = scoped(Wallet.objects.filter(is_demo=False), scope, "customer__").filter(
         **{name: OuterRef(path) for name, path in outer.items()}
     )
     total = wallets.order_by().values(*outer).annotate(total=Sum(F("balance") + F("on_hold"))).values("total")
     return Subquery(total, output_field=AMOUNT_FIELD)
 
 
-def _wallet_total_in_rat(user: Any, rates: Rates, **outer: str) -> Subquery:
-    wallets = scoped(Wallet.objects.filter(is_demo=False), user, "customer__").filter(
+def _wallet_total_in_rat(scope: Scope, rates: Rates, **outer: str) -> Subquery:
+    wallets = scoped(Wallet.objects.filter(is_demo=False), scope, "customer__").filter(
         **{name: OuterRef(path) for name, path in outer.items()}
     )
     in_rat = _money((F("balance") + F("on_hold")) * rate_of("currency_id", rates))
@@ -294,7 +294,7 @@ def _in_rat(amount_key: str, rate_key: str = "h_rate") -> ExpressionWrapper[Any]
     return _money(F(f"h_{amount_key}") * F(rate_key))
 
 
-def commissions_accounts_assets(user: Any, where: Q, rates: Rates) -> QuerySet[Any]:
+def commissions_accounts_assets(scope: Scope, where: Q, rates: Rates) -> QuerySet[Any]:
     groups = {
         **account_columns("account__"),
         "assetId": F("account__currency_id"),
@@ -308,10 +308,10 @@ def commissions_accounts_assets(user: Any, where: Q, rates: Rates) -> QuerySet[A
         "totalAssetAmountInRAT": _in_rat("totalAssetAmount"),
         "totalAssetCommissionInRAT": _in_rat("totalAssetCommission"),
     }
-    return _grouped(deals(user, where), groups, totals, after)
+    return _grouped(deals(scope, where), groups, totals, after)
 
 
-def commissions_users_assets(user: Any, where: Q, rates: Rates) -> QuerySet[Any]:
+def commissions_users_assets(scope: Scope, where: Q, rates: Rates) -> QuerySet[Any]:
     groups = {
         "userId": F("account__customer_id"),
         "assetId": F("account__currency_id"),
@@ -321,16 +321,16 @@ def commissions_users_assets(user: Any, where: Q, rates: Rates) -> QuerySet[Any]
     totals = {"totalAssetCommission": Coalesce(Sum("commission"), ZERO)}
     after = {
         "totalAssetAmount": Coalesce(
-            _wallet_total(user, customer_id="h_userId", currency_id="h_assetId"), ZERO, output_field=AMOUNT_FIELD
+            _wallet_total(scope, customer_id="h_userId", currency_id="h_assetId"), ZERO, output_field=AMOUNT_FIELD
         ),
         "totalAssetCommissionInRAT": _in_rat("totalAssetCommission"),
     }
-    queryset = _grouped(deals(user, where), groups, totals, after)
+    queryset = _grouped(deals(scope, where), groups, totals, after)
     rows: QuerySet[Any] = queryset.annotate(h_totalAssetAmountInRAT=_in_rat("totalAssetAmount"))
     return rows
 
 
-def commissions_users(user: Any, where: Q, rates: Rates) -> QuerySet[Any]:
+def commissions_users(scope: Scope, where: Q, rates: Rates) -> QuerySet[Any]:
     groups = {
         "userId": F("account__customer_id"),
         "userEmail": F("account__customer__email"),
@@ -340,11 +340,11 @@ def commissions_users(user: Any, where: Q, rates: Rates) -> QuerySet[Any]:
         "totalCommissionInRAT": Coalesce(Sum(commission_in_rat(rates)), ZERO),
         "totalTradedVolumeInRAT": Coalesce(Sum(volume_in_rat(rates)), ZERO),
     }
-    after = {"totalBalanceInRAT": Coalesce(_wallet_total_in_rat(user, rates, customer_id="h_userId"), ZERO)}
-    return _grouped(deals(user, where), groups, totals, after)
+    after = {"totalBalanceInRAT": Coalesce(_wallet_total_in_rat(scope, rates, customer_id="h_userId"), ZERO)}
+    return _grouped(deals(scope, where), groups, totals, after)
 
 
-def commissions_accounts(user: Any, where: Q, rates: Rates) -> QuerySet[Any]:
+def commissions_accounts(scope: Scope, where: Q, rates: Rates) -> QuerySet[Any]:
     groups = {
         **account_columns("account__"),
         "totalBalanceInRAT": _money(
@@ -355,10 +355,10 @@ def commissions_accounts(user: Any, where: Q, rates: Rates) -> QuerySet[Any]:
         "totalCommissionInRAT": Coalesce(Sum(commission_in_rat(rates)), ZERO),
         "totalTradedVolumeInRAT": Coalesce(Sum(volume_in_rat(rates)), ZERO),
     }
-    return _grouped(deals(user, where), groups, totals, {})
+    return _grouped(deals(scope, where), groups, totals, {})
 
 
-def commissions_assets(user: Any, where: Q, rates: Rates) -> QuerySet[Any]:
+def commissions_assets(scope: Scope, where: Q, rates: Rates) -> QuerySet[Any]:
     groups = {
         "assetId": F("account__currency_id"),
         "assetName": F("account__currency__name"),
@@ -368,10 +368,10 @@ def commissions_assets(user: Any, where: Q, rates: Rates) -> QuerySet[Any]:
     }
     totals = {"totalAssetCommission": Coalesce(Sum("commission"), ZERO)}
     after = {
-        "totalAssetAmount": Coalesce(_wallet_total(user, currency_id="h_assetId"), ZERO, output_field=AMOUNT_FIELD),
+        "totalAssetAmount": Coalesce(_wallet_total(scope, currency_id="h_assetId"), ZERO, output_field=AMOUNT_FIELD),
         "totalAssetCommissionInRAT": _in_rat("totalAssetCommission"),
     }
-    queryset = _grouped(deals(user, where), groups, totals, after)
+    queryset = _grouped(deals(scope, where), groups, totals, after)
     rows: QuerySet[Any] = queryset.annotate(h_totalAssetAmountInRAT=_in_rat("totalAssetAmount"))
     return rows
 
@@ -416,7 +416,7 @@ COMMISSIONS_ASSETS = Source(
 )
 
 
-def markup_revenue(user: Any, where: Q, rates: Rates) -> QuerySet[Any]:
+def markup_revenue(scope: Scope, where: Q, rates: Rates) -> QuerySet[Any]:
     groups = {"marketId": F("instrument__symbol"), "displayName": F("instrument__symbol")}
     totals = {
         "tradesCount": Count("pk"),
@@ -425,7 +425,7 @@ def markup_revenue(user: Any, where: Q, rates: Rates) -> QuerySet[Any]:
         "markupProfitInRat": Coalesce(Sum(markup_in_rat(rates)), ZERO),
         "commissionProfitInRat": Coalesce(Sum(commission_in_rat(rates)), ZERO),
     }
-    return _grouped(deals(user, where), groups, totals, {})
+    return _grouped(deals(scope, where), groups, totals, {})
 
 
 MARKUP_KEYS = [
@@ -444,11 +444,11 @@ BALANCE_KEYS = [
 ]  # fmt: skip
 
 
-def wallets(user: Any, where: Q) -> QuerySet[Wallet]:
-    return scoped(Wallet.objects.filter(is_demo=False), user, "customer__").filter(where)
+def wallets(scope: Scope, where: Q) -> QuerySet[Wallet]:
+    return scoped(Wallet.objects.filter(is_demo=False), scope, "customer__").filter(where)
 
 
-def _balances(user: Any, where: Q, rates: Rates, groups: dict[str, Any]) -> QuerySet[Any]:
+def _balances(scope: Scope, where: Q, rates: Rates, groups: dict[str, Any]) -> QuerySet[Any]:
     groups = {
         **groups,
         "assetId": F("currency_id"),
@@ -464,17 +464,17 @@ def _balances(user: Any, where: Q, rates: Rates, groups: dict[str, Any]) -> Quer
         f"{name}InRAT": _in_rat(name, "h_rateToRootAsset")
         for name in ("totalAssetAmount", "availableAssetAmount", "lockedAssetAmount")
     }
-    return _grouped(wallets(user, where), groups, totals, after)
+    return _grouped(wallets(scope, where), groups, totals, after)
 
 
-def user_balances(user: Any, where: Q, rates: Rates) -> QuerySet[Any]:
-    return _balances(user, where, rates, {"userId": F("customer_id")})
+def user_balances(scope: Scope, where: Q, rates: Rates) -> QuerySet[Any]:
+    return _balances(scope, where, rates, {"userId": F("customer_id")})
 
 
-def account_balances(user: Any, where: Q, rates: Rates) -> QuerySet[Any]:
+def account_balances(scope: Scope, where: Q, rates: Rates) -> QuerySet[Any]:
     columns = account_columns("")
     columns.pop("userEmail")
-    return _balances(user, where, rates, columns)
+    return _balances(scope, where, rates, columns)
 
 
 USER_BALANCES = Source(
@@ -489,9 +489,9 @@ ACCOUNT_BALANCES = Source(
 )
 
 
-def user_total_in_rat(user: Any, customer: Customer, rates: Rates) -> Decimal:
+def user_total_in_rat(scope: Scope, customer: Customer, rates: Rates) -> Decimal:
     in_rat = _money((F("balance") + F("on_hold")) * rate_of("currency_id", rates))
-    total: Decimal = wallets(user, Q(customer=customer)).aggregate(total=Coalesce(Sum(in_rat), ZERO))["total"]
+    total: Decimal = wallets(scope, Q(customer=customer)).aggregate(total=Coalesce(Sum(in_rat), ZERO))["total"]
     return total
 
 
@@ -530,7 +530,7 @@ def order_commission() -> Coalesce:
     return Coalesce(Subquery(total, output_field=AMOUNT_FIELD), ZERO)
 
 
-def order_rows(user: Any, where: Q, rates: Rates) -> QuerySet[Any]:
+def order_rows(scope: Scope, where: Q, rates: Rates) -> QuerySet[Any]:
     filled = Q(status=Order.Status.FILLED)
     columns = {
         "orderId": F("pk"),
@@ -555,12 +555,12 @@ def order_rows(user: Any, where: Q, rates: Rates) -> QuerySet[Any]:
         "createdAt": F("created_at"),
         "updatedAt": F("updated_at"),
     }
-    queryset = scoped(Order.objects.filter(account__is_demo=False), user, "account__customer__").filter(where)
+    queryset = scoped(Order.objects.filter(account__is_demo=False), scope, "account__customer__").filter(where)
     return _columns(queryset, columns)
 
 
-def open_order_rows(user: Any, where: Q, rates: Rates) -> QuerySet[Any]:
-    return order_rows(user, where & Q(status=Order.Status.PENDING), rates)
+def open_order_rows(scope: Scope, where: Q, rates: Rates) -> QuerySet[Any]:
+    return order_rows(scope, where & Q(status=Order.Status.PENDING), rates)
 
 
 NEWEST_ORDERS = [F("h_createdAt").desc(), F("h_orderId").desc()]
@@ -574,9 +574,9 @@ EXTERNAL_ORDER_KEYS = [
 ]  # fmt: skip
 
 
-def no_orders(user: Any, where: Q, rates: Rates) -> QuerySet[Any]:
+def no_orders(scope: Scope, where: Q, rates: Rates) -> QuerySet[Any]:
     """Nothing is routed to a liquidity provider by the built-in platform (see the module's text)."""
-    return order_rows(user, where, rates).none()
+    return order_rows(scope, where, rates).none()
 
 
 EXTERNAL_ORDERS = Source(
@@ -608,7 +608,7 @@ TRANSFER_KEYS = [
 ]  # fmt: skip
 
 
-def transfer_rows(user: Any, where: Q, rates: Rates) -> QuerySet[Any]:
+def transfer_rows(scope: Scope, where: Q, rates: Rates) -> QuerySet[Any]:
     rate = rate_of("currency_id", rates)
     columns = {
         "userId": F("customer_id"),
@@ -627,7 +627,7 @@ def transfer_rows(user: Any, where: Q, rates: Rates) -> QuerySet[Any]:
         "deduplicationId": F("request_key"),
     }
     queryset = Transaction.objects.filter(type__in=list(TRANSFER_TYPES), wallet__is_demo=False)
-    return _columns(scoped(queryset, user, "customer__").filter(where), columns)
+    return _columns(scoped(queryset, scope, "customer__").filter(where), columns)
 
 
 TRANSFERS = Source(

@@ -2,7 +2,8 @@
 
 Staff call the read models with a staff API token (`Authorization: Bearer <key>`, as the seed does) or their admin
 session; each seed operation maps onto permissions (`crm.trading.compat.backoffice.authentication.OPERATIONS`),
-and every figure covers only the clients the caller may see. The query language and its fields per source are in
+and every figure covers the clients the back office's own reports count for the caller (`crm.reports.scope`:
+everyone, a desk manager's desks, or an agent's own clients). The query language and its fields per source are in
 `crm.reports.history.query` and the schema; what each figure counts is in `crm.reports.history.sources`.
 """
 
@@ -25,10 +26,12 @@ from crm.customers.models import Customer
 from crm.reports.history import chart, query, sources
 from crm.reports.history import serializers as s
 from crm.reports.history.numbers import ExactNumbersRenderer, rates_to_root, root_asset
+from crm.reports.scope import scope_for
 from crm.trading.compat.backoffice.authentication import BackApiTokenAuthentication, operation
 from crm.trading.compat.backoffice.transfers import VIEW_TRANSFERS
 from crm.trading.compat.common import valid
 from crm.trading.models import Instrument
+from crm.users.requests import staff_user
 
 TAGS = ["history server (seed 001)"]
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer}
@@ -80,7 +83,7 @@ def source_view(
         def post(self, request: Request) -> Response:
             values = valid(request_serializer, request.data)
             where = query.conditions(source.fields, values["filters"])
-            rows = source.build(request.user, where, rates_to_root())
+            rows = source.build(scope_for(staff_user(request)), where, rates_to_root())
             if shape == "limited":
                 limit = values["limit"]
                 found = sources.rows_of(source, rows.order_by(*source.default_order)[: limit + 1])
@@ -193,7 +196,7 @@ class ActiveAccountsView(HistoryView):
     def post(self, request: Request) -> Response:
         values = valid(s.FiltersRequestSerializer, request.data)
         where = query.conditions(sources.DEAL_FIELDS, values["filters"])
-        return Response({"total": sources.active_accounts(request.user, where)})
+        return Response({"total": sources.active_accounts(scope_for(staff_user(request)), where)})
 
 
 class BillingInfoView(HistoryView):
@@ -208,7 +211,7 @@ class BillingInfoView(HistoryView):
     def post(self, request: Request) -> Response:
         values = valid(s.FiltersRequestSerializer, request.data)
         where = query.conditions(sources.DEAL_FIELDS, values["filters"])
-        figures = sources.billing_info(request.user, where, rates_to_root())
+        figures = sources.billing_info(scope_for(staff_user(request)), where, rates_to_root())
         return Response({"rootAsset": root_asset(), **figures})
 
 
@@ -223,10 +226,11 @@ class UserBalanceView(HistoryView):
     def get(self, request: Request, userId: str) -> Response:
         if not userId.isdigit() or len(userId) > 18:
             raise exceptions.ValidationError({"userId": [_("A client id is a number.")]})
-        customer = Customer.objects.visible_to(request.user).filter(pk=int(userId)).first()
+        scope = scope_for(staff_user(request))
+        customer = Customer.objects.filter(scope.clients(), pk=int(userId)).first()
         if customer is None:
             raise exceptions.NotFound()
-        return Response({"totalBalanceInRAT": sources.user_total_in_rat(request.user, customer, rates_to_root())})
+        return Response({"totalBalanceInRAT": sources.user_total_in_rat(scope, customer, rates_to_root())})
 
 
 class ChartingView(HistoryView):
