@@ -3,8 +3,10 @@
 Each script builds its own data, measures a baseline in the same run, cleans up and prints
 `BENCH <name> value=<n><unit> baseline=<n><unit> ratio=<r>` lines (see bench/README.md).
 The database is DATABASE_URL, or postgres://postgres@127.0.0.1:5432/crm_bench; it is migrated
-first. Exits 1 when PostgreSQL is unreachable, a script fails, prints no BENCH line or a line that
-bench/_report.py refuses (malformed, or a ratio that is not value / baseline).
+first. The scripts run without Redis, except those in NEEDS_REDIS (the live sockets' channel layer), which get
+REDIS_URL, or redis://127.0.0.1:6379/15, as BENCH_REDIS_URL. Exits 1 when PostgreSQL (or, for those, Redis) is
+unreachable, a script fails, prints no BENCH line or a line that bench/_report.py refuses (malformed, or a ratio
+that is not value / baseline).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm_bench"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
+NEEDS_REDIS = {"ws_quotes"}  # measured on production's channel layer, which is Redis
 
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT))
@@ -48,13 +52,24 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 1
+    selected = scripts(name)
+    redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
+    needing = sorted(p.stem for p in selected if p.stem in NEEDS_REDIS)
+    if needing and not services.redis_url(redis_url):
+        print(
+            f"Redis is unreachable and {', '.join(needing)} cannot run without it. Start it or set REDIS_URL.",
+            file=sys.stderr,
+        )
+        return 1
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
     env.pop("REDIS_URL", None)  # in-process tasks and a local cache: the figures measure the database and code
+    if needing:
+        env["BENCH_REDIS_URL"] = redis_url
     migrate = [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"]
     subprocess.run(migrate, cwd=ROOT, env=env, check=True)  # noqa: S603
 
     failures = []
-    for script in scripts(name):
+    for script in selected:
         print(f"== {script.stem}", flush=True)
         started = time.monotonic()
         result = subprocess.run(  # noqa: S603

@@ -2,8 +2,8 @@
 value / baseline, and no data left behind.
 
 The line check is bench/_report.py's, the one bench/run.py applies. The smoke test runs bench/run.py over every
-script at a tiny size (the BENCH_* knobs) on the test database, which is migrated and otherwise idle, and compares
-the row count of every table before and after.
+script at a tiny size (the BENCH_* knobs) on the test database, which is migrated and otherwise idle, and Redis (the
+live sockets' bench), and compares the row count of every table before and after.
 """
 
 from __future__ import annotations
@@ -135,6 +135,7 @@ def database_url() -> str:
 
 
 @pytest.mark.postgres
+@pytest.mark.redis  # ws_quotes measures the live sockets on production's channel layer
 @pytest.mark.django_db(transaction=True)  # no open transaction here: the scripts lock and truncate tables
 def test_every_benchmark_prints_well_formed_lines_at_a_tiny_size_and_leaves_nothing_behind(tmp_path):
     media = tmp_path / "media"

@@ -165,16 +165,10 @@ def _header_declared(route: Route) -> bool:
     return any(p["in"] == "header" and p["name"] == "accountId" for p in operation.get("parameters", []))
 
 
-# drf-spectacular documents no DELETE body (the seed's "delete price alerts" takes `{ids}`; the operation's
-# description says so).
-DELETE_BODIES = {"trader-compat:v3-price-alerts DELETE": {"ids": []}}
-
-
 def _body_fields(route: Route) -> set[str]:
     operation = bodies.operation(route.path, route.method) or {}
     schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
-    fields = set(bodies._resolve(schema).get("properties", {})) if schema else set()
-    return fields | set(DELETE_BODIES.get(route.id, {}))
+    return set(bodies._resolve(schema).get("properties", {})) if schema else set()
 
 
 def _object_fields(route: Route) -> list[str]:
@@ -202,7 +196,7 @@ def _request(route: Route, client: APIClient, account: Wallet | None, objects: S
     if route.method == "GET":
         return client.get(url, bodies.query(route.path, route.method), **headers)
     body, _ = bodies.request_body(route.path, route.method)
-    body = {**(body or {}), **DELETE_BODIES.get(route.id, {}), **BODIES.get(route.name, {})}
+    body = {**(body or {}), **BODIES.get(route.name, {})}
     body.update({name: OBJECT_FIELDS[name](objects) for name in _object_fields(route)})
     return getattr(client, route.method.lower())(url, body, format="json", **headers)
 

@@ -184,3 +184,58 @@ def test_a_session_end_to_end_against_our_own_001_endpoints(live_server):
     ]
     position = Position.objects.get(adapter=adapter)
     assert (position.status, position.external_id, position.profit) == ("closed", opening.position_id, D("8.00"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deals_are_read_page_by_page_from_our_own_001_endpoints(live_server, monkeypatch):
+    from crm.trading.platforms import rest001
+    from crm.users import security
+
+    restore_migration_rows()
+    eurusd = InstrumentFactory(symbol="EURUSD")
+    quote(eurusd, "1.10000", "1.10020")
+    group = AccountGroupFactory(currency=CurrencyFactory(code="USD"), leverages=[100], default_leverage=100)
+    customer = PortalCustomerFactory()
+    token = ApiTokenFactory(role=Group.objects.get(name=str(Role.FINANCE)))
+    adapter = _adapter(live_server.url, token=token.raw_key)
+    adapter.save()
+    GroupTradingSettingsFactory(group=group, adapter=adapter)
+    platform = Rest001Platform(adapter)
+    account_id = platform.open_account(user_id=str(customer.pk), name="Main", group_id=str(group.pk))
+    platform.deposit(account_id, amount=D("10000.00"), currency="USD", deduplication_id="dep-1")
+    session = TraderSession(account_id, token=security.issue_tokens(customer.user)["access"])
+    placed = [platform.place_order(session, OrderRequest(symbol="EURUSD", side="buy", lots=D("0.10"))) for _ in "abc"]
+    positions = [platform.order_deals(session, order.order_id)[0].position_id for order in placed]
+    quote(eurusd, "1.10100", "1.10120")
+    platform.close_position(session, positions[0], lots=D("0.04"))
+    for position_id in positions:
+        platform.close_position(session, position_id, lots=D("0.10") if position_id != positions[0] else D("0.06"))
+    whole = platform.deals(session, since=None)
+    whole_position = platform.position_deals(session, positions[0])
+    sent: list[httpx.Request] = []
+    recording = httpx.Client(base_url=live_server.url, event_hooks={"request": [sent.append]})
+    monkeypatch.setattr(rest001, "PAGE", 2)
+    monkeypatch.setattr(rest001, "EXECUTIONS_LIMIT", 1)
+
+    paged = Rest001Platform(adapter, http=recording).deals(session, since=None)
+    paged_position = Rest001Platform(adapter, http=recording).position_deals(session, positions[0])
+
+    assert paged == whole
+    assert [(d.entry, d.lots) for d in whole.deals] == [
+        ("in", D("0.1")), ("in", D("0.1")), ("in", D("0.1")),
+        ("out", D("0.04")), ("out", D("0.06")), ("out", D("0.1")), ("out", D("0.1")),
+    ]  # fmt: skip
+    assert paged_position == whole_position
+    assert [(d.entry, d.lots) for d in paged_position] == [("in", D("0.1")), ("out", D("0.04")), ("out", D("0.06"))]
+    calls = [(r.url.path.removeprefix("/frontoffice/api/v4/"), json.loads(r.content)) for r in sent if r.content]
+    # Pages of 2, newest first: the orders' second page starts after the second newest; the four closes take two
+    # pages; the fills of the first two orders exceed a limit of 1, so theirs are read order by order.
+    _first, second, third = (order.order_id for order in placed)
+    assert [body["lastOrderId"] for path, body in calls if path == "order-list"] == [None, second]
+    closes = [body["lastOrderId"] for path, body in calls if path == "orders/closed-positions"]
+    assert len(closes) == 2
+    assert closes[0] is None
+    assert closes[1] is not None
+    per_order = [path.split("/")[1] for path, _body in calls if path.startswith("orders/") and path.count("/") == 3]
+    assert per_order == [third, second]
+    assert [body["offset"] for path, body in calls if path == f"positions/{positions[0]}/executions/list"] == [0, 2]

@@ -46,9 +46,17 @@ ERRORS = {
 
 
 def trader_view(
-    methods: list[str], *, summary: str, description: str = "", account: bool = True, **schema: Any
+    methods: list[str],
+    *,
+    summary: str,
+    description: str = "",
+    account: bool = True,
+    per_method: dict[str, dict[str, Any]] | None = None,
+    **schema: Any,
 ) -> Callable[[Callable[..., Any]], Any]:
-    """An @api_view of the trader API: portal JWT, a portal client, the schema (with the accountId header)."""
+    """An @api_view of the trader API: portal JWT, a portal client, the schema (with the accountId header).
+
+    `per_method` replaces schema arguments for one method (a DELETE's body and answer beside a POST's)."""
 
     def wrap(function: Callable[..., Any]) -> Any:
         parameters = [*schema.pop("parameters", []), *([ACCOUNT_HEADER] if account else [])]
@@ -60,6 +68,8 @@ def trader_view(
         )
         prefix = function.__module__.rsplit(".", 1)[-1]
         for method in methods:
+            own = {**schema, **(per_method or {}).get(method, {})}
+            answers = own.pop("responses", responses)
             view = extend_schema(
                 methods=[method],
                 operation_id=f"trader_{prefix}_{function.__name__}_{method.lower()}",
@@ -67,8 +77,8 @@ def trader_view(
                 summary=summary,
                 description=description or summary,
                 parameters=parameters,
-                responses={**responses, **ERRORS},
-                **schema,
+                responses={**(answers if isinstance(answers, dict) else {200: answers}), **ERRORS},
+                **own,
             )(view)
         return view
 

@@ -133,6 +133,7 @@ def alert_markets(request: Request) -> Response:
     "(an id not the account's refuses them all with a 404).",
     request=AlertCreateRequest,
     responses=IdResponse,
+    per_method={"DELETE": {"request": IdsRequest, "responses": s.Empty}},
 )
 def alerts(request: Request) -> Response:
     account = trading_account(request)

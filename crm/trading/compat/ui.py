@@ -205,6 +205,7 @@ def layouts(request: Request) -> Response:
     responses=NO_CONTENT,
     parameters=LAYOUT_ID,
     account=False,
+    per_method={"DELETE": {"request": None}},
 )
 def layout(request: Request, id: str) -> Response:
     customer = portal_customer(request)

@@ -16,6 +16,11 @@ Where the seed is silent we use the enum values our own server documents (`Buy`/
 their fills (`orders/executions/list`) are the "in" deals; closes since the cursor (`orders/closed-positions`)
 are the "out" deals, with their realised profit. An execution carries the base amount, which the market's
 `lotSize` turns into lots.
+
+Every list is read to its end with the seed's own paging: `order-list` and `closed-positions` by `lastOrderId`
+(the latter until `isExceeded` is false), one order's fills by `lastExecutionId` (while `isExceeded`), one
+position's fills by `offset`; fills of several orders come in one call of EXECUTIONS_LIMIT, and when that call
+says `isExceeded` those orders' fills are read again order by order, so no fill is dropped.
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ STATUSES = {
     "Rejected": "rejected", "Expired": "expired",
 }  # fmt: skip
 PAGE = 100
+EXECUTIONS_LIMIT = 1000  # fills of several orders in one call (the seed's `limit`; our server's cap)
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -246,16 +252,49 @@ class Rest001Platform:
             fill_price=_number(row["executionPrice"]) if row.get("executionPrice") else None,
         )
 
+    def _order_fills(self, session: TraderSession, order_id: str) -> list[dict[str, Any]]:
+        """Every fill of one order, page by page (`lastExecutionId`)."""
+        rows: list[dict[str, Any]] = []
+        last: str | None = None
+        while True:
+            body = {"limit": PAGE, "lastExecutionId": last}
+            answer = self._front(session, "POST", f"/v4/orders/{order_id}/executions/list", body)
+            rows += answer["executions"]
+            if not answer.get("isExceeded") or not answer["executions"]:
+                return rows
+            last = str(answer["executions"][-1]["executionId"])
+
+    def _orders_fills(self, session: TraderSession, order_ids: list[str]) -> list[dict[str, Any]]:
+        """Every fill of the orders: EXECUTIONS_LIMIT per call of PAGE orders, order by order when that is exceeded."""
+        rows: list[dict[str, Any]] = []
+        for start in range(0, len(order_ids), PAGE):
+            chunk = order_ids[start : start + PAGE]
+            body = {"orderIds": chunk, "limit": EXECUTIONS_LIMIT}
+            answer = self._front(session, "POST", "/v4/orders/executions/list", body)
+            if answer.get("isExceeded"):
+                rows += [row for order_id in chunk for row in self._order_fills(session, order_id)]
+            else:
+                rows += answer["executions"]
+        return rows
+
+    def _position_fills(self, session: TraderSession, position_id: str) -> list[dict[str, Any]]:
+        """Every fill of one position, page by page (`offset`: the seed gives this list no `isExceeded`)."""
+        rows: list[dict[str, Any]] = []
+        while True:
+            body = {"limit": PAGE, "offset": len(rows)}
+            page = self._front(session, "POST", f"/v4/positions/{position_id}/executions/list", body)["executions"]
+            rows += page
+            if len(page) < PAGE:
+                return rows
+
     def order_deals(self, session: TraderSession, order_id: str) -> list[PlatformDeal]:
         symbol = self.order(session, order_id).symbol
-        rows = self._front(session, "POST", f"/v4/orders/{order_id}/executions/list", {"limit": PAGE})["executions"]
+        rows = self._order_fills(session, order_id)
         return sorted((self._fill(session, row, symbol) for row in rows), key=lambda d: d.time)
 
     def position_deals(self, session: TraderSession, position_id: str) -> list[PlatformDeal]:
         """The position's fills, oldest first: the first opens it ("in"), those on the other side close it."""
-        body = {"limit": PAGE, "offset": 0}
-        rows = self._front(session, "POST", f"/v4/positions/{position_id}/executions/list", body)["executions"]
-        rows = sorted(rows, key=lambda row: _time(row["createdAt"]))
+        rows = sorted(self._position_fills(session, position_id), key=lambda row: _time(row["createdAt"]))
         if not rows:
             return []
         symbol = self.order(session, str(rows[0]["orderId"])).symbol
@@ -288,11 +327,8 @@ class Rest001Platform:
     def deals(self, session: TraderSession, *, since: dt.datetime | None, limit: int = 500) -> DealPage:
         found: list[PlatformDeal] = []
         symbols = {str(o["orderId"]): o["marketId"] for o in self._orders_since(session, since)}
-        ids = list(symbols)
-        for start in range(0, len(ids), PAGE):
-            chunk = ids[start : start + PAGE]
-            answer = self._front(session, "POST", "/v4/orders/executions/list", {"orderIds": chunk, "limit": 1000})
-            found += [self._fill(session, row, symbols[str(row["orderId"])]) for row in answer["executions"]]
+        fills = self._orders_fills(session, list(symbols))
+        found += [self._fill(session, row, symbols[str(row["orderId"])]) for row in fills]
         for row in self._closes_since(session, since):
             found.append(
                 PlatformDeal(
