@@ -21,6 +21,7 @@ its INSERT, compiled by the ORM on every save, was the largest Python cost of a 
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -29,11 +30,16 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.core.actors import user_or_none
+from crm.core.events import dispatch_after_commit
+from crm.core.models import Activity, OutboxEvent
 from crm.core.money import format_money, to_decimal
+from crm.customers.models import Customer, VerificationLevel
+from crm.customers.services import current_level_id
 from crm.wallets.exceptions import IdempotencyConflict, InsufficientFunds, UnbalancedEntry
 from crm.wallets.models import BUCKET_COLUMNS, Bucket, Currency, JournalEntry, Posting, Transaction, Wallet
 
@@ -94,6 +100,47 @@ def lock_wallets(wallets: Iterable[Wallet | int]) -> dict[int, Wallet]:
     return locked
 
 
+def lock_client(customer_pk: int, fields: tuple[str, ...]) -> tuple[Any, ...] | None:
+    """Lock the client row (the first lock of a client's money movement) and read, in the same statement, the
+    `fields` of it the money rules check, then the id and allowed operations of the level the client is at
+    (customers' `current_level_id` rule); None when there is no such client.
+
+    The statement is the ORM's, compiled once per database vendor and `fields` with a stand-in id, then only run.
+    """
+    connection = transaction.get_connection()
+    sql = _statement(connection, ("client", fields), _client_sql)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [customer_pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    operations = row[-1]
+    if isinstance(operations, str):  # a JSON document comes back as text; the field's own decoding, done here
+        operations = json.loads(operations)
+    return (*row[:-1], operations)
+
+
+# The client's id while the client lock's text is compiled; its one parameter.
+_CLIENT_PK_STAND_IN = -7_734_513
+
+
+def _client_sql(connection: BaseDatabaseWrapper, fields: tuple[str, ...]) -> str:
+    level = VerificationLevel.objects.filter(pk=OuterRef("level_id")).order_by().values("allowed_operations")[:1]
+    query = (
+        Customer.objects.filter(pk=_CLIENT_PK_STAND_IN)
+        .annotate(level_id=current_level_id(F("verification_level_id")), level_operations=Subquery(level))
+        .select_for_update(of=("self",))
+        .order_by()
+        .values_list(*fields, "level_id", "level_operations")
+        .query
+    )
+    with transaction.atomic(using=connection.alias):  # select_for_update compiles inside a transaction only
+        sql, params = query.get_compiler(connection=connection).as_sql()
+    if list(params) != [_CLIENT_PK_STAND_IN]:
+        raise TypeError(f"The client lock was to take the client's id as its only parameter, not {params!r}.")
+    return str(sql)
+
+
 _LOCK_FIELDS = (
     [f.attname for f in Wallet._meta.concrete_fields],
     [f.attname for f in Currency._meta.concrete_fields],
@@ -103,11 +150,14 @@ _LOCK_FIELDS = (
 _SQL: dict[tuple[Any, ...], str] = {}
 
 
-def _statement(connection: BaseDatabaseWrapper, key: tuple[Any, ...], build: Callable[..., str]) -> str:
+def _statement(
+    connection: BaseDatabaseWrapper, key: tuple[Any, ...], build: Callable[..., str], *build_args: Any
+) -> str:
+    """The statement text for `key`, built on its first use by `build(connection, *key[1:], *build_args)`."""
     full_key = (connection.vendor, *key)
     sql = _SQL.get(full_key)
     if sql is None:
-        sql = _SQL[full_key] = build(connection, *key[1:])
+        sql = _SQL[full_key] = build(connection, *key[1:], *build_args)
     return sql
 
 
@@ -417,6 +467,66 @@ def _transaction_sql(connection: BaseDatabaseWrapper) -> str:
         f"INSERT INTO {quote(Transaction._meta.db_table)} ({columns}) "  # noqa: S608 - names from the model
         f"VALUES ({', '.join(['%s'] * len(_TRANSACTION_FIELDS))}) RETURNING {quote('id')}"
     )
+
+
+_ACTIVITY_FIELDS = [f for f in Activity._meta.concrete_fields if not f.primary_key]
+_EVENT_FIELDS = [f for f in OutboxEvent._meta.concrete_fields if not f.primary_key]
+
+
+def insert_activity_and_event(activity: dict[str, Any], event: dict[str, Any]) -> int:
+    """Write a movement's activity row and outbox event: `activity` and `event` are the rows core defines
+    (`crm.core.services.activity_values`, `crm.core.events.event_values`); `created_at` is stamped as on save.
+    The event goes to its handlers after the commit, as `emit` sends it. Returns the event's id.
+
+    PostgreSQL: one statement (the activity's INSERT in a CTE); SQLite: two."""
+    connection = transaction.get_connection()
+    now = timezone.now()
+    activity_params = _row_params(_ACTIVITY_FIELDS, activity, now, connection)
+    event_params = _row_params(_EVENT_FIELDS, event, now, connection)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                _statement(connection, ("activity_event",), _activity_event_sql), [*activity_params, *event_params]
+            )
+        else:
+            cursor.execute(_statement(connection, ("activity",), _insert_sql, Activity), activity_params)
+            cursor.execute(_statement(connection, ("event",), _insert_sql, OutboxEvent), event_params)
+        row = cursor.fetchone()
+    event_id = int(row[0])
+    dispatch_after_commit(event_id)
+    return event_id
+
+
+def _row_params(
+    fields: list[models.Field[Any, Any]], values: dict[str, Any], now: dt.datetime, connection: BaseDatabaseWrapper
+) -> list[Any]:
+    """Every column's value as save() would write it: given, else stamped (auto_now, auto_now_add), else default."""
+    unknown = values.keys() - {f.attname for f in fields}
+    if unknown:
+        raise ValueError(f"No such columns: {', '.join(sorted(unknown))}.")
+    params = []
+    for field in fields:
+        if field.attname in values:
+            value = values[field.attname]
+        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            value = now
+        else:
+            value = field.get_default()
+        params.append(field.get_db_prep_save(value, connection))
+    return params
+
+
+def _insert_sql(connection: BaseDatabaseWrapper, model: type[models.Model]) -> str:
+    quote = connection.ops.quote_name
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(_column(f)) for f in fields)}) "  # noqa: S608 - names from the model
+        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote('id')}"
+    )
+
+
+def _activity_event_sql(connection: BaseDatabaseWrapper) -> str:
+    return f"WITH a AS ({_insert_sql(connection, Activity)}) {_insert_sql(connection, OutboxEvent)}"
 
 
 def _same_or_refuse(existing: JournalEntry, legs: Sequence[Leg]) -> JournalEntry:
