@@ -90,11 +90,9 @@ def lock_wallets(wallets: Iterable[Wallet | int]) -> dict[int, Wallet]:
     locked: dict[int, Wallet] = {}
     split = len(wallet_fields)
     for row in rows:
-        wallet = Wallet.from_db(
-            connection.alias, wallet_fields, _converted(Wallet, wallet_fields, row[:split], connection)
-        )
+        wallet = Wallet.from_db(connection.alias, wallet_fields, _converted(Wallet, row[:split], connection))
         wallet.currency = Currency.from_db(
-            connection.alias, currency_fields, _converted(Currency, currency_fields, row[split:], connection)
+            connection.alias, currency_fields, _converted(Currency, row[split:], connection)
         )
         locked[wallet.pk] = wallet
     return locked
@@ -189,15 +187,13 @@ def _lock_sql(connection: BaseDatabaseWrapper, count: int) -> str:
     )
 
 
-def _converted(
-    model: type[models.Model], names: list[str], values: Sequence[Any], connection: BaseDatabaseWrapper
-) -> list[Any]:
-    """Database values as the model's fields expect them (SQLite returns decimals and dates as text)."""
-    out = []
-    for (column, converters), value in zip(_converters(model, connection.vendor, connection), values, strict=True):
+def _converted(model: type[models.Model], values: Sequence[Any], connection: BaseDatabaseWrapper) -> list[Any]:
+    """A row of all the model's concrete fields, its database values as the fields expect them (SQLite returns
+    decimals and dates as text)."""
+    out = list(values)
+    for index, column, converters in _converters(model, connection.vendor, connection):
         for converter in converters:
-            value = converter(value, column, connection)
-        out.append(value)
+            out[index] = converter(out[index], column, connection)
     return out
 
 
@@ -205,14 +201,50 @@ _CONVERTERS: dict[tuple[type[models.Model], str], list[Any]] = {}
 
 
 def _converters(model: type[models.Model], vendor: str, connection: BaseDatabaseWrapper) -> list[Any]:
+    """(index, column, converters) of the model's concrete fields that have converters on this vendor."""
     key = (model, vendor)
     if key not in _CONVERTERS:
         plan = []
-        for field in model._meta.concrete_fields:
+        for index, field in enumerate(model._meta.concrete_fields):
             column = field.get_col(model._meta.db_table)
-            plan.append((column, connection.ops.get_db_converters(column) + column.get_db_converters(connection)))
+            converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            if converters:
+                plan.append((index, column, converters))
         _CONVERTERS[key] = plan
     return _CONVERTERS[key]
+
+
+# Field classes whose database value is the Python value itself for one exact type (no subclass of theirs: a
+# subclass may transform): writing such a value skips the field's preparation, the largest Python cost of an INSERT.
+_PASS_THROUGH: dict[type[models.Field[Any, Any]], type] = {
+    models.CharField: str,
+    models.TextField: str,
+    models.BooleanField: bool,
+    models.IntegerField: int,
+    models.SmallIntegerField: int,
+    models.BigIntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.AutoField: int,
+    models.BigAutoField: int,
+}
+# By id(field): a field's own hash is computed per call, and model fields live as long as the process.
+_PLAIN_TYPE: dict[int, type | None] = {}
+
+
+def _db_value(field: models.Field[Any, Any], value: Any, connection: BaseDatabaseWrapper) -> Any:
+    """`field.get_db_prep_save(value, connection)`, without the call where the result is the value itself."""
+    plain = _PLAIN_TYPE.get(id(field), _PlainUnknown)
+    if plain is _PlainUnknown:
+        target = field.target_field if isinstance(field, models.ForeignKey) else field
+        plain = _PLAIN_TYPE[id(field)] = _PASS_THROUGH.get(type(target))
+    if type(value) is plain or (value is None and not isinstance(field, models.JSONField)):
+        return value
+    return field.get_db_prep_save(value, connection)
+
+
+class _PlainUnknown:
+    """A field whose pass-through type is not looked up yet."""
 
 
 def _signature(legs: Iterable[tuple[int, str, Decimal]]) -> Counter[tuple[int, str, Decimal]]:
@@ -339,7 +371,7 @@ def _insert_entry_and_postings(
     SQLite: the entry's INSERT ... RETURNING, then the postings' multi-row INSERT.
     """
     connection = transaction.get_connection()
-    entry_params = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in _ENTRY_FIELDS]
+    entry_params = [_db_value(f, getattr(entry, f.attname), connection) for f in _ENTRY_FIELDS]
     created_at = entry_params[-1]
     rows: list[Any] = []
     for leg, after in zip(legs, balances_after, strict=True):
@@ -450,7 +482,7 @@ def insert_transaction(txn: Transaction) -> Transaction:
     if not txn._state.adding or txn.pk is not None:
         raise ValueError("insert_transaction writes new transactions only.")
     connection = transaction.get_connection()
-    params = [f.get_db_prep_save(f.pre_save(txn, True), connection) for f in _TRANSACTION_FIELDS]
+    params = [_db_value(f, f.pre_save(txn, True), connection) for f in _TRANSACTION_FIELDS]
     with connection.cursor() as cursor:
         cursor.execute(_statement(connection, ("transaction",), _transaction_sql), params)
         row = cursor.fetchone()
@@ -512,7 +544,7 @@ def _row_params(
             value = now
         else:
             value = field.get_default()
-        params.append(field.get_db_prep_save(value, connection))
+        params.append(_db_value(field, value, connection))
     return params
 
 
