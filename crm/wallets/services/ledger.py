@@ -17,6 +17,13 @@ a posting call compiles no query and makes no model but the entry it returns (an
 and its postings (a data-modifying CTE) and one UPDATE for all its wallets' cached values; on SQLite,
 which has no such CTE, one more. A movement's own transaction row is written here too (`insert_transaction`):
 its INSERT, compiled by the ORM on every save, was the largest Python cost of a transfer after the entry.
+
+As the single write path of a money movement, the module also takes the movement's first lock and writes the
+rows that belong to it, each from the one definition its owner keeps: `lock_client` locks the client row and
+reads the client's level (customers' `current_level_id` rule) in the same statement; `insert_activity_and_event`
+writes the activity row and the outbox event core defines (`activity_values`, `event_values`), one statement on
+PostgreSQL. A transfer is 6 statements on PostgreSQL (8 on SQLite); the hand-written SQL transfer of
+bench/ledger_transfers.py sends 9.
 """
 
 from __future__ import annotations
