@@ -58,9 +58,22 @@ def autodiscover_handlers() -> None:
 
 def emit(name: str, **payload: Any) -> OutboxEvent:
     """Record an event in the current transaction; it is dispatched after commit."""
-    event = OutboxEvent.objects.create(name=name, payload=payload, next_attempt_at=work.first_due(work.OUTBOX))
-    work.enqueue(work.OUTBOX, event.pk)
+    event = OutboxEvent.objects.create(**event_values(name, **payload))
+    dispatch_after_commit(event.pk)
     return event
+
+
+def event_values(name: str, **payload: Any) -> dict[str, Any]:
+    """The outbox row `emit` writes, as field values by attname (`created_at` is stamped on insert).
+
+    The one definition of what an event row holds: the ledger writes a money movement's event from it with its
+    own prepared statement (crm.wallets.services.ledger), then calls `dispatch_after_commit` as `emit` does."""
+    return {"name": name, "payload": payload, "next_attempt_at": work.first_due(work.OUTBOX)}
+
+
+def dispatch_after_commit(event_id: int) -> None:
+    """Send a just written event to its handlers once the transaction that wrote it commits."""
+    work.enqueue(work.OUTBOX, event_id)
 
 
 class HandlerFailed(Exception):

@@ -92,20 +92,36 @@ def record_activity(
     data: dict[str, Any] | None = None,
 ) -> Activity:
     """Write one activity row; the caller's IP and channel come from the request or task context."""
+    values = activity_values(actor=actor, action=action, target=target, changes=changes, data=data)
+    return Activity.objects.create(**values)
+
+
+def activity_values(
+    *,
+    actor: PermissionHolder | None,
+    action: str,
+    target: models.Model | None = None,
+    changes: dict[str, list[Any]] | None = None,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The activity row `record_activity` writes, as field values by attname (`created_at` is stamped on insert).
+
+    The one definition of what an activity row holds: the ledger writes a money movement's row from it with its
+    own prepared statement (crm.wallets.services.ledger)."""
     ctx = context.current()
     user = user_or_none(actor)
-    return Activity.objects.create(
-        actor_id=user.pk if user else None,
-        actor_repr=str(user) if user else ctx.channel,
-        channel=ctx.channel,
-        action=action,
-        target_type=ContentType.objects.get_for_model(target) if target is not None else None,
-        target_id=str(target.pk) if target is not None else "",
-        target_repr=str(target)[:255] if target is not None else "",
-        ip_address=ctx.ip,
-        changes=_jsonable(changes or {}),
-        data=_jsonable(data or {}),
-    )
+    return {
+        "actor_id": user.pk if user else None,
+        "actor_repr": str(user) if user else ctx.channel,
+        "channel": ctx.channel,
+        "action": action,
+        "target_type_id": ContentType.objects.get_for_model(target).pk if target is not None else None,
+        "target_id": str(target.pk) if target is not None else "",
+        "target_repr": str(target)[:255] if target is not None else "",
+        "ip_address": ctx.ip,
+        "changes": _jsonable(changes or {}),
+        "data": _jsonable(data or {}),
+    }
 
 
 def snapshot(instance: models.Model, fields: list[str]) -> dict[str, Any]:

@@ -248,12 +248,50 @@ def test_a_transfer_issues_no_more_statements_than_hand_written_sql():
     with CaptureQueriesContext(connection) as captured:
         services.transfer_between_wallets(source.customer, source=source, target=target, amount="2", actor=None)
 
-    # The entry with its postings in one statement on PostgreSQL: 8; on SQLite 9.
-    assert len(_statements(captured)) == (8 if connection.vendor == "postgresql" else 9)
+    statements = _statements(captured)
+    hand_written = 9
+    # The client lock (with its level), the wallets' lock, the transaction, the entry with its postings, the
+    # wallets' balances, the activity with the outbox event: 6 on PostgreSQL; SQLite writes the entry and its
+    # postings, and the activity and the event, in two statements each: 8.
+    assert len(statements) == (6 if connection.vendor == "postgresql" else 8) <= hand_written
+    assert "customers_customer" in statements[0]
+    assert "wallets_wallet" in statements[1]
+    assert "core_outboxevent" in statements[-1]
     assert texts == ledger._SQL
     target.refresh_from_db()
     assert target.balance == Decimal("3.00")
     assert sorted(target.postings.values_list("balance_after", flat=True)) == [Decimal("1"), Decimal("3")]
+
+
+def test_a_transfer_logs_the_activity_and_event_record_activity_and_emit_would_write():
+    from crm.core.events import emit
+    from crm.core.models import Activity, OutboxEvent
+    from crm.core.services import record_activity
+    from crm.wallets.services.common import payload
+    from tests.users.factories import UserFactory
+
+    actor = UserFactory()
+    source = fund(WalletFactory(), "100.00")
+    target = WalletFactory(customer=source.customer, currency=source.currency)
+
+    txn = services.transfer_between_wallets(source.customer, source=source, target=target, amount="2.50", actor=actor)
+    record_activity(
+        actor=actor,
+        action="transfer.completed",
+        target=txn,
+        data={"amount": Decimal("2.50"), "to": target.pk, "received": Decimal("2.50"), "rate": Decimal(1)},
+    )
+    emit("transfer.completed", **payload(txn, target_wallet_id=target.pk, target_amount="2.50"))
+
+    written, expected = Activity.objects.filter(action="transfer.completed").order_by("id").values()
+    assert written.pop("id") != expected.pop("id")
+    assert written.pop("created_at") <= expected.pop("created_at")
+    assert written == expected
+    written, expected = OutboxEvent.objects.filter(name="transfer.completed").order_by("id").values()
+    for name in ("id", "created_at", "next_attempt_at"):
+        assert written.pop(name) is not None
+        expected.pop(name)
+    assert written == expected
 
 
 def test_insert_transaction_writes_the_row_save_would_write():

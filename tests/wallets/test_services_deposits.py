@@ -194,6 +194,43 @@ def test_transfer_to_another_clients_wallet_is_refused():
         )
 
 
+def test_transfer_follows_the_clients_level_else_the_default_level():
+    VerificationLevelFactory(name="Default", is_default=True, allowed_operations=["deposit"])
+    own = VerificationLevelFactory(name="Own", allowed_operations=["deposit", "transfer"])
+    VerificationLimit.objects.create(level=own, currency="USD", transfer_min=Decimal("5"))
+    at_default = CustomerFactory(verification_level=None)
+    at_own = CustomerFactory(verification_level=own)
+    wallets = {
+        c.pk: (fund(WalletFactory(customer=c), "50.00"), WalletFactory(customer=c)) for c in (at_default, at_own)
+    }
+
+    def transfer(customer, amount):
+        source, target = wallets[customer.pk]
+        return services.transfer_between_wallets(customer, source=source, target=target, amount=amount, actor=None)
+
+    before = state(*wallets[at_default.pk], *wallets[at_own.pk])
+    with pytest.raises(OperationNotAllowed) as refused:
+        transfer(at_default, Decimal("10"))
+    assert refused.value.code == "verification_required"
+    with pytest.raises(LimitExceeded):
+        transfer(at_own, Decimal("4"))
+    assert state(*wallets[at_default.pk], *wallets[at_own.pk]) == before
+    assert transfer(at_own, Decimal("10")).status == Transaction.Status.COMPLETED
+
+
+def test_transfer_of_a_missing_client_is_refused():
+    customer = CustomerFactory()
+    source = fund(WalletFactory(customer=customer), "10.00")
+    target = WalletFactory(customer=customer)
+    before = state(source, target)
+
+    with pytest.raises(Customer.DoesNotExist):
+        services.transfer_between_wallets(
+            Customer(pk=customer.pk + 1000), source=source, target=target, amount=Decimal("5"), actor=None
+        )
+    assert state(source, target) == before
+
+
 def test_group_change_is_refused_while_a_movement_is_pending(finance_officer):
     from tests.wallets.factories import AccountGroupFactory
 

@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import Subquery, Value
+from django.db.models.expressions import Combinable, Expression
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -61,9 +64,16 @@ def level_earned(customer: Customer) -> VerificationLevel | None:
 
 def current_level(customer: Customer) -> VerificationLevel | None:
     """The client's level, or the default level when none is set."""
-    if customer.verification_level_id:
-        return VerificationLevel.objects.filter(pk=customer.verification_level_id).first()
-    return VerificationLevel.objects.filter(is_default=True).first()
+    own_level = Value(customer.verification_level_id, output_field=models.BigIntegerField())
+    return VerificationLevel.objects.filter(pk=current_level_id(own_level)).first()
+
+
+def current_level_id(own_level: Expression | Combinable) -> Coalesce:
+    """The id of the level a client is at, as an SQL expression: its own level (`own_level`: the client's
+    `verification_level_id`, a value or a column), else the default level. The one statement of that rule:
+    `current_level` and the money services' client lock (`crm.wallets.services.ledger.lock_client`) read it."""
+    default = VerificationLevel.objects.filter(is_default=True).order_by().values("pk")[:1]
+    return Coalesce(own_level, Subquery(default), output_field=models.BigIntegerField())
 
 
 def next_level(level: VerificationLevel | None) -> VerificationLevel | None:

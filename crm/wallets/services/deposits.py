@@ -60,13 +60,14 @@ def start_deposit(
 ) -> Transaction:
     """A pending deposit the provider confirms later; the same request key twice returns the first one."""
     amount = to_decimal(amount)
-    customer = lock_customer(customer)
+    client = lock_customer(customer)
+    customer = client.customer
     earlier = replayed(customer.pk, request_key, kind=Transaction.Type.DEPOSIT, amount=amount)
     if earlier is not None:
         return earlier
     wallet = lock_wallets([wallet])[wallet.pk]
     check_precision(amount, wallet.currency)
-    check_client_operation(customer, operation=DEPOSIT, wallet=wallet, amount=amount)
+    check_client_operation(client, operation=DEPOSIT, wallet=wallet, amount=amount)
     txn = Transaction.objects.create(
         type=Transaction.Type.DEPOSIT,
         status=PENDING,
@@ -114,7 +115,7 @@ def credit_deposit(txn: Transaction, *, actor: Actor) -> None:
     legs = [(wallet, txn.amount), (system_account("psp_clearing", txn.currency_id), -txn.amount)]
     if txn.fee:
         legs += [(wallet, -txn.fee), (system_account("fee_income", txn.currency_id), txn.fee)]
-    customer = lock_customer(txn.customer) if txn.customer is not None else None
+    customer = lock_customer(txn.customer).customer if txn.customer is not None else None
     post_entry(
         idempotency_key=f"deposit:{txn.pk}",
         postings=legs,

@@ -14,9 +14,11 @@ group joined by "|": "passport|id_card" means a passport or an ID card) and `doc
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +36,7 @@ from crm.customers.services import (
 )
 from crm.wallets.exceptions import LimitExceeded, OperationNotAllowed
 from crm.wallets.models import Transaction, Wallet
+from crm.wallets.services.ledger import lock_client
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -59,9 +62,29 @@ OPERATION_NOUNS: dict[str, StrOrPromise] = {
 CONTACT_SUPPORT = "contact_support"
 
 
-def lock_customer(customer: Customer) -> Customer:
-    """Lock the client row: limit checks of two concurrent requests of one client run one after the other."""
-    return Customer.objects.select_for_update().only(*LOCKED_CUSTOMER_FIELDS).get(pk=customer.pk)
+@dataclass(frozen=True)
+class LockedClient:
+    """A client row locked for a money movement, with the level its rules follow, both read under the lock."""
+
+    customer: Customer
+    level: VerificationLevel | None
+
+
+def lock_customer(customer: Customer) -> LockedClient:
+    """Lock the client row: limit checks of two concurrent requests of one client run one after the other.
+
+    One statement (the ledger's, built once): the row's LOCKED_CUSTOMER_FIELDS and the client's current level."""
+    row = lock_client(customer.pk, LOCKED_CUSTOMER_FIELDS)
+    if row is None:
+        raise Customer.DoesNotExist("Customer matching query does not exist.")
+    split = len(LOCKED_CUSTOMER_FIELDS)
+    alias = transaction.get_connection().alias
+    locked = Customer.from_db(alias, LOCKED_CUSTOMER_FIELDS, row[:split])
+    level_id, operations = row[split:]
+    level = None
+    if level_id is not None:
+        level = VerificationLevel.from_db(alias, ["id", "allowed_operations"], [level_id, operations])
+    return LockedClient(locked, level)
 
 
 def limits_for(customer: Customer, currency: str) -> VerificationLimit | None:
@@ -72,12 +95,13 @@ def limits_for(customer: Customer, currency: str) -> VerificationLimit | None:
 
 
 def check_client_operation(
-    customer: Customer, *, operation: str, wallet: Wallet, amount: Decimal
+    client: LockedClient, *, operation: str, wallet: Wallet, amount: Decimal
 ) -> VerificationLimit | None:
     """Refuse a client's deposit, withdrawal or transfer the rules do not allow; returns the limits applied.
 
-    The caller holds the client's row lock (`lock_customer`), so the period sums cannot race.
+    `client` comes from `lock_customer`: the caller holds the client's row lock, so the period sums cannot race.
     """
+    customer, level = client.customer, client.level
     if customer.status in (Customer.Status.BANNED, Customer.Status.DELETED):
         raise OperationNotAllowed(
             _("This account may not move money; contact support."),
@@ -86,7 +110,6 @@ def check_client_operation(
         )
     _check_wallet(wallet, customer=customer, operation=operation)
     _check_onboarding(customer, operation=operation)
-    level = current_level(customer)
     if level is not None and not level.allows(operation):
         raise verification_required(customer, operation=operation)
     limits = VerificationLimit.objects.filter(level=level, currency=wallet.currency_id).first() if level else None

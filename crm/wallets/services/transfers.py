@@ -11,14 +11,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.core.actors import user_or_none
+from crm.core.events import event_values
 from crm.core.money import to_decimal
-from crm.core.services import record_activity
+from crm.core.services import activity_values
 from crm.customers.models import Customer
 from crm.wallets.exceptions import OperationNotAllowed
 from crm.wallets.models import Transaction, Wallet
-from crm.wallets.services.common import emit_transaction, replayed
+from crm.wallets.services.common import payload, replayed
 from crm.wallets.services.gates import TRANSFER, check_client_operation, lock_customer
-from crm.wallets.services.ledger import insert_transaction, lock_wallets, post_entry, system_account
+from crm.wallets.services.ledger import (
+    insert_activity_and_event,
+    insert_transaction,
+    lock_wallets,
+    post_entry,
+    system_account,
+)
 from crm.wallets.services.rates import check_precision, convert
 
 if TYPE_CHECKING:
@@ -43,14 +50,15 @@ def transfer_between_wallets(
     amount = to_decimal(amount)
     if source.pk == target.pk:
         raise ValidationError({"target_wallet": [_("Choose another wallet.")]})
-    customer = lock_customer(customer)
+    client = lock_customer(customer)
+    customer = client.customer
     earlier = replayed(customer.pk, request_key, kind=Transaction.Type.WALLET_TRANSFER, amount=amount)
     if earlier is not None:
         return earlier
     locked = lock_wallets([source, target])
     source, target = locked[source.pk], locked[target.pk]
     check_precision(amount, source.currency)
-    check_client_operation(customer, operation=TRANSFER, wallet=source, amount=amount)
+    check_client_operation(client, operation=TRANSFER, wallet=source, amount=amount)
     if target.customer_id != customer.pk or not target.is_enabled or not target.can_transfer:
         raise OperationNotAllowed(
             _("The target wallet cannot receive transfers; choose another wallet or contact support."),
@@ -101,11 +109,16 @@ def transfer_between_wallets(
         transaction_obj=txn,
         locked=locked,
     )
-    record_activity(
-        actor=actor,
-        action="transfer.completed",
-        target=txn,
-        data={"amount": amount, "to": target.pk, "received": conversion.converted, "rate": conversion.rate},
+    insert_activity_and_event(
+        activity_values(
+            actor=actor,
+            action="transfer.completed",
+            target=txn,
+            data={"amount": amount, "to": target.pk, "received": conversion.converted, "rate": conversion.rate},
+        ),
+        event_values(
+            "transfer.completed",
+            **payload(txn, target_wallet_id=target.pk, target_amount=str(conversion.converted)),
+        ),
     )
-    emit_transaction("transfer.completed", txn, target_wallet_id=target.pk, target_amount=str(conversion.converted))
     return txn

@@ -79,7 +79,8 @@ def request_withdrawal(
     Amounts up to the level's `auto_withdrawal` limit are approved at once when one approval suffices.
     """
     amount = to_decimal(amount)
-    customer = lock_customer(customer)
+    client = lock_customer(customer)
+    customer = client.customer
     earlier = replayed(customer.pk, request_key, kind=WITHDRAWAL, amount=amount)
     if earlier is not None:
         return earlier
@@ -88,7 +89,7 @@ def request_withdrawal(
     check_precision(amount, wallet.currency)
     if fee < 0 or fee >= amount:
         raise ValidationError({"amount": [_("The amount does not cover the fee.")]})
-    limits = check_client_operation(customer, operation=WITHDRAW, wallet=wallet, amount=amount)
+    limits = check_client_operation(client, operation=WITHDRAW, wallet=wallet, amount=amount)
     is_staff = bool(getattr(actor, "is_staff", False))
     txn = Transaction.objects.create(
         type=WITHDRAWAL,
