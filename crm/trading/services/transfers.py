@@ -152,7 +152,7 @@ def deposit(
     """Credit the account; the same `request_key` again answers the first deposit."""
     wallet, customer = _account(caller, account_id)
     callback_url = check_callback_url(callback_url)
-    customer = wallet_services.lock_customer(customer)  # the same id twice at once: the second finds the first
+    wallet_services.lock_customer(customer)  # the same id twice at once: the second finds the first
     earlier = _replayed(request_key, kind=T.DEPOSIT, wallet=wallet, amount=amount, asset=asset)
     if earlier is not None:
         return earlier
@@ -172,7 +172,7 @@ def withdraw(
     """Start a withdrawal: the amount goes on hold, pending confirmation."""
     wallet, customer = _account(caller, account_id)
     callback_url = check_callback_url(callback_url)
-    customer = wallet_services.lock_customer(customer)  # the same id twice at once: the second finds the first
+    wallet_services.lock_customer(customer)  # the same id twice at once: the second finds the first
     earlier = _replayed(request_key, kind=T.WITHDRAWAL, wallet=wallet, amount=amount, asset=asset)
     if earlier is not None:
         return earlier
