@@ -3,9 +3,11 @@ bare rendering of the same template for the same recipients, in the same run.
 
 Value (emails/s, higher is better): the communications handler of the `group_message.sent` event
 (`crm.communications.events.send_template_emails`) with the shipped "Message to many clients" template enabled:
-it reads the recipients, renders subject, HTML and text per client in their language (the template parsed and
-its MJML compiled once per language), writes the outbound log (`EmailMessage`, batched inserts) and queues each
-email's send for after commit (the sends themselves are a worker's job, not measured: the run is rolled back).
+it reads the recipients, renders subject and text per client in their language (the template parsed and its MJML
+compiled once per language, that HTML stored once per language as an `EmailBody` and filled with each client's
+fields, kept on their email, when it is sent), writes the outbound log (`EmailMessage`, batched COPY) and queues
+each email's send for after commit (the sends themselves, filling of the HTML included, are a worker's job, not
+measured: the run is rolled back).
 Baseline: the same recipients read with one query and the same template versions rendered with Jinja2, each
 source parsed and its MJML compiled to HTML once beforehand (aim: ratio >= 0.5).
 

@@ -107,13 +107,14 @@ _MARK = "zqjinja{}qz"
 
 
 @lru_cache(maxsize=512)
-def _html_template(mjml_source: str) -> Template | None:
-    """The MJML body compiled to HTML once, its template tags kept, as a template (values HTML-escaped).
+def compiled_html(mjml_source: str) -> str | None:
+    """The MJML body compiled to HTML once, its template tags kept (a template source whose values are to be
+    HTML-escaped), or None when it cannot be compiled before it is filled.
 
     Each tag is swapped for a marker word, the MJML compiled and the tags put back; when the markers do not come
     back each exactly once and in order (a tag between MJML elements, which MJML drops or repeats), None: such a
     body is filled first and compiled for each email."""
-    if "zqjinja" in mjml_source:
+    if not mjml_source or "zqjinja" in mjml_source:
         return None
     tags = _TAG.findall(mjml_source)
     counter = iter(range(len(tags)))
@@ -127,9 +128,16 @@ def _html_template(mjml_source: str) -> Template | None:
         return None
     html = re.sub(r"zqjinja(\d+)qz", lambda mark: tags[int(mark.group(1))], compiled)
     try:
-        return _html_env.from_string(html)
+        _html_env.parse(html)
     except TemplateError:
         return None
+    return html
+
+
+@lru_cache(maxsize=512)
+def _html_template(html_source: str) -> Template:
+    """A compiled HTML body (`compiled_html`) parsed once, for every email it fills."""
+    return _html_env.from_string(html_source)
 
 
 def render_text(source: str, context: Mapping[str, Any]) -> str:
@@ -144,10 +152,10 @@ def render_html(mjml_source: str, context: Mapping[str, Any]) -> str:
     """Render the MJML body with the values HTML-escaped, as HTML (compiled once per body when it can be)."""
     if not mjml_source:
         return ""
+    compiled = compiled_html(mjml_source)
+    if compiled is not None:
+        return fill_html(compiled, context)
     try:
-        template = _html_template(mjml_source)
-        if template is not None:
-            return template.render(context)
         filled = _html_env.from_string(mjml_source).render(context)
     except TemplateError as exc:
         raise TemplateProblem(str(exc)) from exc
@@ -155,3 +163,19 @@ def render_html(mjml_source: str, context: Mapping[str, Any]) -> str:
         return str(mjml.mjml2html(filled))
     except ValueError as exc:  # what the MJML engine raises on a document it cannot parse
         raise TemplateProblem(str(exc)) from exc
+
+
+def fill_html(html_source: str, context: Mapping[str, Any]) -> str:
+    """A compiled HTML body (`compiled_html`) filled with the values, HTML-escaped; TemplateProblem when it fails."""
+    try:
+        return _html_template(html_source).render(context)
+    except TemplateError as exc:
+        raise TemplateProblem(str(exc)) from exc
+
+
+def reads(source: str, name: str) -> bool:
+    """Whether a subject or text source reads the variable `name` (a source that does not parse reads all)."""
+    try:
+        return name in {used.split(".", 1)[0] for used in _used_names(source)}
+    except TemplateError:
+        return True

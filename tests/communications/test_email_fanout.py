@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 
 from crm.communications import templating
-from crm.communications.models import EmailMessage, EmailOptOut, EmailTemplate
+from crm.communications.models import EmailBody, EmailMessage, EmailOptOut, EmailTemplate
 from crm.communications.services import email as email_services
 from crm.communications.services.messages import send_group_message
 from crm.core.events import dispatch_event
@@ -112,3 +112,47 @@ def test_compiling_once_gives_the_html_of_filling_first(amount):
     filled_first = str(mjml.mjml2html(templating._html_env.from_string(source).render(context)))
 
     assert templating.render_html(source, context) == filled_first
+
+
+def test_each_email_sends_its_own_html_from_one_body_per_language(admin_staff, django_capture_on_commit_callbacks):
+    template = _enable_shipped()
+    clients = [
+        PortalCustomerFactory(first_name=name, language=lang)
+        for name, lang in [("Ana", "es"), ("Bo", "en"), ("Cy", "en")]
+    ]
+    send_group_message(audience="all", subject="Gold", text="Up <fast>", actor=admin_staff)
+    event = OutboxEvent.objects.get(name="group_message.sent")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        email_services.queue_event_emails(event)
+
+    assert EmailBody.objects.count() == 2  # one per language, however many clients speak it
+    sent = {m.to[0]: m.alternatives[0][0] for m in mail.outbox}
+    for client in clients:
+        language, source = email_services.version_for(template, client.language)
+        expected = templating.render_html(source.mjml, email_services.context_for(event.payload, client))
+        assert sent[client.email] == expected
+        assert f"{'Hola' if language == 'es' else 'Hello'} {client.first_name}" in expected
+    assert set(EmailMessage.objects.values_list("text", flat=True)) == {
+        m.body for m in mail.outbox
+    }  # the timeline's text is what was sent
+
+
+def test_an_email_its_client_cannot_fill_fails_when_sent_and_the_others_go(
+    admin_staff, django_capture_on_commit_callbacks
+):
+    template = _enable_shipped()
+    mjml = template.mjml.replace("{{ text }}", "{{ text }} {{ customer.first_name[3] }}")
+    EmailTemplate.objects.filter(pk=template.pk).update(mjml=mjml)
+    template.variants.all().delete()
+    PortalCustomerFactory(first_name="Bobby", language="en")
+    PortalCustomerFactory(first_name="Al", language="en")
+    send_group_message(audience="all", subject="Gold", text="Up", actor=admin_staff)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        email_services.queue_event_emails(OutboxEvent.objects.get(name="group_message.sent"))
+
+    assert [m.to[0] for m in mail.outbox] == [EmailMessage.objects.get(customer__first_name="Bobby").to_email]
+    failed = EmailMessage.objects.get(customer__first_name="Al")
+    assert failed.status == "failed"
+    assert failed.last_error

@@ -2,6 +2,7 @@
 
 from crm.communications.models.calls import AgentMapping, CallEvent, ProviderCall, VoipProvider
 from crm.communications.models.email import (
+    EmailBody,
     EmailDeliveryEvent,
     EmailMessage,
     EmailMessageQuerySet,
@@ -18,6 +19,7 @@ from crm.communications.models.sms import SmsProvider, TextMessage
 __all__ = [
     "AgentMapping",
     "CallEvent",
+    "EmailBody",
     "EmailDeliveryEvent",
     "EmailMessage",
     "EmailMessageQuerySet",

@@ -75,6 +75,21 @@ class EmailTemplateVariant(TimeStampedModel):
         return self.language
 
 
+class EmailBody(models.Model):
+    """The HTML body of the emails of one message to many clients in one language, stored once: the template's MJML
+    compiled to HTML with its tags kept, and the values every email shares (the event's fields, the product's
+    name). Each email of the fan-out keeps its recipient's own values; filled with them, this is what it sends."""
+
+    template = models.ForeignKey(EmailTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    language = models.CharField(max_length=10)
+    html = models.TextField()
+    values = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.template_id}/{self.language}"
+
+
 class EmailMessageQuerySet(models.QuerySet["EmailMessage"]):
     def visible_to(self, user: Any) -> EmailMessageQuerySet:
         """Emails of the clients this staff user may see; emails to no client (staff, tests) with "view all"."""
@@ -128,6 +143,12 @@ class EmailMessage(TimeStampedModel):
     subject = models.CharField(max_length=255)
     html = models.TextField(blank=True)
     text = models.TextField(blank=True)
+    # An email of a message to many clients keeps no HTML of its own: its fan-out's shared body, filled with the
+    # recipient's values (crm.communications.services.email.email_html).
+    shared_body = models.ForeignKey(
+        EmailBody, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    body_values = models.JSONField(default=dict, blank=True)
     # Emails carrying a single-use link keep no body once sent.
     body_cleared = models.BooleanField(default=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import smtplib
 import socket
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import partial
+from itertools import islice
 from typing import Any
 
 from anymail.exceptions import AnymailAPIError, AnymailError, AnymailRecipientsRefused, AnymailRequestsAPIError
@@ -18,13 +19,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.communications import providers, templating
-from crm.communications.models import EmailMessage, EmailOptOut, EmailTemplate, EmailTemplateVariant, Message
+from crm.communications.models import (
+    EmailBody,
+    EmailMessage,
+    EmailOptOut,
+    EmailTemplate,
+    EmailTemplateVariant,
+    Message,
+)
 from crm.communications.triggers import CUSTOMER_VARIABLES, Trigger, get_trigger
 from crm.communications.work import EMAILS
 from crm.core import work
 from crm.core.exceptions import DomainError
 from crm.core.i18n import language_or_default
-from crm.core.imports.insert import insert_rows
+from crm.core.imports.insert import stream_rows
 from crm.core.models import OutboxEvent
 from crm.core.services import record_activity
 from crm.core.typing import PermissionHolder
@@ -334,6 +342,8 @@ _FANOUT_FIELDS = (
     "subject",
     "html",
     "text",
+    "shared_body_id",
+    "body_values",
     "status",
     "status_at",
     "last_error",
@@ -341,25 +351,70 @@ _FANOUT_FIELDS = (
 )
 
 
-def _insert(rows: list[tuple[Any, ...]]) -> None:
-    """Write a batch of the outbound log (COPY on PostgreSQL) and queue the send of its queued emails."""
-    status = _FANOUT_FIELDS.index("status")
-    pks = insert_rows(EmailMessage, _FANOUT_FIELDS, rows)
-    queued = [pk for pk, row in zip(pks, rows, strict=True) if row[status] == EmailMessage.Status.QUEUED]
-    transaction.on_commit(partial(_send_all, queued))
-
-
 def _send_all(pks: list[int]) -> None:
     for pk in pks:
         work.send(EMAILS, pk)
 
 
+class _FanoutVersion:
+    """One language's version of a template as a fan-out renders it: the subject rendered once when it reads no
+    client field, and the HTML body stored once (`EmailBody`, once an email fills it without a problem) when its
+    MJML compiles before it is filled; otherwise each email's HTML is rendered whole."""
+
+    def __init__(
+        self,
+        template: EmailTemplate,
+        language: str,
+        source: EmailTemplate | EmailTemplateVariant,
+        shared: dict[str, Any],
+    ) -> None:
+        self.template, self.language, self.source, self.shared = template, language, source, shared
+        self.subject: str | None = None
+        if not templating.reads(source.subject, "customer"):
+            try:
+                self.subject = " ".join(templating.render_text(source.subject, shared).split())
+            except templating.TemplateProblem:
+                self.subject = None  # rendered (and its problem recorded) with each email
+        self.compiled = templating.compiled_html(source.mjml)
+        self.body: EmailBody | None = None
+
+    def store_body(self, own: dict[str, Any]) -> None:
+        """Store the shared body, if there is to be one and it is not stored yet, once this recipient's values fill
+        it (when they do not, the next recipient's are tried)."""
+        if self.body is not None or self.compiled is None:
+            return
+        try:
+            templating.fill_html(self.compiled, {**self.shared, **own})
+        except templating.TemplateProblem:
+            return
+        self.body = EmailBody.objects.create(
+            template=self.template, language=self.language, html=self.compiled, values=self.shared
+        )
+
+    def render(self, own: dict[str, Any]) -> tuple[str, str, str, EmailBody | None]:
+        """Subject, HTML, text and shared body of one email, `own` being its recipient's values; TemplateProblem
+        when a value is missing. With a shared body the HTML is empty: the body filled with `own` is the email's.
+        Uses no database."""
+        context = {**self.shared, **own}
+        source = self.source
+        if self.subject is None:
+            subject = " ".join(templating.render_text(source.subject, context).split())
+        else:
+            subject = self.subject
+        text = templating.render_text(source.txt, context)
+        if self.body is not None:
+            return subject, "", text, self.body
+        return subject, templating.render_html(source.mjml, context), text, None
+
+
 def _queue_fanout(event: OutboxEvent, template: EmailTemplate, trigger: Trigger) -> int:
     """Queue one template's email to each client of an event about many clients; returns how many were written.
 
-    Written in batches of plain rows (no model objects), each version of the template (one per language) parsed
-    and its MJML compiled once (crm.communications.templating); clients already sent this email for this event
-    are skipped, so a second run writes nothing more."""
+    Each version of the template (one per language) is parsed and its MJML compiled once
+    (crm.communications.templating), its HTML stored once (`EmailBody`) with each email keeping its client's fields;
+    subject and text are each email's own. The recipients are read in batches, and each batch's emails rendered
+    into the COPY of the outbound log as it is written (plain rows, no model objects). Clients already sent this
+    email for this event are skipped, so a second run writes nothing more."""
     recipients = _fanout_recipients(event).exclude(email="")
     seen = set(EmailMessage.objects.filter(event=event, template=template).values_list("to_email", flat=True))
     marketing = template.category == EmailTemplate.Category.MARKETING
@@ -368,50 +423,60 @@ def _queue_fanout(event: OutboxEvent, template: EmailTemplate, trigger: Trigger)
         if marketing
         else set()
     )
-    versions: dict[str, tuple[str, EmailTemplate | EmailTemplateVariant]] = {}
+    versions: dict[str, _FanoutVersion] = {}
     shared = context_for(event.payload, None)
     due, now = work.first_due(EMAILS), timezone.now()
     queued, failed, opted = EmailMessage.Status.QUEUED, EmailMessage.Status.FAILED, EmailMessage.Status.OPTED_OUT
-    rows = recipients.order_by("pk").values_list("pk", "first_name", "last_name", "email", "language")
-    batch: list[tuple[Any, ...]] = []
-    written = 0
-    for pk, first_name, last_name, to_email, customer_language in rows.iterator(chunk_size=FANOUT_BATCH):
-        if to_email in seen:
-            continue
-        seen.add(to_email)
-        if customer_language not in versions:
-            versions[customer_language] = version_for(template, language_or_default(customer_language))
-        language, source = versions[customer_language]
-        context = {**shared, "customer": _customer_fields(first_name, last_name, to_email, customer_language)}
-        try:
-            subject, html, text = render(source, context)
-            status, status_at, error = (opted, now, "") if pk in opted_out else (queued, None, "")
-        except templating.TemplateProblem as exc:
-            subject, html, text = template.subject, "", ""
-            status, status_at, error = failed, now, str(exc)
-        batch.append(
-            (
+
+    def emails(
+        batch: list[tuple[int, str, _FanoutVersion, dict[str, Any]]], statuses: list[str]
+    ) -> Iterator[tuple[Any, ...]]:
+        for pk, to_email, version, own in batch:
+            try:
+                subject, html, text, body = version.render(own)
+                status, status_at, error = (opted, now, "") if pk in opted_out else (queued, None, "")
+            except templating.TemplateProblem as exc:
+                subject, html, text, body = template.subject, "", "", None
+                status, status_at, error = failed, now, str(exc)
+            statuses.append(status)
+            yield (
                 event.pk,
                 template.pk,
                 pk,
                 trigger.name,
                 to_email,
-                language,
+                version.language,
                 template.category,
                 subject[:255],
                 html,
                 text,
+                body.pk if body is not None else None,
+                own if body is not None else {},
                 status,
                 status_at,
                 error,
                 due,
             )
-        )
-        if len(batch) == FANOUT_BATCH:
-            _insert(batch)
-            written, batch = written + len(batch), []
-    if batch:
-        _insert(batch)
+
+    found = recipients.order_by("pk").values_list("pk", "first_name", "last_name", "email", "language")
+    rows = found.iterator(chunk_size=FANOUT_BATCH)
+    written = 0
+    while chunk := list(islice(rows, FANOUT_BATCH)):  # read before the COPY: it holds the connection
+        batch = []
+        for pk, first_name, last_name, to_email, customer_language in chunk:
+            if to_email in seen:
+                continue
+            seen.add(to_email)
+            version = versions.get(customer_language)
+            if version is None:
+                language, source = version_for(template, language_or_default(customer_language))
+                version = versions[customer_language] = _FanoutVersion(template, language, source, shared)
+            own = {"customer": _customer_fields(first_name, last_name, to_email, customer_language)}
+            version.store_body(own)
+            batch.append((pk, to_email, version, own))
+        statuses: list[str] = []
+        pks = stream_rows(EmailMessage, _FANOUT_FIELDS, emails(batch, statuses), len(batch))
+        transaction.on_commit(partial(_send_all, [pk for pk, s in zip(pks, statuses, strict=True) if s == queued]))
         written += len(batch)
     return written
 
@@ -494,7 +559,16 @@ def _permanent_status(exc: Exception) -> str:
     return EmailMessage.Status.FAILED
 
 
-def _build(message: EmailMessage, backend: Any) -> EmailMultiAlternatives:
+def email_html(message: EmailMessage) -> str:
+    """The HTML the email is sent with: its own, or its fan-out's shared body filled with the recipient's values
+    (TemplateProblem when that fails)."""
+    if message.shared_body_id is None:
+        return message.html
+    body = EmailBody.objects.get(pk=message.shared_body_id)  # read apart: the sends of one fan-out share it
+    return templating.fill_html(body.html, {**body.values, **message.body_values})
+
+
+def _build(message: EmailMessage, html: str, backend: Any) -> EmailMultiAlternatives:
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.text,
@@ -503,8 +577,8 @@ def _build(message: EmailMessage, backend: Any) -> EmailMultiAlternatives:
         reply_to=[message.reply_to] if message.reply_to else None,
         connection=backend,
     )
-    if message.html:
-        email.attach_alternative(message.html, "text/html")
+    if html:
+        email.attach_alternative(html, "text/html")
     return email
 
 
@@ -521,8 +595,15 @@ def send_email_message(message_id: int) -> EmailMessage | None:
         message = EmailMessage.objects.select_for_update().filter(pk=message_id).first()
         if message is None or message.status != EmailMessage.Status.QUEUED:
             return message
+        try:
+            html = email_html(message)
+        except templating.TemplateProblem as exc:
+            message.status, message.status_at = EmailMessage.Status.FAILED, timezone.now()
+            message.last_error = str(exc)
+            message.save(update_fields=["status", "status_at", "last_error", "updated_at"])
+            return message
         provider, backend = providers.connection()
-        email = _build(message, backend)
+        email = _build(message, html, backend)
         message.provider = provider
         try:
             email.send()
@@ -545,6 +626,7 @@ def send_email_message(message_id: int) -> EmailMessage | None:
             trigger = get_trigger(message.trigger)
             if trigger is not None and trigger.sensitive and not message.is_test:
                 message.html, message.text, message.body_cleared = "", "", True
+                message.shared_body, message.body_values = None, {}
             message.save()
     if transient:
         raise EmailTransientError(message.last_error)

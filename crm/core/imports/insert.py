@@ -7,7 +7,7 @@ new rows the same values: the ones passed, every other field's default, `auto_no
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models
@@ -24,6 +24,19 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: list[tup
     return create_rows(model, fields, rows)
 
 
+def stream_rows(
+    model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple[Any, ...]], count: int
+) -> list[int]:
+    """`insert_rows` for rows made while they are written: exactly `count` of them, from an iterable that must not
+    use the database (on PostgreSQL it runs inside the COPY), so that making each row overlaps the server's writing
+    of the ones before it."""
+    if not count:
+        return []
+    if connection.vendor == "postgresql":
+        return copy_rows(model, fields, rows, count=count)
+    return create_rows(model, fields, list(rows))
+
+
 def create_rows(model: type[models.Model], fields: Sequence[str], rows: list[tuple[Any, ...]]) -> list[int]:
     """`insert_rows` through model objects and `bulk_create` (any database; SQLite returns the new ids)."""
     objects = [model(**dict(zip(fields, row, strict=True))) for row in rows]
@@ -38,20 +51,28 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     always consecutive.
     """
     meta = model._meta
+    # The sequence looked up once, not for each id (the lookup costs several times the `nextval`).
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq) "
+            "SELECT nextval(s.seq) FROM s, generate_series(1, %s)",
             [meta.db_table, meta.pk.column, count],
         )
         return sorted(row[0] for row in cursor.fetchall())
 
 
-def copy_rows(model: type[models.Model], fields: Sequence[str], rows: list[tuple[Any, ...]]) -> list[int]:
-    """`insert_rows` through PostgreSQL's COPY: ids reserved first, then one COPY of plain values.
+def copy_rows(
+    model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple[Any, ...]], *, count: int | None = None
+) -> list[int]:
+    """`insert_rows` through PostgreSQL's COPY: ids reserved first (`count` of them, or one per row of a list),
+    then one COPY of plain values.
 
     Values must be what psycopg can write for the column (str, int, bool, datetime, None; lists and dicts
     for JSON fields): no model field conversion runs, which is the point.
     """
+    if count is None:
+        rows = list(rows)
+        count = len(rows)
     meta = model._meta
     given = [meta.get_field(name) for name in fields]
     now = timezone.now()
@@ -70,7 +91,7 @@ def copy_rows(model: type[models.Model], fields: Sequence[str], rows: list[tuple
     json_fields = [(i, field.encoder) for i, field in enumerate(columns) if isinstance(field, models.JSONField)]
     fixed = tuple(value for _field, value in constant)
     makers = [default for _field, default in per_row]
-    ids = reserve_ids(model, len(rows))
+    ids = reserve_ids(model, count)
     quote = connection.ops.quote_name
     statement = f"COPY {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) FROM STDIN"  # type: ignore[union-attr,arg-type]  # concrete fields only
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
