@@ -6,6 +6,7 @@ import pathlib
 from crm.communications.triggers import triggers
 
 ROOT = pathlib.Path(__file__).resolve().parents[2] / "crm"
+# Events are named by `emit(...)` or by `event_values(...)` (the ledger writes that row itself).
 # Names built at run time, and where: `emit(action, ...)` and f-strings.
 DYNAMIC = {
     "document.approved",
@@ -32,7 +33,7 @@ def _emitted() -> set[str]:
             func = node.func
             name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
             first = node.args[0]
-            named = name in ("emit", "emit_transaction", "_log") and isinstance(first, ast.Constant)
+            named = name in ("emit", "event_values", "emit_transaction", "_log") and isinstance(first, ast.Constant)
             if named and isinstance(first.value, str) and ("." in first.value or first.value == "stop_out"):
                 names.add(first.value)
     return names
