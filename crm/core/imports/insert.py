@@ -7,25 +7,37 @@ new rows the same values: the ones passed, every other field's default, `auto_no
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models
 from django.utils import timezone
 
 
-def insert_rows(model: type[models.Model], fields: Sequence[str], rows: list[tuple[Any, ...]]) -> list[int]:
+def insert_rows(
+    model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple[Any, ...]], *, count: int | None = None
+) -> list[int]:
     """Insert one row per tuple (values in the order of `fields`, attribute names such as `desk_id`) and
-    return the new primary keys, in the order of `rows`."""
-    if not rows:
+    return the new primary keys, in the order of `rows`.
+
+    With `count` (how many rows there are), `rows` may be a generator: on PostgreSQL each row is built when
+    the COPY asks for it, while the server writes the rows already sent, instead of all of them first.
+    """
+    if count is None:
+        rows = list(rows)
+        count = len(rows)
+    if not count:
         return []
-    if connection.vendor == "postgresql":
-        return copy_rows(model, fields, rows)
-    return create_rows(model, fields, rows)
+    write = copy_rows if connection.vendor == "postgresql" else create_rows
+    return write(model, fields, rows, count=count)
 
 
-def create_rows(model: type[models.Model], fields: Sequence[str], rows: list[tuple[Any, ...]]) -> list[int]:
-    """`insert_rows` through model objects and `bulk_create` (any database; SQLite returns the new ids)."""
+def create_rows(
+    model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple[Any, ...]], *, count: int | None = None
+) -> list[int]:
+    """`insert_rows` through model objects and `bulk_create` (any database; SQLite returns the new ids).
+
+    `count` is accepted for `copy_rows`'s signature; `bulk_create` takes every object at once anyway."""
     objects = [model(**dict(zip(fields, row, strict=True))) for row in rows]
     return [obj.pk for obj in model._default_manager.bulk_create(objects)]
 
@@ -46,8 +58,11 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
         return sorted(row[0] for row in cursor.fetchall())
 
 
-def copy_rows(model: type[models.Model], fields: Sequence[str], rows: list[tuple[Any, ...]]) -> list[int]:
-    """`insert_rows` through PostgreSQL's COPY: ids reserved first, then one COPY of plain values.
+def copy_rows(
+    model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple[Any, ...]], *, count: int | None = None
+) -> list[int]:
+    """`insert_rows` through PostgreSQL's COPY: ids reserved first, then one COPY of plain values, each row
+    sent as it comes (psycopg passes the data on in chunks while the server inserts what it has).
 
     Values must be what psycopg can write for the column (str, int, bool, datetime, None; lists and dicts
     for JSON fields): no model field conversion runs, which is the point.
@@ -70,7 +85,10 @@ def copy_rows(model: type[models.Model], fields: Sequence[str], rows: list[tuple
     json_fields = [(i, field.encoder) for i, field in enumerate(columns) if isinstance(field, models.JSONField)]
     fixed = tuple(value for _field, value in constant)
     makers = [default for _field, default in per_row]
-    ids = reserve_ids(model, len(rows))
+    if count is None:
+        rows = list(rows)
+        count = len(rows)
+    ids = reserve_ids(model, count)
     quote = connection.ops.quote_name
     statement = f"COPY {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) FROM STDIN"  # type: ignore[union-attr,arg-type]  # concrete fields only
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
