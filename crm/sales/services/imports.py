@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from itertools import islice
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -40,6 +41,8 @@ MAX_BATCH_SIZE = 10000
 DEFAULT_KEYS = {"source", "campaign", "sales_status", "desk", "sales_person", "assign"}
 # The lead values a file may give, with the value of a column the file does not have.
 LEAD_VALUES = [(name, True if name == "can_be_called" else "") for name in FIELDS if name != "name"]
+LEAD_BLANKS = dict(LEAD_VALUES)
+pick_lead_values = itemgetter(*LEAD_BLANKS)  # a row's values (over LEAD_BLANKS) in LEAD_VALUES order
 # The columns an import writes: the file's values and what every row of the import gets (prepared with the
 # row, in the read-ahead thread), then the route (desk and agent, chosen when the batch is written).
 LEAD_FIELDS = [name for name, _blank in LEAD_VALUES] + [
@@ -298,7 +301,7 @@ def _read_batches(table, job: LeadImport) -> Iterator[_Batch]:
                 values["source"] = source
             if campaign and not values.get("campaign"):
                 values["campaign"] = campaign
-            lead = (*[values.get(name, blank) for name, blank in LEAD_VALUES], status_id, job.pk, code)
+            lead = (*pick_lead_values({**LEAD_BLANKS, **values}), status_id, job.pk, code)
             wanted = (values.get("country", ""), values.get("language", ""), values.get("source", ""))
             ready.append(_Ready(row, _keys(row), lead, (*wanted, desk_id, person_id)))
         yield _Batch(rows, ready)
