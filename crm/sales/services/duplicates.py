@@ -134,7 +134,7 @@ def _any(column: str, values: set[str], params: list) -> str:
     one string instead of quoting thousands. Elsewhere, a list of placeholders.
     """
     if connection.vendor == "postgresql":
-        params.append(json.dumps(sorted(values)))
+        params.append(json.dumps(list(values)))  # any order: ANY() does not care, and sorting 2,000 keys costs
         return f"{column} = ANY(ARRAY(SELECT jsonb_array_elements_text(%s::jsonb)))"
     params.extend(sorted(values))
     return f"{column} IN (" + ", ".join(["%s"] * len(values)) + ")"
