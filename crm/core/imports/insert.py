@@ -108,10 +108,17 @@ class PlannerStatistics:
     key of the batch, and the import slows down with each batch. After each batch, once the rows added
     since the estimate was last read pass the estimate itself, ANALYZE the table (a sample, well under a
     second): a few times per import (at 2x, 4x, 8x... the table it started from), never on other databases.
+    With `columns`, only those get fresh statistics (and the row count, which ANALYZE always updates): the
+    ones the lookups filter on; the sample costs about half of a whole-table ANALYZE of the leads table, and
+    autovacuum sees to the other columns as before.
     """
 
-    def __init__(self, model: type[models.Model]) -> None:
+    def __init__(self, model: type[models.Model], *, columns: Sequence[str] = ()) -> None:
         self.table = model._meta.db_table
+        quote = connection.ops.quote_name
+        self.statement = f"ANALYZE {quote(self.table)}"
+        if columns:
+            self.statement += f" ({', '.join(quote(model._meta.get_field(name).column) for name in columns)})"  # type: ignore[union-attr,arg-type]  # concrete fields only
         self.added = 0
         self.estimate = self._estimate() if connection.vendor == "postgresql" else 0
 
@@ -128,7 +135,7 @@ class PlannerStatistics:
         self.added += rows
         if self.added > self.estimate:
             with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(self.table)}")
+                cursor.execute(self.statement)
             self.estimate, self.added = self._estimate(), 0
 
 

@@ -238,7 +238,8 @@ def run_import(
             LeadImport.objects.filter(pk=job.pk).update(rows_total=job.rows_total)
         with open_table(_open(job), name=job.original_name) as table:
             rules = active_rules()
-            statistics = PlannerStatistics(Lead)
+            # The duplicate lookup's columns (see duplicates._leads_matching).
+            statistics = PlannerStatistics(Lead, columns=["email", "phone", "external_id", "merged_into"])
             for batch in _read_ahead(_read_batches(table, job)):
                 job = _import_batch(job, batch, rules=rules)
                 statistics.grew(len(batch.rows))
