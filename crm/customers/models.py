@@ -241,7 +241,10 @@ class CustomerQuerySet(models.QuerySet):
 
 
 class Customer(TimeStampedModel):
-    """A client of the broker (a trader, and possibly an introducer of other clients)."""
+    """A client of the broker (a trader, and possibly an introducer of other clients).
+
+    Indexes: see Meta; a field's own index (db_index, unique) says there what it serves.
+    """
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
@@ -262,14 +265,20 @@ class Customer(TimeStampedModel):
         HIGH = "high", _("High")
         REVIEW = "review", _("Under review")
 
-    # Portal login; empty for a client staff created who has not logged in yet.
+    # No index of its own: lists and filters go by registered_at; nothing orders or filters clients by created_at.
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # Portal login; empty for a client staff created who has not logged in yet. Its unique index
+    # (customers_customer_user_id_key) is also the portal's lookup of the logged-in user's client.
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="customer"
     )
     first_name = models.CharField(max_length=150)
     last_name = models.CharField(max_length=150, blank=True)
     email = models.EmailField()
-    phone = PhoneNumberField(blank=True, db_index=True)
+    # Indexed by customer_phone_pattern_idx (migrations 0004, 0013): pattern ops serve both the search by prefix
+    # and the duplicate lookup by whole number, so no plain btree beside it.
+    phone = PhoneNumberField(blank=True)
     country = CountryField(blank=True)  # see Meta
     language = models.CharField(max_length=10, default="en", help_text=_("Communication language"))
     date_of_birth = models.DateField(null=True, blank=True)
@@ -281,7 +290,12 @@ class Customer(TimeStampedModel):
     currency = models.CharField(max_length=10, default="USD", help_text=_("Base currency of the client"))
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)  # see Meta
-    client_type = models.ForeignKey(ClientType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # No index on client_type, kyc_reviewed_by, verification_level: no list, filter or lookup selects clients
+    # by them; only deleting a type, a level or a staff member does (rare; it scans), and every write of a
+    # client would pay for the index.
+    client_type = models.ForeignKey(
+        ClientType, null=True, blank=True, db_index=False, on_delete=models.PROTECT, related_name="+"
+    )
     roles = models.ManyToManyField(ClientRole, blank=True, related_name="customers")
     groups = models.ManyToManyField(ClientGroup, blank=True, related_name="customers")
     kyc_status = models.CharField(  # see Meta
@@ -292,43 +306,62 @@ class Customer(TimeStampedModel):
         verbose_name=_("KYC reviewed by"),
         null=True,
         blank=True,
+        db_index=False,
         on_delete=models.SET_NULL,
         related_name="+",
     )
     kyc_reviewed_at = models.DateTimeField(_("KYC reviewed at"), null=True, blank=True)
     verification_level = models.ForeignKey(
-        VerificationLevel, null=True, blank=True, on_delete=models.PROTECT, related_name="customers"
+        VerificationLevel, null=True, blank=True, db_index=False, on_delete=models.PROTECT, related_name="customers"
     )
     risk_status = models.CharField(max_length=10, choices=RiskStatus.choices, default=RiskStatus.LOW)  # see Meta
 
     # Where the client came from
-    source = models.CharField(max_length=100, blank=True, db_index=True)
+    source = models.CharField(max_length=100, blank=True)  # see Meta
     utm_source = models.CharField(_("UTM source"), max_length=255, blank=True)
     utm_medium = models.CharField(_("UTM medium"), max_length=255, blank=True)
     utm_campaign = models.CharField(_("UTM campaign"), max_length=255, blank=True)
     utm_term = models.CharField(_("UTM term"), max_length=255, blank=True)
     utm_content = models.CharField(_("UTM content"), max_length=255, blank=True)
-    external_id = models.CharField(_("external ID"), max_length=100, blank=True, db_index=True)
+    # Stored and shown, never looked up: no index.
+    external_id = models.CharField(_("external ID"), max_length=100, blank=True)
+    # Indexed: the API's introducer_id filter and the changelist's introducer filter (an introducer's referrals).
     introducer = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="referrals")
 
     # Who works the client
+    # No index of their own: customer_conv_agent_idx and customer_ret_agent_idx (see Meta) start with them.
     conversion_agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversion_customers"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        db_index=False,
+        on_delete=models.SET_NULL,
+        related_name="conversion_customers",
     )
     retention_agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="retention_customers"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        db_index=False,
+        on_delete=models.SET_NULL,
+        related_name="retention_customers",
     )
+    # Indexed: the changelist's sales status filter and the API's sales_status_id filter.
     sales_status = models.ForeignKey(SalesStatus, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     # Dates and counters kept up to date by other domains' events
+    # Indexed: the lists' default order (newest first), registered_after/before (API), the changelist's date range.
     registered_at = models.DateTimeField(default=timezone.now, db_index=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     last_login_at = models.DateTimeField(_("last log-in"), null=True, blank=True)
+    # Indexed: last_activity_after/before and activity= (API), the changelist's activity and date range filters.
     last_activity_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_contact_at = models.DateTimeField(null=True, blank=True)
     last_comment_at = models.DateTimeField(null=True, blank=True)
+    # Indexed: has_ftd (API) and the changelist's "has deposited" filter.
     first_deposit_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_deposit_at = models.DateTimeField(null=True, blank=True)
+    # Indexed: deposit_count= (API, "2" or "3+") and the changelist's deposit count filter.
     deposit_count = models.PositiveIntegerField(default=0, db_index=True)
     open_positions_count = models.PositiveIntegerField(default=0)
     termination_requested_at = models.DateTimeField(null=True, blank=True)
@@ -344,20 +377,37 @@ class Customer(TimeStampedModel):
     )
     # Attribution at sign-up: the client's own referral key, and the raw values the sign-up carried
     # (wtreferrer, affiliate, campaign ...), kept for the affiliate program to re-read.
-    referral_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
-    campaign = models.CharField(max_length=100, blank=True, db_index=True)
+    # Unique through Meta.constraints (customer_referral_key_unique), without the pattern-ops twin unique=True
+    # would add: a key is only ever looked up whole. NULL, not "", for no key: NULLs do not clash.
+    referral_key = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    # Stored for attribution, read from the client, never looked up: no index.
+    campaign = models.CharField(max_length=100, blank=True)
     attribution = models.JSONField(default=dict, blank=True)
 
     objects = CustomerQuerySet.as_manager()
 
     class Meta:
         ordering = ["-registered_at", "-id"]
-        constraints = [models.UniqueConstraint(Lower("email"), name="customer_email_ci_unique")]
+        # Every index names the queries it serves; tests/customers/test_indexes.py shows each in EXPLAIN on
+        # PostgreSQL and checks that the table has no other. Also, made by migration 0004 (pattern ops):
+        # customer_email_pattern_idx, search by email prefix (changelist, API search=);
+        # customer_last_name_upper_pattern_idx, search by last-name prefix; customer_phone_pattern_idx, see phone.
+        constraints = [
+            # One client per email, any case; the sign-up check and the lead import's duplicate lookup.
+            models.UniqueConstraint(Lower("email"), name="customer_email_ci_unique"),
+            # A referral link's key (sign-up attribution, the affiliates' lookups): an equality lookup.
+            models.UniqueConstraint(fields=["referral_key"], name="customer_referral_key_unique"),
+        ]
         indexes = [
+            # The API's ordering=last_name.
             models.Index(fields=["last_name"], name="customer_last_name_idx"),
+            # An agent's clients (visible_to, the changelist's and the API's agent filters), newest first.
             models.Index(fields=["conversion_agent", "-registered_at"], name="customer_conv_agent_idx"),
             models.Index(fields=["retention_agent", "-registered_at"], name="customer_ret_agent_idx"),
+            # The API's updated_since (partners' incremental sync).
             models.Index(fields=["updated_at"], name="customer_updated_idx"),
+            # The changelist's SourceFilter and the API's source= (matched whole: no pattern-ops twin).
+            models.Index(fields=["source"], name="customer_source_idx"),
             # Choice and code columns, only ever compared whole: a plain btree each, without the pattern-ops
             # twin Django adds beside an indexed CharField on PostgreSQL (nothing searches them by prefix; the
             # twins cost every write of a client). tests/customers/test_indexes.py shows each in EXPLAIN.

@@ -208,8 +208,9 @@ def test_rows_are_read_ahead_in_a_thread_and_batches_stay_in_order(sales_manager
 
 
 @pytest.mark.postgres
-def test_the_planner_hears_of_a_table_an_import_multiplied():
-    statistics = insert.PlannerStatistics(Lead)
+@pytest.mark.parametrize("columns", [(), ("email", "phone", "external_id", "merged_into")])
+def test_the_planner_hears_of_a_table_an_import_multiplied(columns):
+    statistics = insert.PlannerStatistics(Lead, columns=columns)
     rows = [(f"s{i}@example.com",) for i in range(statistics.estimate + 50)]
 
     insert.insert_rows(Lead, ["email"], rows)

@@ -97,7 +97,7 @@ def test_the_index_serves_the_duplicate_lookup(index):
 
 def test_every_index_of_the_leads_table_is_named_here():
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'sales_lead'")
-        indexes = {row[0] for row in cursor.fetchall()}
+        constraints = connection.introspection.get_constraints(cursor, Lead._meta.db_table)
+    indexes = {name for name, info in constraints.items() if info["index"] or info["unique"]}
 
     assert indexes == {"sales_lead_pkey", *ORDERED, *FILTERED, *DUPLICATE_LOOKUPS}

@@ -32,7 +32,7 @@ from crm.communications.work import EMAILS
 from crm.core import work
 from crm.core.exceptions import DomainError
 from crm.core.i18n import language_or_default
-from crm.core.imports.insert import stream_rows
+from crm.core.imports.insert import insert_rows
 from crm.core.models import OutboxEvent
 from crm.core.services import record_activity
 from crm.core.typing import PermissionHolder
@@ -475,7 +475,7 @@ def _queue_fanout(event: OutboxEvent, template: EmailTemplate, trigger: Trigger)
             version.store_body(own)
             batch.append((pk, to_email, version, own))
         statuses: list[str] = []
-        pks = stream_rows(EmailMessage, _FANOUT_FIELDS, emails(batch, statuses), len(batch))
+        pks = insert_rows(EmailMessage, _FANOUT_FIELDS, emails(batch, statuses), count=len(batch))
         transaction.on_commit(partial(_send_all, [pk for pk, s in zip(pks, statuses, strict=True) if s == queued]))
         written += len(batch)
     return written

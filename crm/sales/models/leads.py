@@ -20,6 +20,12 @@ def new_signup_code() -> str:
     return secrets.token_hex(SIGNUP_CODE_LENGTH // 2).upper()
 
 
+def new_signup_codes(count: int) -> list[str]:
+    """`count` codes as `new_signup_code` makes them, from one draw of random bytes (an import's batch)."""
+    drawn = secrets.token_hex(count * SIGNUP_CODE_LENGTH // 2).upper()
+    return [drawn[start : start + SIGNUP_CODE_LENGTH] for start in range(0, len(drawn), SIGNUP_CODE_LENGTH)]
+
+
 class LeadQuerySet(models.QuerySet["Lead"]):
     def visible_to(self, user) -> LeadQuerySet:
         """Leads this staff user may see: all with `sales.view_all_leads`; otherwise their own leads, every lead

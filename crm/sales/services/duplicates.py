@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import connection
 
@@ -30,8 +31,7 @@ class Match:
     keys: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Keys:
+class Keys(NamedTuple):  # a tuple: an import makes one per row
     email: str = ""
     phone: str = ""
     external_id: str = ""
@@ -85,9 +85,22 @@ class DuplicateIndex:
         pairs = self._pairs(keys)
         for pair in pairs:
             if pair in self.leads or pair in self.customers:
-                break
-        else:
-            return Match()  # the common case, answered in a few dictionary lookups
+                return self._best(pairs, keys)
+        return Match()  # the common case, answered in a few dictionary lookups
+
+    def add_if_new(self, lead_id: int, keys: Keys) -> Match | None:
+        """`match`, and when the record matches nothing, `add` it: an import's rows, each checked against the
+        earlier records and the file's earlier rows. None for no match (most rows: no Match object made)."""
+        pairs = self._pairs(keys)
+        leads = self.leads
+        for pair in pairs:
+            if pair in leads or pair in self.customers:
+                return self._best(pairs, keys)
+        for pair in pairs:
+            leads[pair] = [lead_id]
+        return None
+
+    def _best(self, pairs: list[tuple[str, object]], keys: Keys) -> Match:
         by_lead: dict[int, list[str]] = {}
         for name, value in pairs:
             for lead_id in self.leads.get((name, value), []):
@@ -121,7 +134,7 @@ def _any(column: str, values: set[str], params: list) -> str:
     one string instead of quoting thousands. Elsewhere, a list of placeholders.
     """
     if connection.vendor == "postgresql":
-        params.append(json.dumps(sorted(values)))
+        params.append(json.dumps(list(values)))  # any order: ANY() does not care, and sorting 2,000 keys costs
         return f"{column} = ANY(ARRAY(SELECT jsonb_array_elements_text(%s::jsonb)))"
     params.extend(sorted(values))
     return f"{column} IN (" + ", ".join(["%s"] * len(values)) + ")"

@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from itertools import islice
-from typing import Any
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.base import ContentFile, File
@@ -27,8 +28,9 @@ from crm.core.services import record_activity
 from crm.customers.models import SalesStatus
 from crm.sales.imports.rows import FIELDS, Row, RowReader, auto_mapping, check_mapping
 from crm.sales.models import AssignmentRule, Lead, LeadImport, LeadImportRejection
+from crm.sales.models.leads import new_signup_codes
 from crm.sales.services.duplicates import DuplicateIndex, Keys, Match
-from crm.sales.services.routing import active_rules, plan_routes
+from crm.sales.services.routing import Wanted, active_rules, plan_routes
 from crm.sales.work import IMPORTS
 from crm.users.models import Desk, User
 
@@ -39,11 +41,16 @@ MAX_BATCH_SIZE = 10000
 DEFAULT_KEYS = {"source", "campaign", "sales_status", "desk", "sales_person", "assign"}
 # The lead values a file may give, with the value of a column the file does not have.
 LEAD_VALUES = [(name, True if name == "can_be_called" else "") for name in FIELDS if name != "name"]
+LEAD_BLANKS = dict(LEAD_VALUES)
+pick_lead_values = itemgetter(*LEAD_BLANKS)  # a row's values (over LEAD_BLANKS) in LEAD_VALUES order
+# The columns an import writes: the file's values and what every row of the import gets (prepared with the
+# row, in the read-ahead thread), then the route (desk and agent, chosen when the batch is written).
 LEAD_FIELDS = [name for name, _blank in LEAD_VALUES] + [
     "sales_status_id",
+    "lead_import_id",
+    "signup_code",
     "desk_id",
     "sales_person_id",
-    "lead_import_id",
 ]
 REJECTION_FIELDS = ["lead_import_id", "row_number", "cells", "reasons"]
 
@@ -231,10 +238,11 @@ def run_import(
             LeadImport.objects.filter(pk=job.pk).update(rows_total=job.rows_total)
         with open_table(_open(job), name=job.original_name) as table:
             rules = active_rules()
-            statistics = PlannerStatistics(Lead)
-            for rows in _read_ahead(_read_batches(table, job)):
-                job = _import_batch(job, rows, rules=rules)
-                statistics.grew(len(rows))
+            # The duplicate lookup's columns (see duplicates._leads_matching).
+            statistics = PlannerStatistics(Lead, columns=["email", "phone", "external_id", "merged_into"])
+            for batch in _read_ahead(_read_batches(table, job)):
+                job = _import_batch(job, batch, rules=rules)
+                statistics.grew(len(batch.rows))
                 if on_progress:
                     on_progress(job)
                 if stop_at is not None and timezone.now() >= stop_at and job.rows_done < (job.rows_total or 0):
@@ -262,15 +270,45 @@ def run_import(
     return _finish(job, headers=table.headers)
 
 
-def _read_batches(table, job: LeadImport) -> Iterator[list[Row]]:
-    """The file's validated rows, a batch at a time, after the rows already done."""
+class _Ready(NamedTuple):
+    """A valid row of a batch, made ready to be written but for its duplicate check and its route."""
+
+    row: Row
+    keys: Keys
+    lead: tuple[Any, ...]  # its LEAD_FIELDS values but the route (the last two)
+    wanted: Wanted  # what routing reads of it
+
+
+class _Batch(NamedTuple):
+    rows: list[Row]
+    ready: list[_Ready]
+
+
+def _read_batches(table, job: LeadImport) -> Iterator[_Batch]:
+    """The file's rows after those already done, a batch at a time: validated, and the valid ones turned
+    into their lead's columns (the defaults for empty source and campaign, a sign-up code each)."""
     reader = RowReader(table.headers, job.mapping)
+    defaults = job.defaults or {}
+    source, campaign = defaults.get("source", ""), defaults.get("campaign", "")
+    status_id, desk_id, person_id = defaults.get("sales_status"), defaults.get("desk"), defaults.get("sales_person")
     rest = islice(enumerate(table.rows, start=1), job.rows_done, None)
     while batch := list(islice(rest, job.batch_size)):
-        yield [reader.read(number, raw) for number, raw in batch]
+        rows = [reader.read(number, raw) for number, raw in batch]
+        valid = [row for row in rows if not row.errors]
+        ready = []
+        for row, code in zip(valid, new_signup_codes(len(valid)), strict=True):
+            values = row.values
+            if source and not values.get("source"):
+                values["source"] = source
+            if campaign and not values.get("campaign"):
+                values["campaign"] = campaign
+            lead = (*pick_lead_values({**LEAD_BLANKS, **values}), status_id, job.pk, code)
+            wanted = (values.get("country", ""), values.get("language", ""), values.get("source", ""))
+            ready.append(_Ready(row, _keys(row), lead, (*wanted, desk_id, person_id)))
+        yield _Batch(rows, ready)
 
 
-def _read_ahead(batches: Iterator[list[Row]]) -> Iterator[list[Row]]:
+def _read_ahead(batches: Iterator[_Batch]) -> Iterator[_Batch]:
     """The batches, the next one read and validated in a thread while the caller writes the current one.
 
     Reading and validating is Python; writing is mostly waiting on PostgreSQL (the duplicate lookup, the
@@ -284,18 +322,17 @@ def _read_ahead(batches: Iterator[list[Row]]) -> Iterator[list[Row]]:
             yield batch
 
 
-def _reject_duplicates(rows: list[Row], *, index: DuplicateIndex | None = None) -> list[Row]:
-    """Add a reason to each valid row that matches an earlier lead, a client, or an earlier row of the file."""
-    keys = {row.number: _keys(row) for row in rows if not row.errors}
-    index = index or DuplicateIndex(list(keys.values()))
-    for row in rows:
-        if row.errors:
-            continue
-        match = index.match(keys[row.number])
-        if match.score:
+def _reject_duplicates(rows: list[Row], *, keys: list[tuple[Row, Keys]] | None = None) -> list[Row]:
+    """Add a reason to each valid row that matches an earlier lead, a client, or an earlier row of the file.
+
+    `keys` are the valid rows with their keys, in file order, when the caller has them already."""
+    if keys is None:
+        keys = [(row, _keys(row)) for row in rows if not row.errors]
+    index = DuplicateIndex([row_keys for _row, row_keys in keys])
+    for row, row_keys in keys:
+        match = index.add_if_new(-row.number, row_keys)  # negative ids: rows of this file
+        if match is not None:
             row.errors.append(_duplicate_reason(match))
-        else:
-            index.add(-row.number, keys[row.number])  # negative ids: rows of this file
     return rows
 
 
@@ -312,37 +349,25 @@ def _duplicate_reason(match: Match) -> str:
     return f"Already a client: #{match.customer_id} ({keys})."
 
 
-def _import_batch(job: LeadImport, rows: list[Row], *, rules: list[AssignmentRule]) -> LeadImport:
+def _import_batch(job: LeadImport, batch: _Batch, *, rules: list[AssignmentRule]) -> LeadImport:
     """Write one batch: its leads (routed), its rejected rows, one history row, one event and the progress,
-    all in one transaction. Leads go in as plain tuples (COPY on PostgreSQL), never as model objects."""
-    _reject_duplicates(rows)
+    all in one transaction. Leads go in as plain tuples (COPY on PostgreSQL), never as model objects, each
+    built as the COPY takes it."""
+    rows = batch.rows
+    _reject_duplicates(rows, keys=[(ready.row, ready.keys) for ready in batch.ready])
     defaults = job.defaults or {}
-    source, campaign = defaults.get("source", ""), defaults.get("campaign", "")
-    status_id, desk_id, person_id = defaults.get("sales_status"), defaults.get("desk"), defaults.get("sales_person")
-    accepted = [row.values for row in rows if not row.errors]
-    for values in accepted:
-        if source and not values.get("source"):
-            values["source"] = source
-        if campaign and not values.get("campaign"):
-            values["campaign"] = campaign
+    accepted = [ready for ready in batch.ready if not ready.row.errors]
     rejected = [(job.pk, row.number, row.raw, row.errors) for row in rows if row.errors]
     with transaction.atomic():
         locked = LeadImport.objects.select_for_update().get(pk=job.pk)
         if locked.rows_done != job.rows_done or locked.status != LeadImport.Status.RUNNING:
             raise DomainError(_("Another run of this import moved on."), code="import_moved_on")
         if defaults.get("assign", True):
-            wanted = [
-                (values.get("country", ""), values.get("language", ""), values.get("source", ""), desk_id, person_id)
-                for values in accepted
-            ]
-            routes = plan_routes(wanted, rules=rules)
+            routes = plan_routes([ready.wanted for ready in accepted], rules=rules)
         else:
-            routes = [(desk_id, person_id)] * len(accepted)
-        leads = [
-            (*[values.get(name, blank) for name, blank in LEAD_VALUES], status_id, desk, person, job.pk)
-            for values, (desk, person) in zip(accepted, routes, strict=True)
-        ]
-        lead_ids = insert_rows(Lead, LEAD_FIELDS, leads)
+            routes = [(defaults.get("desk"), defaults.get("sales_person"))] * len(accepted)
+        leads = (ready.lead + route for ready, route in zip(accepted, routes, strict=True))
+        lead_ids = insert_rows(Lead, LEAD_FIELDS, leads, count=len(accepted))
         insert_rows(LeadImportRejection, REJECTION_FIELDS, rejected)
         _log_imported(job, lead_ids)
         if lead_ids:
