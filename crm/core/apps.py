@@ -16,6 +16,7 @@ class CoreConfig(AppConfig):
             share_dropdown_renders,
             share_label_renders,
             share_result_headers,
+            share_row_cells,
             share_row_links,
         )
         from crm.core.admin_nav import lazy_app_list
@@ -25,6 +26,7 @@ class CoreConfig(AppConfig):
         share_result_headers()
         share_label_renders()
         share_row_links()
+        share_row_cells()
         default_list_sections()
         share_dropdown_renders()
         lazy_app_list()
