@@ -26,6 +26,9 @@ Profiled on the leads changelist (50 rows, 12 columns), two costs grew with rows
   the data-label, whether it links, a choices field's flattened choices; and reverses each row's change URL.
   `share_row_cells` gives Unfold an `items_for_result` that works them out once per changelist (`_column_plan`)
   and writes the same cells (tests/core/test_admin_changelist.py compares them on every changelist).
+- Unfold's results template then loops over rows and cells (a dozen template nodes per cell). Where a row has
+  nothing but its cells, `share_row_html` writes the rows in Python with the template's markup, and the
+  project's copy of that template (templates/admin/change_list_results.html) prints them in place of the loop.
 """
 
 from __future__ import annotations
@@ -529,3 +532,52 @@ def share_row_cells() -> None:
         return
     _unfold_items_for_result = unfold_list.items_for_result
     unfold_list.items_for_result = items_for_result
+
+
+# Unfold's row markup (admin/change_list_results.html) around a row's cells, when the row has nothing else: no
+# drag handle (ordering_field), no expandable sections, no row actions, no form errors.
+_ROW_OPEN = (
+    '<tbody class="block relative lg:table-row-group {}" x-data="{{rowOpen: false}}" >'
+    '<tr class="data-row block border border-base-200 mb-3 relative rounded-default lg:table-row lg:border-none '
+    'lg:mb-0 lg:rounded-none dark:border-base-800">'
+)
+_ROW_CLOSE = "</tr></tbody>"
+_ROW_STRIPES = ("", "bg-base-50 dark:bg-white/[.02]")  # the template's {% cycle %}
+
+
+def _rows_html(cl: Any, context: dict[str, Any]) -> SafeString | None:
+    """The table's rows as Unfold's results template writes them, or None when a row needs the template."""
+    model_admin = cl.model_admin
+    if (
+        getattr(model_admin, "ordering_field", None)
+        or len(getattr(model_admin, "list_sections", ()) or ())
+        or context.get("actions_row")
+        or any(result.form is not None for result in context["results"])
+    ):
+        return None
+    return mark_safe(  # noqa: S308 - the cells are escaped by items_for_result, the rest is Unfold's markup
+        "".join(
+            _ROW_OPEN.format(_ROW_STRIPES[index % 2]) + "".join(result) + _ROW_CLOSE
+            for index, result in enumerate(context["results"])
+        )
+    )
+
+
+def share_row_html() -> None:
+    """Make Unfold's results tag hand its template the rows written (see `_rows_html`; called from CoreConfig.ready).
+
+    The project's admin/change_list_results.html is Unfold's with `rows_html` taking the place of its row loop.
+    """
+    from unfold.templatetags import unfold_list
+
+    build = unfold_list.result_list
+    if getattr(build, "shared", False):
+        return
+
+    def result_list(context: Any, cl: Any) -> dict[str, Any]:
+        data: dict[str, Any] = build(context, cl)
+        data["rows_html"] = _rows_html(cl, data)
+        return data
+
+    result_list.shared = True  # type: ignore[attr-defined]
+    unfold_list.result_list = result_list

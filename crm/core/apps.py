@@ -17,6 +17,7 @@ class CoreConfig(AppConfig):
             share_label_renders,
             share_result_headers,
             share_row_cells,
+            share_row_html,
             share_row_links,
         )
         from crm.core.admin_nav import lazy_app_list
@@ -27,6 +28,7 @@ class CoreConfig(AppConfig):
         share_label_renders()
         share_row_links()
         share_row_cells()
+        share_row_html()
         default_list_sections()
         share_dropdown_renders()
         lazy_app_list()

@@ -166,3 +166,46 @@ def test_every_changelist_shows_the_cells_unfold_would_show(admin_client, admin_
             shown.add(model._meta.label)
     assert {"sales.Lead", "customers.Customer", "customers.SalesStatus", "payments.PaymentMethod"} <= shown
     assert compared > 100
+
+
+def test_the_results_template_is_unfolds_with_the_written_rows_in_place_of_its_loop():
+    # templates/admin/change_list_results.html copies Unfold's: a new Unfold release must be copied again.
+    from pathlib import Path
+
+    import unfold
+    from django.conf import settings
+
+    ours = (Path(settings.BASE_DIR) / "templates/admin/change_list_results.html").read_text()
+    unfolds = (Path(unfold.__file__).parent / "templates/admin/change_list_results.html").read_text()
+    comment = ours[ours.index("{% comment %}") : ours.index("{% endcomment %}") + len("{% endcomment %}\n")]
+    written = "            {% if rows_html %}\n                {{ rows_html }}\n            {% else %}\n"
+    loop_end = "            {% endfor %}\n            {% endif %}\n"
+
+    assert written in ours
+    assert loop_end in ours
+    assert ours.replace(comment, "").replace(written, "").replace(loop_end, "            {% endfor %}\n") == unfolds
+
+
+@pytest.mark.django_db
+def test_written_rows_are_the_rows_unfolds_template_writes(admin_client, admin_user, monkeypatch):
+    from django.test.html import parse_html
+    from django.urls import reverse
+
+    from tests.sales.factories import LeadFactory
+
+    LeadFactory.create_batch(3, sales_person=admin_user)  # both stripes
+    url = reverse("admin:sales_lead_changelist")
+
+    def table(response) -> str:
+        html = response.content.decode()
+        start = html.index('<table id="result_list"')
+        return html[start : html.index("</table>", start) + len("</table>")]
+
+    written = admin_client.get(url)
+    monkeypatch.setattr(admin_changelist, "_rows_html", lambda cl, context: None)
+    looped = admin_client.get(url)
+
+    assert written.context["rows_html"]
+    assert not looped.context["rows_html"]
+    assert parse_html(table(written)) == parse_html(table(looped))
+    assert table(written).count('<tbody class="block relative lg:table-row-group') == 3
