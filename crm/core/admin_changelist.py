@@ -29,6 +29,8 @@ Profiled on the leads changelist (50 rows, 12 columns), two costs grew with rows
 - Unfold's results template then loops over rows and cells (a dozen template nodes per cell). Where a row has
   nothing but its cells, `share_row_html` writes the rows in Python with the template's markup, and the
   project's copy of that template (templates/admin/change_list_results.html) prints them in place of the loop.
+- Each dropdown or text filter rendered five templates or more for the same few forms on every page:
+  `share_filter_renders` keeps each render under everything it depends on.
 """
 
 from __future__ import annotations
@@ -581,3 +583,84 @@ def share_row_html() -> None:
 
     result_list.shared = True  # type: ignore[attr-defined]
     unfold_list.result_list = result_list
+
+
+# Filters ------------------------------------------------------------------------------------------------------------
+
+_FILTERS: dict[tuple[Any, ...], SafeString] = {}
+_FILTERS_KEPT = 1024  # distinct (filter form, values, language) renders; when full the table starts again
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable copy of choices or form data: texts (lazy ones translated now) in nested tuples."""
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(part) for part in value)
+    if isinstance(value, dict):
+        return tuple((key, _frozen(part)) for key, part in value.items())
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, str | int | bool | type(None)):
+        return value
+    raise TypeError(f"not kept for a filter's render: {type(value).__name__}")
+
+
+def _filter_key(spec: Any, choices: list[Any]) -> tuple[Any, ...] | None:
+    """What a filter's render depends on when it is one of Unfold's single-field forms (a dropdown of fixed
+    choices, a text box), or None.
+
+    Such a render is the filter's template over the form: the form's field (name, label, choices) and its bound
+    value, in the request's language; the widgets are the forms' class-level ones, the same for every page.
+    """
+    from unfold.contrib.filters.forms import DropdownForm, SearchForm
+
+    if len(choices) != 1 or set(choices[0]) != {"form"}:
+        return None
+    form = choices[0]["form"]
+    if type(form) not in (DropdownForm, SearchForm) or len(form.fields) != 1 or form.prefix or form.files:
+        return None
+    if type(form) is DropdownForm and form.widget is not DropdownForm.widget:
+        return None  # a multiple choice dropdown: a widget of its own
+    ((name, field),) = form.fields.items()
+    try:
+        return (
+            spec.template,
+            _frozen(spec.title),
+            type(form),
+            name,
+            _frozen(field.label),
+            _frozen(getattr(field, "choices", None)),
+            _frozen(dict(form.data)),
+            translation.get_language(),
+        )
+    except TypeError:
+        return None  # a choice or value that is no plain text or number
+
+
+def share_filter_renders() -> None:
+    """Make the changelist's filters render once per form, values and language (called from CoreConfig.ready).
+
+    A dropdown or text filter rendered five templates per page (its template, Unfold's field, label, errors and
+    help text) plus the widget's, and the country dropdown 250 options, for the same few forms; each render is
+    now kept under everything it depends on (`_filter_key`). Other filters render as Django renders them.
+    """
+    from django.contrib.admin.templatetags import admin_list
+    from django.template.loader import get_template
+
+    if getattr(admin_list.register.tags.get("admin_list_filter"), "shared", False):
+        return
+
+    def admin_list_filter(cl: Any, spec: Any) -> SafeString:
+        choices = list(spec.choices(cl))
+        key = _filter_key(spec, choices)
+        html = _FILTERS.get(key) if key is not None else None
+        if html is None:
+            # As django.contrib.admin's admin_list_filter renders it.
+            html = get_template(spec.template).render({"title": spec.title, "choices": choices, "spec": spec})
+            if key is not None:
+                if len(_FILTERS) >= _FILTERS_KEPT:
+                    _FILTERS.clear()
+                _FILTERS[key] = html
+        return html
+
+    admin_list.register.simple_tag(admin_list_filter, name="admin_list_filter")
+    admin_list.register.tags["admin_list_filter"].shared = True  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ class CoreConfig(AppConfig):
         from crm.core.admin_changelist import (
             default_list_sections,
             share_dropdown_renders,
+            share_filter_renders,
             share_label_renders,
             share_result_headers,
             share_row_cells,
@@ -31,5 +32,6 @@ class CoreConfig(AppConfig):
         share_row_html()
         default_list_sections()
         share_dropdown_renders()
+        share_filter_renders()
         lazy_app_list()
         post_migrate.connect(roles.sync_role_permissions_on_migrate, dispatch_uid="core.sync_roles")

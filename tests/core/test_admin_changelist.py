@@ -209,3 +209,34 @@ def test_written_rows_are_the_rows_unfolds_template_writes(admin_client, admin_u
     assert not looped.context["rows_html"]
     assert parse_html(table(written)) == parse_html(table(looped))
     assert table(written).count('<tbody class="block relative lg:table-row-group') == 3
+
+
+@pytest.mark.django_db
+def test_kept_filter_renders_are_the_filters_django_renders(admin_client, monkeypatch):
+    import re
+
+    from django.urls import reverse
+
+    from tests.customers.factories import SalesStatusFactory
+
+    SalesStatusFactory(name="Callback")
+    url = reverse("admin:sales_lead_changelist") + "?assigned=all&country__exact=DE"
+
+    def filters(response) -> str:
+        html = response.content.decode()
+        start = html.index('id="filter-form"')
+        panel = html[start : html.index("</form>", start)]
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", panel)
+
+    admin_changelist._FILTERS.clear()
+    first, kept = filters(admin_client.get(url)), filters(admin_client.get(url))
+    monkeypatch.setattr(admin_changelist, "_filter_key", lambda spec, choices: None)
+    rendered = filters(admin_client.get(url))
+    monkeypatch.undo()
+
+    assert len(admin_changelist._FILTERS) >= 5  # status, desk, country, source and the lead filters
+    assert first == kept == rendered
+    assert '<option value="DE" selected>' in kept
+    # A new choice is in the next page's filter: the kept render is under the choices it shows.
+    SalesStatusFactory(name="Wrong number")
+    assert "Wrong number" in filters(admin_client.get(url))
