@@ -43,8 +43,13 @@ from enum import Enum
 from typing import Any, cast
 
 from django.contrib.admin import helpers
-from django.contrib.admin.templatetags.admin_list import _coerce_field_name
-from django.contrib.admin.utils import FieldIsAForeignKeyColumnName, _get_non_gfk_field, lookup_field, quote
+from django.contrib.admin.templatetags.admin_list import _coerce_field_name  # type: ignore[attr-defined]  # private
+from django.contrib.admin.utils import (  # type: ignore[attr-defined]  # _get_non_gfk_field is private
+    FieldIsAForeignKeyColumnName,
+    _get_non_gfk_field,
+    lookup_field,
+    quote,
+)
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
@@ -401,7 +406,7 @@ _BOOLEAN_ICONS: dict[tuple[bool | None, str | None], str] = {}
 
 def _boolean_icon(value: Any) -> str:
     """Unfold's boolean icon (a template render per cell), rendered once per state and language."""
-    from unfold import utils
+    from unfold import utils  # type: ignore[attr-defined]  # not in stubs/unfold
 
     if not isinstance(value, bool | None):
         return cast(str, utils._boolean_icon(value))
@@ -652,15 +657,19 @@ def share_filter_renders() -> None:
     def admin_list_filter(cl: Any, spec: Any) -> SafeString:
         choices = list(spec.choices(cl))
         key = _filter_key(spec, choices)
-        html = _FILTERS.get(key) if key is not None else None
-        if html is None:
-            # As django.contrib.admin's admin_list_filter renders it.
-            html = get_template(spec.template).render({"title": spec.title, "choices": choices, "spec": spec})
-            if key is not None:
-                if len(_FILTERS) >= _FILTERS_KEPT:
-                    _FILTERS.clear()
-                _FILTERS[key] = html
+        kept = _FILTERS.get(key) if key is not None else None
+        if kept is not None:
+            return kept
+        # As django.contrib.admin's admin_list_filter renders it.
+        html = cast(
+            SafeString,
+            get_template(spec.template).render({"title": spec.title, "choices": choices, "spec": spec}),
+        )
+        if key is not None:
+            if len(_FILTERS) >= _FILTERS_KEPT:
+                _FILTERS.clear()
+            _FILTERS[key] = html
         return html
 
     admin_list.register.simple_tag(admin_list_filter, name="admin_list_filter")
-    admin_list.register.tags["admin_list_filter"].shared = True  # type: ignore[attr-defined]
+    admin_list.register.tags["admin_list_filter"].shared = True

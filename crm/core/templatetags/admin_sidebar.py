@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.template import Engine
 from django.template.context import Context
 from django.utils import translation
 from django.utils.functional import Promise
@@ -61,7 +62,8 @@ def sidebar_apps(context: Context) -> SafeString:
         key = None  # a link or title that is no text
     html = _RENDERS.get(key) if key is not None else None
     if html is None:
-        links = context.template.engine.get_template(APP_LIST)
+        engine = context.template.engine if context.template is not None else Engine.get_default()
+        links = engine.get_template(APP_LIST)
         with context.push(app_list=context.get("available_apps")):
             html = links.render(context)
         if key is not None:
