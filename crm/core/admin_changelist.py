@@ -62,6 +62,7 @@ from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from unfold.admin import checkbox
+from unfold.templatetags import unfold_list
 from unfold.widgets import UnfoldAdminSelectWidget
 
 _HEADERS = "_shared_result_headers"
@@ -69,8 +70,6 @@ _HEADERS = "_shared_result_headers"
 
 def share_result_headers() -> None:
     """Make Unfold's `result_headers(cl)` build a changelist's headers once (called from CoreConfig.ready)."""
-    from unfold.templatetags import unfold_list
-
     build = unfold_list.result_headers
     if getattr(build, "shared", False):
         return
@@ -103,8 +102,6 @@ _LABELS_KEPT = 1024  # distinct (value, label type, language) renders kept; beyo
 
 def share_label_renders() -> None:
     """Make Unfold's label cells render once per value, label type and language (called from CoreConfig.ready)."""
-    from unfold.templatetags import unfold_list
-
     render = unfold_list.display_for_label
     if getattr(render, "shared", False):
         return
@@ -146,8 +143,6 @@ _ROW_LINKS_KEPT = 512  # distinct (changelist, filters, prefix); when full the t
 
 def share_row_links() -> None:
     """Make Unfold's row links carry the page's filters computed once per changelist and filters (see above)."""
-    from unfold.templatetags import unfold_list
-
     build = unfold_list.add_preserved_filters
     if getattr(build, "shared", False):
         return
@@ -274,8 +269,6 @@ class _Shown:
 
     @classmethod
     def of(cls, attr: Any, name: str, empty: Any, classes: tuple[str, ...]) -> _Shown:
-        from unfold.templatetags import unfold_list
-
         return cls(
             boolean=bool(getattr(attr, "boolean", False)),
             label=getattr(attr, "label", False),
@@ -315,8 +308,6 @@ class _Plan:
 
 def _column_plan(cl: Any) -> _Plan:
     """Everything Unfold's `items_for_result` recomputes per cell that does not depend on the row."""
-    from unfold.templatetags import unfold_list
-
     model_admin = cl.model_admin
     opts = cl.model._meta
     # Text once: the admin's empty value is a lazy translation, turned into text for every cell otherwise.
@@ -382,8 +373,6 @@ def _kind_of(name: Any, opts: Any, model_admin: Any) -> tuple[_Kind, Any, Any]:
 def _row_url(cl: Any) -> tuple[str, str] | None:
     """A row's change link around its quoted primary key, reversed and given the page's filters once; None where
     the changelist builds its links its own way or the model has no change page."""
-    from unfold.templatetags import unfold_list
-
     if type(cl).url_for_result is not ChangeList.url_for_result:
         return None
     try:
@@ -442,8 +431,6 @@ def _cell_content(column: _Column, result: Model, plan: _Plan) -> tuple[Any, tup
 
 
 def _field_text(column: _Column, value: Any, empty: str) -> Any:
-    from unfold.templatetags import unfold_list
-
     if column.choices is not None:
         try:
             return column.choices.get(value, empty)
@@ -455,8 +442,6 @@ def _field_text(column: _Column, value: Any, empty: str) -> Any:
 
 
 def _shown_text(shown: _Shown, name: str, result: Model, value: Any) -> Any:
-    from unfold.templatetags import unfold_list
-
     if shown.label:
         return unfold_list.display_for_label(value, shown.empty, shown.label)
     if shown.dropdown:
@@ -470,8 +455,6 @@ def _shown_text(shown: _Shown, name: str, result: Model, value: Any) -> Any:
 
 def _link(cl: Any, result: Model, plan: _Plan, content: Any) -> Any:
     """The cell's content inside the link to the row's change page, as Unfold writes it."""
-    from unfold.templatetags import unfold_list
-
     url = None
     if plan.row_url is not None:
         quoted = str(quote(getattr(result, plan.pk_attname)))  # reverse() writes a key as str() does
@@ -533,8 +516,6 @@ _unfold_items_for_result: Any = None
 def share_row_cells() -> None:
     """Make Unfold's rows use `items_for_result` above (called from CoreConfig.ready)."""
     global _unfold_items_for_result
-    from unfold.templatetags import unfold_list
-
     if unfold_list.items_for_result is items_for_result:
         return
     _unfold_items_for_result = unfold_list.items_for_result
@@ -575,8 +556,6 @@ def share_row_html() -> None:
 
     The project's admin/change_list_results.html is Unfold's with `rows_html` taking the place of its row loop.
     """
-    from unfold.templatetags import unfold_list
-
     build = unfold_list.result_list
     if getattr(build, "shared", False):
         return
