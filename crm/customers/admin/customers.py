@@ -34,6 +34,7 @@ from crm.core.admin import (
 from crm.core.admin_changelist import QuickActionCheckboxMixin
 from crm.core.exports.admin import ExportAdminMixin
 from crm.core.models import Activity
+from crm.core.paginator import EstimatedCountPaginator
 from crm.core.roles import fields_refused
 from crm.customers import services
 from crm.customers.admin import filters
@@ -308,6 +309,7 @@ class CustomerAdmin(
     list_display_links = ("name",)
     list_select_related = ("conversion_agent", "retention_agent", "sales_status")
     show_full_result_count = False
+    paginator = EstimatedCountPaginator  # a count of every client on each page cost more than the page itself
     list_per_page = 50
     list_filter_submit = True
     search_fields = ("email",)  # needed for autocompletes; the real search is get_search_results
