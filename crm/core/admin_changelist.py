@@ -21,23 +21,48 @@ Profiled on the leads changelist (50 rows, 12 columns), two costs grew with rows
 - A filter dropdown (Unfold's `DropdownForm`: country, status, desk...) rendered a template per option, 250
   for the country filter, on every page: `share_dropdown_renders` gives those forms a select that writes its
   options in Python, the same HTML.
+- Unfold's `items_for_result` works out per cell what only depends on the column: the field or admin method
+  behind it (Django's `lookup_field`), the `@display` flags, the empty value (a lazy translation), the classes,
+  the data-label, whether it links, a choices field's flattened choices; and reverses each row's change URL.
+  `share_row_cells` gives Unfold an `items_for_result` that works them out once per changelist (`_column_plan`)
+  and writes the same cells (tests/core/test_admin_changelist.py compares them on every changelist).
+- Unfold's results template then loops over rows and cells (a dozen template nodes per cell). Where a row has
+  nothing but its cells, `share_row_html` writes the rows in Python with the template's markup, and the
+  project's copy of that template (templates/admin/change_list_results.html) prints them in place of the loop.
+- Each dropdown or text filter rendered five templates or more for the same few forms on every page:
+  `share_filter_renders` keeps each render under everything it depends on.
 """
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import Enum
 from typing import Any, cast
 
 from django.contrib.admin import helpers
+from django.contrib.admin.templatetags.admin_list import _coerce_field_name  # type: ignore[attr-defined]  # private
+from django.contrib.admin.utils import (  # type: ignore[attr-defined]  # _get_non_gfk_field is private
+    FieldIsAForeignKeyColumnName,
+    _get_non_gfk_field,
+    lookup_field,
+    quote,
+)
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
+from django.db import models
 from django.db.models import Model
-from django.urls import get_script_prefix
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import translation
 from django.utils.functional import Promise
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from unfold.admin import checkbox
+from unfold.templatetags import unfold_list
 from unfold.widgets import UnfoldAdminSelectWidget
 
 _HEADERS = "_shared_result_headers"
@@ -45,8 +70,6 @@ _HEADERS = "_shared_result_headers"
 
 def share_result_headers() -> None:
     """Make Unfold's `result_headers(cl)` build a changelist's headers once (called from CoreConfig.ready)."""
-    from unfold.templatetags import unfold_list
-
     build = unfold_list.result_headers
     if getattr(build, "shared", False):
         return
@@ -79,8 +102,6 @@ _LABELS_KEPT = 1024  # distinct (value, label type, language) renders kept; beyo
 
 def share_label_renders() -> None:
     """Make Unfold's label cells render once per value, label type and language (called from CoreConfig.ready)."""
-    from unfold.templatetags import unfold_list
-
     render = unfold_list.display_for_label
     if getattr(render, "shared", False):
         return
@@ -122,8 +143,6 @@ _ROW_LINKS_KEPT = 512  # distinct (changelist, filters, prefix); when full the t
 
 def share_row_links() -> None:
     """Make Unfold's row links carry the page's filters computed once per changelist and filters (see above)."""
-    from unfold.templatetags import unfold_list
-
     build = unfold_list.add_preserved_filters
     if getattr(build, "shared", False):
         return
@@ -218,3 +237,418 @@ class QuickActionCheckboxMixin:
 
     # The column's header stays Unfold's select-all box.
     action_checkbox.short_description = UnfoldModelAdmin.action_checkbox.short_description  # type: ignore[attr-defined]
+
+
+# Rows -------------------------------------------------------------------------------------------------------------
+
+_PLAN = "_shared_column_plan"
+# Unfold's data-label of a first cell that is no link (the row checkbox), translated by Unfold's own catalog.
+_SELECT_RECORD = "Select record"
+_LINK_CLASS = " ".join(("text-font-important-light", "dark:text-font-important-dark"))  # Unfold's LINK_CLASSES
+_URL_PK = "0pk0"  # stands for the primary key in a change URL reversed once per changelist
+_PLAIN_PK = re.compile(r"^[A-Za-z0-9_.~-]+$")  # a quoted primary key that reverse() would write as it is
+
+
+class _Kind(Enum):
+    FIELD = "a model field shown by display_for_field"
+    RELATED = "a foreign key: its object"
+    CALLED = "an admin method, a callable or an automatic field (the id): display_for_value and the decorator's flags"
+    LOOKED_UP = "a model attribute, property or related lookup: Django's lookup_field on every row"
+
+
+@dataclass(frozen=True, slots=True)
+class _Shown:
+    """How Unfold shows a value that is no plain model field: the `@display` flags of its method."""
+
+    boolean: bool
+    label: Any
+    dropdown: bool
+    header: bool
+    empty: str
+    classes: tuple[str, ...]
+
+    @classmethod
+    def of(cls, attr: Any, name: str, empty: Any, classes: tuple[str, ...]) -> _Shown:
+        return cls(
+            boolean=bool(getattr(attr, "boolean", False)),
+            label=getattr(attr, "label", False),
+            dropdown=bool(getattr(attr, "dropdown", False)),
+            header=bool(getattr(attr, "header", False)),
+            empty=str(getattr(attr, "empty_value_display", empty)),  # a lazy translation as text once
+            classes=tuple(unfold_list.CHECKBOX_CLASSES) if name == "action_checkbox" else classes,
+        )
+
+
+@dataclass(slots=True)
+class _Column:
+    name: str
+    kind: _Kind
+    classes: tuple[str, ...]  # field-<name> and Unfold's cell classes; a field's with "nowrap" where Unfold adds it
+    label: str  # the cell's data-label, escaped
+    link: bool
+    tag: str
+    field: Any = None
+    attr: Any = None  # a CALLED column's admin method or callable (None for an automatic field)
+    shown: _Shown | None = None
+    choices: dict[Any, Any] | None = None  # a choices field's flat choices, as display_for_field looks them up
+    boolean: bool = False  # a boolean field without choices: Unfold's icon
+
+
+@dataclass(slots=True)
+class _Plan:
+    model: type[Model]
+    model_admin: Any
+    columns: list[_Column]
+    empty: str
+    row_url: tuple[str, str] | None  # (before, after) the quoted primary key, the page's filters included
+    pk_attname: str
+    pk_name: str
+    hidden_column: str | None  # Unfold's hidden ordering field
+
+
+def _column_plan(cl: Any) -> _Plan:
+    """Everything Unfold's `items_for_result` recomputes per cell that does not depend on the row."""
+    model_admin = cl.model_admin
+    opts = cl.model._meta
+    # Text once: the admin's empty value is a lazy translation, turned into text for every cell otherwise.
+    empty = str(model_admin.get_empty_value_display())
+    headers = list(unfold_list.result_headers(cl))
+    columns = []
+    first = True
+    for index, name in enumerate(cl.list_display):
+        kind, found, attr = _kind_of(name, opts, model_admin)
+        classes = (f"field-{_coerce_field_name(name, index)}", *unfold_list.ROW_CLASSES)
+        if kind in (_Kind.FIELD, _Kind.RELATED) and isinstance(
+            found, models.DateField | models.TimeField | models.ForeignKey
+        ):
+            classes = (*classes, "nowrap")
+        link = cl.list_display_links is not None and (
+            (first and not cl.list_display_links) or name in cl.list_display_links
+        )
+        tag = "th" if link and first else "td"
+        first = first and not link
+        label = headers[index]["text"] if link or index else translation.gettext(_SELECT_RECORD)
+        column = _Column(name, kind, classes, conditional_escape(label), link, tag, field=found, attr=attr)
+        if kind is _Kind.CALLED:
+            column.shown = _Shown.of(attr, name, empty, classes)
+        elif kind is _Kind.FIELD and getattr(found, "flatchoices", None):
+            try:
+                column.choices = dict(found.flatchoices)
+            except TypeError:
+                column.choices = None  # unhashable choices: display_for_field on every row
+        elif kind is _Kind.FIELD:
+            column.boolean = isinstance(found, models.BooleanField)
+        columns.append(column)
+    return _Plan(
+        model=cl.model,
+        model_admin=model_admin,
+        columns=columns,
+        empty=empty,
+        row_url=_row_url(cl) if any(column.link for column in columns) else None,
+        pk_attname=cl.lookup_opts.pk.attname,
+        pk_name=cl.model._meta.pk.name,
+        hidden_column=getattr(model_admin, "ordering_field", None)
+        if getattr(model_admin, "hide_ordering_field", False)
+        else None,
+    )
+
+
+def _kind_of(name: Any, opts: Any, model_admin: Any) -> tuple[_Kind, Any, Any]:
+    """(kind, model field, admin method or callable) of a column, in the order Django's `lookup_field` tries them."""
+    try:
+        found = _get_non_gfk_field(opts, name)
+    except (FieldDoesNotExist, FieldIsAForeignKeyColumnName):
+        if callable(name):
+            return _Kind.CALLED, None, name
+        if hasattr(model_admin, name) and name != "__str__":
+            return _Kind.CALLED, None, getattr(model_admin, name)
+        return _Kind.LOOKED_UP, None, None
+    if found.auto_created:
+        return _Kind.CALLED, found, None
+    if isinstance(found.remote_field, models.ManyToOneRel):
+        return _Kind.RELATED, found, None
+    return _Kind.FIELD, found, None
+
+
+def _row_url(cl: Any) -> tuple[str, str] | None:
+    """A row's change link around its quoted primary key, reversed and given the page's filters once; None where
+    the changelist builds its links its own way or the model has no change page."""
+    if type(cl).url_for_result is not ChangeList.url_for_result:
+        return None
+    try:
+        url = reverse(
+            f"admin:{cl.opts.app_label}_{cl.opts.model_name}_change",
+            args=(_URL_PK,),
+            current_app=cl.model_admin.admin_site.name,
+        )
+    except NoReverseMatch:
+        return None
+    before, _pk, after = url.partition(_URL_PK)
+    linked = unfold_list.add_preserved_filters({"preserved_filters": cl.preserved_filters, "opts": cl.opts}, url)
+    if url.count(_URL_PK) != 1 or not linked.startswith(url):
+        return None
+    return before, after + linked[len(url) :]
+
+
+_BOOLEAN_ICONS: dict[tuple[bool | None, str | None], str] = {}
+
+
+def _boolean_icon(value: Any) -> str:
+    """Unfold's boolean icon (a template render per cell), rendered once per state and language."""
+    from unfold import utils  # type: ignore[attr-defined]  # not in stubs/unfold
+
+    if not isinstance(value, bool | None):
+        return cast(str, utils._boolean_icon(value))
+    key = (value, translation.get_language())
+    html = _BOOLEAN_ICONS.get(key)
+    if html is None:
+        html = _BOOLEAN_ICONS[key] = cast(str, utils._boolean_icon(value))
+    return html
+
+
+def _cell_content(column: _Column, result: Model, plan: _Plan) -> tuple[Any, tuple[str, ...]]:
+    """The cell's content and classes, as Unfold's `items_for_result` works them out."""
+    kind = column.kind
+    shown = column.shown
+    try:
+        if kind is _Kind.CALLED:
+            value = column.attr(result) if column.attr is not None else getattr(result, column.name)
+        elif kind is _Kind.LOOKED_UP:
+            _found, attr, value = lookup_field(column.name, result, plan.model_admin)
+            shown = _Shown.of(attr, column.name, plan.empty, column.classes)
+        else:
+            value = getattr(result, column.name)
+    except ObjectDoesNotExist:
+        return plan.empty, column.classes
+    if kind is _Kind.RELATED:
+        return (plan.empty if value is None else value), column.classes
+    if shown is None:
+        return _field_text(column, value, plan.empty), column.classes
+    text = _shown_text(shown, column.name, result, value)
+    if isinstance(value, datetime.date | datetime.time):
+        return text, (*shown.classes, "nowrap")
+    return text, shown.classes
+
+
+def _field_text(column: _Column, value: Any, empty: str) -> Any:
+    if column.choices is not None:
+        try:
+            return column.choices.get(value, empty)
+        except TypeError:
+            pass  # an unhashable value: display_for_field makes it hashable
+    elif column.boolean:
+        return _boolean_icon(value)
+    return unfold_list.display_for_field(value, column.field, empty)
+
+
+def _shown_text(shown: _Shown, name: str, result: Model, value: Any) -> Any:
+    if shown.label:
+        return unfold_list.display_for_label(value, shown.empty, shown.label)
+    if shown.dropdown:
+        return unfold_list.display_for_dropdown(result, name, value, shown.empty)
+    if shown.header:
+        return unfold_list.display_for_header(value, shown.empty)
+    if shown.boolean:
+        return _boolean_icon(value)
+    return unfold_list.display_for_value(value, shown.empty)
+
+
+def _link(cl: Any, result: Model, plan: _Plan, content: Any) -> Any:
+    """The cell's content inside the link to the row's change page, as Unfold writes it."""
+    url = None
+    if plan.row_url is not None:
+        quoted = str(quote(getattr(result, plan.pk_attname)))  # reverse() writes a key as str() does
+        if _PLAIN_PK.match(quoted):
+            url = plan.row_url[0] + quoted + plan.row_url[1]
+    if url is None:
+        try:
+            url = cl.url_for_result(result)
+        except NoReverseMatch:
+            return content
+        url = unfold_list.add_preserved_filters({"preserved_filters": cl.preserved_filters, "opts": cl.opts}, url)
+    if cl.is_popup:
+        opener = format_html(
+            ' data-popup-opener="{}"', result.serializable_value(str(cl.to_field) if cl.to_field else plan.pk_attname)
+        )
+        return format_html('<a href="{}" class="{}" {}>{}</a>', url, _LINK_CLASS, opener, content)
+    return mark_safe(f'<a href="{escape(url)}" class="{_LINK_CLASS}" >{conditional_escape(content)}</a>')  # noqa: S308 - escaped
+
+
+def items_for_result(cl: Any, result: Model, form: Any) -> Iterator[SafeString]:
+    """Unfold's `items_for_result` (the same cells, byte for byte) with the per-column work done once per page."""
+    plan = getattr(cl, _PLAN, None)
+    if plan is None:
+        plan = _column_plan(cl)
+        setattr(cl, _PLAN, plan)
+    if type(result) is not plan.model:
+        yield from _unfold_items_for_result(cl, result, form)
+        return
+    for column in plan.columns:
+        content, classes = _cell_content(column, result, plan)
+        if column.link:
+            content = _link(cl, result, plan, content)
+        else:
+            # A list_editable column shows its form field (the form's own fields, as Unfold reads them).
+            if (
+                form
+                and column.name in form.fields
+                and not (column.name == plan.pk_name and form[plan.pk_name].is_hidden)
+            ):
+                bound = form[column.name]
+                content = mark_safe(  # noqa: S308 - a rendered field and template
+                    str(bound) + render_to_string("unfold/helpers/form_errors.html", {"errors": bound.errors})
+                )
+                if bound.errors:
+                    classes = (*classes, "group", "errors")
+            if column.name == plan.hidden_column:
+                classes = (*classes, "!hidden")
+        yield mark_safe(  # noqa: S308 - the label and content escaped, the classes are Unfold's names
+            f'<{column.tag} class="{" ".join(classes)}" data-label="{column.label}">'
+            f"{conditional_escape(content)}</{column.tag}>"
+        )
+    if form and not form[plan.pk_name].is_hidden:
+        yield format_html("<td>{}</td>", form[plan.pk_name])
+
+
+_unfold_items_for_result: Any = None
+
+
+def share_row_cells() -> None:
+    """Make Unfold's rows use `items_for_result` above (called from CoreConfig.ready)."""
+    global _unfold_items_for_result
+    if unfold_list.items_for_result is items_for_result:
+        return
+    _unfold_items_for_result = unfold_list.items_for_result
+    unfold_list.items_for_result = items_for_result
+
+
+# Unfold's row markup (admin/change_list_results.html) around a row's cells, when the row has nothing else: no
+# drag handle (ordering_field), no expandable sections, no row actions, no form errors.
+_ROW_OPEN = (
+    '<tbody class="block relative lg:table-row-group {}" x-data="{{rowOpen: false}}" >'
+    '<tr class="data-row block border border-base-200 mb-3 relative rounded-default lg:table-row lg:border-none '
+    'lg:mb-0 lg:rounded-none dark:border-base-800">'
+)
+_ROW_CLOSE = "</tr></tbody>"
+_ROW_STRIPES = ("", "bg-base-50 dark:bg-white/[.02]")  # the template's {% cycle %}
+
+
+def _rows_html(cl: Any, context: dict[str, Any]) -> SafeString | None:
+    """The table's rows as Unfold's results template writes them, or None when a row needs the template."""
+    model_admin = cl.model_admin
+    if (
+        getattr(model_admin, "ordering_field", None)
+        or len(getattr(model_admin, "list_sections", ()) or ())
+        or context.get("actions_row")
+        or any(result.form is not None for result in context["results"])
+    ):
+        return None
+    return mark_safe(  # noqa: S308 - the cells are escaped by items_for_result, the rest is Unfold's markup
+        "".join(
+            _ROW_OPEN.format(_ROW_STRIPES[index % 2]) + "".join(result) + _ROW_CLOSE
+            for index, result in enumerate(context["results"])
+        )
+    )
+
+
+def share_row_html() -> None:
+    """Make Unfold's results tag hand its template the rows written (see `_rows_html`; called from CoreConfig.ready).
+
+    The project's admin/change_list_results.html is Unfold's with `rows_html` taking the place of its row loop.
+    """
+    build = unfold_list.result_list
+    if getattr(build, "shared", False):
+        return
+
+    def result_list(context: Any, cl: Any) -> dict[str, Any]:
+        data: dict[str, Any] = build(context, cl)
+        data["rows_html"] = _rows_html(cl, data)
+        return data
+
+    result_list.shared = True  # type: ignore[attr-defined]
+    unfold_list.result_list = result_list
+
+
+# Filters ------------------------------------------------------------------------------------------------------------
+
+_FILTERS: dict[tuple[Any, ...], SafeString] = {}
+_FILTERS_KEPT = 1024  # distinct (filter form, values, language) renders; when full the table starts again
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable copy of choices or form data: texts (lazy ones translated now) in nested tuples."""
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(part) for part in value)
+    if isinstance(value, dict):
+        return tuple((key, _frozen(part)) for key, part in value.items())
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, str | int | bool | type(None)):
+        return value
+    raise TypeError(f"not kept for a filter's render: {type(value).__name__}")
+
+
+def _filter_key(spec: Any, choices: list[Any]) -> tuple[Any, ...] | None:
+    """What a filter's render depends on when it is one of Unfold's single-field forms (a dropdown of fixed
+    choices, a text box), or None.
+
+    Such a render is the filter's template over the form: the form's field (name, label, choices) and its bound
+    value, in the request's language; the widgets are the forms' class-level ones, the same for every page.
+    """
+    from unfold.contrib.filters.forms import DropdownForm, SearchForm
+
+    if len(choices) != 1 or set(choices[0]) != {"form"}:
+        return None
+    form = choices[0]["form"]
+    if type(form) not in (DropdownForm, SearchForm) or len(form.fields) != 1 or form.prefix or form.files:
+        return None
+    if type(form) is DropdownForm and form.widget is not DropdownForm.widget:
+        return None  # a multiple choice dropdown: a widget of its own
+    ((name, field),) = form.fields.items()
+    try:
+        return (
+            spec.template,
+            _frozen(spec.title),
+            type(form),
+            name,
+            _frozen(field.label),
+            _frozen(getattr(field, "choices", None)),
+            _frozen(dict(form.data)),
+            translation.get_language(),
+        )
+    except TypeError:
+        return None  # a choice or value that is no plain text or number
+
+
+def share_filter_renders() -> None:
+    """Make the changelist's filters render once per form, values and language (called from CoreConfig.ready).
+
+    A dropdown or text filter rendered five templates per page (its template, Unfold's field, label, errors and
+    help text) plus the widget's, and the country dropdown 250 options, for the same few forms; each render is
+    now kept under everything it depends on (`_filter_key`). Other filters render as Django renders them.
+    """
+    from django.contrib.admin.templatetags import admin_list
+    from django.template.loader import get_template
+
+    if getattr(admin_list.register.tags.get("admin_list_filter"), "shared", False):
+        return
+
+    def admin_list_filter(cl: Any, spec: Any) -> SafeString:
+        choices = list(spec.choices(cl))
+        key = _filter_key(spec, choices)
+        kept = _FILTERS.get(key) if key is not None else None
+        if kept is not None:
+            return kept
+        # As django.contrib.admin's admin_list_filter renders it.
+        html = cast(
+            SafeString,
+            get_template(spec.template).render({"title": spec.title, "choices": choices, "spec": spec}),
+        )
+        if key is not None:
+            if len(_FILTERS) >= _FILTERS_KEPT:
+                _FILTERS.clear()
+            _FILTERS[key] = html
+        return html
+
+    admin_list.register.simple_tag(admin_list_filter, name="admin_list_filter")
+    admin_list.register.tags["admin_list_filter"].shared = True

@@ -14,8 +14,11 @@ class CoreConfig(AppConfig):
         from crm.core.admin_changelist import (
             default_list_sections,
             share_dropdown_renders,
+            share_filter_renders,
             share_label_renders,
             share_result_headers,
+            share_row_cells,
+            share_row_html,
             share_row_links,
         )
         from crm.core.admin_nav import lazy_app_list
@@ -25,7 +28,10 @@ class CoreConfig(AppConfig):
         share_result_headers()
         share_label_renders()
         share_row_links()
+        share_row_cells()
+        share_row_html()
         default_list_sections()
         share_dropdown_renders()
+        share_filter_renders()
         lazy_app_list()
         post_migrate.connect(roles.sync_role_permissions_on_migrate, dispatch_uid="core.sync_roles")

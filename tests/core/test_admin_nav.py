@@ -33,3 +33,51 @@ def test_sidebar_renders_on_an_admin_page(admin_client):
 
     assert response.status_code == 200
     assert reverse("admin:customers_customer_changelist") in response.content.decode()
+
+
+def test_the_navigation_template_is_unfolds_with_the_kept_links():
+    # templates/unfold/helpers/navigation.html copies Unfold's: a new Unfold release must be copied again.
+    from pathlib import Path
+
+    import unfold
+    from django.conf import settings
+
+    ours = (Path(settings.BASE_DIR) / "templates/unfold/helpers/navigation.html").read_text()
+    unfolds = (Path(unfold.__file__).parent / "templates/unfold/helpers/navigation.html").read_text()
+    comment = ours[ours.index("{% comment %}") : ours.index("{% endcomment %}") + len("{% endcomment %}\n")]
+    include = '{% include "unfold/helpers/app_list.html" with app_list=available_apps %}'
+
+    assert (
+        ours.replace(comment, "")
+        .replace("{% load i18n unfold admin_sidebar %}", "{% load i18n unfold %}")
+        .replace("{% sidebar_apps %}", include)
+        == unfolds
+    )
+
+
+def _links(response) -> str:
+    import re
+
+    html = response.content.decode()
+    start = html.index('id="nav-sidebar-apps"')
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html[start : html.index("</nav>", start)])
+
+
+def test_kept_sidebar_links_are_the_links_unfold_renders_for_each_role(client, admin_staff, sales_agent, monkeypatch):
+    from crm.core.templatetags import admin_sidebar
+
+    admin_sidebar._RENDERS.clear()
+    pages = {}
+    for user in (admin_staff, sales_agent, admin_staff):
+        client.force_login(user)
+        for url in (reverse("admin:index"), reverse("admin:sales_lead_changelist")):
+            pages.setdefault((user.pk, url), []).append(_links(client.get(url)))
+    monkeypatch.setattr(admin_sidebar, "_key", lambda context: None)
+    for (user_pk, url), kept in pages.items():
+        client.force_login(admin_staff if user_pk == admin_staff.pk else sales_agent)
+        assert set(kept) == {_links(client.get(url))}, url
+
+    assert len(admin_sidebar._RENDERS) == 4  # two roles, two pages
+    staff_link = reverse("admin:users_user_changelist")
+    assert f'href="{staff_link}"' in pages[(admin_staff.pk, reverse("admin:index"))][0]
+    assert f'href="{staff_link}"' not in pages[(sales_agent.pk, reverse("admin:index"))][0]

@@ -10,6 +10,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import BooleanField, Field, QuerySet, Value
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.encoding import force_str
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
@@ -33,6 +34,7 @@ from crm.core.admin import (
 from crm.core.admin_changelist import QuickActionCheckboxMixin
 from crm.core.exports.admin import ExportAdminMixin
 from crm.core.models import Activity
+from crm.core.paginator import EstimatedCountPaginator
 from crm.core.roles import fields_refused
 from crm.customers import services
 from crm.customers.admin import filters
@@ -87,6 +89,10 @@ SALES_FIELDS = (
 )
 SOURCE_FIELDS = ("source", "external_id", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 ACCOUNT_FIELDS = ("status", "kyc_status", "verification_level", "kyc_reviewed_by", "kyc_reviewed_at")
+# The status columns' texts as get_status_display() and get_kyc_status_display() look them up (lazy, in the
+# request's language), without flattening the field's choices again for every row.
+_STATUS_TEXTS = dict(Customer._meta.get_field("status").flatchoices)
+_KYC_TEXTS = dict(Customer._meta.get_field("kyc_status").flatchoices)
 DATE_FIELDS = (
     "registered_at",
     "confirmed_at",
@@ -303,6 +309,7 @@ class CustomerAdmin(
     list_display_links = ("name",)
     list_select_related = ("conversion_agent", "retention_agent", "sales_status")
     show_full_result_count = False
+    paginator = EstimatedCountPaginator  # a count of every client on each page cost more than the page itself
     list_per_page = 50
     list_filter_submit = True
     search_fields = ("email",)  # needed for autocompletes; the real search is get_search_results
@@ -394,7 +401,8 @@ class CustomerAdmin(
 
     @display(description=_("Phone"))
     def phone_shown(self, obj: Customer) -> str:
-        phone = str(obj.phone or "")
+        # str() once: a phone number's truth value (`or ""`) formats it as well.
+        phone = "" if obj.phone is None else str(obj.phone)
         return phone if getattr(obj, "show_personal_data", False) else mask_phone(phone)
 
     @display(description=_("Country"), ordering="country")
@@ -403,11 +411,11 @@ class CustomerAdmin(
 
     @display(description=_("Status"), label=STATUS_LABELS, ordering="status")
     def status_label(self, obj: Customer) -> tuple[str, str]:
-        return obj.status, obj.get_status_display()
+        return obj.status, force_str(_STATUS_TEXTS.get(obj.status, obj.status))
 
     @display(description=_("KYC"), label=KYC_LABELS, ordering="kyc_status")
     def kyc_label(self, obj: Customer) -> tuple[str, str]:
-        return obj.kyc_status, obj.get_kyc_status_display()
+        return obj.kyc_status, force_str(_KYC_TEXTS.get(obj.kyc_status, obj.kyc_status))
 
     @display(description=_("Sales status"), ordering="sales_status__sort_order")
     def sales_status_badge(self, obj: Customer) -> str:

@@ -19,6 +19,7 @@ from unfold.decorators import action, display
 from crm.core.admin import BulkFormActionMixin, ObjectActionAdminMixin, ServiceFormAdminMixin, back_to
 from crm.core.admin_changelist import QuickActionCheckboxMixin
 from crm.core.exports.admin import ExportAdminMixin
+from crm.core.paginator import EstimatedCountPaginator
 from crm.customers.admin.filters import DayRangeFilter
 from crm.customers.admin.helpers import colour_badge
 from crm.sales import selectors, services
@@ -33,7 +34,6 @@ from crm.sales.admin.forms import (
     SendEmailDialogForm,
 )
 from crm.sales.admin.inlines import LeadCommentInline, LeadCommunicationInline, LeadHistoryInline
-from crm.sales.admin.paginator import EstimatedCountPaginator
 from crm.sales.models import Lead, LeadComment, LeadQuerySet
 from crm.users.requests import staff_user
 

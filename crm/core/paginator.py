@@ -1,8 +1,10 @@
-"""A paginator that does not count a million rows: on PostgreSQL, big lists use the planner's row estimate."""
+"""A changelist paginator that does not count a million rows: on PostgreSQL, big lists use the planner's row estimate
+(the leads and clients changelists)."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.core.paginator import Paginator
 from django.db import connections
@@ -13,7 +15,7 @@ from django.utils.functional import cached_property
 EXACT_BELOW = 10_000
 
 
-def estimated_count(queryset: QuerySet) -> int | None:
+def estimated_count(queryset: QuerySet[Any]) -> int | None:
     """The planner's estimate of the rows `queryset` returns (EXPLAIN, no execution); None off PostgreSQL."""
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
@@ -27,7 +29,7 @@ def estimated_count(queryset: QuerySet) -> int | None:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-class EstimatedCountPaginator(Paginator):
+class EstimatedCountPaginator(Paginator[Any]):
     """Exact counts for small lists; the planner's estimate (shown as "about") for big ones."""
 
     @cached_property

@@ -1,0 +1,73 @@
+"""`{% sidebar_apps %}`: Unfold's sidebar links (unfold/helpers/app_list.html) rendered once per role, page and
+language, for the project's copy of Unfold's navigation template."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.template import Engine
+from django.template.context import Context
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.safestring import SafeString
+
+register = template.Library()
+
+APP_LIST = "unfold/helpers/app_list.html"
+_RENDERS: dict[tuple[Any, ...], SafeString] = {}
+_RENDERS_KEPT = 512  # distinct (links shown, active link, language); when full the table starts again
+
+
+def _text(value: Any) -> Any:
+    return str(value) if isinstance(value, Promise) else value
+
+
+def _key(context: Context) -> tuple[Any, ...] | None:
+    """Everything the sidebar's links render from: each group's and link's text, icon, link, whether the user may
+    follow it and whether it is the page's; None where a badge (a count of the moment) or the full application
+    list is shown."""
+    if context.get("sidebar_show_all_applications"):
+        return None
+    groups = []
+    for group in context.get("sidebar_navigation") or ():
+        if "badge" in group:
+            return None
+        items = []
+        for item in group.get("items") or ():
+            if "badge" in item or "items" in item:
+                return None
+            link = item.get("link_callback") or item.get("link")
+            items.append(
+                (
+                    _text(item.get("title")),
+                    item.get("icon"),
+                    str(link) if link is not None else None,
+                    bool(item.get("has_permission")),
+                    bool(item.get("active")),
+                )
+            )
+        groups.append(
+            (_text(group.get("title")), bool(group.get("separator")), bool(group.get("collapsible")), tuple(items))
+        )
+    return (tuple(groups), translation.get_language())
+
+
+@register.simple_tag(takes_context=True)
+def sidebar_apps(context: Context) -> SafeString:
+    """What `{% include "unfold/helpers/app_list.html" with app_list=available_apps %}` writes."""
+    try:
+        key = _key(context)
+    except (TypeError, ValueError):
+        key = None  # a link or title that is no text
+    html = _RENDERS.get(key) if key is not None else None
+    if html is None:
+        engine = context.template.engine if context.template is not None else Engine.get_default()
+        links = engine.get_template(APP_LIST)
+        with context.push(app_list=context.get("available_apps")):
+            html = links.render(context)
+        if key is not None:
+            if len(_RENDERS) >= _RENDERS_KEPT:
+                _RENDERS.clear()
+            _RENDERS[key] = html
+    return html
