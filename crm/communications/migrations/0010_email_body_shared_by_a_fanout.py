@@ -26,6 +26,10 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('template', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='communications.emailtemplate')),
             ],
+            options={
+                'verbose_name': 'email body',
+                'verbose_name_plural': 'email bodies',
+            },
         ),
         migrations.AddField(
             model_name='emailmessage',

@@ -86,6 +86,10 @@ class EmailBody(models.Model):
     values = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = _("email body")
+        verbose_name_plural = _("email bodies")
+
     def __str__(self) -> str:
         return f"{self.template_id}/{self.language}"
 
