@@ -251,7 +251,8 @@ class ClientDay(models.Model):
 
 
 class MoneyDay(models.Model):
-    """Completed deposits and done withdrawals created on one broker day, per currency and the clients' agents."""
+    """Completed deposits, done withdrawals and withdrawals waiting for approval created on one broker day, per
+    currency and the clients' agents."""
 
     day = models.DateField()
     currency_id = models.CharField(max_length=10)
@@ -260,6 +261,7 @@ class MoneyDay(models.Model):
     deposits = models.DecimalField(max_digits=28, decimal_places=8, default=0)
     withdrawals = models.DecimalField(max_digits=28, decimal_places=8, default=0)
     deposit_count = models.PositiveIntegerField(default=0)
+    pending_withdrawals = models.DecimalField(max_digits=28, decimal_places=8, default=0)
 
     class Meta:
         indexes = [models.Index(fields=["day"], name="moneyday_day_idx")]

@@ -169,8 +169,8 @@ def _recompute(days: list[DayRange], yesterday: dt.date) -> int:
             MoneyDay.objects.filter(day__gte=first, day__lte=last).delete()
     zone = settings.TIME_ZONE
     with connection.cursor() as cursor:
-        registered, registered_params = _in_days("registered_at", days)
-        deposited, deposited_params = _in_days("first_deposit_at", days)
+        registered, registered_params = _in_days("registered_at", days, "registered")
+        deposited, deposited_params = _in_days("first_deposit_at", days, "deposited")
         cursor.execute(
             f"""
             INSERT INTO reports_clientday (day, conversion_agent_id, retention_agent_id, introducer_id, country,
@@ -178,57 +178,60 @@ def _recompute(days: list[DayRange], yesterday: dt.date) -> int:
             SELECT day, conversion_agent_id, retention_agent_id, introducer_id, country, source, kyc_status,
                    SUM(registrations), SUM(ftds)
             FROM (
-                SELECT (registered_at AT TIME ZONE %s)::date AS day, conversion_agent_id, retention_agent_id,
+                SELECT (registered_at AT TIME ZONE %(zone)s)::date AS day, conversion_agent_id, retention_agent_id,
                        introducer_id, country, source, kyc_status, 1 AS registrations, 0 AS ftds
                 FROM customers_customer WHERE {registered}
                 UNION ALL
-                SELECT (first_deposit_at AT TIME ZONE %s)::date, conversion_agent_id, retention_agent_id,
+                SELECT (first_deposit_at AT TIME ZONE %(zone)s)::date, conversion_agent_id, retention_agent_id,
                        introducer_id, country, source, kyc_status, 0, 1
                 FROM customers_customer WHERE {deposited}
             ) AS events
             GROUP BY day, conversion_agent_id, retention_agent_id, introducer_id, country, source, kyc_status
             """,  # noqa: S608 (the conditions are built here from column names; values are parameters)
-            [zone, *registered_params, zone, *deposited_params],
+            {"zone": zone, **registered_params, **deposited_params},
         )
         written = cursor.rowcount
-        created, created_params = _in_days("t.created_at", days)
+        created, created_params = _in_days("t.created_at", days, "created")
+        deposit_done = "(t.type = %(deposit)s AND t.status = ANY(%(deposit_done)s))"
+        withdrawal_done = "(t.type = %(withdrawal)s AND t.status = ANY(%(withdrawal_done)s))"
+        withdrawal_waiting = "(t.type = %(withdrawal)s AND t.status = %(pending)s)"
         cursor.execute(
             f"""
             INSERT INTO reports_moneyday (day, currency_id, conversion_agent_id, retention_agent_id, deposits,
-                                          withdrawals, deposit_count)
-            SELECT (t.created_at AT TIME ZONE %s)::date, t.currency_id, c.conversion_agent_id, c.retention_agent_id,
-                   COALESCE(SUM(t.amount) FILTER (WHERE t.type = %s), 0),
-                   COALESCE(SUM(t.amount) FILTER (WHERE t.type = %s), 0),
-                   COUNT(*) FILTER (WHERE t.type = %s)
+                                          withdrawals, deposit_count, pending_withdrawals)
+            SELECT (t.created_at AT TIME ZONE %(zone)s)::date, t.currency_id, c.conversion_agent_id,
+                   c.retention_agent_id,
+                   COALESCE(SUM(t.amount) FILTER (WHERE {deposit_done}), 0),
+                   COALESCE(SUM(t.amount) FILTER (WHERE {withdrawal_done}), 0),
+                   COUNT(*) FILTER (WHERE {deposit_done}),
+                   COALESCE(SUM(t.amount) FILTER (WHERE {withdrawal_waiting}), 0)
             FROM wallets_transaction t LEFT JOIN customers_customer c ON c.id = t.customer_id
-            WHERE ((t.type = %s AND t.status = ANY(%s)) OR (t.type = %s AND t.status = ANY(%s))) AND ({created})
+            WHERE ({deposit_done} OR {withdrawal_done} OR {withdrawal_waiting}) AND ({created})
             GROUP BY 1, 2, 3, 4
             """,  # noqa: S608 (as above)
-            [
-                zone,
-                Transaction.Type.DEPOSIT,
-                Transaction.Type.WITHDRAWAL,
-                Transaction.Type.DEPOSIT,
-                Transaction.Type.DEPOSIT,
-                [str(status) for status in DEPOSIT_DONE],
-                Transaction.Type.WITHDRAWAL,
-                [str(status) for status in WITHDRAWAL_DONE],
-                *created_params,
-            ],
+            {
+                "zone": zone,
+                "deposit": Transaction.Type.DEPOSIT,
+                "withdrawal": Transaction.Type.WITHDRAWAL,
+                "deposit_done": [str(status) for status in DEPOSIT_DONE],
+                "withdrawal_done": [str(status) for status in WITHDRAWAL_DONE],
+                "pending": Transaction.Status.PENDING,
+                **created_params,
+            },
         )
         return int(written + cursor.rowcount)
 
 
-def _in_days(column: str, days: list[DayRange]) -> tuple[str, list[dt.datetime]]:
-    """SQL condition: `column` falls on one of the broker days `days` (and is set)."""
-    conditions, params = [], []
-    for first, last in days:
+def _in_days(column: str, days: list[DayRange], prefix: str) -> tuple[str, dict[str, dt.datetime]]:
+    """SQL condition: `column` falls on one of the broker days `days` (and is set), with its named parameters."""
+    conditions, params = [], {}
+    for index, (first, last) in enumerate(days):
         bounds = [f"{column} IS NOT NULL"]
         if first is not None:
-            bounds.append(f"{column} >= %s")
-            params.append(start_of(first))
+            bounds.append(f"{column} >= %({prefix}_from_{index})s")
+            params[f"{prefix}_from_{index}"] = start_of(first)
         if last is not None:
-            bounds.append(f"{column} < %s")
-            params.append(start_of(last + ONE_DAY))
+            bounds.append(f"{column} < %({prefix}_to_{index})s")
+            params[f"{prefix}_to_{index}"] = start_of(last + ONE_DAY)
         conditions.append("(" + " AND ".join(bounds) + ")")
     return " OR ".join(conditions), params

@@ -135,13 +135,13 @@ def build_dashboard(
     """The dashboard sections `user` may see, counted in `scope` for `period` and the period before it (clients
     and money from the daily rollups `coverage` holds plus the raw rows of the other days)."""
     dashboard = Dashboard(period=period, previous=period.previous(), scope=scope)
-    split = (coverage or Coverage.load()).split(dashboard.previous.first, period.last)
+    coverage = coverage or Coverage.load()
     if user.has_perm("customers.view_customer"):
-        add_client_figures(dashboard, split)
+        add_client_figures(dashboard, coverage)
     if user.has_perm("sales.view_lead"):
         add_lead_figures(dashboard, now=now or timezone.now())
     if user.has_perm("wallets.view_transaction"):
-        add_money_figures(dashboard, split)
+        add_money_figures(dashboard, coverage)
     if user.has_perm("affiliates.view_commissionledger"):
         add_affiliate_figures(dashboard, user)
     if user.has_perm("trading.view_deal"):
@@ -175,9 +175,10 @@ def _total(*parts: dict[str, Any]) -> dict[str, Any]:
 # Clients -------------------------------------------------------------------------------
 
 
-def add_client_figures(dashboard: Dashboard, split: Split) -> None:
+def add_client_figures(dashboard: Dashboard, coverage: Coverage) -> None:
     """Registrations, first deposits and portal log-ins; per day; by country, source, agent and affiliate."""
     period, previous, scope = dashboard.period, dashboard.previous, dashboard.scope
+    split = coverage.split(previous.first, period.last)
     raw_clients = Customer.objects.filter(scope.clients()).order_by()
     rolled_clients = ClientDay.objects.filter(scope.clients()).order_by()
     raw = {
@@ -484,9 +485,10 @@ def add_lead_figures(dashboard: Dashboard, *, now: dt.datetime) -> None:
 # Money ---------------------------------------------------------------------------------
 
 
-def add_money_figures(dashboard: Dashboard, split: Split) -> None:
+def add_money_figures(dashboard: Dashboard, coverage: Coverage) -> None:
     """Deposits, withdrawals and net deposits per currency; pending withdrawals; deposits per day."""
     period, previous, scope = dashboard.period, dashboard.previous, dashboard.scope
+    split = coverage.split(previous.first, period.last)
     is_deposit = Q(type=DEPOSIT, status__in=DEPOSIT_DONE)
     is_withdrawal = Q(type=WITHDRAWAL, status__in=WITHDRAWAL_DONE)
     movements = Transaction.objects.filter(scope.clients("customer__"))
@@ -508,7 +510,7 @@ def add_money_figures(dashboard: Dashboard, split: Split) -> None:
         )
     if split.rolled is not None:
         parts.append(
-            rolled.filter(split.rolled)
+            rolled.filter(split.rolled, Q(deposit_count__gt=0) | Q(withdrawals__gt=0))  # not only waiting ones
             .values("currency_id")
             .annotate(
                 sum_deposits=_rolled_sum("deposits", period),
@@ -524,16 +526,27 @@ def add_money_figures(dashboard: Dashboard, split: Split) -> None:
             sums = {key.removeprefix("sum_"): value for key, value in row.items() if key != "currency_id"}
             totals[currency] = _total(totals.get(currency, {}), sums)
     dashboard.money = [MoneyRow(currency=currency, **totals[currency]) for currency in sorted(totals)]
-    waiting = (
-        movements.filter(type=WITHDRAWAL, status=Transaction.Status.PENDING)
-        .values("currency_id")
-        .annotate(total=Sum("amount"))
-        .order_by("currency_id")
-    )
-    dashboard.pending["withdrawals"] = {row["currency_id"]: row["total"] for row in waiting}
+    dashboard.pending["withdrawals"] = _waiting_withdrawals(movements, rolled, coverage.split(None, None))
     dashboard.series["deposits"] = _daily(
         dashboard, split, movements.filter(is_deposit), "created_at", rolled, "deposit_count"
     )
+
+
+def _waiting_withdrawals(
+    movements: QuerySet[Transaction], rolled: QuerySet[MoneyDay], split: Split
+) -> dict[str, Decimal]:
+    """Withdrawals waiting for approval now, per currency, whenever they were asked for (amounts are positive)."""
+    totals: dict[str, Decimal] = {}
+    raw = split.raw("created_at")
+    if raw is not None:
+        waiting = movements.filter(raw, type=WITHDRAWAL, status=Transaction.Status.PENDING)
+        for currency, total in waiting.values_list("currency_id").annotate(total=Sum("amount")).order_by():
+            totals[currency] = totals.get(currency, ZERO) + total
+    if split.rolled is not None:
+        waiting_rolled = rolled.filter(split.rolled, pending_withdrawals__gt=0)
+        for currency, total in waiting_rolled.values_list("currency_id").annotate(n=Sum("pending_withdrawals")):
+            totals[currency] = totals.get(currency, ZERO) + total
+    return dict(sorted(totals.items()))
 
 
 def _rolled_sum(column: str, period: Period) -> Coalesce:

@@ -228,7 +228,7 @@ def test_sections_follow_the_role(sales_agent, support_agent):
 
 @pytest.mark.parametrize(
     ("rolled_up", "expected"),
-    [(False, 24), (True, 34)],
+    [(False, 24), (True, 35)],
     ids=["raw_case", "rollups_and_raw_case"],
 )
 def test_dashboard_queries_do_not_grow_with_rows(admin_staff, rolled_up, expected):

@@ -89,6 +89,8 @@ def book(admin_staff):
     movement(clients[3], "30.00", at(11, 4), type=Transaction.Type.WITHDRAWAL, status=Transaction.Status.APPROVED)
     movement(clients[3], "9.00", at(11, 4), type=Transaction.Type.WITHDRAWAL, status=Transaction.Status.REJECTED)
     movement(clients[4], "70.00", at(11, 3), status=Transaction.Status.PENDING)
+    movement(clients[3], "12.00", at(9, 10), type=Transaction.Type.WITHDRAWAL, status=Transaction.Status.PENDING)
+    movement(clients[0], "8.00", at(11, 10), type=Transaction.Type.WITHDRAWAL, status=Transaction.Status.PENDING)
     movement(clients[5], "0.001", at(11, 5), currency="BTC")
     return {"admin": admin_staff, "manager": manager, "member": member, "outsider": outsider, "clients": clients}
 
@@ -138,6 +140,7 @@ def test_the_known_figures_come_out_of_the_rollups(book):
         "EUR": (Decimal("55.00"), Decimal("0"), Decimal("0")),
         "USD": (Decimal("100.00"), Decimal("30.00"), Decimal("25.50")),
     }
+    assert dashboard.pending["withdrawals"] == {"USD": Decimal("20.00")}  # waiting now, whenever asked for
     assert dashboard.series["registrations"]["current"][0] == 1  # 1 Nov: the 22:30 UTC registration
     assert dashboard.series["deposits"]["current"][19] == 1  # 20 Nov: the EUR deposit at 00:00
     assert {row.label: row.counts["registrations"] for row in dashboard.breakdowns["country"]}["DE"] == 1
@@ -152,9 +155,11 @@ def test_changes_after_a_refresh_are_read_live_until_the_next_one(book, role):
     user = book[role]
     rollups.refresh(now=at(12, 1, 9))
     moved, deposited = book["clients"][0], Transaction.objects.get(amount=Decimal("70.00"))
+    approved = Transaction.objects.get(amount=Decimal("12.00"))
 
     Customer.objects.filter(pk=moved.pk).update(conversion_agent=book["outsider"], country="PL")  # no updated_at
     Transaction.objects.filter(pk=deposited.pk).update(status=Transaction.Status.COMPLETED)
+    Transaction.objects.filter(pk=approved.pk).update(status=Transaction.Status.APPROVED)
     CustomerFactory(conversion_agent=book["member"], registered_at=at(11, 10), country="IT")
 
     raw = seen(user, RAW)

@@ -55,6 +55,7 @@ class Migration(migrations.Migration):
                 ('deposits', models.DecimalField(decimal_places=8, default=0, max_digits=28)),
                 ('withdrawals', models.DecimalField(decimal_places=8, default=0, max_digits=28)),
                 ('deposit_count', models.PositiveIntegerField(default=0)),
+                ('pending_withdrawals', models.DecimalField(decimal_places=8, default=0, max_digits=28)),
             ],
             options={
                 'indexes': [models.Index(fields=['day'], name='moneyday_day_idx')],
