@@ -135,8 +135,10 @@ def refresh(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     yesterday = timezone.localdate(now, timezone.get_default_timezone()) - ONE_DAY
     with transaction.atomic():
-        state = RollupState.objects.select_for_update().first()
         with connection.cursor() as cursor:
+            # One refresh at a time, the first one included (there is no state row to lock yet).
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('crm.reports.rollups'))")
+            state = RollupState.objects.first()
             # Only the touches committed so far: a write committing later leaves its touch for the next run.
             cursor.execute("DELETE FROM reports_rolluptouch RETURNING utc_day")
             utc_days = {row[0] for row in cursor.fetchall()}
