@@ -2,7 +2,10 @@
 
 A figure is counted in the period and in the previous period of the same length by one query whose `WHERE`
 spans both (a range on the indexed date column) and whose `FILTER`s split them. Days are the broker's
-(`TIME_ZONE`). Every figure carries the sentence saying what it counts; the admin page and the API show it.
+(`TIME_ZONE`). Client and money figures add two parts: the daily rollups (`crm.reports.rollups`) for the closed days
+they hold, and the same aggregate over the raw rows for the other days (today, days not refreshed or touched since),
+so they are always the raw rows' figures. Every figure carries the sentence saying what it counts; the admin page
+and the API show it.
 """
 
 from __future__ import annotations
