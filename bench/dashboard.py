@@ -52,12 +52,15 @@ from crm.wallets.models import Currency, Transaction, Wallet  # noqa: E402
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "1000000"))
 TRANSACTIONS = 5 * CLIENTS
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+# Every table a figure of the page aggregates: the data tables (trading and messages too) and the rollups.
 DATA_TABLES = (
     "customers_customer",
     "wallets_transaction",
     "sales_lead",
     "users_loginrecord",
     "affiliates_",
+    "trading_deal",
+    "communications_message",
     "reports_clientday",
     "reports_moneyday",
     "reports_rollup",
