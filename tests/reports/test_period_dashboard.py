@@ -226,9 +226,15 @@ def test_sections_follow_the_role(sales_agent, support_agent):
     assert build_dashboard(sales_agent, scope=scope_for(sales_agent), period=NOVEMBER).commissions == {}
 
 
+ROLLUPS = connection.vendor == "postgresql"  # no rollups on SQLite: no rollup state to read
+
+
 @pytest.mark.parametrize(
     ("rolled_up", "expected"),
-    [(False, 24), (True, 35)],
+    [
+        (False, 24 if ROLLUPS else 23),
+        pytest.param(True, 35, marks=pytest.mark.skipif(not ROLLUPS, reason="rollups are kept on PostgreSQL only")),
+    ],
     ids=["raw_case", "rollups_and_raw_case"],
 )
 def test_dashboard_queries_do_not_grow_with_rows(admin_staff, rolled_up, expected):
