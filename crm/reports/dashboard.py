@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy
 from crm.customers.models import Customer, Document
 from crm.reports.charts import breakdown_chart, comparison_chart
 from crm.reports.forms import PeriodForm
+from crm.reports.models import ClientDay
+from crm.reports.rollups import Coverage
 from crm.reports.scope import scope_for
 from crm.reports.selectors import Dashboard, build_dashboard
 from crm.users.models import User
@@ -38,41 +40,77 @@ def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[st
     user = request.user
     if not isinstance(user, User):
         return context
+    coverage = Coverage.load()
     if user.has_perm("customers.view_customer"):
-        context.update(client_dashboard(user))
+        context.update(client_dashboard(user, coverage))
     form = PeriodForm(request.GET or None)
     period = form.period()
-    dashboard = build_dashboard(user, scope=scope_for(user), period=period)
+    dashboard = build_dashboard(user, scope=scope_for(user), period=period, coverage=coverage)
     context.update(period_context(dashboard, form))
     return context
 
 
-def client_dashboard(user: User) -> dict[str, Any]:
-    clients = Customer.objects.visible_to(user)
-    since = timezone.now() - dt.timedelta(days=SIGNUP_DAYS - 1)
-    first_day = timezone.localdate(since)
-    totals = clients.aggregate(
-        total=Count("pk"),
-        new=Count("pk", filter=Q(registered_at__gte=_start_of(first_day))),
-        pending_kyc=Count("pk", filter=Q(kyc_status=Customer.KycStatus.PENDING)),
-        with_ftd=Count("pk", filter=Q(first_deposit_at__isnull=False)),
-        mine=Count("pk", filter=Q(conversion_agent=user) | Q(retention_agent=user)),
-    )
+def client_dashboard(user: User, coverage: Coverage | None = None) -> dict[str, Any]:
+    """The KPI cards: every client in scope, from the daily rollups `coverage` holds plus the raw rows of the
+    other days (today, and days changed since the last refresh)."""
+    split = (coverage or Coverage.load()).split(None, None)
+    clients = Customer.objects.visible_to(user).order_by()
+    mine = Q(conversion_agent_id=user.pk) | Q(retention_agent_id=user.pk)
+    first_day = timezone.localdate(timezone.now() - dt.timedelta(days=SIGNUP_DAYS - 1))
+    pending = Customer.KycStatus.PENDING
+    registered, deposited = split.raw("registered_at"), split.raw("first_deposit_at")
+    parts: list[tuple[QuerySet[Any], dict[str, Any]]] = []
+    if registered is not None and deposited is not None:
+        new = registered & Q(registered_at__gte=_start_of(first_day))
+        parts.append(
+            (
+                clients.filter(registered | deposited),
+                {
+                    "total": Count("pk", filter=registered),
+                    "new": Count("pk", filter=new),
+                    "pending_kyc": Count("pk", filter=registered & Q(kyc_status=pending)),
+                    "with_ftd": Count("pk", filter=deposited),
+                    "mine": Count("pk", filter=registered & mine),
+                },
+            )
+        )
+    if split.rolled is not None:
+        everyone = user.has_perm("customers.view_all_customers")
+        parts.append(
+            (
+                ClientDay.objects.filter(split.rolled, Q() if everyone else mine).order_by(),
+                {
+                    "total": Sum("registrations"),
+                    "new": Sum("registrations", filter=Q(day__gte=first_day)),
+                    "pending_kyc": Sum("registrations", filter=Q(kyc_status=pending)),
+                    "with_ftd": Sum("ftds"),
+                    "mine": Sum("registrations", filter=mine),
+                },
+            )
+        )
+    totals = {"total": 0, "new": 0, "pending_kyc": 0, "with_ftd": 0, "mine": 0}
+    by_kyc: dict[str, int] = {}
+    by_country: dict[str, int] = {}
+    for queryset, counted in parts:
+        totals = _added(totals, queryset.aggregate(**counted))
+        registrations = counted["total"]
+        if registered is not None and queryset.model is Customer:
+            queryset = queryset.filter(registered)
+        by_kyc = _added(by_kyc, dict(queryset.values_list("kyc_status").annotate(n=registrations)))
+        countries = queryset.exclude(country="").values_list("country").annotate(n=registrations)
+        by_country = _added(by_country, dict(countries))
     pending_documents = Document.objects.visible_to(user).filter(status=Document.Status.NEW).count()
-    by_kyc = dict(clients.values_list("kyc_status").annotate(n=Count("pk")).order_by().values_list("kyc_status", "n"))
-    by_country = list(
-        clients.exclude(country="")
-        .values_list("country")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "country")
-        .values_list("country", "n")[:TOP_COUNTRIES]
-    )
+    top_countries = sorted(by_country.items(), key=lambda item: (-item[1], item[0]))[:TOP_COUNTRIES]
     return {
         "kpis": _kpis(user, totals, pending_documents),
         "chart_kyc": _kyc_chart(by_kyc),
-        "chart_countries": _countries_chart(by_country),
+        "chart_countries": _countries_chart(top_countries),
         "dashboard_scope": _("All clients") if user.has_perm("customers.view_all_customers") else _("Your clients"),
     }
+
+
+def _added(total: dict[str, int], part: dict[str, int | None]) -> dict[str, int]:
+    return {**total, **{key: total.get(key, 0) + (value or 0) for key, value in part.items()}}
 
 
 def _start_of(day: dt.date) -> dt.datetime:

@@ -228,3 +228,67 @@ class AdminNotification(models.Model):
     def payload(self) -> dict[str, Any]:
         """`data` with its `type` (always the notification's)."""
         return {**self.data, "type": self.type}
+
+
+# Daily rollups of the dashboard (crm.reports.rollups): closed broker days, PostgreSQL only. -------------------------
+# Keys are plain columns, not foreign keys: a rollup row is a count, it must not block or cascade a delete.
+
+
+class ClientDay(models.Model):
+    """Clients registered and clients' first deposits on one broker day, per the clients' agents and attributes."""
+
+    day = models.DateField()
+    conversion_agent_id = models.BigIntegerField(null=True)
+    retention_agent_id = models.BigIntegerField(null=True)
+    introducer_id = models.BigIntegerField(null=True)
+    country = models.CharField(max_length=2, blank=True)
+    source = models.CharField(max_length=100, blank=True)
+    kyc_status = models.CharField(max_length=12)
+    registrations = models.PositiveIntegerField(default=0)
+    ftds = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="clientday_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.registrations} registrations, {self.ftds} FTDs"
+
+
+class MoneyDay(models.Model):
+    """Completed deposits, done withdrawals and withdrawals waiting for approval created on one broker day, per
+    currency and the clients' agents."""
+
+    day = models.DateField()
+    currency_id = models.CharField(max_length=10)
+    conversion_agent_id = models.BigIntegerField(null=True)
+    retention_agent_id = models.BigIntegerField(null=True)
+    deposits = models.DecimalField(max_digits=28, decimal_places=8, default=0)
+    withdrawals = models.DecimalField(max_digits=28, decimal_places=8, default=0)
+    deposit_count = models.PositiveIntegerField(default=0)
+    pending_withdrawals = models.DecimalField(max_digits=28, decimal_places=8, default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="moneyday_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.currency_id}: {self.deposits} in, {self.withdrawals} out"
+
+
+class RollupState(models.Model):
+    """The one row saying which broker days the rollups hold: every day up to `covered_through`, in `zone`."""
+
+    zone = models.CharField(max_length=64)
+    covered_through = models.DateField()
+    refreshed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"through {self.covered_through} ({self.zone})"
+
+
+class RollupTouch(models.Model):
+    """A UTC date whose rows changed since the rollups were computed (written by database triggers)."""
+
+    utc_day = models.DateField()
+
+    def __str__(self) -> str:
+        return str(self.utc_day)

@@ -24,4 +24,5 @@ RUN_NOW = {
     "crm.reports.tasks.run_due_report_templates_task": "reports.view_all_reportruns",
     "crm.reports.tasks.delete_expired_reports_task": "reports.view_all_reportruns",
     "crm.reports.tasks.sweep_report_runs_task": "reports.view_all_reportruns",
+    "crm.reports.tasks.refresh_dashboard_rollups_task": "reports.view_all_reportruns",
 }

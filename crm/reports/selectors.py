@@ -2,12 +2,16 @@
 
 A figure is counted in the period and in the previous period of the same length by one query whose `WHERE`
 spans both (a range on the indexed date column) and whose `FILTER`s split them. Days are the broker's
-(`TIME_ZONE`). Every figure carries the sentence saying what it counts; the admin page and the API show it.
+(`TIME_ZONE`). Client and money figures add two parts: the daily rollups (`crm.reports.rollups`) for the closed days
+they hold, and the same aggregate over the raw rows for the other days (today, days not refreshed or touched since),
+so they are always the raw rows' figures. Every figure carries the sentence saying what it counts; the admin page
+and the API show it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -20,7 +24,9 @@ from django.utils.translation import gettext as _
 from crm.affiliates.models import Affiliate, CommissionLedger, PayoutRequest
 from crm.communications.models import Message
 from crm.customers.models import Customer
+from crm.reports.models import ClientDay, MoneyDay
 from crm.reports.periods import Period
+from crm.reports.rollups import DEPOSIT_DONE, WITHDRAWAL_DONE, Coverage, Split
 from crm.reports.scope import Scope
 from crm.sales.models import Lead
 from crm.trading.models import Deal
@@ -32,9 +38,6 @@ MONEY_FIELD = DecimalField(max_digits=28, decimal_places=8)
 TOP_ROWS = 10
 DEPOSIT = Transaction.Type.DEPOSIT
 WITHDRAWAL = Transaction.Type.WITHDRAWAL
-# A deposit counts once completed; a withdrawal once approved (the money has left the wallet) or paid.
-DEPOSIT_DONE = [Transaction.Status.COMPLETED]
-WITHDRAWAL_DONE = [Transaction.Status.APPROVED, Transaction.Status.COMPLETED]
 
 
 @dataclass(frozen=True)
@@ -124,19 +127,24 @@ def _both(period: Period, previous: Period, column: str) -> dict[str, Any]:
     return {"current": Count("pk", filter=_in(period, column)), "previous": Count("pk", filter=_in(previous, column))}
 
 
-def _money_sum(period: Period, types: Q) -> Coalesce:
-    return Coalesce(Sum("amount", filter=types & _in(period, "created_at")), Value(ZERO), output_field=MONEY_FIELD)
-
-
-def build_dashboard(user: User, *, scope: Scope, period: Period, now: dt.datetime | None = None) -> Dashboard:
-    """The dashboard sections `user` may see, counted in `scope` for `period` and the period before it."""
+def build_dashboard(
+    user: User,
+    *,
+    scope: Scope,
+    period: Period,
+    now: dt.datetime | None = None,
+    coverage: Coverage | None = None,
+) -> Dashboard:
+    """The dashboard sections `user` may see, counted in `scope` for `period` and the period before it (clients
+    and money from the daily rollups `coverage` holds plus the raw rows of the other days)."""
     dashboard = Dashboard(period=period, previous=period.previous(), scope=scope)
+    coverage = coverage or Coverage.load()
     if user.has_perm("customers.view_customer"):
-        add_client_figures(dashboard)
+        add_client_figures(dashboard, coverage)
     if user.has_perm("sales.view_lead"):
         add_lead_figures(dashboard, now=now or timezone.now())
     if user.has_perm("wallets.view_transaction"):
-        add_money_figures(dashboard)
+        add_money_figures(dashboard, coverage)
     if user.has_perm("affiliates.view_commissionledger"):
         add_affiliate_figures(dashboard, user)
     if user.has_perm("trading.view_deal"):
@@ -146,23 +154,65 @@ def build_dashboard(user: User, *, scope: Scope, period: Period, now: dt.datetim
     return dashboard
 
 
+def _days(period: Period) -> Q:
+    """A rollup row of a day of `period`."""
+    return Q(day__gte=period.first, day__lte=period.last)
+
+
+def _raw_in(period: Period, column: str, split: Split) -> Q:
+    """A raw row whose `column` falls in `period` on a day the rollups do not hold."""
+    raw = split.raw(column)
+    return _in(period, column) & raw if raw is not None else Q(pk__in=[])
+
+
+def _total(*parts: dict[str, Any]) -> dict[str, Any]:
+    """The key-wise sum of aggregates (a missing or None part counts 0)."""
+    total: dict[str, Any] = {}
+    for part in parts:
+        for key, value in part.items():
+            if value is not None:
+                total[key] = total.get(key, 0) + value
+    return total
+
+
 # Clients -------------------------------------------------------------------------------
 
 
-def add_client_figures(dashboard: Dashboard) -> None:
+def add_client_figures(dashboard: Dashboard, coverage: Coverage) -> None:
     """Registrations, first deposits and portal log-ins; per day; by country, source, agent and affiliate."""
     period, previous, scope = dashboard.period, dashboard.previous, dashboard.scope
-    clients = Customer.objects.filter(scope.clients())
-    counts = (
-        clients.filter(_span(period, previous, "registered_at") | _span(period, previous, "first_deposit_at"))
-        .order_by()
-        .aggregate(
-            registrations=Count("pk", filter=_in(period, "registered_at")),
-            previous_registrations=Count("pk", filter=_in(previous, "registered_at")),
-            ftds=Count("pk", filter=_in(period, "first_deposit_at")),
-            previous_ftds=Count("pk", filter=_in(previous, "first_deposit_at")),
+    split = coverage.split(previous.first, period.last)
+    raw_clients = Customer.objects.filter(scope.clients()).order_by()
+    rolled_clients = ClientDay.objects.filter(scope.clients()).order_by()
+    raw = {
+        "registrations": _raw_span(dashboard, "registered_at", split),
+        "ftds": _raw_span(dashboard, "first_deposit_at", split),
+    }
+    parts = []
+    if raw["registrations"] is not None or raw["ftds"] is not None:
+        parts.append(
+            raw_clients.filter(_either(raw)).aggregate(
+                registrations=Count("pk", filter=_raw_in(period, "registered_at", split)),
+                previous_registrations=Count("pk", filter=_raw_in(previous, "registered_at", split)),
+                ftds=Count("pk", filter=_raw_in(period, "first_deposit_at", split)),
+                previous_ftds=Count("pk", filter=_raw_in(previous, "first_deposit_at", split)),
+            )
         )
-    )
+    if split.rolled is not None:
+        parts.append(
+            {
+                name.removeprefix("sum_"): n
+                for name, n in rolled_clients.filter(split.rolled)
+                .aggregate(
+                    sum_registrations=Sum("registrations", filter=_days(period)),
+                    sum_previous_registrations=Sum("registrations", filter=_days(previous)),
+                    sum_ftds=Sum("ftds", filter=_days(period)),
+                    sum_previous_ftds=Sum("ftds", filter=_days(previous)),
+                )
+                .items()
+            }
+        )
+    counts = _total({"registrations": 0, "previous_registrations": 0, "ftds": 0, "previous_ftds": 0}, *parts)
     logins = (
         LoginRecord.objects.filter(
             _span(period, previous, "created_at"), scope.clients("user__customer__"), result="success"
@@ -194,24 +244,107 @@ def add_client_figures(dashboard: Dashboard) -> None:
             _("Successful portal log-ins of clients in the period; staff impersonation is not counted."),
         ),
     ]
-    dashboard.series["registrations"] = _per_day(clients, "registered_at", dashboard)
-    dashboard.series["ftds"] = _per_day(clients, "first_deposit_at", dashboard)
-    new_clients = clients.filter(_in(period, "registered_at") | _in(period, "first_deposit_at"))
-    counted = {
-        "registrations": Count("pk", filter=_in(period, "registered_at")),
-        "ftds": Count("pk", filter=_in(period, "first_deposit_at")),
+    dashboard.series["registrations"] = _daily(
+        dashboard, split, raw_clients, "registered_at", rolled_clients, "registrations"
+    )
+    dashboard.series["ftds"] = _daily(dashboard, split, raw_clients, "first_deposit_at", rolled_clients, "ftds")
+    new_clients = Breakdown(
+        raw=raw_clients.filter(_raw_in(period, "registered_at", split) | _raw_in(period, "first_deposit_at", split)),
+        raw_counted={
+            "registrations": Count("pk", filter=_raw_in(period, "registered_at", split)),
+            "ftds": Count("pk", filter=_raw_in(period, "first_deposit_at", split)),
+        },
+        rolled=rolled_clients.filter(split.rolled, _days(period)) if split.rolled is not None else None,
+        rolled_counted={"registrations": Sum("registrations"), "ftds": Sum("ftds")},
+    )
+    dashboard.breakdowns["country"] = new_clients.top("country")
+    dashboard.breakdowns["source"] = new_clients.top("source")
+    agents = new_clients.top("conversion_agent_id")
+    dashboard.breakdowns["agent"] = _labelled(agents, User.objects.all(), ("first_name", "email"))
+    affiliates = new_clients.top("introducer_id", Q(introducer_id__isnull=False))
+    dashboard.breakdowns["affiliate"] = _labelled(affiliates, Customer.objects.all(), ("first_name", "last_name"))
+
+
+def _raw_span(dashboard: Dashboard, column: str, split: Split) -> Q | None:
+    """Raw rows whose `column` falls in the period or the previous one on a day read raw; None when there is none."""
+    raw = split.raw(column)
+    return None if raw is None else _span(dashboard.period, dashboard.previous, column) & raw
+
+
+def _either(conditions: dict[str, Q | None]) -> Q:
+    result = Q(pk__in=[])
+    for condition in conditions.values():
+        if condition is not None:
+            result |= condition
+    return result
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Counts per value of a column over the raw rows of some days plus the rollup rows of the others."""
+
+    raw: QuerySet[Any]
+    raw_counted: dict[str, Any]
+    rolled: QuerySet[Any] | None
+    rolled_counted: dict[str, Any]
+
+    def top(self, column: str, condition: Q | None = None) -> list[BreakdownRow]:
+        """The `TOP_ROWS` values of `column` with the most of the first count (ties: by value, as PostgreSQL and
+        SQLite order them in the C collation), labelled by the value itself."""
+        condition = condition or Q()
+        counts: dict[Any, dict[str, int]] = {}
+        parts = [(self.raw, self.raw_counted)]
+        if self.rolled is not None:
+            parts.append((self.rolled, self.rolled_counted))
+        for queryset, counted in parts:
+            summed = {f"sum_{name}": aggregate for name, aggregate in counted.items()}
+            for row in queryset.filter(condition).values(column).annotate(**summed).order_by():
+                key = row.pop(column)
+                counts[key] = _total(counts.get(key, {}), {name.removeprefix("sum_"): n for name, n in row.items()})
+        names = list(self.raw_counted)
+        ranked = sorted(counts.items(), key=lambda item: _rank(item[0], item[1].get(names[0], 0)))
+        return [
+            BreakdownRow(
+                key="" if key is None else str(key),
+                label=str(key) if key else _("(none)"),
+                counts={name: values.get(name, 0) for name in names},
+            )
+            for key, values in ranked[:TOP_ROWS]
+        ]
+
+
+def _rank(key: Any, count: int) -> tuple[int, bool, Any]:
+    """Most first, then by value with no value last (PostgreSQL's `ORDER BY count DESC, value`)."""
+    return (-count, key is None, 0 if key is None else key)
+
+
+def _labelled(rows: list[BreakdownRow], queryset: QuerySet[Any], names: tuple[str, ...]) -> list[BreakdownRow]:
+    """`rows` keyed by ids of `queryset`, labelled by the `names` of each (one query)."""
+    found = {
+        str(values[0]): " ".join(str(value) for value in values[1:] if value)
+        for values in queryset.filter(pk__in=[row.key for row in rows if row.key]).values_list("pk", *names)
     }
-    dashboard.breakdowns["country"] = _breakdown(new_clients, "country", counted)
-    dashboard.breakdowns["source"] = _breakdown(new_clients, "source", counted)
-    dashboard.breakdowns["agent"] = _breakdown(
-        new_clients, "conversion_agent_id", counted, names=("conversion_agent__first_name", "conversion_agent__email")
-    )
-    dashboard.breakdowns["affiliate"] = _breakdown(
-        new_clients.filter(introducer__isnull=False),
-        "introducer_id",
-        counted,
-        names=("introducer__first_name", "introducer__last_name"),
-    )
+    return [BreakdownRow(key=row.key, label=found.get(row.key) or row.label, counts=row.counts) for row in rows]
+
+
+def _daily(
+    dashboard: Dashboard,
+    split: Split,
+    raw: QuerySet[Any],
+    column: str,
+    rolled: QuerySet[Any],
+    measure: str,
+) -> dict[str, list[Any]]:
+    """Per broker day over the period and the previous one: raw rows counted by `column` on the days read raw,
+    plus the rollups' `measure` on the others."""
+    raw_span = _raw_span(dashboard, column, split)
+    counts: dict[str, int] = {}
+    if raw_span is not None:
+        counts = _counts_per_day(raw.filter(raw_span), column)
+    if split.rolled is not None:
+        for day, n in rolled.filter(split.rolled).values("day").annotate(n=Sum(measure)).values_list("day", "n"):
+            counts[str(day)] = counts.get(str(day), 0) + n
+    return _lined_up(counts, dashboard)
 
 
 def add_message_figures(dashboard: Dashboard) -> None:
@@ -252,17 +385,26 @@ def add_message_figures(dashboard: Dashboard) -> None:
 
 def _per_day(queryset: QuerySet[Any], column: str, dashboard: Dashboard) -> dict[str, list[Any]]:
     """Rows per broker day over the period and the previous one, day by day (missing days are 0)."""
-    period, previous = dashboard.period, dashboard.previous
+    return _lined_up(
+        _counts_per_day(queryset.filter(_span(dashboard.period, dashboard.previous, column)), column), dashboard
+    )
+
+
+def _counts_per_day(queryset: QuerySet[Any], column: str) -> dict[str, int]:
+    """Rows per broker day (the day as ISO text)."""
     rows = (
-        queryset.filter(_span(period, previous, column))
-        .annotate(day=TruncDate(column, tzinfo=timezone.get_default_timezone()))
+        queryset.annotate(day=TruncDate(column, tzinfo=timezone.get_default_timezone()))
         .values("day")
         .annotate(n=Count("pk"))
         .order_by()
         .values_list("day", "n")
     )
     # SQLite answers dates as text, PostgreSQL as dates.
-    counts = {str(day): n for day, n in rows}
+    return {str(day): n for day, n in rows}
+
+
+def _lined_up(counts: dict[str, int], dashboard: Dashboard) -> dict[str, list[Any]]:
+    period, previous = dashboard.period, dashboard.previous
     return {
         "days": [day.isoformat() for day in period.dates()],
         "current": [counts.get(str(day), 0) for day in period.dates()],
@@ -346,42 +488,76 @@ def add_lead_figures(dashboard: Dashboard, *, now: dt.datetime) -> None:
 # Money ---------------------------------------------------------------------------------
 
 
-def add_money_figures(dashboard: Dashboard) -> None:
+def add_money_figures(dashboard: Dashboard, coverage: Coverage) -> None:
     """Deposits, withdrawals and net deposits per currency; pending withdrawals; deposits per day."""
     period, previous, scope = dashboard.period, dashboard.previous, dashboard.scope
+    split = coverage.split(previous.first, period.last)
     is_deposit = Q(type=DEPOSIT, status__in=DEPOSIT_DONE)
     is_withdrawal = Q(type=WITHDRAWAL, status__in=WITHDRAWAL_DONE)
     movements = Transaction.objects.filter(scope.clients("customer__"))
-    rows = (
-        movements.filter(is_deposit | is_withdrawal, _span(period, previous, "created_at"))
-        .values("currency_id")
-        .annotate(
-            deposits=_money_sum(period, is_deposit),
-            withdrawals=_money_sum(period, is_withdrawal),
-            previous_deposits=_money_sum(previous, is_deposit),
-            previous_withdrawals=_money_sum(previous, is_withdrawal),
+    rolled = MoneyDay.objects.filter(scope.clients()).order_by()
+    raw_span = _raw_span(dashboard, "created_at", split)
+    totals: dict[str, dict[str, Decimal]] = {}
+    parts: list[Iterable[Mapping[str, Any]]] = []
+    if raw_span is not None:
+        parts.append(
+            movements.filter(is_deposit | is_withdrawal, raw_span)
+            .values("currency_id")
+            .annotate(
+                deposits=_money_sum(period, is_deposit),
+                withdrawals=_money_sum(period, is_withdrawal),
+                previous_deposits=_money_sum(previous, is_deposit),
+                previous_withdrawals=_money_sum(previous, is_withdrawal),
+            )
+            .order_by()
         )
-        .order_by("currency_id")
-    )
-    dashboard.money = [
-        MoneyRow(
-            currency=row["currency_id"],
-            deposits=row["deposits"],
-            withdrawals=row["withdrawals"],
-            previous_deposits=row["previous_deposits"],
-            previous_withdrawals=row["previous_withdrawals"],
+    if split.rolled is not None:
+        parts.append(
+            rolled.filter(split.rolled, Q(deposit_count__gt=0) | Q(withdrawals__gt=0))  # not only waiting ones
+            .values("currency_id")
+            .annotate(
+                sum_deposits=_rolled_sum("deposits", period),
+                sum_withdrawals=_rolled_sum("withdrawals", period),
+                sum_previous_deposits=_rolled_sum("deposits", previous),
+                sum_previous_withdrawals=_rolled_sum("withdrawals", previous),
+            )
+            .order_by()
         )
-        for row in rows
-    ]
-    waiting = (
-        movements.filter(type=WITHDRAWAL, status=Transaction.Status.PENDING)
-        .values("currency_id")
-        .annotate(total=Sum("amount"))
-        .order_by("currency_id")
+    for part in parts:
+        for row in part:
+            currency = row["currency_id"]
+            sums = {key.removeprefix("sum_"): value for key, value in row.items() if key != "currency_id"}
+            totals[currency] = _total(totals.get(currency, {}), sums)
+    dashboard.money = [MoneyRow(currency=currency, **totals[currency]) for currency in sorted(totals)]
+    dashboard.pending["withdrawals"] = _waiting_withdrawals(movements, rolled, coverage.split(None, None))
+    dashboard.series["deposits"] = _daily(
+        dashboard, split, movements.filter(is_deposit), "created_at", rolled, "deposit_count"
     )
-    dashboard.pending["withdrawals"] = {row["currency_id"]: row["total"] for row in waiting}
-    deposits = movements.filter(is_deposit)
-    dashboard.series["deposits"] = _per_day(deposits, "created_at", dashboard)
+
+
+def _waiting_withdrawals(
+    movements: QuerySet[Transaction], rolled: QuerySet[MoneyDay], split: Split
+) -> dict[str, Decimal]:
+    """Withdrawals waiting for approval now, per currency, whenever they were asked for (amounts are positive)."""
+    totals: dict[str, Decimal] = {}
+    raw = split.raw("created_at")
+    if raw is not None:
+        waiting = movements.filter(raw, type=WITHDRAWAL, status=Transaction.Status.PENDING)
+        for currency, total in waiting.values_list("currency_id").annotate(total=Sum("amount")).order_by():
+            totals[currency] = totals.get(currency, ZERO) + total
+    if split.rolled is not None:
+        waiting_rolled = rolled.filter(split.rolled, pending_withdrawals__gt=0)
+        for currency, total in waiting_rolled.values_list("currency_id").annotate(n=Sum("pending_withdrawals")):
+            totals[currency] = totals.get(currency, ZERO) + total
+    return dict(sorted(totals.items()))
+
+
+def _rolled_sum(column: str, period: Period) -> Coalesce:
+    return Coalesce(Sum(column, filter=_days(period)), Value(ZERO), output_field=MONEY_FIELD)
+
+
+def _money_sum(period: Period, types: Q) -> Coalesce:
+    return Coalesce(Sum("amount", filter=types & _in(period, "created_at")), Value(ZERO), output_field=MONEY_FIELD)
 
 
 # Affiliates ----------------------------------------------------------------------------

@@ -1,11 +1,12 @@
-"""Report tasks: build one run, start the runs of due templates, delete expired files."""
+"""Report tasks: build one run, start the runs of due templates, delete expired files, refresh the dashboard's
+daily rollups."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
 from crm.core import work
-from crm.reports import services
+from crm.reports import rollups, services
 from crm.reports.work import RUN_TIME_LIMIT, RUNS
 
 
@@ -31,3 +32,9 @@ def run_due_report_templates_task() -> int:
 def delete_expired_reports_task() -> int:
     """Delete expired report files and their runs."""
     return services.delete_expired_reports()
+
+
+@shared_task(acks_late=True, time_limit=30 * 60, soft_time_limit=29 * 60)
+def refresh_dashboard_rollups_task() -> int:
+    """Bring the dashboard's daily rollups up to yesterday and recompute the days touched since (idempotent)."""
+    return rollups.refresh()

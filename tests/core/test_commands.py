@@ -26,6 +26,7 @@ def test_setup_periodic_tasks_is_idempotent():
         "crm.payments.tasks.sweep_payouts_task",
         "crm.payments.tasks.sweep_webhooks_task",
         "crm.reports.tasks.delete_expired_reports_task",
+        "crm.reports.tasks.refresh_dashboard_rollups_task",
         "crm.reports.tasks.run_due_report_templates_task",
         "crm.reports.tasks.sweep_report_runs_task",
         "crm.sales.tasks.sweep_imports_task",

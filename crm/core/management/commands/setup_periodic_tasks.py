@@ -1,6 +1,6 @@
 """Create or update the Celery beat schedule: one sweep per kind of stored work (crm.core.work: outbox, provider
-and KYC webhooks, payouts, lead imports, exports), export clean-up, commissions, trading, reports. Safe to run
-again."""
+and KYC webhooks, payouts, lead imports, exports), export clean-up, commissions, trading, reports (scheduled
+templates, the dashboard's daily rollups). Safe to run again."""
 
 import datetime as dt
 from typing import Any
@@ -18,6 +18,7 @@ COMMISSION_APPROVAL = "Affiliates: approve commissions after the hold period"
 MONTHLY_PAYOUT = "Affiliates: automatic monthly payout"
 REPORT_SCHEDULE = "Reports: run scheduled report templates"
 REPORT_CLEANUP = "Reports: delete expired report files"
+DASHBOARD_ROLLUPS = "Reports: dashboard daily rollups"
 SWAP_ROLLOVER = "Trading: swap rollover"
 FUNDING = "Trading: perpetual funding"
 ACCOUNT_CHECK = "Trading: stop-out check and account figures"
@@ -67,6 +68,12 @@ class Command(BaseCommand):
                 {"interval": every_minute, "crontab": None},
             ),
             (REPORT_CLEANUP, "crm.reports.tasks.delete_expired_reports_task", {"crontab": daily, "interval": None}),
+            # Closed days and the days touched since; today is always read live (crm.reports.rollups).
+            (
+                DASHBOARD_ROLLUPS,
+                "crm.reports.tasks.refresh_dashboard_rollups_task",
+                {"interval": every_five_minutes, "crontab": None},
+            ),
             (SWAP_ROLLOVER, "crm.trading.tasks.charge_swaps_task", {"crontab": rollover, "interval": None}),
             # Funding moments are every few hours from 00:00 UTC; each run charges those due, once each.
             (FUNDING, "crm.trading.tasks.charge_funding_task", {"interval": every_minute, "crontab": None}),
