@@ -9,12 +9,13 @@ email keeping its client's fields to fill it with when it is sent), writes the o
 COPY) and queues each email's send for after commit. The per-recipient HTML is not rendered here: that is the
 sending worker's job.
 
-`email_fanout_with_html` (emails/s): the same queueing plus, for the same emails in the same round, the HTML fill the
-sending worker performs: every queued row read back (one query, in chunks) and given to
+`email_fanout_with_html` (emails/s): the same queueing plus, for the same emails in the same round, the HTML fill
+the sending worker performs: every queued row read back (one query, in chunks) and given to
 `crm.communications.services.email.email_html`, the function `send_email_message` builds the sent HTML with (it
-reads the row's shared `EmailBody`, one query per email as each send does, and fills it with the row's values). Nothing is sent, and the send's own lock of
-the row, provider call and status update are not counted. This line is the like-for-like one: the whole render
-(subject, text and HTML per recipient, as the baseline renders) plus the product's storing of the outbound log.
+reads the row's shared `EmailBody`, one query per email as each send does, and fills it with the row's values).
+Nothing is sent, and the send's own lock of the row, provider call and status update are not counted. This line is
+the like-for-like one: the whole render (subject, text and HTML per recipient, as the baseline renders) plus the
+product's storing of the outbound log.
 
 Baseline (both lines): the same recipients read with one query and the same template versions rendered with Jinja2
 (subject, HTML and text per recipient), each source parsed and its MJML compiled to HTML once beforehand (aim:
