@@ -1,15 +1,25 @@
 """A message to all of 100,000 clients as templated emails, queued and rendered through the product's path, against
-bare rendering of the same template for the same recipients, in the same run.
+bare rendering of the same template for the same recipients, in the same run. Two lines, one baseline:
 
-Value (emails/s, higher is better): the communications handler of the `group_message.sent` event
-(`crm.communications.events.send_template_emails`) with the shipped "Message to many clients" template enabled:
-it reads the recipients, renders subject and text per client in their language (the template parsed and its MJML
-compiled once per language, that HTML stored once per language as an `EmailBody` and filled with each client's
-fields, kept on their email, when it is sent), writes the outbound log (`EmailMessage`, batched COPY) and queues
-each email's send for after commit (the sends themselves, filling of the HTML included, are a worker's job, not
-measured: the run is rolled back).
-Baseline: the same recipients read with one query and the same template versions rendered with Jinja2, each
-source parsed and its MJML compiled to HTML once beforehand (aim: ratio >= 0.5).
+`email_fanout` (emails/s, higher is better): queueing, what the staff member waits for. The communications handler of
+the `group_message.sent` event (`crm.communications.events.send_template_emails`) with the shipped "Message to many
+clients" template enabled: it reads the recipients, renders subject and text per client in their language (the
+template parsed and its MJML compiled once per language, that HTML stored once per language as an `EmailBody`, each
+email keeping its client's fields to fill it with when it is sent), writes the outbound log (`EmailMessage`, batched
+COPY) and queues each email's send for after commit. The per-recipient HTML is not rendered here: that is the
+sending worker's job.
+
+`email_fanout_with_html` (emails/s): the same queueing plus, for the same emails in the same round, the HTML fill
+the sending worker performs: every queued row read back (one query, in chunks) and given to
+`crm.communications.services.email.email_html`, the function `send_email_message` builds the sent HTML with (it
+reads the row's shared `EmailBody`, one query per email as each send does, and fills it with the row's values).
+Nothing is sent, and the send's own lock of the row, provider call and status update are not counted. This line is
+the like-for-like one: the whole render (subject, text and HTML per recipient, as the baseline renders) plus the
+product's storing of the outbound log.
+
+Baseline (both lines): the same recipients read with one query and the same template versions rendered with Jinja2
+(subject, HTML and text per recipient), each source parsed and its MJML compiled to HTML once beforehand (aim:
+ratio >= 0.5).
 
 The clients speak en, es and ar in turn. Everything is built in one transaction and rolled back; each round
 runs in a savepoint rolled back after it.
@@ -40,6 +50,7 @@ from jinja2.sandbox import SandboxedEnvironment  # noqa: E402
 from bench._report import bench_line  # noqa: E402
 from crm.communications.events import send_template_emails  # noqa: E402
 from crm.communications.models import EmailMessage, EmailTemplate, Message  # noqa: E402
+from crm.communications.services.email import email_html  # noqa: E402
 from crm.communications.services.messages import send_group_message  # noqa: E402
 from crm.communications.templating import money  # noqa: E402
 from crm.core.models import OutboxEvent  # noqa: E402
@@ -75,14 +86,21 @@ def build() -> tuple[OutboxEvent, EmailTemplate]:
     return OutboxEvent.objects.get(name="group_message.sent"), template
 
 
-def product(event: OutboxEvent) -> tuple[float, int]:
+def product(event: OutboxEvent) -> tuple[float, float, int]:
+    """Seconds to queue the fan-out, then seconds to fill every queued email's HTML as its send would; emails."""
     sid = transaction.savepoint()
     started = time.perf_counter()
     send_template_emails(event)
-    elapsed = time.perf_counter() - started
-    written = EmailMessage.objects.filter(event=event).count()
+    queued_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    filled = 0
+    for message in EmailMessage.objects.filter(event=event).order_by("pk").iterator(chunk_size=2000):
+        if not email_html(message):
+            raise SystemExit(f"email {message.pk} has no HTML to send")
+        filled += 1
+    fill_seconds = time.perf_counter() - started
     transaction.savepoint_rollback(sid)
-    return elapsed, written
+    return queued_seconds, fill_seconds, filled
 
 
 def bare(event: OutboxEvent, template: EmailTemplate) -> tuple[float, int]:
@@ -126,14 +144,20 @@ if __name__ == "__main__":
         started = time.perf_counter()
         event, template = build()
         print(f"built {CLIENTS} clients in {time.perf_counter() - started:.1f}s", file=sys.stderr)
-        values, baselines = [], []
+        queued, with_html, baselines = [], [], []
         for _round in range(ROUNDS):
-            seconds, written = product(event)
+            seconds, fill_seconds, written = product(event)
             bare_seconds, rendered = bare(event, template)
             if written != CLIENTS or rendered != CLIENTS:
-                raise SystemExit(f"expected {CLIENTS} emails, wrote {written} and rendered {rendered}")
-            values.append(written / seconds)
+                raise SystemExit(f"expected {CLIENTS} emails, wrote and filled {written} and rendered {rendered}")
+            queued.append(written / seconds)
+            with_html.append(written / (seconds + fill_seconds))
             baselines.append(rendered / bare_seconds)
-            print(f"round: {seconds:.2f}s product, {bare_seconds:.2f}s bare", file=sys.stderr)
-        print(bench_line("email_fanout", statistics.median(values), statistics.median(baselines), "emails/s"))
+            print(
+                f"round: {seconds:.2f}s queued + {fill_seconds:.2f}s HTML filled, {bare_seconds:.2f}s bare",
+                file=sys.stderr,
+            )
+        baseline = statistics.median(baselines)
+        print(bench_line("email_fanout", statistics.median(queued), baseline, "emails/s"))
+        print(bench_line("email_fanout_with_html", statistics.median(with_html), baseline, "emails/s"))
         transaction.set_rollback(True)  # clean up: nothing built here outlives the run
