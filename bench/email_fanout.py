@@ -12,7 +12,7 @@ sending worker's job.
 `email_fanout_with_html` (emails/s): the same queueing plus, for the same emails in the same round, the HTML fill
 the sending worker performs: every queued row read back (one query, in chunks) and given to
 `crm.communications.services.email.email_html`, the function `send_email_message` builds the sent HTML with (it
-reads the row's shared `EmailBody`, one query per email as each send does, and fills it with the row's values).
+fills the row's shared `EmailBody`, read with the row as the send reads it, with the row's values).
 Nothing is sent, and the send's own lock of the row, provider call and status update are not counted. This line is
 the like-for-like one: the whole render (subject, text and HTML per recipient, as the baseline renders) plus the
 product's storing of the outbound log.
@@ -94,7 +94,8 @@ def product(event: OutboxEvent) -> tuple[float, float, int]:
     queued_seconds = time.perf_counter() - started
     started = time.perf_counter()
     filled = 0
-    for message in EmailMessage.objects.filter(event=event).order_by("pk").iterator(chunk_size=2000):
+    queued = EmailMessage.objects.filter(event=event).select_related("shared_body")  # as the send reads it
+    for message in queued.order_by("pk").iterator(chunk_size=2000):
         if not email_html(message):
             raise SystemExit(f"email {message.pk} has no HTML to send")
         filled += 1

@@ -562,9 +562,9 @@ def _permanent_status(exc: Exception) -> str:
 def email_html(message: EmailMessage) -> str:
     """The HTML the email is sent with: its own, or its fan-out's shared body filled with the recipient's values
     (TemplateProblem when that fails)."""
-    if message.shared_body_id is None:
+    body = message.shared_body  # the send reads it with the email's row (select_related): one query
+    if body is None:
         return message.html
-    body = EmailBody.objects.get(pk=message.shared_body_id)  # read apart: the sends of one fan-out share it
     return templating.fill_html(body.html, {**body.values, **message.body_values})
 
 
@@ -592,7 +592,9 @@ def send_email_message(message_id: int) -> EmailMessage | None:
     """Send one queued email through the chosen provider. A sent or failed email is left alone; a transient
     error leaves it queued and raises EmailTransientError (the task retries); a permanent one is recorded."""
     with transaction.atomic():
-        message = EmailMessage.objects.select_for_update().filter(pk=message_id).first()
+        message = (
+            EmailMessage.objects.select_for_update(of=("self",)).select_related("shared_body").filter(pk=message_id)
+        ).first()
         if message is None or message.status != EmailMessage.Status.QUEUED:
             return message
         try:
