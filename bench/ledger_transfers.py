@@ -43,12 +43,14 @@ django.setup()
 
 from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.db import connection, connections, transaction  # noqa: E402
+from django.db.models import Max  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench._report import bench_line  # noqa: E402
 from crm.core import work  # noqa: E402
 from crm.core.models import Activity  # noqa: E402
 from crm.customers.models import Customer  # noqa: E402
+from crm.reports.models import RollupTouch  # noqa: E402
 from crm.wallets import services  # noqa: E402
 from crm.wallets.exceptions import InsufficientFunds  # noqa: E402
 from crm.wallets.models import Currency, JournalEntry, Posting, Transaction, Wallet  # noqa: E402
@@ -64,12 +66,14 @@ START_BALANCE = Decimal("1000000.00")
 PREFIX = "bench-ledger"
 
 
-# What build() created besides the bench's own rows, for clean_up() to remove: the currency, the system account.
-CREATED: dict[str, list[object]] = {"currencies": [], "wallets": []}
+# What build() created besides the bench's own rows, for clean_up() to remove: the currency, the system account,
+# and the dashboard rollups' records of the days its rows touched (database triggers write them; the rows go again).
+CREATED: dict[str, list[object]] = {"currencies": [], "wallets": [], "touches_after": []}
 
 
 def build() -> list[list[Wallet]]:
     """WALLETS wallets in USD, PER_CLIENT per client, each funded by one balanced opening entry."""
+    CREATED["touches_after"] = [RollupTouch.objects.aggregate(last=Max("pk"))["last"] or 0]
     _currency, created = Currency.objects.get_or_create(code="USD", defaults={"name": "US Dollar", "minor_units": 2})
     if created:
         CREATED["currencies"].append("USD")
@@ -301,6 +305,8 @@ def clean_up() -> None:
         Wallet.objects.filter(pk__in=wallets + CREATED["wallets"]).delete()
         Customer.objects.filter(email__startswith=PREFIX).delete()
         Currency.objects.filter(code__in=CREATED["currencies"]).delete()
+        if CREATED["touches_after"]:
+            RollupTouch.objects.filter(pk__gt=CREATED["touches_after"][0]).delete()
 
 
 def main() -> None:

@@ -290,5 +290,9 @@ class RollupTouch(models.Model):
 
     utc_day = models.DateField()
 
+    class Meta:
+        verbose_name = _("rollup touch")
+        verbose_name_plural = _("rollup touches")
+
     def __str__(self) -> str:
         return str(self.utc_day)

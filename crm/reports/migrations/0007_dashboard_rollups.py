@@ -25,6 +25,10 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('utc_day', models.DateField()),
             ],
+            options={
+                'verbose_name': 'rollup touch',
+                'verbose_name_plural': 'rollup touches',
+            },
         ),
         migrations.CreateModel(
             name='ClientDay',
