@@ -12,7 +12,7 @@ sending worker's job.
 `email_fanout_with_html` (emails/s): the same queueing plus, for the same emails in the same round, the HTML fill
 the sending worker performs: every queued row read back (one query, in chunks) and given to
 `crm.communications.services.email.email_html`, the function `send_email_message` builds the sent HTML with (it
-fills the row's shared `EmailBody`, read with the row as the send reads it, with the row's values).
+fills the row's shared `EmailBody`, read once per process as the send reads it, with the row's values).
 Nothing is sent, and the send's own lock of the row, provider call and status update are not counted. This line is
 the like-for-like one: the whole render (subject, text and HTML per recipient, as the baseline renders) plus the
 product's storing of the outbound log.
@@ -50,7 +50,7 @@ from jinja2.sandbox import SandboxedEnvironment  # noqa: E402
 from bench._report import bench_line  # noqa: E402
 from crm.communications.events import send_template_emails  # noqa: E402
 from crm.communications.models import EmailMessage, EmailTemplate, Message  # noqa: E402
-from crm.communications.services.email import email_html  # noqa: E402
+from crm.communications.services.email import SEND_FIELDS_DEFERRED, email_html  # noqa: E402
 from crm.communications.services.messages import send_group_message  # noqa: E402
 from crm.communications.templating import money  # noqa: E402
 from crm.core.models import OutboxEvent  # noqa: E402
@@ -94,7 +94,8 @@ def product(event: OutboxEvent) -> tuple[float, float, int]:
     queued_seconds = time.perf_counter() - started
     started = time.perf_counter()
     filled = 0
-    queued = EmailMessage.objects.filter(event=event).select_related("shared_body")  # as the send reads it
+    # Read as the send reads them: each row with its shared body's key, the body itself read once per process.
+    queued = EmailMessage.objects.filter(event=event).select_related("shared_body").defer(*SEND_FIELDS_DEFERRED)
     for message in queued.order_by("pk").iterator(chunk_size=2000):
         if not email_html(message):
             raise SystemExit(f"email {message.pk} has no HTML to send")

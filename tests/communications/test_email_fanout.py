@@ -2,6 +2,8 @@
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from crm.communications import templating
 from crm.communications.models import EmailBody, EmailMessage, EmailOptOut, EmailTemplate
@@ -136,6 +138,29 @@ def test_each_email_sends_its_own_html_from_one_body_per_language(admin_staff, d
     assert set(EmailMessage.objects.values_list("text", flat=True)) == {
         m.body for m in mail.outbox
     }  # the timeline's text is what was sent
+
+
+def test_a_worker_reads_each_shared_body_once_for_all_its_sends(admin_staff):
+    _enable_shipped()
+    for name in ("Bo", "Cy", "Di"):
+        PortalCustomerFactory(first_name=name, language="en")
+    send_group_message(audience="all", subject="Gold", text="Up", actor=admin_staff)
+    email_services.queue_event_emails(OutboxEvent.objects.get(name="group_message.sent"))
+    first, *others = EmailMessage.objects.order_by("pk")
+    email_services._SHARED_BODIES.clear()
+
+    def body_reads(queries) -> int:
+        return sum('FROM "communications_emailbody"' in q["sql"] for q in queries)
+
+    with CaptureQueriesContext(connection) as first_send:
+        email_services.send_email_message(first.pk)
+    with CaptureQueriesContext(connection) as later_sends:
+        for message in others:
+            email_services.send_email_message(message.pk)
+
+    assert (body_reads(first_send), body_reads(later_sends)) == (1, 0)  # each row comes with the body's key only
+    assert len(mail.outbox) == 3
+    assert all("Hello" in m.alternatives[0][0] for m in mail.outbox)
 
 
 def test_an_email_its_client_cannot_fill_fails_when_sent_and_the_others_go(

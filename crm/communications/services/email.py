@@ -559,13 +559,33 @@ def _permanent_status(exc: Exception) -> str:
     return EmailMessage.Status.FAILED
 
 
+# A fan-out's shared bodies, read once per worker process: a body never changes once stored. The key holds its
+# creation time too, so an id used again (SQLite after a rollback) is another key.
+_SHARED_BODIES: dict[tuple[int, Any], tuple[str, dict[str, Any]]] = {}
+SHARED_BODIES_KEPT = 64
+# How the send reads an email: its shared body's key with it, not the body's HTML (that comes from _SHARED_BODIES).
+SEND_FIELDS_DEFERRED = ("shared_body__html", "shared_body__values")
+
+
+def _shared_body(body: EmailBody) -> tuple[str, dict[str, Any]]:
+    key = (body.pk, body.created_at)
+    kept = _SHARED_BODIES.get(key)
+    if kept is None:
+        if len(_SHARED_BODIES) >= SHARED_BODIES_KEPT:
+            _SHARED_BODIES.clear()
+        html, values = EmailBody.objects.values_list("html", "values").get(pk=body.pk)
+        kept = _SHARED_BODIES[key] = (html, values)
+    return kept
+
+
 def email_html(message: EmailMessage) -> str:
     """The HTML the email is sent with: its own, or its fan-out's shared body filled with the recipient's values
     (TemplateProblem when that fails)."""
-    body = message.shared_body  # the send reads it with the email's row (select_related): one query
+    body = message.shared_body
     if body is None:
         return message.html
-    return templating.fill_html(body.html, {**body.values, **message.body_values})
+    html, values = _shared_body(body)
+    return templating.fill_html(html, {**values, **message.body_values})
 
 
 def _build(message: EmailMessage, html: str, backend: Any) -> EmailMultiAlternatives:
@@ -593,7 +613,10 @@ def send_email_message(message_id: int) -> EmailMessage | None:
     error leaves it queued and raises EmailTransientError (the task retries); a permanent one is recorded."""
     with transaction.atomic():
         message = (
-            EmailMessage.objects.select_for_update(of=("self",)).select_related("shared_body").filter(pk=message_id)
+            EmailMessage.objects.select_for_update(of=("self",))
+            .select_related("shared_body")
+            .defer(*SEND_FIELDS_DEFERRED)
+            .filter(pk=message_id)
         ).first()
         if message is None or message.status != EmailMessage.Status.QUEUED:
             return message
