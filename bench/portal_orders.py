@@ -31,7 +31,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import signal
 import socket
 import statistics
 import subprocess
@@ -51,6 +50,7 @@ django.setup()
 import httpx  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 
+from bench._process import stop_process_group  # noqa: E402
 from bench._report import bench_line  # noqa: E402
 from bench._snapshot import Snapshot  # noqa: E402
 from crm.core import work  # noqa: E402
@@ -102,13 +102,7 @@ class Gunicorn:
         raise SystemExit("gunicorn did not answer within 120 s")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        stop_process_group(self.process)
 
 
 def build() -> tuple[list, Instrument, AccountGroup]:

@@ -24,7 +24,6 @@ import datetime as dt
 import json
 import multiprocessing
 import os
-import signal
 import socket
 import statistics
 import subprocess
@@ -49,6 +48,7 @@ django.setup()
 from django.db import connection, connections  # noqa: E402
 from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
 
+from bench._process import stop_process_group  # noqa: E402
 from bench._report import bench_line  # noqa: E402
 from bench._snapshot import Snapshot  # noqa: E402
 from crm.trading import live  # noqa: E402
@@ -103,13 +103,7 @@ class Daphne:
         raise SystemExit("daphne did not listen within 120 s")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        stop_process_group(self.process)
 
 
 def build() -> tuple[Instrument, list[str]]:
