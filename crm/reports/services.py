@@ -151,7 +151,10 @@ def create_report_run(
     template: ReportTemplate | None = None,
     name: str = "",
 ) -> ReportRun:
-    """Record a report as `owner` may see it and queue its task once the transaction commits."""
+    """Record a report as `owner` may see it and queue its task once the transaction commits. The owner must
+    hold the kind's permissions (403); a template's run was checked when the template was saved."""
+    if template is None:
+        check_may_report(owner, kind)
     if file_format not in ReportFormat.values:
         raise DomainError(_("Unknown format."), code="invalid", fields={"file_format": [_("Choose xlsx or csv.")]})
     emails = list(dict.fromkeys(notify_emails or []))
