@@ -150,10 +150,14 @@ def create_report_run(
     notify_emails: list[str] | None = None,
     template: ReportTemplate | None = None,
     name: str = "",
+    scheduled: bool = False,
 ) -> ReportRun:
-    """Record a report as `owner` may see it and queue its task once the transaction commits. The owner must
-    hold the kind's permissions (403); a template's run was checked when the template was saved."""
-    if template is None:
+    """Record a report as `owner` may see it and queue its task once the transaction commits.
+
+    A requested run's owner must hold the kind's permissions (403). A scheduled run is not refused here (the beat
+    has nobody to answer): its build checks the owner again and fails, saying why, if they lost them.
+    """
+    if not scheduled:
         check_may_report(owner, kind)
     if file_format not in ReportFormat.values:
         raise DomainError(_("Unknown format."), code="invalid", fields={"file_format": [_("Choose xlsx or csv.")]})
@@ -207,6 +211,9 @@ def run_report(run_id: int) -> ReportRun | None:
     run = _claim(run_id)
     if run is None:
         return None
+    # Deactivated, or a permission taken away since the run was asked for (a schedule's owner, typically).
+    if not (run.owner.is_active and may_report(run.owner, run.kind)):
+        return _fail(run, _("%(owner)s may no longer see this report.") % {"owner": run.owner.get_username()})
     try:
         headers, rows, title, total = _report_rows(run)
         ReportRun.objects.filter(pk=run.pk).update(rows_total=total)
@@ -446,6 +453,9 @@ def save_template(template: ReportTemplate, *, actor: User) -> ReportTemplate:
 def run_template(template: ReportTemplate, *, actor: User | None = None, now: dt.datetime | None = None) -> ReportRun:
     """Start a run of the template now for the `period_days` days up to yesterday (the schedule is unchanged).
 
+    With an `actor` (run now) the run is theirs and they must hold the kind's permissions; without one (the
+    schedule) it is the owner's, checked when the file is built.
+
     A history server template has no period: its `filters[]` say which rows (e.g. `createdAt`).
     """
     params = dict(template.params)
@@ -461,6 +471,7 @@ def run_template(template: ReportTemplate, *, actor: User | None = None, now: dt
         file_format=template.file_format,
         notify_emails=template.notify_emails,
         template=template,
+        scheduled=actor is None,
     )
 
 

@@ -10,8 +10,10 @@ from django.core import mail
 from django.test import TestCase
 from django.urls import reverse
 
+from crm.core.exceptions import PermissionDenied
 from crm.reports import services
 from crm.reports.models import ReportRun, ReportTemplate
+from tests.users.factories import StaffUserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("broker_zone")]
 
@@ -143,3 +145,35 @@ def test_admin_run_now_and_delete_are_soft(client, finance_officer, settings):
 
     assert ReportRun.objects.get().template == schedule
     assert ReportTemplate.objects.filter(pk=schedule.pk, deleted_by=finance_officer).exists()
+
+
+@pytest.mark.parametrize("lost", ["role", "account"])
+def test_a_scheduled_run_whose_owner_lost_the_report_fails_saying_so_and_the_schedule_moves_on(
+    finance_officer, settings, lost
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    due = template(finance_officer)
+    if lost == "role":
+        finance_officer.groups.clear()
+    else:
+        finance_officer.is_active = False
+        finance_officer.save(update_fields=["is_active"])
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        started = services.run_due_templates(now=local(2026, 11, 10, 6))
+
+    run = ReportRun.objects.get()
+    due.refresh_from_db()
+    assert (started, run.status, bool(run.file)) == (1, "failed", False)
+    assert run.error == f"{finance_officer.email} may no longer see this report."
+    assert due.next_run_at == local(2026, 11, 11)
+    assert mail.outbox == []
+
+
+def test_run_now_is_refused_to_a_staff_member_without_the_reports_data(finance_officer):
+    schedule = template(finance_officer)
+
+    with pytest.raises(PermissionDenied):
+        services.run_template(schedule, actor=StaffUserFactory())
+
+    assert not ReportRun.objects.exists()
