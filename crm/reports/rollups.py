@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from crm.core.locks import lock_name
 from crm.reports.models import ClientDay, MoneyDay, RollupState, RollupTouch
 from crm.reports.periods import start_of
 from crm.wallets.models import Transaction
@@ -135,9 +136,8 @@ def refresh(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     yesterday = timezone.localdate(now, timezone.get_default_timezone()) - ONE_DAY
     with transaction.atomic():
+        lock_name("crm.reports.rollups")  # one refresh at a time, the first one included (no state row to lock yet)
         with connection.cursor() as cursor:
-            # One refresh at a time, the first one included (there is no state row to lock yet).
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('crm.reports.rollups'))")
             state = RollupState.objects.first()
             # Only the touches committed so far: a write committing later leaves its touch for the next run.
             cursor.execute("DELETE FROM reports_rolluptouch RETURNING utc_day")

@@ -227,3 +227,32 @@ def test_one_seed_001_deduplication_id_sent_many_times_at_once_credits_once():
     wallet.refresh_from_db()
     assert wallet.balance == Decimal("30.00")
     assert_ledger_clean()
+
+
+def test_one_seed_001_deduplication_id_sent_at_once_for_two_clients_accounts_credits_one():
+    from crm.core.roles import Role
+    from crm.trading.services import transfers as backoffice_transfers
+    from crm.wallets.exceptions import IdempotencyConflict
+    from tests.conftest import staff_with_role
+
+    currency = CurrencyFactory()
+    wallets = [WalletFactory(currency=currency), WalletFactory(currency=currency)]
+    finance = staff_with_role(Role.FINANCE)
+
+    def deposit_to(wallet):
+        return lambda: backoffice_transfers.deposit(
+            caller=finance, account_id=wallet.number, asset=wallet.currency_id, amount=Decimal("30"), request_key="d-2"
+        )
+
+    results = run_together([deposit_to(wallets[i % 2]) for i in range(THREADS)])
+
+    credited = Transaction.objects.get(request_key="d-2")
+    assert {r.pk for r in results if not isinstance(r, Exception)} == {credited.pk}
+    assert {type(r) for r in results if isinstance(r, Exception)} == {IdempotencyConflict}
+    assert sorted(wallet_balance(w) for w in wallets) == [Decimal("0.00"), Decimal("30.00")]
+    assert_ledger_clean()
+
+
+def wallet_balance(wallet):
+    wallet.refresh_from_db()
+    return wallet.balance

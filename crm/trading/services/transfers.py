@@ -8,8 +8,8 @@ provider) or cancelled by `cancel_withdrawal` (or `reject_withdrawal` once first
 
 `deduplicationId` is the transaction's request key, across all back-office transfers: the same id with the same
 account, asset, amount and kind answers the first transfer and moves nothing again; with anything else it is
-refused (409 `idempotency_conflict`). Requests for one client take its lock first, so the same id sent twice at
-the same instant is answered once, the second from the first.
+refused (409 `idempotency_conflict`). A request takes the id's own lock, then its client's, so the same id sent
+twice at the same instant, for one account or two, is answered once: the second finds the first.
 
 Confirming a completed withdrawal again, or cancelling a cancelled one, changes nothing (a caller's retry);
 any other state is 409 `invalid_transition`; a transfer that is not a withdrawal of that account is 404.
@@ -46,6 +46,7 @@ from django.utils.translation import gettext as _
 
 from crm.core.events import emit
 from crm.core.exceptions import NotFound
+from crm.core.locks import lock_name
 from crm.core.services import get_setting
 from crm.customers.models import Customer
 from crm.wallets import services as wallet_services
@@ -120,6 +121,11 @@ def _account(caller: Any, account_id: str) -> tuple[Wallet, Customer]:
     return wallet, wallet.customer
 
 
+def _lock_request_key(request_key: str) -> None:
+    """The id is unique across all back-office transfers, not per client: its own lock, taken before the client's."""
+    lock_name(f"backapi.transfer:{request_key}")
+
+
 def _replayed(request_key: str, *, kind: str, wallet: Wallet, amount: Decimal, asset: str) -> Transaction | None:
     earlier = Transaction.objects.filter(request_key=request_key, method=METHOD).first()
     if earlier is None:
@@ -152,7 +158,8 @@ def deposit(
     """Credit the account; the same `request_key` again answers the first deposit."""
     wallet, customer = _account(caller, account_id)
     callback_url = check_callback_url(callback_url)
-    wallet_services.lock_customer(customer)  # the same id twice at once: the second finds the first
+    _lock_request_key(request_key)  # the same id twice at once, for any account: the second finds the first
+    wallet_services.lock_customer(customer)
     earlier = _replayed(request_key, kind=T.DEPOSIT, wallet=wallet, amount=amount, asset=asset)
     if earlier is not None:
         return earlier
@@ -172,7 +179,8 @@ def withdraw(
     """Start a withdrawal: the amount goes on hold, pending confirmation."""
     wallet, customer = _account(caller, account_id)
     callback_url = check_callback_url(callback_url)
-    wallet_services.lock_customer(customer)  # the same id twice at once: the second finds the first
+    _lock_request_key(request_key)  # the same id twice at once, for any account: the second finds the first
+    wallet_services.lock_customer(customer)
     earlier = _replayed(request_key, kind=T.WITHDRAWAL, wallet=wallet, amount=amount, asset=asset)
     if earlier is not None:
         return earlier
