@@ -222,7 +222,7 @@ def test_the_scales_a_back_office_put_sets_are_what_the_front_office_answers(dea
 
     assert response.status_code == 204
     trader.eurusd.refresh_from_db()
-    assert (trader.eurusd.digits, trader.eurusd.amount_scale) == (3, 4)  # digits: what quotes are rounded with
+    assert (trader.eurusd.digits, trader.eurusd.amount_scale) == (3, 4)  # digits: the engine's point too
     back = dealer.get(f"{BASE}/markets/EURUSD").json()
     v4 = trader.client.get("/frontoffice/api/v4/markets/EURUSD").json()
     v3 = trader.client.get("/frontoffice/api/v3/markets/EURUSD").json()

@@ -1,6 +1,7 @@
-"""One source per scale of a market: `price_scale` goes (`digits`, what quotes are rounded with, is the price
-scale everywhere); `amount_scale`, which every API now shows, starts at what the front office showed until now
-(the decimal places of lot step times contract size), so clients see no change."""
+"""One source per scale of a market: `price_scale` goes (`digits`, which sets the point and the rounding of the
+prices the platform works out, is the price scale everywhere); `amount_scale`, which every API now shows,
+starts at what the front office showed until now (the decimal places of lot step times contract size), so
+clients see no change."""
 
 import django.core.validators
 from django.db import migrations, models
@@ -54,7 +55,10 @@ class Migration(migrations.Migration):
             name="digits",
             field=models.PositiveSmallIntegerField(
                 default=5,
-                help_text="Decimal places of prices: quotes are rounded to them and clients are shown them.",
+                help_text=(
+                    "Decimal places of prices (a point is one unit of the last); prices the platform works out are "
+                    "rounded to them."
+                ),
                 validators=[django.core.validators.MaxValueValidator(10)],
             ),
         ),

@@ -82,7 +82,10 @@ class Instrument(TimeStampedModel):
     digits = models.PositiveSmallIntegerField(
         default=5,
         validators=[MaxValueValidator(10)],
-        help_text=_("Decimal places of prices: quotes are rounded to them and clients are shown them."),
+        help_text=_(
+            "Decimal places of prices (a point is one unit of the last); prices the platform works out are rounded "
+            "to them."
+        ),
     )
     contract_size = models.DecimalField(**VOLUME, default=Decimal(100000), validators=POSITIVE)
     profit_calc_mode = models.PositiveSmallIntegerField(choices=CalcMode.choices, default=CalcMode.FOREX)

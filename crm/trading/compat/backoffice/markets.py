@@ -7,9 +7,9 @@ Choices where the seed is silent (README "API" lists the value sets):
   and quote asset ids joined, `BTCUSD`), and the symbol does not change afterwards.
 - `type` Spot/Cfd/Perpetual, `subtype` the market's category (Forex, Metals, ...), `status` Active or Disabled
   (whether clients may trade it).
-- `priceScale` is the market's price decimals, the ones its quotes are rounded to; `amountScale` the decimals of
-  its amounts (lots times lot size), at least those of `lotStep` times `lotSize`. The front office's market
-  answers (v3, v4) show the same two figures.
+- `priceScale` is the market's price decimals (its `digits`: a point is one unit of the last); `amountScale`
+  the decimals of its amounts (lots times lot size), at least those of `lotStep` times `lotSize`. The front
+  office's market answers (v3, v4) show the same two figures.
 - `lotSize` is the contract size; `minAmount` and `maxBaseAmount` are the lot limits times it (given alone,
   they set the lot limits; given with them, they must agree).
 - `swapSettings.type` Disabled, Points, Money or Interest; a Money swap is charged in the base asset
@@ -260,10 +260,13 @@ class BackApiMarketUpdateSerializer(serializers.Serializer[Any]):
     minAmount = _amount(required=False, help_text="minLotAmount times lotSize.")
     priceDeviation = _amount(required=False, help_text="Percent; 0 accepts any quote.")
     priceScale = serializers.IntegerField(
-        min_value=0, max_value=10, required=False, help_text="Decimal places of prices (quotes are rounded to them)."
+        min_value=0, max_value=10, required=False, help_text="Decimal places of prices (the market's points)."
     )
     amountScale = serializers.IntegerField(
-        min_value=0, max_value=8, required=False, help_text="Amount decimals: at least lotStep times lotSize's."
+        min_value=0,
+        max_value=8,
+        required=False,
+        help_text="Decimal places of amounts, at least those of lotStep times lotSize.",
     )
     slippageRate = _amount(required=False, help_text="Percent.")
     status = serializers.ChoiceField(choices=enums.MarketStatus.choices, required=False)
