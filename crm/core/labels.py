@@ -463,7 +463,6 @@ LABELS = [
     gettext_noop("price alert"),
     gettext_noop("price alerts"),
     gettext_noop("price deviation"),
-    gettext_noop("price scale"),
     gettext_noop("priority"),
     gettext_noop("processed at"),
     gettext_noop("profile"),

@@ -64,6 +64,7 @@ def spot_market(symbol: str = "BTCUSD", *, bid: str = "50000.00", ask: str = "50
         contract_size=Decimal(1),
         min_lot=Decimal("0.0001"),
         lot_step=Decimal("0.0001"),
+        amount_scale=4,
         max_lot=Decimal(100),
     )
     quote(instrument, bid, ask)

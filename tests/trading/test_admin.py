@@ -153,7 +153,7 @@ def instrument_form() -> dict[str, str]:
         "hedged_margin": "0", "margin_rate_long": "1", "margin_rate_short": "1", "min_lot": "0.01", "max_lot": "50",
         "lot_step": "0.01", "price_deviation": "0", "swap_mode": "1", "swap_long": "-5", "swap_short": "1",
         "swap_triple_day": "3", "funding_interval_hours": "8", "sessions": "{}", "sort_order": "0", "is_enabled": "on",
-        "price_scale": "2", "amount_scale": "2", "slippage_rate": "0", "external_ttl": "0", "internal_ttl": "0",
+        "amount_scale": "2", "slippage_rate": "0", "external_ttl": "0", "internal_ttl": "0",
         "session_overrides-TOTAL_FORMS": "0", "session_overrides-INITIAL_FORMS": "0",
     }  # fmt: skip
 

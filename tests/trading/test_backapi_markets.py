@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from crm.core.models import ExportJob
 from crm.core.roles import Role
 from crm.trading.models import Asset, Instrument, MarketGroup, MarketImport, SwapMode
+from tests.trading.compat_helpers import make_trader
 from tests.trading.factories import InstrumentFactory
 from tests.users.factories import ApiTokenFactory, StaffUserFactory
 
@@ -214,6 +215,57 @@ def test_update_refuses_what_cannot_change_and_unknown_markets_are_404(dealer):
     assert dealer.get(f"{BASE}/markets/NOPE").status_code == 404
 
 
+def test_the_scales_a_back_office_put_sets_are_what_the_front_office_answers(dealer):
+    trader = make_trader()
+
+    response = _put(dealer, f"{BASE}/markets/EURUSD", {"priceScale": 3, "amountScale": 4})
+
+    assert response.status_code == 204
+    trader.eurusd.refresh_from_db()
+    assert (trader.eurusd.digits, trader.eurusd.amount_scale) == (3, 4)  # digits: the engine's point too
+    back = dealer.get(f"{BASE}/markets/EURUSD").json()
+    v4 = trader.client.get("/frontoffice/api/v4/markets/EURUSD").json()
+    v3 = trader.client.get("/frontoffice/api/v3/markets/EURUSD").json()
+    listed = _post(dealer, f"{BASE}/markets/list", {}).json()["markets"][0]
+    for answer in (back, v4, v3, listed):
+        assert (answer["priceScale"], answer["amountScale"]) == (3, 4)
+
+
+def test_amount_scale_must_show_the_lot_steps_amount(dealer):
+    instrument = InstrumentFactory(
+        symbol="BTCUSD", contract_size=D(1), lot_step=D("0.001"), min_lot=D("0.001"), amount_scale=3
+    )
+
+    below = _put(dealer, f"{BASE}/markets/BTCUSD", {"amountScale": 2})
+    finer_step = _put(dealer, f"{BASE}/markets/BTCUSD", {"lotStep": "0.0001"})
+    both = _put(dealer, f"{BASE}/markets/BTCUSD", {"lotStep": "0.0001", "amountScale": 4})
+
+    assert below.status_code == 400
+    assert below.json()["error"]["fields"] == {
+        "amountScale": [
+            "Must be at least 3: the lot step's amount (lot step times contract size, 0.001) has 3 decimal places."
+        ]
+    }
+    assert finer_step.json()["error"]["fields"] == {
+        "amountScale": [
+            "Must be at least 4: the lot step's amount (lot step times contract size, 0.0001) has 4 decimal places."
+        ]
+    }
+    assert both.status_code == 204
+    instrument.refresh_from_db()
+    assert (instrument.lot_step, instrument.amount_scale) == (D("0.0001"), 4)
+
+
+def test_a_new_market_whose_lot_step_needs_more_amount_decimals_is_refused(dealer):
+    _assets()
+
+    response = _post(dealer, f"{BASE}/markets", {**CREATE, "lotStep": "0.00001", "amountScale": 4})
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["amountScale"]
+    assert not Instrument.objects.filter(symbol="BTCUSD").exists()
+
+
 def test_unknown_sessions_are_refused(dealer):
     InstrumentFactory(symbol="EURUSD")
 
@@ -406,6 +458,7 @@ def test_download_exports_a_file_the_import_takes_back(dealer, django_capture_on
     rows = list(sheet.iter_rows(values_only=True))
     assert "symbol" in rows[0]
     assert "min_quote_amount" in rows[0]
+    assert ("digits" in rows[0], "amount_scale" in rows[0], "price_scale" in rows[0]) == (True, True, False)
     description = sheet.cell(row=2, column=rows[0].index("description") + 1)
     assert (description.data_type, description.value) == ("s", "=HYPERLINK(1)")
     Instrument.objects.filter(symbol="EURUSD").update(max_lot=D(1), description="changed")

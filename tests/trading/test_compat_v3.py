@@ -50,7 +50,8 @@ def test_assets_markets_levels_and_info(trader):
     assert markets == [{"marketId": "EURUSD", "displayName": "EURUSD"}]
     assert set(detail) == {"marketId", "displayName", "baseAssetId", "quoteAssetId", "minAmount", "priceDeviation",
                            "priceScale", "amountScale", "status", "side", "isHidden"}  # fmt: skip
-    assert (detail["baseAssetId"], detail["minAmount"], detail["amountScale"]) == ("EUR", "1000", 0)
+    assert (detail["baseAssetId"], detail["minAmount"]) == ("EUR", "1000")
+    assert (detail["priceScale"], detail["amountScale"]) == (5, 2)  # the instrument's digits and amount_scale
     assert defaults == {"marginCallLevel": "100", "stopOutLevel": "50"}
     assert own == {"marginCallLevel": "120", "stopOutLevel": "40"}
     assert set(info) == {"serverTime", "serverTimeZone"}

@@ -56,6 +56,29 @@ def test_a_row_changes_and_logs_only_the_cells_that_differ():
     assert Instrument.objects.get().max_lot == D(40)
 
 
+def test_an_older_files_price_scale_column_sets_the_digits_unless_the_file_has_digits():
+    InstrumentFactory(symbol="EURUSD", digits=5)
+    InstrumentFactory(symbol="GBPUSD", digits=5)
+    older = _import("symbol,price_scale,amount_scale\nEURUSD,3,1\n")
+    both = _import("symbol,price_scale,digits\nGBPUSD,2,4\n")
+
+    market_files.run_market_import(older.pk)
+    market_files.run_market_import(both.pk)
+
+    eurusd, gbpusd = Instrument.objects.get(symbol="EURUSD"), Instrument.objects.get(symbol="GBPUSD")
+    assert (eurusd.digits, eurusd.amount_scale, gbpusd.digits) == (3, 1, 4)
+
+
+def test_a_row_whose_amount_scale_cannot_show_the_lot_steps_amount_is_refused():
+    InstrumentFactory(symbol="BTCUSD", contract_size=D(1), lot_step=D("0.01"), min_lot=D("0.01"))
+    job = _import("symbol,lot_step,amount_scale\nBTCUSD,0.001,2\n")
+
+    done = market_files.run_market_import(job.pk)
+
+    assert (done.incorrect_rows, list(done.row_errors["1"])) == ([1], ["amount_scale"])
+    assert Instrument.objects.get(symbol="BTCUSD").lot_step == D("0.01")
+
+
 def test_running_an_import_twice_applies_it_once():
     job = _import("symbol,margin_currency,profit_currency\nXAUUSD,XAU,USD\n")
 

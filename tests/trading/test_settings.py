@@ -430,7 +430,7 @@ def test_instrument_takes_the_new_market_fields(client_of):
 
     response = client_of.patch(
         reverse("backoffice:instrument-detail", args=[eurusd.pk]),
-        {"market_group": majors.pk, "price_scale": 5, "amount_scale": 2, "slippage_rate": "0.5",
+        {"market_group": majors.pk, "digits": 4, "amount_scale": 2, "slippage_rate": "0.5",
          "is_const_leverage": True, "max_leverage": 30},
         format="json",
     )  # fmt: skip
@@ -442,7 +442,22 @@ def test_instrument_takes_the_new_market_fields(client_of):
 
     assert response.status_code == 200, response.json()
     assert response.json()["market_group"] == majors.pk
+    assert (response.json()["digits"], "price_scale" in response.json()) == (4, False)
     assert refused.status_code == 400
+
+
+def test_instrument_amount_scale_must_show_the_lot_steps_amount(client_of):
+    btcusd = InstrumentFactory(symbol="BTCUSD", contract_size=D(1), lot_step=D("0.01"), min_lot=D("0.01"))
+    url = reverse("backoffice:instrument-detail", args=[btcusd.pk])
+
+    refused = client_of.patch(url, {"lot_step": "0.001"}, format="json")
+    accepted = client_of.patch(url, {"lot_step": "0.001", "amount_scale": 3}, format="json")
+
+    assert refused.status_code == 400
+    assert list(refused.json()["error"]["fields"]) == ["amount_scale"]
+    assert accepted.status_code == 200, accepted.json()
+    btcusd.refresh_from_db()
+    assert (btcusd.lot_step, btcusd.amount_scale) == (D("0.001"), 3)
 
 
 def test_a_pending_order_waits_out_a_downtime():

@@ -52,9 +52,9 @@ class InstrumentSerializer(serializers.ModelSerializer[Instrument]):
             "contract_size", "profit_calc_mode", "margin_calc_mode", "tick_size", "tick_value", "initial_margin",
             "maintenance_margin", "hedged_margin", "margin_rate_long", "margin_rate_short", "max_leverage", "min_lot",
             "max_lot", "lot_step", "price_deviation", "swap_mode", "swap_long", "swap_short", "swap_triple_day",
-            "funding_interval_hours", "sessions", "base_asset", "quote_asset", "market_group", "price_scale",
-            "amount_scale", "slippage_rate", "is_const_leverage", "min_quote_amount", "is_synchronized",
-            "external_ttl", "internal_ttl", "sort_order", "is_enabled", "bid", "ask", "quote_time",
+            "funding_interval_hours", "sessions", "base_asset", "quote_asset", "market_group", "amount_scale",
+            "slippage_rate", "is_const_leverage", "min_quote_amount", "is_synchronized", "external_ttl",
+            "internal_ttl", "sort_order", "is_enabled", "bid", "ask", "quote_time",
         ]  # fmt: skip
         read_only_fields = ["id"]
 

@@ -126,7 +126,7 @@ def market_detail(request: Request, marketId: str) -> Response:
             "minAmount": text(item.min_lot * item.contract_size),
             "priceDeviation": text(item.price_deviation),
             "priceScale": item.digits,
-            "amountScale": max(0, -int((item.lot_step * item.contract_size).normalize().as_tuple().exponent)),
+            "amountScale": item.amount_scale,
             "status": "Active",
             "side": "Both",
             "isHidden": False,

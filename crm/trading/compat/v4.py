@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -448,11 +447,6 @@ def markets(request: Request) -> Response:
     )
 
 
-def _amount_scale(step: Decimal) -> int:
-    exponent = step.normalize().as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
-
-
 def _seconds(clock: str) -> str:
     return "23:59:59" if clock == "24:00" else f"{clock}:00"
 
@@ -477,7 +471,7 @@ def market_v4(item: Instrument) -> dict[str, Any]:
         "maxBaseAmount": text(item.max_lot * item.contract_size),
         "priceDeviation": text(item.price_deviation),
         "priceScale": item.digits,
-        "amountScale": _amount_scale(item.lot_step * item.contract_size),
+        "amountScale": item.amount_scale,
         "type": enums.MARKET_TYPE_OF[Instrument.MarketType(item.market_type)],
         "subtype": _subtype(item),
         "swapSettings": {

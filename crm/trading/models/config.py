@@ -79,7 +79,14 @@ class Instrument(TimeStampedModel):
     market_type = models.CharField(max_length=12, choices=MarketType.choices, default=MarketType.CFD)
     margin_currency = models.CharField(max_length=10, help_text=_("Base currency, e.g. EUR for EURUSD."))
     profit_currency = models.CharField(max_length=10, help_text=_("Quote currency, e.g. USD for EURUSD."))
-    digits = models.PositiveSmallIntegerField(default=5, validators=[MaxValueValidator(10)])
+    digits = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MaxValueValidator(10)],
+        help_text=_(
+            "Decimal places of prices (a point is one unit of the last); prices the platform works out are rounded "
+            "to them."
+        ),
+    )
     contract_size = models.DecimalField(**VOLUME, default=Decimal(100000), validators=POSITIVE)
     profit_calc_mode = models.PositiveSmallIntegerField(choices=CalcMode.choices, default=CalcMode.FOREX)
     margin_calc_mode = models.PositiveSmallIntegerField(choices=CalcMode.choices, default=CalcMode.FOREX)
@@ -124,11 +131,10 @@ class Instrument(TimeStampedModel):
     market_group = models.ForeignKey(
         "trading.MarketGroup", on_delete=models.SET_NULL, null=True, blank=True, related_name="instruments"
     )
-    price_scale = models.PositiveSmallIntegerField(
-        default=5, validators=[MaxValueValidator(10)], help_text=_("Decimal places of prices shown to clients.")
-    )
     amount_scale = models.PositiveSmallIntegerField(
-        default=2, validators=[MaxValueValidator(8)], help_text=_("Decimal places of volumes.")
+        default=2,
+        validators=[MaxValueValidator(8)],
+        help_text=_("Decimal places of amounts (lots times the contract size) shown to clients."),
     )
     slippage_rate = models.DecimalField(
         **RATE,
@@ -185,12 +191,25 @@ class Instrument(TimeStampedModel):
             errors["max_leverage"] = _("A constant leverage needs the maximum leverage.")
         if self.min_lot and self.max_lot and self.max_lot < self.min_lot:
             errors["max_lot"] = _("Must not be below the minimum lot.")
+        if self.lot_step and self.contract_size and self.amount_scale is not None:
+            step = self.lot_step * self.contract_size
+            if self.amount_scale < decimals(step):
+                errors["amount_scale"] = _(
+                    "Must be at least %(scale)d: the lot step's amount (lot step times contract size, %(step)s) "
+                    "has %(scale)d decimal places."
+                ) % {"scale": decimals(step), "step": format(step.normalize(), "f")}
         if errors:
             raise ValidationError(errors)
 
     @property
     def point(self) -> Decimal:
         return Decimal(1).scaleb(-self.digits)
+
+
+def decimals(amount: Decimal) -> int:
+    """Decimal places `amount` needs (0.0010 needs 3, 1000 none)."""
+    exponent = amount.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 def _is_time(value: object) -> bool:

@@ -5,7 +5,8 @@ The file's columns are the back-office API's instrument fields (`symbol`, `descr
 ...), so the export of the instruments list (`GET markets/download`, the admin's "Export markets file") is a
 file the import takes back. A row is matched to an instrument by `symbol`: a known one is changed in the
 columns the file has, an unknown one is created. Unknown columns (`id`, `bid`, `ask`, ... of the export) are
-ignored; an empty cell clears a field that may be empty and is refused for one that may not.
+ignored; the `price_scale` column of older files is read as `digits` (the price decimals) when the file has no
+`digits` column. An empty cell clears a field that may be empty and is refused for one that may not.
 
 All or nothing **per row**: each row is validated by the instrument form and saved through `save_instrument`
 (the admin's and the API's rules) in its own savepoint; a refused row changes nothing and is listed in
@@ -47,10 +48,12 @@ FIELDS = [
     "contract_size", "profit_calc_mode", "margin_calc_mode", "tick_size", "tick_value", "initial_margin",
     "maintenance_margin", "hedged_margin", "margin_rate_long", "margin_rate_short", "max_leverage", "min_lot",
     "max_lot", "lot_step", "price_deviation", "swap_mode", "swap_long", "swap_short", "swap_triple_day",
-    "funding_interval_hours", "sessions", "base_asset", "quote_asset", "market_group", "price_scale",
-    "amount_scale", "slippage_rate", "is_const_leverage", "min_quote_amount", "is_synchronized", "external_ttl",
-    "internal_ttl", "sort_order", "is_enabled",
+    "funding_interval_hours", "sessions", "base_asset", "quote_asset", "market_group", "amount_scale",
+    "slippage_rate", "is_const_leverage", "min_quote_amount", "is_synchronized", "external_ttl", "internal_ttl",
+    "sort_order", "is_enabled",
 ]  # fmt: skip
+# Former column names still read: `price_scale` (the price decimals, now `digits` alone) in older exports.
+ALIASES = {"price_scale": "digits"}
 
 
 @transaction.atomic
@@ -89,6 +92,19 @@ def create_market_import(*, owner: Any, file: File[Any], name: str = "") -> Mark
     record_activity(actor=owner, action="trading.market_import_created", target=job, data={"file": name})
     work.enqueue(MARKET_IMPORTS, job.pk)
     return job
+
+
+def _columns(headers: list[str]) -> dict[str, int]:
+    """The instrument field each known column sets -> its index; a former name (`ALIASES`) counts only when
+    the file has no column of the field's own name."""
+    where: dict[str, int] = {}
+    for index, name in enumerate(headers):
+        if name in FIELDS:
+            where.setdefault(name, index)
+    for index, name in enumerate(headers):
+        if name in ALIASES:
+            where.setdefault(ALIASES[name], index)
+    return where
 
 
 def _row_form(columns: list[str]) -> type[forms.ModelForm[Instrument]]:
@@ -134,10 +150,9 @@ def _import_rows(job: MarketImport) -> MarketImport:
     try:
         job.file.open("rb")
         with job.file, open_table(job.file, name=job.original_name) as table:
-            columns = [name for name in table.headers if name in FIELDS]
-            form_class = _row_form(columns)
+            where = _columns(table.headers)
+            form_class = _row_form(list(where))
             seen: set[str] = set()
-            where = {name: table.headers.index(name) for name in columns}
             for number, cells in enumerate(table.rows, start=1):
                 values = {name: cells[index] if index < len(cells) else "" for name, index in where.items()}
                 if values["symbol"] in seen:

@@ -7,6 +7,9 @@ Choices where the seed is silent (README "API" lists the value sets):
   and quote asset ids joined, `BTCUSD`), and the symbol does not change afterwards.
 - `type` Spot/Cfd/Perpetual, `subtype` the market's category (Forex, Metals, ...), `status` Active or Disabled
   (whether clients may trade it).
+- `priceScale` is the market's price decimals (its `digits`: a point is one unit of the last); `amountScale`
+  the decimals of its amounts (lots times lot size), at least those of `lotStep` times `lotSize`. The front
+  office's market answers (v3, v4) show the same two figures.
 - `lotSize` is the contract size; `minAmount` and `maxBaseAmount` are the lot limits times it (given alone,
   they set the lot limits; given with them, they must agree).
 - `swapSettings.type` Disabled, Points, Money or Interest; a Money swap is charged in the base asset
@@ -74,7 +77,7 @@ SEED_NAME = {
     "symbol": "displayName",
     "description": "fullName",
     "price_deviation": "priceDeviation",
-    "price_scale": "priceScale",
+    "digits": "priceScale",
     "amount_scale": "amountScale",
     "slippage_rate": "slippageRate",
     "contract_size": "lotSize",
@@ -197,7 +200,7 @@ def market_answer(instrument: Instrument) -> dict[str, Any]:
         "quoteAssetId": instrument.profit_currency,
         "minAmount": text(instrument.min_lot * instrument.contract_size),
         "priceDeviation": text(instrument.price_deviation),
-        "priceScale": instrument.price_scale,
+        "priceScale": instrument.digits,
         "amountScale": instrument.amount_scale,
         "slippageRate": text(instrument.slippage_rate),
         "status": enums.MarketStatus.ACTIVE if instrument.is_enabled else enums.MarketStatus.DISABLED,
@@ -256,8 +259,15 @@ class BackApiMarketUpdateSerializer(serializers.Serializer[Any]):
     displayName = serializers.CharField(max_length=32, required=False, help_text="The market id (its symbol).")
     minAmount = _amount(required=False, help_text="minLotAmount times lotSize.")
     priceDeviation = _amount(required=False, help_text="Percent; 0 accepts any quote.")
-    priceScale = serializers.IntegerField(min_value=0, max_value=10, required=False)
-    amountScale = serializers.IntegerField(min_value=0, max_value=8, required=False)
+    priceScale = serializers.IntegerField(
+        min_value=0, max_value=10, required=False, help_text="Decimal places of prices (the market's points)."
+    )
+    amountScale = serializers.IntegerField(
+        min_value=0,
+        max_value=8,
+        required=False,
+        help_text="Decimal places of amounts, at least those of lotStep times lotSize.",
+    )
     slippageRate = _amount(required=False, help_text="Percent.")
     status = serializers.ChoiceField(choices=enums.MarketStatus.choices, required=False)
     subtype = serializers.ChoiceField(choices=enums.MarketSubtype.choices, required=False)
@@ -382,7 +392,7 @@ def _lot_values(data: dict[str, Any], instrument: Instrument, errors: dict[str, 
 PLAIN = {
     "fullName": "description",
     "priceDeviation": "price_deviation",
-    "priceScale": "price_scale",
+    "priceScale": "digits",
     "amountScale": "amount_scale",
     "slippageRate": "slippage_rate",
     "isSynchronized": "is_synchronized",
