@@ -165,8 +165,72 @@ def render_html(mjml_source: str, context: Mapping[str, Any]) -> str:
         raise TemplateProblem(str(exc)) from exc
 
 
+# A value a body prints: a name, or a name and the field of it (`customer.first_name`).
+_Slot = tuple[str, ...]
+
+
+@lru_cache(maxsize=512)
+def _printed_parts(html_source: str) -> tuple[str | _Slot, ...] | None:
+    """A compiled HTML body that only prints values (`{{ name }}`, `{{ name.field }}`) as its parts: its text as
+    Jinja reads it and the values it prints, in order. None when it does anything else (a filter, a condition, a
+    loop, `self`, a field that is also a method of a dict): Jinja fills such a body."""
+    try:
+        tree = _html_env.parse(html_source)
+    except TemplateError:
+        return None
+    parts: list[str | _Slot] = []
+    for output in tree.body:
+        if not isinstance(output, nodes.Output):
+            return None
+        for node in output.nodes:
+            if isinstance(node, nodes.TemplateData):
+                parts.append(node.data)
+            elif isinstance(node, nodes.Name) and node.name != "self":
+                parts.append((node.name,))
+            elif (
+                isinstance(node, nodes.Getattr)
+                and isinstance(node.node, nodes.Name)
+                and node.node.name != "self"
+                and not hasattr(dict, node.attr)
+            ):
+                parts.append((node.node.name, node.attr))
+            else:
+                return None
+    return tuple(parts)
+
+
+def _fill_parts(parts: tuple[str | _Slot, ...], context: Mapping[str, Any]) -> str | None:
+    """The parts joined, each value HTML-escaped as Jinja's autoescape does (`markupsafe.escape`): the HTML Jinja
+    renders. None when a value is not there to print as is (missing, or a field of something other than a plain
+    dict): Jinja fills the body, and says what is wrong."""
+    filled = []
+    for part in parts:
+        if isinstance(part, str):
+            filled.append(part)
+            continue
+        name = part[0]
+        if name not in context:
+            return None
+        value = context[name]
+        if len(part) == 2:
+            if type(value) is not dict or part[1] not in value:
+                return None
+            value = value[part[1]]
+        filled.append(escape(value))
+    return "".join(filled)
+
+
 def fill_html(html_source: str, context: Mapping[str, Any]) -> str:
-    """A compiled HTML body (`compiled_html`) filled with the values, HTML-escaped; TemplateProblem when it fails."""
+    """A compiled HTML body (`compiled_html`) filled with the values, HTML-escaped; TemplateProblem when it fails.
+
+    A body that only prints values is filled by joining its parts (parsed once) with the escaped values, the same
+    HTML as Jinja renders without a template context per email; any other body, or a value missing, goes through
+    Jinja."""
+    parts = _printed_parts(html_source)
+    if parts is not None:
+        filled = _fill_parts(parts, context)
+        if filled is not None:
+            return filled
     try:
         return _html_template(html_source).render(context)
     except TemplateError as exc:
