@@ -10,7 +10,7 @@ subject and text without; MJML is compiled to HTML by mjml-python (the MJML engi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -140,42 +140,17 @@ def _html_template(html_source: str) -> Template:
     return _html_env.from_string(html_source)
 
 
-def render_text(source: str, context: Mapping[str, Any]) -> str:
-    """Render subject or text; TemplateProblem when it fails (a variable missing at send time)."""
-    try:
-        return _text_template(source).render(context)
-    except TemplateError as exc:
-        raise TemplateProblem(str(exc)) from exc
-
-
-def render_html(mjml_source: str, context: Mapping[str, Any]) -> str:
-    """Render the MJML body with the values HTML-escaped, as HTML (compiled once per body when it can be)."""
-    if not mjml_source:
-        return ""
-    compiled = compiled_html(mjml_source)
-    if compiled is not None:
-        return fill_html(compiled, context)
-    try:
-        filled = _html_env.from_string(mjml_source).render(context)
-    except TemplateError as exc:
-        raise TemplateProblem(str(exc)) from exc
-    try:
-        return str(mjml.mjml2html(filled))
-    except ValueError as exc:  # what the MJML engine raises on a document it cannot parse
-        raise TemplateProblem(str(exc)) from exc
-
-
-# A value a body prints: a name, or a name and the field of it (`customer.first_name`).
+# A value a template prints: a name, or a name and the field of it (`customer.first_name`).
 _Slot = tuple[str, ...]
 
 
-@lru_cache(maxsize=512)
-def _printed_parts(html_source: str) -> tuple[str | _Slot, ...] | None:
-    """A compiled HTML body that only prints values (`{{ name }}`, `{{ name.field }}`) as its parts: its text as
-    Jinja reads it and the values it prints, in order. None when it does anything else (a filter, a condition, a
-    loop, `self`, a field that is also a method of a dict): Jinja fills such a body."""
+@lru_cache(maxsize=1024)
+def _printed_parts(source: str, env: SandboxedEnvironment) -> tuple[str | _Slot, ...] | None:
+    """A template that only prints values (`{{ name }}`, `{{ name.field }}`) as its parts: its text as Jinja reads
+    it in `env` and the values it prints, in order. None when it does anything else (a filter, a condition, a
+    loop, `self`, a field that is also a method of a dict) or does not parse: Jinja renders such a template."""
     try:
-        tree = _html_env.parse(html_source)
+        tree = env.parse(source)
     except TemplateError:
         return None
     parts: list[str | _Slot] = []
@@ -199,10 +174,10 @@ def _printed_parts(html_source: str) -> tuple[str | _Slot, ...] | None:
     return tuple(parts)
 
 
-def _fill_parts(parts: tuple[str | _Slot, ...], context: Mapping[str, Any]) -> str | None:
-    """The parts joined, each value HTML-escaped as Jinja's autoescape does (`markupsafe.escape`): the HTML Jinja
-    renders. None when a value is not there to print as is (missing, or a field of something other than a plain
-    dict): Jinja fills the body, and says what is wrong."""
+def _fill_parts(parts: tuple[str | _Slot, ...], context: Mapping[str, Any], show: Callable[[Any], str]) -> str | None:
+    """The parts joined, each value shown as Jinja shows it (`markupsafe.escape` with autoescape, else `str`): what
+    Jinja renders. None when a value is not there to print as is (missing, or a field of something other than a
+    plain dict): Jinja renders the template, and says what is wrong."""
     filled = []
     for part in parts:
         if isinstance(part, str):
@@ -216,19 +191,51 @@ def _fill_parts(parts: tuple[str | _Slot, ...], context: Mapping[str, Any]) -> s
             if type(value) is not dict or part[1] not in value:
                 return None
             value = value[part[1]]
-        filled.append(escape(value))
+        filled.append(show(value))
     return "".join(filled)
+
+
+def render_text(source: str, context: Mapping[str, Any]) -> str:
+    """Render subject or text; TemplateProblem when it fails (a variable missing at send time).
+
+    A source that only prints values is rendered by joining its parts (parsed once) with the values, what Jinja
+    renders without a template context per email; any other source, or a value missing, goes through Jinja."""
+    parts = _printed_parts(source, _text_env)
+    if parts is not None:
+        filled = _fill_parts(parts, context, str)
+        if filled is not None:
+            return filled
+    try:
+        return _text_template(source).render(context)
+    except TemplateError as exc:
+        raise TemplateProblem(str(exc)) from exc
+
+
+def render_html(mjml_source: str, context: Mapping[str, Any]) -> str:
+    """Render the MJML body with the values HTML-escaped, as HTML (compiled once per body when it can be)."""
+    if not mjml_source:
+        return ""
+    compiled = compiled_html(mjml_source)
+    if compiled is not None:
+        return fill_html(compiled, context)
+    try:
+        filled = _html_env.from_string(mjml_source).render(context)
+    except TemplateError as exc:
+        raise TemplateProblem(str(exc)) from exc
+    try:
+        return str(mjml.mjml2html(filled))
+    except ValueError as exc:  # what the MJML engine raises on a document it cannot parse
+        raise TemplateProblem(str(exc)) from exc
 
 
 def fill_html(html_source: str, context: Mapping[str, Any]) -> str:
     """A compiled HTML body (`compiled_html`) filled with the values, HTML-escaped; TemplateProblem when it fails.
 
-    A body that only prints values is filled by joining its parts (parsed once) with the escaped values, the same
-    HTML as Jinja renders without a template context per email; any other body, or a value missing, goes through
-    Jinja."""
-    parts = _printed_parts(html_source)
+    A body that only prints values is filled by joining its parts (parsed once) with the escaped values, the HTML
+    Jinja renders, as `render_text` does."""
+    parts = _printed_parts(html_source, _html_env)
     if parts is not None:
-        filled = _fill_parts(parts, context)
+        filled = _fill_parts(parts, context, escape)
         if filled is not None:
             return filled
     try:

@@ -68,10 +68,12 @@ PRINTING = '<p title="{{ title }}">{{ customer.first_name }} & {{ n }}</p>\r\n<i
         {"title": "", "customer": {"first_name": "é中"}, "n": 2.5, "text": ["<x>"], "nothing": True},
     ],
 )
-def test_a_body_that_only_prints_values_is_filled_as_jinja_fills_it(values):
-    assert templating._printed_parts(PRINTING) is not None  # filled without Jinja
+def test_a_template_that_only_prints_values_is_rendered_as_jinja_renders_it(values):
+    assert templating._printed_parts(PRINTING, templating._html_env) is not None  # filled without Jinja
+    assert templating._printed_parts(PRINTING, templating._text_env) is not None
 
     assert templating.fill_html(PRINTING, values) == templating._html_env.from_string(PRINTING).render(values)
+    assert templating.render_text(PRINTING, values) == templating._text_env.from_string(PRINTING).render(values)
 
 
 @pytest.mark.parametrize(
@@ -84,11 +86,14 @@ def test_a_body_that_only_prints_values_is_filled_as_jinja_fills_it(values):
         ("{{ range }}", {}),
     ],
 )
-def test_a_body_doing_more_than_printing_values_is_filled_by_jinja(source, values):
+def test_a_template_doing_more_than_printing_values_is_rendered_by_jinja(source, values):
     assert templating.fill_html(source, values) == templating._html_env.from_string(source).render(values)
+    assert templating.render_text(source, values) == templating._text_env.from_string(source).render(values)
 
 
 @pytest.mark.parametrize("values", [{}, {"customer": {}}, {"customer": {"last_name": "Bo"}}])
-def test_a_value_missing_from_a_printing_body_is_a_template_problem(values):
+def test_a_value_missing_from_a_printing_template_is_a_template_problem(values):
     with pytest.raises(templating.TemplateProblem):
         templating.fill_html("<p>{{ customer.first_name }}</p>", values)
+    with pytest.raises(templating.TemplateProblem):
+        templating.render_text("Hello {{ customer.first_name }}", values)
