@@ -10,9 +10,10 @@ COPY) and queues each email's send for after commit. The per-recipient HTML is n
 sending worker's job.
 
 `email_fanout_with_html` (emails/s): the same queueing plus, for the same emails in the same round, the HTML fill
-the sending worker performs: every queued row read back (one query, in chunks) and given to
-`crm.communications.services.email.email_html`, the function `send_email_message` builds the sent HTML with (it
-fills the row's shared `EmailBody`, read once per process as the send reads it, with the row's values).
+the sending worker performs: every queued row read back as the send reads it
+(`crm.communications.services.email.outgoing_emails`: plain values, here one query in chunks) and given to
+`email_html`, the function `send_email_message` builds the sent HTML with (it fills the row's shared `EmailBody`,
+read once per process as the send reads it, with the row's values).
 Nothing is sent, and the send's own lock of the row, provider call and status update are not counted. This line is
 the like-for-like one: the whole render (subject, text and HTML per recipient, as the baseline renders) plus the
 product's storing of the outbound log.
@@ -50,7 +51,7 @@ from jinja2.sandbox import SandboxedEnvironment  # noqa: E402
 from bench._report import bench_line  # noqa: E402
 from crm.communications.events import send_template_emails  # noqa: E402
 from crm.communications.models import EmailMessage, EmailTemplate, Message  # noqa: E402
-from crm.communications.services.email import SEND_FIELDS_DEFERRED, email_html  # noqa: E402
+from crm.communications.services.email import email_html, outgoing_emails  # noqa: E402
 from crm.communications.services.messages import send_group_message  # noqa: E402
 from crm.communications.templating import money  # noqa: E402
 from crm.core.models import OutboxEvent  # noqa: E402
@@ -94,11 +95,11 @@ def product(event: OutboxEvent) -> tuple[float, float, int]:
     queued_seconds = time.perf_counter() - started
     started = time.perf_counter()
     filled = 0
-    # Read as the send reads them: each row with its shared body's key, the body itself read once per process.
-    queued = EmailMessage.objects.filter(event=event).select_related("shared_body").defer(*SEND_FIELDS_DEFERRED)
-    for message in queued.order_by("pk").iterator(chunk_size=2000):
+    # Read as the send reads them: plain values, each row with its shared body's key, the body read once per process.
+    queued = EmailMessage.objects.filter(event=event).order_by("pk")
+    for message in outgoing_emails(queued, chunk_size=2000):
         if not email_html(message):
-            raise SystemExit(f"email {message.pk} has no HTML to send")
+            raise SystemExit(f"email to {message.to_email} has no HTML to send")
         filled += 1
     fill_seconds = time.perf_counter() - started
     transaction.savepoint_rollback(sid)

@@ -10,7 +10,7 @@ subject and text without; MJML is compiled to HTML by mjml-python (the MJML engi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -140,8 +140,71 @@ def _html_template(html_source: str) -> Template:
     return _html_env.from_string(html_source)
 
 
+# A value a template prints: a name, or a name and the field of it (`customer.first_name`).
+_Slot = tuple[str, ...]
+
+
+@lru_cache(maxsize=1024)
+def _printed_parts(source: str, env: SandboxedEnvironment) -> tuple[str | _Slot, ...] | None:
+    """A template that only prints values (`{{ name }}`, `{{ name.field }}`) as its parts: its text as Jinja reads
+    it in `env` and the values it prints, in order. None when it does anything else (a filter, a condition, a
+    loop, `self`, a field that is also a method of a dict) or does not parse: Jinja renders such a template."""
+    try:
+        tree = env.parse(source)
+    except TemplateError:
+        return None
+    parts: list[str | _Slot] = []
+    for output in tree.body:
+        if not isinstance(output, nodes.Output):
+            return None
+        for node in output.nodes:
+            if isinstance(node, nodes.TemplateData):
+                parts.append(node.data)
+            elif isinstance(node, nodes.Name) and node.name != "self":
+                parts.append((node.name,))
+            elif (
+                isinstance(node, nodes.Getattr)
+                and isinstance(node.node, nodes.Name)
+                and node.node.name != "self"
+                and not hasattr(dict, node.attr)
+            ):
+                parts.append((node.node.name, node.attr))
+            else:
+                return None
+    return tuple(parts)
+
+
+def _fill_parts(parts: tuple[str | _Slot, ...], context: Mapping[str, Any], show: Callable[[Any], str]) -> str | None:
+    """The parts joined, each value shown as Jinja shows it (`markupsafe.escape` with autoescape, else `str`): what
+    Jinja renders. None when a value is not there to print as is (missing, or a field of something other than a
+    plain dict): Jinja renders the template, and says what is wrong."""
+    filled = []
+    for part in parts:
+        if isinstance(part, str):
+            filled.append(part)
+            continue
+        name = part[0]
+        if name not in context:
+            return None
+        value = context[name]
+        if len(part) == 2:
+            if type(value) is not dict or part[1] not in value:
+                return None
+            value = value[part[1]]
+        filled.append(show(value))
+    return "".join(filled)
+
+
 def render_text(source: str, context: Mapping[str, Any]) -> str:
-    """Render subject or text; TemplateProblem when it fails (a variable missing at send time)."""
+    """Render subject or text; TemplateProblem when it fails (a variable missing at send time).
+
+    A source that only prints values is rendered by joining its parts (parsed once) with the values, what Jinja
+    renders without a template context per email; any other source, or a value missing, goes through Jinja."""
+    parts = _printed_parts(source, _text_env)
+    if parts is not None:
+        filled = _fill_parts(parts, context, str)
+        if filled is not None:
+            return filled
     try:
         return _text_template(source).render(context)
     except TemplateError as exc:
@@ -166,7 +229,15 @@ def render_html(mjml_source: str, context: Mapping[str, Any]) -> str:
 
 
 def fill_html(html_source: str, context: Mapping[str, Any]) -> str:
-    """A compiled HTML body (`compiled_html`) filled with the values, HTML-escaped; TemplateProblem when it fails."""
+    """A compiled HTML body (`compiled_html`) filled with the values, HTML-escaped; TemplateProblem when it fails.
+
+    A body that only prints values is filled by joining its parts (parsed once) with the escaped values, the HTML
+    Jinja renders, as `render_text` does."""
+    parts = _printed_parts(html_source, _html_env)
+    if parts is not None:
+        filled = _fill_parts(parts, context, escape)
+        if filled is not None:
+            return filled
     try:
         return _html_template(html_source).render(context)
     except TemplateError as exc:

@@ -173,9 +173,24 @@ def test_sending_twice_sends_once(django_capture_on_commit_callbacks):
         email_services.queue_event_emails(_deposit(customer))
     message = EmailMessage.objects.get()
 
-    email_services.send_email_message(message.pk)
+    again = email_services.send_email_message(message.pk)
 
-    assert len(mail.outbox) == 1
+    assert (again, len(mail.outbox)) == ("sent", 1)
+
+
+def test_a_sent_email_records_when_and_through_which_provider():
+    customer = CustomerFactory()
+    email_services.queue_event_emails(_deposit(customer))
+    queued = EmailMessage.objects.get()
+
+    status = email_services.send_email_message(queued.pk)
+
+    sent = EmailMessage.objects.get()
+    assert (status, sent.status, sent.provider, sent.last_error) == ("sent", "sent", "default", "")
+    assert sent.sent_at == sent.status_at == sent.updated_at
+    assert sent.updated_at > queued.updated_at
+    assert (sent.subject, sent.text, sent.html) == (queued.subject, queued.text, queued.html)
+    assert mail.outbox[0].alternatives[0][0] == queued.html
 
 
 def test_emails_out_of_attempts_are_failed():

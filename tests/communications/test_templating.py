@@ -56,3 +56,44 @@ def test_the_migration_rewrites_the_old_amount_of_shipped_templates_only():
     old.refresh_from_db()
     own.refresh_from_db()
     assert (old.subject, own.subject) == ("Got {{ amount|money(currency) }}", "{{ currency }}: {{ amount }}")
+
+
+PRINTING = '<p title="{{ title }}">{{ customer.first_name }} & {{ n }}</p>\r\n<i>{{ text }}{{ nothing }}</i>{ }}\n'
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"title": "a\"b'c", "customer": {"first_name": "<Ann>"}, "n": 7, "text": "Gold & oil", "nothing": None},
+        {"title": "", "customer": {"first_name": "é中"}, "n": 2.5, "text": ["<x>"], "nothing": True},
+    ],
+)
+def test_a_template_that_only_prints_values_is_rendered_as_jinja_renders_it(values):
+    assert templating._printed_parts(PRINTING, templating._html_env) is not None  # filled without Jinja
+    assert templating._printed_parts(PRINTING, templating._text_env) is not None
+
+    assert templating.fill_html(PRINTING, values) == templating._html_env.from_string(PRINTING).render(values)
+    assert templating.render_text(PRINTING, values) == templating._text_env.from_string(PRINTING).render(values)
+
+
+@pytest.mark.parametrize(
+    ("source", "values"),
+    [
+        ("{% if n %}<b>{{ n }}</b>{% endif %}", {"n": "<1>"}),
+        ("{{ text|linebreaks }}", {"text": "a\n<b>"}),
+        ("{{ customer.items }}|{{ self }}", {"customer": {"items": "mine"}}),
+        ("{{ n.real }}", {"n": 5}),
+        ("{{ range }}", {}),
+    ],
+)
+def test_a_template_doing_more_than_printing_values_is_rendered_by_jinja(source, values):
+    assert templating.fill_html(source, values) == templating._html_env.from_string(source).render(values)
+    assert templating.render_text(source, values) == templating._text_env.from_string(source).render(values)
+
+
+@pytest.mark.parametrize("values", [{}, {"customer": {}}, {"customer": {"last_name": "Bo"}}])
+def test_a_value_missing_from_a_printing_template_is_a_template_problem(values):
+    with pytest.raises(templating.TemplateProblem):
+        templating.fill_html("<p>{{ customer.first_name }}</p>", values)
+    with pytest.raises(templating.TemplateProblem):
+        templating.render_text("Hello {{ customer.first_name }}", values)

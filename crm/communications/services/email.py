@@ -6,15 +6,16 @@ import logging
 import smtplib
 import socket
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
 from functools import partial
 from itertools import islice
-from typing import Any
+from typing import Any, NamedTuple
 
 from anymail.exceptions import AnymailAPIError, AnymailError, AnymailRecipientsRefused, AnymailRequestsAPIError
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -563,32 +564,52 @@ def _permanent_status(exc: Exception) -> str:
 # creation time too, so an id used again (SQLite after a rollback) is another key.
 _SHARED_BODIES: dict[tuple[int, Any], tuple[str, dict[str, Any]]] = {}
 SHARED_BODIES_KEPT = 64
-# How the send reads an email: its shared body's key with it, not the body's HTML (that comes from _SHARED_BODIES).
-SEND_FIELDS_DEFERRED = ("shared_body__html", "shared_body__values")
 
 
-def _shared_body(body: EmailBody) -> tuple[str, dict[str, Any]]:
-    key = (body.pk, body.created_at)
+class OutgoingEmail(NamedTuple):
+    """What the send reads of an email: the columns it builds the email with, its status, and its shared body's key
+    (id and creation time; the body's HTML comes from `_SHARED_BODIES`). Plain values, no model object."""
+
+    status: str
+    trigger: str
+    is_test: bool
+    to_email: str
+    reply_to: str
+    subject: str
+    text: str
+    html: str
+    shared_body_id: int | None
+    body_created_at: datetime | None
+    body_values: dict[str, Any]
+
+
+def outgoing_emails(emails: QuerySet[EmailMessage], *, chunk_size: int | None = None) -> Iterator[OutgoingEmail]:
+    """The emails as the send reads them, in one query (fetched in chunks when `chunk_size` is given)."""
+    rows = emails.annotate(body_created_at=F("shared_body__created_at")).values_list(*OutgoingEmail._fields)
+    return map(OutgoingEmail._make, rows.iterator(chunk_size=chunk_size) if chunk_size else rows)
+
+
+def _shared_body(body_id: int, created_at: datetime | None) -> tuple[str, dict[str, Any]]:
+    key = (body_id, created_at)
     kept = _SHARED_BODIES.get(key)
     if kept is None:
         if len(_SHARED_BODIES) >= SHARED_BODIES_KEPT:
             _SHARED_BODIES.clear()
-        html, values = EmailBody.objects.values_list("html", "values").get(pk=body.pk)
+        html, values = EmailBody.objects.values_list("html", "values").get(pk=body_id)
         kept = _SHARED_BODIES[key] = (html, values)
     return kept
 
 
-def email_html(message: EmailMessage) -> str:
+def email_html(message: OutgoingEmail) -> str:
     """The HTML the email is sent with: its own, or its fan-out's shared body filled with the recipient's values
     (TemplateProblem when that fails)."""
-    body = message.shared_body
-    if body is None:
+    if message.shared_body_id is None:
         return message.html
-    html, values = _shared_body(body)
+    html, values = _shared_body(message.shared_body_id, message.body_created_at)
     return templating.fill_html(html, {**values, **message.body_values})
 
 
-def _build(message: EmailMessage, html: str, backend: Any) -> EmailMultiAlternatives:
+def _build(message: OutgoingEmail, html: str, backend: Any) -> EmailMultiAlternatives:
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.text,
@@ -608,54 +629,53 @@ def _provider_message_id(email: EmailMultiAlternatives) -> str:
     return str(message_id) if message_id else ""
 
 
-def send_email_message(message_id: int) -> EmailMessage | None:
-    """Send one queued email through the chosen provider. A sent or failed email is left alone; a transient
-    error leaves it queued and raises EmailTransientError (the task retries); a permanent one is recorded."""
+def send_email_message(message_id: int) -> str | None:
+    """Send one queued email through the chosen provider; returns its status afterwards (None when there is no
+    such email). A sent or failed email is left alone; a transient error leaves it queued and raises
+    EmailTransientError (the task retries); a permanent one is recorded.
+
+    The email is read locked as plain values (`outgoing_emails`) and its changes written with one UPDATE."""
     with transaction.atomic():
-        message = (
-            EmailMessage.objects.select_for_update(of=("self",))
-            .select_related("shared_body")
-            .defer(*SEND_FIELDS_DEFERRED)
-            .filter(pk=message_id)
-        ).first()
+        locked = EmailMessage.objects.select_for_update(of=("self",)).filter(pk=message_id)
+        message = next(outgoing_emails(locked), None)
         if message is None or message.status != EmailMessage.Status.QUEUED:
-            return message
+            return message.status if message is not None else None
+        row = EmailMessage.objects.filter(pk=message_id)
         try:
             html = email_html(message)
         except templating.TemplateProblem as exc:
-            message.status, message.status_at = EmailMessage.Status.FAILED, timezone.now()
-            message.last_error = str(exc)
-            message.save(update_fields=["status", "status_at", "last_error", "updated_at"])
-            return message
+            now = timezone.now()
+            row.update(status=EmailMessage.Status.FAILED, status_at=now, last_error=str(exc), updated_at=now)
+            return EmailMessage.Status.FAILED
         provider, backend = providers.connection()
         email = _build(message, html, backend)
-        message.provider = provider
         try:
             email.send()
         except (AnymailError, smtplib.SMTPException, OSError) as exc:
-            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if _is_transient(exc):
-                message.save(update_fields=["provider", "last_error", "updated_at"])
-                transient = True
-            else:
-                message.status, message.status_at = _permanent_status(exc), timezone.now()
-                message.save(update_fields=["provider", "last_error", "status", "status_at", "updated_at"])
-                logger.warning("Email %s refused by %s: %s", message.pk, provider, message.last_error)
-                return message
+            error, now = f"{type(exc).__name__}: {exc}"[:2000], timezone.now()
+            if not _is_transient(exc):
+                status = _permanent_status(exc)
+                row.update(provider=provider, last_error=error, status=status, status_at=now, updated_at=now)
+                logger.warning("Email %s refused by %s: %s", message_id, provider, error)
+                return status
+            row.update(provider=provider, last_error=error, updated_at=now)
         else:
-            transient = False
             now = timezone.now()
-            message.status, message.status_at, message.sent_at = EmailMessage.Status.SENT, now, now
-            message.provider_message_id = _provider_message_id(email)[:255]
-            message.last_error = ""
+            sent: dict[str, Any] = {
+                "provider": provider,
+                "status": EmailMessage.Status.SENT,
+                "status_at": now,
+                "sent_at": now,
+                "provider_message_id": _provider_message_id(email)[:255],
+                "last_error": "",
+                "updated_at": now,
+            }
             trigger = get_trigger(message.trigger)
             if trigger is not None and trigger.sensitive and not message.is_test:
-                message.html, message.text, message.body_cleared = "", "", True
-                message.shared_body, message.body_values = None, {}
-            message.save()
-    if transient:
-        raise EmailTransientError(message.last_error)
-    return message
+                sent.update(html="", text="", body_cleared=True, shared_body=None, body_values={})
+            row.update(**sent)
+            return EmailMessage.Status.SENT
+    raise EmailTransientError(error)  # only a transient error gets here, its attempt recorded
 
 
 def give_up_emails(pks: Iterable[int]) -> None:
