@@ -589,30 +589,25 @@ def _frozen(value: Any) -> Any:
 
 
 def _filter_key(spec: Any, choices: list[Any]) -> tuple[Any, ...] | None:
-    """What a filter's render depends on when it is one of Unfold's single-field forms (a dropdown of fixed
-    choices, a text box), or None.
+    """What a filter's render depends on when its form is one whose render we know in full, or None.
 
-    Such a render is the filter's template over the form: the form's field (name, label, choices) and its bound
-    value, in the request's language; the widgets are the forms' class-level ones, the same for every page.
+    Such a render is the filter's template over its one form and the form's bound values, in the request's
+    language: `_form_key` names what else the form's fields and widgets are made of.
     """
-    from unfold.contrib.filters.forms import DropdownForm, SearchForm
-
-    if len(choices) != 1 or set(choices[0]) != {"form"}:
-        return None
+    if len(choices) != 1 or "form" not in choices[0] or not set(choices[0]) <= {"form", "request", "parameter_name"}:
+        return None  # the date range filters' choice also carries the request and the parameter, unrendered
     form = choices[0]["form"]
-    if type(form) not in (DropdownForm, SearchForm) or len(form.fields) != 1 or form.prefix or form.files:
+    if form.prefix or form.files:
         return None
-    if type(form) is DropdownForm and form.widget is not DropdownForm.widget:
-        return None  # a multiple choice dropdown: a widget of its own
-    ((name, field),) = form.fields.items()
     try:
+        fields = _form_key(form)
+        if fields is None:
+            return None
         return (
             spec.template,
             _frozen(spec.title),
             type(form),
-            name,
-            _frozen(field.label),
-            _frozen(getattr(field, "choices", None)),
+            fields,
             _frozen(dict(form.data)),
             translation.get_language(),
         )
@@ -620,12 +615,50 @@ def _filter_key(spec: Any, choices: list[Any]) -> tuple[Any, ...] | None:
         return None  # a choice or value that is no plain text or number
 
 
+def _form_key(form: Any) -> tuple[Any, ...] | None:
+    """What an Unfold filter form's fields and widgets are made of besides its values and the language.
+
+    - a dropdown of fixed choices or a text box: its one field's name, label and choices (the widgets are the
+      forms' class-level ones);
+    - a date range: the parameter it is built from (two date boxes named after it);
+    - an autocomplete with nothing chosen: the model field it searches and the admin site's autocomplete URL
+      under the script prefix (a chosen value shows that row's text, read from the database: not kept).
+    """
+    from unfold.contrib.filters.forms import AutocompleteDropdownForm, DropdownForm, RangeDateForm, SearchForm
+
+    kind = type(form)
+    if kind in (DropdownForm, SearchForm):
+        if len(form.fields) != 1 or (kind is DropdownForm and form.widget is not DropdownForm.widget):
+            return None  # a multiple choice dropdown: a widget of its own
+        ((name, field),) = form.fields.items()
+        return (name, _frozen(field.label), _frozen(getattr(field, "choices", None)))
+    if kind is RangeDateForm:
+        return (form.name,)
+    if kind is AutocompleteDropdownForm and len(form.fields) == 1:
+        ((name, field),) = form.fields.items()
+        widget = field.widget
+        if any(value not in (None, "") for value in form.data.values()):
+            return None
+        return (
+            name,
+            _frozen(field.label),
+            type(field),
+            type(widget),
+            widget.field.model._meta.label,
+            widget.field.name,
+            widget.admin_site.name,
+            get_script_prefix(),
+        )
+    return None
+
+
 def share_filter_renders() -> None:
     """Make the changelist's filters render once per form, values and language (called from CoreConfig.ready).
 
     A dropdown or text filter rendered five templates per page (its template, Unfold's field, label, errors and
-    help text) plus the widget's, and the country dropdown 250 options, for the same few forms; each render is
-    now kept under everything it depends on (`_filter_key`). Other filters render as Django renders them.
+    help text) plus the widget's, and the country dropdown 250 options, for the same few forms; a date range
+    two widgets, an autocomplete its widget and its media; each render is now kept under everything it depends
+    on (`_filter_key`). Other filters render as Django renders them.
     """
     from django.contrib.admin.templatetags import admin_list
     from django.template.loader import get_template
