@@ -45,9 +45,15 @@ def _admin_url(url_name: str) -> str:
     return _url(url_name, get_script_prefix())
 
 
+def _admin_url_with_query(url_name: str, query: str) -> str:
+    return _admin_url(url_name) + query
+
+
 # The sidebar's links, reversed once per process (and script prefix) instead of several times per link per page:
-# Unfold reads each link for every page to mark the active one.
+# Unfold reads each link for every page to mark the active one. A link with a query is a lazy text too, not a
+# function of the request: Unfold would build a lazy proxy class for it on every page.
 admin_url = lazy(_admin_url, str)
+admin_url_with_query = lazy(_admin_url_with_query, str)
 
 
 def lazy_app_list() -> None:
@@ -180,7 +186,7 @@ navigation = [
             {
                 "title": _("My bookmarks"),
                 "icon": "bookmark",
-                "link": lambda request: _admin_url("admin:customers_customer_changelist") + "?bookmarked=me",
+                "link": admin_url_with_query("admin:customers_customer_changelist", "?bookmarked=me"),
                 "permission": has_perm("customers.view_bookmark"),
             },
             link(_("KYC documents"), "badge", "admin:customers_document_changelist", "customers.view_document"),
@@ -213,9 +219,8 @@ navigation = [
             {
                 "title": _("Pending withdrawals"),
                 "icon": "pending_actions",
-                "link": lambda request: (
-                    _admin_url("admin:wallets_transaction_changelist")
-                    + "?status__exact=pending&type__exact=WITHDRAWAL"
+                "link": admin_url_with_query(
+                    "admin:wallets_transaction_changelist", "?status__exact=pending&type__exact=WITHDRAWAL"
                 ),
                 "permission": has_perm("wallets.view_transaction", "wallets.approve_transaction"),
             },
@@ -225,7 +230,7 @@ navigation = [
             {
                 "title": _("Payouts to follow up"),
                 "icon": "money_off",
-                "link": lambda request: _admin_url("admin:payments_payout_changelist") + "?needs_finance=yes",
+                "link": admin_url_with_query("admin:payments_payout_changelist", "?needs_finance=yes"),
                 "permission": has_perm("payments.view_payout"),
             },
             link(_("Wallets"), "account_balance_wallet", "admin:wallets_wallet_changelist", "wallets.view_wallet"),
@@ -233,9 +238,7 @@ navigation = [
             {
                 "title": _("Provider contradictions"),
                 "icon": "report",
-                "link": lambda request: (
-                    _admin_url("admin:payments_providercontradiction_changelist") + "?to_review=yes"
-                ),
+                "link": admin_url_with_query("admin:payments_providercontradiction_changelist", "?to_review=yes"),
                 "permission": has_perm("payments.view_providercontradiction"),
             },
             link(
@@ -293,9 +296,7 @@ navigation = [
             {
                 "title": _("Commission review"),
                 "icon": "fact_check",
-                "link": lambda request: (
-                    _admin_url("admin:affiliates_commissionledger_changelist") + "?status__exact=PENDING"
-                ),
+                "link": admin_url_with_query("admin:affiliates_commissionledger_changelist", "?status__exact=PENDING"),
                 "permission": has_perm("affiliates.view_commissionledger", "affiliates.review_commission"),
             },
             link(
