@@ -40,6 +40,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
+from html import escape as html_escape
 from typing import Any, cast
 
 from django.contrib.admin import helpers
@@ -58,7 +59,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import translation
 from django.utils.functional import Promise
-from django.utils.html import conditional_escape, escape, format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from unfold.admin import checkbox
@@ -453,6 +454,15 @@ def _shown_text(shown: _Shown, name: str, result: Model, value: Any) -> Any:
     return unfold_list.display_for_value(value, shown.empty)
 
 
+def _escaped(value: Any) -> str:
+    """`conditional_escape(value)`, the same text, without the lazy-text wrapper Django puts around `escape` (a
+    check of every argument on each of a page's 700 cells): a lazy text has no `__html__` of its own unless it is
+    a lazy safe text, whose `__html__` gives what its text would."""
+    if hasattr(value, "__html__"):
+        return cast(str, value.__html__())
+    return html_escape(str(value))
+
+
 def _link(cl: Any, result: Model, plan: _Plan, content: Any) -> Any:
     """The cell's content inside the link to the row's change page, as Unfold writes it."""
     url = None
@@ -471,7 +481,7 @@ def _link(cl: Any, result: Model, plan: _Plan, content: Any) -> Any:
             ' data-popup-opener="{}"', result.serializable_value(str(cl.to_field) if cl.to_field else plan.pk_attname)
         )
         return format_html('<a href="{}" class="{}" {}>{}</a>', url, _LINK_CLASS, opener, content)
-    return mark_safe(f'<a href="{escape(url)}" class="{_LINK_CLASS}" >{conditional_escape(content)}</a>')  # noqa: S308 - escaped
+    return mark_safe(f'<a href="{html_escape(url)}" class="{_LINK_CLASS}" >{_escaped(content)}</a>')  # noqa: S308 - escaped
 
 
 def items_for_result(cl: Any, result: Model, form: Any) -> Iterator[SafeString]:
@@ -503,8 +513,7 @@ def items_for_result(cl: Any, result: Model, form: Any) -> Iterator[SafeString]:
             if column.name == plan.hidden_column:
                 classes = (*classes, "!hidden")
         yield mark_safe(  # noqa: S308 - the label and content escaped, the classes are Unfold's names
-            f'<{column.tag} class="{" ".join(classes)}" data-label="{column.label}">'
-            f"{conditional_escape(content)}</{column.tag}>"
+            f'<{column.tag} class="{" ".join(classes)}" data-label="{column.label}">{_escaped(content)}</{column.tag}>'
         )
     if form and not form[plan.pk_name].is_hidden:
         yield format_html("<td>{}</td>", form[plan.pk_name])
