@@ -661,6 +661,34 @@ def _form_key(form: Any) -> tuple[Any, ...] | None:
     return None
 
 
+def _fixed_choices_key(cl: Any, spec: Any) -> tuple[Any, ...] | None:
+    """What an Unfold dropdown over a model field's own choices renders from, known before its choices are built,
+    or None.
+
+    Its form is a dropdown of "All" and the field's choices (a model field's choices are fixed when the field is
+    made; the country field's 250 names are translated into the request's language), with the chosen value; no
+    counts unless the page shows facets. Building those choices and their form on every page only to look the
+    render up cost more than the rest of the filter panel.
+    """
+    from unfold.contrib.filters.admin import ChoicesDropdownFilter
+
+    if type(spec) is not ChoicesDropdownFilter or getattr(cl, "add_facets", False):
+        return None
+    value = spec.value()
+    if not isinstance(value, str | type(None)):
+        return None
+    return (
+        "fixed choices",
+        spec.template,
+        _frozen(spec.title),
+        spec.field.model._meta.label,
+        spec.field.name,
+        spec.lookup_kwarg,
+        value,
+        translation.get_language(),
+    )
+
+
 def share_filter_renders() -> None:
     """Make the changelist's filters render once per form, values and language (called from CoreConfig.ready).
 
@@ -676,11 +704,16 @@ def share_filter_renders() -> None:
         return
 
     def admin_list_filter(cl: Any, spec: Any) -> SafeString:
-        choices = list(spec.choices(cl))
-        key = _filter_key(spec, choices)
+        key = _fixed_choices_key(cl, spec)
         kept = _FILTERS.get(key) if key is not None else None
         if kept is not None:
             return kept
+        choices = list(spec.choices(cl))
+        if key is None:
+            key = _filter_key(spec, choices)
+            kept = _FILTERS.get(key) if key is not None else None
+            if kept is not None:
+                return kept
         # As django.contrib.admin's admin_list_filter renders it.
         html = cast(
             SafeString,
