@@ -124,3 +124,18 @@ def test_quick_sidebar_checks_answer_as_unfold_does_for_each_user_and_page(
     assert "Staff" in shown[0]
     assert "Staff" not in shown[-1]
     assert [sum(item["active"] for group in sidebar for item in group["items"]) for sidebar in ours] == [1] * 9
+
+
+def test_sidebar_key_tells_lazy_titles_and_links_apart_without_translating_them():
+    from django.utils.functional import lazy
+    from django.utils.translation import gettext_lazy, pgettext_lazy
+
+    from crm.core.admin_nav import admin_url, admin_url_with_query
+    from crm.core.templatetags.admin_sidebar import _text
+
+    assert _text(gettext_lazy("Clients")) == _text(gettext_lazy("Clients"))
+    assert _text(gettext_lazy("Clients")) != _text(gettext_lazy("Sales"))
+    assert _text(pgettext_lazy("menu", "Clients")) != _text(gettext_lazy("Clients"))
+    assert _text(admin_url("admin:index")) != _text(admin_url_with_query("admin:index", "?x=1"))
+    assert _text(admin_url("admin:index")) != _text(gettext_lazy("admin:index"))
+    assert _text(lazy(lambda: "other", str)()) == "other"  # any other lazy text: its text
