@@ -30,7 +30,11 @@ Profiled on the leads changelist (50 rows, 12 columns), two costs grew with rows
   nothing but its cells, `share_row_html` writes the rows in Python with the template's markup, and the
   project's copy of that template (templates/admin/change_list_results.html) prints them in place of the loop.
 - Each dropdown or text filter rendered five templates or more for the same few forms on every page:
-  `share_filter_renders` keeps each render under everything it depends on.
+  `share_filter_renders` keeps each render under everything it depends on; date ranges and an autocomplete with
+  nothing chosen too, and a dropdown over a model field's own choices (country: 250) is looked up before its
+  choices and form are built.
+- Cells, row links and row checkboxes are escaped and marked safe without the lazy-text checks Django's `escape`,
+  `mark_safe` and `format_html` make on each call (700 cells a page).
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
+from html import escape as html_escape
 from typing import Any, cast
 
 from django.contrib.admin import helpers
@@ -58,7 +63,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import translation
 from django.utils.functional import Promise
-from django.utils.html import conditional_escape, escape, format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from unfold.admin import checkbox
@@ -226,7 +231,7 @@ def action_checkbox_html(pk: Any) -> SafeString:
         rendered = str(checkbox.render(helpers.ACTION_CHECKBOX_NAME, "0"))
         template = rendered.replace("{", "{{").replace("}", "}}").replace('value="0"', 'value="{}"', 1)
         _CHECKBOXES[language] = template
-    return format_html(template, pk)
+    return SafeString(template.format(_escaped(pk)))  # format_html's text, without its lazy-text wrappers
 
 
 class QuickActionCheckboxMixin:
@@ -453,6 +458,15 @@ def _shown_text(shown: _Shown, name: str, result: Model, value: Any) -> Any:
     return unfold_list.display_for_value(value, shown.empty)
 
 
+def _escaped(value: Any) -> str:
+    """`conditional_escape(value)`, the same text, without the lazy-text wrapper Django puts around `escape` (a
+    check of every argument on each of a page's 700 cells): a lazy text has no `__html__` of its own unless it is
+    a lazy safe text, whose `__html__` gives what its text would."""
+    if hasattr(value, "__html__"):
+        return cast(str, value.__html__())
+    return html_escape(str(value))
+
+
 def _link(cl: Any, result: Model, plan: _Plan, content: Any) -> Any:
     """The cell's content inside the link to the row's change page, as Unfold writes it."""
     url = None
@@ -471,7 +485,7 @@ def _link(cl: Any, result: Model, plan: _Plan, content: Any) -> Any:
             ' data-popup-opener="{}"', result.serializable_value(str(cl.to_field) if cl.to_field else plan.pk_attname)
         )
         return format_html('<a href="{}" class="{}" {}>{}</a>', url, _LINK_CLASS, opener, content)
-    return mark_safe(f'<a href="{escape(url)}" class="{_LINK_CLASS}" >{conditional_escape(content)}</a>')  # noqa: S308 - escaped
+    return SafeString(f'<a href="{html_escape(url)}" class="{_LINK_CLASS}" >{_escaped(content)}</a>')  # escaped
 
 
 def items_for_result(cl: Any, result: Model, form: Any) -> Iterator[SafeString]:
@@ -502,9 +516,9 @@ def items_for_result(cl: Any, result: Model, form: Any) -> Iterator[SafeString]:
                     classes = (*classes, "group", "errors")
             if column.name == plan.hidden_column:
                 classes = (*classes, "!hidden")
-        yield mark_safe(  # noqa: S308 - the label and content escaped, the classes are Unfold's names
-            f'<{column.tag} class="{" ".join(classes)}" data-label="{column.label}">'
-            f"{conditional_escape(content)}</{column.tag}>"
+        # mark_safe's result without its lazy-text wrapper: the label and content escaped, the classes Unfold's names.
+        yield SafeString(
+            f'<{column.tag} class="{" ".join(classes)}" data-label="{column.label}">{_escaped(content)}</{column.tag}>'
         )
     if form and not form[plan.pk_name].is_hidden:
         yield format_html("<td>{}</td>", form[plan.pk_name])
@@ -589,30 +603,25 @@ def _frozen(value: Any) -> Any:
 
 
 def _filter_key(spec: Any, choices: list[Any]) -> tuple[Any, ...] | None:
-    """What a filter's render depends on when it is one of Unfold's single-field forms (a dropdown of fixed
-    choices, a text box), or None.
+    """What a filter's render depends on when its form is one whose render we know in full, or None.
 
-    Such a render is the filter's template over the form: the form's field (name, label, choices) and its bound
-    value, in the request's language; the widgets are the forms' class-level ones, the same for every page.
+    Such a render is the filter's template over its one form and the form's bound values, in the request's
+    language: `_form_key` names what else the form's fields and widgets are made of.
     """
-    from unfold.contrib.filters.forms import DropdownForm, SearchForm
-
-    if len(choices) != 1 or set(choices[0]) != {"form"}:
-        return None
+    if len(choices) != 1 or "form" not in choices[0] or not set(choices[0]) <= {"form", "request", "parameter_name"}:
+        return None  # the date range filters' choice also carries the request and the parameter, unrendered
     form = choices[0]["form"]
-    if type(form) not in (DropdownForm, SearchForm) or len(form.fields) != 1 or form.prefix or form.files:
+    if form.prefix or form.files:
         return None
-    if type(form) is DropdownForm and form.widget is not DropdownForm.widget:
-        return None  # a multiple choice dropdown: a widget of its own
-    ((name, field),) = form.fields.items()
     try:
+        fields = _form_key(form)
+        if fields is None:
+            return None
         return (
             spec.template,
             _frozen(spec.title),
             type(form),
-            name,
-            _frozen(field.label),
-            _frozen(getattr(field, "choices", None)),
+            fields,
             _frozen(dict(form.data)),
             translation.get_language(),
         )
@@ -620,12 +629,78 @@ def _filter_key(spec: Any, choices: list[Any]) -> tuple[Any, ...] | None:
         return None  # a choice or value that is no plain text or number
 
 
+def _form_key(form: Any) -> tuple[Any, ...] | None:
+    """What an Unfold filter form's fields and widgets are made of besides its values and the language.
+
+    - a dropdown of fixed choices or a text box: its one field's name, label and choices (the widgets are the
+      forms' class-level ones);
+    - a date range: the parameter it is built from (two date boxes named after it);
+    - an autocomplete with nothing chosen: the model field it searches and the admin site's autocomplete URL
+      under the script prefix (a chosen value shows that row's text, read from the database: not kept).
+    """
+    from unfold.contrib.filters.forms import AutocompleteDropdownForm, DropdownForm, RangeDateForm, SearchForm
+
+    kind = type(form)
+    if kind in (DropdownForm, SearchForm):
+        if len(form.fields) != 1 or (kind is DropdownForm and form.widget is not DropdownForm.widget):
+            return None  # a multiple choice dropdown: a widget of its own
+        ((name, field),) = form.fields.items()
+        return (name, _frozen(field.label), _frozen(getattr(field, "choices", None)))
+    if kind is RangeDateForm:
+        return (form.name,)
+    if kind is AutocompleteDropdownForm and len(form.fields) == 1:
+        ((name, field),) = form.fields.items()
+        widget = field.widget
+        if any(value not in (None, "") for value in form.data.values()):
+            return None
+        return (
+            name,
+            _frozen(field.label),
+            type(field),
+            type(widget),
+            widget.field.model._meta.label,
+            widget.field.name,
+            widget.admin_site.name,
+            get_script_prefix(),
+        )
+    return None
+
+
+def _fixed_choices_key(cl: Any, spec: Any) -> tuple[Any, ...] | None:
+    """What an Unfold dropdown over a model field's own choices renders from, known before its choices are built,
+    or None.
+
+    Its form is a dropdown of "All" and the field's choices (a model field's choices are fixed when the field is
+    made; the country field's 250 names are translated into the request's language), with the chosen value; no
+    counts unless the page shows facets. Building those choices and their form on every page only to look the
+    render up cost more than the rest of the filter panel.
+    """
+    from unfold.contrib.filters.admin import ChoicesDropdownFilter
+
+    if type(spec) is not ChoicesDropdownFilter or getattr(cl, "add_facets", False):
+        return None
+    value = spec.value()
+    if not isinstance(value, str | type(None)):
+        return None
+    return (
+        "fixed choices",
+        spec.template,
+        _frozen(spec.title),
+        spec.field.model._meta.label,
+        spec.field.name,
+        spec.lookup_kwarg,
+        value,
+        translation.get_language(),
+    )
+
+
 def share_filter_renders() -> None:
     """Make the changelist's filters render once per form, values and language (called from CoreConfig.ready).
 
     A dropdown or text filter rendered five templates per page (its template, Unfold's field, label, errors and
-    help text) plus the widget's, and the country dropdown 250 options, for the same few forms; each render is
-    now kept under everything it depends on (`_filter_key`). Other filters render as Django renders them.
+    help text) plus the widget's, and the country dropdown 250 options, for the same few forms; a date range
+    two widgets, an autocomplete its widget and its media; each render is now kept under everything it depends
+    on (`_filter_key`). Other filters render as Django renders them.
     """
     from django.contrib.admin.templatetags import admin_list
     from django.template.loader import get_template
@@ -634,11 +709,16 @@ def share_filter_renders() -> None:
         return
 
     def admin_list_filter(cl: Any, spec: Any) -> SafeString:
-        choices = list(spec.choices(cl))
-        key = _filter_key(spec, choices)
+        key = _fixed_choices_key(cl, spec)
         kept = _FILTERS.get(key) if key is not None else None
         if kept is not None:
             return kept
+        choices = list(spec.choices(cl))
+        if key is None:
+            key = _filter_key(spec, choices)
+            kept = _FILTERS.get(key) if key is not None else None
+            if kept is not None:
+                return kept
         # As django.contrib.admin's admin_list_filter renders it.
         html = cast(
             SafeString,

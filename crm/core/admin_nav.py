@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import get_script_prefix, reverse
 from django.utils.functional import SimpleLazyObject, lazy
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -42,9 +45,15 @@ def _admin_url(url_name: str) -> str:
     return _url(url_name, get_script_prefix())
 
 
+def _admin_url_with_query(url_name: str, query: str) -> str:
+    return _admin_url(url_name) + query
+
+
 # The sidebar's links, reversed once per process (and script prefix) instead of several times per link per page:
-# Unfold reads each link for every page to mark the active one.
+# Unfold reads each link for every page to mark the active one. A link with a query is a lazy text too, not a
+# function of the request: Unfold would build a lazy proxy class for it on every page.
 admin_url = lazy(_admin_url, str)
+admin_url_with_query = lazy(_admin_url_with_query, str)
 
 
 def lazy_app_list() -> None:
@@ -66,6 +75,77 @@ def lazy_app_list() -> None:
 
     get_app_list.lazy = True  # type: ignore[attr-defined]
     site.get_app_list = get_app_list  # type: ignore[method-assign]  # the same list, built on first use
+
+
+unfolds_sidebar_methods: dict[str, Any] = {}  # what quick_sidebar_checks replaced (the tests compare)
+
+
+def _call_permission_callback(site: Any, callback: Any, request: HttpRequest) -> bool:
+    if isinstance(callback, str):
+        with suppress(ImportError):
+            callback = import_string(callback)
+    if callable(callback):
+        return bool(callback(request) == True)  # noqa: E712 - Unfold's test: a truthy value that is not True denies
+    # None, or a name that imports nothing: Unfold's answer.
+    return bool(unfolds_sidebar_methods["_call_permission_callback"](site, callback, request))
+
+
+def _get_is_active(site: Any, request: HttpRequest, link: Any, is_tab: bool = False) -> bool:
+    if is_tab:
+        return bool(unfolds_sidebar_methods["_get_is_active"](site, request, link, is_tab))
+    link_path = urlparse(str(link)).path
+    index_path = _admin_url(f"{site.name}:index")
+    if link_path == request.path == index_path:
+        return True  # the dashboard
+    return link_path != "" and link_path in request.path and link_path != index_path
+
+
+def _get_sidebar_list(site: Any, request: HttpRequest) -> list[dict[str, Any]]:
+    # Unfold's, with the navigation's dicts and lists copied instead of deep-copied.
+    navigation = site._get_value(site._get_config("SIDEBAR", request).get("navigation"), request)
+    tabs = site._get_value(site._get_config("TABS", request), request) or []
+    results = []
+    for group in _copied(navigation):
+        group["items"] = site._get_navigation_items(request, group["items"], tabs)
+        if "badge" in group and isinstance(group["badge"], str):
+            with suppress(ImportError):
+                group["badge_callback"] = lazy(import_string(group["badge"]))(request)
+        results.append(group)
+    return results
+
+
+def _copied(value: Any) -> Any:
+    """`copy.deepcopy` of the navigation: its dicts and lists copied; the rest of it (texts, lazy texts,
+    functions, flags) is immutable, shared as a deep copy shares it."""
+    if isinstance(value, dict):
+        return {key: _copied(part) for key, part in value.items()}
+    if isinstance(value, list):
+        return [_copied(part) for part in value]
+    return value
+
+
+def quick_sidebar_checks() -> None:
+    """Make Unfold's sidebar ask each link's permission and active state without building a lazy class per link.
+
+    For every link on every admin page Unfold called `lazy(callback)(request) == True`: `lazy()` defines a proxy
+    class at each call (70 classes a page, the largest part of the sidebar's cost), only for `==` to call the
+    callback at once. Its active-link test reversed the admin index twice per link, and the navigation was
+    deep-copied for every page. The same answers: the callback called directly and compared as Unfold compares
+    it; the index reversed once per script prefix, as the links are; the navigation's dicts and lists copied.
+    Called from CoreConfig.ready.
+    """
+    from unfold.sites import UnfoldAdminSite
+
+    if unfolds_sidebar_methods:
+        return
+    replacements = {
+        "_call_permission_callback": _call_permission_callback,
+        "_get_is_active": _get_is_active,
+        "get_sidebar_list": _get_sidebar_list,
+    }
+    for name, method in replacements.items():
+        unfolds_sidebar_methods[name] = getattr(UnfoldAdminSite, name)
+        setattr(UnfoldAdminSite, name, method)
 
 
 def link(title: StrOrPromise, icon: str, url_name: str, perm: str) -> dict[str, Any]:
@@ -106,7 +186,7 @@ navigation = [
             {
                 "title": _("My bookmarks"),
                 "icon": "bookmark",
-                "link": lambda request: _admin_url("admin:customers_customer_changelist") + "?bookmarked=me",
+                "link": admin_url_with_query("admin:customers_customer_changelist", "?bookmarked=me"),
                 "permission": has_perm("customers.view_bookmark"),
             },
             link(_("KYC documents"), "badge", "admin:customers_document_changelist", "customers.view_document"),
@@ -139,9 +219,8 @@ navigation = [
             {
                 "title": _("Pending withdrawals"),
                 "icon": "pending_actions",
-                "link": lambda request: (
-                    _admin_url("admin:wallets_transaction_changelist")
-                    + "?status__exact=pending&type__exact=WITHDRAWAL"
+                "link": admin_url_with_query(
+                    "admin:wallets_transaction_changelist", "?status__exact=pending&type__exact=WITHDRAWAL"
                 ),
                 "permission": has_perm("wallets.view_transaction", "wallets.approve_transaction"),
             },
@@ -151,7 +230,7 @@ navigation = [
             {
                 "title": _("Payouts to follow up"),
                 "icon": "money_off",
-                "link": lambda request: _admin_url("admin:payments_payout_changelist") + "?needs_finance=yes",
+                "link": admin_url_with_query("admin:payments_payout_changelist", "?needs_finance=yes"),
                 "permission": has_perm("payments.view_payout"),
             },
             link(_("Wallets"), "account_balance_wallet", "admin:wallets_wallet_changelist", "wallets.view_wallet"),
@@ -159,9 +238,7 @@ navigation = [
             {
                 "title": _("Provider contradictions"),
                 "icon": "report",
-                "link": lambda request: (
-                    _admin_url("admin:payments_providercontradiction_changelist") + "?to_review=yes"
-                ),
+                "link": admin_url_with_query("admin:payments_providercontradiction_changelist", "?to_review=yes"),
                 "permission": has_perm("payments.view_providercontradiction"),
             },
             link(
@@ -219,9 +296,7 @@ navigation = [
             {
                 "title": _("Commission review"),
                 "icon": "fact_check",
-                "link": lambda request: (
-                    _admin_url("admin:affiliates_commissionledger_changelist") + "?status__exact=PENDING"
-                ),
+                "link": admin_url_with_query("admin:affiliates_commissionledger_changelist", "?status__exact=PENDING"),
                 "permission": has_perm("affiliates.view_commissionledger", "affiliates.review_commission"),
             },
             link(

@@ -21,7 +21,7 @@ class CoreConfig(AppConfig):
             share_row_html,
             share_row_links,
         )
-        from crm.core.admin_nav import lazy_app_list
+        from crm.core.admin_nav import lazy_app_list, quick_sidebar_checks
 
         events.autodiscover_handlers()
         i18n.translate_automatic_labels()
@@ -34,4 +34,5 @@ class CoreConfig(AppConfig):
         share_dropdown_renders()
         share_filter_renders()
         lazy_app_list()
+        quick_sidebar_checks()
         post_migrate.connect(roles.sync_role_permissions_on_migrate, dispatch_uid="core.sync_roles")

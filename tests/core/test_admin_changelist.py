@@ -212,7 +212,7 @@ def test_written_rows_are_the_rows_unfolds_template_writes(admin_client, admin_u
 
 
 @pytest.mark.django_db
-def test_kept_filter_renders_are_the_filters_django_renders(admin_client, monkeypatch):
+def test_kept_filter_renders_are_the_filters_django_renders(admin_client, admin_user, monkeypatch):
     import re
 
     from django.urls import reverse
@@ -220,7 +220,11 @@ def test_kept_filter_renders_are_the_filters_django_renders(admin_client, monkey
     from tests.customers.factories import SalesStatusFactory
 
     SalesStatusFactory(name="Callback")
-    url = reverse("admin:sales_lead_changelist") + "?assigned=all&country__exact=DE"
+    changelist = reverse("admin:sales_lead_changelist")
+    url = changelist + "?assigned=all&country__exact=DE"
+    # A date range with a value and one that is not a date; an agent chosen in the autocomplete (not kept).
+    dated = f"{changelist}?assigned=all&created_at_from=2024-01-02&updated_at_to=soon"
+    dated += f"&sales_person__id__exact={admin_user.pk}"
 
     def filters(response) -> str:
         html = response.content.decode()
@@ -230,13 +234,21 @@ def test_kept_filter_renders_are_the_filters_django_renders(admin_client, monkey
 
     admin_changelist._FILTERS.clear()
     first, kept = filters(admin_client.get(url)), filters(admin_client.get(url))
+    first_dated, kept_dated = filters(admin_client.get(dated)), filters(admin_client.get(dated))
     monkeypatch.setattr(admin_changelist, "_filter_key", lambda spec, choices: None)
-    rendered = filters(admin_client.get(url))
+    monkeypatch.setattr(admin_changelist, "_fixed_choices_key", lambda cl, spec: None)
+    rendered, rendered_dated = filters(admin_client.get(url)), filters(admin_client.get(dated))
     monkeypatch.undo()
 
-    assert len(admin_changelist._FILTERS) >= 5  # status, desk, country, source and the lead filters
+    fixed = {key[5] for key in admin_changelist._FILTERS if key[0] == "fixed choices"}
+    kept_kinds = {key[2].__name__ for key in admin_changelist._FILTERS if key[0] != "fixed choices"}
+    assert fixed == {"country__exact"}  # looked up before its 250 choices are built
+    assert {"DropdownForm", "RangeDateForm", "AutocompleteDropdownForm"} <= kept_kinds
     assert first == kept == rendered
+    assert first_dated == kept_dated == rendered_dated
     assert '<option value="DE" selected>' in kept
+    assert 'value="2024-01-02"' in kept_dated
+    assert str(admin_user) in kept_dated
     # A new choice is in the next page's filter: the kept render is under the choices it shows.
     SalesStatusFactory(name="Wrong number")
     assert "Wrong number" in filters(admin_client.get(url))

@@ -81,3 +81,61 @@ def test_kept_sidebar_links_are_the_links_unfold_renders_for_each_role(client, a
     staff_link = reverse("admin:users_user_changelist")
     assert f'href="{staff_link}"' in pages[(admin_staff.pk, reverse("admin:index"))][0]
     assert f'href="{staff_link}"' not in pages[(sales_agent.pk, reverse("admin:index"))][0]
+
+
+def _sidebar(request) -> list:
+    from django.contrib import admin
+
+    def plain(value):
+        if isinstance(value, dict):
+            return {key: plain(part) for key, part in value.items()}
+        if isinstance(value, list):
+            return [plain(part) for part in value]
+        return str(value) if not isinstance(value, bool | type(None)) and not callable(value) else value
+
+    return plain(admin.site.get_sidebar_list(request))
+
+
+def test_quick_sidebar_checks_answer_as_unfold_does_for_each_user_and_page(
+    rf, admin_staff, sales_agent, sales_manager, monkeypatch
+):
+    from unfold.sites import UnfoldAdminSite
+
+    from crm.core.admin_nav import unfolds_sidebar_methods
+
+    pages = [reverse("admin:index"), reverse("admin:sales_lead_changelist"), reverse("admin:users_user_changelist")]
+    requests = []
+    for user in (admin_staff, sales_manager, sales_agent):
+        for page in pages:
+            request = rf.get(page, {"assigned": "all"})
+            request.user = type(user).objects.get(pk=user.pk)
+            requests.append(request)
+    ours = [_sidebar(request) for request in requests]
+    for name, method in unfolds_sidebar_methods.items():
+        monkeypatch.setattr(UnfoldAdminSite, name, method)
+    for request in requests:
+        request.user = type(request.user).objects.get(pk=request.user.pk)  # a fresh permission cache
+    unfolds = [_sidebar(request) for request in requests]
+
+    assert ours == unfolds
+    shown = [
+        [item["title"] for group in sidebar for item in group["items"] if item["has_permission"]] for sidebar in ours
+    ]
+    assert "Staff" in shown[0]
+    assert "Staff" not in shown[-1]
+    assert [sum(item["active"] for group in sidebar for item in group["items"]) for sidebar in ours] == [1] * 9
+
+
+def test_sidebar_key_tells_lazy_titles_and_links_apart_without_translating_them():
+    from django.utils.functional import lazy
+    from django.utils.translation import gettext_lazy, pgettext_lazy
+
+    from crm.core.admin_nav import admin_url, admin_url_with_query
+    from crm.core.templatetags.admin_sidebar import _text
+
+    assert _text(gettext_lazy("Clients")) == _text(gettext_lazy("Clients"))
+    assert _text(gettext_lazy("Clients")) != _text(gettext_lazy("Sales"))
+    assert _text(pgettext_lazy("menu", "Clients")) != _text(gettext_lazy("Clients"))
+    assert _text(admin_url("admin:index")) != _text(admin_url_with_query("admin:index", "?x=1"))
+    assert _text(admin_url("admin:index")) != _text(gettext_lazy("admin:index"))
+    assert _text(lazy(lambda: "other", str)()) == "other"  # any other lazy text: its text

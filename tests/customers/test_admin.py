@@ -266,3 +266,21 @@ def test_customers_are_never_deleted_from_the_admin(client, admin_staff):
 
     assert response.status_code == 403
     assert Customer.objects.filter(pk=customer.pk).exists()
+
+
+def test_country_column_shows_the_name_in_the_staff_members_language(client, sales_manager):
+    from django.contrib import admin
+    from django.utils import translation
+    from django_countries import countries
+
+    model_admin = admin.site._registry[Customer]
+    german, french = CustomerFactory(country="DE"), CustomerFactory(country="FR")
+    names = {}
+    for language in ("en", "es", "en"):
+        with translation.override(language):
+            names.setdefault(language, []).append([model_admin.country_name(german), model_admin.country_name(french)])
+            expected = [str(countries.name("DE")), str(countries.name("FR"))]
+        assert names[language][-1] == expected
+    assert names["en"][0] == ["Germany", "France"]
+    assert names["es"][0] == ["Alemania", "Francia"]
+    assert model_admin.country_name(CustomerFactory(country="")) == "-"

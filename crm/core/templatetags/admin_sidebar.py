@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 from django.template import Engine
 from django.template.context import Context
+from django.urls import get_script_prefix
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString
@@ -19,8 +20,39 @@ _RENDERS: dict[tuple[Any, ...], SafeString] = {}
 _RENDERS_KEPT = 512  # distinct (links shown, active link, language); when full the table starts again
 
 
+def _lazy_kinds() -> frozenset[type]:
+    """The lazy texts of the navigation whose text follows from their arguments, the language and the script prefix
+    alone: translations and the sidebar's admin links (each `lazy()` makes a class of its own)."""
+    from django.utils.translation import gettext_lazy, pgettext_lazy
+
+    from crm.core.admin_nav import admin_url, admin_url_with_query
+
+    return frozenset(
+        type(text)
+        for text in (
+            gettext_lazy("-"),
+            pgettext_lazy("-", "-"),
+            admin_url("admin:index"),
+            admin_url_with_query("admin:index", ""),
+        )
+    )
+
+
+_LAZY_KINDS: frozenset[type] | None = None
+
+
 def _text(value: Any) -> Any:
-    return str(value) if isinstance(value, Promise) else value
+    """What a title or link renders as, for the key: a translation or admin link by what makes it (its kind and
+    arguments; the key holds the language and the script prefix), without translating or reversing it; any other
+    lazy text as its text."""
+    global _LAZY_KINDS
+    if not isinstance(value, Promise):
+        return value
+    if _LAZY_KINDS is None:
+        _LAZY_KINDS = _lazy_kinds()
+    if type(value) in _LAZY_KINDS:
+        return (type(value), value._args, tuple(sorted(value._kw.items())))  # type: ignore[attr-defined]
+    return str(value)
 
 
 def _key(context: Context) -> tuple[Any, ...] | None:
@@ -42,7 +74,7 @@ def _key(context: Context) -> tuple[Any, ...] | None:
                 (
                     _text(item.get("title")),
                     item.get("icon"),
-                    str(link) if link is not None else None,
+                    _text(link) if isinstance(link, Promise) else str(link) if link is not None else None,
                     bool(item.get("has_permission")),
                     bool(item.get("active")),
                 )
@@ -50,7 +82,7 @@ def _key(context: Context) -> tuple[Any, ...] | None:
         groups.append(
             (_text(group.get("title")), bool(group.get("separator")), bool(group.get("collapsible")), tuple(items))
         )
-    return (tuple(groups), translation.get_language())
+    return (tuple(groups), translation.get_language(), get_script_prefix())
 
 
 @register.simple_tag(takes_context=True)

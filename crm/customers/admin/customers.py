@@ -14,6 +14,7 @@ from django.utils.encoding import force_str
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 from unfold.admin import GenericTabularInline, ModelAdmin, TabularInline
@@ -93,6 +94,10 @@ ACCOUNT_FIELDS = ("status", "kyc_status", "verification_level", "kyc_reviewed_by
 # request's language), without flattening the field's choices again for every row.
 _STATUS_TEXTS = dict(Customer._meta.get_field("status").flatchoices)
 _KYC_TEXTS = dict(Customer._meta.get_field("kyc_status").flatchoices)
+# A country's name per code and language (django-countries looks it up and translates it on every call: about a
+# sixth of the clients changelist's rows, profiled); the names are fixed by the installed catalogues and settings.
+_COUNTRY_NAMES: dict[tuple[str, str | None], str] = {}
+_COUNTRY_NAMES_KEPT = 4096
 DATE_FIELDS = (
     "registered_at",
     "confirmed_at",
@@ -407,7 +412,16 @@ class CustomerAdmin(
 
     @display(description=_("Country"), ordering="country")
     def country_name(self, obj: Customer) -> str:
-        return country_value(obj.country).name if obj.country else "-"
+        if not obj.country:
+            return "-"
+        country = country_value(obj.country)
+        key = (country.code, get_language())
+        name = _COUNTRY_NAMES.get(key)
+        if name is None:
+            name = str(country.name)
+            if len(_COUNTRY_NAMES) < _COUNTRY_NAMES_KEPT:
+                _COUNTRY_NAMES[key] = name
+        return name
 
     @display(description=_("Status"), label=STATUS_LABELS, ordering="status")
     def status_label(self, obj: Customer) -> tuple[str, str]:
