@@ -15,8 +15,14 @@ text is built once per database vendor and shape (number of wallets, legs, bucke
 a posting call compiles no query and makes no model but the entry it returns (and the locked wallets
 `lock_wallets` returns). One entry costs, besides the lock: on PostgreSQL one statement for the entry
 and its postings (a data-modifying CTE) and one UPDATE for all its wallets' cached values; on SQLite,
-which has no such CTE, one more. A movement's own transaction row is written here too (`insert_transaction`):
+which has no such CTE, one more. A movement's own transaction row is written here too (`create_transaction`):
 its INSERT, compiled by the ORM on every save, was the largest Python cost of a transfer after the entry.
+
+What is left per row is kept small: a new row's values come from a plan built once per model (`_row`: each
+column's spot, the defaults and their database values prepared once; only the values given are prepared,
+and those that are their own database value skip the field), the models returned (the locked wallets and
+their currencies, the client, the entry, the transaction) are made as `from_db` makes them but without
+`Model.__init__` (`stored_instance`), and the statements run on one kept cursor per connection (`_cursor`).
 
 As the single write path of a money movement, the module also takes the movement's first lock and writes the
 rows that belong to it, each from the one definition its owner keeps: `lock_client` locks the client row and
@@ -184,21 +190,20 @@ _LOCK_FIELDS = (
 _WALLET_CURRENCY = Wallet._meta.get_field("currency")
 _M = TypeVar("_M", bound=models.Model)
 
-# The ledger's cursor of each open database connection, with whether it logs its queries (a test's capture).
-_CURSORS: weakref.WeakKeyDictionary[Any, tuple[bool, Any]] = weakref.WeakKeyDictionary()
+# The ledger's cursor of each connection (by its Django wrapper): the database connection it was opened on, whether
+# it logs its queries (a test's capture), and the cursor.
+_CURSORS: weakref.WeakKeyDictionary[BaseDatabaseWrapper, tuple[Any, bool, Any]] = weakref.WeakKeyDictionary()
 
 
 def _cursor(connection: BaseDatabaseWrapper) -> Any:
     """The cursor the ledger's statements run on: one per database connection, kept open (a cursor per statement
-    cost as much Python as the statement's own parameters); a new one when the connection, or whether its queries
-    are logged, changed."""
-    raw = connection.connection
-    logged = connection.queries_logged
-    kept = _CURSORS.get(raw) if raw is not None else None
-    if kept is not None and kept[0] == logged:
-        return kept[1]
+    cost as much Python as the statement's own parameters); a new one when the connection was opened again, or
+    whether its queries are logged changed."""
+    kept = _CURSORS.get(connection)
+    if kept is not None and kept[0] is connection.connection and kept[1] == connection.queries_logged:
+        return kept[2]
     cursor = connection.cursor()
-    _CURSORS[connection.connection] = (logged, cursor)
+    _CURSORS[connection] = (connection.connection, connection.queries_logged, cursor)
     return cursor
 
 
