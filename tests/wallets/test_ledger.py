@@ -294,11 +294,11 @@ def test_a_transfer_logs_the_activity_and_event_record_activity_and_emit_would_w
     assert written == expected
 
 
-def test_insert_transaction_writes_the_row_save_would_write():
+def test_create_transaction_writes_the_row_save_would_write():
     from django.utils import timezone
 
     from crm.wallets.models import Transaction
-    from crm.wallets.services.ledger import insert_transaction
+    from crm.wallets.services.ledger import create_transaction
 
     wallet = WalletFactory()
     values = {
@@ -314,11 +314,15 @@ def test_insert_transaction_writes_the_row_save_would_write():
         "completed_at": timezone.now(),
         "request_key": "insert-1",
     }
-    fast = insert_transaction(Transaction(**values))
+    fast = create_transaction(**values)
     orm = Transaction.objects.create(**{**values, "request_key": "insert-2"})
 
     assert fast.pk is not None
     assert not fast._state.adding
+    assert fast.wallet is wallet  # the related objects given, cached as assigning them would
+    assert fast.requested_by is None
+    for name in ("created_at", "updated_at"):
+        assert getattr(fast, name) is not None
     fields = [f.attname for f in Transaction._meta.concrete_fields if f.attname not in ("id", "request_key")]
     stored = Transaction.objects.values(*fields).get(pk=fast.pk)
     expected = Transaction.objects.values(*fields).get(pk=orm.pk)
@@ -326,5 +330,8 @@ def test_insert_transaction_writes_the_row_save_would_write():
         assert stored.pop(name) is not None
         expected.pop(name)
     assert stored == expected
-    with pytest.raises(ValueError, match="new transactions only"):
-        insert_transaction(fast)
+    assert {name: getattr(fast, name) for name in fields if name not in ("created_at", "updated_at")} == {
+        name: getattr(orm, name) for name in fields if name not in ("created_at", "updated_at")
+    }
+    with pytest.raises(ValueError, match="No such column"):
+        create_transaction(**values, colour="blue")

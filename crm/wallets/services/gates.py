@@ -36,7 +36,7 @@ from crm.customers.services import (
 )
 from crm.wallets.exceptions import LimitExceeded, OperationNotAllowed
 from crm.wallets.models import Transaction, Wallet
-from crm.wallets.services.ledger import lock_client
+from crm.wallets.services.ledger import lock_client, stored_instance
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -79,11 +79,11 @@ def lock_customer(customer: Customer) -> LockedClient:
         raise Customer.DoesNotExist("Customer matching query does not exist.")
     split = len(LOCKED_CUSTOMER_FIELDS)
     alias = transaction.get_connection().alias
-    locked = Customer.from_db(alias, LOCKED_CUSTOMER_FIELDS, row[:split])
+    locked = stored_instance(Customer, alias, dict(zip(LOCKED_CUSTOMER_FIELDS, row[:split], strict=True)))
     level_id, operations = row[split:]
     level = None
     if level_id is not None:
-        level = VerificationLevel.from_db(alias, ["id", "allowed_operations"], [level_id, operations])
+        level = stored_instance(VerificationLevel, alias, {"id": level_id, "allowed_operations": operations})
     return LockedClient(locked, level)
 
 

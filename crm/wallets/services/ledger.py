@@ -15,8 +15,14 @@ text is built once per database vendor and shape (number of wallets, legs, bucke
 a posting call compiles no query and makes no model but the entry it returns (and the locked wallets
 `lock_wallets` returns). One entry costs, besides the lock: on PostgreSQL one statement for the entry
 and its postings (a data-modifying CTE) and one UPDATE for all its wallets' cached values; on SQLite,
-which has no such CTE, one more. A movement's own transaction row is written here too (`insert_transaction`):
+which has no such CTE, one more. A movement's own transaction row is written here too (`create_transaction`):
 its INSERT, compiled by the ORM on every save, was the largest Python cost of a transfer after the entry.
+
+What is left per row is kept small: a new row's values come from a plan built once per model (`_row`: each
+column's spot, the defaults and their database values prepared once; only the values given are prepared,
+and those that are their own database value skip the field), the models returned (the locked wallets and
+their currencies, the client, the entry, the transaction) are made as `from_db` makes them but without
+`Model.__init__` (`stored_instance`), and the statements run on one kept cursor per connection (`_cursor`).
 
 As the single write path of a money movement, the module also takes the movement's first lock and writes the
 rows that belong to it, each from the one definition its owner keeps: `lock_client` locks the client row and
@@ -28,16 +34,22 @@ bench/ledger_transfers.py sends 9.
 
 from __future__ import annotations
 
+import datetime
 import json
+import weakref
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import F, OuterRef, Subquery
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -91,18 +103,43 @@ def lock_wallets(wallets: Iterable[Wallet | int]) -> dict[int, Wallet]:
     connection = transaction.get_connection()
     wallet_fields, currency_fields = _LOCK_FIELDS
     sql = _statement(connection, ("lock", len(ids)), _lock_sql)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*ids, Wallet.Type.SYSTEM])
-        rows = cursor.fetchall()
+    cursor = _cursor(connection)
+    cursor.execute(sql, [*ids, Wallet.Type.SYSTEM])
+    rows = cursor.fetchall()
     locked: dict[int, Wallet] = {}
     split = len(wallet_fields)
+    alias = connection.alias
     for row in rows:
-        wallet = Wallet.from_db(connection.alias, wallet_fields, _converted(Wallet, row[:split], connection))
-        wallet.currency = Currency.from_db(
-            connection.alias, currency_fields, _converted(Currency, row[split:], connection)
+        wallet = stored_instance(
+            Wallet, alias, dict(zip(wallet_fields, _converted(Wallet, row[:split], connection), strict=True))
         )
+        currency = stored_instance(
+            Currency, alias, dict(zip(currency_fields, _converted(Currency, row[split:], connection), strict=True))
+        )
+        _WALLET_CURRENCY.set_cached_value(wallet, currency)
         locked[wallet.pk] = wallet
     return locked
+
+
+def stored_instance(
+    model: type[_M], alias: str, values: dict[str, Any], related: dict[str, models.Model] | None = None
+) -> _M:
+    """The instance of a stored row (`values` by attname; the fields left out are deferred), as `from_db` makes
+    it, with `related` objects cached by field name as assigning them would.
+
+    Built without `Model.__init__` (as unpickling does), whose per-field work was the largest Python cost left
+    of a money movement; a model with `post_init` receivers gets its `__init__`."""
+    if post_init.has_listeners(model):
+        instance = model.from_db(alias, list(values), list(values.values()))
+    else:
+        instance = model.__new__(model)
+        instance.__dict__.update(values)
+        state = instance._state = ModelState()
+        state.adding = False
+        state.db = alias
+    if related:
+        instance._state.fields_cache.update(related)
+    return instance
 
 
 def lock_client(customer_pk: int, fields: tuple[str, ...]) -> tuple[Any, ...] | None:
@@ -114,9 +151,9 @@ def lock_client(customer_pk: int, fields: tuple[str, ...]) -> tuple[Any, ...] | 
     """
     connection = transaction.get_connection()
     sql = _statement(connection, ("client", fields), _client_sql)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [customer_pk])
-        row = cursor.fetchone()
+    cursor = _cursor(connection)
+    cursor.execute(sql, [customer_pk])
+    row = cursor.fetchone()
     if row is None:
         return None
     operations = row[-1]
@@ -150,6 +187,25 @@ _LOCK_FIELDS = (
     [f.attname for f in Wallet._meta.concrete_fields],
     [f.attname for f in Currency._meta.concrete_fields],
 )
+_WALLET_CURRENCY = Wallet._meta.get_field("currency")
+_M = TypeVar("_M", bound=models.Model)
+
+# The ledger's cursor of each connection (by its Django wrapper): the database connection it was opened on, whether
+# it logs its queries (a test's capture), and the cursor.
+_CURSORS: weakref.WeakKeyDictionary[BaseDatabaseWrapper, tuple[Any, bool, Any]] = weakref.WeakKeyDictionary()
+
+
+def _cursor(connection: BaseDatabaseWrapper) -> Any:
+    """The cursor the ledger's statements run on: one per database connection, kept open (a cursor per statement
+    cost as much Python as the statement's own parameters); a new one when the connection was opened again, or
+    whether its queries are logged changed."""
+    kept = _CURSORS.get(connection)
+    if kept is not None and kept[0] is connection.connection and kept[1] == connection.queries_logged:
+        return kept[2]
+    cursor = connection.cursor()
+    _CURSORS[connection] = (connection.connection, connection.queries_logged, cursor)
+    return cursor
+
 
 # Statement texts by (vendor, kind, shape): built on first use, then only looked up.
 _SQL: dict[tuple[Any, ...], str] = {}
@@ -235,17 +291,42 @@ _PASS_THROUGH: dict[type[models.Field[Any, Any]], type] = {
     models.AutoField: int,
     models.BigAutoField: int,
 }
-# By id(field): a field's own hash is computed per call, and model fields live as long as the process.
-_PLAIN_TYPE: dict[int, type | None] = {}
+# By (id(field), vendor): a field's own hash is computed per call, and model fields live as long as the process.
+_PLAIN_TYPE: dict[tuple[int, str], type | None] = {}
+
+
+def _plain_type(field: models.Field[Any, Any], connection: BaseDatabaseWrapper) -> type | None:
+    """The one type whose values `field` writes as they are on this database, if any.
+
+    Besides _PASS_THROUGH: a finite Decimal in a DecimalField where the backend keeps decimals as they are (its
+    preparation is `Decimal(value)`), and an aware datetime in a DateTimeField on PostgreSQL (time zones on)."""
+    target = field.target_field if isinstance(field, models.ForeignKey) else field
+    kind = type(target)
+    if kind is models.DecimalField and (
+        type(connection.ops).adapt_decimalfield_value is BaseDatabaseOperations.adapt_decimalfield_value
+    ):
+        return Decimal
+    if kind is models.DateTimeField and connection.vendor == "postgresql" and settings.USE_TZ:
+        return datetime.datetime
+    return _PASS_THROUGH.get(kind)
 
 
 def _db_value(field: models.Field[Any, Any], value: Any, connection: BaseDatabaseWrapper) -> Any:
     """`field.get_db_prep_save(value, connection)`, without the call where the result is the value itself."""
-    plain = _PLAIN_TYPE.get(id(field), _PlainUnknown)
+    key = (id(field), connection.vendor)
+    plain = _PLAIN_TYPE.get(key, _PlainUnknown)
     if plain is _PlainUnknown:
-        target = field.target_field if isinstance(field, models.ForeignKey) else field
-        plain = _PLAIN_TYPE[id(field)] = _PASS_THROUGH.get(type(target))
-    if type(value) is plain or (value is None and not isinstance(field, models.JSONField)):
+        plain = _PLAIN_TYPE[key] = _plain_type(field, connection)
+    if type(value) is plain:
+        if isinstance(value, Decimal):
+            if value.is_finite():  # else the field refuses it
+                return value
+        elif isinstance(value, datetime.datetime):
+            if value.utcoffset() is not None:  # else the field makes it aware, with a warning
+                return value
+        else:
+            return value
+    elif value is None and not isinstance(field, models.JSONField):
         return value
     return field.get_db_prep_save(value, connection)
 
@@ -335,26 +416,26 @@ def _post_entry(
         return _same_or_refuse(existing, legs)
 
     now = timezone.now()
-    created_by = user_or_none(actor)
-    entry = JournalEntry(
-        idempotency_key=idempotency_key,
-        kind=kind,
-        description=description[:255],
-        transaction=transaction_obj,
-        reverses=reverses,
-        created_by=created_by,
-        created_at=now,
-    )
-    entry.pk = _insert_entry_and_postings(entry, legs, currencies, _balances_after(legs, locked))
-    if entry.pk is None:
+    connection = transaction.get_connection()
+    entry_values = {
+        "idempotency_key": idempotency_key,
+        "kind": kind,
+        "description": description[:255],
+        "transaction": transaction_obj,
+        "reverses": reverses,
+        "created_by": user_or_none(actor),
+        "created_at": now,
+    }
+    entry_params, attrs, related = _row(JournalEntry, _ENTRY_FIELDS, entry_values, now, connection)
+    entry_id = _insert_entry_and_postings(entry_params, legs, currencies, _balances_after(legs, locked))
+    if entry_id is None:
         # The key is taken: a concurrent call that held the same locks has committed it before us.
         return _same_or_refuse(JournalEntry.objects.get(idempotency_key=idempotency_key), legs)
-    entry._state.adding = False
     _update_wallets(new_values, now)
     for pk, values in new_values.items():
         for column, value in values.items():
             setattr(locked[pk], column, value)
-    return entry
+    return stored_instance(JournalEntry, connection.alias, {_ENTRY_PK: entry_id, **attrs}, related)
 
 
 def _is_system(leg: Leg) -> bool:
@@ -362,6 +443,8 @@ def _is_system(leg: Leg) -> bool:
 
 
 _ENTRY_FIELDS = [f for f in JournalEntry._meta.concrete_fields if not f.primary_key]
+_ENTRY_CREATED_AT = [f.name for f in _ENTRY_FIELDS].index("created_at")
+_ENTRY_PK = JournalEntry._meta.pk.attname
 # A posting's columns but its entry's: (field, cast on PostgreSQL) in the order the statements write them.
 _POSTING_FIELDS = [_field(Posting, name) for name in ("wallet", "currency", "bucket", "amount", "balance_after")]
 _MONEY_FIELD = _field(Posting, "amount")
@@ -369,7 +452,7 @@ _WALLET_UPDATED_AT = _field(Wallet, "updated_at")
 
 
 def _insert_entry_and_postings(
-    entry: JournalEntry, legs: Sequence[Leg], currencies: dict[int, str], balances_after: list[Decimal | None]
+    entry_params: list[Any], legs: Sequence[Leg], currencies: dict[int, str], balances_after: list[Decimal | None]
 ) -> int | None:
     """The entry (INSERT ... ON CONFLICT (idempotency_key) DO NOTHING) and its postings; the new entry's id, or
     None when the key exists (then nothing is written).
@@ -378,34 +461,33 @@ def _insert_entry_and_postings(
     SQLite: the entry's INSERT ... RETURNING, then the postings' multi-row INSERT.
     """
     connection = transaction.get_connection()
-    entry_params = [_db_value(f, getattr(entry, f.attname), connection) for f in _ENTRY_FIELDS]
-    created_at = entry_params[-1]
+    created_at = entry_params[_ENTRY_CREATED_AT]
     rows: list[Any] = []
     for leg, after in zip(legs, balances_after, strict=True):
         rows += [
             leg.wallet.pk,
             currencies[leg.wallet.pk],
             str(leg.bucket),  # a Bucket (see _as_leg): its value
-            _MONEY_FIELD.get_db_prep_save(leg.amount, connection),
-            None if after is None else _MONEY_FIELD.get_db_prep_save(after, connection),
+            _db_value(_MONEY_FIELD, leg.amount, connection),
+            None if after is None else _db_value(_MONEY_FIELD, after, connection),
         ]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                _statement(connection, ("entry_postings", len(legs)), _entry_postings_sql),
-                [*entry_params, created_at, *rows],
-            )
-            row = cursor.fetchone()
-            return int(row[0]) if row else None
-        cursor.execute(_statement(connection, ("entry",), _entry_sql), entry_params)
-        row = cursor.fetchone()
-        if row is None:
-            return None
+    cursor = _cursor(connection)
+    if connection.vendor == "postgresql":
         cursor.execute(
-            _statement(connection, ("postings", len(legs)), _postings_sql),
-            [value for i in range(len(legs)) for value in (row[0], *rows[i * 5 : i * 5 + 5], created_at)],
+            _statement(connection, ("entry_postings", len(legs)), _entry_postings_sql),
+            [*entry_params, created_at, *rows],
         )
-        return int(row[0])
+        row = cursor.fetchone()
+        return int(row[0]) if row else None
+    cursor.execute(_statement(connection, ("entry",), _entry_sql), entry_params)
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    cursor.execute(
+        _statement(connection, ("postings", len(legs)), _postings_sql),
+        [value for i in range(len(legs)) for value in (row[0], *rows[i * 5 : i * 5 + 5], created_at)],
+    )
+    return int(row[0])
 
 
 def _entry_sql(connection: BaseDatabaseWrapper) -> str:
@@ -460,11 +542,11 @@ def _update_wallets(new_values: dict[int, dict[str, Decimal]], now: dt.datetime)
     params: list[Any] = []
     for column in columns:
         for pk in by_column[column]:
-            params += [pk, _MONEY_FIELD.get_db_prep_save(new_values[pk][column], connection)]
-    params.append(_WALLET_UPDATED_AT.get_db_prep_save(now, connection))
+            params += [pk, _db_value(_MONEY_FIELD, new_values[pk][column], connection)]
+    params.append(_db_value(_WALLET_UPDATED_AT, now, connection))
     params += ids
-    with connection.cursor() as cursor:
-        cursor.execute(_statement(connection, ("update", shape, len(ids)), _update_sql), params)
+    cursor = _cursor(connection)
+    cursor.execute(_statement(connection, ("update", shape, len(ids)), _update_sql), params)
 
 
 def _update_sql(connection: BaseDatabaseWrapper, shape: tuple[tuple[str, int], ...], count: int) -> str:
@@ -483,20 +565,20 @@ def _update_sql(connection: BaseDatabaseWrapper, shape: tuple[tuple[str, int], .
 _TRANSACTION_FIELDS = [f for f in Transaction._meta.concrete_fields if not f.primary_key]
 
 
-def insert_transaction(txn: Transaction) -> Transaction:
-    """Write a new transaction row as `save()` would (auto_now fields stamped, each value prepared by its field),
-    with a statement text built once instead of an INSERT compiled per call; returns it saved, with its id."""
-    if not txn._state.adding or txn.pk is not None:
-        raise ValueError("insert_transaction writes new transactions only.")
+def create_transaction(**values: Any) -> Transaction:
+    """Write a new transaction row and return it saved, as `Transaction.objects.create(**values)` would: `values`
+    by field name (a related object or its id by attname), auto_now fields stamped, the rest their defaults, each
+    value prepared by its field. The statement's text is built once, and the one model made is the one returned."""
     connection = transaction.get_connection()
-    params = [_db_value(f, f.pre_save(txn, True), connection) for f in _TRANSACTION_FIELDS]
-    with connection.cursor() as cursor:
-        cursor.execute(_statement(connection, ("transaction",), _transaction_sql), params)
-        row = cursor.fetchone()
-    txn.pk = int(row[0])
-    txn._state.adding = False
-    txn._state.db = connection.alias
-    return txn
+    params, attrs, related = _row(Transaction, _TRANSACTION_FIELDS, values, timezone.now(), connection)
+    cursor = _cursor(connection)
+    cursor.execute(_statement(connection, ("transaction",), _transaction_sql), params)
+    row = cursor.fetchone()
+    attrs[_TRANSACTION_PK] = int(row[0])
+    return stored_instance(Transaction, connection.alias, attrs, related)
+
+
+_TRANSACTION_PK = Transaction._meta.pk.attname
 
 
 def _transaction_sql(connection: BaseDatabaseWrapper) -> str:
@@ -506,6 +588,84 @@ def _transaction_sql(connection: BaseDatabaseWrapper) -> str:
         f"INSERT INTO {quote(Transaction._meta.db_table)} ({columns}) "  # noqa: S608 - names from the model
         f"VALUES ({', '.join(['%s'] * len(_TRANSACTION_FIELDS))}) RETURNING {quote('id')}"
     )
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How a new row of some fields is written: each field's spot by name and attname, the row as its defaults
+    make it (constant defaults and their database values, prepared once), and the spots filled per row when the
+    caller gives no value: stamped (auto_now, auto_now_add: now) or a callable default."""
+
+    spots: dict[str, tuple[int, models.Field[Any, Any]]]
+    params: list[Any]
+    attrs: dict[str, Any]
+    stamped: list[tuple[int, models.Field[Any, Any]]]
+    called: list[tuple[int, models.Field[Any, Any]]]
+
+
+# By (model, vendor): built on first use.
+_PLANS: dict[tuple[type[models.Model], str], _Plan] = {}
+
+
+def _plan(model: type[models.Model], fields: list[models.Field[Any, Any]], connection: BaseDatabaseWrapper) -> _Plan:
+    key = (model, connection.vendor)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _PLANS[key] = _Plan({}, [], {}, [], [])
+        for index, field in enumerate(fields):
+            plan.spots[field.name] = plan.spots[field.attname] = (index, field)
+            value = None
+            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+                if not isinstance(field, models.DateTimeField):
+                    raise TypeError(f"{field} is stamped with a date; the ledger's rows stamp date-times only.")
+                plan.stamped.append((index, field))
+            elif field.has_default() and callable(field.default):
+                plan.called.append((index, field))
+            else:
+                value = field.get_default()
+            plan.attrs[field.attname] = value
+            plan.params.append(_db_value(field, value, connection))
+    return plan
+
+
+def _row(
+    model: type[models.Model],
+    fields: list[models.Field[Any, Any]],
+    values: dict[str, Any],
+    now: dt.datetime,
+    connection: BaseDatabaseWrapper,
+) -> tuple[list[Any], dict[str, Any], dict[str, models.Model]]:
+    """A new row of `fields` as save() would write it, from `values` by field name (a related object or its id by
+    attname): its database values, its values by attname, and the related objects given, by field name."""
+    plan = _plan(model, fields, connection)
+    params = plan.params.copy()
+    attrs = plan.attrs.copy()
+    related: dict[str, models.Model] = {}
+    given = set()
+    now_db = None
+    for name, value in values.items():
+        spot = plan.spots.get(name)
+        if spot is None:
+            raise ValueError(f"No such column: {name}.")
+        index, field = spot
+        if field.is_relation and isinstance(value, models.Model):
+            if value.pk is None:
+                raise ValueError(f"{field.name} is not saved yet.")
+            related[field.name] = value
+            value = value.pk
+        params[index] = _db_value(field, value, connection)
+        attrs[field.attname] = value
+        given.add(index)
+    for index, field in plan.stamped:
+        if index not in given:
+            params[index] = now_db = _db_value(field, now, connection) if now_db is None else now_db
+            attrs[field.attname] = now
+    for index, field in plan.called:
+        if index not in given:
+            value = field.get_default()
+            params[index] = _db_value(field, value, connection)
+            attrs[field.attname] = value
+    return params, attrs, related
 
 
 _ACTIVITY_FIELDS = [f for f in Activity._meta.concrete_fields if not f.primary_key]
@@ -520,39 +680,20 @@ def insert_activity_and_event(activity: dict[str, Any], event: dict[str, Any]) -
     PostgreSQL: one statement (the activity's INSERT in a CTE); SQLite: two."""
     connection = transaction.get_connection()
     now = timezone.now()
-    activity_params = _row_params(_ACTIVITY_FIELDS, activity, now, connection)
-    event_params = _row_params(_EVENT_FIELDS, event, now, connection)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                _statement(connection, ("activity_event",), _activity_event_sql), [*activity_params, *event_params]
-            )
-        else:
-            cursor.execute(_statement(connection, ("activity",), _insert_sql, Activity), activity_params)
-            cursor.execute(_statement(connection, ("event",), _insert_sql, OutboxEvent), event_params)
-        row = cursor.fetchone()
+    activity_params = _row(Activity, _ACTIVITY_FIELDS, activity, now, connection)[0]
+    event_params = _row(OutboxEvent, _EVENT_FIELDS, event, now, connection)[0]
+    cursor = _cursor(connection)
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            _statement(connection, ("activity_event",), _activity_event_sql), [*activity_params, *event_params]
+        )
+    else:
+        cursor.execute(_statement(connection, ("activity",), _insert_sql, Activity), activity_params)
+        cursor.execute(_statement(connection, ("event",), _insert_sql, OutboxEvent), event_params)
+    row = cursor.fetchone()
     event_id = int(row[0])
     dispatch_after_commit(event_id)
     return event_id
-
-
-def _row_params(
-    fields: list[models.Field[Any, Any]], values: dict[str, Any], now: dt.datetime, connection: BaseDatabaseWrapper
-) -> list[Any]:
-    """Every column's value as save() would write it: given, else stamped (auto_now, auto_now_add), else default."""
-    unknown = values.keys() - {f.attname for f in fields}
-    if unknown:
-        raise ValueError(f"No such columns: {', '.join(sorted(unknown))}.")
-    params = []
-    for field in fields:
-        if field.attname in values:
-            value = values[field.attname]
-        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            value = now
-        else:
-            value = field.get_default()
-        params.append(_db_value(field, value, connection))
-    return params
 
 
 def _insert_sql(connection: BaseDatabaseWrapper, model: type[models.Model]) -> str:

@@ -20,8 +20,8 @@ from crm.wallets.models import Transaction, Wallet
 from crm.wallets.services.common import payload, replayed
 from crm.wallets.services.gates import TRANSFER, check_client_operation, lock_customer
 from crm.wallets.services.ledger import (
+    create_transaction,
     insert_activity_and_event,
-    insert_transaction,
     lock_wallets,
     post_entry,
     system_account,
@@ -75,7 +75,7 @@ def transfer_between_wallets(
     conversion = convert(amount, source.currency, target.currency)
     if conversion.converted <= 0:
         raise ValidationError({"amount": [_("Too small to convert.")]})
-    txn = Transaction(
+    txn = create_transaction(
         type=Transaction.Type.WALLET_TRANSFER,
         status=Transaction.Status.COMPLETED,
         customer=customer,
@@ -90,7 +90,6 @@ def transfer_between_wallets(
         completed_at=timezone.now(),
         request_key=request_key,
     )
-    insert_transaction(txn)
     if source.currency_id == target.currency_id:
         legs = [(source, -amount), (target, amount)]
     else:
