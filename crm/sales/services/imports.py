@@ -24,6 +24,7 @@ from crm.core.exceptions import DomainError
 from crm.core.exports.cells import SafeCsvWriter
 from crm.core.imports.insert import PlannerStatistics, insert_rows
 from crm.core.imports.reader import Table, UnreadableFile, count_rows, open_table
+from crm.core.memory import old_objects_left_alone
 from crm.core.services import record_activity
 from crm.customers.models import SalesStatus
 from crm.sales.imports.rows import FIELDS, Row, RowReader, auto_mapping, check_mapping
@@ -236,7 +237,7 @@ def run_import(
             job.rows_total = count_rows(_open(job), name=job.original_name)
             job.file.close()
             LeadImport.objects.filter(pk=job.pk).update(rows_total=job.rows_total)
-        with open_table(_open(job), name=job.original_name) as table:
+        with old_objects_left_alone(), open_table(_open(job), name=job.original_name) as table:
             rules = active_rules()
             # The duplicate lookup's columns (see duplicates._leads_matching).
             statistics = PlannerStatistics(Lead, columns=["email", "phone", "external_id", "merged_into"])
