@@ -14,8 +14,10 @@ from crm.core.imports import insert
 from crm.core.models import Activity
 from crm.sales.models import Lead, LeadImport, LeadImportRejection
 from crm.sales.services import imports
+from crm.sales.services.duplicates import DuplicateIndex
 from tests.conftest import staff_with_role
-from tests.sales.factories import AssignmentRuleFactory, DeskFactory
+from tests.customers.factories import CustomerFactory
+from tests.sales.factories import AssignmentRuleFactory, DeskFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -205,6 +207,61 @@ def test_rows_are_read_ahead_in_a_thread_and_batches_stay_in_order(sales_manager
     ]
     assert LeadImportRejection.objects.get(lead_import=job).row_number == 8
     assert {name.startswith("lead-import-read") for name in readers} == {True}
+
+
+def import_duplicates_and_check_reasons(monkeypatch, *, looked_up_ahead: bool) -> None:
+    owner = staff_with_role("Sales Manager")
+    known = LeadFactory(email="known@example.com")
+    client = CustomerFactory(email="client@example.com")
+    lookups = set()
+    build = DuplicateIndex.__init__
+
+    def recording_build(self, *args, **kwargs):
+        lookups.add(threading.current_thread().name.startswith("lead-import-read"))
+        build(self, *args, **kwargs)
+
+    monkeypatch.setattr(DuplicateIndex, "__init__", recording_build)
+    rows = [
+        "a@example.com,",
+        "b@example.com,+44 7911 123456",
+        "A@example.com,",  # batch 2: row 1's lead, written while batch 2 was looked up
+        "known@example.com,",
+        "client@example.com,",
+        "c@example.com,+447911123456",  # batch 3: row 2's lead, committed before batch 3 was looked up
+        "d@example.com,",
+        "d@example.com,",  # the same batch as row 7
+    ]
+
+    job = run_file(owner, "email,phone\n" + "\n".join(rows) + "\n", batch_size=2, defaults={"assign": False})
+
+    leads = dict(Lead.objects.filter(lead_import=job).values_list("email", "pk"))
+    assert (job.status, job.rows_imported, sorted(leads)) == (
+        LeadImport.Status.DONE,
+        3,
+        ["a@example.com", "b@example.com", "d@example.com"],
+    )
+    assert dict(job.rejections.values_list("row_number", "reasons")) == {
+        3: [f"Duplicate of lead #{leads['a@example.com']} (email)."],
+        4: [f"Duplicate of lead #{known.pk} (email)."],
+        5: [f"Already a client: #{client.pk} (email)."],
+        6: [f"Duplicate of lead #{leads['b@example.com']} (phone)."],
+        8: ["Duplicate of row 7 of this file (email)."],
+    }
+    assert lookups == {looked_up_ahead}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_duplicates_are_looked_up_ahead_on_another_connection_outside_a_transaction(monkeypatch):
+    """The read-ahead thread looks each batch's duplicates up on its own connection while the batch before
+    is written, and the import adds that batch's leads, which the lookup could not see yet."""
+    import_duplicates_and_check_reasons(monkeypatch, looked_up_ahead=True)
+
+
+def test_duplicates_are_looked_up_on_the_import_connection_inside_a_transaction(monkeypatch):
+    """Another connection could not see what the transaction wrote: the same reasons, looked up after each
+    batch on the import's own connection (tests run inside a transaction, as any caller's atomic block)."""
+    import_duplicates_and_check_reasons(monkeypatch, looked_up_ahead=False)
 
 
 @pytest.mark.postgres

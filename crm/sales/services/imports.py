@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.base import ContentFile, File
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +24,7 @@ from crm.core.exceptions import DomainError
 from crm.core.exports.cells import SafeCsvWriter
 from crm.core.imports.insert import PlannerStatistics, insert_rows
 from crm.core.imports.reader import Table, UnreadableFile, count_rows, open_table
+from crm.core.memory import old_objects_left_alone
 from crm.core.services import record_activity
 from crm.customers.models import SalesStatus
 from crm.sales.imports.rows import FIELDS, Row, RowReader, auto_mapping, check_mapping
@@ -236,12 +237,15 @@ def run_import(
             job.rows_total = count_rows(_open(job), name=job.original_name)
             job.file.close()
             LeadImport.objects.filter(pk=job.pk).update(rows_total=job.rows_total)
-        with open_table(_open(job), name=job.original_name) as table:
+        with old_objects_left_alone(), open_table(_open(job), name=job.original_name) as table:
             rules = active_rules()
             # The duplicate lookup's columns (see duplicates._leads_matching).
             statistics = PlannerStatistics(Lead, columns=["email", "phone", "external_id", "merged_into"])
-            for batch in _read_ahead(_read_batches(table, job)):
-                job = _import_batch(job, batch, rules=rules)
+            # Another connection cannot see what a caller's transaction wrote (tests run inside one).
+            look_up = connection.vendor == "postgresql" and not connection.in_atomic_block
+            written: list[tuple[int, Keys]] = []
+            for batch in _read_ahead(_read_batches(table, job), look_up=look_up):
+                job, written = _import_batch(job, batch, rules=rules, unseen=written)
                 statistics.grew(len(batch.rows))
                 if on_progress:
                     on_progress(job)
@@ -282,6 +286,7 @@ class _Ready(NamedTuple):
 class _Batch(NamedTuple):
     rows: list[Row]
     ready: list[_Ready]
+    found: DuplicateIndex | None = None  # the earlier leads and clients its keys match, when looked up ahead
 
 
 def _read_batches(table, job: LeadImport) -> Iterator[_Batch]:
@@ -308,27 +313,54 @@ def _read_batches(table, job: LeadImport) -> Iterator[_Batch]:
         yield _Batch(rows, ready)
 
 
-def _read_ahead(batches: Iterator[_Batch]) -> Iterator[_Batch]:
-    """The batches, the next one read and validated in a thread while the caller writes the current one.
+def _read_ahead(batches: Iterator[_Batch], *, look_up: bool) -> Iterator[_Batch]:
+    """The batches, the next one read and validated in a thread while the caller writes the current one;
+    with `look_up`, the thread also reads the earlier leads and clients the batch's keys match, on its own
+    connection.
 
-    Reading and validating is Python; writing is mostly waiting on PostgreSQL (the duplicate lookup, the
-    COPY into an indexed table), during which psycopg releases the GIL: the two overlap instead of adding up.
-    The thread touches the file only, never the database; one batch at a time is ahead.
+    Reading and validating is Python; writing is mostly waiting on PostgreSQL (the COPY into an indexed
+    table, the commit's checks), during which psycopg releases the GIL: the two overlap instead of adding
+    up. The lookup is the server's work that can run beside the writes: on a second connection it sees the
+    batches committed before the one being written, whose leads the caller adds (`_reject_duplicates`).
+    One batch at a time is ahead.
     """
+
+    def read() -> _Batch | None:
+        batch = next(batches, None)
+        if batch is not None and look_up:
+            batch = batch._replace(found=DuplicateIndex([ready.keys for ready in batch.ready]))
+        return batch
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lead-import-read") as reader:
-        ahead = reader.submit(next, batches, None)
-        while (batch := ahead.result()) is not None:
-            ahead = reader.submit(next, batches, None)
-            yield batch
+        try:
+            ahead = reader.submit(read)
+            while (batch := ahead.result()) is not None:
+                ahead = reader.submit(read)
+                yield batch
+        finally:
+            reader.submit(lambda: connection.close())  # the thread's own connection, if it opened one
 
 
-def _reject_duplicates(rows: list[Row], *, keys: list[tuple[Row, Keys]] | None = None) -> list[Row]:
+def _reject_duplicates(
+    rows: list[Row],
+    *,
+    keys: list[tuple[Row, Keys]] | None = None,
+    found: DuplicateIndex | None = None,
+    unseen: list[tuple[int, Keys]] | None = None,
+) -> list[Row]:
     """Add a reason to each valid row that matches an earlier lead, a client, or an earlier row of the file.
 
-    `keys` are the valid rows with their keys, in file order, when the caller has them already."""
+    `keys` are the valid rows with their keys, in file order, when the caller has them already; `found`, the
+    earlier leads and clients they match when looked up already, and then `unseen`, the leads (ids and keys)
+    written since, which that lookup may not have seen (one that did sees them twice: the same match)."""
     if keys is None:
         keys = [(row, _keys(row)) for row in rows if not row.errors]
-    index = DuplicateIndex([row_keys for _row, row_keys in keys])
+    if found is None:
+        index = DuplicateIndex([row_keys for _row, row_keys in keys])
+    else:
+        index = found
+        for lead_id, lead_keys in unseen or ():
+            index.add(lead_id, lead_keys)
     for row, row_keys in keys:
         match = index.add_if_new(-row.number, row_keys)  # negative ids: rows of this file
         if match is not None:
@@ -349,12 +381,15 @@ def _duplicate_reason(match: Match) -> str:
     return f"Already a client: #{match.customer_id} ({keys})."
 
 
-def _import_batch(job: LeadImport, batch: _Batch, *, rules: list[AssignmentRule]) -> LeadImport:
+def _import_batch(
+    job: LeadImport, batch: _Batch, *, rules: list[AssignmentRule], unseen: list[tuple[int, Keys]]
+) -> tuple[LeadImport, list[tuple[int, Keys]]]:
     """Write one batch: its leads (routed), its rejected rows, one history row, one event and the progress,
     all in one transaction. Leads go in as plain tuples (COPY on PostgreSQL), never as model objects, each
-    built as the COPY takes it."""
+    built as the COPY takes it. `unseen` are the leads of the batch written before, which a lookup made
+    ahead may not have seen; returns the job and the leads written (ids and keys)."""
     rows = batch.rows
-    _reject_duplicates(rows, keys=[(ready.row, ready.keys) for ready in batch.ready])
+    _reject_duplicates(rows, keys=[(ready.row, ready.keys) for ready in batch.ready], found=batch.found, unseen=unseen)
     defaults = job.defaults or {}
     accepted = [ready for ready in batch.ready if not ready.row.errors]
     rejected = [(job.pk, row.number, row.raw, row.errors) for row in rows if row.errors]
@@ -376,7 +411,8 @@ def _import_batch(job: LeadImport, batch: _Batch, *, rules: list[AssignmentRule]
         locked.rows_imported += len(lead_ids)
         locked.rows_rejected += len(rejected)
         locked.save(update_fields=["rows_done", "rows_imported", "rows_rejected", "updated_at"])
-    return locked
+    locked.owner = job.owner  # read once per run, not once per batch (the history rows name it)
+    return locked, list(zip(lead_ids, (ready.keys for ready in accepted), strict=True))
 
 
 def _log_imported(job: LeadImport, lead_ids: list[int]) -> None:

@@ -1,0 +1,41 @@
+import gc
+
+import pytest
+
+from crm.core.memory import old_objects_left_alone
+
+
+def test_objects_of_the_process_are_frozen_inside_and_given_back_after():
+    before = gc.get_freeze_count()
+
+    with old_objects_left_alone():
+        inside = gc.get_freeze_count()
+        made_inside = [object()]
+        frozen_after_making = gc.get_freeze_count()
+
+    assert before == 0
+    assert inside > 0
+    assert frozen_after_making == inside  # what the job makes is collected as usual
+    assert gc.get_freeze_count() == 0
+    assert made_inside
+
+
+def test_objects_frozen_by_someone_else_stay_frozen():
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+
+        with old_objects_left_alone():
+            inside = gc.get_freeze_count()
+
+        assert inside == frozen
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+
+
+def test_objects_are_given_back_when_the_job_fails():
+    with pytest.raises(RuntimeError), old_objects_left_alone():
+        raise RuntimeError("the job failed")
+
+    assert gc.get_freeze_count() == 0
