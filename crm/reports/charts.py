@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from functools import lru_cache
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -17,10 +18,9 @@ SECOND = "#f59e0b"
 
 def comparison_chart(series: dict[str, list[Any]], *, label: object) -> str:
     """A line per period, day by day: this period in the primary colour, the one before in grey."""
-    days = [dt.date.fromisoformat(day) for day in series["days"]]
     return json.dumps(
         {
-            "labels": [day.strftime("%d %b") for day in days],
+            "labels": _day_labels(tuple(series["days"])),
             "datasets": [
                 {"label": str(label), "data": series["current"], "borderColor": CURRENT, "backgroundColor": CURRENT},
                 {
@@ -33,6 +33,12 @@ def comparison_chart(series: dict[str, list[Any]], *, label: object) -> str:
             ],
         }
     )
+
+
+@lru_cache(maxsize=8)
+def _day_labels(days: tuple[str, ...]) -> list[str]:
+    """ "05 Dec" per ISO day; the charts of one page share their days, so this is worked out once."""
+    return [dt.date.fromisoformat(day).strftime("%d %b") for day in days]
 
 
 def breakdown_chart(rows: list[BreakdownRow], *, labels: dict[str, object]) -> str:

@@ -1,11 +1,12 @@
 """The figures of the period dashboard, each one SQL aggregate over an indexed column, in a fixed number of queries.
 
 A figure is counted in the period and in the previous period of the same length by one query whose `WHERE`
-spans both (a range on the indexed date column) and whose `FILTER`s split them. Days are the broker's
-(`TIME_ZONE`). Client and money figures add two parts: the daily rollups (`crm.reports.rollups`) for the closed days
-they hold, and the same aggregate over the raw rows for the other days (today, days not refreshed or touched since),
-so they are always the raw rows' figures. Every figure carries the sentence saying what it counts; the admin page
-and the API show it.
+spans both (a range on the indexed date column) and whose `FILTER`s split them; a figure that has a daily series
+or a per-currency table (registrations, first deposits, trades, trading accounts) is the sum of its rows. Days are
+the broker's (`TIME_ZONE`). Client and money figures add two parts: the daily rollups (`crm.reports.rollups`) for
+the closed days they hold, and the same aggregate over the raw rows for the other days (today, days not refreshed
+or touched since), so they are always the raw rows' figures. Every figure carries the sentence saying what it
+counts; the admin page and the API show it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
@@ -184,35 +186,12 @@ def add_client_figures(dashboard: Dashboard, coverage: Coverage) -> None:
     split = coverage.split(previous.first, period.last)
     raw_clients = Customer.objects.filter(scope.clients()).order_by()
     rolled_clients = ClientDay.objects.filter(scope.clients()).order_by()
-    raw = {
-        "registrations": _raw_span(dashboard, "registered_at", split),
-        "ftds": _raw_span(dashboard, "first_deposit_at", split),
+    rolled_days = _rolled_per_day(split, rolled_clients, ("registrations", "ftds"))
+    series = {
+        "registrations": _daily(dashboard, split, raw_clients, "registered_at", rolled_days["registrations"]),
+        "ftds": _daily(dashboard, split, raw_clients, "first_deposit_at", rolled_days["ftds"]),
     }
-    parts = []
-    if raw["registrations"] is not None or raw["ftds"] is not None:
-        parts.append(
-            raw_clients.filter(_either(raw)).aggregate(
-                registrations=Count("pk", filter=_raw_in(period, "registered_at", split)),
-                previous_registrations=Count("pk", filter=_raw_in(previous, "registered_at", split)),
-                ftds=Count("pk", filter=_raw_in(period, "first_deposit_at", split)),
-                previous_ftds=Count("pk", filter=_raw_in(previous, "first_deposit_at", split)),
-            )
-        )
-    if split.rolled is not None:
-        parts.append(
-            {
-                name.removeprefix("sum_"): n
-                for name, n in rolled_clients.filter(split.rolled)
-                .aggregate(
-                    sum_registrations=Sum("registrations", filter=_days(period)),
-                    sum_previous_registrations=Sum("registrations", filter=_days(previous)),
-                    sum_ftds=Sum("ftds", filter=_days(period)),
-                    sum_previous_ftds=Sum("ftds", filter=_days(previous)),
-                )
-                .items()
-            }
-        )
-    counts = _total({"registrations": 0, "previous_registrations": 0, "ftds": 0, "previous_ftds": 0}, *parts)
+    dashboard.series.update(series)
     logins = (
         LoginRecord.objects.filter(
             _span(period, previous, "created_at"), scope.clients("user__customer__"), result="success"
@@ -225,15 +204,15 @@ def add_client_figures(dashboard: Dashboard, coverage: Coverage) -> None:
         Figure(
             "registrations",
             _("Registrations"),
-            counts["registrations"],
-            counts["previous_registrations"],
+            sum(series["registrations"]["current"]),
+            sum(series["registrations"]["previous"]),
             _("Clients registered in the period (any source), by their registration time."),
         ),
         Figure(
             "ftds",
             _("First deposits (FTD)"),
-            counts["ftds"],
-            counts["previous_ftds"],
+            sum(series["ftds"]["current"]),
+            sum(series["ftds"]["previous"]),
             _("Clients whose first deposit completed in the period, whenever they registered."),
         ),
         Figure(
@@ -244,10 +223,6 @@ def add_client_figures(dashboard: Dashboard, coverage: Coverage) -> None:
             _("Successful portal log-ins of clients in the period; staff impersonation is not counted."),
         ),
     ]
-    dashboard.series["registrations"] = _daily(
-        dashboard, split, raw_clients, "registered_at", rolled_clients, "registrations"
-    )
-    dashboard.series["ftds"] = _daily(dashboard, split, raw_clients, "first_deposit_at", rolled_clients, "ftds")
     new_clients = Breakdown(
         raw=raw_clients.filter(_raw_in(period, "registered_at", split) | _raw_in(period, "first_deposit_at", split)),
         raw_counted={
@@ -269,14 +244,6 @@ def _raw_span(dashboard: Dashboard, column: str, split: Split) -> Q | None:
     """Raw rows whose `column` falls in the period or the previous one on a day read raw; None when there is none."""
     raw = split.raw(column)
     return None if raw is None else _span(dashboard.period, dashboard.previous, column) & raw
-
-
-def _either(conditions: dict[str, Q | None]) -> Q:
-    result = Q(pk__in=[])
-    for condition in conditions.values():
-        if condition is not None:
-            result |= condition
-    return result
 
 
 @dataclass(frozen=True)
@@ -328,23 +295,29 @@ def _labelled(rows: list[BreakdownRow], queryset: QuerySet[Any], names: tuple[st
 
 
 def _daily(
-    dashboard: Dashboard,
-    split: Split,
-    raw: QuerySet[Any],
-    column: str,
-    rolled: QuerySet[Any],
-    measure: str,
+    dashboard: Dashboard, split: Split, raw: QuerySet[Any], column: str, rolled: dict[str, int]
 ) -> dict[str, list[Any]]:
     """Per broker day over the period and the previous one: raw rows counted by `column` on the days read raw,
-    plus the rollups' `measure` on the others."""
+    plus the `rolled` counts (`_rolled_per_day`) of the others."""
     raw_span = _raw_span(dashboard, column, split)
-    counts: dict[str, int] = {}
+    counts = dict(rolled)
     if raw_span is not None:
-        counts = _counts_per_day(raw.filter(raw_span), column)
-    if split.rolled is not None:
-        for day, n in rolled.filter(split.rolled).values("day").annotate(n=Sum(measure)).values_list("day", "n"):
-            counts[str(day)] = counts.get(str(day), 0) + n
+        for day, n in _counts_per_day(raw.filter(raw_span), column).items():
+            counts[day] = counts.get(day, 0) + n
     return _lined_up(counts, dashboard)
+
+
+def _rolled_per_day(split: Split, rolled: QuerySet[Any], measures: tuple[str, ...]) -> dict[str, dict[str, int]]:
+    """The rollups' `measures` summed per day (ISO text) on the rolled-up days of `split`, in one query."""
+    per_day: dict[str, dict[str, int]] = {measure: {} for measure in measures}
+    if split.rolled is None:
+        return per_day
+    sums = {f"sum_{measure}": Sum(measure) for measure in measures}
+    for row in rolled.filter(split.rolled).values("day").annotate(**sums).order_by():
+        day = str(row["day"])
+        for measure in measures:
+            per_day[measure][day] = row[f"sum_{measure}"]
+    return per_day
 
 
 def add_message_figures(dashboard: Dashboard) -> None:
@@ -404,12 +377,18 @@ def _counts_per_day(queryset: QuerySet[Any], column: str) -> dict[str, int]:
 
 
 def _lined_up(counts: dict[str, int], dashboard: Dashboard) -> dict[str, list[Any]]:
-    period, previous = dashboard.period, dashboard.previous
+    days, previous_days = _iso_days(dashboard.period), _iso_days(dashboard.previous)
     return {
-        "days": [day.isoformat() for day in period.dates()],
-        "current": [counts.get(str(day), 0) for day in period.dates()],
-        "previous": [counts.get(str(day), 0) for day in previous.dates()],
+        "days": list(days),
+        "current": [counts.get(day, 0) for day in days],
+        "previous": [counts.get(day, 0) for day in previous_days],
     }
+
+
+@lru_cache(maxsize=16)
+def _iso_days(period: Period) -> tuple[str, ...]:
+    """The days of `period` as ISO text (the keys of `_counts_per_day`), worked out once per period."""
+    return tuple(day.isoformat() for day in period.dates())
 
 
 def _breakdown(
@@ -530,9 +509,8 @@ def add_money_figures(dashboard: Dashboard, coverage: Coverage) -> None:
             totals[currency] = _total(totals.get(currency, {}), sums)
     dashboard.money = [MoneyRow(currency=currency, **totals[currency]) for currency in sorted(totals)]
     dashboard.pending["withdrawals"] = _waiting_withdrawals(movements, rolled, coverage.split(None, None))
-    dashboard.series["deposits"] = _daily(
-        dashboard, split, movements.filter(is_deposit), "created_at", rolled, "deposit_count"
-    )
+    rolled_days = _rolled_per_day(split, rolled, ("deposit_count",))["deposit_count"]
+    dashboard.series["deposits"] = _daily(dashboard, split, movements.filter(is_deposit), "created_at", rolled_days)
 
 
 def _waiting_withdrawals(
@@ -598,32 +576,14 @@ def add_trading_figures(dashboard: Dashboard) -> None:
     period, previous, scope = dashboard.period, dashboard.previous, dashboard.scope
     deals = Deal.objects.filter(scope.clients("account__customer__"), account__is_demo=False)
     in_span = deals.filter(_span(period, previous, "created_at"))
-    counts = in_span.order_by().aggregate(
-        **_both(period, previous, "created_at"),
-        traders=Count("account_id", distinct=True, filter=_in(period, "created_at")),
-        previous_traders=Count("account_id", distinct=True, filter=_in(previous, "created_at")),
-    )
-    dashboard.figures += [
-        Figure(
-            "trades",
-            _("Trades"),
-            counts["current"],
-            counts["previous"],
-            _("Executions on live accounts in the period: positions opened and closed (in full or part)."),
-        ),
-        Figure(
-            "traders",
-            _("Trading accounts"),
-            counts["traders"],
-            counts["previous_traders"],
-            _("Live trading accounts with at least one execution in the period."),
-        ),
-    ]
-    rows = (
+    rows = list(
         in_span.values("account__currency_id")
         .annotate(
             n_trades=Count("pk", filter=_in(period, "created_at")),
             n_previous_trades=Count("pk", filter=_in(previous, "created_at")),
+            # An account has one currency: the accounts of the currencies add up to the accounts.
+            n_traders=Count("account_id", distinct=True, filter=_in(period, "created_at")),
+            n_previous_traders=Count("account_id", distinct=True, filter=_in(previous, "created_at")),
             sum_volume=_sum("lots", period),
             sum_previous_volume=_sum("lots", previous),
             sum_profit=_sum("profit", period),
@@ -646,5 +606,21 @@ def add_trading_figures(dashboard: Dashboard) -> None:
             previous_commission=row["sum_previous_commission"],
         )
         for row in rows
+    ]
+    dashboard.figures += [
+        Figure(
+            "trades",
+            _("Trades"),
+            sum(row.trades for row in dashboard.trading),
+            sum(row.previous_trades for row in dashboard.trading),
+            _("Executions on live accounts in the period: positions opened and closed (in full or part)."),
+        ),
+        Figure(
+            "traders",
+            _("Trading accounts"),
+            sum(row["n_traders"] for row in rows),
+            sum(row["n_previous_traders"] for row in rows),
+            _("Live trading accounts with at least one execution in the period."),
+        ),
     ]
     dashboard.series["trades"] = _per_day(deals, "created_at", dashboard)

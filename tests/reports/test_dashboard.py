@@ -74,8 +74,9 @@ def test_dashboard_runs_a_fixed_number_of_queries(sales_manager):
     with CaptureQueriesContext(connection) as many:
         client_dashboard(sales_manager)
 
-    # The rollup state (PostgreSQL only), three aggregates of the clients, one of the documents.
-    assert len(few) == len(many) == (5 if connection.vendor == "postgresql" else 4)
+    # The rollup state (PostgreSQL only), one aggregate of the clients (per KYC status and country), one of the
+    # documents.
+    assert len(few) == len(many) == (3 if connection.vendor == "postgresql" else 2)
 
 
 def test_chart_js_is_served_locally(client, admin_staff):
