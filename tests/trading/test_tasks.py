@@ -5,7 +5,6 @@ from decimal import Decimal as D
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
 from crm.core.events import dispatch_event
 from crm.core.models import OutboxEvent
@@ -52,7 +51,8 @@ def test_swap_task_twice_charges_once():
     quote(eurusd, "1.10000", "1.10000")
     account = fund(TradingAccountFactory(), "10000.00")
     position = services.place_order(account, instrument=eurusd, side="buy", lots=D("1.00")).position
-    Position.objects.filter(pk=position.pk).update(opened_at=timezone.now() - dt.timedelta(days=3))
+    # Open before the rollover of Thursday 3 December (one swap day), whatever day the test runs.
+    Position.objects.filter(pk=position.pk).update(opened_at=dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC))
 
     assert tasks.charge_swaps_task("2026-12-03") == 1
     assert tasks.charge_swaps_task("2026-12-03") == 0
