@@ -137,8 +137,9 @@ def test_swaps_charge_three_days_on_the_triple_day_once(account, eurusd):
     eurusd.swap_long = D("-7")
     eurusd.save()
     position = services.place_order(account, instrument=eurusd, side="buy", lots=D("2.00")).position
-    Position.objects.filter(pk=position.pk).update(opened_at=timezone.now() - dt.timedelta(days=30))
     wednesday = dt.date(2026, 12, 2)
+    # Open before that rollover whatever day the test runs.
+    Position.objects.filter(pk=position.pk).update(opened_at=dt.datetime(2026, 11, 2, 12, tzinfo=dt.UTC))
 
     charged = services.charge_swaps(wednesday)
     again = services.charge_swaps(wednesday)
