@@ -15,22 +15,25 @@ def test_objects_of_the_process_are_frozen_inside_and_given_back_after():
 
     assert before == 0
     assert inside > 0
-    assert frozen_after_making == inside  # what the job makes is collected as usual
+    # What the job makes is not frozen (the count may only drop: a frozen object can still be freed).
+    assert frozen_after_making <= inside
     assert gc.get_freeze_count() == 0
     assert made_inside
 
 
-def test_objects_frozen_by_someone_else_stay_frozen():
+def test_objects_frozen_by_someone_else_stay_frozen(monkeypatch):
     gc.freeze()
     try:
-        frozen = gc.get_freeze_count()
+        calls = []
+        monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+        monkeypatch.setattr(gc, "unfreeze", lambda: calls.append("unfreeze"))
 
         with old_objects_left_alone():
-            inside = gc.get_freeze_count()
+            pass
 
-        assert inside == frozen
-        assert gc.get_freeze_count() == frozen
+        assert calls == []  # neither frozen again nor given back: whoever froze them does that
     finally:
+        monkeypatch.undo()
         gc.unfreeze()
 
 
