@@ -195,12 +195,16 @@ def profile_picture_path(instance: Customer, filename: str) -> str:
 
 class CustomerQuerySet(models.QuerySet):
     def visible_to(self, user) -> CustomerQuerySet:
-        """Clients this staff user may see: all with `view_all_customers`, otherwise the ones they handle."""
+        """Clients this staff user may see: all with `view_all_customers`; otherwise the ones they handle as
+        conversion or retention agent, and a desk manager also every client the desk's members handle."""
         if not (user and user.is_authenticated and user.is_staff):
             return self.none()
         if user.has_perm("customers.view_all_customers"):
             return self
-        return self.filter(Q(conversion_agent=user) | Q(retention_agent=user))
+        agents = user.book.agent_ids
+        if agents == {user.pk}:
+            return self.filter(Q(conversion_agent_id=user.pk) | Q(retention_agent_id=user.pk))
+        return self.filter(Q(conversion_agent_id__in=sorted(agents)) | Q(retention_agent_id__in=sorted(agents)))
 
     def for_list(self) -> CustomerQuerySet:
         """Everything a list row shows, in a fixed number of queries."""

@@ -76,10 +76,9 @@ def client_dashboard(user: User, coverage: Coverage | None = None) -> dict[str, 
             )
         )
     if split.rolled is not None:
-        everyone = user.has_perm("customers.view_all_customers")
         parts.append(
             (
-                ClientDay.objects.filter(split.rolled, Q() if everyone else mine).order_by(),
+                ClientDay.objects.filter(split.rolled, scope_for(user).clients()).order_by(),
                 {
                     "total": Sum("registrations"),
                     "new": Sum("registrations", filter=Q(day__gte=first_day)),
@@ -108,8 +107,14 @@ def client_dashboard(user: User, coverage: Coverage | None = None) -> dict[str, 
         "kpis": _kpis(user, totals, pending_documents),
         "chart_kyc": _kyc_chart(by_kyc),
         "chart_countries": _countries_chart(top_countries),
-        "dashboard_scope": _("All clients") if user.has_perm("customers.view_all_customers") else _("Your clients"),
+        "dashboard_scope": _clients_in_scope(user),
     }
+
+
+def _clients_in_scope(user: User) -> str:
+    if user.has_perm("customers.view_all_customers"):
+        return _("All clients")
+    return _("Your desks' clients") if user.book.desk_ids else _("Your clients")
 
 
 def _added(total: dict[str, int], part: dict[str, int | None]) -> dict[str, int]:

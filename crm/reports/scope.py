@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from crm.users.models import Desk, User
+from crm.users.models import User
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,7 @@ def scope_for(user: User) -> Scope:
     """Everything with `view_all_customers`; the desks a desk manager manages (members and own); else own book."""
     if user.has_perm("customers.view_all_customers"):
         return Scope(agent_ids=None, label=_("All clients and leads"))
-    managed = list(Desk.objects.filter(manager=user).values_list("pk", "members"))
-    if managed:
-        desks = frozenset(pk for pk, _member in managed)
-        members = frozenset(member for _pk, member in managed if member is not None)
-        return Scope(agent_ids=members | {user.pk}, desk_ids=desks, label=_("Your desks"))
+    book = user.book
+    if book.desk_ids:
+        return Scope(agent_ids=book.agent_ids, desk_ids=book.desk_ids, label=_("Your desks"))
     return Scope(agent_ids=frozenset({user.pk}), label=_("Your clients and leads"))

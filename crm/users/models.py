@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import ipaddress
@@ -134,6 +135,26 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.first_name or self.email
+
+    @functools.cached_property
+    def book(self) -> Book:
+        """Whose clients and leads this staff member handles: their own, and every member's of the desks they
+        manage. Read with one query and kept on this user object (a request's user: its desks as they were)."""
+        desks: set[int] = set()
+        agents = {self.pk}
+        for desk_id, member_id in Desk.objects.filter(manager_id=self.pk).values_list("pk", "members"):
+            desks.add(desk_id)
+            if member_id is not None:
+                agents.add(member_id)
+        return Book(desk_ids=frozenset(desks), agent_ids=frozenset(agents))
+
+
+@dataclasses.dataclass(frozen=True)
+class Book:
+    """The desks a staff member manages and the agents (themself included) whose clients they handle."""
+
+    desk_ids: frozenset[int]
+    agent_ids: frozenset[int]
 
 
 def hash_token(raw: str) -> str:

@@ -8,6 +8,7 @@ from crm.core.models import Activity, OutboxEvent
 from crm.core.roles import Role
 from crm.customers.models import Customer
 from crm.users.models import User
+from tests.conftest import staff_with_role
 from tests.customers.factories import (
     ClientGroupFactory,
     CommentFactory,
@@ -15,6 +16,7 @@ from tests.customers.factories import (
     DocumentFactory,
     SalesStatusFactory,
 )
+from tests.sales.factories import DeskFactory
 from tests.users.factories import StaffUserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -169,6 +171,29 @@ def test_agent_lists_only_own_clients(api_client, sales_agent, other_sales_agent
     assert response.status_code == 200
     assert response.json()["count"] == 2
     assert sorted(row["id"] for row in response.json()["results"]) == sorted([own.pk, kept.pk])
+
+
+def test_a_desk_manager_lists_the_clients_of_the_desk_and_its_members_only_their_own(api_client, sales_agent):
+    manager, member, outsider = (staff_with_role(Role.SALES_AGENT) for _ in range(3))
+    DeskFactory(manager=manager).members.add(member, sales_agent)
+    DeskFactory(manager=outsider)
+    desk = [
+        CustomerFactory(conversion_agent=manager),
+        CustomerFactory(conversion_agent=member),
+        CustomerFactory(conversion_agent=outsider, retention_agent=sales_agent),
+    ]
+    CustomerFactory(conversion_agent=outsider)
+    CustomerFactory()
+
+    def listed(user):
+        api_client.force_authenticate(fresh(user))
+        return sorted(row["id"] for row in api_client.get(LIST_URL).json()["results"])
+
+    assert listed(manager) == sorted(customer.pk for customer in desk)
+    assert listed(member) == [desk[1].pk]
+    assert listed(sales_agent) == [desk[2].pk]
+    api_client.force_authenticate(fresh(member))
+    assert api_client.get(reverse("backoffice:customer-detail", args=[desk[0].pk])).status_code == 404
 
 
 def test_manager_lists_every_client(api_client, sales_manager, sales_agent):

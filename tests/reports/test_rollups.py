@@ -150,6 +150,20 @@ def test_the_known_figures_come_out_of_the_rollups(book):
     assert {figure.key: figure.current for figure in manager.figures}["registrations"] == 3  # the desk
 
 
+def test_a_desk_manager_s_cards_count_every_client_of_the_desk(book):
+    def cards(coverage=None):
+        data = client_dashboard(type(book["manager"]).objects.get(pk=book["manager"].pk), coverage)
+        return data["dashboard_scope"], {str(card["title"]): card["value"] for card in data["kpis"]}
+
+    # Clients 0 and 1 (the member converts them), 2 (the member retains it) and 4 (the manager's own).
+    expected = ("Your desks' clients", 4, 1)
+    scope, raw = cards(RAW)
+    assert (scope, raw["Clients"], raw["My clients"]) == expected
+    rollups.refresh(now=at(12, 1, 9))
+    scope, rolled = cards()
+    assert (scope, rolled["Clients"], rolled["My clients"]) == expected
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_changes_after_a_refresh_are_read_live_until_the_next_one(book, role):
     user = book[role]
