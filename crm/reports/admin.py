@@ -23,6 +23,10 @@ from crm.core.exceptions import DomainError
 from crm.customers.forms import ConfirmDialogForm
 from crm.reports import notifications, services
 from crm.reports.forms import PeriodForm
+from crm.reports.history import jobs as history_jobs
+from crm.reports.history import page as history_page
+from crm.reports.history.jobs import HistoryReport
+from crm.reports.history.query import Direction, Operator
 from crm.reports.models import (
     AdminNotification,
     AdminNotificationQuerySet,
@@ -122,7 +126,14 @@ class ReportRunAdmin(ReadOnlyAdminMixin, ModelAdmin[ReportRun]):
             {"title": _(source.title), "url": reverse("admin:reports_report", args=[source.kind])}
             for source in sources_for(request.user)
         ]
-        return super().changelist_view(request, {**(extra_context or {}), "reports": reports})
+        user = request.user
+        history_reports = [
+            {"title": ReportKind(kind).label, "url": reverse("admin:reports_report", args=[kind])}
+            for kind in history_jobs.REPORTS
+            if isinstance(user, User) and services.may_report(user, kind)
+        ]
+        context = {**(extra_context or {}), "reports": reports, "history_reports": history_reports}
+        return super().changelist_view(request, context)
 
     def get_urls(self) -> list[URLPattern]:
         report = path("report/<str:kind>/", self.admin_site.admin_view(self.report_view), name="reports_report")
@@ -131,11 +142,13 @@ class ReportRunAdmin(ReadOnlyAdminMixin, ModelAdmin[ReportRun]):
     def report_view(self, request: HttpRequest, kind: str) -> HttpResponse:
         """A report on screen (its first rows) and, on POST, a run that builds the whole file."""
         source = SOURCES.get(kind)
-        if source is None:
+        if source is None and kind not in history_jobs.REPORTS:
             raise Http404
         user = request.user
         if not (isinstance(user, User) and services.may_report(user, kind) and self.has_view_permission(request)):
             raise PermissionDenied
+        if source is None:
+            return self._history_view(request, history_jobs.REPORTS[kind], user)
         form = PeriodForm(request.GET or None)
         period = form.period()
         sort = request.GET.get("sortBy") or source.default_sort
@@ -155,7 +168,9 @@ class ReportRunAdmin(ReadOnlyAdminMixin, ModelAdmin[ReportRun]):
             **self.admin_site.each_context(request),
             "title": _(source.title),
             "opts": self.model._meta,
+            "kind": kind,
             "source": source,
+            "headers": source.headers,
             "period_form": form,
             "period": period,
             "scope": scope_for(user).label,
@@ -167,6 +182,37 @@ class ReportRunAdmin(ReadOnlyAdminMixin, ModelAdmin[ReportRun]):
             "can_run": user.has_perm("reports.add_reportrun"),
         }
         return TemplateResponse(request, "admin/reports/report.html", context)
+
+    def _history_view(self, request: HttpRequest, report: HistoryReport, user: User) -> HttpResponse:
+        """A history server kind: its rows as a run builds them, the query typed as rows of field, operator, value."""
+        query = history_page.query_from(request.GET)
+        if request.method == "POST":
+            return self._start_run(request, report.kind, query.params())
+        scope = scope_for(user)
+        rows: list[list[Any]] = []
+        try:
+            params = services.clean_params(report.kind, query.params())  # as a run and /api/reports check them
+            rows = list(report.rows(report.queryset(user, params, scope)[:PAGE_ROWS]))
+        except DomainError as exc:
+            query.add_errors(exc.fields, exc.message)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": ReportKind(report.kind).label,
+            "opts": self.model._meta,
+            "kind": report.kind,
+            "query": query,
+            "guide": history_page.field_guide(report),
+            "operators": Operator.values,
+            "sortable": report.source.sortable,
+            "directions": [(Direction.ASC, _("ascending")), (Direction.DESC, _("descending"))],
+            "headers": report.headers,
+            "rows": rows,
+            "page_rows": PAGE_ROWS,
+            "scope": scope.label,
+            "formats": ReportFormat.choices,
+            "can_run": user.has_perm("reports.add_reportrun"),
+        }
+        return TemplateResponse(request, "admin/reports/history_report.html", context)
 
     def _start_run(self, request: HttpRequest, kind: str, params: dict[str, Any]) -> HttpResponse:
         user = request.user
