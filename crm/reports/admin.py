@@ -188,11 +188,10 @@ class ReportRunAdmin(ReadOnlyAdminMixin, ModelAdmin[ReportRun]):
         query = history_page.query_from(request.GET)
         if request.method == "POST":
             return self._start_run(request, report.kind, query.params())
-        scope = scope_for(user)
         rows: list[list[Any]] = []
         try:
             params = services.clean_params(report.kind, query.params())  # as a run and /api/reports check them
-            rows = list(report.rows(report.queryset(user, params, scope)[:PAGE_ROWS]))
+            rows = list(report.rows(report.queryset(user, params)[:PAGE_ROWS]))
         except DomainError as exc:
             query.add_errors(exc.fields, exc.message)
         context = {
@@ -208,7 +207,7 @@ class ReportRunAdmin(ReadOnlyAdminMixin, ModelAdmin[ReportRun]):
             "headers": report.headers,
             "rows": rows,
             "page_rows": PAGE_ROWS,
-            "scope": scope.label,
+            "scope": scope_for(user).label,
             "formats": ReportFormat.choices,
             "can_run": user.has_perm("reports.add_reportrun"),
         }

@@ -25,7 +25,7 @@ from crm.reports.history import query, sources
 from crm.reports.history.numbers import rates_to_root
 from crm.reports.history.query import FilterSerializer, SortSerializer
 from crm.reports.models import ReportKind
-from crm.reports.scope import Scope, scope_for
+from crm.reports.scope import scope_for
 from crm.trading.compat.backoffice.authentication import OPERATIONS
 from crm.trading.compat.backoffice.transfers import VIEW_TRANSFERS
 
@@ -93,11 +93,10 @@ class HistoryReport:
     def headers(self) -> list[str]:
         return list(self.source.keys)
 
-    def queryset(self, owner: Any, params: dict[str, Any], scope: Scope | None = None) -> QuerySet[Any]:
-        """The read model's rows the owner may see, filtered and sorted as asked (`scope`: the owner's, when the
-        caller has it already: the admin's page shows it)."""
+    def queryset(self, owner: Any, params: dict[str, Any]) -> QuerySet[Any]:
+        """The read model's rows the owner may see, filtered and sorted as asked."""
         where = query.conditions(self.source.fields, params.get("filters") or [])
-        rows = self.source.build(scope or scope_for(owner), where, rates_to_root())
+        rows = self.source.build(scope_for(owner), where, rates_to_root())
         return rows.order_by(*query.ordering(self.source.sortable, params.get("sort"), self.source.default_order))
 
     def rows(self, queryset: QuerySet[Any]) -> Iterator[list[Any]]:
