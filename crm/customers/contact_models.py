@@ -12,9 +12,9 @@ from crm.core.models import TimeStampedModel
 class CallQuerySet(models.QuerySet):
     def visible_to(self, user) -> CallQuerySet:
         """Calls with the clients this staff user may see."""
-        from crm.customers.models import Customer
+        from crm.customers.models import visible_client_rows
 
-        return self.filter(customer__in=Customer.objects.visible_to(user))
+        return visible_client_rows(self, user)
 
 
 class Call(TimeStampedModel):

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.models import TimeStampedModel
-from crm.customers.models import Customer
+from crm.customers.models import Customer, visible_client_rows
 from crm.wallets.models import MONEY, Currency, Transaction
 
 
@@ -135,7 +135,7 @@ class PaymentMethodCurrency(models.Model):
 
 class WhitelistedAddressQuerySet(models.QuerySet["WhitelistedAddress"]):
     def visible_to(self, user) -> WhitelistedAddressQuerySet:
-        return self.filter(customer__in=Customer.objects.visible_to(user))
+        return visible_client_rows(self, user)
 
 
 class WhitelistedAddress(TimeStampedModel):

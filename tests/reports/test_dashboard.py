@@ -124,3 +124,18 @@ def test_every_sidebar_link_is_an_admin_page():
                 broken.append(str(item["title"]))
 
     assert broken == []
+
+
+def test_pending_documents_of_a_view_all_holder_are_counted_without_reading_every_client(
+    compliance_officer, sales_agent
+):
+    DocumentFactory.create_batch(2)
+    DocumentFactory(customer=CustomerFactory(conversion_agent=sales_agent))
+    client_dashboard(compliance_officer)  # loads the user's permissions once
+
+    with CaptureQueriesContext(connection) as queries:
+        cards = {str(card["title"]): card["value"] for card in client_dashboard(compliance_officer)["kpis"]}
+
+    assert cards["KYC documents to review"] == 3
+    documents = [query["sql"] for query in queries if "customers_document" in query["sql"]]
+    assert len(documents) == 1 and "customers_customer" not in documents[0]

@@ -66,9 +66,9 @@ class GroupMessage(TimeStampedModel):
 class MessageQuerySet(models.QuerySet["Message"]):
     def visible_to(self, user: PermissionHolder | None) -> MessageQuerySet:
         """Messages to the clients this staff user may see."""
-        from crm.customers.models import Customer
+        from crm.customers.models import visible_client_rows
 
-        return self.filter(customer__in=Customer.objects.visible_to(user))
+        return visible_client_rows(self, user)
 
     def for_list(self) -> MessageQuerySet:
         return self.select_related("sender", "customer")

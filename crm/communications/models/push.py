@@ -51,9 +51,9 @@ class PushSubscription(TimeStampedModel):
 class PushNotificationQuerySet(models.QuerySet["PushNotification"]):
     def visible_to(self, user: PermissionHolder | None) -> PushNotificationQuerySet:
         """Notifications to the clients this staff user may see."""
-        from crm.customers.models import Customer
+        from crm.customers.models import visible_client_rows
 
-        return self.filter(customer__in=Customer.objects.visible_to(user))
+        return visible_client_rows(self, user)
 
     def for_list(self) -> PushNotificationQuerySet:
         return self.select_related("sender")

@@ -54,9 +54,9 @@ class SmsProvider(TimeStampedModel):
 class TextMessageQuerySet(models.QuerySet["TextMessage"]):
     def visible_to(self, user: PermissionHolder | None) -> TextMessageQuerySet:
         """Texts to the clients this staff user may see."""
-        from crm.customers.models import Customer
+        from crm.customers.models import visible_client_rows
 
-        return self.filter(customer__in=Customer.objects.visible_to(user))
+        return visible_client_rows(self, user)
 
     def for_list(self) -> TextMessageQuerySet:
         return self.select_related("sender")
