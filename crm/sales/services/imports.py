@@ -245,9 +245,10 @@ def run_import(
             statistics = PlannerStatistics(Lead, columns=["email", "phone", "external_id", "merged_into"])
             # Another connection cannot see what a caller's transaction wrote (tests run inside one).
             look_up = connection.vendor == "postgresql" and not connection.in_atomic_block
-            for batch in _read_ahead(_read_batches(table, job), look_up=look_up):
+            for batch in _read_ahead(_read_batches(table, job), look_up=look_up, statistics=statistics):
                 job = _import_batch(job, batch, rules=rules)
-                statistics.grew(len(batch.rows))
+                if not look_up:
+                    statistics.grew(len(batch.rows))
                 if on_progress:
                     on_progress(job)
                 if stop_at is not None and timezone.now() >= stop_at and job.rows_done < (job.rows_total or 0):
@@ -315,9 +316,10 @@ def _read_batches(table, job: LeadImport) -> Iterator[_Batch]:
         yield _Batch(rows, ready)
 
 
-def _read_ahead(batches: Iterator[_Batch], *, look_up: bool) -> Iterator[_Batch]:
+def _read_ahead(batches: Iterator[_Batch], *, look_up: bool, statistics: PlannerStatistics) -> Iterator[_Batch]:
     """The batches, the next one read and validated in a thread while the caller writes the current one;
-    with `look_up`, the thread also settles it (`_settle`) on its own connection.
+    with `look_up`, the thread also settles it (`_settle`) on its own connection, after telling `statistics`
+    of the leads of the batch before (an ANALYZE, when one is due, runs there too, off the writes' path).
 
     Reading and validating is Python; writing is mostly waiting on PostgreSQL (the COPY into an indexed
     table, the commit's checks), during which psycopg releases the GIL: the two overlap instead of adding
@@ -331,6 +333,7 @@ def _read_ahead(batches: Iterator[_Batch], *, look_up: bool) -> Iterator[_Batch]
         nonlocal written
         batch = next(batches, None)
         if batch is not None and look_up:
+            statistics.grew(len(written))
             batch, written = _settle(batch, unseen=written)
         return batch
 
