@@ -61,9 +61,24 @@ class Region:
         prefix = metadata.national_prefix_for_parsing
         self.national_prefix = re.compile(prefix) if prefix else None
 
+        # Per length of number: the patterns of the types a number of that length may be, as one alternation.
+        self.types_by_length: dict[int, re.Pattern[str] | None] = {}
+
     def has_type(self, nsn: str) -> bool:
-        """phonenumbers' number type is not UNKNOWN."""
-        return _matches(nsn, self.general) and any(_matches(nsn, desc) for desc in self.types)
+        """phonenumbers' number type is not UNKNOWN: the general pattern and one type's pattern match."""
+        if not _matches(nsn, self.general):
+            return False
+        length = len(nsn)
+        if length not in self.types_by_length:
+            self.types_by_length[length] = self._types_of_length(length)
+        types = self.types_by_length[length]
+        return types is not None and types.fullmatch(nsn) is not None
+
+    def _types_of_length(self, length: int) -> re.Pattern[str] | None:
+        """One pattern that matches a whole number exactly when one of the types' patterns (of those whose
+        possible lengths have `length`) does: the patterns have no back-references or flags to clash."""
+        patterns = [pattern.pattern for lengths, pattern in self.types if lengths is None or length in lengths]
+        return re.compile("|".join(f"(?:{pattern})" for pattern in patterns)) if patterns else None
 
 
 @cache

@@ -142,6 +142,20 @@ def test_a_failing_batch_leaves_no_half_batch_and_resumes(
     assert (done.status, done.rows_imported, Lead.objects.count()) == (LeadImport.Status.DONE, 10, 10)
 
 
+def test_a_run_stops_without_writing_when_another_run_moved_the_import_on(sales_manager):
+    rows = "".join(f"l{i}@example.com\n" for i in range(10))
+    job = upload(sales_manager, f"email\n{rows}".encode(), batch_size=4)
+
+    def another_run_moves_on(current: LeadImport) -> None:
+        LeadImport.objects.filter(pk=current.pk).update(rows_done=current.rows_done + 4)
+
+    imports.start_import(job, actor=sales_manager, queue_task=False)
+    failed = imports.run_import(job.pk, on_progress=another_run_moves_on)
+
+    assert (failed.status, Lead.objects.count()) == (LeadImport.Status.FAILED, 4)
+    assert "moved on" in failed.error
+
+
 def test_import_spreads_leads_over_the_desk(sales_manager):
     from tests.conftest import staff_with_role
 

@@ -12,17 +12,24 @@ from typing import Any
 
 from django.db import connection, models
 from django.utils import timezone
+from psycopg.adapt import PyFormat, Transformer
 
 
 def insert_rows(
-    model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple[Any, ...]], *, count: int | None = None
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Iterable[tuple[Any, ...]],
+    *,
+    count: int | None = None,
+    ids: list[int] | None = None,
 ) -> list[int]:
     """Insert one row per tuple (values in the order of `fields`, attribute names such as `desk_id`) and
     return the new primary keys, in the order of `rows`.
 
     With `count` (how many rows there are), `rows` may be a generator: on PostgreSQL each row is built when
     the COPY asks for it, while the server writes the rows already sent, instead of all of them first. Such a
-    generator must not use the database (it runs inside the COPY).
+    generator must not use the database (it runs inside the COPY). `ids` are the rows' primary keys when the
+    caller reserved them already (`reserve_ids`), one per row.
     """
     if count is None:
         rows = list(rows)
@@ -30,16 +37,24 @@ def insert_rows(
     if not count:
         return []
     write = copy_rows if connection.vendor == "postgresql" else create_rows
-    return write(model, fields, rows, count=count)
+    return write(model, fields, rows, count=count, ids=ids)
 
 
 def create_rows(
-    model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple[Any, ...]], *, count: int | None = None
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Iterable[tuple[Any, ...]],
+    *,
+    count: int | None = None,
+    ids: list[int] | None = None,
 ) -> list[int]:
     """`insert_rows` through model objects and `bulk_create` (any database; SQLite returns the new ids).
 
     `count` is accepted for `copy_rows`'s signature; `bulk_create` takes every object at once anyway."""
     objects = [model(**dict(zip(fields, row, strict=True))) for row in rows]
+    if ids is not None:
+        for obj, pk in zip(objects, ids, strict=True):
+            obj.pk = pk
     return [obj.pk for obj in model._default_manager.bulk_create(objects)]
 
 
@@ -62,13 +77,19 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
 
 
 def copy_rows(
-    model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple[Any, ...]], *, count: int | None = None
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Iterable[tuple[Any, ...]],
+    *,
+    count: int | None = None,
+    ids: list[int] | None = None,
 ) -> list[int]:
-    """`insert_rows` through PostgreSQL's COPY: ids reserved first, then one COPY of plain values, each row
-    sent as it comes (psycopg passes the data on in chunks while the server inserts what it has).
+    """`insert_rows` through PostgreSQL's COPY: ids reserved first (unless given), then one COPY of plain
+    values, each row sent as it comes, in chunks, while the server inserts what it has.
 
     Values must be what psycopg can write for the column (str, int, bool, datetime, None; lists and dicts
-    for JSON fields): no model field conversion runs, which is the point.
+    for JSON fields): no model field conversion runs, which is the point. Each row is formatted as COPY
+    text here (`CopyText`), the columns every row shares once per call.
     """
     meta = model._meta
     given = [meta.get_field(name) for name in fields]
@@ -85,22 +106,81 @@ def copy_rows(
         else:
             constant.append((field, field.get_default()))
     columns = [meta.pk, *given, *(field for field, _value in constant), *(field for field, _default in per_row)]
-    json_fields = [(i, field.encoder) for i, field in enumerate(columns) if isinstance(field, models.JSONField)]
-    fixed = tuple(value for _field, value in constant)
+    # A JSON field's value goes in as its JSON text; positions in (the row, the shared values, the per-row ones).
+    given_json = _json_positions(given)
+    constant_json = _json_positions([field for field, _value in constant])
+    per_row_json = _json_positions([field for field, _default in per_row])
+    fixed = _with_json(tuple(value for _field, value in constant), constant_json)
     makers = [default for _field, default in per_row]
-    if count is None:
-        rows = list(rows)
-        count = len(rows)
-    ids = reserve_ids(model, count)
+    if ids is None:
+        if count is None:
+            rows = list(rows)
+            count = len(rows)
+        ids = reserve_ids(model, count)
     quote = connection.ops.quote_name
     statement = f"COPY {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) FROM STDIN"  # type: ignore[union-attr,arg-type]  # concrete fields only
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        text = CopyText(cursor.cursor)
+        shared = "".join(["\t" + text.cell(value) for value in fixed])
+        lines: list[str] = []
         for pk, row in zip(ids, rows, strict=True):
-            record = (pk, *row, *fixed, *(make() for make in makers))
-            if json_fields:
-                record = _with_json(record, json_fields)
-            copy.write_row(record)
+            line = f"{pk}\t{text.line(_with_json(row, given_json))}{shared}"
+            if makers:
+                line += "\t" + text.line(_with_json(tuple(make() for make in makers), per_row_json))
+            lines.append(line + "\n")
+            if len(lines) == COPY_CHUNK_ROWS:
+                copy.write("".join(lines))
+                lines.clear()
+        if lines:
+            copy.write("".join(lines))
     return ids
+
+
+COPY_CHUNK_ROWS = 256  # rows sent to the server at a time: it inserts them while the next ones are formatted
+# What COPY's text format escapes in a value (the column separator, the row end, the escape character).
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+class CopyText:
+    """Values as the columns of a line of COPY's text format, as psycopg's `write_row` would send them.
+
+    The types a batch is mostly made of (str, None, bool, int) are formatted here; any other value by the
+    connection's own psycopg dumper (dates, decimals, ...), then escaped. A line of plain strings, the common
+    case, is joined whole and checked once instead of escaping each value.
+    """
+
+    def __init__(self, cursor: Any) -> None:
+        self.transformer = Transformer.from_context(cursor)
+        self.encoding = cursor.connection.info.encoding
+
+    def cell(self, value: Any) -> str:
+        if value is None:
+            return "\\N"
+        if value is True:
+            return "t"
+        if value is False:
+            return "f"
+        kind = value.__class__
+        if kind is int:
+            return str(value)
+        if kind is not str:
+            dumped = self.transformer.get_dumper(value, PyFormat.TEXT).dump(value)
+            value = bytes(dumped).decode(self.encoding)  # type: ignore[arg-type]  # a dumper returns a buffer
+        return str(value.translate(_ESCAPES))
+
+    def line(self, values: tuple[Any, ...]) -> str:
+        cells = [value if value.__class__ is str else self.cell(value) for value in values]
+        line = "\t".join(cells)
+        # Plain values: as many tabs as separators, a backslash for each NULL only (bools and numbers have
+        # none), no line ends. Anything else is escaped value by value.
+        if (
+            line.count("\t") == len(cells) - 1
+            and line.count("\\") == values.count(None)
+            and "\n" not in line
+            and "\r" not in line
+        ):
+            return line
+        return "\t".join([self.cell(value) for value in values])
 
 
 class PlannerStatistics:
@@ -142,9 +222,15 @@ class PlannerStatistics:
             self.estimate, self.added = self._estimate(), 0
 
 
+def _json_positions(fields: Sequence[Any]) -> list[tuple[int, type[json.JSONEncoder] | None]]:
+    return [(i, field.encoder) for i, field in enumerate(fields) if isinstance(field, models.JSONField)]
+
+
 def _with_json(
     record: tuple[Any, ...], json_fields: list[tuple[int, type[json.JSONEncoder] | None]]
 ) -> tuple[Any, ...]:
+    if not json_fields:
+        return record
     values = list(record)
     for i, encoder in json_fields:
         values[i] = json.dumps(values[i], cls=encoder)

@@ -6,9 +6,10 @@ import codecs
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import IO, Any
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -26,6 +27,8 @@ class Table:
     encoding: str
     headers: list[str]
     rows: Iterator[list[str]]
+    # Counts the rows `rows` would give without making them, where the format allows (CSV), reading them up.
+    count: Callable[[], int] | None = None
 
 
 def detect_encoding(stream: IO[bytes]) -> str:
@@ -93,7 +96,7 @@ def _csv(stream: IO[bytes]) -> Table:
         raise UnreadableFile(f"Not a CSV file: {exc}") from exc
     except UnicodeDecodeError as exc:  # a binary file, or bytes the detected encoding does not have
         raise UnreadableFile(f"Not a text file in {encoding}: {exc.reason} at byte {exc.start}.") from exc
-    return Table("csv", encoding, headers, _text_rows(reader, encoding))
+    return Table("csv", encoding, headers, _text_rows(reader, encoding), partial(_count_text_rows, reader, encoding))
 
 
 def _text_rows(reader: Any, encoding: str) -> Iterator[list[str]]:
@@ -101,6 +104,15 @@ def _text_rows(reader: Any, encoding: str) -> Iterator[list[str]]:
         for row in reader:
             if any(cell.strip() for cell in row):
                 yield [cell.strip() for cell in row]
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(f"Line {reader.line_num + 1} is not text in {encoding}: {exc.reason}.") from exc
+
+
+def _count_text_rows(reader: Any, encoding: str) -> int:
+    """How many rows `_text_rows` would give, without making them: a row has a cell that is not blank when its
+    cells joined are not blank."""
+    try:
+        return sum(1 for row in reader if "".join(row).strip())
     except UnicodeDecodeError as exc:
         raise UnreadableFile(f"Line {reader.line_num + 1} is not text in {encoding}: {exc.reason}.") from exc
 
@@ -127,6 +139,6 @@ def _xlsx(stream: IO[bytes]) -> Iterator[Table]:
 
 
 def count_rows(stream: IO[bytes], *, name: str = "") -> int:
-    """How many data rows the file has (a pass over the file)."""
+    """How many data rows the file has (a pass over the file): the rows `open_table` gives."""
     with open_table(stream, name=name) as table:
-        return sum(1 for _row in table.rows)
+        return table.count() if table.count is not None else sum(1 for _row in table.rows)

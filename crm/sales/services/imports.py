@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import logging
@@ -15,6 +16,7 @@ from typing import Any, NamedTuple
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.base import ContentFile, File
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +24,7 @@ from crm.core import work
 from crm.core.events import emit
 from crm.core.exceptions import DomainError
 from crm.core.exports.cells import SafeCsvWriter
-from crm.core.imports.insert import PlannerStatistics, insert_rows
+from crm.core.imports.insert import PlannerStatistics, insert_rows, reserve_ids
 from crm.core.imports.reader import Table, UnreadableFile, count_rows, open_table
 from crm.core.memory import old_objects_left_alone
 from crm.core.services import record_activity
@@ -243,10 +245,10 @@ def run_import(
             statistics = PlannerStatistics(Lead, columns=["email", "phone", "external_id", "merged_into"])
             # Another connection cannot see what a caller's transaction wrote (tests run inside one).
             look_up = connection.vendor == "postgresql" and not connection.in_atomic_block
-            written: list[tuple[int, Keys]] = []
-            for batch in _read_ahead(_read_batches(table, job), look_up=look_up):
-                job, written = _import_batch(job, batch, rules=rules, unseen=written)
-                statistics.grew(len(batch.rows))
+            for batch in _read_ahead(_read_batches(table, job), look_up=look_up, statistics=statistics):
+                job = _import_batch(job, batch, rules=rules)
+                if not look_up:
+                    statistics.grew(len(batch.rows))
                 if on_progress:
                     on_progress(job)
                 if stop_at is not None and timezone.now() >= stop_at and job.rows_done < (job.rows_total or 0):
@@ -286,7 +288,8 @@ class _Ready(NamedTuple):
 class _Batch(NamedTuple):
     rows: list[Row]
     ready: list[_Ready]
-    found: DuplicateIndex | None = None  # the earlier leads and clients its keys match, when looked up ahead
+    # When settled ahead (`_settle`): its duplicates rejected, `ready` the rows to write and their reserved ids.
+    ids: list[int] | None = None
 
 
 def _read_batches(table, job: LeadImport) -> Iterator[_Batch]:
@@ -313,22 +316,25 @@ def _read_batches(table, job: LeadImport) -> Iterator[_Batch]:
         yield _Batch(rows, ready)
 
 
-def _read_ahead(batches: Iterator[_Batch], *, look_up: bool) -> Iterator[_Batch]:
+def _read_ahead(batches: Iterator[_Batch], *, look_up: bool, statistics: PlannerStatistics) -> Iterator[_Batch]:
     """The batches, the next one read and validated in a thread while the caller writes the current one;
-    with `look_up`, the thread also reads the earlier leads and clients the batch's keys match, on its own
-    connection.
+    with `look_up`, the thread also settles it (`_settle`) on its own connection, after telling `statistics`
+    of the leads of the batch before (an ANALYZE, when one is due, runs there too, off the writes' path).
 
     Reading and validating is Python; writing is mostly waiting on PostgreSQL (the COPY into an indexed
     table, the commit's checks), during which psycopg releases the GIL: the two overlap instead of adding
     up. The lookup is the server's work that can run beside the writes: on a second connection it sees the
-    batches committed before the one being written, whose leads the caller adds (`_reject_duplicates`).
-    One batch at a time is ahead.
+    batches committed before the one being written, whose leads the thread adds itself (it chose them and
+    their ids). One batch at a time is ahead.
     """
+    written: list[tuple[int, Keys]] = []  # the leads of the batch before, which the lookup may not see yet
 
     def read() -> _Batch | None:
+        nonlocal written
         batch = next(batches, None)
         if batch is not None and look_up:
-            batch = batch._replace(found=DuplicateIndex([ready.keys for ready in batch.ready]))
+            statistics.grew(len(written))
+            batch, written = _settle(batch, unseen=written)
         return batch
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lead-import-read") as reader:
@@ -339,6 +345,23 @@ def _read_ahead(batches: Iterator[_Batch], *, look_up: bool) -> Iterator[_Batch]
                 yield batch
         finally:
             reader.submit(lambda: connection.close())  # the thread's own connection, if it opened one
+
+
+def _settle(batch: _Batch, *, unseen: list[tuple[int, Keys]]) -> tuple[_Batch, list[tuple[int, Keys]]]:
+    """Reject a batch's duplicates and reserve the ids of the leads it will write, ahead of its transaction:
+    the earlier leads and clients its keys match are read now (on the reader's connection: it sees the
+    batches committed so far), `unseen` are the leads of the batch before, which may not be committed yet
+    (a lookup that sees them finds the same leads twice: the same match). Returns the batch, settled, and
+    its leads (ids and keys) for the next one.
+
+    Ids come from the sequence, which never hands one out twice whether the batch commits or not: a batch
+    that fails or is never written (a paused run) leaves a gap, as a failed insert does.
+    """
+    found = DuplicateIndex([ready.keys for ready in batch.ready])
+    _reject_duplicates(batch.rows, keys=[(ready.row, ready.keys) for ready in batch.ready], found=found, unseen=unseen)
+    accepted = [ready for ready in batch.ready if not ready.row.errors]
+    ids = reserve_ids(Lead, len(accepted)) if accepted else []
+    return batch._replace(ready=accepted, ids=ids), list(zip(ids, (ready.keys for ready in accepted), strict=True))
 
 
 def _reject_duplicates(
@@ -381,38 +404,53 @@ def _duplicate_reason(match: Match) -> str:
     return f"Already a client: #{match.customer_id} ({keys})."
 
 
-def _import_batch(
-    job: LeadImport, batch: _Batch, *, rules: list[AssignmentRule], unseen: list[tuple[int, Keys]]
-) -> tuple[LeadImport, list[tuple[int, Keys]]]:
+def _import_batch(job: LeadImport, batch: _Batch, *, rules: list[AssignmentRule]) -> LeadImport:
     """Write one batch: its leads (routed), its rejected rows, one history row, one event and the progress,
     all in one transaction. Leads go in as plain tuples (COPY on PostgreSQL), never as model objects, each
-    built as the COPY takes it. `unseen` are the leads of the batch written before, which a lookup made
-    ahead may not have seen; returns the job and the leads written (ids and keys)."""
+    built as the COPY takes it. A batch not settled ahead has its duplicates looked up here, on this
+    connection (which sees the batches before, committed or in the caller's transaction)."""
     rows = batch.rows
-    _reject_duplicates(rows, keys=[(ready.row, ready.keys) for ready in batch.ready], found=batch.found, unseen=unseen)
+    if batch.ids is None:
+        _reject_duplicates(rows, keys=[(ready.row, ready.keys) for ready in batch.ready])
+        accepted = [ready for ready in batch.ready if not ready.row.errors]
+    else:
+        accepted = batch.ready
     defaults = job.defaults or {}
-    accepted = [ready for ready in batch.ready if not ready.row.errors]
     rejected = [(job.pk, row.number, row.raw, row.errors) for row in rows if row.errors]
     with transaction.atomic():
-        locked = LeadImport.objects.select_for_update().get(pk=job.pk)
-        if locked.rows_done != job.rows_done or locked.status != LeadImport.Status.RUNNING:
-            raise DomainError(_("Another run of this import moved on."), code="import_moved_on")
+        locked = _advance(job, rows=len(rows), imported=len(accepted), rejected=len(rejected))
         if defaults.get("assign", True):
             routes = plan_routes([ready.wanted for ready in accepted], rules=rules)
         else:
             routes = [(defaults.get("desk"), defaults.get("sales_person"))] * len(accepted)
         leads = (ready.lead + route for ready, route in zip(accepted, routes, strict=True))
-        lead_ids = insert_rows(Lead, LEAD_FIELDS, leads, count=len(accepted))
+        lead_ids = insert_rows(Lead, LEAD_FIELDS, leads, count=len(accepted), ids=batch.ids)
         insert_rows(LeadImportRejection, REJECTION_FIELDS, rejected)
         _log_imported(job, lead_ids)
         if lead_ids:
             emit("leads.imported", import_id=job.pk, lead_ids=lead_ids)
-        locked.rows_done += len(rows)
-        locked.rows_imported += len(lead_ids)
-        locked.rows_rejected += len(rejected)
-        locked.save(update_fields=["rows_done", "rows_imported", "rows_rejected", "updated_at"])
-    locked.owner = job.owner  # read once per run, not once per batch (the history rows name it)
-    return locked, list(zip(lead_ids, (ready.keys for ready in accepted), strict=True))
+    return locked
+
+
+def _advance(job: LeadImport, *, rows: int, imported: int, rejected: int) -> LeadImport:
+    """Move the import's progress on by one batch, in the batch's transaction, in one statement: it takes the
+    import's row lock (a second run of the import waits here, then finds the progress moved on and stops).
+    Returns the import as it now is."""
+    now = timezone.now()
+    moved = LeadImport.objects.filter(pk=job.pk, rows_done=job.rows_done, status=LeadImport.Status.RUNNING).update(
+        rows_done=F("rows_done") + rows,
+        rows_imported=F("rows_imported") + imported,
+        rows_rejected=F("rows_rejected") + rejected,
+        updated_at=now,
+    )
+    if not moved:
+        raise DomainError(_("Another run of this import moved on."), code="import_moved_on")
+    locked = copy.copy(job)  # the run's own: rows_done matched, and the counts move on with it
+    locked.rows_done += rows
+    locked.rows_imported += imported
+    locked.rows_rejected += rejected
+    locked.updated_at = now
+    return locked
 
 
 def _log_imported(job: LeadImport, lead_ids: list[int]) -> None:
