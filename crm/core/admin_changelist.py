@@ -297,6 +297,8 @@ class _Column:
     shown: _Shown | None = None
     choices: dict[Any, Any] | None = None  # a choices field's flat choices, as display_for_field looks them up
     boolean: bool = False  # a boolean field without choices: Unfold's icon
+    datetime: bool = False  # a date and time field without choices: `_datetime_text`
+    text: bool = False  # a text field without choices: its text as it is
 
 
 @dataclass(slots=True)
@@ -343,6 +345,8 @@ def _column_plan(cl: Any) -> _Plan:
                 column.choices = None  # unhashable choices: display_for_field on every row
         elif kind is _Kind.FIELD:
             column.boolean = isinstance(found, models.BooleanField)
+            column.datetime = isinstance(found, models.DateTimeField)
+            column.text = type(found) in _TEXT_FIELDS
         columns.append(column)
     return _Plan(
         model=cl.model,
@@ -443,7 +447,80 @@ def _field_text(column: _Column, value: Any, empty: str) -> Any:
             pass  # an unhashable value: display_for_field makes it hashable
     elif column.boolean:
         return _boolean_icon(value)
+    elif column.text and type(value) is str:
+        return value or empty  # display_for_field: the empty value for "", else display_for_value's str(value)
+    elif column.datetime and type(value) is datetime.datetime:
+        return _datetime_text(value)
     return unfold_list.display_for_field(value, column.field, empty)
+
+
+# Fields whose value display_for_field shows as display_for_value shows a text: the text (not their subclasses,
+# which may be anything).
+_TEXT_FIELDS = (models.CharField, models.EmailField, models.TextField, models.SlugField, models.URLField)
+
+# A date and time cell is `formats.localize(timezone.template_localtime(value))` as display_for_field writes it:
+# Django's date format parsed on every cell, and a translation looked up for each month name and "a.m.". Here the
+# format is parsed once, and each of its parts kept by what it is made of: the parts that only depend on the day
+# (in the language), and those that only depend on the time of day; the rest (time zone, timestamps) made per cell.
+_DAY_PARTS = frozenset("bdDEFjlLmMnNoStwWyYz")  # django.utils.dateformat.DateFormat's, of the date alone
+_TIME_OF_DAY_PARTS = frozenset("aAfgGhHiPs")  # TimeFormat's, of the hour, minute and second alone
+_FORMATS: dict[str, tuple[tuple[str, bool], ...]] = {}  # format -> (text, is a format character) pieces
+_PARTS: dict[tuple[Any, ...], str] = {}
+_PARTS_KEPT = 4096  # (part, language, day or time of day); when full the table starts again
+
+
+def _format_pieces(format_string: str) -> tuple[tuple[str, bool], ...]:
+    """The format's pieces as `django.utils.dateformat.Formatter.format` splits them."""
+    pieces = _FORMATS.get(format_string)
+    if pieces is None:
+        from django.utils.dateformat import re_escaped, re_formatchars
+
+        pieces = tuple(
+            (piece, True) if index % 2 else (re_escaped.sub(r"\1", piece), False)
+            for index, piece in enumerate(re_formatchars.split(format_string))
+            if index % 2 or piece
+        )
+        if len(_FORMATS) < 64:
+            _FORMATS[format_string] = pieces
+    return pieces
+
+
+def _date_format(value: datetime.datetime, format_string: str, language: str | None) -> str:
+    """`django.utils.dateformat.format(value, format_string)` for a datetime, in `language` (the active one)."""
+    from django.utils.dateformat import DateFormat
+
+    formatter = None
+    texts = []
+    for piece, is_part in _format_pieces(format_string):
+        if not is_part:
+            texts.append(piece)
+            continue
+        if piece in _DAY_PARTS:
+            key: tuple[Any, ...] | None = (piece, language, value.year, value.month, value.day)
+        elif piece in _TIME_OF_DAY_PARTS:
+            key = (piece, language, value.hour, value.minute, value.second)
+        else:
+            key = None
+        text = _PARTS.get(key) if key is not None else None
+        if text is None:
+            if formatter is None:
+                formatter = DateFormat(value)
+            text = str(getattr(formatter, piece)())
+            if key is not None:
+                if len(_PARTS) >= _PARTS_KEPT:
+                    _PARTS.clear()
+                _PARTS[key] = text
+        texts.append(text)
+    return "".join(texts)
+
+
+def _datetime_text(value: datetime.datetime) -> str:
+    """`formats.localize(timezone.template_localtime(value))`: the datetime in the current time zone, in the
+    language's DATETIME_FORMAT."""
+    from django.utils import formats, timezone
+
+    local = timezone.template_localtime(value)  # type: ignore[attr-defined]  # not in django-stubs
+    return _date_format(local, str(formats.get_format("DATETIME_FORMAT")), translation.get_language())
 
 
 def _shown_text(shown: _Shown, name: str, result: Model, value: Any) -> Any:

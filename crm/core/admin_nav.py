@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -20,9 +20,45 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
+_PERMISSIONS = "_sidebar_permissions"
+
+
+def _backends_answer_from_their_sets() -> bool:
+    """Whether every authentication backend answers `has_perm` as "in its `get_all_permissions()`" (Django's
+    ModelBackend and BaseBackend) or not at all (Axes): then a user's permissions are one set, read once."""
+    from django.contrib.auth import get_backends
+    from django.contrib.auth.backends import BaseBackend, ModelBackend
+
+    known = {None, BaseBackend.has_perm, ModelBackend.has_perm}
+    return all(getattr(type(backend), "has_perm", None) in known for backend in get_backends())
+
+
+def _permissions(request: HttpRequest) -> frozenset[str] | None:
+    """The request's user's permissions, read once per request for the sidebar's ~70 links (each `has_perms`
+    walks the backends again, importing each by name); None where the backends answer otherwise."""
+    user = request.user
+    kept = request.__dict__.get(_PERMISSIONS)
+    if kept is None or kept[0] is not user:
+        perms = frozenset(user.get_all_permissions()) if _backends_answer_from_their_sets() else None
+        kept = (user, perms)
+        request.__dict__[_PERMISSIONS] = kept
+    return kept[1]
+
+
+def _user_has_perms(request: HttpRequest, perms: Iterable[str]) -> bool:
+    """`user.has_perms(perms)` for an active user, from the set above."""
+    user = request.user
+    if user.is_superuser:
+        return True
+    known = _permissions(request)
+    if known is None:
+        return user.has_perms(perms)
+    return all(perm in known for perm in perms)
+
+
 def has_perm(*perms: str) -> Callable[[HttpRequest], bool]:
     def check(request: HttpRequest) -> bool:
-        return request.user.is_active and request.user.has_perms(perms)
+        return request.user.is_active and _user_has_perms(request, perms)
 
     return check
 
@@ -33,7 +69,7 @@ def may_see_periodic_tasks(request: HttpRequest) -> bool:
 
     user = request.user
     perms = ["django_celery_beat.view_periodictask", *collected_run_now().values()]
-    return user.is_active and any(user.has_perm(perm) for perm in perms)
+    return user.is_active and any(_user_has_perms(request, (perm,)) for perm in perms)
 
 
 @lru_cache(maxsize=256)
