@@ -126,10 +126,16 @@ def _call_permission_callback(site: Any, callback: Any, request: HttpRequest) ->
     return bool(unfolds_sidebar_methods["_call_permission_callback"](site, callback, request))
 
 
+@lru_cache(maxsize=512)
+def _path(url: str) -> str:
+    """A link's path (parsed once per link: every page asks each of ~70 links whether it is the page's)."""
+    return urlparse(url).path
+
+
 def _get_is_active(site: Any, request: HttpRequest, link: Any, is_tab: bool = False) -> bool:
     if is_tab:
         return bool(unfolds_sidebar_methods["_get_is_active"](site, request, link, is_tab))
-    link_path = urlparse(str(link)).path
+    link_path = _path(str(link))
     index_path = _admin_url(f"{site.name}:index")
     if link_path == request.path == index_path:
         return True  # the dashboard
