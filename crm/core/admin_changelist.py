@@ -62,6 +62,7 @@ from django.db.models import Model
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import translation
+from django.utils.dateformat import DateFormat, re_escaped, re_formatchars
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -297,6 +298,8 @@ class _Column:
     shown: _Shown | None = None
     choices: dict[Any, Any] | None = None  # a choices field's flat choices, as display_for_field looks them up
     boolean: bool = False  # a boolean field without choices: Unfold's icon
+    datetime: bool = False  # a date and time field without choices: `_datetime_text`
+    text: bool = False  # a text field without choices: its text as it is
 
 
 @dataclass(slots=True)
@@ -309,6 +312,8 @@ class _Plan:
     pk_attname: str
     pk_name: str
     hidden_column: str | None  # Unfold's hidden ordering field
+    # How the page writes a date and time (`_DatetimeText`), worked out once where a column shows them.
+    datetimes: _DatetimeText | None = None
 
 
 def _column_plan(cl: Any) -> _Plan:
@@ -343,6 +348,8 @@ def _column_plan(cl: Any) -> _Plan:
                 column.choices = None  # unhashable choices: display_for_field on every row
         elif kind is _Kind.FIELD:
             column.boolean = isinstance(found, models.BooleanField)
+            column.datetime = isinstance(found, models.DateTimeField)
+            column.text = type(found) in _TEXT_FIELDS
         columns.append(column)
     return _Plan(
         model=cl.model,
@@ -355,6 +362,7 @@ def _column_plan(cl: Any) -> _Plan:
         hidden_column=getattr(model_admin, "ordering_field", None)
         if getattr(model_admin, "hide_ordering_field", False)
         else None,
+        datetimes=_DatetimeText.current() if any(column.datetime for column in columns) else None,
     )
 
 
@@ -428,14 +436,15 @@ def _cell_content(column: _Column, result: Model, plan: _Plan) -> tuple[Any, tup
     if kind is _Kind.RELATED:
         return (plan.empty if value is None else value), column.classes
     if shown is None:
-        return _field_text(column, value, plan.empty), column.classes
+        return _field_text(column, value, plan), column.classes
     text = _shown_text(shown, column.name, result, value)
     if isinstance(value, datetime.date | datetime.time):
         return text, (*shown.classes, "nowrap")
     return text, shown.classes
 
 
-def _field_text(column: _Column, value: Any, empty: str) -> Any:
+def _field_text(column: _Column, value: Any, plan: _Plan) -> Any:
+    empty = plan.empty
     if column.choices is not None:
         try:
             return column.choices.get(value, empty)
@@ -443,7 +452,102 @@ def _field_text(column: _Column, value: Any, empty: str) -> Any:
             pass  # an unhashable value: display_for_field makes it hashable
     elif column.boolean:
         return _boolean_icon(value)
+    elif column.text and type(value) is str:
+        return value or empty  # display_for_field: the empty value for "", else display_for_value's str(value)
+    elif column.datetime and type(value) is datetime.datetime and plan.datetimes is not None:
+        return plan.datetimes.text(value)
     return unfold_list.display_for_field(value, column.field, empty)
+
+
+# Fields whose value display_for_field shows as display_for_value shows a text: the text (not their subclasses,
+# which may be anything).
+_TEXT_FIELDS = (models.CharField, models.EmailField, models.TextField, models.SlugField, models.URLField)
+
+# A date and time cell is `formats.localize(timezone.template_localtime(value))` as display_for_field writes it:
+# Django's date format parsed on every cell, and a translation looked up for each month name and "a.m.". Here the
+# format is parsed once, and each of its parts kept by what it is made of: the parts that only depend on the day
+# (in the language), and those that only depend on the time of day; the rest (time zone, timestamps) made per cell.
+_DAY_PARTS = frozenset("bdDEFjlLmMnNoStwWyYz")  # django.utils.dateformat.DateFormat's, of the date alone
+_TIME_OF_DAY_PARTS = frozenset("aAfgGhHiPs")  # TimeFormat's, of the hour, minute and second alone
+_FORMATS: dict[str, tuple[tuple[str, bool], ...]] = {}  # format -> (text, is a format character) pieces
+_PARTS: dict[tuple[Any, ...], str] = {}
+_PARTS_KEPT = 4096  # (part, language, day or time of day); when full the table starts again
+
+
+def _format_pieces(format_string: str) -> tuple[tuple[str, bool], ...]:
+    """The format's pieces as `django.utils.dateformat.Formatter.format` splits them."""
+    pieces = _FORMATS.get(format_string)
+    if pieces is None:
+        pieces = tuple(
+            (piece, True) if index % 2 else (re_escaped.sub(r"\1", piece), False)
+            for index, piece in enumerate(re_formatchars.split(format_string))
+            if index % 2 or piece
+        )
+        if len(_FORMATS) < 64:
+            _FORMATS[format_string] = pieces
+    return pieces
+
+
+def _date_format(value: datetime.datetime, format_string: str, language: str | None) -> str:
+    """`django.utils.dateformat.format(value, format_string)` for a datetime, in `language` (the active one)."""
+    formatter = None
+    texts = []
+    for piece, is_part in _format_pieces(format_string):
+        if not is_part:
+            texts.append(piece)
+            continue
+        if piece in _DAY_PARTS:
+            key: tuple[Any, ...] | None = (piece, language, value.year, value.month, value.day)
+        elif piece in _TIME_OF_DAY_PARTS:
+            key = (piece, language, value.hour, value.minute, value.second)
+        else:
+            key = None
+        text = _PARTS.get(key) if key is not None else None
+        if text is None:
+            if formatter is None:
+                formatter = DateFormat(value)
+            text = str(getattr(formatter, piece)())
+            if key is not None:
+                if len(_PARTS) >= _PARTS_KEPT:
+                    _PARTS.clear()
+                _PARTS[key] = text
+        texts.append(text)
+    return "".join(texts)
+
+
+@dataclass(frozen=True, slots=True)
+class _DatetimeText:
+    """`formats.localize(timezone.template_localtime(value))` in the time zone, language and format of the page,
+    read once for its rows as their headers are (each read goes through the request's thread-local state)."""
+
+    use_tz: bool
+    zone: datetime.tzinfo
+    format_string: str
+    language: str | None
+
+    @classmethod
+    def current(cls) -> _DatetimeText:
+        from django.conf import settings
+        from django.utils import formats, timezone
+
+        return cls(
+            use_tz=bool(settings.USE_TZ),
+            zone=timezone.get_current_timezone(),
+            format_string=str(formats.get_format("DATETIME_FORMAT")),
+            language=translation.get_language(),
+        )
+
+    def text(self, value: datetime.datetime) -> str:
+        # template_localtime: an aware datetime that does not ask otherwise, in the current time zone.
+        if self.use_tz and value.utcoffset() is not None and getattr(value, "convert_to_local_time", True):
+            value = value.astimezone(self.zone)
+        return _date_format(value, self.format_string, self.language)
+
+
+def _datetime_text(value: datetime.datetime) -> str:
+    """`formats.localize(timezone.template_localtime(value))`: the datetime in the current time zone, in the
+    language's DATETIME_FORMAT."""
+    return _DatetimeText.current().text(value)
 
 
 def _shown_text(shown: _Shown, name: str, result: Model, value: Any) -> Any:

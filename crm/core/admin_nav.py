@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -20,9 +20,45 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
+_PERMISSIONS = "_sidebar_permissions"
+
+
+def _backends_answer_from_their_sets() -> bool:
+    """Whether every authentication backend answers `has_perm` as "in its `get_all_permissions()`" (Django's
+    ModelBackend and BaseBackend) or not at all (Axes): then a user's permissions are one set, read once."""
+    from django.contrib.auth import get_backends
+    from django.contrib.auth.backends import BaseBackend, ModelBackend
+
+    known = {None, BaseBackend.has_perm, ModelBackend.has_perm}
+    return all(getattr(type(backend), "has_perm", None) in known for backend in get_backends())
+
+
+def _permissions(request: HttpRequest) -> frozenset[str] | None:
+    """The request's user's permissions, read once per request for the sidebar's ~70 links (each `has_perms`
+    walks the backends again, importing each by name); None where the backends answer otherwise."""
+    user = request.user
+    kept = request.__dict__.get(_PERMISSIONS)
+    if kept is None or kept[0] is not user:
+        perms = frozenset(user.get_all_permissions()) if _backends_answer_from_their_sets() else None
+        kept = (user, perms)
+        request.__dict__[_PERMISSIONS] = kept
+    return kept[1]
+
+
+def _user_has_perms(request: HttpRequest, perms: Iterable[str]) -> bool:
+    """`user.has_perms(perms)` for an active user, from the set above."""
+    user = request.user
+    if user.is_superuser:
+        return True
+    known = _permissions(request)
+    if known is None:
+        return user.has_perms(perms)
+    return all(perm in known for perm in perms)
+
+
 def has_perm(*perms: str) -> Callable[[HttpRequest], bool]:
     def check(request: HttpRequest) -> bool:
-        return request.user.is_active and request.user.has_perms(perms)
+        return request.user.is_active and _user_has_perms(request, perms)
 
     return check
 
@@ -33,7 +69,7 @@ def may_see_periodic_tasks(request: HttpRequest) -> bool:
 
     user = request.user
     perms = ["django_celery_beat.view_periodictask", *collected_run_now().values()]
-    return user.is_active and any(user.has_perm(perm) for perm in perms)
+    return user.is_active and any(_user_has_perms(request, (perm,)) for perm in perms)
 
 
 @lru_cache(maxsize=256)
@@ -90,10 +126,16 @@ def _call_permission_callback(site: Any, callback: Any, request: HttpRequest) ->
     return bool(unfolds_sidebar_methods["_call_permission_callback"](site, callback, request))
 
 
+@lru_cache(maxsize=512)
+def _path(url: str) -> str:
+    """A link's path (parsed once per link: every page asks each of ~70 links whether it is the page's)."""
+    return urlparse(url).path
+
+
 def _get_is_active(site: Any, request: HttpRequest, link: Any, is_tab: bool = False) -> bool:
     if is_tab:
         return bool(unfolds_sidebar_methods["_get_is_active"](site, request, link, is_tab))
-    link_path = urlparse(str(link)).path
+    link_path = _path(str(link))
     index_path = _admin_url(f"{site.name}:index")
     if link_path == request.path == index_path:
         return True  # the dashboard

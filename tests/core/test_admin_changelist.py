@@ -252,3 +252,45 @@ def test_kept_filter_renders_are_the_filters_django_renders(admin_client, admin_
     # A new choice is in the next page's filter: the kept render is under the choices it shows.
     SalesStatusFactory(name="Wrong number")
     assert "Wrong number" in filters(admin_client.get(url))
+
+
+def _datetimes():
+    import datetime
+    import random
+
+    rnd = random.Random(15)  # noqa: S311 - test data
+    start = datetime.datetime(2019, 1, 1, tzinfo=datetime.UTC)
+    moments = [
+        start + datetime.timedelta(seconds=rnd.randrange(10**9), microseconds=rnd.randrange(10**6)) for _ in range(300)
+    ]
+    # Midnight, noon, on the hour and around a daylight saving change (Madrid, 29 March 2026).
+    moments += [
+        datetime.datetime(2026, 3, 29, hour, minute, tzinfo=datetime.UTC) for hour in range(24) for minute in (0, 30)
+    ]
+    return moments
+
+
+@pytest.mark.parametrize("language", ["en", "es", "ar"])
+def test_datetime_cells_read_as_djangos_localized_datetimes(language):
+    from django.utils import formats, timezone
+
+    for zone in ("UTC", "Europe/Madrid", "Asia/Kolkata"):
+        with timezone.override(zone), translation.override(language):
+            for moment in _datetimes():
+                assert admin_changelist._datetime_text(moment) == formats.localize(
+                    timezone.template_localtime(moment)
+                ), (zone, moment)
+
+
+def test_kept_date_parts_make_every_date_format_as_django_makes_it():
+    from django.utils import dateformat, timezone
+
+    every_part = r"a A b c d D e E f F g G h H i I j l L m M n N o O P r s S t T U u w W y Y z Z \d\e \\ x"
+    with timezone.override("Europe/Madrid"):
+        for language in ("en", "es", "ar"):
+            with translation.override(language):
+                for moment in _datetimes():
+                    local = timezone.localtime(moment)
+                    assert admin_changelist._date_format(local, every_part, language) == dateformat.format(
+                        local, every_part
+                    ), moment

@@ -139,3 +139,40 @@ def test_sidebar_key_tells_lazy_titles_and_links_apart_without_translating_them(
     assert _text(admin_url("admin:index")) != _text(admin_url_with_query("admin:index", "?x=1"))
     assert _text(admin_url("admin:index")) != _text(gettext_lazy("admin:index"))
     assert _text(lazy(lambda: "other", str)()) == "other"  # any other lazy text: its text
+
+
+def test_sidebar_permissions_read_once_answer_as_has_perms(rf, admin_staff, sales_agent, sales_manager):
+    from django.contrib.auth.models import AnonymousUser
+
+    from crm.core.admin_nav import has_perm, may_see_periodic_tasks, navigation
+
+    checks = [item["permission"] for group in navigation for item in group["items"] if "permission" in item]
+    assert len(checks) > 60
+    inactive = type(sales_agent).objects.get(pk=sales_agent.pk)
+    inactive.is_active = False
+    for user in (admin_staff, sales_agent, sales_manager, inactive, AnonymousUser()):
+        request = rf.get("/admin/")
+        request.user = user
+        ours = [check(request) for check in checks]
+        fresh = type(user).objects.get(pk=user.pk) if user.pk else user
+        if user is inactive:
+            fresh.is_active = False
+        request.user = fresh
+        # Django's answer, the permission asked on the user for every link.
+        djangos = [
+            fresh.is_active and fresh.has_perms(check.__closure__[0].cell_contents)
+            if check is not may_see_periodic_tasks
+            else None
+            for check in checks
+        ]
+        assert [answer for answer, django in zip(ours, djangos, strict=True) if django is not None] == [
+            django for django in djangos if django is not None
+        ], user
+    assert has_perm("users.view_user")(_request(rf, admin_staff))
+    assert not has_perm("users.view_user")(_request(rf, sales_agent))
+
+
+def _request(rf, user):
+    request = rf.get("/admin/")
+    request.user = type(user).objects.get(pk=user.pk)
+    return request

@@ -284,3 +284,17 @@ def test_country_column_shows_the_name_in_the_staff_members_language(client, sal
     assert names["en"][0] == ["Germany", "France"]
     assert names["es"][0] == ["Alemania", "Francia"]
     assert model_admin.country_name(CustomerFactory(country="")) == "-"
+
+
+def test_kept_colour_badges_are_the_badges_built_each_time():
+    from django.utils.safestring import mark_safe
+
+    from crm.customers.admin.helpers import _colour_badge, colour_badge
+
+    for text, colour in (("New", "#22c55e"), ("<b>Hot</b>", "#ef4444"), ("Lost", None), ("Odd", "red;x")):
+        assert colour_badge(text, colour) == _colour_badge(text, colour)
+        assert colour_badge(text, colour) is colour_badge(text, colour)  # kept
+    safe = mark_safe("<i>Safe</i>")
+    assert colour_badge(safe, "#22c55e") == _colour_badge(safe, "#22c55e")
+    assert "<i>Safe</i>" in colour_badge(safe, "#22c55e")
+    assert "&lt;b&gt;Hot&lt;/b&gt;" in colour_badge("<b>Hot</b>", "#ef4444")

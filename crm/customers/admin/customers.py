@@ -412,9 +412,9 @@ class CustomerAdmin(
 
     @display(description=_("Country"), ordering="country")
     def country_name(self, obj: Customer) -> str:
-        if not obj.country:
+        country = country_value(obj.country)  # read once: the field makes a Country (a code lookup) on every read
+        if not country:
             return "-"
-        country = country_value(obj.country)
         key = (country.code, get_language())
         name = _COUNTRY_NAMES.get(key)
         if name is None:

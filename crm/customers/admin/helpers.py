@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
@@ -44,6 +45,17 @@ def safe_colour(value: str | None) -> str:
 
 def colour_badge(text: str, colour: str | None) -> SafeString:
     """A pill in the given hex colour (anything that is not a hex colour falls back to grey)."""
+    if type(text) is str and (colour is None or type(colour) is str):
+        return _plain_colour_badge(text, colour)  # a list's few sales statuses, on every row
+    return _colour_badge(text, colour)
+
+
+@lru_cache(maxsize=512)
+def _plain_colour_badge(text: str, colour: str | None) -> SafeString:
+    return _colour_badge(text, colour)
+
+
+def _colour_badge(text: str, colour: str | None) -> SafeString:
     return format_html(
         '<span class="inline-block font-semibold leading-normal px-2 py-0.5 rounded-default text-[11px] '
         'uppercase whitespace-nowrap" style="background-color:{}26;color:{}">{}</span>',

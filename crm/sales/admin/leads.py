@@ -146,7 +146,9 @@ class LeadAdmin(
     @display(description=_("Country"), ordering="country")
     def country_code(self, obj: Lead) -> str:
         # The code, not the field's display: that would flatten 250 country choices on every row.
-        return str(obj.country.code or "-") if obj.country else "-"  # type: ignore[attr-defined]  # a Country (django-countries has no stubs)
+        # The field makes a Country (a code lookup) on every read: read it once.
+        country = obj.country
+        return str(country.code or "-") if country else "-"  # type: ignore[attr-defined]  # a Country (no stubs)
 
     @display(description=_("Status"), ordering="sales_status__sort_order")
     def status_badge(self, obj: Lead) -> str:
