@@ -138,4 +138,5 @@ def test_pending_documents_of_a_view_all_holder_are_counted_without_reading_ever
 
     assert cards["KYC documents to review"] == 3
     documents = [query["sql"] for query in queries if "customers_document" in query["sql"]]
-    assert len(documents) == 1 and "customers_customer" not in documents[0]
+    assert len(documents) == 1
+    assert "customers_customer" not in documents[0]
