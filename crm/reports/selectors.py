@@ -12,13 +12,13 @@ counts; the admin page and the API show it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Context, Decimal
 from functools import lru_cache
 from typing import Any
 
-from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db import connection
+from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -184,12 +184,10 @@ def add_client_figures(dashboard: Dashboard, coverage: Coverage) -> None:
     """Registrations, first deposits and portal log-ins; per day; by country, source, agent and affiliate."""
     period, previous, scope = dashboard.period, dashboard.previous, dashboard.scope
     split = coverage.split(previous.first, period.last)
-    raw_clients = Customer.objects.filter(scope.clients()).order_by()
-    rolled_clients = ClientDay.objects.filter(scope.clients()).order_by()
-    rolled_days = _rolled_per_day(split, rolled_clients, ("registrations", "ftds"))
+    days, counts = _client_counts(dashboard, split)
     series = {
-        "registrations": _daily(dashboard, split, raw_clients, "registered_at", rolled_days["registrations"]),
-        "ftds": _daily(dashboard, split, raw_clients, "first_deposit_at", rolled_days["ftds"]),
+        "registrations": _lined_up(days["registrations"], dashboard),
+        "ftds": _lined_up(days["ftds"], dashboard),
     }
     dashboard.series.update(series)
     logins = (
@@ -223,61 +221,112 @@ def add_client_figures(dashboard: Dashboard, coverage: Coverage) -> None:
             _("Successful portal log-ins of clients in the period; staff impersonation is not counted."),
         ),
     ]
-    new_clients = Breakdown(
-        raw=raw_clients.filter(_raw_in(period, "registered_at", split) | _raw_in(period, "first_deposit_at", split)),
-        raw_counted={
-            "registrations": Count("pk", filter=_raw_in(period, "registered_at", split)),
-            "ftds": Count("pk", filter=_raw_in(period, "first_deposit_at", split)),
-        },
-        rolled=rolled_clients.filter(split.rolled, _days(period)) if split.rolled is not None else None,
-        rolled_counted={"registrations": Sum("registrations"), "ftds": Sum("ftds")},
-    )
-    dashboard.breakdowns["country"] = new_clients.top("country")
-    dashboard.breakdowns["source"] = new_clients.top("source")
-    agents = new_clients.top("conversion_agent_id")
+    dashboard.breakdowns["country"] = _top(counts["country"])
+    dashboard.breakdowns["source"] = _top(counts["source"])
+    agents = _top(counts["agent"])
     dashboard.breakdowns["agent"] = _labelled(agents, User.objects.all(), ("first_name", "email"))
-    affiliates = new_clients.top("introducer_id", Q(introducer_id__isnull=False))
+    affiliates = _top(counts["affiliate"])
     dashboard.breakdowns["affiliate"] = _labelled(affiliates, Customer.objects.all(), ("first_name", "last_name"))
+
+
+CLIENT_MEASURES = ("registrations", "ftds")
+CLIENT_EVENT = ("day", "conversion_agent_id", "introducer_id", "country", "source", *CLIENT_MEASURES)
+# The breakdowns of new clients: their key, the event's column and its SQL type (for the UNION's NULLs).
+CLIENT_BREAKDOWNS = (
+    ("country", "country", "text"),
+    ("source", "source", "text"),
+    ("agent", "conversion_agent_id", "integer"),
+    ("affiliate", "introducer_id", "integer"),
+)
+
+
+def _client_counts(
+    dashboard: Dashboard, split: Split
+) -> tuple[dict[str, dict[str, int]], dict[str, dict[Any, dict[str, int]]]]:
+    """Registrations and first deposits per broker day of the period and the previous one, and per country, source,
+    conversion agent and introducer in the period, in one query over the clients' events: one per client registered
+    or first deposited on a day read raw, and the rollup rows of the other days (the same columns).
+
+    The events are the ORM's SQL (scope, days); the grouping around them is written here: one UNION ALL of a
+    GROUP BY per breakdown over the events, where the ORM would compile and run a query per breakdown and part."""
+    period, scope = dashboard.period, dashboard.scope
+    days: dict[str, dict[str, int]] = {measure: {} for measure in CLIENT_MEASURES}
+    counts: dict[str, dict[Any, dict[str, int]]] = {key: {} for key, _column, _type in CLIENT_BREAKDOWNS}
+    parts: list[QuerySet[Any]] = []
+    zone = timezone.get_default_timezone()
+    for column, measure in (("registered_at", "registrations"), ("first_deposit_at", "ftds")):
+        raw_span = _raw_span(dashboard, column, split)
+        if raw_span is not None:
+            ones = {name: Value(int(name == measure)) for name in CLIENT_MEASURES}
+            events = Customer.objects.filter(scope.clients(), raw_span).order_by()
+            parts.append(events.annotate(day=TruncDate(column, tzinfo=zone), **ones).values_list(*CLIENT_EVENT))
+    if split.rolled is not None:
+        parts.append(ClientDay.objects.filter(scope.clients(), split.rolled).order_by().values_list(*CLIENT_EVENT))
+    if not parts:
+        return days, counts
+    sql, params = _events(parts, CLIENT_EVENT)
+    sums = ", ".join(f"SUM({measure})" for measure in CLIENT_MEASURES)
+    per_day = f"SELECT 'day', day, CAST(NULL AS text), CAST(NULL AS integer), {sums} FROM events GROUP BY day"  # noqa: S608
+    groupings = [per_day]
+    for key, column, sql_type in CLIENT_BREAKDOWNS:
+        text_key = column if sql_type == "text" else "CAST(NULL AS text)"
+        int_key = column if sql_type == "integer" else "CAST(NULL AS integer)"
+        not_null = f" AND {column} IS NOT NULL" if key == "affiliate" else ""
+        groupings.append(
+            f"SELECT '{key}', CAST(NULL AS date), {text_key}, {int_key}, {sums} FROM events "  # noqa: S608 (constants)
+            f"WHERE day >= %s{not_null} GROUP BY {column}"
+        )
+        params.append(period.first)
+    for kind, day, text_key, int_key, *measures in _fetch(sql + " UNION ALL ".join(groupings), params):
+        if kind == "day":
+            for measure, n in zip(CLIENT_MEASURES, measures, strict=True):
+                if n:
+                    days[measure][str(day)] = int(n)  # SQLite answers dates as text, PostgreSQL as dates
+        else:
+            key = text_key if int_key is None else int_key
+            counts[kind][key] = {measure: int(n or 0) for measure, n in zip(CLIENT_MEASURES, measures, strict=True)}
+    return days, counts
+
+
+def _events(parts: list[QuerySet[Any]], columns: tuple[str, ...]) -> tuple[str, list[Any]]:
+    """`WITH events AS (...) `: the rows of the `parts` (each the ORM's query of `columns`) one after the other, to
+    be grouped by the SQL that follows, and its parameters."""
+    selects: list[str] = []
+    params: list[Any] = []
+    names = ", ".join(columns)
+    for index, part in enumerate(parts):
+        sql, part_params = part.query.sql_with_params()
+        selects.append(f"SELECT {names} FROM ({sql}) AS part{index}")  # noqa: S608 (the ORM's SQL, column names)
+        params.extend(part_params)
+    return "WITH events AS (" + " UNION ALL ".join(selects) + ") ", params
+
+
+def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+    return rows
+
+
+def _top(counts: dict[Any, dict[str, int]]) -> list[BreakdownRow]:
+    """The `TOP_ROWS` values with the most of the first count (ties: by value, as PostgreSQL and SQLite order them in
+    the C collation), labelled by the value itself."""
+    names = list(CLIENT_MEASURES)
+    ranked = sorted(counts.items(), key=lambda item: _rank(item[0], item[1].get(names[0], 0)))
+    return [
+        BreakdownRow(
+            key="" if key is None else str(key),
+            label=str(key) if key else _("(none)"),
+            counts={name: values.get(name, 0) for name in names},
+        )
+        for key, values in ranked[:TOP_ROWS]
+    ]
 
 
 def _raw_span(dashboard: Dashboard, column: str, split: Split) -> Q | None:
     """Raw rows whose `column` falls in the period or the previous one on a day read raw; None when there is none."""
     raw = split.raw(column)
     return None if raw is None else _span(dashboard.period, dashboard.previous, column) & raw
-
-
-@dataclass(frozen=True)
-class Breakdown:
-    """Counts per value of a column over the raw rows of some days plus the rollup rows of the others."""
-
-    raw: QuerySet[Any]
-    raw_counted: dict[str, Any]
-    rolled: QuerySet[Any] | None
-    rolled_counted: dict[str, Any]
-
-    def top(self, column: str, condition: Q | None = None) -> list[BreakdownRow]:
-        """The `TOP_ROWS` values of `column` with the most of the first count (ties: by value, as PostgreSQL and
-        SQLite order them in the C collation), labelled by the value itself."""
-        condition = condition or Q()
-        counts: dict[Any, dict[str, int]] = {}
-        parts = [(self.raw, self.raw_counted)]
-        if self.rolled is not None:
-            parts.append((self.rolled, self.rolled_counted))
-        for queryset, counted in parts:
-            summed = {f"sum_{name}": aggregate for name, aggregate in counted.items()}
-            for row in queryset.filter(condition).values(column).annotate(**summed).order_by():
-                key = row.pop(column)
-                counts[key] = _total(counts.get(key, {}), {name.removeprefix("sum_"): n for name, n in row.items()})
-        names = list(self.raw_counted)
-        ranked = sorted(counts.items(), key=lambda item: _rank(item[0], item[1].get(names[0], 0)))
-        return [
-            BreakdownRow(
-                key="" if key is None else str(key),
-                label=str(key) if key else _("(none)"),
-                counts={name: values.get(name, 0) for name in names},
-            )
-            for key, values in ranked[:TOP_ROWS]
-        ]
 
 
 def _rank(key: Any, count: int) -> tuple[int, bool, Any]:
@@ -473,61 +522,94 @@ def add_money_figures(dashboard: Dashboard, coverage: Coverage) -> None:
     split = coverage.split(previous.first, period.last)
     is_deposit = Q(type=DEPOSIT, status__in=DEPOSIT_DONE)
     is_withdrawal = Q(type=WITHDRAWAL, status__in=WITHDRAWAL_DONE)
-    movements = Transaction.objects.filter(scope.clients("customer__"))
-    rolled = MoneyDay.objects.filter(scope.clients()).order_by()
-    raw_span = _raw_span(dashboard, "created_at", split)
-    totals: dict[str, dict[str, Decimal]] = {}
-    parts: list[Iterable[Mapping[str, Any]]] = []
-    if raw_span is not None:
-        parts.append(
-            movements.filter(is_deposit | is_withdrawal, raw_span)
-            .values("currency_id")
-            .annotate(
-                deposits=_money_sum(period, is_deposit),
-                withdrawals=_money_sum(period, is_withdrawal),
-                previous_deposits=_money_sum(previous, is_deposit),
-                previous_withdrawals=_money_sum(previous, is_withdrawal),
-            )
-            .order_by()
+    is_waiting = Q(type=WITHDRAWAL, status=Transaction.Status.PENDING)
+    everything = coverage.split(None, None)  # withdrawals waiting now were asked for on any day
+    parts: list[QuerySet[Any]] = []
+    raw_span, raw_waiting = _raw_span(dashboard, "created_at", split), everything.raw("created_at")
+    if raw_span is not None or raw_waiting is not None:
+        amount = F("amount")
+        counted = {
+            "day": TruncDate("created_at", tzinfo=timezone.get_default_timezone()),
+            "deposits": Case(When(is_deposit, then=amount), default=Value(ZERO), output_field=MONEY_FIELD),
+            "withdrawals": Case(When(is_withdrawal, then=amount), default=Value(ZERO), output_field=MONEY_FIELD),
+            "deposit_count": Case(When(is_deposit, then=Value(1)), default=Value(0)),
+            "pending_withdrawals": Case(When(is_waiting, then=amount), default=Value(ZERO), output_field=MONEY_FIELD),
+            "moved": Case(When(is_deposit | is_withdrawal, then=Value(1)), default=Value(0)),
+            "waiting": Case(When(is_waiting, then=Value(1)), default=Value(0)),
+        }
+        raw = Q()
+        if raw_span is not None:
+            raw |= raw_span & (is_deposit | is_withdrawal)
+        if raw_waiting is not None:
+            raw |= raw_waiting & is_waiting
+        movements = Transaction.objects.filter(raw, scope.clients("customer__")).order_by()
+        parts.append(movements.annotate(**counted).values_list(*MONEY_EVENT))
+    if everything.rolled is not None:
+        flags = {
+            # A currency with waiting withdrawals only has no row in the money table.
+            "moved": Case(When(Q(deposit_count__gt=0) | Q(withdrawals__gt=0), then=Value(1)), default=Value(0)),
+            "waiting": Case(When(pending_withdrawals__gt=0, then=Value(1)), default=Value(0)),
+        }
+        in_span = split.rolled if split.rolled is not None else Q(pk__in=[])
+        rolled = MoneyDay.objects.filter(scope.clients(), everything.rolled).filter(
+            in_span | Q(pending_withdrawals__gt=0)
         )
-    if split.rolled is not None:
-        parts.append(
-            rolled.filter(split.rolled, Q(deposit_count__gt=0) | Q(withdrawals__gt=0))  # not only waiting ones
-            .values("currency_id")
-            .annotate(
-                sum_deposits=_rolled_sum("deposits", period),
-                sum_withdrawals=_rolled_sum("withdrawals", period),
-                sum_previous_deposits=_rolled_sum("deposits", previous),
-                sum_previous_withdrawals=_rolled_sum("withdrawals", previous),
-            )
-            .order_by()
+        parts.append(rolled.order_by().annotate(**flags).values_list(*MONEY_EVENT))
+    money: dict[str, list[Decimal]] = {}
+    waiting: dict[str, Decimal] = {}
+    per_day: dict[str, int] = {}
+    if parts:
+        sql, params = _events(parts, MONEY_EVENT)
+        days = "day >= %s AND day <= %s"
+        sums = [
+            f"SUM(CASE WHEN {days} THEN {column} ELSE 0 END)"
+            for column in ("deposits", "withdrawals", "deposits", "withdrawals", "moved")
+        ]
+        sums += ["SUM(pending_withdrawals)", "SUM(waiting)"]
+        sql += (
+            f"SELECT 'currency', CAST(NULL AS date), currency_id, {', '.join(sums)} "  # noqa: S608 (no values)
+            "FROM events GROUP BY currency_id UNION ALL "
+            "SELECT 'day', day, CAST(NULL AS text), SUM(deposit_count), 0, 0, 0, 0, 0, 0 "
+            f"FROM events WHERE {days} GROUP BY day"
         )
-    for part in parts:
-        for row in part:
-            currency = row["currency_id"]
-            sums = {key.removeprefix("sum_"): value for key, value in row.items() if key != "currency_id"}
-            totals[currency] = _total(totals.get(currency, {}), sums)
-    dashboard.money = [MoneyRow(currency=currency, **totals[currency]) for currency in sorted(totals)]
-    dashboard.pending["withdrawals"] = _waiting_withdrawals(movements, rolled, coverage.split(None, None))
-    rolled_days = _rolled_per_day(split, rolled, ("deposit_count",))["deposit_count"]
-    dashboard.series["deposits"] = _daily(dashboard, split, movements.filter(is_deposit), "created_at", rolled_days)
+        span = [previous.first, period.last]  # rows moved in either period; the days of the series
+        params += [period.first, period.last] * 2 + [previous.first, previous.last] * 2 + span + span
+        for kind, day, currency, *values in _fetch(sql, params):
+            if kind == "day":
+                if values[0]:
+                    per_day[str(day)] = int(values[0])  # SQLite answers dates as text, PostgreSQL as dates
+                continue
+            *amounts, moved, pending, waiting_rows = values
+            if moved:
+                money[currency] = [_decimal(value) for value in amounts]
+            if waiting_rows:
+                waiting[currency] = _decimal(pending)
+    dashboard.money = [MoneyRow(currency, *money[currency]) for currency in sorted(money)]
+    dashboard.pending["withdrawals"] = dict(sorted(waiting.items()))
+    dashboard.series["deposits"] = _lined_up(per_day, dashboard)
 
 
-def _waiting_withdrawals(
-    movements: QuerySet[Transaction], rolled: QuerySet[MoneyDay], split: Split
-) -> dict[str, Decimal]:
-    """Withdrawals waiting for approval now, per currency, whenever they were asked for (amounts are positive)."""
-    totals: dict[str, Decimal] = {}
-    raw = split.raw("created_at")
-    if raw is not None:
-        waiting = movements.filter(raw, type=WITHDRAWAL, status=Transaction.Status.PENDING)
-        for currency, total in waiting.values_list("currency_id").annotate(total=Sum("amount")).order_by():
-            totals[currency] = totals.get(currency, ZERO) + total
-    if split.rolled is not None:
-        waiting_rolled = rolled.filter(split.rolled, pending_withdrawals__gt=0)
-        for currency, total in waiting_rolled.values_list("currency_id").annotate(n=Sum("pending_withdrawals")):
-            totals[currency] = totals.get(currency, ZERO) + total
-    return dict(sorted(totals.items()))
+MONEY_EVENT = (
+    "day",
+    "currency_id",
+    "deposits",
+    "withdrawals",
+    "deposit_count",
+    "pending_withdrawals",
+    "moved",
+    "waiting",
+)
+SQLITE_DECIMAL = Context(prec=15)  # as Django reads a sum of decimals on SQLite (a float)
+MONEY_PLACES = Decimal(1).scaleb(-8)
+
+
+def _decimal(value: Any) -> Decimal:
+    """An amount summed in SQL: a Decimal on PostgreSQL; a float on SQLite, read as Django reads it there."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        return SQLITE_DECIMAL.create_decimal_from_float(value).quantize(MONEY_PLACES)
+    return Decimal(value or 0)
 
 
 def _rolled_sum(column: str, period: Period) -> Coalesce:
