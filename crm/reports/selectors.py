@@ -156,17 +156,6 @@ def build_dashboard(
     return dashboard
 
 
-def _days(period: Period) -> Q:
-    """A rollup row of a day of `period`."""
-    return Q(day__gte=period.first, day__lte=period.last)
-
-
-def _raw_in(period: Period, column: str, split: Split) -> Q:
-    """A raw row whose `column` falls in `period` on a day the rollups do not hold."""
-    raw = split.raw(column)
-    return _in(period, column) & raw if raw is not None else Q(pk__in=[])
-
-
 def _total(*parts: dict[str, Any]) -> dict[str, Any]:
     """The key-wise sum of aggregates (a missing or None part counts 0)."""
     total: dict[str, Any] = {}
@@ -343,32 +332,6 @@ def _labelled(rows: list[BreakdownRow], queryset: QuerySet[Any], names: tuple[st
     return [BreakdownRow(key=row.key, label=found.get(row.key) or row.label, counts=row.counts) for row in rows]
 
 
-def _daily(
-    dashboard: Dashboard, split: Split, raw: QuerySet[Any], column: str, rolled: dict[str, int]
-) -> dict[str, list[Any]]:
-    """Per broker day over the period and the previous one: raw rows counted by `column` on the days read raw,
-    plus the `rolled` counts (`_rolled_per_day`) of the others."""
-    raw_span = _raw_span(dashboard, column, split)
-    counts = dict(rolled)
-    if raw_span is not None:
-        for day, n in _counts_per_day(raw.filter(raw_span), column).items():
-            counts[day] = counts.get(day, 0) + n
-    return _lined_up(counts, dashboard)
-
-
-def _rolled_per_day(split: Split, rolled: QuerySet[Any], measures: tuple[str, ...]) -> dict[str, dict[str, int]]:
-    """The rollups' `measures` summed per day (ISO text) on the rolled-up days of `split`, in one query."""
-    per_day: dict[str, dict[str, int]] = {measure: {} for measure in measures}
-    if split.rolled is None:
-        return per_day
-    sums = {f"sum_{measure}": Sum(measure) for measure in measures}
-    for row in rolled.filter(split.rolled).values("day").annotate(**sums).order_by():
-        day = str(row["day"])
-        for measure in measures:
-            per_day[measure][day] = row[f"sum_{measure}"]
-    return per_day
-
-
 def add_message_figures(dashboard: Dashboard) -> None:
     """Portal messages sent to the clients in scope and read by them, in one aggregate over the inbox rows.
 
@@ -440,44 +403,52 @@ def _iso_days(period: Period) -> tuple[str, ...]:
     return tuple(day.isoformat() for day in period.dates())
 
 
-def _breakdown(
-    queryset: QuerySet[Any], column: str, counted: dict[str, Any], *, names: tuple[str, ...] = ()
-) -> list[BreakdownRow]:
-    """The `TOP_ROWS` values of `column` with the most rows, each with the `counted` aggregates."""
-    first = next(iter(counted))
-    rows = queryset.order_by().values(column, *names).annotate(**counted).order_by(f"-{first}", column)[:TOP_ROWS]
-    result = []
-    for row in rows:
-        key = row[column]
-        label = " ".join(str(row[name]) for name in names if row[name]) if names else str(key or "")
-        result.append(
-            BreakdownRow(
-                key="" if key is None else str(key),
-                label=label or (str(key) if key else _("(none)")),
-                counts={name: row[name] for name in counted},
-            )
-        )
-    return result
-
-
 # Leads ---------------------------------------------------------------------------------
 
 
 def add_lead_figures(dashboard: Dashboard, *, now: dt.datetime) -> None:
     """New leads, conversions and follow-ups due; leads and conversions per day, by desk and by agent."""
     period, previous, scope = dashboard.period, dashboard.previous, dashboard.scope
-    leads = Lead.objects.active().filter(scope.leads())
-    counts = (
-        leads.filter(_span(period, previous, "created_at") | _span(period, previous, "converted_at"))
+    due = Q(follow_up_at__isnull=False, follow_up_at__lte=now, customer__isnull=True)
+    events = (
+        Lead.objects.active()
+        .filter(scope.leads())
+        .filter(_span(period, previous, "created_at") | _span(period, previous, "converted_at") | due)
         .order_by()
-        .aggregate(
-            leads=Count("pk", filter=_in(period, "created_at")),
-            previous_leads=Count("pk", filter=_in(previous, "created_at")),
-            conversions=Count("pk", filter=_in(period, "converted_at")),
-            previous_conversions=Count("pk", filter=_in(previous, "converted_at")),
+        .annotate(
+            day=TruncDate("created_at", tzinfo=timezone.get_default_timezone()),
+            desk_name=F("desk__name"),
+            agent_first_name=F("sales_person__first_name"),
+            agent_email=F("sales_person__email"),
+            leads=_flag(_in(period, "created_at")),
+            previous_leads=_flag(_in(previous, "created_at")),
+            conversions=_flag(_in(period, "converted_at")),
+            previous_conversions=_flag(_in(previous, "converted_at")),
+            due=_flag(due),
         )
+        .values_list(*LEAD_EVENT)
     )
-    due = leads.filter(follow_up_at__isnull=False, follow_up_at__lte=now, customer__isnull=True).count()
+    sql, params = _events([events], LEAD_EVENT)
+    sql += " UNION ALL ".join(LEAD_GROUPINGS)
+    counts: dict[str, int] = {}
+    per_day: dict[str, int] = {}
+    breakdowns: dict[str, list[BreakdownRow]] = {"desk": [], "lead_agent": []}
+    for kind, day, key, first_name, second_name, *numbers in _fetch(sql, params):
+        if kind == "total":
+            counts = dict(zip(LEAD_EVENT[-5:], (int(n or 0) for n in numbers), strict=True))
+        elif kind == "day":
+            if numbers[0]:
+                per_day[str(day)] = int(numbers[0])  # SQLite answers dates as text, PostgreSQL as dates
+        else:
+            label = " ".join(str(name) for name in (first_name, second_name) if name)
+            breakdowns[kind].append(
+                BreakdownRow(
+                    key="" if key is None else str(key),
+                    label=label or (str(key) if key else _("(none)")),
+                    counts={"leads": int(numbers[0]), "conversions": int(numbers[1])},
+                )
+            )
+    due_now = counts["due"]
     dashboard.figures += [
         Figure(
             "leads",
@@ -496,21 +467,47 @@ def add_lead_figures(dashboard: Dashboard, *, now: dt.datetime) -> None:
         Figure(
             "follow_ups_due",
             _("Follow-ups due"),
-            due,
-            due,
+            due_now,
+            due_now,
             _("Leads not converted yet whose follow-up time has come (now, not per period)."),
         ),
     ]
-    dashboard.series["leads"] = _per_day(leads, "created_at", dashboard)
-    in_period = leads.filter(_in(period, "created_at") | _in(period, "converted_at"))
-    counted = {
-        "leads": Count("pk", filter=_in(period, "created_at")),
-        "conversions": Count("pk", filter=_in(period, "converted_at")),
-    }
-    dashboard.breakdowns["desk"] = _breakdown(in_period, "desk_id", counted, names=("desk__name",))
-    dashboard.breakdowns["lead_agent"] = _breakdown(
-        in_period, "sales_person_id", counted, names=("sales_person__first_name", "sales_person__email")
-    )
+    dashboard.series["leads"] = _lined_up(per_day, dashboard)
+    dashboard.breakdowns.update(breakdowns)
+
+
+def _flag(condition: Q) -> Case:
+    """1 for a row meeting `condition`, else 0 (summed by the SQL around the events)."""
+    return Case(When(condition, then=Value(1)), default=Value(0))
+
+
+LEAD_EVENT = (
+    "day",
+    "desk_id",
+    "desk_name",
+    "sales_person_id",
+    "agent_first_name",
+    "agent_email",
+    "leads",
+    "previous_leads",
+    "conversions",
+    "previous_conversions",
+    "due",
+)
+# The lead figures, their days, and the TOP_ROWS desks and agents with the most new leads of the period (ties: by
+# id), labelled by name, over the lead events (`add_lead_figures`).
+_LEAD_TOP = (
+    "SELECT * FROM (SELECT '{kind}', CAST(NULL AS date), {key}, {names}, "  # noqa: S608 (names and constants)
+    "SUM(leads) AS n, SUM(conversions), 0, 0, 0 FROM events WHERE leads = 1 OR conversions = 1 "
+    f"GROUP BY {{key}}, {{names}} ORDER BY n DESC, {{key}} LIMIT {TOP_ROWS}) AS {{kind}}"
+)
+LEAD_GROUPINGS = (
+    "SELECT 'total', CAST(NULL AS date), CAST(NULL AS integer), CAST(NULL AS text), CAST(NULL AS text), "
+    "SUM(leads), SUM(previous_leads), SUM(conversions), SUM(previous_conversions), SUM(due) FROM events",
+    "SELECT 'day', day, NULL, NULL, NULL, SUM(leads) + SUM(previous_leads), 0, 0, 0, 0 FROM events GROUP BY day",
+    _LEAD_TOP.format(kind="desk", key="desk_id", names="desk_name, CAST(NULL AS text)"),
+    _LEAD_TOP.format(kind="lead_agent", key="sales_person_id", names="agent_first_name, agent_email"),
+)
 
 
 # Money ---------------------------------------------------------------------------------
@@ -610,14 +607,6 @@ def _decimal(value: Any) -> Decimal:
     if isinstance(value, float):
         return SQLITE_DECIMAL.create_decimal_from_float(value).quantize(MONEY_PLACES)
     return Decimal(value or 0)
-
-
-def _rolled_sum(column: str, period: Period) -> Coalesce:
-    return Coalesce(Sum(column, filter=_days(period)), Value(ZERO), output_field=MONEY_FIELD)
-
-
-def _money_sum(period: Period, types: Q) -> Coalesce:
-    return Coalesce(Sum("amount", filter=types & _in(period, "created_at")), Value(ZERO), output_field=MONEY_FIELD)
 
 
 # Affiliates ----------------------------------------------------------------------------
