@@ -638,46 +638,46 @@ def add_affiliate_figures(dashboard: Dashboard, user: User) -> None:
 # Trading -------------------------------------------------------------------------------
 
 
-def _sum(column: str, period: Period) -> Coalesce:
-    return Coalesce(Sum(column, filter=_in(period, "created_at")), Value(ZERO), output_field=MONEY_FIELD)
-
-
 def add_trading_figures(dashboard: Dashboard) -> None:
     """Executions and traders; per account currency volume, realised profit and commissions; executions per day."""
     period, previous, scope = dashboard.period, dashboard.previous, dashboard.scope
-    deals = Deal.objects.filter(scope.clients("account__customer__"), account__is_demo=False)
-    in_span = deals.filter(_span(period, previous, "created_at"))
-    rows = list(
-        in_span.values("account__currency_id")
+    events = (
+        Deal.objects.filter(
+            scope.clients("account__customer__"), _span(period, previous, "created_at"), account__is_demo=False
+        )
+        .order_by()
         .annotate(
-            n_trades=Count("pk", filter=_in(period, "created_at")),
-            n_previous_trades=Count("pk", filter=_in(previous, "created_at")),
-            # An account has one currency: the accounts of the currencies add up to the accounts.
-            n_traders=Count("account_id", distinct=True, filter=_in(period, "created_at")),
-            n_previous_traders=Count("account_id", distinct=True, filter=_in(previous, "created_at")),
-            sum_volume=_sum("lots", period),
-            sum_previous_volume=_sum("lots", previous),
-            sum_profit=_sum("profit", period),
-            sum_previous_profit=_sum("profit", previous),
-            sum_commission=_sum("commission", period),
-            sum_previous_commission=_sum("commission", previous),
+            day=TruncDate("created_at", tzinfo=timezone.get_default_timezone()),
+            currency_id=F("account__currency_id"),
+            current=_flag(_in(period, "created_at")),
         )
-        .order_by("account__currency_id")
+        .values_list(*DEAL_EVENT)
     )
-    dashboard.trading = [
-        TradingRow(
-            currency=row["account__currency_id"],
-            trades=row["n_trades"],
-            previous_trades=row["n_previous_trades"],
-            volume=row["sum_volume"],
-            previous_volume=row["sum_previous_volume"],
-            profit=row["sum_profit"],
-            previous_profit=row["sum_previous_profit"],
-            commission=row["sum_commission"],
-            previous_commission=row["sum_previous_commission"],
+    sql, params = _events([events], DEAL_EVENT)
+    sql += DEAL_GROUPINGS
+    traders, previous_traders = 0, 0
+    per_day: dict[str, int] = {}
+    dashboard.trading = []
+    for kind, day, currency, trades, previous_trades, accounts, previous_accounts, *amounts in _fetch(sql, params):
+        if kind == "day":
+            per_day[str(day)] = int(trades)  # SQLite answers dates as text, PostgreSQL as dates
+            continue
+        # An account has one currency: the accounts of the currencies add up to the accounts.
+        traders, previous_traders = traders + accounts, previous_traders + previous_accounts
+        volume, previous_volume, profit, previous_profit, commission, previous_commission = map(_decimal, amounts)
+        dashboard.trading.append(
+            TradingRow(
+                currency=currency,
+                trades=int(trades),
+                previous_trades=int(previous_trades),
+                volume=volume,
+                previous_volume=previous_volume,
+                profit=profit,
+                previous_profit=previous_profit,
+                commission=commission,
+                previous_commission=previous_commission,
+            )
         )
-        for row in rows
-    ]
     dashboard.figures += [
         Figure(
             "trades",
@@ -689,9 +689,26 @@ def add_trading_figures(dashboard: Dashboard) -> None:
         Figure(
             "traders",
             _("Trading accounts"),
-            sum(row["n_traders"] for row in rows),
-            sum(row["n_previous_traders"] for row in rows),
+            int(traders),
+            int(previous_traders),
             _("Live trading accounts with at least one execution in the period."),
         ),
     ]
-    dashboard.series["trades"] = _per_day(deals, "created_at", dashboard)
+    dashboard.series["trades"] = _lined_up(per_day, dashboard)
+
+
+DEAL_EVENT = ("day", "currency_id", "account_id", "current", "lots", "profit", "commission")
+_DEAL_SUMS = ", ".join(
+    f"SUM(CASE WHEN current = {current} THEN {column} ELSE 0 END)"
+    for column in ("lots", "profit", "commission")
+    for current in (1, 0)
+)
+# Executions and accounts traded per account currency in each period, their sums, and the executions per day, over
+# the deal events (`add_trading_figures`).
+DEAL_GROUPINGS = (
+    "SELECT 'currency', CAST(NULL AS date), currency_id, SUM(current), SUM(1 - current), "  # noqa: S608 (no values)
+    "COUNT(DISTINCT CASE WHEN current = 1 THEN account_id END), "
+    f"COUNT(DISTINCT CASE WHEN current = 0 THEN account_id END), {_DEAL_SUMS} FROM events GROUP BY currency_id "
+    "UNION ALL SELECT 'day', day, NULL, COUNT(*), 0, 0, 0, 0, 0, 0, 0, 0, 0 FROM events GROUP BY day "
+    "ORDER BY 1, 3"
+)
