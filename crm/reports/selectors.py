@@ -253,7 +253,7 @@ def _client_counts(
         parts.append(ClientDay.objects.filter(scope.clients(), split.rolled).order_by().values_list(*CLIENT_EVENT))
     if not parts:
         return days, counts
-    sql, params = _events(parts, CLIENT_EVENT)
+    sql, params = with_events(parts, CLIENT_EVENT)
     sums = ", ".join(f"SUM({measure})" for measure in CLIENT_MEASURES)
     per_day = f"SELECT 'day', day, CAST(NULL AS text), CAST(NULL AS integer), {sums} FROM events GROUP BY day"  # noqa: S608
     groupings = [per_day]
@@ -266,7 +266,7 @@ def _client_counts(
             f"WHERE day >= %s{not_null} GROUP BY {column}"
         )
         params.append(period.first)
-    for kind, day, text_key, int_key, *measures in _fetch(sql + " UNION ALL ".join(groupings), params):
+    for kind, day, text_key, int_key, *measures in fetch_all(sql + " UNION ALL ".join(groupings), params):
         if kind == "day":
             for measure, n in zip(CLIENT_MEASURES, measures, strict=True):
                 if n:
@@ -277,7 +277,7 @@ def _client_counts(
     return days, counts
 
 
-def _events(parts: list[QuerySet[Any]], columns: tuple[str, ...]) -> tuple[str, list[Any]]:
+def with_events(parts: list[QuerySet[Any]], columns: tuple[str, ...]) -> tuple[str, list[Any]]:
     """`WITH events AS (...) `: the rows of the `parts` (each the ORM's query of `columns`) one after the other, to
     be grouped by the SQL that follows, and its parameters."""
     selects: list[str] = []
@@ -290,7 +290,7 @@ def _events(parts: list[QuerySet[Any]], columns: tuple[str, ...]) -> tuple[str, 
     return "WITH events AS (" + " UNION ALL ".join(selects) + ") ", params
 
 
-def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+def fetch_all(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows: list[tuple[Any, ...]] = cursor.fetchall()
@@ -428,12 +428,12 @@ def add_lead_figures(dashboard: Dashboard, *, now: dt.datetime) -> None:
         )
         .values_list(*LEAD_EVENT)
     )
-    sql, params = _events([events], LEAD_EVENT)
+    sql, params = with_events([events], LEAD_EVENT)
     sql += " UNION ALL ".join(LEAD_GROUPINGS)
     counts: dict[str, int] = {}
     per_day: dict[str, int] = {}
     breakdowns: dict[str, list[BreakdownRow]] = {"desk": [], "lead_agent": []}
-    for kind, day, key, first_name, second_name, *numbers in _fetch(sql, params):
+    for kind, day, key, first_name, second_name, *numbers in fetch_all(sql, params):
         if kind == "total":
             counts = dict(zip(LEAD_EVENT[-5:], (int(n or 0) for n in numbers), strict=True))
         elif kind == "day":
@@ -556,7 +556,7 @@ def add_money_figures(dashboard: Dashboard, coverage: Coverage) -> None:
     waiting: dict[str, Decimal] = {}
     per_day: dict[str, int] = {}
     if parts:
-        sql, params = _events(parts, MONEY_EVENT)
+        sql, params = with_events(parts, MONEY_EVENT)
         days = "day >= %s AND day <= %s"
         sums = [
             f"SUM(CASE WHEN {days} THEN {column} ELSE 0 END)"
@@ -571,7 +571,7 @@ def add_money_figures(dashboard: Dashboard, coverage: Coverage) -> None:
         )
         span = [previous.first, period.last]  # rows moved in either period; the days of the series
         params += [period.first, period.last] * 2 + [previous.first, previous.last] * 2 + span + span
-        for kind, day, currency, *values in _fetch(sql, params):
+        for kind, day, currency, *values in fetch_all(sql, params):
             if kind == "day":
                 if values[0]:
                     per_day[str(day)] = int(values[0])  # SQLite answers dates as text, PostgreSQL as dates
@@ -653,12 +653,12 @@ def add_trading_figures(dashboard: Dashboard) -> None:
         )
         .values_list(*DEAL_EVENT)
     )
-    sql, params = _events([events], DEAL_EVENT)
+    sql, params = with_events([events], DEAL_EVENT)
     sql += DEAL_GROUPINGS
     traders, previous_traders = 0, 0
     per_day: dict[str, int] = {}
     dashboard.trading = []
-    for kind, day, currency, trades, previous_trades, accounts, previous_accounts, *amounts in _fetch(sql, params):
+    for kind, day, currency, trades, previous_trades, accounts, previous_accounts, *amounts in fetch_all(sql, params):
         if kind == "day":
             per_day[str(day)] = int(trades)  # SQLite answers dates as text, PostgreSQL as dates
             continue
