@@ -1,12 +1,13 @@
-"""The figures of the period dashboard, each one SQL aggregate over an indexed column, in a fixed number of queries.
+"""The figures of the period dashboard, in a fixed number of queries: mostly one per section.
 
-A figure is counted in the period and in the previous period of the same length by one query whose `WHERE`
-spans both (a range on the indexed date column) and whose `FILTER`s split them; a figure that has a daily series
-or a per-currency table (registrations, first deposits, trades, trading accounts) is the sum of its rows. Days are
-the broker's (`TIME_ZONE`). Client and money figures add two parts: the daily rollups (`crm.reports.rollups`) for
-the closed days they hold, and the same aggregate over the raw rows for the other days (today, days not refreshed
-or touched since), so they are always the raw rows' figures. Every figure carries the sentence saying what it
-counts; the admin page and the API show it.
+A section (clients, leads, money, trading) reads its rows once: the ORM writes the SQL of its "events" (the rows of
+the period and of the previous period of the same length, by a range on an indexed date column, in scope, with the
+columns and 0/1 flags the figures need), and a short grouping written here sums them per day, per breakdown and per
+currency in the same statement (`with_events`, `fetch_all`): one compiled query and one round trip where the ORM
+would need one per figure. Days are the broker's (`TIME_ZONE`). Client and money events come in two parts: the
+daily rollups (`crm.reports.rollups`) for the closed days they hold, and the raw rows of the other days (today,
+days not refreshed or touched since), so the figures are always the raw rows' figures. Every figure carries the
+sentence saying what it counts; the admin page and the API show it.
 """
 
 from __future__ import annotations
@@ -366,26 +367,6 @@ def add_message_figures(dashboard: Dashboard) -> None:
             _("Portal messages clients first opened in the period, whenever they were sent."),
         ),
     ]
-
-
-def _per_day(queryset: QuerySet[Any], column: str, dashboard: Dashboard) -> dict[str, list[Any]]:
-    """Rows per broker day over the period and the previous one, day by day (missing days are 0)."""
-    return _lined_up(
-        _counts_per_day(queryset.filter(_span(dashboard.period, dashboard.previous, column)), column), dashboard
-    )
-
-
-def _counts_per_day(queryset: QuerySet[Any], column: str) -> dict[str, int]:
-    """Rows per broker day (the day as ISO text)."""
-    rows = (
-        queryset.annotate(day=TruncDate(column, tzinfo=timezone.get_default_timezone()))
-        .values("day")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("day", "n")
-    )
-    # SQLite answers dates as text, PostgreSQL as dates.
-    return {str(day): n for day, n in rows}
 
 
 def _lined_up(counts: dict[str, int], dashboard: Dashboard) -> dict[str, list[Any]]:
