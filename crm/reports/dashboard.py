@@ -8,7 +8,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +21,7 @@ from crm.reports.forms import PeriodForm
 from crm.reports.models import ClientDay
 from crm.reports.rollups import Coverage
 from crm.reports.scope import scope_for
-from crm.reports.selectors import Dashboard, build_dashboard
+from crm.reports.selectors import Dashboard, build_dashboard, fetch_all, with_events
 from crm.users.models import User
 
 SIGNUP_DAYS = 30
@@ -60,43 +60,43 @@ def client_dashboard(user: User, coverage: Coverage | None = None) -> dict[str, 
     first_day = timezone.localdate(timezone.now() - dt.timedelta(days=SIGNUP_DAYS - 1))
     pending = Customer.KycStatus.PENDING
     registered, deposited = split.raw("registered_at"), split.raw("first_deposit_at")
-    parts: list[tuple[QuerySet[Any], dict[str, Any]]] = []
+    parts: list[QuerySet[Any]] = []
     if registered is not None and deposited is not None:
         new = registered & Q(registered_at__gte=_start_of(first_day))
-        parts.append(
-            (
-                clients.filter(registered | deposited),
-                {
-                    "total": Count("pk", filter=registered),
-                    "new": Count("pk", filter=new),
-                    "pending_kyc": Count("pk", filter=registered & Q(kyc_status=pending)),
-                    "with_ftd": Count("pk", filter=deposited),
-                    "mine": Count("pk", filter=registered & mine),
-                },
-            )
-        )
+        flags = {
+            "total": registered,
+            "new": new,
+            "pending_kyc": registered & Q(kyc_status=pending),
+            "with_ftd": deposited,
+            "mine": registered & mine,
+        }
+        counted = {name: Case(When(condition, then=Value(1)), default=Value(0)) for name, condition in flags.items()}
+        raw = clients.filter(registered | deposited).annotate(**counted, rolled=Value(0))
+        parts.append(raw.values_list(*KPI_EVENT))
     if split.rolled is not None:
-        parts.append(
-            (
-                ClientDay.objects.filter(split.rolled, scope_for(user).clients()).order_by(),
-                {
-                    "total": Sum("registrations"),
-                    "new": Sum("registrations", filter=Q(day__gte=first_day)),
-                    "pending_kyc": Sum("registrations", filter=Q(kyc_status=pending)),
-                    "with_ftd": Sum("ftds"),
-                    "mine": Sum("registrations", filter=mine),
-                },
-            )
-        )
+        rolled = ClientDay.objects.filter(split.rolled, scope_for(user).clients()).order_by()
+        summed = F("registrations")
+        only = {
+            "new": Q(day__gte=first_day),
+            "pending_kyc": Q(kyc_status=pending),
+            "mine": mine,
+        }
+        counted = {name: Case(When(condition, then=summed), default=Value(0)) for name, condition in only.items()}
+        rolled = rolled.annotate(total=summed, with_ftd=F("ftds"), **counted, rolled=Value(1))
+        parts.append(rolled.values_list(*KPI_EVENT))
     totals = {"total": 0, "new": 0, "pending_kyc": 0, "with_ftd": 0, "mine": 0}
     by_kyc: dict[str, int] = {}
     by_country: dict[str, int] = {}
-    for queryset, counted in parts:  # one query per part: the cards' counts per KYC status and country
-        for row in queryset.values("kyc_status", "country").annotate(**counted):
-            kyc_status, country = row.pop("kyc_status"), row.pop("country")
-            totals = _added(totals, row)
-            registrations = row["total"] or 0
-            if queryset.model is Customer and not registrations:
+    if parts:  # one query: the cards' counts per KYC status and country, over the raw rows and the rollups
+        sql, params = with_events(parts, KPI_EVENT)
+        sums = ", ".join(f"SUM({name})" for name in KPI_EVENT[2:])
+        sql += f"SELECT kyc_status, country, {sums} FROM events GROUP BY kyc_status, country"  # noqa: S608 (names)
+        for kyc_status, country, *numbers in fetch_all(sql, params):
+            *counts, rolled_rows = (int(n or 0) for n in numbers)
+            row = dict(zip(totals, counts, strict=True))
+            totals = {key: totals[key] + row[key] for key in totals}
+            registrations = row["total"]
+            if not registrations and not rolled_rows:
                 continue  # raw rows of clients who only deposited on those days: in no chart
             by_kyc[kyc_status] = by_kyc.get(kyc_status, 0) + registrations
             if country:
@@ -117,8 +117,7 @@ def _clients_in_scope(user: User) -> str:
     return _("Your desks' clients") if user.book.desk_ids else _("Your clients")
 
 
-def _added(total: dict[str, int], part: dict[str, int | None]) -> dict[str, int]:
-    return {**total, **{key: total.get(key, 0) + (value or 0) for key, value in part.items()}}
+KPI_EVENT = ("kyc_status", "country", "total", "new", "pending_kyc", "with_ftd", "mine", "rolled")
 
 
 def _start_of(day: dt.date) -> dt.datetime:

@@ -6,7 +6,7 @@ broker's time zone (`TIME_ZONE`) once, then only the days touched since: databas
 the UTC date of every client or transaction row that changed in a way the rollups count. A change of `TIME_ZONE`
 recomputes everything.
 
-Reading: `Coverage.load()` (two small queries) says which days the rollups hold; `Coverage.split()` cuts a span of
+Reading: `Coverage.load()` (one small query) says which days the rollups hold; `Coverage.split()` cuts a span of
 days into the days read from the rollups and the instants read from the raw rows: today, every day after the last
 refresh, and every touched day not recomputed yet. Figures are the sum of both parts, so they equal the raw
 computation at every moment. On SQLite (the embedded default) there are no triggers and no rollups: everything is
@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from crm.core.locks import lock_name
-from crm.reports.models import ClientDay, MoneyDay, RollupState, RollupTouch
+from crm.reports.models import ClientDay, MoneyDay, RollupState
 from crm.reports.periods import start_of
 from crm.wallets.models import Transaction
 
@@ -72,11 +72,17 @@ class Coverage:
         """What the rollups hold now, for the current `TIME_ZONE`; nothing on SQLite or before the first refresh."""
         if connection.vendor != "postgresql":
             return cls(covered_through=None, touched=frozenset())
-        state = RollupState.objects.filter(zone=settings.TIME_ZONE).first()
-        if state is None:
+        with connection.cursor() as cursor:  # the state of this zone and the touched days, in one query
+            cursor.execute(
+                "SELECT covered_through, ARRAY(SELECT DISTINCT utc_day FROM reports_rolluptouch) "
+                "FROM reports_rollupstate WHERE zone = %s ORDER BY id LIMIT 1",
+                [settings.TIME_ZONE],
+            )
+            row = cursor.fetchone()
+        if row is None:
             return cls(covered_through=None, touched=frozenset())
-        utc_days = RollupTouch.objects.values_list("utc_day", flat=True).distinct()
-        return cls(covered_through=state.covered_through, touched=frozenset(_broker_days(utc_days)))
+        covered_through, utc_days = row
+        return cls(covered_through=covered_through, touched=frozenset(_broker_days(utc_days)))
 
     def split(self, first: dt.date | None, last: dt.date | None) -> Split:
         """The days `first`..`last` (None: unbounded) as rolled-up days and raw day ranges."""

@@ -1,24 +1,25 @@
-"""The figures of the period dashboard, each one SQL aggregate over an indexed column, in a fixed number of queries.
+"""The figures of the period dashboard, in a fixed number of queries: mostly one per section.
 
-A figure is counted in the period and in the previous period of the same length by one query whose `WHERE`
-spans both (a range on the indexed date column) and whose `FILTER`s split them; a figure that has a daily series
-or a per-currency table (registrations, first deposits, trades, trading accounts) is the sum of its rows. Days are
-the broker's (`TIME_ZONE`). Client and money figures add two parts: the daily rollups (`crm.reports.rollups`) for
-the closed days they hold, and the same aggregate over the raw rows for the other days (today, days not refreshed
-or touched since), so they are always the raw rows' figures. Every figure carries the sentence saying what it
-counts; the admin page and the API show it.
+A section (clients, leads, money, trading) reads its rows once: the ORM writes the SQL of its "events" (the rows of
+the period and of the previous period of the same length, by a range on an indexed date column, in scope, with the
+columns and 0/1 flags the figures need), and a short grouping written here sums them per day, per breakdown and per
+currency in the same statement (`with_events`, `fetch_all`): one compiled query and one round trip where the ORM
+would need one per figure. Days are the broker's (`TIME_ZONE`). Client and money events come in two parts: the
+daily rollups (`crm.reports.rollups`) for the closed days they hold, and the raw rows of the other days (today,
+days not refreshed or touched since), so the figures are always the raw rows' figures. Every figure carries the
+sentence saying what it counts; the admin page and the API show it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Context, Decimal
 from functools import lru_cache
 from typing import Any
 
-from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db import connection
+from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -156,17 +157,6 @@ def build_dashboard(
     return dashboard
 
 
-def _days(period: Period) -> Q:
-    """A rollup row of a day of `period`."""
-    return Q(day__gte=period.first, day__lte=period.last)
-
-
-def _raw_in(period: Period, column: str, split: Split) -> Q:
-    """A raw row whose `column` falls in `period` on a day the rollups do not hold."""
-    raw = split.raw(column)
-    return _in(period, column) & raw if raw is not None else Q(pk__in=[])
-
-
 def _total(*parts: dict[str, Any]) -> dict[str, Any]:
     """The key-wise sum of aggregates (a missing or None part counts 0)."""
     total: dict[str, Any] = {}
@@ -184,12 +174,10 @@ def add_client_figures(dashboard: Dashboard, coverage: Coverage) -> None:
     """Registrations, first deposits and portal log-ins; per day; by country, source, agent and affiliate."""
     period, previous, scope = dashboard.period, dashboard.previous, dashboard.scope
     split = coverage.split(previous.first, period.last)
-    raw_clients = Customer.objects.filter(scope.clients()).order_by()
-    rolled_clients = ClientDay.objects.filter(scope.clients()).order_by()
-    rolled_days = _rolled_per_day(split, rolled_clients, ("registrations", "ftds"))
+    days, counts = _client_counts(dashboard, split)
     series = {
-        "registrations": _daily(dashboard, split, raw_clients, "registered_at", rolled_days["registrations"]),
-        "ftds": _daily(dashboard, split, raw_clients, "first_deposit_at", rolled_days["ftds"]),
+        "registrations": _lined_up(days["registrations"], dashboard),
+        "ftds": _lined_up(days["ftds"], dashboard),
     }
     dashboard.series.update(series)
     logins = (
@@ -223,61 +211,112 @@ def add_client_figures(dashboard: Dashboard, coverage: Coverage) -> None:
             _("Successful portal log-ins of clients in the period; staff impersonation is not counted."),
         ),
     ]
-    new_clients = Breakdown(
-        raw=raw_clients.filter(_raw_in(period, "registered_at", split) | _raw_in(period, "first_deposit_at", split)),
-        raw_counted={
-            "registrations": Count("pk", filter=_raw_in(period, "registered_at", split)),
-            "ftds": Count("pk", filter=_raw_in(period, "first_deposit_at", split)),
-        },
-        rolled=rolled_clients.filter(split.rolled, _days(period)) if split.rolled is not None else None,
-        rolled_counted={"registrations": Sum("registrations"), "ftds": Sum("ftds")},
-    )
-    dashboard.breakdowns["country"] = new_clients.top("country")
-    dashboard.breakdowns["source"] = new_clients.top("source")
-    agents = new_clients.top("conversion_agent_id")
+    dashboard.breakdowns["country"] = _top(counts["country"])
+    dashboard.breakdowns["source"] = _top(counts["source"])
+    agents = _top(counts["agent"])
     dashboard.breakdowns["agent"] = _labelled(agents, User.objects.all(), ("first_name", "email"))
-    affiliates = new_clients.top("introducer_id", Q(introducer_id__isnull=False))
+    affiliates = _top(counts["affiliate"])
     dashboard.breakdowns["affiliate"] = _labelled(affiliates, Customer.objects.all(), ("first_name", "last_name"))
+
+
+CLIENT_MEASURES = ("registrations", "ftds")
+CLIENT_EVENT = ("day", "conversion_agent_id", "introducer_id", "country", "source", *CLIENT_MEASURES)
+# The breakdowns of new clients: their key, the event's column and its SQL type (for the UNION's NULLs).
+CLIENT_BREAKDOWNS = (
+    ("country", "country", "text"),
+    ("source", "source", "text"),
+    ("agent", "conversion_agent_id", "integer"),
+    ("affiliate", "introducer_id", "integer"),
+)
+
+
+def _client_counts(
+    dashboard: Dashboard, split: Split
+) -> tuple[dict[str, dict[str, int]], dict[str, dict[Any, dict[str, int]]]]:
+    """Registrations and first deposits per broker day of the period and the previous one, and per country, source,
+    conversion agent and introducer in the period, in one query over the clients' events: one per client registered
+    or first deposited on a day read raw, and the rollup rows of the other days (the same columns).
+
+    The events are the ORM's SQL (scope, days); the grouping around them is written here: one UNION ALL of a
+    GROUP BY per breakdown over the events, where the ORM would compile and run a query per breakdown and part."""
+    period, scope = dashboard.period, dashboard.scope
+    days: dict[str, dict[str, int]] = {measure: {} for measure in CLIENT_MEASURES}
+    counts: dict[str, dict[Any, dict[str, int]]] = {key: {} for key, _column, _type in CLIENT_BREAKDOWNS}
+    parts: list[QuerySet[Any]] = []
+    zone = timezone.get_default_timezone()
+    for column, measure in (("registered_at", "registrations"), ("first_deposit_at", "ftds")):
+        raw_span = _raw_span(dashboard, column, split)
+        if raw_span is not None:
+            ones = {name: Value(int(name == measure)) for name in CLIENT_MEASURES}
+            events = Customer.objects.filter(scope.clients(), raw_span).order_by()
+            parts.append(events.annotate(day=TruncDate(column, tzinfo=zone), **ones).values_list(*CLIENT_EVENT))
+    if split.rolled is not None:
+        parts.append(ClientDay.objects.filter(scope.clients(), split.rolled).order_by().values_list(*CLIENT_EVENT))
+    if not parts:
+        return days, counts
+    sql, params = with_events(parts, CLIENT_EVENT)
+    sums = ", ".join(f"SUM({measure})" for measure in CLIENT_MEASURES)
+    per_day = f"SELECT 'day', day, CAST(NULL AS text), CAST(NULL AS integer), {sums} FROM events GROUP BY day"  # noqa: S608
+    groupings = [per_day]
+    for key, column, sql_type in CLIENT_BREAKDOWNS:
+        text_key = column if sql_type == "text" else "CAST(NULL AS text)"
+        int_key = column if sql_type == "integer" else "CAST(NULL AS integer)"
+        not_null = f" AND {column} IS NOT NULL" if key == "affiliate" else ""
+        groupings.append(
+            f"SELECT '{key}', CAST(NULL AS date), {text_key}, {int_key}, {sums} FROM events "  # noqa: S608 (constants)
+            f"WHERE day >= %s{not_null} GROUP BY {column}"
+        )
+        params.append(period.first)
+    for kind, day, text_key, int_key, *measures in fetch_all(sql + " UNION ALL ".join(groupings), params):
+        if kind == "day":
+            for measure, n in zip(CLIENT_MEASURES, measures, strict=True):
+                if n:
+                    days[measure][str(day)] = int(n)  # SQLite answers dates as text, PostgreSQL as dates
+        else:
+            key = text_key if int_key is None else int_key
+            counts[kind][key] = {measure: int(n or 0) for measure, n in zip(CLIENT_MEASURES, measures, strict=True)}
+    return days, counts
+
+
+def with_events(parts: list[QuerySet[Any]], columns: tuple[str, ...]) -> tuple[str, list[Any]]:
+    """`WITH events AS (...) `: the rows of the `parts` (each the ORM's query of `columns`) one after the other, to
+    be grouped by the SQL that follows, and its parameters."""
+    selects: list[str] = []
+    params: list[Any] = []
+    names = ", ".join(columns)
+    for index, part in enumerate(parts):
+        sql, part_params = part.query.sql_with_params()
+        selects.append(f"SELECT {names} FROM ({sql}) AS part{index}")  # noqa: S608 (the ORM's SQL, column names)
+        params.extend(part_params)
+    return "WITH events AS (" + " UNION ALL ".join(selects) + ") ", params
+
+
+def fetch_all(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+    return rows
+
+
+def _top(counts: dict[Any, dict[str, int]]) -> list[BreakdownRow]:
+    """The `TOP_ROWS` values with the most of the first count (ties: by value, as PostgreSQL and SQLite order them in
+    the C collation), labelled by the value itself."""
+    names = list(CLIENT_MEASURES)
+    ranked = sorted(counts.items(), key=lambda item: _rank(item[0], item[1].get(names[0], 0)))
+    return [
+        BreakdownRow(
+            key="" if key is None else str(key),
+            label=str(key) if key else _("(none)"),
+            counts={name: values.get(name, 0) for name in names},
+        )
+        for key, values in ranked[:TOP_ROWS]
+    ]
 
 
 def _raw_span(dashboard: Dashboard, column: str, split: Split) -> Q | None:
     """Raw rows whose `column` falls in the period or the previous one on a day read raw; None when there is none."""
     raw = split.raw(column)
     return None if raw is None else _span(dashboard.period, dashboard.previous, column) & raw
-
-
-@dataclass(frozen=True)
-class Breakdown:
-    """Counts per value of a column over the raw rows of some days plus the rollup rows of the others."""
-
-    raw: QuerySet[Any]
-    raw_counted: dict[str, Any]
-    rolled: QuerySet[Any] | None
-    rolled_counted: dict[str, Any]
-
-    def top(self, column: str, condition: Q | None = None) -> list[BreakdownRow]:
-        """The `TOP_ROWS` values of `column` with the most of the first count (ties: by value, as PostgreSQL and
-        SQLite order them in the C collation), labelled by the value itself."""
-        condition = condition or Q()
-        counts: dict[Any, dict[str, int]] = {}
-        parts = [(self.raw, self.raw_counted)]
-        if self.rolled is not None:
-            parts.append((self.rolled, self.rolled_counted))
-        for queryset, counted in parts:
-            summed = {f"sum_{name}": aggregate for name, aggregate in counted.items()}
-            for row in queryset.filter(condition).values(column).annotate(**summed).order_by():
-                key = row.pop(column)
-                counts[key] = _total(counts.get(key, {}), {name.removeprefix("sum_"): n for name, n in row.items()})
-        names = list(self.raw_counted)
-        ranked = sorted(counts.items(), key=lambda item: _rank(item[0], item[1].get(names[0], 0)))
-        return [
-            BreakdownRow(
-                key="" if key is None else str(key),
-                label=str(key) if key else _("(none)"),
-                counts={name: values.get(name, 0) for name in names},
-            )
-            for key, values in ranked[:TOP_ROWS]
-        ]
 
 
 def _rank(key: Any, count: int) -> tuple[int, bool, Any]:
@@ -292,32 +331,6 @@ def _labelled(rows: list[BreakdownRow], queryset: QuerySet[Any], names: tuple[st
         for values in queryset.filter(pk__in=[row.key for row in rows if row.key]).values_list("pk", *names)
     }
     return [BreakdownRow(key=row.key, label=found.get(row.key) or row.label, counts=row.counts) for row in rows]
-
-
-def _daily(
-    dashboard: Dashboard, split: Split, raw: QuerySet[Any], column: str, rolled: dict[str, int]
-) -> dict[str, list[Any]]:
-    """Per broker day over the period and the previous one: raw rows counted by `column` on the days read raw,
-    plus the `rolled` counts (`_rolled_per_day`) of the others."""
-    raw_span = _raw_span(dashboard, column, split)
-    counts = dict(rolled)
-    if raw_span is not None:
-        for day, n in _counts_per_day(raw.filter(raw_span), column).items():
-            counts[day] = counts.get(day, 0) + n
-    return _lined_up(counts, dashboard)
-
-
-def _rolled_per_day(split: Split, rolled: QuerySet[Any], measures: tuple[str, ...]) -> dict[str, dict[str, int]]:
-    """The rollups' `measures` summed per day (ISO text) on the rolled-up days of `split`, in one query."""
-    per_day: dict[str, dict[str, int]] = {measure: {} for measure in measures}
-    if split.rolled is None:
-        return per_day
-    sums = {f"sum_{measure}": Sum(measure) for measure in measures}
-    for row in rolled.filter(split.rolled).values("day").annotate(**sums).order_by():
-        day = str(row["day"])
-        for measure in measures:
-            per_day[measure][day] = row[f"sum_{measure}"]
-    return per_day
 
 
 def add_message_figures(dashboard: Dashboard) -> None:
@@ -356,26 +369,6 @@ def add_message_figures(dashboard: Dashboard) -> None:
     ]
 
 
-def _per_day(queryset: QuerySet[Any], column: str, dashboard: Dashboard) -> dict[str, list[Any]]:
-    """Rows per broker day over the period and the previous one, day by day (missing days are 0)."""
-    return _lined_up(
-        _counts_per_day(queryset.filter(_span(dashboard.period, dashboard.previous, column)), column), dashboard
-    )
-
-
-def _counts_per_day(queryset: QuerySet[Any], column: str) -> dict[str, int]:
-    """Rows per broker day (the day as ISO text)."""
-    rows = (
-        queryset.annotate(day=TruncDate(column, tzinfo=timezone.get_default_timezone()))
-        .values("day")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("day", "n")
-    )
-    # SQLite answers dates as text, PostgreSQL as dates.
-    return {str(day): n for day, n in rows}
-
-
 def _lined_up(counts: dict[str, int], dashboard: Dashboard) -> dict[str, list[Any]]:
     days, previous_days = _iso_days(dashboard.period), _iso_days(dashboard.previous)
     return {
@@ -391,44 +384,52 @@ def _iso_days(period: Period) -> tuple[str, ...]:
     return tuple(day.isoformat() for day in period.dates())
 
 
-def _breakdown(
-    queryset: QuerySet[Any], column: str, counted: dict[str, Any], *, names: tuple[str, ...] = ()
-) -> list[BreakdownRow]:
-    """The `TOP_ROWS` values of `column` with the most rows, each with the `counted` aggregates."""
-    first = next(iter(counted))
-    rows = queryset.order_by().values(column, *names).annotate(**counted).order_by(f"-{first}", column)[:TOP_ROWS]
-    result = []
-    for row in rows:
-        key = row[column]
-        label = " ".join(str(row[name]) for name in names if row[name]) if names else str(key or "")
-        result.append(
-            BreakdownRow(
-                key="" if key is None else str(key),
-                label=label or (str(key) if key else _("(none)")),
-                counts={name: row[name] for name in counted},
-            )
-        )
-    return result
-
-
 # Leads ---------------------------------------------------------------------------------
 
 
 def add_lead_figures(dashboard: Dashboard, *, now: dt.datetime) -> None:
     """New leads, conversions and follow-ups due; leads and conversions per day, by desk and by agent."""
     period, previous, scope = dashboard.period, dashboard.previous, dashboard.scope
-    leads = Lead.objects.active().filter(scope.leads())
-    counts = (
-        leads.filter(_span(period, previous, "created_at") | _span(period, previous, "converted_at"))
+    due = Q(follow_up_at__isnull=False, follow_up_at__lte=now, customer__isnull=True)
+    events = (
+        Lead.objects.active()
+        .filter(scope.leads())
+        .filter(_span(period, previous, "created_at") | _span(period, previous, "converted_at") | due)
         .order_by()
-        .aggregate(
-            leads=Count("pk", filter=_in(period, "created_at")),
-            previous_leads=Count("pk", filter=_in(previous, "created_at")),
-            conversions=Count("pk", filter=_in(period, "converted_at")),
-            previous_conversions=Count("pk", filter=_in(previous, "converted_at")),
+        .annotate(
+            day=TruncDate("created_at", tzinfo=timezone.get_default_timezone()),
+            desk_name=F("desk__name"),
+            agent_first_name=F("sales_person__first_name"),
+            agent_email=F("sales_person__email"),
+            leads=_flag(_in(period, "created_at")),
+            previous_leads=_flag(_in(previous, "created_at")),
+            conversions=_flag(_in(period, "converted_at")),
+            previous_conversions=_flag(_in(previous, "converted_at")),
+            due=_flag(due),
         )
+        .values_list(*LEAD_EVENT)
     )
-    due = leads.filter(follow_up_at__isnull=False, follow_up_at__lte=now, customer__isnull=True).count()
+    sql, params = with_events([events], LEAD_EVENT)
+    sql += " UNION ALL ".join(LEAD_GROUPINGS)
+    counts: dict[str, int] = {}
+    per_day: dict[str, int] = {}
+    breakdowns: dict[str, list[BreakdownRow]] = {"desk": [], "lead_agent": []}
+    for kind, day, key, first_name, second_name, *numbers in fetch_all(sql, params):
+        if kind == "total":
+            counts = dict(zip(LEAD_EVENT[-5:], (int(n or 0) for n in numbers), strict=True))
+        elif kind == "day":
+            if numbers[0]:
+                per_day[str(day)] = int(numbers[0])  # SQLite answers dates as text, PostgreSQL as dates
+        else:
+            label = " ".join(str(name) for name in (first_name, second_name) if name)
+            breakdowns[kind].append(
+                BreakdownRow(
+                    key="" if key is None else str(key),
+                    label=label or (str(key) if key else _("(none)")),
+                    counts={"leads": int(numbers[0]), "conversions": int(numbers[1])},
+                )
+            )
+    due_now = counts["due"]
     dashboard.figures += [
         Figure(
             "leads",
@@ -447,21 +448,47 @@ def add_lead_figures(dashboard: Dashboard, *, now: dt.datetime) -> None:
         Figure(
             "follow_ups_due",
             _("Follow-ups due"),
-            due,
-            due,
+            due_now,
+            due_now,
             _("Leads not converted yet whose follow-up time has come (now, not per period)."),
         ),
     ]
-    dashboard.series["leads"] = _per_day(leads, "created_at", dashboard)
-    in_period = leads.filter(_in(period, "created_at") | _in(period, "converted_at"))
-    counted = {
-        "leads": Count("pk", filter=_in(period, "created_at")),
-        "conversions": Count("pk", filter=_in(period, "converted_at")),
-    }
-    dashboard.breakdowns["desk"] = _breakdown(in_period, "desk_id", counted, names=("desk__name",))
-    dashboard.breakdowns["lead_agent"] = _breakdown(
-        in_period, "sales_person_id", counted, names=("sales_person__first_name", "sales_person__email")
-    )
+    dashboard.series["leads"] = _lined_up(per_day, dashboard)
+    dashboard.breakdowns.update(breakdowns)
+
+
+def _flag(condition: Q) -> Case:
+    """1 for a row meeting `condition`, else 0 (summed by the SQL around the events)."""
+    return Case(When(condition, then=Value(1)), default=Value(0))
+
+
+LEAD_EVENT = (
+    "day",
+    "desk_id",
+    "desk_name",
+    "sales_person_id",
+    "agent_first_name",
+    "agent_email",
+    "leads",
+    "previous_leads",
+    "conversions",
+    "previous_conversions",
+    "due",
+)
+# The lead figures, their days, and the TOP_ROWS desks and agents with the most new leads of the period (ties: by
+# id), labelled by name, over the lead events (`add_lead_figures`).
+_LEAD_TOP = (
+    "SELECT * FROM (SELECT '{kind}', CAST(NULL AS date), {key}, {names}, "  # noqa: S608 (names and constants)
+    "SUM(leads) AS n, SUM(conversions), 0, 0, 0 FROM events WHERE leads = 1 OR conversions = 1 "
+    f"GROUP BY {{key}}, {{names}} ORDER BY n DESC, {{key}} LIMIT {TOP_ROWS}) AS {{kind}}"
+)
+LEAD_GROUPINGS = (
+    "SELECT 'total', CAST(NULL AS date), CAST(NULL AS integer), CAST(NULL AS text), CAST(NULL AS text), "
+    "SUM(leads), SUM(previous_leads), SUM(conversions), SUM(previous_conversions), SUM(due) FROM events",
+    "SELECT 'day', day, NULL, NULL, NULL, SUM(leads) + SUM(previous_leads), 0, 0, 0, 0 FROM events GROUP BY day",
+    _LEAD_TOP.format(kind="desk", key="desk_id", names="desk_name, CAST(NULL AS text)"),
+    _LEAD_TOP.format(kind="lead_agent", key="sales_person_id", names="agent_first_name, agent_email"),
+)
 
 
 # Money ---------------------------------------------------------------------------------
@@ -473,69 +500,94 @@ def add_money_figures(dashboard: Dashboard, coverage: Coverage) -> None:
     split = coverage.split(previous.first, period.last)
     is_deposit = Q(type=DEPOSIT, status__in=DEPOSIT_DONE)
     is_withdrawal = Q(type=WITHDRAWAL, status__in=WITHDRAWAL_DONE)
-    movements = Transaction.objects.filter(scope.clients("customer__"))
-    rolled = MoneyDay.objects.filter(scope.clients()).order_by()
-    raw_span = _raw_span(dashboard, "created_at", split)
-    totals: dict[str, dict[str, Decimal]] = {}
-    parts: list[Iterable[Mapping[str, Any]]] = []
-    if raw_span is not None:
-        parts.append(
-            movements.filter(is_deposit | is_withdrawal, raw_span)
-            .values("currency_id")
-            .annotate(
-                deposits=_money_sum(period, is_deposit),
-                withdrawals=_money_sum(period, is_withdrawal),
-                previous_deposits=_money_sum(previous, is_deposit),
-                previous_withdrawals=_money_sum(previous, is_withdrawal),
-            )
-            .order_by()
+    is_waiting = Q(type=WITHDRAWAL, status=Transaction.Status.PENDING)
+    everything = coverage.split(None, None)  # withdrawals waiting now were asked for on any day
+    parts: list[QuerySet[Any]] = []
+    raw_span, raw_waiting = _raw_span(dashboard, "created_at", split), everything.raw("created_at")
+    if raw_span is not None or raw_waiting is not None:
+        amount = F("amount")
+        counted = {
+            "day": TruncDate("created_at", tzinfo=timezone.get_default_timezone()),
+            "deposits": Case(When(is_deposit, then=amount), default=Value(ZERO), output_field=MONEY_FIELD),
+            "withdrawals": Case(When(is_withdrawal, then=amount), default=Value(ZERO), output_field=MONEY_FIELD),
+            "deposit_count": Case(When(is_deposit, then=Value(1)), default=Value(0)),
+            "pending_withdrawals": Case(When(is_waiting, then=amount), default=Value(ZERO), output_field=MONEY_FIELD),
+            "moved": Case(When(is_deposit | is_withdrawal, then=Value(1)), default=Value(0)),
+            "waiting": Case(When(is_waiting, then=Value(1)), default=Value(0)),
+        }
+        raw = Q()
+        if raw_span is not None:
+            raw |= raw_span & (is_deposit | is_withdrawal)
+        if raw_waiting is not None:
+            raw |= raw_waiting & is_waiting
+        movements = Transaction.objects.filter(raw, scope.clients("customer__")).order_by()
+        parts.append(movements.annotate(**counted).values_list(*MONEY_EVENT))
+    if everything.rolled is not None:
+        flags = {
+            # A currency with waiting withdrawals only has no row in the money table.
+            "moved": Case(When(Q(deposit_count__gt=0) | Q(withdrawals__gt=0), then=Value(1)), default=Value(0)),
+            "waiting": Case(When(pending_withdrawals__gt=0, then=Value(1)), default=Value(0)),
+        }
+        in_span = split.rolled if split.rolled is not None else Q(pk__in=[])
+        rolled = MoneyDay.objects.filter(scope.clients(), everything.rolled).filter(
+            in_span | Q(pending_withdrawals__gt=0)
         )
-    if split.rolled is not None:
-        parts.append(
-            rolled.filter(split.rolled, Q(deposit_count__gt=0) | Q(withdrawals__gt=0))  # not only waiting ones
-            .values("currency_id")
-            .annotate(
-                sum_deposits=_rolled_sum("deposits", period),
-                sum_withdrawals=_rolled_sum("withdrawals", period),
-                sum_previous_deposits=_rolled_sum("deposits", previous),
-                sum_previous_withdrawals=_rolled_sum("withdrawals", previous),
-            )
-            .order_by()
+        parts.append(rolled.order_by().annotate(**flags).values_list(*MONEY_EVENT))
+    money: dict[str, list[Decimal]] = {}
+    waiting: dict[str, Decimal] = {}
+    per_day: dict[str, int] = {}
+    if parts:
+        sql, params = with_events(parts, MONEY_EVENT)
+        days = "day >= %s AND day <= %s"
+        sums = [
+            f"SUM(CASE WHEN {days} THEN {column} ELSE 0 END)"
+            for column in ("deposits", "withdrawals", "deposits", "withdrawals", "moved")
+        ]
+        sums += ["SUM(pending_withdrawals)", "SUM(waiting)"]
+        sql += (
+            f"SELECT 'currency', CAST(NULL AS date), currency_id, {', '.join(sums)} "  # noqa: S608 (no values)
+            "FROM events GROUP BY currency_id UNION ALL "
+            "SELECT 'day', day, CAST(NULL AS text), SUM(deposit_count), 0, 0, 0, 0, 0, 0 "
+            f"FROM events WHERE {days} GROUP BY day"
         )
-    for part in parts:
-        for row in part:
-            currency = row["currency_id"]
-            sums = {key.removeprefix("sum_"): value for key, value in row.items() if key != "currency_id"}
-            totals[currency] = _total(totals.get(currency, {}), sums)
-    dashboard.money = [MoneyRow(currency=currency, **totals[currency]) for currency in sorted(totals)]
-    dashboard.pending["withdrawals"] = _waiting_withdrawals(movements, rolled, coverage.split(None, None))
-    rolled_days = _rolled_per_day(split, rolled, ("deposit_count",))["deposit_count"]
-    dashboard.series["deposits"] = _daily(dashboard, split, movements.filter(is_deposit), "created_at", rolled_days)
+        span = [previous.first, period.last]  # rows moved in either period; the days of the series
+        params += [period.first, period.last] * 2 + [previous.first, previous.last] * 2 + span + span
+        for kind, day, currency, *values in fetch_all(sql, params):
+            if kind == "day":
+                if values[0]:
+                    per_day[str(day)] = int(values[0])  # SQLite answers dates as text, PostgreSQL as dates
+                continue
+            *amounts, moved, pending, waiting_rows = values
+            if moved:
+                money[currency] = [_decimal(value) for value in amounts]
+            if waiting_rows:
+                waiting[currency] = _decimal(pending)
+    dashboard.money = [MoneyRow(currency, *money[currency]) for currency in sorted(money)]
+    dashboard.pending["withdrawals"] = dict(sorted(waiting.items()))
+    dashboard.series["deposits"] = _lined_up(per_day, dashboard)
 
 
-def _waiting_withdrawals(
-    movements: QuerySet[Transaction], rolled: QuerySet[MoneyDay], split: Split
-) -> dict[str, Decimal]:
-    """Withdrawals waiting for approval now, per currency, whenever they were asked for (amounts are positive)."""
-    totals: dict[str, Decimal] = {}
-    raw = split.raw("created_at")
-    if raw is not None:
-        waiting = movements.filter(raw, type=WITHDRAWAL, status=Transaction.Status.PENDING)
-        for currency, total in waiting.values_list("currency_id").annotate(total=Sum("amount")).order_by():
-            totals[currency] = totals.get(currency, ZERO) + total
-    if split.rolled is not None:
-        waiting_rolled = rolled.filter(split.rolled, pending_withdrawals__gt=0)
-        for currency, total in waiting_rolled.values_list("currency_id").annotate(n=Sum("pending_withdrawals")):
-            totals[currency] = totals.get(currency, ZERO) + total
-    return dict(sorted(totals.items()))
+MONEY_EVENT = (
+    "day",
+    "currency_id",
+    "deposits",
+    "withdrawals",
+    "deposit_count",
+    "pending_withdrawals",
+    "moved",
+    "waiting",
+)
+SQLITE_DECIMAL = Context(prec=15)  # as Django reads a sum of decimals on SQLite (a float)
+MONEY_PLACES = Decimal(1).scaleb(-8)
 
 
-def _rolled_sum(column: str, period: Period) -> Coalesce:
-    return Coalesce(Sum(column, filter=_days(period)), Value(ZERO), output_field=MONEY_FIELD)
-
-
-def _money_sum(period: Period, types: Q) -> Coalesce:
-    return Coalesce(Sum("amount", filter=types & _in(period, "created_at")), Value(ZERO), output_field=MONEY_FIELD)
+def _decimal(value: Any) -> Decimal:
+    """An amount summed in SQL: a Decimal on PostgreSQL; a float on SQLite, read as Django reads it there."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        return SQLITE_DECIMAL.create_decimal_from_float(value).quantize(MONEY_PLACES)
+    return Decimal(value or 0)
 
 
 # Affiliates ----------------------------------------------------------------------------
@@ -567,46 +619,46 @@ def add_affiliate_figures(dashboard: Dashboard, user: User) -> None:
 # Trading -------------------------------------------------------------------------------
 
 
-def _sum(column: str, period: Period) -> Coalesce:
-    return Coalesce(Sum(column, filter=_in(period, "created_at")), Value(ZERO), output_field=MONEY_FIELD)
-
-
 def add_trading_figures(dashboard: Dashboard) -> None:
     """Executions and traders; per account currency volume, realised profit and commissions; executions per day."""
     period, previous, scope = dashboard.period, dashboard.previous, dashboard.scope
-    deals = Deal.objects.filter(scope.clients("account__customer__"), account__is_demo=False)
-    in_span = deals.filter(_span(period, previous, "created_at"))
-    rows = list(
-        in_span.values("account__currency_id")
+    events = (
+        Deal.objects.filter(
+            scope.clients("account__customer__"), _span(period, previous, "created_at"), account__is_demo=False
+        )
+        .order_by()
         .annotate(
-            n_trades=Count("pk", filter=_in(period, "created_at")),
-            n_previous_trades=Count("pk", filter=_in(previous, "created_at")),
-            # An account has one currency: the accounts of the currencies add up to the accounts.
-            n_traders=Count("account_id", distinct=True, filter=_in(period, "created_at")),
-            n_previous_traders=Count("account_id", distinct=True, filter=_in(previous, "created_at")),
-            sum_volume=_sum("lots", period),
-            sum_previous_volume=_sum("lots", previous),
-            sum_profit=_sum("profit", period),
-            sum_previous_profit=_sum("profit", previous),
-            sum_commission=_sum("commission", period),
-            sum_previous_commission=_sum("commission", previous),
+            day=TruncDate("created_at", tzinfo=timezone.get_default_timezone()),
+            currency_id=F("account__currency_id"),
+            current=_flag(_in(period, "created_at")),
         )
-        .order_by("account__currency_id")
+        .values_list(*DEAL_EVENT)
     )
-    dashboard.trading = [
-        TradingRow(
-            currency=row["account__currency_id"],
-            trades=row["n_trades"],
-            previous_trades=row["n_previous_trades"],
-            volume=row["sum_volume"],
-            previous_volume=row["sum_previous_volume"],
-            profit=row["sum_profit"],
-            previous_profit=row["sum_previous_profit"],
-            commission=row["sum_commission"],
-            previous_commission=row["sum_previous_commission"],
+    sql, params = with_events([events], DEAL_EVENT)
+    sql += DEAL_GROUPINGS
+    traders, previous_traders = 0, 0
+    per_day: dict[str, int] = {}
+    dashboard.trading = []
+    for kind, day, currency, trades, previous_trades, accounts, previous_accounts, *amounts in fetch_all(sql, params):
+        if kind == "day":
+            per_day[str(day)] = int(trades)  # SQLite answers dates as text, PostgreSQL as dates
+            continue
+        # An account has one currency: the accounts of the currencies add up to the accounts.
+        traders, previous_traders = traders + accounts, previous_traders + previous_accounts
+        volume, previous_volume, profit, previous_profit, commission, previous_commission = map(_decimal, amounts)
+        dashboard.trading.append(
+            TradingRow(
+                currency=currency,
+                trades=int(trades),
+                previous_trades=int(previous_trades),
+                volume=volume,
+                previous_volume=previous_volume,
+                profit=profit,
+                previous_profit=previous_profit,
+                commission=commission,
+                previous_commission=previous_commission,
+            )
         )
-        for row in rows
-    ]
     dashboard.figures += [
         Figure(
             "trades",
@@ -618,9 +670,26 @@ def add_trading_figures(dashboard: Dashboard) -> None:
         Figure(
             "traders",
             _("Trading accounts"),
-            sum(row["n_traders"] for row in rows),
-            sum(row["n_previous_traders"] for row in rows),
+            int(traders),
+            int(previous_traders),
             _("Live trading accounts with at least one execution in the period."),
         ),
     ]
-    dashboard.series["trades"] = _per_day(deals, "created_at", dashboard)
+    dashboard.series["trades"] = _lined_up(per_day, dashboard)
+
+
+DEAL_EVENT = ("day", "currency_id", "account_id", "current", "lots", "profit", "commission")
+_DEAL_SUMS = ", ".join(
+    f"SUM(CASE WHEN current = {current} THEN {column} ELSE 0 END)"
+    for column in ("lots", "profit", "commission")
+    for current in (1, 0)
+)
+# Executions and accounts traded per account currency in each period, their sums, and the executions per day, over
+# the deal events (`add_trading_figures`).
+DEAL_GROUPINGS = (
+    "SELECT 'currency', CAST(NULL AS date), currency_id, SUM(current), SUM(1 - current), "  # noqa: S608 (no values)
+    "COUNT(DISTINCT CASE WHEN current = 1 THEN account_id END), "
+    f"COUNT(DISTINCT CASE WHEN current = 0 THEN account_id END), {_DEAL_SUMS} FROM events GROUP BY currency_id "
+    "UNION ALL SELECT 'day', day, NULL, COUNT(*), 0, 0, 0, 0, 0, 0, 0, 0, 0 FROM events GROUP BY day "
+    "ORDER BY 1, 3"
+)
