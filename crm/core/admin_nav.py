@@ -35,11 +35,15 @@ def _backends_answer_from_their_sets() -> bool:
 
 def _permissions(request: HttpRequest) -> frozenset[str] | None:
     """The request's user's permissions, read once per request for the sidebar's ~70 links (each `has_perms`
-    walks the backends again, importing each by name); None where the backends answer otherwise."""
+    walks the backends again, importing each by name); None where the backends answer otherwise, or for a
+    user object that is not Django's (`has_perms` answers for it)."""
+    from django.contrib.auth.models import PermissionsMixin
+
     user = request.user
     kept = request.__dict__.get(_PERMISSIONS)
     if kept is None or kept[0] is not user:
-        perms = frozenset(user.get_all_permissions()) if _backends_answer_from_their_sets() else None
+        ours = isinstance(user, PermissionsMixin) and _backends_answer_from_their_sets()
+        perms = frozenset(user.get_all_permissions()) if ours else None
         kept = (user, perms)
         request.__dict__[_PERMISSIONS] = kept
     return kept[1]
@@ -48,7 +52,7 @@ def _permissions(request: HttpRequest) -> frozenset[str] | None:
 def _user_has_perms(request: HttpRequest, perms: Iterable[str]) -> bool:
     """`user.has_perms(perms)` for an active user, from the set above."""
     user = request.user
-    if user.is_superuser:
+    if getattr(user, "is_superuser", False):
         return True
     known = _permissions(request)
     if known is None:

@@ -47,12 +47,14 @@ def test_signed_link_is_refused_to_anonymous(client, job_with_file):
 
 def test_signed_link_is_refused_after_expiry(client, job_with_file, settings):
     settings.PRIVATE_LINK_MAX_AGE = 60
-    url = signed_file_url(job_with_file.file, user=job_with_file.owner)
+    signed_at = time.time()  # the link's age counts from here, however slow the machine is afterwards
+    with mock.patch("django.core.signing.time.time", return_value=signed_at):
+        url = signed_file_url(job_with_file.file, user=job_with_file.owner)
     client.force_login(job_with_file.owner)
 
-    with mock.patch("django.core.signing.time.time", return_value=time.time() + 61):
+    with mock.patch("django.core.signing.time.time", return_value=signed_at + 61):
         expired = _download(client, url)
-    with mock.patch("django.core.signing.time.time", return_value=time.time() + 59):
+    with mock.patch("django.core.signing.time.time", return_value=signed_at + 59):
         still_valid = _download(client, url)
 
     assert expired == (403, b"")
