@@ -60,6 +60,8 @@ def test_copy_writes_what_bulk_create_writes():
     lead_rows = [
         ("Ann", "ann@example.com", "+447911123456", "GB", False, "fair", desk.pk),
         ("Tab\there", "new\nline@example.com", "", "", True, "back\\slash", None),
+        ("x\\N", "cr\r\n@example.com", "", "", False, "\\", None),  # looks like NULL; a lone backslash
+        ("Plain\\", "plain@example.com", "", "GB", False, "fair", desk.pk),  # a backslash, no NULL
     ]
     owner = staff_with_role("Sales Manager")
     jobs = [LeadImport.objects.create(owner=owner, original_name=f"{n}.csv") for n in range(2)]

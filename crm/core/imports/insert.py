@@ -137,8 +137,20 @@ def copy_rows(
 
 
 COPY_CHUNK_ROWS = 256  # rows sent to the server at a time: it inserts them while the next ones are formatted
-# What COPY's text format escapes in a value (the column separator, the row end, the escape character).
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _escaped(value: str) -> str:
+    """A value as COPY's text format escapes it (the escape character, the column separator, the row end);
+    `str.replace` runs in C, where `str.translate` with a table looks each character up in Python."""
+    if "\\" in value:
+        value = value.replace("\\", "\\\\")
+    if "\t" in value:
+        value = value.replace("\t", "\\t")
+    if "\n" in value:
+        value = value.replace("\n", "\\n")
+    if "\r" in value:
+        value = value.replace("\r", "\\r")
+    return value
 
 
 class CopyText:
@@ -166,7 +178,7 @@ class CopyText:
         if kind is not str:
             dumped = self.transformer.get_dumper(value, PyFormat.TEXT).dump(value)
             value = bytes(dumped).decode(self.encoding)  # type: ignore[arg-type]  # a dumper returns a buffer
-        return str(value.translate(_ESCAPES))
+        return _escaped(value)
 
     def line(self, values: tuple[Any, ...]) -> str:
         cells = [value if value.__class__ is str else self.cell(value) for value in values]
@@ -180,7 +192,10 @@ class CopyText:
             and "\r" not in line
         ):
             return line
-        return "\t".join([self.cell(value) for value in values])
+        # Only the strings are left to escape: the other cells are formatted and escaped already.
+        return "\t".join(
+            [_escaped(cell) if value.__class__ is str else cell for value, cell in zip(values, cells, strict=True)]
+        )
 
 
 class PlannerStatistics:
