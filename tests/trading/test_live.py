@@ -265,12 +265,13 @@ def test_unknown_markets_and_bad_messages_are_refused_with_a_reason(account, eur
 
 
 def test_the_socket_closes_when_its_token_expires_unless_renewed_by_the_same_client(account):
-    short = AccessToken.for_user(account.customer.user)
-    short.set_exp(lifetime=dt.timedelta(seconds=1))
     stranger = token_of(fund(TradingAccountFactory(customer=PortalCustomerFactory()), "1.00"))
     fresh, renewable = token_of(account), AccessToken.for_user(account.customer.user)
 
     async def scenario(socket):
+        # Its lifetime starts here, not before the set-up above: a slow machine must not expire it before it connects.
+        short = AccessToken.for_user(account.customer.user)
+        short.set_exp(lifetime=dt.timedelta(seconds=3))
         communicator = socket(f"token={short}")
         await communicator.connect(WAIT)
         await communicator.receive_json_from(WAIT)
