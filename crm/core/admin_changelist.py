@@ -65,7 +65,7 @@ from django.utils import translation
 from django.utils.dateformat import DateFormat, re_escaped, re_formatchars
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from unfold.admin import checkbox
 from unfold.templatetags import unfold_list
@@ -712,6 +712,8 @@ def _filter_key(spec: Any, choices: list[Any]) -> tuple[Any, ...] | None:
     Such a render is the filter's template over its one form and the form's bound values, in the request's
     language: `_form_key` names what else the form's fields and widgets are made of.
     """
+    if spec.template == "admin/filter.html" and all(set(choice) == _LINK_CHOICE for choice in choices):
+        return _links_key(spec, choices)
     if len(choices) != 1 or "form" not in choices[0] or not set(choices[0]) <= {"form", "request", "parameter_name"}:
         return None  # the date range filters' choice also carries the request and the parameter, unrendered
     form = choices[0]["form"]
@@ -731,6 +733,37 @@ def _filter_key(spec: Any, choices: list[Any]) -> tuple[Any, ...] | None:
         )
     except TypeError:
         return None  # a choice or value that is no plain text or number
+
+
+_LINK_CHOICE = {"selected", "query_string", "display"}
+
+
+def _links_key(spec: Any, choices: list[Any]) -> tuple[Any, ...] | None:
+    """What a filter of links (admin/filter.html: "My leads", "All leads I can see") renders from: its title, its
+    links (chosen or not, query, text), and what the template reads of the filter itself."""
+    try:
+        return (
+            "links",
+            spec.template,
+            type(spec).__name__,
+            _frozen(spec.title),
+            # A safe text and a plain one print differently (only the second is escaped).
+            tuple(
+                (
+                    bool(choice["selected"]),
+                    _frozen(choice["query_string"]),
+                    isinstance(choice["display"], SafeData),
+                    _frozen(choice["display"]),
+                )
+                for choice in choices
+            ),
+            _frozen(getattr(spec, "lookup_kwarg", None)),
+            _frozen(getattr(spec, "lookup_val", None)),
+            _frozen(getattr(spec, "horizontal", None)),
+            translation.get_language(),
+        )
+    except TypeError:
+        return None
 
 
 def _form_key(form: Any) -> tuple[Any, ...] | None:
@@ -781,8 +814,10 @@ def _fixed_choices_key(cl: Any, spec: Any) -> tuple[Any, ...] | None:
     """
     from unfold.contrib.filters.admin import ChoicesDropdownFilter
 
-    if type(spec) is not ChoicesDropdownFilter or getattr(cl, "add_facets", False):
+    if getattr(cl, "add_facets", False):
         return None
+    if type(spec) is not ChoicesDropdownFilter:
+        return _dropdown_key(spec)
     value = spec.value()
     if not isinstance(value, str | type(None)):
         return None
@@ -796,6 +831,34 @@ def _fixed_choices_key(cl: Any, spec: Any) -> tuple[Any, ...] | None:
         value,
         translation.get_language(),
     )
+
+
+def _dropdown_key(spec: Any) -> tuple[Any, ...] | None:
+    """What an Unfold dropdown over lookups (`DropdownFilter`) or related rows (`RelatedDropdownFilter`) renders
+    from, known before its form is built (a form and a choice field made and copied on every page), or None.
+
+    Unfold's `choices()` builds one dropdown form of "All" and the filter's lookup choices, named after its
+    parameter, with the chosen value (the page shows no facets: see the caller); the key holds all of those."""
+    from unfold.contrib.filters.admin import DropdownFilter, RelatedDropdownFilter
+    from unfold.contrib.filters.forms import DropdownForm
+
+    built_by = type(spec).choices
+    if built_by is DropdownFilter.choices:
+        name = spec.parameter_name
+    elif built_by is RelatedDropdownFilter.choices:
+        name = spec.lookup_kwarg
+    else:
+        return None
+    if getattr(spec, "multiple", False) or spec.form_class is not DropdownForm or not spec.all_option:
+        return None
+    value = spec.value()
+    if not isinstance(value, str | type(None)) or not isinstance(name, str):
+        return None
+    try:
+        choices = _frozen([spec.all_option, *spec.lookup_choices])
+    except TypeError:
+        return None  # a choice that is no plain text or number
+    return ("dropdown", spec.template, _frozen(spec.title), name, choices, value, translation.get_language())
 
 
 def share_filter_renders() -> None:

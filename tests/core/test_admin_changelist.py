@@ -218,8 +218,10 @@ def test_kept_filter_renders_are_the_filters_django_renders(admin_client, admin_
     from django.urls import reverse
 
     from tests.customers.factories import SalesStatusFactory
+    from tests.sales.factories import DeskFactory
 
     SalesStatusFactory(name="Callback")
+    DeskFactory(name="Berlin")
     changelist = reverse("admin:sales_lead_changelist")
     url = changelist + "?assigned=all&country__exact=DE"
     # A date range with a value and one that is not a date; an agent chosen in the autocomplete (not kept).
@@ -241,9 +243,16 @@ def test_kept_filter_renders_are_the_filters_django_renders(admin_client, admin_
     monkeypatch.undo()
 
     fixed = {key[5] for key in admin_changelist._FILTERS if key[0] == "fixed choices"}
-    kept_kinds = {key[2].__name__ for key in admin_changelist._FILTERS if key[0] != "fixed choices"}
+    dropdowns = {key[3] for key in admin_changelist._FILTERS if key[0] == "dropdown"}
+    links = {key[2] for key in admin_changelist._FILTERS if key[0] == "links"}
+    kept_kinds = {
+        key[2].__name__ for key in admin_changelist._FILTERS if key[0] not in ("fixed choices", "dropdown", "links")
+    }
     assert fixed == {"country__exact"}  # looked up before its 250 choices are built
-    assert {"DropdownForm", "RangeDateForm", "AutocompleteDropdownForm"} <= kept_kinds
+    # Dropdowns over lookups and over related rows are looked up before their forms are built.
+    assert {"sales_status__id__exact", "desk__id__exact", "follow_up", "duplicate", "converted"} <= dropdowns
+    assert {"SearchForm", "RangeDateForm", "AutocompleteDropdownForm"} <= kept_kinds
+    assert links == {"AssignedFilter"}  # a filter of links ("My leads", "All leads I can see")
     assert first == kept == rendered
     assert first_dated == kept_dated == rendered_dated
     assert '<option value="DE" selected>' in kept
