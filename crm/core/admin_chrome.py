@@ -5,6 +5,8 @@ inputs, rendered once per input.
   processors run again) for every button: the changelist's filter panel has three, the tab actions one, each a
   template of fifty nodes with two includes. A component whose template reads nothing but the values it is given
   (`PURE_COMPONENTS`) is rendered once per values, children and language: `share_component_renders`.
+- The changelist's action select rendered a template per action: `share_action_select` gives it the select that
+  writes its options in Python.
 """
 
 from __future__ import annotations
@@ -80,3 +82,19 @@ def share_component_renders() -> None:
     render_component.shared = True  # type: ignore[attr-defined]
     render_component.__wrapped__ = render  # type: ignore[attr-defined]  # Unfold's, for the tests
     RenderComponentNode.render = render_component
+
+
+def share_action_select() -> None:
+    """Give Unfold's changelist action form the select that writes its options in Python (`OptionsInPythonSelect`,
+    as the dropdown filters have): an include per action otherwise (called from CoreConfig.ready)."""
+    from unfold.forms import ActionForm  # type: ignore[attr-defined]  # not in stubs/unfold
+
+    from crm.core.admin_changelist import OptionsInPythonSelect
+
+    field = ActionForm.base_fields["action"]
+    if isinstance(field.widget, OptionsInPythonSelect):
+        return
+    widget = OptionsInPythonSelect()
+    widget.attrs = dict(field.widget.attrs)  # the same classes and Alpine binding
+    widget.choices = field.widget.choices
+    field.widget = widget

@@ -54,3 +54,26 @@ def test_a_safe_and_a_plain_text_are_kept_apart():
 
     assert 'title="&lt;b&gt;"' in plain
     assert 'title="<b>"' in safe
+
+
+def test_the_action_select_renders_as_unfolds_select():
+    from django.test.html import parse_html
+    from unfold.forms import ActionForm
+    from unfold.widgets import UnfoldAdminSelectWidget
+
+    from crm.core.admin_changelist import OptionsInPythonSelect
+
+    choices = [("", "---------"), ("export", "Export <xlsx>"), ("assign_selected", _("Assign to a sales person"))]
+    form, reference = ActionForm(auto_id=None), ActionForm(auto_id=None)
+    unfolds = UnfoldAdminSelectWidget(attrs=None)
+    unfolds.attrs = dict(ActionForm.base_fields["action"].widget.attrs)
+    reference.fields["action"].widget = unfolds
+    for each in (form, reference):
+        each.fields["action"].choices = choices
+
+    fast = str(form["action"])
+
+    assert isinstance(ActionForm.base_fields["action"].widget, OptionsInPythonSelect)
+    assert parse_html(fast) == parse_html(str(reference["action"]))
+    assert '<option value="export">Export &lt;xlsx&gt;</option>' in fast
+    assert 'x-model="action"' in fast
