@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
@@ -670,30 +671,75 @@ def _rows_html(cl: Any, context: dict[str, Any]) -> SafeString | None:
         or any(result.form is not None for result in context["results"])
     ):
         return None
-    return mark_safe(  # noqa: S308 - the cells are escaped by items_for_result, the rest is Unfold's markup
-        "".join(
-            _ROW_OPEN.format(_ROW_STRIPES[index % 2]) + "".join(result) + _ROW_CLOSE
-            for index, result in enumerate(context["results"])
-        )
-    )
+    parts = []
+    for index, result in enumerate(context["results"]):
+        parts.append(_ROW_OPEN.format(_ROW_STRIPES[index % 2]))
+        parts.extend(result)
+        parts.append(_ROW_CLOSE)
+    return SafeString("".join(parts))  # the cells are escaped by items_for_result, the rest is Unfold's markup
+
+
+# The request's rows waiting for its rendered response: marker -> rows (see `share_row_html`).
+_DEFERRED_ROWS = "_deferred_rows_html"
+
+
+def _deferred(context: Any, rows: SafeString | None) -> SafeString | None:
+    """A marker that stands for `rows` in the page until the response is rendered, where the changelist view
+    waits for it; the rows themselves where it does not."""
+    request = context.get("request")
+    pending = getattr(request, _DEFERRED_ROWS, None)
+    if rows is None or pending is None:
+        return rows
+    marker = f"<!--rows {secrets.token_hex(8)}-->"
+    pending[marker] = rows
+    return SafeString(marker)
+
+
+def _put_rows(request: Any, response: Any) -> None:
+    """Put the rows in the rendered page in place of their markers (a post-render callback)."""
+    pending = request.__dict__.pop(_DEFERRED_ROWS, None) or {}
+    content = response.content
+    for marker, rows in pending.items():
+        content = content.replace(marker.encode(response.charset), rows.encode(response.charset), 1)
+    response.content = content
 
 
 def share_row_html() -> None:
     """Make Unfold's results tag hand its template the rows written (see `_rows_html`; called from CoreConfig.ready).
 
     The project's admin/change_list_results.html is Unfold's with `rows_html` taking the place of its row loop.
+    A page's rows are most of its HTML (400 KB for 50 leads): every template level around them joined and copied
+    them again (a dozen of copies, a few milliseconds). Where the changelist view answers a template response, the
+    template gets a short marker instead, and the rows go into the rendered page once (`_put_rows`).
     """
+    from django.contrib.admin.options import ModelAdmin
+    from django.template.response import SimpleTemplateResponse
+
     build = unfold_list.result_list
     if getattr(build, "shared", False):
         return
 
     def result_list(context: Any, cl: Any) -> dict[str, Any]:
         data: dict[str, Any] = build(context, cl)
-        data["rows_html"] = _rows_html(cl, data)
+        data["rows_html"] = _deferred(context, _rows_html(cl, data))
         return data
+
+    view = ModelAdmin.changelist_view
+
+    def changelist_view(self: Any, request: Any, extra_context: Any = None) -> Any:
+        if _DEFERRED_ROWS in request.__dict__:
+            return view(self, request, extra_context)  # an inner call: the outer one puts the rows in
+        request.__dict__[_DEFERRED_ROWS] = {}
+        response = view(self, request, extra_context)
+        if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
+            response.add_post_render_callback(lambda rendered: _put_rows(request, rendered))
+        else:
+            request.__dict__.pop(_DEFERRED_ROWS, None)
+        return response
 
     result_list.shared = True  # type: ignore[attr-defined]
     unfold_list.result_list = result_list
+    ModelAdmin.changelist_view = changelist_view  # type: ignore[method-assign]
 
 
 # Filters ------------------------------------------------------------------------------------------------------------
