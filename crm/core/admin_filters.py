@@ -4,8 +4,9 @@ query on every page.
 A filter over such a table lists its rows as text, read from the database on every page: the leads and clients
 changelists ran one query per such filter. `kept_choices` (and `KeptChoicesDropdownFilter`, a related dropdown
 built on it) keeps that list in the cache (Redis in production, the process's memory without it) for `CHOICES_TTL`
-seconds; saving or deleting a row of a table registered with `keep_choices_of` drops it at once, in every process.
-Changes that send no signal (`QuerySet.update`, `bulk_create`, raw SQL) show within `CHOICES_TTL`.
+seconds; saving or deleting a row of a table registered with `keep_choices_of` drops it at once and again on
+commit, in every process. Changes that send no signal (`QuerySet.update`, `bulk_create`, raw SQL) show within
+`CHOICES_TTL`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 from django.utils import translation
@@ -28,7 +30,10 @@ def _key(model: type[Model]) -> str:
 
 
 def _forget(sender: type[Model], **kwargs: Any) -> None:
-    cache.delete(_key(sender))
+    key = _key(sender)
+    cache.delete(key)
+    # Again once the change is committed: a page read before then kept the rows as they were.
+    transaction.on_commit(lambda: cache.delete(key), using=kwargs.get("using"))
 
 
 def keep_choices_of(*models: type[Model]) -> None:

@@ -347,3 +347,29 @@ def test_status_and_desk_filters_follow_new_renamed_and_deleted_rows(client, sal
     assert not [q for q in kept.captured_queries if "customers_salesstatus" in q["sql"] or "users_desk" in q["sql"]]
     assert _filter_choices(after, "sales_status__id__exact") == {str(status.pk): "Lukewarm", str(new_status.pk): "Hot"}
     assert _filter_choices(after, "desk__id__exact") == {str(new_desk.pk): "Madrid"}
+
+
+def test_status_filter_read_before_a_rename_commits_is_dropped_on_commit(
+    client, sales_manager, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from crm.core.admin_filters import kept_choices
+    from crm.customers.models import SalesStatus
+
+    status = SalesStatusFactory(name="Warm")
+    client.force_login(sales_manager)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        status.name = "Hot"
+        status.save()
+        # Another process reads the table before the rename commits and keeps what it saw.
+        kept_choices(SalesStatus, ("related",), lambda: [(status.pk, "Warm")])  # the status filter's variant
+    stale = _filter_choices(client.get(CHANGELIST), "sales_status__id__exact")
+    for callback in callbacks:
+        callback()
+    fresh = _filter_choices(client.get(CHANGELIST), "sales_status__id__exact")
+
+    assert stale == {str(status.pk): "Warm"}
+    assert fresh == {str(status.pk): "Hot"}
+    assert cache.get("admin-filter-choices:customers.salesstatus")  # kept again by the last page
