@@ -143,6 +143,7 @@ def test_quick_sidebar_checks_answer_as_unfold_does_for_each_user_and_page(
 ):
     from unfold.sites import UnfoldAdminSite
 
+    from crm.core import admin_nav
     from crm.core.admin_nav import unfolds_sidebar_methods
 
     pages = [reverse("admin:index"), reverse("admin:sales_lead_changelist"), reverse("admin:users_user_changelist")]
@@ -152,14 +153,17 @@ def test_quick_sidebar_checks_answer_as_unfold_does_for_each_user_and_page(
             request = rf.get(page, {"assigned": "all"})
             request.user = type(user).objects.get(pk=user.pk)
             requests.append(request)
+    admin_nav._SIDEBAR_FLAGS.clear()
     ours = [_sidebar(request) for request in requests]
+    kept = [_sidebar(request) for request in requests]  # each user's and page's answers, kept from the first
+    assert len(admin_nav._SIDEBAR_FLAGS) == 9
     for name, method in unfolds_sidebar_methods.items():
         monkeypatch.setattr(UnfoldAdminSite, name, method)
     for request in requests:
         request.user = type(request.user).objects.get(pk=request.user.pk)  # a fresh permission cache
     unfolds = [_sidebar(request) for request in requests]
 
-    assert ours == unfolds
+    assert ours == kept == unfolds
     shown = [
         [item["title"] for group in sidebar for item in group["items"] if item["has_permission"]] for sidebar in ours
     ]
