@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
@@ -65,7 +66,7 @@ from django.utils import translation
 from django.utils.dateformat import DateFormat, re_escaped, re_formatchars
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from unfold.admin import checkbox
 from unfold.templatetags import unfold_list
@@ -592,6 +593,10 @@ def _link(cl: Any, result: Model, plan: _Plan, content: Any) -> Any:
     return SafeString(f'<a href="{html_escape(url)}" class="{_LINK_CLASS}" >{_escaped(content)}</a>')  # escaped
 
 
+_CLASS_TEXTS: dict[tuple[str, ...], str] = {}
+_CLASS_TEXTS_KEPT = 1024  # distinct class lists of cells: a few per column
+
+
 def items_for_result(cl: Any, result: Model, form: Any) -> Iterator[SafeString]:
     """Unfold's `items_for_result` (the same cells, byte for byte) with the per-column work done once per page."""
     plan = getattr(cl, _PLAN, None)
@@ -620,9 +625,14 @@ def items_for_result(cl: Any, result: Model, form: Any) -> Iterator[SafeString]:
                     classes = (*classes, "group", "errors")
             if column.name == plan.hidden_column:
                 classes = (*classes, "!hidden")
+        class_text = _CLASS_TEXTS.get(classes)
+        if class_text is None:
+            class_text = " ".join(classes)  # a column's twenty classes joined once, not once per cell
+            if len(_CLASS_TEXTS) < _CLASS_TEXTS_KEPT:
+                _CLASS_TEXTS[classes] = class_text
         # mark_safe's result without its lazy-text wrapper: the label and content escaped, the classes Unfold's names.
         yield SafeString(
-            f'<{column.tag} class="{" ".join(classes)}" data-label="{column.label}">{_escaped(content)}</{column.tag}>'
+            f'<{column.tag} class="{class_text}" data-label="{column.label}">{_escaped(content)}</{column.tag}>'
         )
     if form and not form[plan.pk_name].is_hidden:
         yield format_html("<td>{}</td>", form[plan.pk_name])
@@ -661,30 +671,75 @@ def _rows_html(cl: Any, context: dict[str, Any]) -> SafeString | None:
         or any(result.form is not None for result in context["results"])
     ):
         return None
-    return mark_safe(  # noqa: S308 - the cells are escaped by items_for_result, the rest is Unfold's markup
-        "".join(
-            _ROW_OPEN.format(_ROW_STRIPES[index % 2]) + "".join(result) + _ROW_CLOSE
-            for index, result in enumerate(context["results"])
-        )
-    )
+    parts = []
+    for index, result in enumerate(context["results"]):
+        parts.append(_ROW_OPEN.format(_ROW_STRIPES[index % 2]))
+        parts.extend(result)
+        parts.append(_ROW_CLOSE)
+    return SafeString("".join(parts))  # the cells are escaped by items_for_result, the rest is Unfold's markup
+
+
+# The request's rows waiting for its rendered response: marker -> rows (see `share_row_html`).
+_DEFERRED_ROWS = "_deferred_rows_html"
+
+
+def _deferred(context: Any, rows: SafeString | None) -> SafeString | None:
+    """A marker that stands for `rows` in the page until the response is rendered, where the changelist view
+    waits for it; the rows themselves where it does not."""
+    request = context.get("request")
+    pending = getattr(request, _DEFERRED_ROWS, None)
+    if rows is None or pending is None:
+        return rows
+    marker = f"<!--rows {secrets.token_hex(8)}-->"
+    pending[marker] = rows
+    return SafeString(marker)
+
+
+def _put_rows(request: Any, response: Any) -> None:
+    """Put the rows in the rendered page in place of their markers (a post-render callback)."""
+    pending = request.__dict__.pop(_DEFERRED_ROWS, None) or {}
+    content = response.content
+    for marker, rows in pending.items():
+        content = content.replace(marker.encode(response.charset), rows.encode(response.charset), 1)
+    response.content = content
 
 
 def share_row_html() -> None:
     """Make Unfold's results tag hand its template the rows written (see `_rows_html`; called from CoreConfig.ready).
 
     The project's admin/change_list_results.html is Unfold's with `rows_html` taking the place of its row loop.
+    A page's rows are most of its HTML (400 KB for 50 leads): every template level around them joined and copied
+    them again (a dozen of copies, a few milliseconds). Where the changelist view answers a template response, the
+    template gets a short marker instead, and the rows go into the rendered page once (`_put_rows`).
     """
+    from django.contrib.admin.options import ModelAdmin
+    from django.template.response import SimpleTemplateResponse
+
     build = unfold_list.result_list
     if getattr(build, "shared", False):
         return
 
     def result_list(context: Any, cl: Any) -> dict[str, Any]:
         data: dict[str, Any] = build(context, cl)
-        data["rows_html"] = _rows_html(cl, data)
+        data["rows_html"] = _deferred(context, _rows_html(cl, data))
         return data
+
+    view = ModelAdmin.changelist_view
+
+    def changelist_view(self: Any, request: Any, extra_context: Any = None) -> Any:
+        if _DEFERRED_ROWS in request.__dict__:
+            return view(self, request, extra_context)  # an inner call: the outer one puts the rows in
+        request.__dict__[_DEFERRED_ROWS] = {}
+        response = view(self, request, extra_context)
+        if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
+            response.add_post_render_callback(lambda rendered: _put_rows(request, rendered))
+        else:
+            request.__dict__.pop(_DEFERRED_ROWS, None)
+        return response
 
     result_list.shared = True  # type: ignore[attr-defined]
     unfold_list.result_list = result_list
+    ModelAdmin.changelist_view = changelist_view  # type: ignore[method-assign]
 
 
 # Filters ------------------------------------------------------------------------------------------------------------
@@ -712,6 +767,8 @@ def _filter_key(spec: Any, choices: list[Any]) -> tuple[Any, ...] | None:
     Such a render is the filter's template over its one form and the form's bound values, in the request's
     language: `_form_key` names what else the form's fields and widgets are made of.
     """
+    if spec.template == "admin/filter.html" and all(set(choice) == _LINK_CHOICE for choice in choices):
+        return _links_key(spec, choices)
     if len(choices) != 1 or "form" not in choices[0] or not set(choices[0]) <= {"form", "request", "parameter_name"}:
         return None  # the date range filters' choice also carries the request and the parameter, unrendered
     form = choices[0]["form"]
@@ -731,6 +788,37 @@ def _filter_key(spec: Any, choices: list[Any]) -> tuple[Any, ...] | None:
         )
     except TypeError:
         return None  # a choice or value that is no plain text or number
+
+
+_LINK_CHOICE = {"selected", "query_string", "display"}
+
+
+def _links_key(spec: Any, choices: list[Any]) -> tuple[Any, ...] | None:
+    """What a filter of links (admin/filter.html: "My leads", "All leads I can see") renders from: its title, its
+    links (chosen or not, query, text), and what the template reads of the filter itself."""
+    try:
+        return (
+            "links",
+            spec.template,
+            type(spec).__name__,
+            _frozen(spec.title),
+            # A safe text and a plain one print differently (only the second is escaped).
+            tuple(
+                (
+                    bool(choice["selected"]),
+                    _frozen(choice["query_string"]),
+                    isinstance(choice["display"], SafeData),
+                    _frozen(choice["display"]),
+                )
+                for choice in choices
+            ),
+            _frozen(getattr(spec, "lookup_kwarg", None)),
+            _frozen(getattr(spec, "lookup_val", None)),
+            _frozen(getattr(spec, "horizontal", None)),
+            translation.get_language(),
+        )
+    except TypeError:
+        return None
 
 
 def _form_key(form: Any) -> tuple[Any, ...] | None:
@@ -781,8 +869,10 @@ def _fixed_choices_key(cl: Any, spec: Any) -> tuple[Any, ...] | None:
     """
     from unfold.contrib.filters.admin import ChoicesDropdownFilter
 
-    if type(spec) is not ChoicesDropdownFilter or getattr(cl, "add_facets", False):
+    if getattr(cl, "add_facets", False):
         return None
+    if type(spec) is not ChoicesDropdownFilter:
+        return _dropdown_key(spec)
     value = spec.value()
     if not isinstance(value, str | type(None)):
         return None
@@ -796,6 +886,34 @@ def _fixed_choices_key(cl: Any, spec: Any) -> tuple[Any, ...] | None:
         value,
         translation.get_language(),
     )
+
+
+def _dropdown_key(spec: Any) -> tuple[Any, ...] | None:
+    """What an Unfold dropdown over lookups (`DropdownFilter`) or related rows (`RelatedDropdownFilter`) renders
+    from, known before its form is built (a form and a choice field made and copied on every page), or None.
+
+    Unfold's `choices()` builds one dropdown form of "All" and the filter's lookup choices, named after its
+    parameter, with the chosen value (the page shows no facets: see the caller); the key holds all of those."""
+    from unfold.contrib.filters.admin import DropdownFilter, RelatedDropdownFilter
+    from unfold.contrib.filters.forms import DropdownForm
+
+    built_by = type(spec).choices
+    if built_by is DropdownFilter.choices:
+        name = spec.parameter_name
+    elif built_by is RelatedDropdownFilter.choices:
+        name = spec.lookup_kwarg
+    else:
+        return None
+    if getattr(spec, "multiple", False) or spec.form_class is not DropdownForm or not spec.all_option:
+        return None
+    value = spec.value()
+    if not isinstance(value, str | type(None)) or not isinstance(name, str):
+        return None
+    try:
+        choices = _frozen([spec.all_option, *spec.lookup_choices])
+    except TypeError:
+        return None  # a choice that is no plain text or number
+    return ("dropdown", spec.template, _frozen(spec.title), name, choices, value, translation.get_language())
 
 
 def share_filter_renders() -> None:

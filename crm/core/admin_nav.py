@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlparse
 
 from django.conf import settings
@@ -64,7 +64,12 @@ def has_perm(*perms: str) -> Callable[[HttpRequest], bool]:
     def check(request: HttpRequest) -> bool:
         return request.user.is_active and _user_has_perms(request, perms)
 
+    _BY_PERMISSIONS.add(check)
     return check
+
+
+# The sidebar's permission checks whose answer follows from the user's permission set (and flags) alone.
+_BY_PERMISSIONS: set[Callable[[HttpRequest], bool]] = set()
 
 
 def may_see_periodic_tasks(request: HttpRequest) -> bool:
@@ -74,6 +79,9 @@ def may_see_periodic_tasks(request: HttpRequest) -> bool:
     user = request.user
     perms = ["django_celery_beat.view_periodictask", *collected_run_now().values()]
     return user.is_active and any(_user_has_perms(request, (perm,)) for perm in perms)
+
+
+_BY_PERMISSIONS.add(may_see_periodic_tasks)
 
 
 @lru_cache(maxsize=256)
@@ -146,10 +154,73 @@ def _get_is_active(site: Any, request: HttpRequest, link: Any, is_tab: bool = Fa
     return link_path != "" and link_path in request.path and link_path != index_path
 
 
+# A plain navigation's answers per (permissions, page, prefix): each link's (may follow, is the page's) flags.
+_SIDEBAR_FLAGS: dict[tuple[Any, ...], tuple[Any, tuple[tuple[bool, bool], ...]]] = {}
+_SIDEBAR_FLAGS_KEPT = 1024  # when full the table starts again
+
+
+def _plain_items(items: Any) -> bool:
+    """Whether links' answers follow from the user's permissions, the page and the script prefix alone: checks of
+    ours (`has_perm`, `may_see_periodic_tasks`), links that are no functions, no badges, no own active flags."""
+    return all(
+        isinstance(item, dict)
+        and (item.get("permission") is None or item.get("permission") in _BY_PERMISSIONS)
+        and not callable(item.get("link"))
+        and not {"badge", "active", "items"} & item.keys()
+        for item in items
+    )
+
+
+def _sidebar_key(navigation: Any, tabs: Any, request: HttpRequest) -> tuple[Any, ...] | None:
+    """What a static navigation's sidebar list follows from (see `_plain_items`), or None."""
+    if tabs or not isinstance(navigation, list):
+        return None
+    if not all(
+        isinstance(group, dict) and "badge" not in group and _plain_items(group.get("items") or ())
+        for group in navigation
+    ):
+        return None
+    user = request.user
+    permissions = None if getattr(user, "is_superuser", False) else _permissions(request)
+    if permissions is None and not getattr(user, "is_superuser", False):
+        return None
+    return (
+        id(navigation),  # the settings' list: the same object for every page
+        bool(user.is_active),
+        bool(getattr(user, "is_superuser", False)),
+        permissions,
+        request.path,
+        get_script_prefix(),
+    )
+
+
 def _get_sidebar_list(site: Any, request: HttpRequest) -> list[dict[str, Any]]:
-    # Unfold's, with the navigation's dicts and lists copied instead of deep-copied.
+    # Unfold's, with the navigation's dicts and lists copied instead of deep-copied, and kept per permissions, page
+    # and script prefix where the navigation is a fixed list of our own checks (`_sidebar_key`).
     navigation = site._get_value(site._get_config("SIDEBAR", request).get("navigation"), request)
     tabs = site._get_value(site._get_config("TABS", request), request) or []
+    key = _sidebar_key(navigation, tabs, request)
+    kept = _SIDEBAR_FLAGS.get(key) if key is not None else None
+    if kept is None or kept[0] is not navigation:  # the key holds its id: the same list, not a later one
+        results = _built_sidebar_list(site, request, navigation, tabs)
+        if key is not None:
+            if len(_SIDEBAR_FLAGS) >= _SIDEBAR_FLAGS_KEPT:
+                _SIDEBAR_FLAGS.clear()
+            _SIDEBAR_FLAGS[key] = (
+                navigation,
+                tuple((item["has_permission"], item["active"]) for group in results for item in group["items"]),
+            )
+        return results
+    # What Unfold's _get_navigation_items makes of plain links: each one kept, with its two answers.
+    answers = iter(kept[1])
+    results = _copied(navigation)
+    for group in results:
+        for item in group["items"]:
+            item["has_permission"], item["active"] = next(answers)
+    return cast(list[dict[str, Any]], results)
+
+
+def _built_sidebar_list(site: Any, request: HttpRequest, navigation: Any, tabs: Any) -> list[dict[str, Any]]:
     results = []
     for group in _copied(navigation):
         group["items"] = site._get_navigation_items(request, group["items"], tabs)

@@ -18,6 +18,7 @@ from unfold.admin import ModelAdmin
 from unfold.forms import AdminPasswordChangeForm
 
 from crm.core.admin import ReadOnlyAdminMixin
+from crm.core.admin_filters import keep_choices_of
 from crm.core.exceptions import DomainError
 from crm.users import services, two_factor
 from crm.users.forms import (
@@ -373,6 +374,9 @@ class DeviceAdmin(ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+keep_choices_of(Desk)  # the leads' desk filter
 
 
 @admin.register(Desk)

@@ -207,6 +207,7 @@ def test_written_rows_are_the_rows_unfolds_template_writes(admin_client, admin_u
 
     assert written.context["rows_html"]
     assert not looped.context["rows_html"]
+    assert "<!--rows " not in written.content.decode()  # the rows went in once the page was rendered
     assert parse_html(table(written)) == parse_html(table(looped))
     assert table(written).count('<tbody class="block relative lg:table-row-group') == 3
 
@@ -218,8 +219,10 @@ def test_kept_filter_renders_are_the_filters_django_renders(admin_client, admin_
     from django.urls import reverse
 
     from tests.customers.factories import SalesStatusFactory
+    from tests.sales.factories import DeskFactory
 
     SalesStatusFactory(name="Callback")
+    DeskFactory(name="Berlin")
     changelist = reverse("admin:sales_lead_changelist")
     url = changelist + "?assigned=all&country__exact=DE"
     # A date range with a value and one that is not a date; an agent chosen in the autocomplete (not kept).
@@ -241,9 +244,16 @@ def test_kept_filter_renders_are_the_filters_django_renders(admin_client, admin_
     monkeypatch.undo()
 
     fixed = {key[5] for key in admin_changelist._FILTERS if key[0] == "fixed choices"}
-    kept_kinds = {key[2].__name__ for key in admin_changelist._FILTERS if key[0] != "fixed choices"}
+    dropdowns = {key[3] for key in admin_changelist._FILTERS if key[0] == "dropdown"}
+    links = {key[2] for key in admin_changelist._FILTERS if key[0] == "links"}
+    kept_kinds = {
+        key[2].__name__ for key in admin_changelist._FILTERS if key[0] not in ("fixed choices", "dropdown", "links")
+    }
     assert fixed == {"country__exact"}  # looked up before its 250 choices are built
-    assert {"DropdownForm", "RangeDateForm", "AutocompleteDropdownForm"} <= kept_kinds
+    # Dropdowns over lookups and over related rows are looked up before their forms are built.
+    assert {"sales_status__id__exact", "desk__id__exact", "follow_up", "duplicate", "converted"} <= dropdowns
+    assert {"SearchForm", "RangeDateForm", "AutocompleteDropdownForm"} <= kept_kinds
+    assert links == {"AssignedFilter"}  # a filter of links ("My leads", "All leads I can see")
     assert first == kept == rendered
     assert first_dated == kept_dated == rendered_dated
     assert '<option value="DE" selected>' in kept
@@ -294,3 +304,12 @@ def test_kept_date_parts_make_every_date_format_as_django_makes_it():
                     assert admin_changelist._date_format(local, every_part, language) == dateformat.format(
                         local, every_part
                     ), moment
+
+
+def test_rows_are_written_in_place_where_no_changelist_view_waits_for_them():
+    from django.utils.safestring import SafeString
+
+    rows = SafeString("<tbody><tr><td>1</td></tr></tbody>")
+
+    assert admin_changelist._deferred({"request": object()}, rows) is rows
+    assert admin_changelist._deferred({}, rows) is rows

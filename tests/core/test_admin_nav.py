@@ -51,6 +51,7 @@ def test_the_navigation_template_is_unfolds_with_the_kept_links():
         ours.replace(comment, "")
         .replace("{% load i18n unfold admin_sidebar %}", "{% load i18n unfold %}")
         .replace("{% sidebar_apps %}", include)
+        .replace("{% sidebar_user %}", '{% include "unfold/helpers/navigation_user.html" %}')
         == unfolds
     )
 
@@ -83,6 +84,47 @@ def test_kept_sidebar_links_are_the_links_unfold_renders_for_each_role(client, a
     assert f'href="{staff_link}"' not in pages[(sales_agent.pk, reverse("admin:index"))][0]
 
 
+def _user_block(response) -> tuple[str, set[str]]:
+    """The sidebar's user block (its CSRF tokens taken out) and the tokens its forms carry."""
+    import re
+
+    html = response.content.decode()
+    start = html.index('x-data="{ openUserLinks: false }"')
+    block = html[start : html.index("</nav>", html.index("unfold_more", start))]
+    tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]*)"', block))
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", block), tokens
+
+
+def test_kept_user_blocks_are_the_blocks_unfold_renders_with_the_requests_csrf_token(
+    client, admin_staff, sales_agent, monkeypatch
+):
+    from django.middleware.csrf import _unmask_cipher_token
+    from django.utils import translation
+
+    from crm.core.templatetags import admin_sidebar
+
+    admin_sidebar._USER_RENDERS.clear()
+    url = reverse("admin:sales_lead_changelist")
+    blocks = {}
+    for user, language in ((admin_staff, "en"), (sales_agent, "en"), (admin_staff, "es"), (admin_staff, "en")):
+        client.force_login(user)
+        with translation.override(language):
+            response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        block, tokens = _user_block(response)
+        blocks.setdefault((user.pk, language), []).append(block)
+        cookie = client.cookies["csrftoken"].value
+        assert len(tokens) == 1
+        assert _unmask_cipher_token(tokens.pop()) == cookie  # the request's own token, valid with its cookie
+    monkeypatch.setattr(admin_sidebar, "_user_key", lambda context: None)
+    for (user_pk, language), kept in blocks.items():
+        client.force_login(admin_staff if user_pk == admin_staff.pk else sales_agent)
+        with translation.override(language):
+            assert set(kept) == {_user_block(client.get(url, HTTP_ACCEPT_LANGUAGE=language))[0]}
+
+    assert admin_staff.email in blocks[(admin_staff.pk, "en")][0]
+    assert sales_agent.email in blocks[(sales_agent.pk, "en")][0]
+
+
 def _sidebar(request) -> list:
     from django.contrib import admin
 
@@ -101,6 +143,7 @@ def test_quick_sidebar_checks_answer_as_unfold_does_for_each_user_and_page(
 ):
     from unfold.sites import UnfoldAdminSite
 
+    from crm.core import admin_nav
     from crm.core.admin_nav import unfolds_sidebar_methods
 
     pages = [reverse("admin:index"), reverse("admin:sales_lead_changelist"), reverse("admin:users_user_changelist")]
@@ -110,14 +153,17 @@ def test_quick_sidebar_checks_answer_as_unfold_does_for_each_user_and_page(
             request = rf.get(page, {"assigned": "all"})
             request.user = type(user).objects.get(pk=user.pk)
             requests.append(request)
+    admin_nav._SIDEBAR_FLAGS.clear()
     ours = [_sidebar(request) for request in requests]
+    kept = [_sidebar(request) for request in requests]  # each user's and page's answers, kept from the first
+    assert len(admin_nav._SIDEBAR_FLAGS) == 9
     for name, method in unfolds_sidebar_methods.items():
         monkeypatch.setattr(UnfoldAdminSite, name, method)
     for request in requests:
         request.user = type(request.user).objects.get(pk=request.user.pk)  # a fresh permission cache
     unfolds = [_sidebar(request) for request in requests]
 
-    assert ours == unfolds
+    assert ours == kept == unfolds
     shown = [
         [item["title"] for group in sidebar for item in group["items"] if item["has_permission"]] for sidebar in ours
     ]

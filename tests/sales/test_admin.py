@@ -318,3 +318,58 @@ def test_a_changelist_builds_its_headers_once():
 
     assert list(unfold_list.result_headers(cl)) == built
     assert list(unfold_list.result_headers(cl)) == built
+
+
+def _filter_choices(response, parameter: str) -> dict[str, str]:
+    """The options of a changelist filter's dropdown: value -> text."""
+    (spec,) = [
+        spec for spec in response.context["cl"].filter_specs if getattr(spec, "lookup_kwarg", None) == parameter
+    ]
+    return {str(value): text for value, text in spec.lookup_choices}
+
+
+def test_status_and_desk_filters_follow_new_renamed_and_deleted_rows(client, sales_manager):
+    status, desk = SalesStatusFactory(name="Warm"), DeskFactory(name="Berlin")
+    desk_pk = desk.pk
+    client.force_login(sales_manager)
+    first = client.get(CHANGELIST)
+    with CaptureQueriesContext(connection) as kept:
+        client.get(CHANGELIST)
+
+    new_status, new_desk = SalesStatusFactory(name="Hot"), DeskFactory(name="Madrid")
+    status.name = "Lukewarm"
+    status.save()
+    desk.delete()
+    after = client.get(CHANGELIST)
+
+    assert _filter_choices(first, "sales_status__id__exact") == {str(status.pk): "Warm"}
+    assert _filter_choices(first, "desk__id__exact") == {str(desk_pk): "Berlin"}
+    assert not [q for q in kept.captured_queries if "customers_salesstatus" in q["sql"] or "users_desk" in q["sql"]]
+    assert _filter_choices(after, "sales_status__id__exact") == {str(status.pk): "Lukewarm", str(new_status.pk): "Hot"}
+    assert _filter_choices(after, "desk__id__exact") == {str(new_desk.pk): "Madrid"}
+
+
+def test_status_filter_read_before_a_rename_commits_is_dropped_on_commit(
+    client, sales_manager, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from crm.core.admin_filters import kept_choices
+    from crm.customers.models import SalesStatus
+
+    status = SalesStatusFactory(name="Warm")
+    client.force_login(sales_manager)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        status.name = "Hot"
+        status.save()
+        # Another process reads the table before the rename commits and keeps what it saw.
+        kept_choices(SalesStatus, ("related",), lambda: [(status.pk, "Warm")])  # the status filter's variant
+    stale = _filter_choices(client.get(CHANGELIST), "sales_status__id__exact")
+    for callback in callbacks:
+        callback()
+    fresh = _filter_choices(client.get(CHANGELIST), "sales_status__id__exact")
+
+    assert stale == {str(status.pk): "Warm"}
+    assert fresh == {str(status.pk): "Hot"}
+    assert cache.get("admin-filter-choices:customers.salesstatus")  # kept again by the last page

@@ -103,3 +103,74 @@ def sidebar_apps(context: Context) -> SafeString:
                 _RENDERS.clear()
             _RENDERS[key] = html
     return html
+
+
+USER_LINKS = "unfold/helpers/navigation_user.html"
+_USER_RENDERS: dict[tuple[Any, ...], str] = {}
+_USER_RENDERS_KEPT = 512  # distinct (user, settings, language); when full the table starts again
+_CSRF_MARK = "\x00csrf-token\x00"  # stands for the request's CSRF token in a kept render
+# What navigation_user.html and its includes (theme and language switches, account links, avatar) read of the
+# context besides the user, the language and the CSRF token.
+_USER_CONTEXT = (
+    "extra_userlinks",
+    "theme",
+    "show_languages",
+    "languages_list",
+    "languages_action",
+    "language_flags",
+    "site_url",
+    "account_links",
+    "redirect_to",
+    "size",
+    "circle",
+)
+
+
+def _user_key(context: Context) -> tuple[Any, ...] | None:
+    """Everything the sidebar's user block renders from, or None where it cannot be told (no request, another
+    user object in the context than the request's, a value that is no plain text)."""
+    from django.conf import settings
+
+    from crm.core.admin_chrome import _frozen
+
+    request = context.get("request")
+    user: Any = context.get("user")
+    if request is None or getattr(request, "user", None) is not user or user is None:
+        return None
+    match = getattr(request, "resolver_match", None)
+    return (
+        type(user),
+        user.pk,
+        _frozen(user.get_full_name()),
+        _frozen(user.get_username()),
+        _frozen(getattr(user, "email", None)),
+        user.has_usable_password(),
+        _frozen(getattr(user, "avatar_url", None)),
+        tuple(_frozen(context.get(name)) for name in _USER_CONTEXT),
+        translation.get_language(),
+        _frozen(list(settings.LANGUAGES)),
+        get_script_prefix(),
+        getattr(request, "current_app", None),
+        match.namespace if match else None,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def sidebar_user(context: Context) -> SafeString:
+    """What `{% include "unfold/helpers/navigation_user.html" %}` writes, rendered once per user, settings and
+    language; the CSRF token of its forms (the same for every form of a page) is the request's."""
+    token = str(context.get("csrf_token") or "")
+    try:
+        key = _user_key(context) if token and token != "NOTPROVIDED" else None  # noqa: S105 - Django's
+    except TypeError:
+        key = None
+    kept = _USER_RENDERS.get(key) if key is not None else None
+    if kept is not None:
+        return SafeString(kept.replace(_CSRF_MARK, token))
+    engine = context.template.engine if context.template is not None else Engine.get_default()
+    html = engine.get_template(USER_LINKS).render(context)
+    if key is not None and _CSRF_MARK not in html:
+        if len(_USER_RENDERS) >= _USER_RENDERS_KEPT:
+            _USER_RENDERS.clear()
+        _USER_RENDERS[key] = html.replace(token, _CSRF_MARK)
+    return html

@@ -12,6 +12,7 @@ from django_stubs_ext import StrOrPromise
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
 
+from crm.core.admin_filters import keep_choices_of
 from crm.customers import services
 from crm.customers.admin.helpers import colour_badge, colour_swatch
 from crm.customers.models import (
@@ -89,6 +90,9 @@ class VerificationLevelAdmin(ModelAdmin):
     def operations(self, obj: VerificationLevel) -> str:
         labels = dict(VerificationLevel.Operation.choices)
         return ", ".join(str(labels.get(op, op)) for op in obj.allowed_operations) or "-"
+
+
+keep_choices_of(SalesStatus, ClientGroup, ClientRole)  # the clients' and leads' filters over them
 
 
 @admin.register(SalesStatus)

@@ -21,7 +21,6 @@ from unfold.admin import GenericTabularInline, ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import (
     AutocompleteSelectFilter,
     ChoicesDropdownFilter,
-    RelatedDropdownFilter,
 )
 from unfold.decorators import action, display
 
@@ -33,6 +32,7 @@ from crm.core.admin import (
     back_to,
 )
 from crm.core.admin_changelist import QuickActionCheckboxMixin
+from crm.core.admin_filters import KeptChoicesDropdownFilter
 from crm.core.exports.admin import ExportAdminMixin
 from crm.core.models import Activity
 from crm.core.paginator import EstimatedCountPaginator
@@ -360,7 +360,7 @@ class CustomerAdmin(
             filters.ClientGroupFilter,
             filters.ClientRoleFilter,
             filters.SourceFilter,
-            ("sales_status", RelatedDropdownFilter),
+            ("sales_status", KeptChoicesDropdownFilter),
             ("risk_status", ChoicesDropdownFilter),
         ]
         # Picking agents needs the staff list (users.view_user); agents only see their own clients anyway.

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 from unfold.contrib.filters.admin import DropdownFilter, RangeDateFilter, TextFilter
 
+from crm.core.admin_filters import kept_choices
 from crm.customers.models import Bookmark, ClientGroup, ClientRole, Customer
 from crm.users.requests import staff_user
 
@@ -116,7 +117,11 @@ class _RelatedExistsFilter(DropdownFilter):
     through_field: str
 
     def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
-        return [(str(pk), name) for pk, name in self.related_model.objects.values_list("pk", "name")]
+        return kept_choices(
+            self.related_model,
+            ("pk and name",),
+            lambda: [(str(pk), name) for pk, name in self.related_model.objects.values_list("pk", "name")],
+        )
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         value = self.value()

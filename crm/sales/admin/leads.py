@@ -13,11 +13,12 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
-from unfold.contrib.filters.admin import AutocompleteSelectFilter, ChoicesDropdownFilter, RelatedDropdownFilter
+from unfold.contrib.filters.admin import AutocompleteSelectFilter, ChoicesDropdownFilter
 from unfold.decorators import action, display
 
 from crm.core.admin import BulkFormActionMixin, ObjectActionAdminMixin, ServiceFormAdminMixin, back_to
 from crm.core.admin_changelist import QuickActionCheckboxMixin
+from crm.core.admin_filters import KeptChoicesDropdownFilter
 from crm.core.exports.admin import ExportAdminMixin
 from crm.core.paginator import EstimatedCountPaginator
 from crm.customers.admin.filters import DayRangeFilter
@@ -110,12 +111,12 @@ class LeadAdmin(
     bulk_done_message = _("%(count)d lead(s) changed.")
 
     def get_list_filter(self, request: HttpRequest) -> list:
-        list_filter: list = [filters.AssignedFilter, ("sales_status", RelatedDropdownFilter)]
+        list_filter: list = [filters.AssignedFilter, ("sales_status", KeptChoicesDropdownFilter)]
         if request.user.has_perm("users.view_user"):
             list_filter.append(("sales_person", AutocompleteSelectFilter))
         return [
             *list_filter,
-            ("desk", RelatedDropdownFilter),
+            ("desk", KeptChoicesDropdownFilter),
             ("country", ChoicesDropdownFilter),
             filters.SourceFilter,
             filters.FollowUpFilter,

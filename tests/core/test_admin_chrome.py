@@ -1,0 +1,79 @@
+"""Page pieces rendered once per input (crm/core/admin_chrome.py) give the HTML Unfold gives."""
+
+import pytest
+from django.template import engines
+from django.test import RequestFactory
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from crm.core import admin_chrome
+
+BUTTON = '{% component "unfold/components/button.html" with '
+BUTTONS = "{% load unfold %}" + "\n".join(
+    (
+        BUTTON + "submit=1 %}Apply{% endcomponent %}",
+        BUTTON + 'href=url class="clearall grow" variant="default" %}{{ text }}{% endcomponent %}',
+        BUTTON + "href=url title=title attrs=attrs %}<b>{{ text }}</b>{% endcomponent %}",
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("url", "text", "title", "attrs"),
+    [
+        ("?a=1&b=2", "Clear <all>", _("Apply Filters"), {"disabled": True}),
+        (mark_safe("?a=1&amp;b=2"), mark_safe("Clear <i>all</i>"), "Plain & simple", {"data-x": "1", "hidden": False}),
+        ("?a=1&b=2", "Clear <all>", "Plain & simple", {"disabled": True}),  # the same texts, not safe this time
+    ],
+)
+def test_kept_component_renders_are_unfolds_renders(monkeypatch, url, text, title, attrs):
+    from unfold.templatetags.unfold import RenderComponentNode
+
+    template = engines["django"].from_string(BUTTONS)
+    context = {"url": url, "text": text, "title": title, "attrs": attrs}
+    request = RequestFactory().get("/")
+    admin_chrome._COMPONENTS.clear()
+
+    kept = template.render(context, request)
+    again = template.render(context, request)
+    monkeypatch.setattr(RenderComponentNode, "render", RenderComponentNode.render.__wrapped__)
+    unfolds = template.render(context, request)
+
+    assert kept == again == unfolds
+    assert len(admin_chrome._COMPONENTS) == 3
+
+
+def test_a_safe_and_a_plain_text_are_kept_apart():
+    template = engines["django"].from_string(
+        '{% load unfold %}{% component "unfold/components/button.html" with title=title %}x{% endcomponent %}'
+    )
+    admin_chrome._COMPONENTS.clear()
+
+    plain = template.render({"title": "<b>"})
+    safe = template.render({"title": mark_safe("<b>")})
+
+    assert 'title="&lt;b&gt;"' in plain
+    assert 'title="<b>"' in safe
+
+
+def test_the_action_select_renders_as_unfolds_select():
+    from django.test.html import parse_html
+    from unfold.forms import ActionForm
+    from unfold.widgets import UnfoldAdminSelectWidget
+
+    from crm.core.admin_changelist import OptionsInPythonSelect
+
+    choices = [("", "---------"), ("export", "Export <xlsx>"), ("assign_selected", _("Assign to a sales person"))]
+    form, reference = ActionForm(auto_id=None), ActionForm(auto_id=None)
+    unfolds = UnfoldAdminSelectWidget(attrs=None)
+    unfolds.attrs = dict(ActionForm.base_fields["action"].widget.attrs)
+    reference.fields["action"].widget = unfolds
+    for each in (form, reference):
+        each.fields["action"].choices = choices
+
+    fast = str(form["action"])
+
+    assert isinstance(ActionForm.base_fields["action"].widget, OptionsInPythonSelect)
+    assert parse_html(fast) == parse_html(str(reference["action"]))
+    assert '<option value="export">Export &lt;xlsx&gt;</option>' in fast
+    assert 'x-model="action"' in fast
