@@ -69,9 +69,10 @@ class Region:
         if not _matches(nsn, self.general):
             return False
         length = len(nsn)
-        if length not in self.types_by_length:
-            self.types_by_length[length] = self._types_of_length(length)
-        types = self.types_by_length[length]
+        try:
+            types = self.types_by_length[length]
+        except KeyError:
+            types = self.types_by_length[length] = self._types_of_length(length)
         return types is not None and types.fullmatch(nsn) is not None
 
     def _types_of_length(self, length: int) -> re.Pattern[str] | None:
@@ -87,13 +88,23 @@ def _region(country_code: int, region_code: str) -> Region | None:
     return Region(metadata) if metadata is not None else None
 
 
+# The country calling codes by their digits ("44": 44), to read a number's code without converting its digits.
+_CODE_OF_DIGITS = {str(code): code for code in COUNTRY_CODE_TO_REGION_CODE}
+
+
+@cache
+def _main_region(country_code: int) -> Region | None:
+    """The first region of a calling code (the one whose national prefix phonenumbers strips)."""
+    return _region(country_code, COUNTRY_CODE_TO_REGION_CODE[country_code][0])
+
+
 def is_valid(country_code: int, nsn: str) -> bool:
     """`phonenumbers.is_valid_number` for a country code and national significant number."""
     regions = COUNTRY_CODE_TO_REGION_CODE.get(country_code)
     if not regions:
         return False
     if len(regions) == 1:
-        region = _region(country_code, regions[0])
+        region = _main_region(country_code)
         return region is not None and region.has_type(nsn)
     # Several regions share the code (+1, +44, +7...): the number's region is the first whose leading
     # digits match, or, for regions without leading digits, the first where the number has a type.
@@ -112,19 +123,20 @@ def is_valid(country_code: int, nsn: str) -> bool:
 def _split_international(raw: str) -> tuple[int, str] | None:
     """(country code, national number) of `+` and digits (spaces, dashes, dots, brackets allowed), the way
     `phonenumbers.parse` reads them; None when a full parse is needed (a national prefix might be stripped)."""
-    digits = raw.translate(_SEPARATORS)
+    # Most numbers of a file are written alike: the separators are only looked for when there is a non-digit.
+    digits = raw if raw[1:].isdigit() else raw.translate(_SEPARATORS)
     if not _PLUS_DIGITS.fullmatch(digits):
         return None
     for length in range(1, _MAX_CODE_DIGITS + 1):
-        country_code = int(digits[1 : 1 + length])
-        if country_code in COUNTRY_CODE_TO_REGION_CODE:
+        country_code = _CODE_OF_DIGITS.get(digits[1 : 1 + length])
+        if country_code is not None:
             break
     else:
         return None
     nsn = digits[1 + length :]
     if not _MIN_NSN <= len(nsn) <= _MAX_NSN:
         return None
-    main = _region(country_code, COUNTRY_CODE_TO_REGION_CODE[country_code][0])
+    main = _main_region(country_code)
     if main is None or (main.national_prefix is not None and main.national_prefix.match(nsn)):
         return None
     return country_code, nsn

@@ -42,3 +42,14 @@ def test_objects_are_given_back_when_the_job_fails():
         raise RuntimeError("the job failed")
 
     assert gc.get_freeze_count() == 0
+
+
+def test_the_young_generation_is_collected_less_often_inside_and_as_before_after():
+    before = gc.get_threshold()
+
+    with old_objects_left_alone():
+        inside = gc.get_threshold()
+
+    assert inside[0] >= 50_000
+    assert inside[1:] == before[1:]
+    assert gc.get_threshold() == before

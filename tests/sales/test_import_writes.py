@@ -1,5 +1,5 @@
-"""How imports write: COPY on PostgreSQL and bulk_create elsewhere give the same rows; routing, defaults and
-limits of imported rows; concurrent imports."""
+"""How imports write: COPY on PostgreSQL (of values or of lines formatted ahead) and bulk_create elsewhere give
+the same rows; routing, defaults and limits of imported rows; concurrent imports."""
 
 from __future__ import annotations
 
@@ -68,12 +68,18 @@ def test_copy_writes_what_bulk_create_writes():
 
     copied = insert.copy_rows(Lead, FIELDS, lead_rows)
     created = insert.create_rows(Lead, FIELDS, lead_rows)
+    # Formatted ahead, away from the connection (as an import's read-ahead thread does).
+    lines = [insert.CopyText().line(row) for row in lead_rows]
+    formatted = insert.insert_rows(Lead, FIELDS, lines, formatted=True)
     rejections = [
         insert_rejections(insert.copy_rows, jobs[0].pk),
         insert_rejections(insert.create_rows, jobs[1].pk),
     ]
 
     assert [comparable(Lead.objects.get(pk=pk)) for pk in copied] == [
+        comparable(Lead.objects.get(pk=pk)) for pk in created
+    ]
+    assert [comparable(Lead.objects.get(pk=pk)) for pk in formatted] == [
         comparable(Lead.objects.get(pk=pk)) for pk in created
     ]
     assert copied == sorted(copied)

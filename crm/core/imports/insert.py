@@ -18,13 +18,17 @@ from psycopg.adapt import PyFormat, Transformer
 def insert_rows(
     model: type[models.Model],
     fields: Sequence[str],
-    rows: Iterable[tuple[Any, ...]],
+    rows: Iterable[Any],  # tuples of values, or lines of COPY text with `formatted`
     *,
     count: int | None = None,
     ids: list[int] | None = None,
+    formatted: bool = False,
 ) -> list[int]:
     """Insert one row per tuple (values in the order of `fields`, attribute names such as `desk_id`) and
     return the new primary keys, in the order of `rows`.
+
+    With `formatted` (PostgreSQL only), each row is its values as a line of COPY text already (`CopyText.line`,
+    without the line end), formatted ahead by the caller, for instance in another thread.
 
     With `count` (how many rows there are), `rows` may be a generator: on PostgreSQL each row is built when
     the COPY asks for it, while the server writes the rows already sent, instead of all of them first. Such a
@@ -36,6 +40,8 @@ def insert_rows(
         count = len(rows)
     if not count:
         return []
+    if formatted:
+        return copy_rows(model, fields, rows, count=count, ids=ids, formatted=True)
     write = copy_rows if connection.vendor == "postgresql" else create_rows
     return write(model, fields, rows, count=count, ids=ids)
 
@@ -79,10 +85,11 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
 def copy_rows(
     model: type[models.Model],
     fields: Sequence[str],
-    rows: Iterable[tuple[Any, ...]],
+    rows: Iterable[Any],  # tuples of values, or lines of COPY text with `formatted`
     *,
     count: int | None = None,
     ids: list[int] | None = None,
+    formatted: bool = False,
 ) -> list[int]:
     """`insert_rows` through PostgreSQL's COPY: ids reserved first (unless given), then one COPY of plain
     values, each row sent as it comes, in chunks, while the server inserts what it has.
@@ -124,7 +131,7 @@ def copy_rows(
         shared = "".join(["\t" + text.cell(value) for value in fixed])
         lines: list[str] = []
         for pk, row in zip(ids, rows, strict=True):
-            line = f"{pk}\t{text.line(_with_json(row, given_json))}{shared}"
+            line = f"{pk}\t{row if formatted else text.line(_with_json(row, given_json))}{shared}"
             if makers:
                 line += "\t" + text.line(_with_json(tuple(make() for make in makers), per_row_json))
             lines.append(line + "\n")
@@ -161,9 +168,11 @@ class CopyText:
     case, is joined whole and checked once instead of escaping each value.
     """
 
-    def __init__(self, cursor: Any) -> None:
+    def __init__(self, cursor: Any = None) -> None:
+        """With no cursor (values formatted away from the connection that writes them), other values are
+        formatted by psycopg's global dumpers, in UTF-8."""
         self.transformer = Transformer.from_context(cursor)
-        self.encoding = cursor.connection.info.encoding
+        self.encoding = cursor.connection.info.encoding if cursor is not None else "utf-8"
 
     def cell(self, value: Any) -> str:
         if value is None:

@@ -102,8 +102,9 @@ def _csv(stream: IO[bytes]) -> Table:
 def _text_rows(reader: Any, encoding: str) -> Iterator[list[str]]:
     try:
         for row in reader:
-            if any(cell.strip() for cell in row):
-                yield [cell.strip() for cell in row]
+            cells = list(map(str.strip, row))
+            if any(cells):  # a row of blank cells is no row
+                yield cells
     except UnicodeDecodeError as exc:
         raise UnreadableFile(f"Line {reader.line_num + 1} is not text in {encoding}: {exc.reason}.") from exc
 

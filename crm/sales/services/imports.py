@@ -24,7 +24,7 @@ from crm.core import work
 from crm.core.events import emit
 from crm.core.exceptions import DomainError
 from crm.core.exports.cells import SafeCsvWriter
-from crm.core.imports.insert import PlannerStatistics, insert_rows, reserve_ids
+from crm.core.imports.insert import CopyText, PlannerStatistics, insert_rows, reserve_ids
 from crm.core.imports.reader import Table, UnreadableFile, count_rows, open_table
 from crm.core.memory import old_objects_left_alone
 from crm.core.services import record_activity
@@ -288,8 +288,10 @@ class _Ready(NamedTuple):
 class _Batch(NamedTuple):
     rows: list[Row]
     ready: list[_Ready]
-    # When settled ahead (`_settle`): its duplicates rejected, `ready` the rows to write and their reserved ids.
+    # When settled ahead (`_settle`): its duplicates rejected, `ready` the rows to write, their reserved ids
+    # and their leads as COPY text (`lead`, formatted there: the writing thread only adds the route).
     ids: list[int] | None = None
+    texts: list[str] | None = None
 
 
 def _read_batches(table, job: LeadImport) -> Iterator[_Batch]:
@@ -361,7 +363,13 @@ def _settle(batch: _Batch, *, unseen: list[tuple[int, Keys]]) -> tuple[_Batch, l
     _reject_duplicates(batch.rows, keys=[(ready.row, ready.keys) for ready in batch.ready], found=found, unseen=unseen)
     accepted = [ready for ready in batch.ready if not ready.row.errors]
     ids = reserve_ids(Lead, len(accepted)) if accepted else []
-    return batch._replace(ready=accepted, ids=ids), list(zip(ids, (ready.keys for ready in accepted), strict=True))
+    line = _COPY_TEXT.line
+    texts = [line(ready.lead) for ready in accepted]
+    settled = batch._replace(ready=accepted, ids=ids, texts=texts)
+    return settled, list(zip(ids, (ready.keys for ready in accepted), strict=True))
+
+
+_COPY_TEXT = CopyText()  # a lead's values are strings, booleans, numbers and None: no connection's dumpers needed
 
 
 def _reject_duplicates(
@@ -423,8 +431,16 @@ def _import_batch(job: LeadImport, batch: _Batch, *, rules: list[AssignmentRule]
             routes = plan_routes([ready.wanted for ready in accepted], rules=rules)
         else:
             routes = [(defaults.get("desk"), defaults.get("sales_person"))] * len(accepted)
-        leads = (ready.lead + route for ready, route in zip(accepted, routes, strict=True))
-        lead_ids = insert_rows(Lead, LEAD_FIELDS, leads, count=len(accepted), ids=batch.ids)
+        if batch.texts is not None:
+            cell = _COPY_TEXT.cell
+            lines = (
+                f"{text}\t{cell(desk)}\t{cell(person)}"
+                for text, (desk, person) in zip(batch.texts, routes, strict=True)
+            )
+            lead_ids = insert_rows(Lead, LEAD_FIELDS, lines, count=len(accepted), ids=batch.ids, formatted=True)
+        else:
+            leads = (ready.lead + route for ready, route in zip(accepted, routes, strict=True))
+            lead_ids = insert_rows(Lead, LEAD_FIELDS, leads, count=len(accepted), ids=batch.ids)
         insert_rows(LeadImportRejection, REJECTION_FIELDS, rejected)
         _log_imported(job, lead_ids)
         if lead_ids:
