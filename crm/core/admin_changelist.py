@@ -66,11 +66,13 @@ from django.utils import translation
 from django.utils.dateformat import DateFormat, re_escaped, re_formatchars
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeData, SafeString, mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from unfold.admin import checkbox
 from unfold.templatetags import unfold_list
 from unfold.widgets import UnfoldAdminSelectWidget
+
+from crm.core.admin_chrome import frozen
 
 _HEADERS = "_shared_result_headers"
 
@@ -748,19 +750,6 @@ _FILTERS: dict[tuple[Any, ...], SafeString] = {}
 _FILTERS_KEPT = 1024  # distinct (filter form, values, language) renders; when full the table starts again
 
 
-def _frozen(value: Any) -> Any:
-    """A hashable copy of choices or form data: texts (lazy ones translated now) in nested tuples."""
-    if isinstance(value, list | tuple):
-        return tuple(_frozen(part) for part in value)
-    if isinstance(value, dict):
-        return tuple((key, _frozen(part)) for key, part in value.items())
-    if isinstance(value, Promise):
-        return str(value)
-    if isinstance(value, str | int | bool | type(None)):
-        return value
-    raise TypeError(f"not kept for a filter's render: {type(value).__name__}")
-
-
 def _filter_key(spec: Any, choices: list[Any]) -> tuple[Any, ...] | None:
     """What a filter's render depends on when its form is one whose render we know in full, or None.
 
@@ -780,10 +769,10 @@ def _filter_key(spec: Any, choices: list[Any]) -> tuple[Any, ...] | None:
             return None
         return (
             spec.template,
-            _frozen(spec.title),
+            frozen(spec.title),
             type(form),
             fields,
-            _frozen(dict(form.data)),
+            frozen(dict(form.data)),
             translation.get_language(),
         )
     except TypeError:
@@ -801,20 +790,14 @@ def _links_key(spec: Any, choices: list[Any]) -> tuple[Any, ...] | None:
             "links",
             spec.template,
             type(spec).__name__,
-            _frozen(spec.title),
-            # A safe text and a plain one print differently (only the second is escaped).
+            frozen(spec.title),
             tuple(
-                (
-                    bool(choice["selected"]),
-                    _frozen(choice["query_string"]),
-                    isinstance(choice["display"], SafeData),
-                    _frozen(choice["display"]),
-                )
+                (bool(choice["selected"]), frozen(choice["query_string"]), frozen(choice["display"]))
                 for choice in choices
             ),
-            _frozen(getattr(spec, "lookup_kwarg", None)),
-            _frozen(getattr(spec, "lookup_val", None)),
-            _frozen(getattr(spec, "horizontal", None)),
+            frozen(getattr(spec, "lookup_kwarg", None)),
+            frozen(getattr(spec, "lookup_val", None)),
+            frozen(getattr(spec, "horizontal", None)),
             translation.get_language(),
         )
     except TypeError:
@@ -837,7 +820,7 @@ def _form_key(form: Any) -> tuple[Any, ...] | None:
         if len(form.fields) != 1 or (kind is DropdownForm and form.widget is not DropdownForm.widget):
             return None  # a multiple choice dropdown: a widget of its own
         ((name, field),) = form.fields.items()
-        return (name, _frozen(field.label), _frozen(getattr(field, "choices", None)))
+        return (name, frozen(field.label), frozen(getattr(field, "choices", None)))
     if kind is RangeDateForm:
         return (form.name,)
     if kind is AutocompleteDropdownForm and len(form.fields) == 1:
@@ -847,7 +830,7 @@ def _form_key(form: Any) -> tuple[Any, ...] | None:
             return None
         return (
             name,
-            _frozen(field.label),
+            frozen(field.label),
             type(field),
             type(widget),
             widget.field.model._meta.label,
@@ -879,7 +862,7 @@ def _fixed_choices_key(cl: Any, spec: Any) -> tuple[Any, ...] | None:
     return (
         "fixed choices",
         spec.template,
-        _frozen(spec.title),
+        frozen(spec.title),
         spec.field.model._meta.label,
         spec.field.name,
         spec.lookup_kwarg,
@@ -910,10 +893,10 @@ def _dropdown_key(spec: Any) -> tuple[Any, ...] | None:
     if not isinstance(value, str | type(None)) or not isinstance(name, str):
         return None
     try:
-        choices = _frozen([spec.all_option, *spec.lookup_choices])
+        choices = frozen([spec.all_option, *spec.lookup_choices])
     except TypeError:
         return None  # a choice that is no plain text or number
-    return ("dropdown", spec.template, _frozen(spec.title), name, choices, value, translation.get_language())
+    return ("dropdown", spec.template, frozen(spec.title), name, choices, value, translation.get_language())
 
 
 def share_filter_renders() -> None:

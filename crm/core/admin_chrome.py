@@ -26,8 +26,9 @@ _COMPONENTS: dict[tuple[Any, ...], SafeString] = {}
 _COMPONENTS_KEPT = 1024  # distinct (template, values, language); when full the table starts again
 
 
-def _frozen(value: Any) -> Any:
-    """A hashable stand-in for a component's value that tells apart everything its render tells apart: a safe text
+def frozen(value: Any) -> Any:
+    """A hashable stand-in for a value a kept render is made from (a component's values, a filter's choices and
+    form data, the sidebar's user) that tells apart everything a render tells apart: a safe text
     from a plain one (only the second is escaped), a lazy text by its text in the language of the key."""
     if isinstance(value, SafeData) and isinstance(value, str):
         return (SafeData, str(value))
@@ -38,10 +39,10 @@ def _frozen(value: Any) -> Any:
     if isinstance(value, bool | int | type(None)):
         return (type(value), value)
     if isinstance(value, dict):
-        return (dict, tuple((key, _frozen(part)) for key, part in value.items()))
+        return (dict, tuple((key, frozen(part)) for key, part in value.items()))
     if isinstance(value, list | tuple):
-        return (type(value), tuple(_frozen(part) for part in value))
-    raise TypeError(f"not kept for a component's render: {type(value).__name__}")
+        return (type(value), tuple(frozen(part) for part in value))
+    raise TypeError(f"not kept for a render: {type(value).__name__}")
 
 
 def share_component_renders() -> None:
@@ -66,7 +67,7 @@ def share_component_renders() -> None:
             values["children"] = children
         request = context.request if isinstance(context, RequestContext) else None
         try:
-            key: tuple[Any, ...] | None = (self.template_name, _frozen(values), translation.get_language())
+            key: tuple[Any, ...] | None = (self.template_name, frozen(values), translation.get_language())
         except TypeError:
             key = None  # a value that is no plain text, number or flag: rendered every time
         html = _COMPONENTS.get(key) if key is not None else None

@@ -131,7 +131,7 @@ def _user_key(context: Context) -> tuple[Any, ...] | None:
     user object in the context than the request's, a value that is no plain text)."""
     from django.conf import settings
 
-    from crm.core.admin_chrome import _frozen
+    from crm.core.admin_chrome import frozen
 
     request = context.get("request")
     user: Any = context.get("user")
@@ -141,14 +141,14 @@ def _user_key(context: Context) -> tuple[Any, ...] | None:
     return (
         type(user),
         user.pk,
-        _frozen(user.get_full_name()),
-        _frozen(user.get_username()),
-        _frozen(getattr(user, "email", None)),
+        frozen(user.get_full_name()),
+        frozen(user.get_username()),
+        frozen(getattr(user, "email", None)),
         user.has_usable_password(),
-        _frozen(getattr(user, "avatar_url", None)),
-        tuple(_frozen(context.get(name)) for name in _USER_CONTEXT),
+        frozen(getattr(user, "avatar_url", None)),
+        tuple(frozen(context.get(name)) for name in _USER_CONTEXT),
         translation.get_language(),
-        _frozen(list(settings.LANGUAGES)),
+        frozen(list(settings.LANGUAGES)),
         get_script_prefix(),
         getattr(request, "current_app", None),
         match.namespace if match else None,
