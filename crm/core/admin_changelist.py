@@ -72,7 +72,7 @@ from unfold.admin import checkbox
 from unfold.templatetags import unfold_list
 from unfold.widgets import UnfoldAdminSelectWidget
 
-from crm.core.admin_chrome import frozen
+from crm.core.admin_chrome import frozen, keep
 
 _HEADERS = "_shared_result_headers"
 
@@ -106,7 +106,7 @@ def default_list_sections() -> None:
 
 _LABELS: dict[tuple[Any, ...], SafeString] = {}
 _PLAIN = (str, int, Promise, type(None))
-_LABELS_KEPT = 1024  # distinct (value, label type, language) renders kept; beyond that cells render as before
+_LABELS_KEPT = 1024  # distinct (value, label type, language) renders; when full the table starts again
 
 
 def share_label_renders() -> None:
@@ -136,8 +136,7 @@ def share_label_renders() -> None:
         html = _LABELS.get(key)
         if html is None:
             html = cast(SafeString, render(value, empty_value_display, label))
-            if len(_LABELS) < _LABELS_KEPT:
-                _LABELS[key] = html
+            keep(_LABELS, key, html, _LABELS_KEPT)
         return html
 
     display_for_label.shared = True  # type: ignore[attr-defined]
@@ -173,9 +172,7 @@ def share_row_links() -> None:
             if not built.startswith(url):
                 return built
             suffix = built[len(url) :]
-            if len(_ROW_LINK_SUFFIXES) >= _ROW_LINKS_KEPT:
-                _ROW_LINK_SUFFIXES.clear()
-            _ROW_LINK_SUFFIXES[key] = suffix
+            keep(_ROW_LINK_SUFFIXES, key, suffix, _ROW_LINKS_KEPT)
         return url + suffix
 
     add_preserved_filters.shared = True  # type: ignore[attr-defined]
@@ -511,9 +508,7 @@ def _date_format(value: datetime.datetime, format_string: str, language: str | N
                 formatter = DateFormat(value)
             text = str(getattr(formatter, piece)())
             if key is not None:
-                if len(_PARTS) >= _PARTS_KEPT:
-                    _PARTS.clear()
-                _PARTS[key] = text
+                keep(_PARTS, key, text, _PARTS_KEPT)
         texts.append(text)
     return "".join(texts)
 
@@ -596,7 +591,7 @@ def _link(cl: Any, result: Model, plan: _Plan, content: Any) -> Any:
 
 
 _CLASS_TEXTS: dict[tuple[str, ...], str] = {}
-_CLASS_TEXTS_KEPT = 1024  # distinct class lists of cells: a few per column
+_CLASS_TEXTS_KEPT = 1024  # distinct class lists of cells (a few per column); when full the table starts again
 
 
 def items_for_result(cl: Any, result: Model, form: Any) -> Iterator[SafeString]:
@@ -630,8 +625,7 @@ def items_for_result(cl: Any, result: Model, form: Any) -> Iterator[SafeString]:
         class_text = _CLASS_TEXTS.get(classes)
         if class_text is None:
             class_text = " ".join(classes)  # a column's twenty classes joined once, not once per cell
-            if len(_CLASS_TEXTS) < _CLASS_TEXTS_KEPT:
-                _CLASS_TEXTS[classes] = class_text
+            keep(_CLASS_TEXTS, classes, class_text, _CLASS_TEXTS_KEPT)
         # mark_safe's result without its lazy-text wrapper: the label and content escaped, the classes Unfold's names.
         yield SafeString(
             f'<{column.tag} class="{class_text}" data-label="{column.label}">{_escaped(content)}</{column.tag}>'
@@ -930,9 +924,7 @@ def share_filter_renders() -> None:
             get_template(spec.template).render({"title": spec.title, "choices": choices, "spec": spec}),
         )
         if key is not None:
-            if len(_FILTERS) >= _FILTERS_KEPT:
-                _FILTERS.clear()
-            _FILTERS[key] = html
+            keep(_FILTERS, key, html, _FILTERS_KEPT)
         return html
 
     admin_list.register.simple_tag(admin_list_filter, name="admin_list_filter")

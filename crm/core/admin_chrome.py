@@ -26,6 +26,14 @@ _COMPONENTS: dict[tuple[Any, ...], SafeString] = {}
 _COMPONENTS_KEPT = 1024  # distinct (template, values, language); when full the table starts again
 
 
+def keep(table: dict[Any, Any], key: Any, value: Any, limit: int) -> None:
+    """Keep `value` under `key` in one of the process's tables of kept renders; a table holding `limit` entries
+    starts again (the renders are cheap to make again, and their inputs rarely number more than a few)."""
+    if len(table) >= limit:
+        table.clear()
+    table[key] = value
+
+
 def frozen(value: Any) -> Any:
     """A hashable stand-in for a value a kept render is made from (a component's values, a filter's choices and
     form data, the sidebar's user) that tells apart everything a render tells apart: a safe text
@@ -75,9 +83,7 @@ def share_component_renders() -> None:
             html = render_to_string(self.template_name, request=request, context=values)
             if key is None:
                 return html
-            if len(_COMPONENTS) >= _COMPONENTS_KEPT:
-                _COMPONENTS.clear()
-            _COMPONENTS[key] = html
+            keep(_COMPONENTS, key, html, _COMPONENTS_KEPT)
         return html
 
     render_component.shared = True  # type: ignore[attr-defined]

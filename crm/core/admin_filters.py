@@ -40,7 +40,7 @@ def keep_choices_of(*models: type[Model]) -> None:
     """Let the filters below keep these models' rows as choices, dropped whenever one of them is saved or deleted.
     Called where the models' admins are registered (imported by every process: web, workers, commands)."""
     for model in models:
-        uid = f"admin-filter-choices:{model._meta.label_lower}"
+        uid = _key(model)
         post_save.connect(_forget, sender=model, dispatch_uid=uid, weak=False)
         post_delete.connect(_forget, sender=model, dispatch_uid=uid, weak=False)
         _KEPT.add(model._meta.label_lower)

@@ -16,6 +16,8 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.admin_chrome import keep
+
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
@@ -204,12 +206,8 @@ def _get_sidebar_list(site: Any, request: HttpRequest) -> list[dict[str, Any]]:
     if kept is None or kept[0] is not navigation:  # the key holds its id: the same list, not a later one
         results = _built_sidebar_list(site, request, navigation, tabs)
         if key is not None:
-            if len(_SIDEBAR_FLAGS) >= _SIDEBAR_FLAGS_KEPT:
-                _SIDEBAR_FLAGS.clear()
-            _SIDEBAR_FLAGS[key] = (
-                navigation,
-                tuple((item["has_permission"], item["active"]) for group in results for item in group["items"]),
-            )
+            flags = tuple((item["has_permission"], item["active"]) for group in results for item in group["items"])
+            keep(_SIDEBAR_FLAGS, key, (navigation, flags), _SIDEBAR_FLAGS_KEPT)
         return results
     # What Unfold's _get_navigation_items makes of plain links: each one kept, with its two answers.
     answers = iter(kept[1])

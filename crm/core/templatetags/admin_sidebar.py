@@ -13,6 +13,8 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString
 
+from crm.core.admin_chrome import frozen, keep
+
 register = template.Library()
 
 APP_LIST = "unfold/helpers/app_list.html"
@@ -99,9 +101,7 @@ def sidebar_apps(context: Context) -> SafeString:
         with context.push(app_list=context.get("available_apps")):
             html = links.render(context)
         if key is not None:
-            if len(_RENDERS) >= _RENDERS_KEPT:
-                _RENDERS.clear()
-            _RENDERS[key] = html
+            keep(_RENDERS, key, html, _RENDERS_KEPT)
     return html
 
 
@@ -130,8 +130,6 @@ def _user_key(context: Context) -> tuple[Any, ...] | None:
     """Everything the sidebar's user block renders from, or None where it cannot be told (no request, another
     user object in the context than the request's, a value that is no plain text)."""
     from django.conf import settings
-
-    from crm.core.admin_chrome import frozen
 
     request = context.get("request")
     user: Any = context.get("user")
@@ -170,7 +168,5 @@ def sidebar_user(context: Context) -> SafeString:
     engine = context.template.engine if context.template is not None else Engine.get_default()
     html = engine.get_template(USER_LINKS).render(context)
     if key is not None and _CSRF_MARK not in html:
-        if len(_USER_RENDERS) >= _USER_RENDERS_KEPT:
-            _USER_RENDERS.clear()
-        _USER_RENDERS[key] = html.replace(token, _CSRF_MARK)
+        keep(_USER_RENDERS, key, html.replace(token, _CSRF_MARK), _USER_RENDERS_KEPT)
     return html
