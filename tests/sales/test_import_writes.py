@@ -117,6 +117,18 @@ def test_an_import_writes_the_same_leads_through_copy_and_bulk_create(sales_mana
 
 
 def test_imported_leads_follow_the_rules(sales_manager):
+    import_and_check_routes(sales_manager)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_leads_settled_ahead_follow_the_rules():
+    """Outside a transaction the read-ahead thread formats the leads as COPY text and the writer adds the
+    routes: the desk and agent land in their own columns."""
+    import_and_check_routes(staff_with_role("Sales Manager"))
+
+
+def import_and_check_routes(sales_manager) -> None:
     fixed, one, two = (staff_with_role("Sales Agent") for _ in range(3))
     AssignmentRuleFactory(desk=DeskFactory(members=[fixed]), agent=fixed, countries=["FR"], priority=1)
     german = DeskFactory(members=[one, two])
