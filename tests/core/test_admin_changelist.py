@@ -180,10 +180,49 @@ def test_the_results_template_is_unfolds_with_the_written_rows_in_place_of_its_l
     comment = ours[ours.index("{% comment %}") : ours.index("{% endcomment %}") + len("{% endcomment %}\n")]
     written = "            {% if rows_html %}\n                {{ rows_html }}\n            {% else %}\n"
     loop_end = "            {% endfor %}\n            {% endif %}\n"
+    include = "{% include 'unfold/helpers/change_list_headers.html' %}"
+    headers = "{% if headers_html %}{{ headers_html }}{% else %}" + include + "{% endif %}"
 
     assert written in ours
     assert loop_end in ours
-    assert ours.replace(comment, "").replace(written, "").replace(loop_end, "            {% endfor %}\n") == unfolds
+    assert headers in ours
+    assert (
+        ours.replace(comment, "")
+        .replace(written, "")
+        .replace(loop_end, "            {% endfor %}\n")
+        .replace(headers, include)
+        == unfolds
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_kept_header_rows_are_the_rows_unfolds_template_writes(admin_client, admin_user, monkeypatch, language):
+    from django.urls import reverse
+
+    from tests.customers.factories import CustomerFactory
+    from tests.sales.factories import LeadFactory
+
+    LeadFactory(sales_person=admin_user, email="x&y@example.com")
+    CustomerFactory()
+    leads, clients = reverse("admin:sales_lead_changelist"), reverse("admin:customers_customer_changelist")
+    # Unsorted, sorted by one column either way, by two (a sort priority shown), with filters the links keep.
+    urls = [leads, f"{leads}?o=2", f"{leads}?o=-3.2", f"{leads}?assigned=all&o=4&q=x%26y", clients, f"{clients}?o=-5"]
+
+    def thead(response) -> str:
+        html = response.content.decode()
+        return html[html.index("<thead>") : html.index("</thead>") + len("</thead>")]
+
+    admin_changelist._HEADERS_HTML.clear()
+    with translation.override(language):
+        kept = [thead(admin_client.get(url, HTTP_ACCEPT_LANGUAGE=language)) for url in urls * 2]
+        monkeypatch.setattr(admin_changelist, "_headers_key", lambda data: None)
+        rendered = [thead(admin_client.get(url, HTTP_ACCEPT_LANGUAGE=language)) for url in urls]
+
+    assert len(admin_changelist._HEADERS_HTML) == len(urls)
+    assert kept == rendered * 2
+    assert "Sorting priority: 2" in kept[2] or "prioridad" in kept[2].lower()
+    assert "q=x%26y" in kept[3]
 
 
 @pytest.mark.django_db
