@@ -77,8 +77,40 @@ from crm.core.admin_chrome import frozen, keep
 _HEADERS = "_shared_result_headers"
 
 
+_HEADER_BUILDS: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+_HEADER_BUILDS_KEPT = 512  # distinct (changelist, sorting, filters, language); when full the table starts again
+
+
+def _header_build_key(cl: Any) -> tuple[Any, ...] | None:
+    """What Unfold's `result_headers(cl)` builds a changelist's headers from, or None: the admin and its columns
+    (their labels and whether and how they sort), the columns sorted and how, the page's query parameters (each
+    header's three sort links keep them), and the language of the labels and the select-all box."""
+    model_admin = cl.model_admin
+    sortable_by = cl.sortable_by
+    try:
+        key = (
+            type(cl),
+            model_admin,
+            cl.model,
+            tuple(cl.list_display),
+            None if sortable_by is None else tuple(sortable_by),
+            tuple(cl.get_ordering_field_columns().items()),
+            tuple((name, tuple(values)) for name, values in sorted(cl.filter_params.items())),
+            getattr(model_admin, "ordering_field", None),
+            bool(getattr(model_admin, "hide_ordering_field", False)),
+            translation.get_language(),
+        )
+        hash(key)
+    except TypeError:
+        return None  # a column or parameter that is no plain value
+    return key
+
+
 def share_result_headers() -> None:
-    """Make Unfold's `result_headers(cl)` build a changelist's headers once (called from CoreConfig.ready)."""
+    """Make Unfold's `result_headers(cl)` build a changelist's headers once (called from CoreConfig.ready), and
+    keep them for the next page with the same columns, sorting, filters and language (`_header_build_key`):
+    building them made three sort links per column (the page's parameters copied, sorted and encoded each time)
+    and rendered the select-all box's template on every page."""
     build = unfold_list.result_headers
     if getattr(build, "shared", False):
         return
@@ -86,11 +118,17 @@ def share_result_headers() -> None:
     def result_headers(cl: Any) -> Iterator[Any]:
         headers = getattr(cl, _HEADERS, None)
         if headers is None:
-            # A lazy header text becomes text once here, not once per cell (str() keeps a SafeString safe).
-            headers = [
-                {**header, "text": str(header["text"])} if isinstance(header.get("text"), Promise) else header
-                for header in build(cl)
-            ]
+            key = _header_build_key(cl)
+            kept = _HEADER_BUILDS.get(key) if key is not None else None
+            if kept is None:
+                # A lazy header text becomes text once here, not once per cell (str() keeps a SafeString safe).
+                kept = [
+                    {**header, "text": str(header["text"])} if isinstance(header.get("text"), Promise) else header
+                    for header in build(cl)
+                ]
+                if key is not None:
+                    keep(_HEADER_BUILDS, key, kept, _HEADER_BUILDS_KEPT)
+            headers = [dict(header) for header in kept]  # the page's own dicts: the kept ones stay as built
             setattr(cl, _HEADERS, headers)
         return iter(headers)
 

@@ -197,7 +197,7 @@ def test_the_results_template_is_unfolds_with_the_written_rows_in_place_of_its_l
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", ["en", "es"])
-def test_kept_header_rows_are_the_rows_unfolds_template_writes(admin_client, admin_user, monkeypatch, language):
+def test_kept_header_rows_are_the_headers_unfold_builds_and_renders(admin_client, admin_user, monkeypatch, language):
     from django.urls import reverse
 
     from tests.customers.factories import CustomerFactory
@@ -214,12 +214,16 @@ def test_kept_header_rows_are_the_rows_unfolds_template_writes(admin_client, adm
         return html[html.index("<thead>") : html.index("</thead>") + len("</thead>")]
 
     admin_changelist._HEADERS_HTML.clear()
+    admin_changelist._HEADER_BUILDS.clear()
     with translation.override(language):
         kept = [thead(admin_client.get(url, HTTP_ACCEPT_LANGUAGE=language)) for url in urls * 2]
+        # Unfold's headers, built and rendered on every page.
         monkeypatch.setattr(admin_changelist, "_headers_key", lambda data: None)
+        monkeypatch.setattr(admin_changelist, "_header_build_key", lambda cl: None)
         rendered = [thead(admin_client.get(url, HTTP_ACCEPT_LANGUAGE=language)) for url in urls]
 
     assert len(admin_changelist._HEADERS_HTML) == len(urls)
+    assert len(admin_changelist._HEADER_BUILDS) == len(urls)
     assert kept == rendered * 2
     assert "Sorting priority: 2" in kept[2] or "prioridad" in kept[2].lower()
     assert "q=x%26y" in kept[3]
