@@ -28,6 +28,8 @@ class UserBackend(ModelBackend):
     def get_user(self, user_id: Any) -> Any:
         user_model: Any = get_user_model()
         manager = user_model._default_manager
+        if not _reads_every_row(user_model._meta.label):
+            return super().get_user(user_id)  # a default manager that filters: Django's get() applies it
         users = list(manager.raw(_user_sql(user_model._meta.label, manager.db), [user_id]))
         if not users:
             return None
@@ -44,6 +46,13 @@ class UserBackend(ModelBackend):
                 cursor.execute(_permissions_sql(user_obj._meta.label, using), [user_obj.pk, user_obj.pk])
                 user_obj._perm_cache = {f"{app_label}.{codename}" for app_label, codename in cursor.fetchall()}
         return user_obj._perm_cache
+
+
+@cache
+def _reads_every_row(user_label: str) -> bool:
+    """Whether the user model's default manager reads its table as it is (no filter of its own)."""
+    query = apps.get_model(user_label)._default_manager.get_queryset().query
+    return not query.where and not query.extra and not query.annotations
 
 
 @cache

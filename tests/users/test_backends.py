@@ -90,3 +90,16 @@ def test_the_sessions_user_is_the_row_django_reads():
     assert ours._state.db == djangos._state.db
     assert UserBackend().get_user(inactive.pk) is None is ModelBackend().get_user(inactive.pk)
     assert UserBackend().get_user(inactive.pk + 1000) is None
+
+
+def test_a_default_manager_that_filters_is_asked_as_django_asks_it(monkeypatch):
+    from crm.users import backends
+
+    user = UserFactory(is_staff=True)
+    assert backends._reads_every_row(type(user)._meta.label)  # the project's user manager filters nothing
+    monkeypatch.setattr(backends, "_reads_every_row", lambda label: False)
+    asked = []
+    monkeypatch.setattr(ModelBackend, "get_user", lambda self, user_id: asked.append(user_id) or "django's")
+
+    assert UserBackend().get_user(user.pk) == "django's"
+    assert asked == [user.pk]
