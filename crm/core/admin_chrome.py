@@ -11,6 +11,8 @@ inputs, rendered once per input.
   not by their text: about thirty translations a page less (`frozen`).
 - `{% static %}` went through the static files storage for each of a page's thirty styles and scripts:
   `keep_static_urls` works each path's URL out once per process and settings.
+- Unfold merged its settings with its defaults again for each of the thirty values its `each_context` reads:
+  `keep_unfold_settings` merges them once per settings object.
 """
 
 from __future__ import annotations
@@ -167,3 +169,32 @@ def keep_static_urls() -> None:
     handle_simple.__wrapped__ = make  # type: ignore[attr-defined]  # Django's, for the tests
     StaticNode.handle_simple = classmethod(handle_simple)  # type: ignore[assignment,method-assign]
     setting_changed.connect(_forget_static_urls, dispatch_uid="core.static_urls", weak=False)
+
+
+_UNFOLD_SETTINGS: dict[str, tuple[Any, dict[str, Any]]] = {}
+
+
+def keep_unfold_settings() -> None:
+    """Make Unfold's admin site read its settings merged with Unfold's defaults once per settings object (called from
+    CoreConfig.ready): `unfold.settings.get_config` copied the defaults and merged the project's settings into
+    them for each of the thirty values `each_context` reads on every admin page. A new settings object (another
+    `UNFOLD` dict, as a test's override makes) is merged again; Unfold's site changes what it reads as it did."""
+    from django.conf import settings
+    from unfold import sites
+
+    merge = sites.get_config
+    if getattr(merge, "kept", False):
+        return
+
+    def get_config(settings_name: str | None = None) -> dict[str, Any]:
+        name = settings_name or "UNFOLD"
+        current = getattr(settings, name, None)
+        kept = _UNFOLD_SETTINGS.get(name)
+        if kept is None or kept[0] is not current:
+            kept = (current, merge(settings_name))
+            _UNFOLD_SETTINGS[name] = kept
+        return kept[1]
+
+    get_config.kept = True  # type: ignore[attr-defined]
+    get_config.__wrapped__ = merge  # type: ignore[attr-defined]  # Unfold's, for the tests
+    sites.get_config = get_config

@@ -122,3 +122,26 @@ def test_kept_static_urls_are_the_storages_urls_and_follow_the_settings(settings
     settings.STATIC_URL = "/assets/"
     assert not admin_chrome._STATIC_URLS
     assert static("core/admin.css") == staticfiles_storage.url("core/admin.css") == "/assets/core/admin.css"
+
+
+@pytest.mark.django_db
+def test_unfold_settings_merged_once_give_the_admin_context_unfold_gives(rf, admin_staff, settings, monkeypatch):
+    from django.contrib import admin
+    from unfold import sites
+
+    def context(user):
+        request = rf.get("/admin/")
+        request.user = type(user).objects.get(pk=user.pk)
+        values = admin.site.each_context(request)
+        return {name: repr(value) for name, value in values.items() if name not in ("available_apps", "request")}
+
+    kept = context(admin_staff)
+    assert sites.get_config() is sites.get_config()  # merged once
+    monkeypatch.setattr(sites, "get_config", sites.get_config.__wrapped__)
+    assert kept == context(admin_staff)  # Unfold's merge on every read
+    monkeypatch.undo()
+    settings.UNFOLD = {**settings.UNFOLD, "SITE_TITLE": "Another title"}  # a new settings object: merged again
+    retitled = context(admin_staff)
+    monkeypatch.setattr(sites, "get_config", sites.get_config.__wrapped__)
+    assert retitled == context(admin_staff)
+    assert retitled["site_title"] == "'Another title'"
