@@ -958,7 +958,7 @@ def _dropdown_key(spec: Any) -> tuple[Any, ...] | None:
     elif built_by is RelatedDropdownFilter.choices:
         name = spec.lookup_kwarg
     else:
-        return None
+        return _form_filter_key(spec)
     if getattr(spec, "multiple", False) or spec.form_class is not DropdownForm or not spec.all_option:
         return None
     value = spec.value()
@@ -969,6 +969,53 @@ def _dropdown_key(spec: Any) -> tuple[Any, ...] | None:
     except TypeError:
         return None  # a choice that is no plain text or number
     return ("dropdown", spec.template, frozen(spec.title), name, choices, value, translation.get_language())
+
+
+def _form_filter_key(spec: Any) -> tuple[Any, ...] | None:
+    """`_filter_key` of a date range filter or of an autocomplete filter with nothing chosen, worked out before its
+    choice and form are built (two date fields, or a select2 widget with its queryset, on every page), or None.
+
+    The same key `_filter_key` makes from the built form: the choices Unfold's `choices()` builds are known from the
+    filter's parameter, values and model field (tests/core/test_admin_changelist.py compares the two keys)."""
+    from unfold.contrib.filters.admin import RangeDateFilter
+    from unfold.contrib.filters.admin.mixins import AutocompleteMixin
+    from unfold.contrib.filters.forms import AutocompleteDropdownForm, RangeDateForm
+
+    built_by = type(spec).choices
+    if built_by is RangeDateFilter.choices and spec.form_class is RangeDateForm:
+        name = spec.parameter_name
+        data = {f"{name}_{end}": spec.used_parameters.get(f"{name}_{end}", None) for end in ("from", "to")}
+        fields: tuple[Any, ...] = (name,)
+        form_class: type = RangeDateForm
+    elif built_by is AutocompleteMixin.choices and spec.form_class is AutocompleteDropdownForm:
+        multiple = getattr(spec, "multiple", False)
+        if isinstance(multiple, bool) and multiple:
+            return None
+        name = spec.lookup_kwarg
+        value = spec.value()
+        if value not in (None, ""):
+            return None  # a chosen row's text is read from the database: not kept
+        data = {name: value}
+        label = translation.gettext(" By %(filter_title)s ") % {"filter_title": spec.title}
+        fields = (
+            name,
+            frozen(label),
+            AutocompleteDropdownForm.field,
+            AutocompleteDropdownForm.widget,
+            spec.field.model._meta.label,
+            spec.field.name,
+            spec.model_admin.admin_site.name,
+            get_script_prefix(),
+        )
+        form_class = AutocompleteDropdownForm
+    else:
+        return None
+    if not isinstance(name, str):
+        return None
+    try:
+        return (spec.template, frozen(spec.title), form_class, fields, frozen(data), translation.get_language())
+    except TypeError:
+        return None
 
 
 def share_filter_renders() -> None:

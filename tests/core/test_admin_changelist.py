@@ -356,3 +356,27 @@ def test_rows_are_written_in_place_where_no_changelist_view_waits_for_them():
 
     assert admin_changelist._deferred({"request": object()}, rows) is rows
     assert admin_changelist._deferred({}, rows) is rows
+
+
+@pytest.mark.django_db
+def test_date_range_and_autocomplete_filters_are_looked_up_under_the_key_of_their_built_form(admin_client, admin_user):
+    from django.urls import reverse
+
+    changelist = reverse("admin:sales_lead_changelist")
+    urls = [
+        f"{changelist}?assigned=all",
+        f"{changelist}?assigned=all&created_at_from=2024-01-02&updated_at_to=soon",
+        f"{changelist}?assigned=all&sales_person__id__exact={admin_user.pk}",  # chosen: rendered every time
+    ]
+    looked_up = []
+    for url in urls:
+        cl = admin_client.get(url).context["cl"]
+        for spec in cl.filter_specs:
+            key = admin_changelist._form_filter_key(spec)
+            if key is not None:
+                assert key == admin_changelist._filter_key(spec, list(spec.choices(cl))), (url, spec)
+                looked_up.append((url, key[2].__name__))
+
+    kinds = {kind for _url, kind in looked_up}
+    assert kinds == {"RangeDateForm", "AutocompleteDropdownForm"}
+    assert (urls[2], "AutocompleteDropdownForm") not in looked_up
