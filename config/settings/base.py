@@ -120,7 +120,8 @@ AUTH_USER_MODEL = "users.User"
 # django-axes first: it refuses locked-out credentials before any backend checks them.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend reading the session's user and their permissions in fewer, prebuilt queries.
+    "crm.users.backends.UserBackend",
 ]
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"
@@ -229,6 +230,8 @@ TEMPLATES = [
 # SECURITY
 # ------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+# Django's database sessions, each request's session read with a prebuilt query (crm/users/sessions.py).
+SESSION_ENGINE = "crm.users.sessions"
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -60,7 +60,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.db.models import Model
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import translation
 from django.utils.dateformat import DateFormat, re_escaped, re_formatchars
@@ -77,8 +77,40 @@ from crm.core.admin_chrome import frozen, keep
 _HEADERS = "_shared_result_headers"
 
 
+_HEADER_BUILDS: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+_HEADER_BUILDS_KEPT = 512  # distinct (changelist, sorting, filters, language); when full the table starts again
+
+
+def _header_build_key(cl: Any) -> tuple[Any, ...] | None:
+    """What Unfold's `result_headers(cl)` builds a changelist's headers from, or None: the admin and its columns
+    (their labels and whether and how they sort), the columns sorted and how, the page's query parameters (each
+    header's three sort links keep them), and the language of the labels and the select-all box."""
+    model_admin = cl.model_admin
+    sortable_by = cl.sortable_by
+    try:
+        key = (
+            type(cl),
+            model_admin,
+            cl.model,
+            tuple(cl.list_display),
+            None if sortable_by is None else tuple(sortable_by),
+            tuple(cl.get_ordering_field_columns().items()),
+            tuple((name, tuple(values)) for name, values in sorted(cl.filter_params.items())),
+            getattr(model_admin, "ordering_field", None),
+            bool(getattr(model_admin, "hide_ordering_field", False)),
+            translation.get_language(),
+        )
+        hash(key)
+    except TypeError:
+        return None  # a column or parameter that is no plain value
+    return key
+
+
 def share_result_headers() -> None:
-    """Make Unfold's `result_headers(cl)` build a changelist's headers once (called from CoreConfig.ready)."""
+    """Make Unfold's `result_headers(cl)` build a changelist's headers once (called from CoreConfig.ready), and
+    keep them for the next page with the same columns, sorting, filters and language (`_header_build_key`):
+    building them made three sort links per column (the page's parameters copied, sorted and encoded each time)
+    and rendered the select-all box's template on every page."""
     build = unfold_list.result_headers
     if getattr(build, "shared", False):
         return
@@ -86,11 +118,17 @@ def share_result_headers() -> None:
     def result_headers(cl: Any) -> Iterator[Any]:
         headers = getattr(cl, _HEADERS, None)
         if headers is None:
-            # A lazy header text becomes text once here, not once per cell (str() keeps a SafeString safe).
-            headers = [
-                {**header, "text": str(header["text"])} if isinstance(header.get("text"), Promise) else header
-                for header in build(cl)
-            ]
+            key = _header_build_key(cl)
+            kept = _HEADER_BUILDS.get(key) if key is not None else None
+            if kept is None:
+                # A lazy header text becomes text once here, not once per cell (str() keeps a SafeString safe).
+                kept = [
+                    {**header, "text": str(header["text"])} if isinstance(header.get("text"), Promise) else header
+                    for header in build(cl)
+                ]
+                if key is not None:
+                    keep(_HEADER_BUILDS, key, kept, _HEADER_BUILDS_KEPT)
+            headers = [dict(header) for header in kept]  # the page's own dicts: the kept ones stay as built
             setattr(cl, _HEADERS, headers)
         return iter(headers)
 
@@ -675,6 +713,45 @@ def _rows_html(cl: Any, context: dict[str, Any]) -> SafeString | None:
     return SafeString("".join(parts))  # the cells are escaped by items_for_result, the rest is Unfold's markup
 
 
+HEADERS_TEMPLATE = "unfold/helpers/change_list_headers.html"
+_HEADERS_HTML: dict[tuple[Any, ...], SafeString] = {}
+_HEADERS_KEPT = 1024  # distinct (headers, language); when full the table starts again
+_HEADER_VALUES = (str, SafeString, bool, int, type(None))
+
+
+def _headers_key(data: dict[str, Any]) -> tuple[Any, ...] | None:
+    """What Unfold's headers template renders from, or None: each header's texts, links, classes and sort state
+    (a safe text told from a plain one: only the second is escaped), the sorted columns' count, the two flags it
+    reads of the admin, and the language of its own texts."""
+    headers = []
+    for header in data["result_headers"]:
+        if not all(type(value) in _HEADER_VALUES for value in header.values()):
+            return None
+        headers.append(tuple((name, type(value), value) for name, value in header.items()))
+    model_admin = data["cl"].model_admin
+    return (
+        tuple(headers),
+        data["num_sorted_fields"],
+        bool(getattr(model_admin, "ordering_field", None)),
+        len(getattr(model_admin, "list_sections", None) or ()) > 0,
+        translation.get_language(),
+    )
+
+
+def _headers_html(data: dict[str, Any]) -> SafeString | None:
+    """The table's header row as Unfold's headers template renders it, kept per `_headers_key`; None where the
+    results template includes it as Unfold's does. Rendering it was a template of a dozen nodes per column on every
+    page, for headers that change only with the page's sorting and filters."""
+    key = _headers_key(data)
+    if key is None:
+        return None
+    html = _HEADERS_HTML.get(key)
+    if html is None:
+        html = cast(SafeString, get_template(HEADERS_TEMPLATE).render(data))
+        keep(_HEADERS_HTML, key, html, _HEADERS_KEPT)
+    return html
+
+
 # The request's rows waiting for its rendered response: marker -> rows (see `share_row_html`).
 _DEFERRED_ROWS = "_deferred_rows_html"
 
@@ -718,6 +795,7 @@ def share_row_html() -> None:
     def result_list(context: Any, cl: Any) -> dict[str, Any]:
         data: dict[str, Any] = build(context, cl)
         data["rows_html"] = _deferred(context, _rows_html(cl, data))
+        data["headers_html"] = _headers_html(data)
         return data
 
     view = ModelAdmin.changelist_view
@@ -880,7 +958,7 @@ def _dropdown_key(spec: Any) -> tuple[Any, ...] | None:
     elif built_by is RelatedDropdownFilter.choices:
         name = spec.lookup_kwarg
     else:
-        return None
+        return _form_filter_key(spec)
     if getattr(spec, "multiple", False) or spec.form_class is not DropdownForm or not spec.all_option:
         return None
     value = spec.value()
@@ -893,6 +971,53 @@ def _dropdown_key(spec: Any) -> tuple[Any, ...] | None:
     return ("dropdown", spec.template, frozen(spec.title), name, choices, value, translation.get_language())
 
 
+def _form_filter_key(spec: Any) -> tuple[Any, ...] | None:
+    """`_filter_key` of a date range filter or of an autocomplete filter with nothing chosen, worked out before its
+    choice and form are built (two date fields, or a select2 widget with its queryset, on every page), or None.
+
+    The same key `_filter_key` makes from the built form: the choices Unfold's `choices()` builds are known from the
+    filter's parameter, values and model field (tests/core/test_admin_changelist.py compares the two keys)."""
+    from unfold.contrib.filters.admin import RangeDateFilter
+    from unfold.contrib.filters.admin.mixins import AutocompleteMixin
+    from unfold.contrib.filters.forms import AutocompleteDropdownForm, RangeDateForm
+
+    built_by = type(spec).choices
+    if built_by is RangeDateFilter.choices and spec.form_class is RangeDateForm:
+        name = spec.parameter_name
+        data = {f"{name}_{end}": spec.used_parameters.get(f"{name}_{end}", None) for end in ("from", "to")}
+        fields: tuple[Any, ...] = (name,)
+        form_class: type = RangeDateForm
+    elif built_by is AutocompleteMixin.choices and spec.form_class is AutocompleteDropdownForm:
+        multiple = getattr(spec, "multiple", False)
+        if isinstance(multiple, bool) and multiple:
+            return None
+        name = spec.lookup_kwarg
+        value = spec.value()
+        if value not in (None, ""):
+            return None  # a chosen row's text is read from the database: not kept
+        data = {name: value}
+        label = translation.gettext(" By %(filter_title)s ") % {"filter_title": spec.title}
+        fields = (
+            name,
+            frozen(label),
+            AutocompleteDropdownForm.field,
+            AutocompleteDropdownForm.widget,
+            spec.field.model._meta.label,
+            spec.field.name,
+            spec.model_admin.admin_site.name,
+            get_script_prefix(),
+        )
+        form_class = AutocompleteDropdownForm
+    else:
+        return None
+    if not isinstance(name, str):
+        return None
+    try:
+        return (spec.template, frozen(spec.title), form_class, fields, frozen(data), translation.get_language())
+    except TypeError:
+        return None
+
+
 def share_filter_renders() -> None:
     """Make the changelist's filters render once per form, values and language (called from CoreConfig.ready).
 
@@ -902,7 +1027,6 @@ def share_filter_renders() -> None:
     on (`_filter_key`). Other filters render as Django renders them.
     """
     from django.contrib.admin.templatetags import admin_list
-    from django.template.loader import get_template
 
     if getattr(admin_list.register.tags.get("admin_list_filter"), "shared", False):
         return

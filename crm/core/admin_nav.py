@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from django.conf import settings
@@ -156,9 +156,23 @@ def _get_is_active(site: Any, request: HttpRequest, link: Any, is_tab: bool = Fa
     return link_path != "" and link_path in request.path and link_path != index_path
 
 
-# A plain navigation's answers per (permissions, page, prefix): each link's (may follow, is the page's) flags.
-_SIDEBAR_FLAGS: dict[tuple[Any, ...], tuple[Any, tuple[tuple[bool, bool], ...]]] = {}
-_SIDEBAR_FLAGS_KEPT = 1024  # when full the table starts again
+class KeptSidebarList(list[dict[str, Any]]):
+    """A sidebar list built once for its key (`_sidebar_key`) and given to every page with that key: nothing
+    changes it once built (the templates only read it). `renders` keeps what `{% sidebar_apps %}` renders of it,
+    per language."""
+
+    __slots__ = ("renders",)
+
+    def __init__(self, groups: list[dict[str, Any]]) -> None:
+        super().__init__(groups)
+        self.renders: dict[str | None, Any] = {}
+
+
+# A plain navigation's sidebar list per (permissions, page, prefix).
+_SIDEBAR_LISTS: dict[tuple[Any, ...], tuple[Any, KeptSidebarList]] = {}
+_SIDEBAR_LISTS_KEPT = 1024  # when full the table starts again
+# Whether a navigation (the settings' list) is plain: id -> (navigation, answer).
+_PLAIN_NAVIGATIONS: dict[int, tuple[Any, bool]] = {}
 
 
 def _plain_items(items: Any) -> bool:
@@ -173,14 +187,23 @@ def _plain_items(items: Any) -> bool:
     )
 
 
+def _plain_navigation(navigation: list[Any]) -> bool:
+    """`_plain_items` for each group of the navigation, worked out once per navigation: the settings' list, the
+    same object for every page."""
+    kept = _PLAIN_NAVIGATIONS.get(id(navigation))
+    if kept is None or kept[0] is not navigation:
+        plain = all(
+            isinstance(group, dict) and "badge" not in group and _plain_items(group.get("items") or ())
+            for group in navigation
+        )
+        kept = (navigation, plain)
+        keep(_PLAIN_NAVIGATIONS, id(navigation), kept, 64)
+    return kept[1]
+
+
 def _sidebar_key(navigation: Any, tabs: Any, request: HttpRequest) -> tuple[Any, ...] | None:
     """What a static navigation's sidebar list follows from (see `_plain_items`), or None."""
-    if tabs or not isinstance(navigation, list):
-        return None
-    if not all(
-        isinstance(group, dict) and "badge" not in group and _plain_items(group.get("items") or ())
-        for group in navigation
-    ):
+    if tabs or not isinstance(navigation, list) or not _plain_navigation(navigation):
         return None
     user = request.user
     permissions = None if getattr(user, "is_superuser", False) else _permissions(request)
@@ -197,25 +220,20 @@ def _sidebar_key(navigation: Any, tabs: Any, request: HttpRequest) -> tuple[Any,
 
 
 def _get_sidebar_list(site: Any, request: HttpRequest) -> list[dict[str, Any]]:
-    # Unfold's, with the navigation's dicts and lists copied instead of deep-copied, and kept per permissions, page
-    # and script prefix where the navigation is a fixed list of our own checks (`_sidebar_key`).
+    # Unfold's, with the navigation's dicts and lists copied instead of deep-copied; where the navigation is a
+    # fixed list of our own checks (`_sidebar_key`), built once per permissions, page and script prefix and kept.
     navigation = site._get_value(site._get_config("SIDEBAR", request).get("navigation"), request)
     tabs = site._get_value(site._get_config("TABS", request), request) or []
     key = _sidebar_key(navigation, tabs, request)
-    kept = _SIDEBAR_FLAGS.get(key) if key is not None else None
-    if kept is None or kept[0] is not navigation:  # the key holds its id: the same list, not a later one
-        results = _built_sidebar_list(site, request, navigation, tabs)
-        if key is not None:
-            flags = tuple((item["has_permission"], item["active"]) for group in results for item in group["items"])
-            keep(_SIDEBAR_FLAGS, key, (navigation, flags), _SIDEBAR_FLAGS_KEPT)
+    kept = _SIDEBAR_LISTS.get(key) if key is not None else None
+    if kept is not None and kept[0] is navigation:  # the key holds its id: the same list, not a later one
+        return kept[1]
+    results = _built_sidebar_list(site, request, navigation, tabs)
+    if key is None:
         return results
-    # What Unfold's _get_navigation_items makes of plain links: each one kept, with its two answers.
-    answers = iter(kept[1])
-    results = _copied(navigation)
-    for group in results:
-        for item in group["items"]:
-            item["has_permission"], item["active"] = next(answers)
-    return cast(list[dict[str, Any]], results)
+    shared = KeptSidebarList(results)
+    keep(_SIDEBAR_LISTS, key, (navigation, shared), _SIDEBAR_LISTS_KEPT)
+    return shared
 
 
 def _built_sidebar_list(site: Any, request: HttpRequest, navigation: Any, tabs: Any) -> list[dict[str, Any]]:

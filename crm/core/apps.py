@@ -21,7 +21,12 @@ class CoreConfig(AppConfig):
             share_row_html,
             share_row_links,
         )
-        from crm.core.admin_chrome import share_action_select, share_component_renders
+        from crm.core.admin_chrome import (
+            keep_static_urls,
+            keep_unfold_settings,
+            share_action_select,
+            share_component_renders,
+        )
         from crm.core.admin_nav import lazy_app_list, quick_sidebar_checks
 
         events.autodiscover_handlers()
@@ -36,6 +41,8 @@ class CoreConfig(AppConfig):
         share_filter_renders()
         share_component_renders()
         share_action_select()
+        keep_static_urls()
+        keep_unfold_settings()
         lazy_app_list()
         quick_sidebar_checks()
         post_migrate.connect(roles.sync_role_permissions_on_migrate, dispatch_uid="core.sync_roles")

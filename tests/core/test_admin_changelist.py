@@ -180,10 +180,53 @@ def test_the_results_template_is_unfolds_with_the_written_rows_in_place_of_its_l
     comment = ours[ours.index("{% comment %}") : ours.index("{% endcomment %}") + len("{% endcomment %}\n")]
     written = "            {% if rows_html %}\n                {{ rows_html }}\n            {% else %}\n"
     loop_end = "            {% endfor %}\n            {% endif %}\n"
+    include = "{% include 'unfold/helpers/change_list_headers.html' %}"
+    headers = "{% if headers_html %}{{ headers_html }}{% else %}" + include + "{% endif %}"
 
     assert written in ours
     assert loop_end in ours
-    assert ours.replace(comment, "").replace(written, "").replace(loop_end, "            {% endfor %}\n") == unfolds
+    assert headers in ours
+    assert (
+        ours.replace(comment, "")
+        .replace(written, "")
+        .replace(loop_end, "            {% endfor %}\n")
+        .replace(headers, include)
+        == unfolds
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_kept_header_rows_are_the_headers_unfold_builds_and_renders(admin_client, admin_user, monkeypatch, language):
+    from django.urls import reverse
+
+    from tests.customers.factories import CustomerFactory
+    from tests.sales.factories import LeadFactory
+
+    LeadFactory(sales_person=admin_user, email="x&y@example.com")
+    CustomerFactory()
+    leads, clients = reverse("admin:sales_lead_changelist"), reverse("admin:customers_customer_changelist")
+    # Unsorted, sorted by one column either way, by two (a sort priority shown), with filters the links keep.
+    urls = [leads, f"{leads}?o=2", f"{leads}?o=-3.2", f"{leads}?assigned=all&o=4&q=x%26y", clients, f"{clients}?o=-5"]
+
+    def thead(response) -> str:
+        html = response.content.decode()
+        return html[html.index("<thead>") : html.index("</thead>") + len("</thead>")]
+
+    admin_changelist._HEADERS_HTML.clear()
+    admin_changelist._HEADER_BUILDS.clear()
+    with translation.override(language):
+        kept = [thead(admin_client.get(url, HTTP_ACCEPT_LANGUAGE=language)) for url in urls * 2]
+        # Unfold's headers, built and rendered on every page.
+        monkeypatch.setattr(admin_changelist, "_headers_key", lambda data: None)
+        monkeypatch.setattr(admin_changelist, "_header_build_key", lambda cl: None)
+        rendered = [thead(admin_client.get(url, HTTP_ACCEPT_LANGUAGE=language)) for url in urls]
+
+    assert len(admin_changelist._HEADERS_HTML) == len(urls)
+    assert len(admin_changelist._HEADER_BUILDS) == len(urls)
+    assert kept == rendered * 2
+    assert "Sorting priority: 2" in kept[2] or "prioridad" in kept[2].lower()
+    assert "q=x%26y" in kept[3]
 
 
 @pytest.mark.django_db
@@ -313,3 +356,27 @@ def test_rows_are_written_in_place_where_no_changelist_view_waits_for_them():
 
     assert admin_changelist._deferred({"request": object()}, rows) is rows
     assert admin_changelist._deferred({}, rows) is rows
+
+
+@pytest.mark.django_db
+def test_date_range_and_autocomplete_filters_are_looked_up_under_the_key_of_their_built_form(admin_client, admin_user):
+    from django.urls import reverse
+
+    changelist = reverse("admin:sales_lead_changelist")
+    urls = [
+        f"{changelist}?assigned=all",
+        f"{changelist}?assigned=all&created_at_from=2024-01-02&updated_at_to=soon",
+        f"{changelist}?assigned=all&sales_person__id__exact={admin_user.pk}",  # chosen: rendered every time
+    ]
+    looked_up = []
+    for url in urls:
+        cl = admin_client.get(url).context["cl"]
+        for spec in cl.filter_specs:
+            key = admin_changelist._form_filter_key(spec)
+            if key is not None:
+                assert key == admin_changelist._filter_key(spec, list(spec.choices(cl))), (url, spec)
+                looked_up.append((url, key[2].__name__))
+
+    kinds = {kind for _url, kind in looked_up}
+    assert kinds == {"RangeDateForm", "AutocompleteDropdownForm"}
+    assert (urls[2], "AutocompleteDropdownForm") not in looked_up

@@ -77,3 +77,71 @@ def test_the_action_select_renders_as_unfolds_select():
     assert parse_html(fast) == parse_html(str(reference["action"]))
     assert '<option value="export">Export &lt;xlsx&gt;</option>' in fast
     assert 'x-model="action"' in fast
+
+
+def test_lazy_translations_are_kept_by_what_they_translate_and_render_in_each_language(monkeypatch):
+    from django.utils import translation
+    from django.utils.functional import lazy
+    from django.utils.translation import pgettext_lazy
+    from unfold.templatetags.unfold import RenderComponentNode
+
+    assert admin_chrome.frozen(_("Apply Filters")) == admin_chrome.frozen(_("Apply Filters"))
+    assert admin_chrome.frozen(_("Apply Filters")) != admin_chrome.frozen(_("Clear all"))
+    assert admin_chrome.frozen(pgettext_lazy("x", "Apply Filters")) != admin_chrome.frozen(_("Apply Filters"))
+    assert admin_chrome.frozen(lazy(lambda: "other", str)()) == (admin_chrome.Promise, "other")  # any other: text
+    monkeypatch.setattr(translation, "gettext", lambda message: pytest.fail("translated for a key"))
+    admin_chrome.frozen(_("Apply Filters"))
+    monkeypatch.undo()
+
+    template = engines["django"].from_string(
+        '{% load unfold %}{% component "unfold/components/button.html" with title=title %}x{% endcomponent %}'
+    )
+    admin_chrome._COMPONENTS.clear()
+    kept = {}
+    for language in ("en", "es", "en"):
+        with translation.override(language):
+            kept.setdefault(language, set()).add(template.render({"title": _("Apply Filters")}))
+    monkeypatch.setattr(RenderComponentNode, "render", RenderComponentNode.render.__wrapped__)
+    for language in ("en", "es"):
+        with translation.override(language):
+            assert kept[language] == {template.render({"title": _("Apply Filters")})}
+    assert kept["en"] != kept["es"]
+
+
+def test_kept_static_urls_are_the_storages_urls_and_follow_the_settings(settings):
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.templatetags.static import static
+
+    paths = ["core/admin.css", "unfold/css/styles.css", "reports/bell.js", "a b&c.css"]
+    template = engines["django"].from_string("{% load static %}{% static path %}")
+    admin_chrome._STATIC_URLS.clear()
+
+    assert [static(path) for path in paths] == [staticfiles_storage.url(path) for path in paths]
+    assert set(admin_chrome._STATIC_URLS) == set(paths)
+    assert template.render({"path": "a b&c.css"}) == "/static/a%20b%26c.css"
+    settings.STATIC_URL = "/assets/"
+    assert not admin_chrome._STATIC_URLS
+    assert static("core/admin.css") == staticfiles_storage.url("core/admin.css") == "/assets/core/admin.css"
+
+
+@pytest.mark.django_db
+def test_unfold_settings_merged_once_give_the_admin_context_unfold_gives(rf, admin_staff, settings, monkeypatch):
+    from django.contrib import admin
+    from unfold import sites
+
+    def context(user):
+        request = rf.get("/admin/")
+        request.user = type(user).objects.get(pk=user.pk)
+        values = admin.site.each_context(request)
+        return {name: repr(value) for name, value in values.items() if name not in ("available_apps", "request")}
+
+    kept = context(admin_staff)
+    assert sites.get_config() is sites.get_config()  # merged once
+    monkeypatch.setattr(sites, "get_config", sites.get_config.__wrapped__)
+    assert kept == context(admin_staff)  # Unfold's merge on every read
+    monkeypatch.undo()
+    settings.UNFOLD = {**settings.UNFOLD, "SITE_TITLE": "Another title"}  # a new settings object: merged again
+    retitled = context(admin_staff)
+    monkeypatch.setattr(sites, "get_config", sites.get_config.__wrapped__)
+    assert retitled == context(admin_staff)
+    assert retitled["site_title"] == "'Another title'"

@@ -65,20 +65,29 @@ def _links(response) -> str:
 
 
 def test_kept_sidebar_links_are_the_links_unfold_renders_for_each_role(client, admin_staff, sales_agent, monkeypatch):
+    from crm.core import admin_nav
     from crm.core.templatetags import admin_sidebar
 
-    admin_sidebar._RENDERS.clear()
+    admin_nav._SIDEBAR_LISTS.clear()
     pages = {}
     for user in (admin_staff, sales_agent, admin_staff):
         client.force_login(user)
         for url in (reverse("admin:index"), reverse("admin:sales_lead_changelist")):
             pages.setdefault((user.pk, url), []).append(_links(client.get(url)))
+    assert len(admin_nav._SIDEBAR_LISTS) == 4  # two roles, two pages
+    assert all(len(kept.renders) == 1 for _navigation, kept in admin_nav._SIDEBAR_LISTS.values())
+    # The links kept under a key of their own (a sidebar list that is not kept), then Unfold's render every time.
+    monkeypatch.setattr(admin_nav, "_sidebar_key", lambda navigation, tabs, request: None)
+    admin_sidebar._RENDERS.clear()
+    for (user_pk, url), kept in pages.items():
+        client.force_login(admin_staff if user_pk == admin_staff.pk else sales_agent)
+        assert set(kept) == {_links(client.get(url))}, url
+    assert len(admin_sidebar._RENDERS) == 4
     monkeypatch.setattr(admin_sidebar, "_key", lambda context: None)
     for (user_pk, url), kept in pages.items():
         client.force_login(admin_staff if user_pk == admin_staff.pk else sales_agent)
         assert set(kept) == {_links(client.get(url))}, url
 
-    assert len(admin_sidebar._RENDERS) == 4  # two roles, two pages
     staff_link = reverse("admin:users_user_changelist")
     assert f'href="{staff_link}"' in pages[(admin_staff.pk, reverse("admin:index"))][0]
     assert f'href="{staff_link}"' not in pages[(sales_agent.pk, reverse("admin:index"))][0]
@@ -141,6 +150,7 @@ def _sidebar(request) -> list:
 def test_quick_sidebar_checks_answer_as_unfold_does_for_each_user_and_page(
     rf, admin_staff, sales_agent, sales_manager, monkeypatch
 ):
+    from django.contrib import admin
     from unfold.sites import UnfoldAdminSite
 
     from crm.core import admin_nav
@@ -153,10 +163,13 @@ def test_quick_sidebar_checks_answer_as_unfold_does_for_each_user_and_page(
             request = rf.get(page, {"assigned": "all"})
             request.user = type(user).objects.get(pk=user.pk)
             requests.append(request)
-    admin_nav._SIDEBAR_FLAGS.clear()
+    admin_nav._SIDEBAR_LISTS.clear()
     ours = [_sidebar(request) for request in requests]
-    kept = [_sidebar(request) for request in requests]  # each user's and page's answers, kept from the first
-    assert len(admin_nav._SIDEBAR_FLAGS) == 9
+    kept = [_sidebar(request) for request in requests]  # each user's and page's list, kept from the first
+    assert len(admin_nav._SIDEBAR_LISTS) == 9
+    assert [admin.site.get_sidebar_list(request) for request in requests] == [
+        kept for _navigation, kept in admin_nav._SIDEBAR_LISTS.values()
+    ]
     for name, method in unfolds_sidebar_methods.items():
         monkeypatch.setattr(UnfoldAdminSite, name, method)
     for request in requests:

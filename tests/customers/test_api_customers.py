@@ -215,16 +215,16 @@ def _rows_with_relations(count, agent):
 
 
 def test_list_queries_do_not_grow_with_rows(api_client, sales_manager, django_assert_num_queries):
-    # permissions (user + groups), COUNT, page, roles, groups
+    # permissions (user + groups: one query), COUNT, page, roles, groups
     _rows_with_relations(2, sales_manager)
     api_client.force_authenticate(fresh(sales_manager))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = api_client.get(LIST_URL)
     assert response.json()["count"] == 2
 
     _rows_with_relations(30, sales_manager)
     api_client.force_authenticate(fresh(sales_manager))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = api_client.get(LIST_URL, {"limit": 100})
     assert response.json()["count"] == 32
 
@@ -235,8 +235,8 @@ def test_detail_queries_are_fixed(api_client, sales_manager, django_assert_num_q
     DocumentFactory.create_batch(2, customer=customer)
     api_client.force_authenticate(fresh(sales_manager))
 
-    # permissions (user + groups), the annotated row, roles, groups
-    with django_assert_num_queries(5):
+    # permissions (user + groups: one query), the annotated row, roles, groups
+    with django_assert_num_queries(4):
         response = api_client.get(reverse("backoffice:customer-detail", args=[customer.pk]))
 
     assert response.json()["comments_count"] == 3

@@ -227,7 +227,7 @@ def test_admin_list_shows_own_notifications_and_opening_one_marks_it_read(client
     url = reverse("admin:reports_adminnotification_changelist")
 
     client.get(url)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(url)
     assert response.status_code == 200
     page = response.content.decode()

@@ -144,12 +144,12 @@ def test_a_report_not_built_yet_is_new_and_not_downloadable(admin, book):  # noq
 def test_the_list_has_a_constant_query_count(admin, book, django_assert_num_queries):  # noqa: F811
     """Token, caller's permissions, the page with its owners and templates: as many for one report as for three."""
     admin.post("/api/reports", ORDERS_REPORT, format="json")
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         assert len(admin.get("/api/reports").json()["data"]) == 1
     for _ in range(2):
         admin.post("/api/reports", ORDERS_REPORT, format="json")
 
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         assert len(admin.get("/api/reports").json()["data"]) == 3
 
 
@@ -264,12 +264,12 @@ def test_templates_are_the_callers_own(book):  # noqa: F811
 
 def test_the_template_list_has_a_constant_query_count(admin, book, django_assert_num_queries):  # noqa: F811
     admin.post("/api/reports/templates", TEMPLATE, format="json")
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         assert len(admin.get("/api/reports/templates").json()["data"]) == 1
     for number in range(2):
         admin.post("/api/reports/templates", {**TEMPLATE, "templateName": f"T{number}"}, format="json")
 
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         assert len(admin.get("/api/reports/templates").json()["data"]) == 3
 
 

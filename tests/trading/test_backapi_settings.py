@@ -101,7 +101,7 @@ def test_a_role_without_the_operation_is_refused(support):
 def test_assets_list_in_the_seed_shape(dealer, django_assert_num_queries):
     Asset.objects.create(code="BTC", name="Bitcoin", scale=8, type=Asset.Type.CRYPTO, source=Asset.Source.EXTERNAL)
     Asset.objects.create(code="USD", name="US Dollar", scale=2)
-    with django_assert_num_queries(5):  # the token (found, last use), its permissions (2), the assets
+    with django_assert_num_queries(4):  # the token (found, last use), its permissions (1), the assets
         response = dealer.get(f"{BASE}/assets/list")
     assert response.status_code == 200
     assert response.json() == [
@@ -137,7 +137,7 @@ def test_internal_asset_bad_input_is_400_with_fields(dealer):
 def test_rules_list_in_the_seed_shape(dealer, django_assert_num_queries):
     profile, group, instrument, default, grouped = _profile_with_rules()
     CommissionRule.objects.create(profile=profile, priority=3, instrument=instrument)
-    with django_assert_num_queries(6):  # the token (2), its permissions (2), the profile, the rules
+    with django_assert_num_queries(5):  # the token (2), its permissions (1), the profile, the rules
         response = dealer.get(f"{BASE}/commission-profiles/{profile.pk}/rules")
     assert response.status_code == 200
     body = response.json()
@@ -246,7 +246,7 @@ def test_validate_update_and_delete_are_dry_runs(dealer):
 def test_markets_list_in_the_seed_shape(dealer, django_assert_num_queries):
     InstrumentFactory(symbol="EURUSD", description="Euro / US Dollar", sort_order=2)
     InstrumentFactory(symbol="BTCUSD", description="Bitcoin / US Dollar", sort_order=1)
-    with django_assert_num_queries(5):  # the token (2), its permissions (2), the markets
+    with django_assert_num_queries(4):  # the token (2), its permissions (1), the markets
         response = dealer.get(f"{BASE}/markets")
     assert response.status_code == 200
     assert response.json() == [
@@ -309,7 +309,7 @@ def test_a_users_accounts_with_balances(dealer, django_assert_num_queries):
     fund(account, "150.25")
     WalletFactory()  # another client's
     url = f"{BASE}/users/{customer.pk}/accounts"
-    with django_assert_num_queries(7):  # the token (2), its permissions (2), the client, the accounts, their holdings
+    with django_assert_num_queries(6):  # the token (2), its permissions (1), the client, the accounts, their holdings
         response = dealer.get(url)
     assert response.status_code == 200
     assert response.json() == [
@@ -367,7 +367,7 @@ def test_a_transfer_and_an_accounts_transfers_in_the_seed_shape(django_assert_nu
     assert {"createdAt", "updatedAt"} <= set(body)
 
     with django_assert_num_queries(
-        5
+        4
     ):  # the token and its permissions, the account, its transfers: whatever their count
         listed = finance.get(f"{TRANSFERS}/accounts/{wallet.number}")
     assert listed.status_code == 200

@@ -3,7 +3,7 @@ language, for the project's copy of Unfold's navigation template."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import template
 from django.template import Engine
@@ -90,19 +90,33 @@ def _key(context: Context) -> tuple[Any, ...] | None:
 @register.simple_tag(takes_context=True)
 def sidebar_apps(context: Context) -> SafeString:
     """What `{% include "unfold/helpers/app_list.html" with app_list=available_apps %}` writes."""
+    from crm.core.admin_nav import KeptSidebarList
+
+    navigation = context.get("sidebar_navigation")
+    if isinstance(navigation, KeptSidebarList) and not context.get("sidebar_show_all_applications"):
+        # A list kept for its permissions, page and script prefix: its links render the same in one language.
+        language = translation.get_language()
+        html = navigation.renders.get(language)
+        if html is None:
+            html = navigation.renders[language] = _render_links(context)
+        return cast(SafeString, html)
     try:
         key = _key(context)
     except (TypeError, ValueError):
         key = None  # a link or title that is no text
     html = _RENDERS.get(key) if key is not None else None
     if html is None:
-        engine = context.template.engine if context.template is not None else Engine.get_default()
-        links = engine.get_template(APP_LIST)
-        with context.push(app_list=context.get("available_apps")):
-            html = links.render(context)
+        html = _render_links(context)
         if key is not None:
             keep(_RENDERS, key, html, _RENDERS_KEPT)
     return html
+
+
+def _render_links(context: Context) -> SafeString:
+    engine = context.template.engine if context.template is not None else Engine.get_default()
+    links = engine.get_template(APP_LIST)
+    with context.push(app_list=context.get("available_apps")):
+        return links.render(context)
 
 
 USER_LINKS = "unfold/helpers/navigation_user.html"
