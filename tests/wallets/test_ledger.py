@@ -208,7 +208,7 @@ def _statements(captured) -> list[str]:
     return [q["sql"] for q in captured if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
 
 
-def test_one_entry_is_a_lock_its_rows_and_one_balance_update():
+def test_one_entry_is_a_lock_and_its_rows_with_the_balances():
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -220,16 +220,44 @@ def test_one_entry_is_a_lock_its_rows_and_one_balance_update():
         services.post_entry(idempotency_key="count", postings=legs, kind="X")
 
     statements = _statements(captured)
-    # PostgreSQL writes the entry and its postings in one statement (a CTE); SQLite needs two.
-    writes = 2 if connection.vendor == "postgresql" else 3
-    assert len(statements) == 1 + writes
-    assert statements[0].startswith("SELECT")
-    assert "wallets_journalentry" in statements[1]
-    assert "wallets_posting" in statements[writes - 1]
-    assert statements[-1].startswith("UPDATE")
+    lock, writes = statements[0], statements[1:]
+    # PostgreSQL writes the entry, its postings and the wallets' balances in one statement (CTEs); SQLite in three.
+    assert len(writes) == (1 if connection.vendor == "postgresql" else 3)
+    assert lock.startswith("SELECT")
+    assert "wallets_journalentry" in writes[0]
+    assert "wallets_posting" in " ".join(writes)
+    assert 'UPDATE "wallets_wallet"' in writes[-1]
     source.refresh_from_db()
     target.refresh_from_db()
     assert (source.balance, target.balance) == (Decimal("99.00"), Decimal("1.00"))
+
+
+def test_an_entry_writes_its_record_with_it_and_a_replay_writes_only_the_record(django_capture_on_commit_callbacks):
+    from crm.core.events import event_values
+    from crm.core.models import Activity, OutboxEvent
+    from crm.core.services import activity_values
+
+    source = fund(WalletFactory(), "100.00")
+    target = WalletFactory(currency=source.currency)
+    legs = [(source, Decimal("-1")), (target, Decimal("1"))]
+
+    def record(n: int) -> tuple[dict, dict]:
+        return activity_values(actor=None, action="test.posted", data={"n": n}), event_values("test.posted", n=n)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        first = services.post_entry(idempotency_key="recorded", postings=legs, kind="X", record=record(1))
+        again = services.post_entry(idempotency_key="recorded", postings=legs, kind="X", record=record(2))
+
+    assert again.pk == first.pk
+    source.refresh_from_db()
+    assert source.balance == Decimal("99.00")
+    assert list(Activity.objects.filter(action="test.posted").order_by("id").values_list("data", flat=True)) == [
+        {"n": 1},
+        {"n": 2},
+    ]
+    events = OutboxEvent.objects.filter(name="test.posted").order_by("id")
+    assert [event.payload for event in events] == [{"n": 1}, {"n": 2}]
+    assert len(callbacks) == 2  # each event goes to its handlers after the commit
 
 
 def test_a_transfer_issues_no_more_statements_than_hand_written_sql():
@@ -250,12 +278,13 @@ def test_a_transfer_issues_no_more_statements_than_hand_written_sql():
 
     statements = _statements(captured)
     hand_written = 9
-    # The client lock (with its level), the wallets' lock, the transaction, the entry with its postings, the
-    # wallets' balances, the activity with the outbox event: 6 on PostgreSQL; SQLite writes the entry and its
-    # postings, and the activity and the event, in two statements each: 8.
-    assert len(statements) == (6 if connection.vendor == "postgresql" else 8) <= hand_written
+    # The client lock (with its level), the wallets' lock, the transaction, then the entry with its postings, the
+    # wallets' balances, the activity and the outbox event: 4 on PostgreSQL; SQLite writes the entry, its
+    # postings and the balances in three statements, and the activity and the event in two: 8.
+    assert len(statements) == (4 if connection.vendor == "postgresql" else 8) <= hand_written
     assert "customers_customer" in statements[0]
     assert "wallets_wallet" in statements[1]
+    assert "wallets_transaction" in statements[2]
     assert "core_outboxevent" in statements[-1]
     assert texts == ledger._SQL
     target.refresh_from_db()

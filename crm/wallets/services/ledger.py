@@ -13,10 +13,10 @@ The hot path (lock, entry, postings, balances) is hand-written SQL through Djang
 PostgreSQL and SQLite alike: this module is the one place of the project that writes so. Each statement's
 text is built once per database vendor and shape (number of wallets, legs, buckets) and kept in `_SQL`;
 a posting call compiles no query and makes no model but the entry it returns (and the locked wallets
-`lock_wallets` returns). One entry costs, besides the lock: on PostgreSQL one statement for the entry
-and its postings (a data-modifying CTE) and one UPDATE for all its wallets' cached values; on SQLite,
-which has no such CTE, one more. A movement's own transaction row is written here too (`create_transaction`):
-its INSERT, compiled by the ORM on every save, was the largest Python cost of a transfer after the entry.
+`lock_wallets` returns). One entry costs, besides the lock: on PostgreSQL one statement for the entry, its
+postings and all its wallets' cached values (data-modifying CTEs); on SQLite, which has no such CTE, three.
+A movement's own transaction row is written here too (`create_transaction`): its INSERT, compiled by the ORM
+on every save, was the largest Python cost of a transfer after the entry.
 
 What is left per row is kept small: a new row's values come from a plan built once per model (`_row`: each
 column's spot, the defaults and their database values prepared once; only the values given are prepared,
@@ -28,8 +28,9 @@ As the single write path of a money movement, the module also takes the movement
 rows that belong to it, each from the one definition its owner keeps: `lock_client` locks the client row and
 reads the client's level (customers' `current_level_id` rule) in the same statement; `insert_activity_and_event`
 writes the activity row and the outbox event core defines (`activity_values`, `event_values`), one statement on
-PostgreSQL. A transfer is 6 statements on PostgreSQL (8 on SQLite); the hand-written SQL transfer of
-bench/ledger_transfers.py sends 9.
+PostgreSQL, and `post_entry(record=...)` writes them in the entry's own statement. A transfer is 4 statements on
+PostgreSQL (client lock, wallets' lock, transaction, the entry with all the rest; 8 on SQLite); the hand-written
+SQL transfer of bench/ledger_transfers.py sends 9.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
@@ -326,8 +327,8 @@ def _db_value(field: models.Field[Any, Any], value: Any, connection: BaseDatabas
                 return value
         else:
             return value
-    elif value is None and not isinstance(field, models.JSONField):
-        return value
+    elif (value is None and not isinstance(field, models.JSONField)) or (plain is str and isinstance(value, str)):
+        return value  # None, or a choices member: a CharField writes any str as it is
     return field.get_db_prep_save(value, connection)
 
 
@@ -373,16 +374,24 @@ def post_entry(
     transaction_obj: Transaction | None = None,
     reverses: JournalEntry | None = None,
     locked: dict[int, Wallet] | None = None,
+    record: Record | None = None,
 ) -> JournalEntry:
     """Write one balanced entry and move the cached balances with it. The same key twice has one effect.
 
     `locked`: wallets the caller already locked in this transaction (from `lock_wallets`).
+    `record`: the movement's activity row and outbox event, written as `insert_activity_and_event` writes them
+    (also when the call is a replay); on PostgreSQL in the entry's own statement when the entry is new.
     Every refusal is raised before anything is written, so a caller's transaction stays usable.
     """
+    args = (idempotency_key, postings, kind, description, actor, transaction_obj, reverses, locked, record)
     if transaction.get_connection().in_atomic_block:
-        return _post_entry(idempotency_key, postings, kind, description, actor, transaction_obj, reverses, locked)
+        return _post_entry(*args)
     with transaction.atomic():
-        return _post_entry(idempotency_key, postings, kind, description, actor, transaction_obj, reverses, locked)
+        return _post_entry(*args)
+
+
+# A movement's activity row and outbox event, as core defines them (`activity_values`, `event_values`).
+Record = tuple[dict[str, Any], dict[str, Any]]
 
 
 def _post_entry(
@@ -394,6 +403,7 @@ def _post_entry(
     transaction_obj: Transaction | None,
     reverses: JournalEntry | None,
     locked: dict[int, Wallet] | None,
+    record: Record | None,
 ) -> JournalEntry:
     if not idempotency_key:
         raise IdempotencyConflict(_("Every posting call needs an idempotency key."))
@@ -413,7 +423,7 @@ def _post_entry(
         existing = JournalEntry.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:
             raise
-        return _same_or_refuse(existing, legs)
+        return _replay(existing, legs, record)
 
     now = timezone.now()
     connection = transaction.get_connection()
@@ -427,15 +437,22 @@ def _post_entry(
         "created_at": now,
     }
     entry_params, attrs, related = _row(JournalEntry, _ENTRY_FIELDS, entry_values, now, connection)
-    entry_id = _insert_entry_and_postings(entry_params, legs, currencies, _balances_after(legs, locked))
+    entry_id = _write_entry(entry_params, legs, currencies, _balances_after(legs, locked), new_values, now, record)
     if entry_id is None:
         # The key is taken: a concurrent call that held the same locks has committed it before us.
-        return _same_or_refuse(JournalEntry.objects.get(idempotency_key=idempotency_key), legs)
-    _update_wallets(new_values, now)
+        return _replay(JournalEntry.objects.get(idempotency_key=idempotency_key), legs, record)
     for pk, values in new_values.items():
         for column, value in values.items():
             setattr(locked[pk], column, value)
     return stored_instance(JournalEntry, connection.alias, {_ENTRY_PK: entry_id, **attrs}, related)
+
+
+def _replay(existing: JournalEntry, legs: Sequence[Leg], record: Record | None) -> JournalEntry:
+    """A repeated call: the entry its first run wrote (refused when the postings differ), and the call's record."""
+    entry = _same_or_refuse(existing, legs)
+    if record is not None:
+        insert_activity_and_event(*record)
+    return entry
 
 
 def _is_system(leg: Leg) -> bool:
@@ -451,14 +468,22 @@ _MONEY_FIELD = _field(Posting, "amount")
 _WALLET_UPDATED_AT = _field(Wallet, "updated_at")
 
 
-def _insert_entry_and_postings(
-    entry_params: list[Any], legs: Sequence[Leg], currencies: dict[int, str], balances_after: list[Decimal | None]
+def _write_entry(
+    entry_params: list[Any],
+    legs: Sequence[Leg],
+    currencies: dict[int, str],
+    balances_after: list[Decimal | None],
+    new_values: dict[int, dict[str, Decimal]],
+    now: dt.datetime,
+    record: Record | None,
 ) -> int | None:
-    """The entry (INSERT ... ON CONFLICT (idempotency_key) DO NOTHING) and its postings; the new entry's id, or
-    None when the key exists (then nothing is written).
+    """The entry (INSERT ... ON CONFLICT (idempotency_key) DO NOTHING), its postings, its locked wallets' new
+    cached values and the movement's record; the new entry's id, or None when the key exists (then nothing is
+    written).
 
-    PostgreSQL: one statement, the postings inserted from the entry's RETURNING (none when the key is taken).
-    SQLite: the entry's INSERT ... RETURNING, then the postings' multi-row INSERT.
+    PostgreSQL: one statement, the postings inserted from the entry's RETURNING, the wallets updated and the record
+    written only when it returned a row. SQLite: the entry's INSERT ... RETURNING, the postings' multi-row INSERT,
+    the UPDATE, then `insert_activity_and_event`.
     """
     connection = transaction.get_connection()
     created_at = entry_params[_ENTRY_CREATED_AT]
@@ -471,14 +496,22 @@ def _insert_entry_and_postings(
             _db_value(_MONEY_FIELD, leg.amount, connection),
             None if after is None else _db_value(_MONEY_FIELD, after, connection),
         ]
+    update_shape, update_params = _update_params(new_values, now, connection)
     cursor = _cursor(connection)
     if connection.vendor == "postgresql":
+        record_params = [] if record is None else _activity_event_params(*record, now, connection)
         cursor.execute(
-            _statement(connection, ("entry_postings", len(legs)), _entry_postings_sql),
-            [*entry_params, created_at, *rows],
+            _statement(
+                connection, ("entry_postings", len(legs), update_shape, record is not None), _entry_postings_sql
+            ),
+            [*entry_params, created_at, *rows, *update_params, *record_params],
         )
         row = cursor.fetchone()
-        return int(row[0]) if row else None
+        if row is None:
+            return None
+        if record is not None:
+            dispatch_after_commit(int(row[1]))
+        return int(row[0])
     cursor.execute(_statement(connection, ("entry",), _entry_sql), entry_params)
     row = cursor.fetchone()
     if row is None:
@@ -487,6 +520,10 @@ def _insert_entry_and_postings(
         _statement(connection, ("postings", len(legs)), _postings_sql),
         [value for i in range(len(legs)) for value in (row[0], *rows[i * 5 : i * 5 + 5], created_at)],
     )
+    if update_shape is not None:
+        cursor.execute(_statement(connection, ("update", update_shape), _update_sql), update_params)
+    if record is not None:
+        insert_activity_and_event(*record)
     return int(row[0])
 
 
@@ -510,8 +547,12 @@ def _postings_sql(connection: BaseDatabaseWrapper, count: int) -> str:
     return f"INSERT INTO {_posting_columns(connection)} VALUES {', '.join([row] * count)}"  # noqa: S608
 
 
-def _entry_postings_sql(connection: BaseDatabaseWrapper, count: int) -> str:
-    """WITH e AS (INSERT entry ... RETURNING id) INSERT postings SELECT e.id, v.* FROM e, (VALUES ...) v."""
+def _entry_postings_sql(
+    connection: BaseDatabaseWrapper, count: int, update_shape: _UpdateShape | None, recorded: bool
+) -> str:
+    """WITH e AS (INSERT entry ... RETURNING id), p AS (INSERT postings SELECT e.id, v.* FROM e, (VALUES ...) v),
+    u AS (UPDATE wallets ... AND EXISTS (SELECT FROM e)), a AS (INSERT activity SELECT ... WHERE EXISTS (SELECT
+    FROM e)), o AS (INSERT event SELECT ... WHERE EXISTS (SELECT FROM e) RETURNING id) SELECT e.id, o.id."""
     quote = connection.ops.quote_name
     casts = [
         f"CAST(%s AS {f.rel_db_type(connection) if f.is_relation else f.db_type(connection)})" for f in _POSTING_FIELDS
@@ -519,37 +560,60 @@ def _entry_postings_sql(connection: BaseDatabaseWrapper, count: int) -> str:
     names = [f"v{i}" for i in range(len(_POSTING_FIELDS))]
     values = ", ".join([f"({', '.join(casts)})"] * count)
     created_at = f"CAST(%s AS {Posting._meta.get_field('created_at').db_type(connection)})"
+    update = record = event_id = ""
+    if update_shape is not None:
+        update = f", u AS ({_update_sql(connection, update_shape)} AND EXISTS (SELECT FROM e))"
+    if recorded:
+        activity, event = _insert_select_sql(connection, Activity), _insert_select_sql(connection, OutboxEvent)
+        record = f", a AS ({activity}), o AS ({event} RETURNING {quote('id')})"
+        event_id = f", (SELECT {quote('id')} FROM o)"  # noqa: S608 - a name
     return (
-        f"WITH e AS ({_entry_sql(connection)}) "  # noqa: S608 - names from the models
-        f"INSERT INTO {_posting_columns(connection)} "
+        f"WITH e AS ({_entry_sql(connection)}), "  # noqa: S608 - names from the models
+        f"p AS (INSERT INTO {_posting_columns(connection)} "
         f"SELECT e.{quote('id')}, {', '.join(f'v.{n}' for n in names)}, {created_at} "
-        f"FROM e CROSS JOIN (VALUES {values}) AS v ({', '.join(names)}) RETURNING {quote('entry_id')}"
+        f"FROM e CROSS JOIN (VALUES {values}) AS v ({', '.join(names)})){update}{record} "
+        f"SELECT e.{quote('id')}{event_id} FROM e"
     )
 
 
-def _update_wallets(new_values: dict[int, dict[str, Decimal]], now: dt.datetime) -> None:
-    """One UPDATE for every locked wallet of the entry: each moved column set by a CASE on the wallet's id."""
+def _insert_select_sql(connection: BaseDatabaseWrapper, model: type[models.Model]) -> str:
+    """A row of `model` written only when the entry is: INSERT ... SELECT <values> WHERE EXISTS (SELECT FROM e)."""
+    quote = connection.ops.quote_name
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(_column(f)) for f in fields)}) "  # noqa: S608 - names from the model
+        f"SELECT {', '.join(['%s'] * len(fields))} WHERE EXISTS (SELECT FROM e)"
+    )
+
+
+# An UPDATE of the wallets' cached values: (column, how many wallets it changes) per column, and how many wallets.
+_UpdateShape = tuple[tuple[tuple[str, int], ...], int]
+
+
+def _update_params(
+    new_values: dict[int, dict[str, Decimal]], now: dt.datetime, connection: BaseDatabaseWrapper
+) -> tuple[_UpdateShape | None, list[Any]]:
+    """The shape and parameters of the UPDATE of every locked wallet of an entry (None: no wallet to update)."""
     if not new_values:
-        return
-    connection = transaction.get_connection()
+        return None, []
     ids = sorted(new_values)
     by_column: dict[str, list[int]] = {}
     for pk in ids:
         for column in new_values[pk]:
             by_column.setdefault(column, []).append(pk)
     columns = sorted(by_column)
-    shape = tuple((column, len(by_column[column])) for column in columns)
     params: list[Any] = []
     for column in columns:
         for pk in by_column[column]:
             params += [pk, _db_value(_MONEY_FIELD, new_values[pk][column], connection)]
     params.append(_db_value(_WALLET_UPDATED_AT, now, connection))
     params += ids
-    cursor = _cursor(connection)
-    cursor.execute(_statement(connection, ("update", shape, len(ids)), _update_sql), params)
+    return (tuple((column, len(by_column[column])) for column in columns), len(ids)), params
 
 
-def _update_sql(connection: BaseDatabaseWrapper, shape: tuple[tuple[str, int], ...], count: int) -> str:
+def _update_sql(connection: BaseDatabaseWrapper, update_shape: _UpdateShape) -> str:
+    """One UPDATE for every locked wallet of the entry: each moved column set by a CASE on the wallet's id."""
+    shape, count = update_shape
     quote = connection.ops.quote_name
     money = f"CAST(%s AS {_MONEY_FIELD.db_type(connection)})" if connection.vendor == "postgresql" else "%s"
     sets = [
@@ -590,17 +654,36 @@ def _transaction_sql(connection: BaseDatabaseWrapper) -> str:
     )
 
 
+class _Spot(NamedTuple):
+    """A field of a row the ledger writes: its place in the statement, and what writing a value to it takes."""
+
+    position: int
+    field: models.Field[Any, Any]
+    attname: str
+    relation: bool  # a related object may be given for it (its pk is written)
+    plain: type | None  # values of exactly this type are written as they are (`_plain_type`), but see `exact`
+    exact: bool  # True: no further check (str, int, bool); False: Decimal and datetime go through `_db_value`
+
+
 @dataclass(frozen=True)
 class _Plan:
     """How a new row of some fields is written: each field's spot by name and attname, the row as its defaults
-    make it (constant defaults and their database values, prepared once), and the spots filled per row when the
-    caller gives no value: stamped (auto_now, auto_now_add: now) or a callable default."""
+    make it (constant defaults and their database values, prepared once), the spots filled per row when the
+    caller gives no value: stamped (auto_now, auto_now_add: now) or a callable default; and per set of names a
+    caller gives (`_Given`, made on its first use), their spots and the stamped and called spots left."""
 
-    spots: dict[str, tuple[int, models.Field[Any, Any]]]
+    spots: dict[str, _Spot]
     params: list[Any]
     attrs: dict[str, Any]
-    stamped: list[tuple[int, models.Field[Any, Any]]]
-    called: list[tuple[int, models.Field[Any, Any]]]
+    stamped: list[_Spot]
+    called: list[_Spot]
+    given: dict[tuple[str, ...], _Given]
+
+
+class _Given(NamedTuple):
+    spots: list[_Spot]
+    stamped: list[_Spot]
+    called: list[_Spot]
 
 
 # By (model, vendor): built on first use.
@@ -611,21 +694,39 @@ def _plan(model: type[models.Model], fields: list[models.Field[Any, Any]], conne
     key = (model, connection.vendor)
     plan = _PLANS.get(key)
     if plan is None:
-        plan = _PLANS[key] = _Plan({}, [], {}, [], [])
+        plan = _PLANS[key] = _Plan({}, [], {}, [], [], {})
         for index, field in enumerate(fields):
-            plan.spots[field.name] = plan.spots[field.attname] = (index, field)
+            plain = _plain_type(field, connection)
+            spot = _Spot(index, field, field.attname, field.is_relation, plain, plain in (str, int, bool))
+            plan.spots[field.name] = plan.spots[field.attname] = spot
             value = None
             if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
                 if not isinstance(field, models.DateTimeField):
                     raise TypeError(f"{field} is stamped with a date; the ledger's rows stamp date-times only.")
-                plan.stamped.append((index, field))
+                plan.stamped.append(spot)
             elif field.has_default() and callable(field.default):
-                plan.called.append((index, field))
+                plan.called.append(spot)
             else:
                 value = field.get_default()
             plan.attrs[field.attname] = value
             plan.params.append(_db_value(field, value, connection))
     return plan
+
+
+def _given(plan: _Plan, names: tuple[str, ...]) -> _Given:
+    given = plan.given.get(names)
+    if given is None:
+        missing = [name for name in names if name not in plan.spots]
+        if missing:
+            raise ValueError(f"No such column: {missing[0]}.")
+        spots = [plan.spots[name] for name in names]
+        taken = {spot.position for spot in spots}
+        given = plan.given[names] = _Given(
+            spots,
+            [spot for spot in plan.stamped if spot.position not in taken],
+            [spot for spot in plan.called if spot.position not in taken],
+        )
+    return given
 
 
 def _row(
@@ -638,33 +739,30 @@ def _row(
     """A new row of `fields` as save() would write it, from `values` by field name (a related object or its id by
     attname): its database values, its values by attname, and the related objects given, by field name."""
     plan = _plan(model, fields, connection)
+    given = _given(plan, tuple(values))
     params = plan.params.copy()
     attrs = plan.attrs.copy()
     related: dict[str, models.Model] = {}
-    given = set()
-    now_db = None
-    for name, value in values.items():
-        spot = plan.spots.get(name)
-        if spot is None:
-            raise ValueError(f"No such column: {name}.")
-        index, field = spot
-        if field.is_relation and isinstance(value, models.Model):
-            if value.pk is None:
-                raise ValueError(f"{field.name} is not saved yet.")
-            related[field.name] = value
+    for spot, value in zip(given.spots, values.values(), strict=True):
+        if spot.relation and isinstance(value, models.Model):
+            related[spot.field.name] = value
             value = value.pk
-        params[index] = _db_value(field, value, connection)
-        attrs[field.attname] = value
-        given.add(index)
-    for index, field in plan.stamped:
-        if index not in given:
-            params[index] = now_db = _db_value(field, now, connection) if now_db is None else now_db
-            attrs[field.attname] = now
-    for index, field in plan.called:
-        if index not in given:
-            value = field.get_default()
-            params[index] = _db_value(field, value, connection)
-            attrs[field.attname] = value
+            if value is None:
+                raise ValueError(f"{spot.field.name} is not saved yet.")
+        if (spot.exact and type(value) is spot.plain) or (value is None and spot.plain is not None):
+            params[spot.position] = value
+        else:
+            params[spot.position] = _db_value(spot.field, value, connection)
+        attrs[spot.attname] = value
+    if given.stamped:
+        now_db = _db_value(given.stamped[0].field, now, connection)
+        for spot in given.stamped:
+            params[spot.position] = now_db
+            attrs[spot.attname] = now
+    for spot in given.called:
+        value = spot.field.get_default()
+        params[spot.position] = _db_value(spot.field, value, connection)
+        attrs[spot.attname] = value
     return params, attrs, related
 
 
@@ -679,21 +777,28 @@ def insert_activity_and_event(activity: dict[str, Any], event: dict[str, Any]) -
 
     PostgreSQL: one statement (the activity's INSERT in a CTE); SQLite: two."""
     connection = transaction.get_connection()
-    now = timezone.now()
-    activity_params = _row(Activity, _ACTIVITY_FIELDS, activity, now, connection)[0]
-    event_params = _row(OutboxEvent, _EVENT_FIELDS, event, now, connection)[0]
+    params = _activity_event_params(activity, event, timezone.now(), connection)
     cursor = _cursor(connection)
     if connection.vendor == "postgresql":
-        cursor.execute(
-            _statement(connection, ("activity_event",), _activity_event_sql), [*activity_params, *event_params]
-        )
+        cursor.execute(_statement(connection, ("activity_event",), _activity_event_sql), params)
     else:
-        cursor.execute(_statement(connection, ("activity",), _insert_sql, Activity), activity_params)
-        cursor.execute(_statement(connection, ("event",), _insert_sql, OutboxEvent), event_params)
+        split = len(_ACTIVITY_FIELDS)
+        cursor.execute(_statement(connection, ("activity",), _insert_sql, Activity), params[:split])
+        cursor.execute(_statement(connection, ("event",), _insert_sql, OutboxEvent), params[split:])
     row = cursor.fetchone()
     event_id = int(row[0])
     dispatch_after_commit(event_id)
     return event_id
+
+
+def _activity_event_params(
+    activity: dict[str, Any], event: dict[str, Any], now: dt.datetime, connection: BaseDatabaseWrapper
+) -> list[Any]:
+    """The activity row's database values, then the event's, `created_at` stamped `now`."""
+    return [
+        *_row(Activity, _ACTIVITY_FIELDS, activity, now, connection)[0],
+        *_row(OutboxEvent, _EVENT_FIELDS, event, now, connection)[0],
+    ]
 
 
 def _insert_sql(connection: BaseDatabaseWrapper, model: type[models.Model]) -> str:

@@ -21,7 +21,6 @@ from crm.wallets.services.common import payload, replayed
 from crm.wallets.services.gates import TRANSFER, check_client_operation, lock_customer
 from crm.wallets.services.ledger import (
     create_transaction,
-    insert_activity_and_event,
     lock_wallets,
     post_entry,
     system_account,
@@ -99,6 +98,15 @@ def transfer_between_wallets(
             (system_account("fx", target.currency_id), -conversion.converted),
             (target, conversion.converted),
         ]
+    activity = activity_values(
+        actor=actor,
+        action="transfer.completed",
+        target=txn,
+        data={"amount": amount, "to": target.pk, "received": conversion.converted, "rate": conversion.rate},
+    )
+    event = event_values(
+        "transfer.completed", **payload(txn, target_wallet_id=target.pk, target_amount=str(conversion.converted))
+    )
     post_entry(
         idempotency_key=f"transfer:{txn.pk}",
         postings=legs,
@@ -107,17 +115,6 @@ def transfer_between_wallets(
         actor=user_or_none(actor),
         transaction_obj=txn,
         locked=locked,
-    )
-    insert_activity_and_event(
-        activity_values(
-            actor=actor,
-            action="transfer.completed",
-            target=txn,
-            data={"amount": amount, "to": target.pk, "received": conversion.converted, "rate": conversion.rate},
-        ),
-        event_values(
-            "transfer.completed",
-            **payload(txn, target_wallet_id=target.pk, target_amount=str(conversion.converted)),
-        ),
+        record=(activity, event),  # on PostgreSQL, written in the entry's statement
     )
     return txn
