@@ -10,14 +10,12 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import models, transaction
-from django.db.models.sql import InsertQuery
 from django.utils.translation import gettext as _
 
 from crm.core import context, crypto
 from crm.core.actors import user_or_none
-from crm.core.events import dispatch_after_commit, event_values
 from crm.core.exceptions import NotFound
-from crm.core.models import Activity, OutboxEvent, Setting, parse_setting_value
+from crm.core.models import Activity, Setting, parse_setting_value
 from crm.core.typing import PermissionHolder
 
 SETTING_CACHE_PREFIX = "setting:"
@@ -96,46 +94,6 @@ def record_activity(
     """Write one activity row; the caller's IP and channel come from the request or task context."""
     values = activity_values(actor=actor, action=action, target=target, changes=changes, data=data)
     return Activity.objects.create(**values)
-
-
-def record_activity_and_emit(
-    *,
-    actor: PermissionHolder | None,
-    action: str,
-    target: models.Model | None = None,
-    data: dict[str, Any] | None = None,
-    event: str,
-    payload: dict[str, Any],
-) -> int:
-    """`record_activity` and `emit` together: the same two rows, in one statement on PostgreSQL (the activity's
-    INSERT in a CTE) instead of two round trips, for a caller that writes both often (a lead import, per
-    batch). The event is dispatched after the commit, as `emit` does. Returns the event's id."""
-    activity = Activity(**activity_values(actor=actor, action=action, target=target, data=data))
-    outbox = OutboxEvent(**event_values(event, **payload))
-    connection = transaction.get_connection()
-    if connection.vendor != "postgresql":
-        activity.save(force_insert=True)
-        outbox.save(force_insert=True)
-        dispatch_after_commit(outbox.pk)
-        return outbox.pk
-    activity_sql, activity_params = _insert_statement(activity, connection, returning=False)
-    event_sql, event_params = _insert_statement(outbox, connection, returning=True)
-    with connection.cursor() as cursor:
-        cursor.execute(f"WITH activity AS ({activity_sql}) {event_sql}", [*activity_params, *event_params])
-        event_id = int(cursor.fetchone()[0])
-    dispatch_after_commit(event_id)
-    return event_id
-
-
-def _insert_statement(obj: models.Model, connection: Any, *, returning: bool) -> tuple[str, tuple[Any, ...]]:
-    """The INSERT that `obj.save()` would send (auto_now_add times stamped, values prepared by the fields)."""
-    meta = obj._meta
-    query = InsertQuery(type(obj))
-    query.insert_values([field for field in meta.local_concrete_fields if not field.primary_key], [obj])
-    compiler = query.get_compiler(connection=connection)
-    compiler.returning_fields = [meta.pk] if returning else None
-    [(sql, params)] = compiler.as_sql()
-    return sql, tuple(params)
 
 
 def activity_values(

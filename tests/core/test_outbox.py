@@ -1,13 +1,12 @@
 from collections import defaultdict
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from crm.core import events
-from crm.core.models import Activity, HandledEvent, OutboxEvent
-from crm.core.services import record_activity, record_activity_and_emit
+from crm.core.models import HandledEvent, OutboxEvent
 from crm.core.tasks import dispatch_event_task, dispatch_pending_events_task
 from tests.core.factories import OutboxEventFactory
 
@@ -146,32 +145,3 @@ def test_failing_handler_in_process_leaves_the_event_for_the_sweep(calls, django
     event.refresh_from_db()
     assert event.dispatched_at is not None
     assert calls[-1] == ("second", event.pk)
-
-
-def test_activity_and_event_written_together_are_the_rows_record_activity_and_emit_write(
-    calls, admin_user, django_capture_on_commit_callbacks, django_assert_num_queries
-):
-    target = OutboxEventFactory()
-    separate = record_activity(actor=admin_user, action="thing.done", target=target, data={"count": 2})
-    separate_event = events.emit("test.happened", n=[1, 2])
-
-    statements = 1 if connection.vendor == "postgresql" else 2
-    with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(statements):
-        event_id = record_activity_and_emit(
-            actor=admin_user,
-            action="thing.done",
-            target=target,
-            data={"count": 2},
-            event="test.happened",
-            payload={"n": [1, 2]},
-        )
-
-    activity = Activity.objects.exclude(pk=separate.pk).get(action="thing.done")
-    event = OutboxEvent.objects.get(pk=event_id)
-    fields = ["actor_id", "actor_repr", "channel", "target_type_id", "target_id", "target_repr", "data", "changes"]
-    assert [getattr(activity, name) for name in fields] == [getattr(separate, name) for name in fields]
-    assert activity.created_at is not None
-    assert (event.name, event.payload) == (separate_event.name, separate_event.payload)
-    assert event.created_at is not None
-    assert ("first", event.pk) in calls  # dispatched after the commit, as emit's event is
-    assert event.dispatched_at is not None

@@ -21,12 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.core import work
+from crm.core.events import emit
 from crm.core.exceptions import DomainError
 from crm.core.exports.cells import SafeCsvWriter
 from crm.core.imports.insert import CopyText, PlannerStatistics, insert_rows, reserve_ids
 from crm.core.imports.reader import Table, UnreadableFile, count_rows, open_table
 from crm.core.memory import old_objects_left_alone
-from crm.core.services import record_activity, record_activity_and_emit
+from crm.core.services import record_activity
 from crm.core.threads import quick_handoffs
 from crm.customers.models import SalesStatus
 from crm.sales.imports.rows import FIELDS, Row, RowReader, auto_mapping, check_mapping
@@ -471,16 +472,15 @@ def _advance(job: LeadImport, *, rows: int, imported: int, rejected: int) -> Lea
 
 def _log_imported(job: LeadImport, lead_ids: list[int]) -> None:
     """One history row per batch on the import, naming the leads it created (each lead links to its import),
-    and the batch's event, written together (one statement on PostgreSQL)."""
+    and the batch's event."""
     if lead_ids:
-        record_activity_and_emit(
+        record_activity(
             actor=job.owner,
             action="lead_import.batch_imported",
             target=job,
             data={"lead_ids": [lead_ids[0], lead_ids[-1]], "count": len(lead_ids)},
-            event="leads.imported",
-            payload={"import_id": job.pk, "lead_ids": lead_ids},
         )
+        emit("leads.imported", import_id=job.pk, lead_ids=lead_ids)
 
 
 def _finish(job: LeadImport, *, headers: list[str]) -> LeadImport:
