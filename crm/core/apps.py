@@ -13,6 +13,7 @@ class CoreConfig(AppConfig):
         from crm.core import events, i18n, roles
         from crm.core.admin_changelist import (
             default_list_sections,
+            share_admin_inclusions,
             share_dropdown_renders,
             share_filter_renders,
             share_label_renders,
@@ -39,6 +40,7 @@ class CoreConfig(AppConfig):
         default_list_sections()
         share_dropdown_renders()
         share_filter_renders()
+        share_admin_inclusions()
         share_component_renders()
         share_action_select()
         keep_static_urls()
