@@ -23,6 +23,7 @@ class CoreConfig(AppConfig):
             share_row_links,
         )
         from crm.core.admin_chrome import (
+            keep_page_includes,
             keep_static_urls,
             keep_unfold_settings,
             share_action_select,
@@ -43,6 +44,7 @@ class CoreConfig(AppConfig):
         share_admin_inclusions()
         share_component_renders()
         share_action_select()
+        keep_page_includes()
         keep_static_urls()
         keep_unfold_settings()
         lazy_app_list()
