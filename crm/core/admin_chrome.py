@@ -13,8 +13,9 @@ inputs, rendered once per input.
   `keep_static_urls` works each path's URL out once per process and settings.
 - Unfold merged its settings with its defaults again for each of the thirty values its `each_context` reads:
   `keep_unfold_settings` merges them once per settings object.
-- The header line (title, links, a list's count, the bell: four URLs reversed) and the buttons under a list's
-  filters rendered their templates on every page: `keep_page_includes` keeps their renders per values read.
+- The header line (title, links, a list's count, the bell: four URLs reversed), the buttons under a list's
+  filters and the sidebar's search box rendered their templates on every page: `keep_page_includes` keeps their
+  renders per values read.
 """
 
 from __future__ import annotations
@@ -269,6 +270,23 @@ def _filter_actions_key(context: Any) -> tuple[Any, ...] | None:
     )
 
 
+def _sidebar_search_key(context: Any) -> tuple[Any, ...] | None:
+    """What Unfold's sidebar search box (unfold/helpers/search.html) reads: the two sidebar search settings,
+    whether the browser is a Mac's (the shortcut shown) and where the search URL points."""
+    request = context.get("request")
+    if request is None:
+        return None
+    return (
+        bool(context.get("sidebar_show_search")),
+        bool(context.get("sidebar_command_search")),
+        "Macintosh" in (request.META.get("HTTP_USER_AGENT") or ""),
+        getattr(request, "current_app", None),
+        getattr(getattr(request, "resolver_match", None), "namespace", None),
+        get_script_prefix(),
+        get_urlconf(),
+    )
+
+
 def _kept_includes() -> dict[str, tuple[Any, str]]:
     """Included templates kept: name -> (key of the context it reads, the file whose reads the key holds)."""
     import unfold
@@ -280,6 +298,7 @@ def _kept_includes() -> dict[str, tuple[Any, str]]:
             _filter_actions_key,
             str(unfold_templates / "unfold/helpers/change_list_filter_actions.html"),
         ),
+        "unfold/helpers/search.html": (_sidebar_search_key, str(unfold_templates / "unfold/helpers/search.html")),
     }
 
 
@@ -288,12 +307,14 @@ def _forget_includes(**kwargs: Any) -> None:
 
 
 def keep_page_includes() -> None:
-    """Make the admin's header line (the page's title with its links, a list's count, the notifications bell) and
-    the buttons under a list's filters render once per values (called from CoreConfig.ready).
+    """Make the admin's header line (the page's title with its links, a list's count, the notifications bell), the
+    buttons under a list's filters and the sidebar's search box render once per values (called from
+    CoreConfig.ready).
 
     `{% include "unfold/helpers/welcomemsg.html" %}` rendered its template, the back button's and the title's on
     every page, with four URLs reversed; on a list page they read only what `_welcome_key` holds. The filters'
-    buttons (`_filter_actions_key`) rendered a template and its components. Where the file found is the one
+    buttons (`_filter_actions_key`) rendered a template and its components, the search box (`_sidebar_search_key`)
+    a template, two includes and a URL. Where the file found is the one
     whose reads the key holds, its render is kept under those values and the language.
     """
     from django.core.signals import setting_changed

@@ -219,3 +219,29 @@ def test_kept_filter_buttons_are_the_ones_the_template_renders(admin_client, mon
     assert kept == rendered * 2
     assert "clearall" in kept[1]
     assert "hidelink" in kept[2]
+
+
+@pytest.mark.django_db
+def test_kept_sidebar_search_boxes_are_the_ones_the_template_renders(admin_client, monkeypatch):
+    from django.template.loader_tags import IncludeNode
+    from django.urls import reverse
+
+    from crm.core import admin_chrome
+
+    pages = [reverse("admin:sales_lead_changelist"), reverse("admin:index"), reverse("admin:customers_customer_add")]
+    browsers = ["Mozilla/5.0 (X11; Linux x86_64)", "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0)"]
+
+    def search_box(response) -> str:
+        html = response.content.decode()
+        start = html.index('<div class="mb-2.5 mx-3 relative"')
+        return html[start : html.index("</kbd>", start) + 200]
+
+    admin_chrome._INCLUDES.clear()
+    visits = [(page, ua) for page in pages for ua in browsers]
+    kept = [search_box(admin_client.get(page, HTTP_USER_AGENT=ua)) for page, ua in visits * 2]
+    monkeypatch.setattr(IncludeNode, "render", IncludeNode.render.__wrapped__)
+    rendered = [search_box(admin_client.get(page, HTTP_USER_AGENT=ua)) for page, ua in visits]
+
+    assert len([key for key in admin_chrome._INCLUDES if key[0] == "unfold/helpers/search.html"]) == len(browsers)
+    assert kept == rendered * 2
+    assert reverse("admin:search") in kept[0]
