@@ -33,6 +33,9 @@ Profiled on the leads changelist (50 rows, 12 columns), two costs grew with rows
   `share_filter_renders` keeps each render under everything it depends on; date ranges and an autocomplete with
   nothing chosen too, and a dropdown over a model field's own choices (country: 250) is looked up before its
   choices and form are built.
+- The search box and the pagination (a template per page link) were looked up per model and rendered on every
+  page: `share_admin_inclusions` keeps each render of Unfold's templates under the model, what it reads of the
+  changelist and the language.
 - Cells, row links and row checkboxes are escaped and marked safe without the lazy-text checks Django's `escape`,
   `mark_safe` and `format_html` make on each call (700 cells a page).
 """
@@ -46,6 +49,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from html import escape as html_escape
+from pathlib import Path
 from typing import Any, cast
 
 from django.contrib.admin import helpers
@@ -1053,3 +1057,109 @@ def share_filter_renders() -> None:
 
     admin_list.register.simple_tag(admin_list_filter, name="admin_list_filter")
     admin_list.register.tags["admin_list_filter"].shared = True
+
+
+_INCLUSIONS: dict[tuple[Any, ...], SafeString] = {}
+_INCLUSIONS_KEPT = 1024  # distinct (tag, model, values, language) renders; when full the table starts again
+
+
+def _search_form_key(values: dict[str, Any]) -> tuple[Any, ...] | None:
+    """What Unfold's admin/search_form.html reads of the changelist: whether it searches, whether it is a dataset's,
+    the search, its help text and the filters it carries as hidden inputs."""
+    cl = values["cl"]
+    return (
+        bool(cl.search_fields),
+        bool(getattr(cl, "is_dataset", False)),
+        values["search_var"],
+        frozen(cl.query),
+        frozen(cl.search_help_text),
+        frozen(cl.filter_params),
+    )
+
+
+def _pagination_key(values: dict[str, Any]) -> tuple[Any, ...] | None:
+    """What Unfold's admin/pagination.html (and pagination_default.html, paginator_number) reads of the changelist:
+    the page links (each the page's filters with its number), the count and the model's names. A paginator with
+    its own template or a changelist with a formset (a save button) is rendered every time."""
+    cl = values["cl"]
+    if getattr(cl.paginator, "template_name", None) or cl.formset:
+        return None
+    return (
+        type(cl),
+        bool(getattr(cl.model_admin, "list_fullwidth", False)),
+        values["pagination_required"],
+        frozen(values["show_all_url"]),
+        frozen(list(values["page_range"])),
+        cl.page_num,
+        cl.paginator.num_pages,
+        cl.result_count,
+        frozen(cl.opts.verbose_name),
+        frozen(cl.opts.verbose_name_plural),
+        frozen(cl.filter_params),
+    )
+
+
+def _inclusion_keys() -> dict[Any, tuple[Any, str]]:
+    """The admin's per-model inclusion tags kept: tag function -> (key of its values, the Unfold template whose
+    reads the key holds). A project or app template in its place is rendered every time."""
+    import unfold
+    from django.contrib.admin.templatetags import admin_list
+
+    templates = Path(unfold.__file__).resolve().parent / "templates" / "admin"
+    return {
+        admin_list.search_form: (_search_form_key, str(templates / "search_form.html")),
+        admin_list.pagination: (_pagination_key, str(templates / "pagination.html")),
+    }
+
+
+def _forget_inclusions(**kwargs: Any) -> None:
+    _INCLUSIONS.clear()  # a setting may change how numbers and texts are written
+
+
+def share_admin_inclusions() -> None:
+    """Make the changelist's search form and pagination render once per model, values and language (called from
+    CoreConfig.ready).
+
+    Django's `{% search_form cl %}` and `{% pagination cl %}` look their template up per model (three names, two
+    misses) and render it on every page: the search box (~60 nodes, an include) and the pagination (a template
+    per page link). Each reads only its tag's values and the changelist (`_search_form_key`, `_pagination_key`),
+    not the request or the page's context; where the template found is Unfold's, its render is kept under the
+    model, those values and the language.
+    """
+    from django.contrib.admin.templatetags.base import InclusionAdminNode
+    from django.core.signals import setting_changed
+
+    render = InclusionAdminNode.render
+    if getattr(render, "shared", False):
+        return
+    kept_tags = _inclusion_keys()
+
+    def render_inclusion(self: Any, context: Any) -> SafeString:
+        kept_tag = kept_tags.get(self.func)
+        if kept_tag is None:
+            return render(self, context)
+        key_of, template_file = kept_tag
+        args, kwargs = self.get_resolved_arguments(context)
+        opts = context["opts"]
+        try:
+            values = key_of(self.func(*args, **kwargs))
+            key = (
+                (self.func, opts.app_label, opts.model_name, context.autoescape, translation.get_language(), values)
+                if values is not None
+                else None
+            )
+        except TypeError:
+            key = None  # a value that is no plain text, number or flag: rendered every time
+        html = _INCLUSIONS.get(key) if key is not None else None
+        if html is None:
+            html = render(self, context)
+            template = context.render_context.get(self)
+            origin = getattr(getattr(template, "origin", None), "name", None)
+            if key is not None and isinstance(origin, str) and str(Path(origin).resolve()) == template_file:
+                keep(_INCLUSIONS, key, html, _INCLUSIONS_KEPT)
+        return html
+
+    render_inclusion.shared = True  # type: ignore[attr-defined]
+    render_inclusion.__wrapped__ = render  # type: ignore[attr-defined]  # Django's, for the tests
+    InclusionAdminNode.render = render_inclusion  # type: ignore[method-assign]
+    setting_changed.connect(_forget_inclusions, dispatch_uid="core.admin_inclusions", weak=False)

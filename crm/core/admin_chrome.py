@@ -13,14 +13,19 @@ inputs, rendered once per input.
   `keep_static_urls` works each path's URL out once per process and settings.
 - Unfold merged its settings with its defaults again for each of the thirty values its `each_context` reads:
   `keep_unfold_settings` merges them once per settings object.
+- The header line (title, links, a list's count, the bell: four URLs reversed), the buttons under a list's
+  filters and the sidebar's search box rendered their templates on every page: `keep_page_includes` keeps their
+  renders per values read.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, cast
 
 from django.template.context import RequestContext
 from django.template.loader import render_to_string
+from django.urls import get_script_prefix, get_urlconf
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.safestring import SafeData, SafeString
@@ -198,3 +203,149 @@ def keep_unfold_settings() -> None:
     get_config.kept = True  # type: ignore[attr-defined]
     get_config.__wrapped__ = merge  # type: ignore[attr-defined]  # Unfold's, for the tests
     sites.get_config = get_config
+
+
+_INCLUDES: dict[tuple[Any, ...], SafeString] = {}
+_INCLUDES_KEPT = 1024  # distinct (template, values, language) renders; when full the table starts again
+_PROJECT_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+
+
+def _welcome_key(context: Any) -> tuple[Any, ...] | None:
+    """What the project's header line (templates/unfold/helpers/welcomemsg.html, with Unfold's back button and
+    `{% header_title %}`) reads of a list page's context: the sidebar and popup flags, the model's names and app
+    (the title's links), the list's counts, the user's staff flag (the bell) and the URLs' prefix. A page of one
+    object (a back button, the object in the title) is rendered every time."""
+    if context.get("object") or context.get("original") or context.get("adminform"):
+        return None
+    opts = context.get("opts")
+    request = context.get("request")
+    if opts is None or request is None:
+        return None
+    cl = context.get("cl")
+    counts = None
+    if cl:
+        counts = (
+            cl.full_result_count,
+            cl.result_count,
+            type(cl.paginator).__name__,
+            bool(cl.is_popup),
+            bool(cl.show_full_result_count),
+            frozen(getattr(cl.model_admin, "show_all_query", None)),
+        )
+    user = request.user
+    return (
+        bool(context.get("is_nav_sidebar_enabled")),
+        bool(context.get("is_popup")),
+        frozen(context.get("show_back_button")),
+        getattr(request, "current_app", None),
+        getattr(getattr(request, "resolver_match", None), "namespace", None),
+        opts.app_label,
+        opts.model_name,
+        frozen(opts.app_config.verbose_name),
+        frozen(opts.verbose_name_plural),
+        counts,
+        bool(user.is_authenticated and user.is_staff),
+        get_script_prefix(),
+        get_urlconf(),
+    )
+
+
+def _filter_actions_key(context: Any) -> tuple[Any, ...] | None:
+    """What Unfold's buttons under a list's filters (unfold/helpers/change_list_filter_actions.html) read: the
+    admin's two filter flags, whether counts can be shown and are, whether filters are active, and the three
+    links (the page's filters without counts, with them, without filters)."""
+    cl = context.get("cl")
+    if cl is None:
+        return None
+    model_admin = cl.model_admin
+    return (
+        bool(getattr(model_admin, "list_filter_submit", False)),
+        bool(getattr(model_admin, "list_filter_sheet", False)),
+        bool(cl.is_facets_optional),
+        bool(cl.add_facets),
+        bool(cl.has_active_filters),
+        frozen(cl.remove_facet_link),
+        frozen(cl.add_facet_link),
+        frozen(cl.clear_all_filters_qs),
+    )
+
+
+def _sidebar_search_key(context: Any) -> tuple[Any, ...] | None:
+    """What Unfold's sidebar search box (unfold/helpers/search.html) reads: the two sidebar search settings,
+    whether the browser is a Mac's (the shortcut shown) and where the search URL points."""
+    request = context.get("request")
+    if request is None:
+        return None
+    return (
+        bool(context.get("sidebar_show_search")),
+        bool(context.get("sidebar_command_search")),
+        "Macintosh" in (request.META.get("HTTP_USER_AGENT") or ""),
+        getattr(request, "current_app", None),
+        getattr(getattr(request, "resolver_match", None), "namespace", None),
+        get_script_prefix(),
+        get_urlconf(),
+    )
+
+
+def _kept_includes() -> dict[str, tuple[Any, str]]:
+    """Included templates kept: name -> (key of the context it reads, the file whose reads the key holds)."""
+    import unfold
+
+    unfold_templates = Path(unfold.__file__).resolve().parent / "templates"
+    return {
+        "unfold/helpers/welcomemsg.html": (_welcome_key, str(_PROJECT_TEMPLATES / "unfold/helpers/welcomemsg.html")),
+        "unfold/helpers/change_list_filter_actions.html": (
+            _filter_actions_key,
+            str(unfold_templates / "unfold/helpers/change_list_filter_actions.html"),
+        ),
+        "unfold/helpers/search.html": (_sidebar_search_key, str(unfold_templates / "unfold/helpers/search.html")),
+    }
+
+
+def _forget_includes(**kwargs: Any) -> None:
+    _INCLUDES.clear()  # a setting may change how numbers are written or where URLs point
+
+
+def keep_page_includes() -> None:
+    """Make the admin's header line (the page's title with its links, a list's count, the notifications bell), the
+    buttons under a list's filters and the sidebar's search box render once per values (called from
+    CoreConfig.ready).
+
+    `{% include "unfold/helpers/welcomemsg.html" %}` rendered its template, the back button's and the title's on
+    every page, with four URLs reversed; on a list page they read only what `_welcome_key` holds. The filters'
+    buttons (`_filter_actions_key`) rendered a template and its components, the search box (`_sidebar_search_key`)
+    a template, two includes and a URL. Where the file found is the one
+    whose reads the key holds, its render is kept under those values and the language.
+    """
+    from django.core.signals import setting_changed
+    from django.template.loader_tags import IncludeNode
+
+    render = IncludeNode.render
+    if getattr(render, "kept", False):
+        return
+    kept_includes = _kept_includes()
+
+    def render_include(self: Any, context: Any) -> SafeString:
+        name = self.template.var
+        kept_include = kept_includes.get(name) if type(name) in (str, SafeString) else None
+        if kept_include is None or self.template.filters or self.extra_context or self.isolated_context:
+            return render(self, context)
+        key_of, template_file = kept_include
+        try:
+            values = key_of(context)
+            key = (name, context.autoescape, translation.get_language(), values) if values is not None else None
+        except TypeError:
+            key = None  # a value that is no plain text, number or flag: rendered every time
+        html = _INCLUDES.get(key) if key is not None else None
+        if html is None:
+            html = render(self, context)
+            found = context.render_context.dicts[0].get(self, {})
+            origins = {str(Path(template.origin.name).resolve()) for template in found.values()}
+            if key is not None and origins == {template_file}:
+                keep(_INCLUDES, key, html, _INCLUDES_KEPT)
+        return html
+
+    render_include.kept = True  # type: ignore[attr-defined]
+    render_include.__wrapped__ = render  # type: ignore[attr-defined]  # Django's, for the tests
+    IncludeNode.render = render_include  # type: ignore[method-assign]
+    setting_changed.connect(_forget_includes, dispatch_uid="core.admin_includes", weak=False)

@@ -13,6 +13,7 @@ class CoreConfig(AppConfig):
         from crm.core import events, i18n, roles
         from crm.core.admin_changelist import (
             default_list_sections,
+            share_admin_inclusions,
             share_dropdown_renders,
             share_filter_renders,
             share_label_renders,
@@ -22,6 +23,7 @@ class CoreConfig(AppConfig):
             share_row_links,
         )
         from crm.core.admin_chrome import (
+            keep_page_includes,
             keep_static_urls,
             keep_unfold_settings,
             share_action_select,
@@ -39,8 +41,10 @@ class CoreConfig(AppConfig):
         default_list_sections()
         share_dropdown_renders()
         share_filter_renders()
+        share_admin_inclusions()
         share_component_renders()
         share_action_select()
+        keep_page_includes()
         keep_static_urls()
         keep_unfold_settings()
         lazy_app_list()

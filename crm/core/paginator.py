@@ -21,8 +21,14 @@ def estimated_count(queryset: QuerySet[Any]) -> int | None:
     if connection.vendor != "postgresql":
         return None
     # Without the rows' related objects: the joins select_related adds (to rows of a foreign key) change no count
-    # and cost compiling and planning.
-    sql, params = queryset.order_by().select_related(None).query.sql_with_params()
+    # and cost compiling and planning. Without the rows' columns too, where each row is one row of the model (no
+    # DISTINCT, grouping or set operation, whose rows follow from the columns chosen): the primary key alone is
+    # the same rows and a third of the compiling (the leads' thirty columns).
+    queryset = queryset.order_by().select_related(None)
+    query = queryset.query
+    if not (query.distinct or query.group_by is not None or query.combinator or query.values_select):
+        queryset = queryset.values_list("pk")
+    sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]

@@ -380,3 +380,69 @@ def test_date_range_and_autocomplete_filters_are_looked_up_under_the_key_of_thei
     kinds = {kind for _url, kind in looked_up}
     assert kinds == {"RangeDateForm", "AutocompleteDropdownForm"}
     assert (urls[2], "AutocompleteDropdownForm") not in looked_up
+
+
+def _between(html: str, start: str, end: str) -> str:
+    first = html.index(start)
+    return html[first : html.index(end, first) + len(end)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_kept_search_forms_and_paginations_are_djangos(admin_client, admin_user, monkeypatch, language):
+    from django.contrib import admin
+    from django.contrib.admin.templatetags.base import InclusionAdminNode
+    from django.urls import reverse
+
+    from crm.sales.models import Lead
+    from tests.customers.factories import CustomerFactory
+    from tests.sales.factories import LeadFactory
+
+    LeadFactory.create_batch(14, sales_person=admin_user, first_name="Ann")
+    CustomerFactory()
+    monkeypatch.setattr(type(admin.site._registry[Lead]), "list_per_page", 1)  # 14 pages: elided page links
+    leads, clients = reverse("admin:sales_lead_changelist"), reverse("admin:customers_customer_changelist")
+    urls = [
+        leads,
+        f"{leads}?p=2",
+        f"{leads}?p=9&o=-3",
+        f"{leads}?assigned=all&q=Ann+%3Cb%3E&country__exact=DE",  # a search and filters kept as hidden inputs
+        f"{leads}?assigned=all&q=Ann",
+        f"{leads}?q=nobody",  # no page links
+        clients,
+        f"{clients}?q=x%26y",
+    ]
+
+    def parts(response) -> tuple[str, str]:
+        html = response.content.decode()
+        return _between(html, '<div id="toolbar">', "</form>"), _between(html, "lg:h-[64px]", 'class="py-4">')
+
+    admin_changelist._INCLUSIONS.clear()
+    with translation.override(language):
+        kept = [parts(admin_client.get(url, HTTP_ACCEPT_LANGUAGE=language)) for url in urls * 2]
+        monkeypatch.setattr(InclusionAdminNode, "render", InclusionAdminNode.render.__wrapped__)
+        rendered = [parts(admin_client.get(url, HTTP_ACCEPT_LANGUAGE=language)) for url in urls]
+
+    assert {key[0].__name__ for key in admin_changelist._INCLUSIONS} == {"search_form", "pagination"}
+    assert len(admin_changelist._INCLUSIONS) == 2 * len(urls) - 1  # pages 1 and 2 carry the same search form
+    assert kept == rendered * 2
+    assert 'value="Ann &lt;b&gt;"' in kept[3][0]
+    assert 'name="country__exact" value="DE"' in kept[3][0]
+    assert "?o=-3&amp;p=10" in kept[2][1]
+    assert "…" in kept[2][1]
+
+
+@pytest.mark.django_db
+def test_a_search_form_of_the_projects_own_is_rendered_every_time(admin_client, settings, tmp_path):
+    from django.urls import reverse
+
+    own = tmp_path / "admin" / "sales" / "lead"
+    own.mkdir(parents=True)
+    (own / "search_form.html").write_text("<p>own search {{ cl.query }}</p>")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+    url = reverse("admin:sales_lead_changelist") + "?q=abc"
+
+    admin_changelist._INCLUSIONS.clear()
+    assert "<p>own search abc</p>" in admin_client.get(url).content.decode()
+    assert "<p>own search abc</p>" in admin_client.get(url).content.decode()
+    assert {key[0].__name__ for key in admin_changelist._INCLUSIONS} == {"pagination"}

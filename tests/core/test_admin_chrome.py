@@ -3,6 +3,7 @@
 import pytest
 from django.template import engines
 from django.test import RequestFactory
+from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -145,3 +146,102 @@ def test_unfold_settings_merged_once_give_the_admin_context_unfold_gives(rf, adm
     monkeypatch.setattr(sites, "get_config", sites.get_config.__wrapped__)
     assert retitled == context(admin_staff)
     assert retitled["site_title"] == "'Another title'"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_kept_header_lines_are_the_ones_the_template_renders(admin_client, admin_user, monkeypatch, language):
+    from django.contrib.admin.templatetags.admin_list import IS_POPUP_VAR
+    from django.template.loader_tags import IncludeNode
+    from django.urls import reverse
+
+    from crm.core import admin_chrome
+    from tests.customers.factories import CustomerFactory
+    from tests.sales.factories import LeadFactory
+
+    LeadFactory.create_batch(3, sales_person=admin_user, first_name="Ann")
+    LeadFactory(first_name="Bob")
+    CustomerFactory()
+    leads, clients = reverse("admin:sales_lead_changelist"), reverse("admin:customers_customer_changelist")
+    lead = LeadFactory(sales_person=admin_user)
+    # Lists with and without a narrowed count (the "Show all" link keeps the leads' show-all query), a popup,
+    # and a page of one object (rendered every time).
+    urls = [
+        leads,
+        f"{leads}?assigned=all",
+        f"{leads}?assigned=all&q=Ann",
+        f"{leads}?q=Ann&{IS_POPUP_VAR}=1",
+        clients,
+        reverse("admin:sales_lead_change", args=[lead.pk]),
+    ]
+
+    def header(response) -> str:
+        html = response.content.decode()
+        start = html.index('<div class="flex flex-row grow font-semibold')
+        return html[start : html.index('<div class="flex flex-row gap-4 items-center ml-auto">', start)]
+
+    admin_chrome._INCLUDES.clear()
+    with translation.override(language):
+        kept = [header(admin_client.get(url, HTTP_ACCEPT_LANGUAGE=language)) for url in urls * 2]
+        monkeypatch.setattr(IncludeNode, "render", IncludeNode.render.__wrapped__)
+        rendered = [header(admin_client.get(url, HTTP_ACCEPT_LANGUAGE=language)) for url in urls]
+
+    assert len([key for key in admin_chrome._INCLUDES if "welcomemsg" in key[0]]) == len(urls) - 1
+    assert kept == rendered * 2
+    assert "assigned=all" in kept[2]
+    assert "data-admin-notifications" in kept[0]
+
+
+@pytest.mark.django_db
+def test_kept_filter_buttons_are_the_ones_the_template_renders(admin_client, monkeypatch):
+    from django.template.loader_tags import IncludeNode
+    from django.urls import reverse
+
+    from crm.core import admin_chrome
+
+    leads, clients = reverse("admin:sales_lead_changelist"), reverse("admin:customers_customer_changelist")
+    # No filter, active filters (a "Clear all filters" link), counts shown (a "Hide counts" link), on two lists.
+    urls = [leads, f"{leads}?assigned=all&country__exact=DE", f"{leads}?_facets=True&country__exact=DE", clients]
+    urls += [f"{clients}?_facets=True"]
+
+    def buttons(response) -> str:
+        html = response.content.decode()
+        start = html.index('<div class="flex flex-col grow gap-4 overflow-auto *:mb-0" data-simplebar')
+        return html[start : html.index("</form>", start)]
+
+    admin_chrome._INCLUDES.clear()
+    kept = [buttons(admin_client.get(url)) for url in urls * 2]
+    monkeypatch.setattr(IncludeNode, "render", IncludeNode.render.__wrapped__)
+    rendered = [buttons(admin_client.get(url)) for url in urls]
+
+    # The two lists without filters show the same buttons: one render.
+    assert len([key for key in admin_chrome._INCLUDES if "filter_actions" in key[0]]) == len(urls) - 1
+    assert kept == rendered * 2
+    assert "clearall" in kept[1]
+    assert "hidelink" in kept[2]
+
+
+@pytest.mark.django_db
+def test_kept_sidebar_search_boxes_are_the_ones_the_template_renders(admin_client, monkeypatch):
+    from django.template.loader_tags import IncludeNode
+    from django.urls import reverse
+
+    from crm.core import admin_chrome
+
+    pages = [reverse("admin:sales_lead_changelist"), reverse("admin:index"), reverse("admin:customers_customer_add")]
+    browsers = ["Mozilla/5.0 (X11; Linux x86_64)", "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0)"]
+
+    def search_box(response) -> str:
+        html = response.content.decode()
+        start = html.index('<div class="mb-2.5 mx-3 relative"')
+        return html[start : html.index("</kbd>", start) + 200]
+
+    admin_chrome._INCLUDES.clear()
+    visits = [(page, ua) for page in pages for ua in browsers]
+    kept = [search_box(admin_client.get(page, HTTP_USER_AGENT=ua)) for page, ua in visits * 2]
+    monkeypatch.setattr(IncludeNode, "render", IncludeNode.render.__wrapped__)
+    rendered = [search_box(admin_client.get(page, HTTP_USER_AGENT=ua)) for page, ua in visits]
+
+    assert len([key for key in admin_chrome._INCLUDES if key[0] == "unfold/helpers/search.html"]) == len(browsers)
+    assert kept == rendered * 2
+    assert reverse("admin:search") in kept[0]
