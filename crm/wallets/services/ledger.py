@@ -578,12 +578,16 @@ def _entry_postings_sql(
 
 def _insert_select_sql(connection: BaseDatabaseWrapper, model: type[models.Model]) -> str:
     """A row of `model` written only when the entry is: INSERT ... SELECT <values> WHERE EXISTS (SELECT FROM e)."""
+    into, placeholders = _insert_into(connection, model)
+    return f"{into} SELECT {placeholders} WHERE EXISTS (SELECT FROM e)"  # noqa: S608 - names from the model
+
+
+def _insert_into(connection: BaseDatabaseWrapper, model: type[models.Model]) -> tuple[str, str]:
+    """`INSERT INTO table (columns)` for every column of `model` but its primary key, and their placeholders."""
     quote = connection.ops.quote_name
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    return (
-        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(_column(f)) for f in fields)}) "  # noqa: S608 - names from the model
-        f"SELECT {', '.join(['%s'] * len(fields))} WHERE EXISTS (SELECT FROM e)"
-    )
+    columns = ", ".join(quote(_column(f)) for f in fields)
+    return f"INSERT INTO {quote(model._meta.db_table)} ({columns})", ", ".join(["%s"] * len(fields))
 
 
 # An UPDATE of the wallets' cached values: (column, how many wallets it changes) per column, and how many wallets.
@@ -802,12 +806,8 @@ def _activity_event_params(
 
 
 def _insert_sql(connection: BaseDatabaseWrapper, model: type[models.Model]) -> str:
-    quote = connection.ops.quote_name
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    return (
-        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(_column(f)) for f in fields)}) "  # noqa: S608 - names from the model
-        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote('id')}"
-    )
+    into, placeholders = _insert_into(connection, model)
+    return f"{into} VALUES ({placeholders}) RETURNING {connection.ops.quote_name('id')}"
 
 
 def _activity_event_sql(connection: BaseDatabaseWrapper) -> str:
