@@ -76,7 +76,7 @@ from unfold.admin import checkbox
 from unfold.templatetags import unfold_list
 from unfold.widgets import UnfoldAdminSelectWidget
 
-from crm.core.admin_chrome import frozen, keep
+from crm.core.admin_chrome import frozen, keep, render_kept
 
 _HEADERS = "_shared_result_headers"
 
@@ -1150,14 +1150,15 @@ def share_admin_inclusions() -> None:
             )
         except TypeError:
             key = None  # a value that is no plain text, number or flag: rendered every time
-        html = _INCLUSIONS.get(key) if key is not None else None
-        if html is None:
-            html = render(self, context)
-            template = context.render_context.get(self)
-            origin = getattr(getattr(template, "origin", None), "name", None)
-            if key is not None and isinstance(origin, str) and str(Path(origin).resolve()) == template_file:
-                keep(_INCLUSIONS, key, html, _INCLUSIONS_KEPT)
-        return html
+
+        def from_expected_file() -> bool:
+            origin = getattr(getattr(context.render_context.get(self), "origin", None), "name", None)
+            return isinstance(origin, str) and str(Path(origin).resolve()) == template_file
+
+        return cast(
+            SafeString,
+            render_kept(_INCLUSIONS, key, _INCLUSIONS_KEPT, lambda: render(self, context), from_expected_file),
+        )
 
     render_inclusion.shared = True  # type: ignore[attr-defined]
     render_inclusion.__wrapped__ = render  # type: ignore[attr-defined]  # Django's, for the tests

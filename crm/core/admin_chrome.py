@@ -20,6 +20,7 @@ inputs, rendered once per input.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -43,6 +44,20 @@ def keep(table: dict[Any, Any], key: Any, value: Any, limit: int) -> None:
     if len(table) >= limit:
         table.clear()
     table[key] = value
+
+
+def render_kept(
+    table: dict[Any, Any], key: Any, limit: int, render: Callable[[], Any], from_expected_file: Callable[[], bool]
+) -> Any:
+    """A kept render: the one in `table` under `key`, else `render()`, kept when it came from the template file
+    the key was made for (`from_expected_file`: an override elsewhere may read what the key does not hold).
+    A None key renders every time."""
+    html = table.get(key) if key is not None else None
+    if html is None:
+        html = render()
+        if key is not None and from_expected_file():
+            keep(table, key, html, limit)
+    return html
 
 
 _TRANSLATIONS: frozenset[type] | None = None
@@ -336,14 +351,15 @@ def keep_page_includes() -> None:
             key = (name, context.autoescape, translation.get_language(), values) if values is not None else None
         except TypeError:
             key = None  # a value that is no plain text, number or flag: rendered every time
-        html = _INCLUDES.get(key) if key is not None else None
-        if html is None:
-            html = render(self, context)
+
+        def from_expected_file() -> bool:
             found = context.render_context.dicts[0].get(self, {})
-            origins = {str(Path(template.origin.name).resolve()) for template in found.values()}
-            if key is not None and origins == {template_file}:
-                keep(_INCLUDES, key, html, _INCLUDES_KEPT)
-        return html
+            return {str(Path(template.origin.name).resolve()) for template in found.values()} == {template_file}
+
+        return cast(
+            SafeString,
+            render_kept(_INCLUDES, key, _INCLUDES_KEPT, lambda: render(self, context), from_expected_file),
+        )
 
     render_include.kept = True  # type: ignore[attr-defined]
     render_include.__wrapped__ = render  # type: ignore[attr-defined]  # Django's, for the tests
